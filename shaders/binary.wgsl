@@ -1,0 +1,72 @@
+// Elementwise binary ops with NumPy broadcasting: out[i] = OP(a[ia], b[ib]).
+// Bindings: @0 uniform Params, @1 a (read), @2 b (read), @3 out. One invocation per output element.
+// BROADCAST = false: a, b and out have one shape, so ia = ib = i (the fast path).
+// BROADCAST = true: i is split into coordinates of the output shape (rank <= 8) and each input's
+// offset is the dot product with its strides, where a broadcast dimension has stride 0.
+// {{T}} is the input type (f32, i32, u32), {{OUT}} the output type (comparisons give f32 masks).
+
+struct Params {
+  n: u32,
+  rank: u32,
+  shape: array<vec4<u32>, 2>,
+  a_strides: array<vec4<u32>, 2>,
+  b_strides: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<{{T}}>;
+@group(0) @binding(2) var<storage, read> b: array<{{T}}>;
+@group(0) @binding(3) var<storage, read_write> out: array<{{OUT}}>;
+
+override WG: u32 = 256;
+
+// WGSL rejects NaN in constant expressions, so it is made at run time from its bit pattern.
+fn quiet_nan() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}
+override BROADCAST: bool = false;
+
+fn op_add(x: {{T}}, y: {{T}}) -> {{T}} { return x + y; }
+fn op_sub(x: {{T}}, y: {{T}}) -> {{T}} { return x - y; }
+fn op_mul(x: {{T}}, y: {{T}}) -> {{T}} { return x * y; }
+fn op_div(x: {{T}}, y: {{T}}) -> {{T}} { return x / y; }
+fn op_maximum(x: {{T}}, y: {{T}}) -> {{T}} { return max(x, y); }
+fn op_minimum(x: {{T}}, y: {{T}}) -> {{T}} { return min(x, y); }
+fn op_pow(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return 1.0; }
+  let m = pow(abs(x), y);
+  if (x < 0.0) {
+    if (fract(y) != 0.0) { return quiet_nan(); }
+    return select(m, -m, fract(y * 0.5) != 0.0);
+  }
+  return m;
+}
+fn op_eq(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x == y); }
+fn op_ne(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x != y); }
+fn op_lt(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x < y); }
+fn op_le(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x <= y); }
+fn op_gt(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x > y); }
+fn op_ge(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x >= y); }
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  if (!BROADCAST) {
+    out[i] = {{OP}}(a[i], b[i]);
+    return;
+  }
+  var rest = i;
+  var ia = 0u;
+  var ib = 0u;
+  for (var k = i32(p.rank) - 1; k >= 0; k--) {
+    let d = u32(k);
+    let extent = p.shape[d / 4u][d % 4u];
+    let coord = rest % extent;
+    rest = rest / extent;
+    ia += coord * p.a_strides[d / 4u][d % 4u];
+    ib += coord * p.b_strides[d / 4u][d % 4u];
+  }
+  out[i] = {{OP}}(a[ia], b[ib]);
+}

@@ -1,0 +1,35 @@
+// Strided copy: the one kernel behind permute, expand (broadcast_to), slice and other movement.
+// out[i] = x[offset + sum_k coord_k(i) * strides[k]], where coord(i) are the coordinates of i in the
+// output shape (rank <= 8). A permuted, expanded (stride 0) or sliced view of a contiguous tensor is
+// therefore materialised contiguously in one pass.
+// Bindings: @0 uniform Params, @1 x (read), @2 out. Elements are copied as raw 32-bit words, so
+// one pipeline serves f32, i32 and u32. One invocation per output element (2-D grid for large n).
+
+struct Params {
+  n: u32,
+  rank: u32,
+  offset: u32,
+  shape: array<vec4<u32>, 2>,
+  strides: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<u32>;
+@group(0) @binding(2) var<storage, read_write> out: array<u32>;
+
+override WG: u32 = 256;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  var rest = i;
+  var src = p.offset;
+  for (var k = i32(p.rank) - 1; k >= 0; k--) {
+    let d = u32(k);
+    let extent = p.shape[d / 4u][d % 4u];
+    src += (rest % extent) * p.strides[d / 4u][d % 4u];
+    rest = rest / extent;
+  }
+  out[i] = x[src];
+}

@@ -1,0 +1,324 @@
+// The GPU runtime: one device, a buffer pool, a pipeline cache, and one pending command encoder
+// that every op records into. Work is submitted in batches or when JS needs numbers back (readback),
+// never once per op. Counters of live buffers and bytes let tests prove that memory is released.
+
+/// <reference types="@webgpu/types" />
+import { acquireDevice, type AcquiredDevice } from './device.js';
+import { shaderSources, type ShaderName } from './shaders.generated.js';
+
+/** Uniform parameter blocks are written into one arena buffer per batch, each at a 256-byte slot. */
+const PARAM_SLOT_BYTES = 256;
+const PARAM_ARENA_SLOTS = 512;
+/** Submit the pending encoder after this many dispatches even if no one waits for the result. */
+const DISPATCHES_PER_SUBMIT = 256;
+
+export interface KernelLaunch {
+  /** Which file in shaders/ (without .wgsl). */
+  shader: ShaderName;
+  /** Replaces each `{{NAME}}` in the WGSL text: a small, explicit template step (e.g. an op name or type). */
+  template?: Record<string, string | number>;
+  /** Values for the shader's `override` constants (workgroup sizes, tiles). */
+  constants?: Record<string, number>;
+  entryPoint?: string;
+  /** Contents of the uniform block bound at @binding(0); see ParamWriter. */
+  params: ArrayBuffer;
+  /** Storage buffers bound at @binding(1), @binding(2), ... in this order. */
+  buffers: GPUBuffer[];
+  workgroups: [number, number?, number?];
+}
+
+export interface MemoryStats {
+  /** Buffers held by live tensors. */
+  liveBuffers: number;
+  liveBytes: number;
+  /** Buffers kept by the pool for reuse (not counted as live). */
+  pooledBuffers: number;
+  pooledBytes: number;
+}
+
+/** Rounds a byte size up to a pool size class: 4 classes per power of two, at least 256 bytes. */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 256) return 256;
+  const p = 2 ** Math.floor(Math.log2(bytes - 1));
+  const step = p / 4;
+  return Math.ceil(bytes / step) * step;
+}
+
+export class Runtime {
+  readonly device: GPUDevice;
+  readonly adapter: GPUAdapter;
+  readonly adapterInfo: AcquiredDevice['adapterInfo'];
+
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private freeBuffers = new Map<number, GPUBuffer[]>();
+  private stats: MemoryStats = { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0 };
+
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private pendingDispatches = 0;
+  private paramArena: GPUBuffer;
+  private paramStaging = new Uint8Array(PARAM_SLOT_BYTES * PARAM_ARENA_SLOTS);
+  private paramSlotsUsed = 0;
+
+  private lostReason: string | null = null;
+  private gpuErrors: string[] = [];
+  /** Total dispatches recorded and submits made, for the benchmarks and for tests of batching. */
+  counters = { dispatches: 0, submits: 0, readbacks: 0, pipelinesCompiled: 0 };
+
+  constructor(acquired: AcquiredDevice) {
+    this.device = acquired.device;
+    this.adapter = acquired.adapter;
+    this.adapterInfo = acquired.adapterInfo;
+    this.paramArena = this.device.createBuffer({
+      size: this.paramStaging.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.device.lost.then((info) => {
+      this.lostReason = `${info.reason}: ${info.message}`;
+    });
+    this.device.addEventListener('uncapturederror', (event) => {
+      this.gpuErrors.push((event as GPUUncapturedErrorEvent).error.message);
+    });
+  }
+
+  static async create(powerPreference?: GPUPowerPreference): Promise<Runtime> {
+    return new Runtime(await acquireDevice(powerPreference));
+  }
+
+  get hasSubgroups(): boolean {
+    return this.device.features.has('subgroups' as GPUFeatureName);
+  }
+
+  /** Throws if the device was lost or a GPU validation error was reported since the last check. */
+  checkHealthy(where: string): void {
+    if (this.lostReason) throw new Error(`${where}: the GPU device was lost (${this.lostReason})`);
+    if (this.gpuErrors.length) {
+      const errors = this.gpuErrors.splice(0);
+      throw new Error(`${where}: the GPU reported an error: ${errors.join('\n')}`);
+    }
+  }
+
+  // ---- memory ------------------------------------------------------------------------------------
+
+  /** A storage buffer of at least `bytes` bytes, from the pool when one of its size class is free. */
+  allocate(bytes: number): GPUBuffer {
+    if (this.lostReason) this.checkHealthy('allocate');
+    const size = sizeClass(Math.max(4, bytes));
+    const maxSize = this.device.limits.maxStorageBufferBindingSize;
+    if (size > maxSize) {
+      throw new Error(`allocate: ${bytes} bytes exceeds this device's largest storage buffer (${maxSize} bytes)`);
+    }
+    let buffer = this.freeBuffers.get(size)?.pop();
+    if (buffer) {
+      this.stats.pooledBuffers--;
+      this.stats.pooledBytes -= size;
+    } else {
+      buffer = this.device.createBuffer({
+        size,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
+    }
+    this.stats.liveBuffers++;
+    this.stats.liveBytes += size;
+    return buffer;
+  }
+
+  /**
+   * Gives a buffer back to the pool. Safe while recorded work still reads it: later work that reuses
+   * the buffer is recorded after that work, and the queue runs commands in order.
+   */
+  release(buffer: GPUBuffer): void {
+    const size = buffer.size;
+    this.stats.liveBuffers--;
+    this.stats.liveBytes -= size;
+    let list = this.freeBuffers.get(size);
+    if (!list) this.freeBuffers.set(size, (list = []));
+    list.push(buffer);
+    this.stats.pooledBuffers++;
+    this.stats.pooledBytes += size;
+  }
+
+  /** Destroys every pooled buffer (live ones are untouched). */
+  emptyPool(): void {
+    for (const list of this.freeBuffers.values()) for (const b of list) b.destroy();
+    this.freeBuffers.clear();
+    this.stats.pooledBuffers = 0;
+    this.stats.pooledBytes = 0;
+  }
+
+  memory(): MemoryStats {
+    return { ...this.stats };
+  }
+
+  /** Copies bytes from JS into a buffer, ordered after every op recorded so far. */
+  write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+    // queue.writeBuffer runs before any commands still waiting in our encoder, so those must go first.
+    if (this.pendingDispatches > 0 || this.encoder) this.flush();
+    this.device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  // ---- kernels -----------------------------------------------------------------------------------
+
+  /** The compiled pipeline for a shader, its template values and its override constants (cached). */
+  pipeline(shader: ShaderName, template: Record<string, string | number> = {}, constants: Record<string, number> = {}, entryPoint = 'main'): GPUComputePipeline {
+    const code = fillTemplate(shader, template);
+    const key = `${entryPoint}\u0000${JSON.stringify(constants)}\u0000${code}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      const module = this.device.createShaderModule({ code, label: shader });
+      pipeline = this.device.createComputePipeline({
+        label: `${shader}:${JSON.stringify(template)}`,
+        layout: 'auto',
+        compute: { module, entryPoint, constants },
+      });
+      this.pipelines.set(key, pipeline);
+      this.counters.pipelinesCompiled++;
+    }
+    return pipeline;
+  }
+
+  /** Records one dispatch into the pending encoder. Nothing waits for it. */
+  dispatch(launch: KernelLaunch): void {
+    if (this.lostReason) this.checkHealthy(launch.shader);
+    const pipeline = this.pipeline(launch.shader, launch.template, launch.constants, launch.entryPoint);
+    if (launch.params.byteLength > PARAM_SLOT_BYTES) {
+      throw new Error(`${launch.shader}: uniform parameters of ${launch.params.byteLength} bytes exceed ${PARAM_SLOT_BYTES}`);
+    }
+    if (this.paramSlotsUsed === PARAM_ARENA_SLOTS) this.flush();
+    const paramOffset = this.paramSlotsUsed++ * PARAM_SLOT_BYTES;
+    this.paramStaging.set(new Uint8Array(launch.params), paramOffset);
+
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.paramArena, offset: paramOffset, size: Math.max(16, launch.params.byteLength) } },
+    ];
+    launch.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    const [x, y = 1, z = 1] = launch.workgroups;
+    this.pass.dispatchWorkgroups(x, y, z);
+    this.counters.dispatches++;
+    if (++this.pendingDispatches >= DISPATCHES_PER_SUBMIT) this.flush();
+  }
+
+  /** Records a buffer-to-buffer copy (ordered with the dispatches around it). */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.endPass().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    if (this.pass) this.pass.end();
+    if (this.paramSlotsUsed > 0) {
+      // Ordered before this submit on the queue, and after every earlier submit that read the arena.
+      this.device.queue.writeBuffer(this.paramArena, 0, this.paramStaging.buffer, 0, this.paramSlotsUsed * PARAM_SLOT_BYTES);
+    }
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.pass = null;
+    this.pendingDispatches = 0;
+    this.paramSlotsUsed = 0;
+    this.counters.submits++;
+  }
+
+  /** Reads bytes back to JS: the one place that waits for the GPU. */
+  async read(buffer: GPUBuffer, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
+    this.checkHealthy('read');
+    const size = Math.ceil(byteLength / 4) * 4;
+    const staging = this.device.createBuffer({ size: Math.max(4, size), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.endPass().copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
+    this.flush();
+    this.counters.readbacks++;
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      staging.destroy();
+      this.checkHealthy('read');
+      throw new Error(`read: mapping the result failed: ${(e as Error).message}`);
+    }
+    const bytes = staging.getMappedRange().slice(0, byteLength);
+    staging.unmap();
+    staging.destroy();
+    this.checkHealthy('read');
+    return bytes;
+  }
+
+  /** Waits until all submitted work has finished (for timing and for tests). */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.checkHealthy('sync');
+  }
+
+  private endPass(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    return this.encoder;
+  }
+
+  destroy(): void {
+    this.flush();
+    this.emptyPool();
+    this.paramArena.destroy();
+    this.device.destroy();
+  }
+}
+
+/** The WGSL text of a shader with each `{{NAME}}` replaced; a missing or unused value is an error. */
+export function fillTemplate(shader: ShaderName, values: Record<string, string | number>): string {
+  const source: string = shaderSources[shader];
+  const used = new Set<string>();
+  const code = source.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    if (!(name in values)) throw new Error(`shader ${shader}: no value given for template slot {{${name}}}`);
+    used.add(name);
+    return String(values[name]);
+  });
+  for (const name of Object.keys(values)) {
+    if (!used.has(name)) throw new Error(`shader ${shader}: template value '${name}' matches no {{${name}}} slot`);
+  }
+  return code;
+}
+
+/**
+ * Packs a uniform block the way WGSL lays it out: 4-byte scalars in order, then vec4 arrays aligned
+ * to 16 bytes. Write fields in the order the shader's Params struct declares them.
+ */
+export class ParamWriter {
+  private view = new DataView(new ArrayBuffer(PARAM_SLOT_BYTES));
+  private offset = 0;
+
+  u32(value: number): this {
+    this.view.setUint32(this.offset, value >>> 0, true);
+    this.offset += 4;
+    return this;
+  }
+  i32(value: number): this {
+    this.view.setInt32(this.offset, value | 0, true);
+    this.offset += 4;
+    return this;
+  }
+  f32(value: number): this {
+    this.view.setFloat32(this.offset, value, true);
+    this.offset += 4;
+    return this;
+  }
+  /** `array<vec4<u32>, vec4s>`: the values, zero-padded to 4 * vec4s entries. */
+  u32Array(values: readonly number[], vec4s: number): this {
+    if (values.length > vec4s * 4) throw new Error(`ParamWriter: ${values.length} values do not fit in ${vec4s} vec4s`);
+    this.offset = Math.ceil(this.offset / 16) * 16;
+    for (let i = 0; i < vec4s * 4; i++) this.view.setUint32(this.offset + 4 * i, (values[i] ?? 0) >>> 0, true);
+    this.offset += vec4s * 16;
+    return this;
+  }
+  finish(): ArrayBuffer {
+    const size = Math.max(16, Math.ceil(this.offset / 16) * 16);
+    return this.view.buffer.slice(0, size);
+  }
+}

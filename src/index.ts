@@ -1,0 +1,11 @@
+// gengpu's public API: import everything from here. Importing this module also attaches the op
+// methods (x.add(y), x.sum(1), ...) to Tensor.
+
+export { init, runtime, shutdown, type InitOptions } from './context.js';
+export { Tensor, scope, type DType, type NestedArray, type TypedArray } from './tensor.js';
+export { backward, grad, noGrad, isGradEnabled, record, type BackwardRule, type GradNode } from './autograd.js';
+export { Runtime, ParamWriter, type KernelLaunch, type MemoryStats } from './gpu/runtime.js';
+export * from './ops/creation.js';
+export * from './ops/elementwise.js';
+export * from './ops/movement.js';
+export * from './ops/reduce.js';

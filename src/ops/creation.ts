@@ -1,0 +1,127 @@
+// Creating tensors: from JS arrays (one upload), or filled on the GPU (zeros, ones, full, arange,
+// linspace) so that no JS array is built and no upload interrupts the pending command batch.
+
+import { runtime } from '../context.js';
+import { ParamWriter } from '../gpu/runtime.js';
+import { Tensor, dtypeArray, formatShape, shapeSize, type DType, type NestedArray, type TypedArray } from '../tensor.js';
+import { grid1d } from './shape.js';
+
+export interface CreateOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+function inferShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let level: NestedArray = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    level = level[0];
+  }
+  return shape;
+}
+
+function flatten(data: NestedArray, shape: number[], out: number[], depth = 0): void {
+  if (depth === shape.length) {
+    if (typeof data !== 'number') throw new Error(`tensor: ragged nested array (expected shape ${formatShape(shape)})`);
+    out.push(data);
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[depth]) {
+    throw new Error(`tensor: ragged nested array (expected shape ${formatShape(shape)}, a row at depth ${depth} differs)`);
+  }
+  for (const item of data) flatten(item, shape, out, depth + 1);
+}
+
+function dtypeOf(data: TypedArray | NestedArray): DType {
+  if (data instanceof Int32Array) return 'i32';
+  if (data instanceof Uint32Array) return 'u32';
+  return 'f32';
+}
+
+/**
+ * A tensor from a number, nested arrays, or a typed array (then `shape` is required unless 1-D).
+ * `tensor([[1, 2], [3, 4]])`, `tensor(new Float32Array(6), [2, 3])`.
+ */
+export function tensor(data: NestedArray | TypedArray, shapeOrOptions?: readonly number[] | CreateOptions, maybeOptions: CreateOptions = {}): Tensor {
+  const options = Array.isArray(shapeOrOptions) || ArrayBuffer.isView(shapeOrOptions) ? maybeOptions : ((shapeOrOptions as CreateOptions) ?? {});
+  const dtype = options.dtype ?? dtypeOf(data);
+  let shape: number[];
+  let values: TypedArray;
+  if (ArrayBuffer.isView(data)) {
+    shape = Array.isArray(shapeOrOptions) ? [...shapeOrOptions] : [data.length];
+    if (shapeSize(shape) !== data.length) {
+      throw new Error(`tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${shapeSize(shape)} elements)`);
+    }
+    values = data.constructor === dtypeArray[dtype] ? data : dtypeArray[dtype].from(data);
+  } else {
+    shape = inferShape(data);
+    if (Array.isArray(shapeOrOptions)) {
+      throw new Error('tensor: a shape argument is only for typed arrays; nested arrays carry their own shape');
+    }
+    const flat: number[] = [];
+    flatten(data, shape, flat);
+    values = dtypeArray[dtype].from(flat);
+  }
+  const t = Tensor.empty(shape, dtype);
+  if (values.length > 0) runtime().write(t.buffer, values);
+  if (options.requiresGrad) t.requiresGrad_();
+  return t;
+}
+
+function fillKernel(shape: readonly number[], dtype: DType, entryPoint: 'fill' | 'arange', value: number, start: number, step: number): Tensor {
+  const out = Tensor.empty(shape, dtype);
+  if (out.size === 0) return out;
+  runtime().dispatch({
+    shader: 'fill',
+    entryPoint,
+    template: { T: dtype },
+    params: new ParamWriter().u32(out.size).f32(value).f32(start).f32(step).finish(),
+    buffers: [out.buffer],
+    workgroups: grid1d(out.size),
+  });
+  return out;
+}
+
+/** A tensor of `shape` with every element `value`. */
+export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
+  const t = fillKernel(shape, options.dtype ?? 'f32', 'fill', value, 0, 0);
+  if (options.requiresGrad) t.requiresGrad_();
+  return t;
+}
+
+export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+export function fullLike(t: Tensor, value: number, options: CreateOptions = {}): Tensor {
+  return full(t.shape, value, { dtype: t.dtype, ...options });
+}
+
+export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
+  return fullLike(t, 0, options);
+}
+
+export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
+  return fullLike(t, 1, options);
+}
+
+/** start, start + step, ... up to but excluding `end` (as NumPy). `arange(5)` is 0..4. */
+export function arange(startOrEnd: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
+  const [start, stop] = end === undefined ? [0, startOrEnd] : [startOrEnd, end];
+  if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a finite non-zero number, got ${step}`);
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const allInts = [start, stop, step].every(Number.isInteger);
+  return fillKernel([n], options.dtype ?? (allInts ? 'i32' : 'f32'), 'arange', 0, start, step);
+}
+
+/** `steps` evenly spaced values from start to end inclusive. */
+export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be an integer >= 0, got ${steps}`);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  return fillKernel([steps], options.dtype ?? 'f32', 'arange', 0, start, step);
+}

@@ -1,0 +1,353 @@
+// Elementwise ops: unary math (shaders/unary.wgsl), binary ops with NumPy broadcasting
+// (shaders/binary.wgsl), where (shaders/where.wgsl) and dtype casts (shaders/cast.wgsl).
+// Each op's backward rule sits beside it and is written with tensor ops, so it is differentiable too.
+
+import { isGradEnabled, record } from '../autograd.js';
+import { runtime } from '../context.js';
+import { ParamWriter } from '../gpu/runtime.js';
+import { Tensor, type DType } from '../tensor.js';
+import { defineMethods } from './methods.js';
+import {
+  MAX_RANK, assertDtype, assertRank, assertSameDtype, broadcastShapes, broadcastStrides, grid1d, opError, sameShape,
+} from './shape.js';
+import { full } from './creation.js';
+import { sumTo } from './reduce.js';
+
+// ---- unary ---------------------------------------------------------------------------------------
+
+/** Runs one op_* function of unary.wgsl over every element of an f32 tensor. */
+function unaryKernel(op: string, x: Tensor, alpha = 0): Tensor {
+  x.assertAlive(op);
+  assertDtype(op, x, ['f32']);
+  const out = Tensor.empty(x.shape, 'f32');
+  if (out.size > 0) {
+    runtime().dispatch({
+      shader: 'unary',
+      template: { OP: `op_${op}` },
+      params: new ParamWriter().u32(x.size).f32(alpha).finish(),
+      buffers: [x.buffer, out.buffer],
+      workgroups: grid1d(x.size),
+    });
+  }
+  return out;
+}
+
+export function neg(x: Tensor): Tensor {
+  return record('neg', [x], unaryKernel('neg', x), (g) => [neg(g)]);
+}
+export function exp(x: Tensor): Tensor {
+  const out = unaryKernel('exp', x);
+  return record('exp', [x], out, (g) => [mul(g, out)]);
+}
+export function log(x: Tensor): Tensor {
+  return record('log', [x], unaryKernel('log', x), (g) => [div(g, x)]);
+}
+export function sqrt(x: Tensor): Tensor {
+  const out = unaryKernel('sqrt', x);
+  return record('sqrt', [x], out, (g) => [div(mulScalar(g, 0.5), out)]);
+}
+export function rsqrt(x: Tensor): Tensor {
+  const out = unaryKernel('rsqrt', x);
+  // d/dx x^(-1/2) = -1/2 x^(-3/2) = -1/2 out^3
+  return record('rsqrt', [x], out, (g) => [mul(g, mulScalar(powScalar(out, 3), -0.5))]);
+}
+export function abs(x: Tensor): Tensor {
+  return record('abs', [x], unaryKernel('abs', x), (g) => [mul(g, sign(x))]);
+}
+/** -1, 0 or 1 (no gradient). */
+export function sign(x: Tensor): Tensor {
+  return unaryKernel('sign', x);
+}
+export function sin(x: Tensor): Tensor {
+  return record('sin', [x], unaryKernel('sin', x), (g) => [mul(g, cos(x))]);
+}
+export function cos(x: Tensor): Tensor {
+  return record('cos', [x], unaryKernel('cos', x), (g) => [neg(mul(g, sin(x)))]);
+}
+export function square(x: Tensor): Tensor {
+  return record('square', [x], unaryKernel('square', x), (g) => [mul(g, mulScalar(x, 2))]);
+}
+export function reciprocal(x: Tensor): Tensor {
+  const out = unaryKernel('reciprocal', x);
+  return record('reciprocal', [x], out, (g) => [neg(mul(g, square(out)))]);
+}
+export function tanh(x: Tensor): Tensor {
+  const out = unaryKernel('tanh', x);
+  return record('tanh', [x], out, (g) => [mul(g, rsubScalar(square(out), 1))]);
+}
+export function sigmoid(x: Tensor): Tensor {
+  const out = unaryKernel('sigmoid', x);
+  return record('sigmoid', [x], out, (g) => [mul(g, mul(out, rsubScalar(out, 1)))]);
+}
+export function relu(x: Tensor): Tensor {
+  return record('relu', [x], unaryKernel('relu', x), (g) => [mul(g, gtScalar(x, 0))]);
+}
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  const out = unaryKernel('leaky_relu', x, negativeSlope);
+  // slope where x <= 0, 1 where x > 0
+  return record('leakyRelu', [x], out, (g) => [mul(g, addScalar(mulScalar(gtScalar(x, 0), 1 - negativeSlope), negativeSlope))]);
+}
+export function softplus(x: Tensor): Tensor {
+  return record('softplus', [x], unaryKernel('softplus', x), (g) => [mul(g, sigmoid(x))]);
+}
+/** GELU with the tanh approximation used by GPT-2. */
+export function gelu(x: Tensor): Tensor {
+  return record('gelu', [x], unaryKernel('gelu', x), (g) => [mul(g, geluDerivative(x))]);
+}
+/** GELU's derivative: one fused kernel, or tensor ops when the backward pass itself is recorded. */
+function geluDerivative(x: Tensor): Tensor {
+  if (!isGradEnabled() || !x.requiresGrad) return unaryKernel('gelu_grad', x);
+  const c = Math.sqrt(2 / Math.PI);
+  const x2 = square(x);
+  const t = tanh(mulScalar(mul(x, addScalar(mulScalar(x2, 0.044715), 1)), c));
+  const dInner = addScalar(mulScalar(x2, 3 * 0.044715 * c), c);
+  // 0.5 (1 + t) + 0.5 x (1 - t^2) dInner
+  return add(mulScalar(addScalar(t, 1), 0.5), mul(mulScalar(x, 0.5), mul(rsubScalar(square(t), 1), dInner)));
+}
+
+// ---- ops with a scalar operand -------------------------------------------------------------------
+
+export function addScalar(x: Tensor, c: number): Tensor {
+  return record('addScalar', [x], unaryKernel('add_scalar', x, c), (g) => [g]);
+}
+export function mulScalar(x: Tensor, c: number): Tensor {
+  return record('mulScalar', [x], unaryKernel('mul_scalar', x, c), (g) => [mulScalar(g, c)]);
+}
+/** c - x */
+export function rsubScalar(x: Tensor, c: number): Tensor {
+  return record('rsubScalar', [x], unaryKernel('rsub_scalar', x, c), (g) => [neg(g)]);
+}
+/** c / x */
+export function rdivScalar(x: Tensor, c: number): Tensor {
+  const out = unaryKernel('rdiv_scalar', x, c);
+  return record('rdivScalar', [x], out, (g) => [neg(mul(g, div(out, x)))]);
+}
+/** x ^ c */
+export function powScalar(x: Tensor, c: number): Tensor {
+  const out = unaryKernel('pow_scalar', x, c);
+  return record('powScalar', [x], out, (g) => [c === 0 ? mulScalar(g, 0) : mul(g, mulScalar(powScalar(x, c - 1), c))]);
+}
+/** max(x, c), elementwise; gradient flows where x > c (half of it at a tie). */
+export function maxScalar(x: Tensor, c: number): Tensor {
+  const out = unaryKernel('max_scalar', x, c);
+  return record('maxScalar', [x], out, (g) => [mul(g, tieMask(gtScalar(x, c), eqScalar(x, c)))]);
+}
+export function minScalar(x: Tensor, c: number): Tensor {
+  const out = unaryKernel('min_scalar', x, c);
+  return record('minScalar', [x], out, (g) => [mul(g, tieMask(ltScalar(x, c), eqScalar(x, c)))]);
+}
+/** Clamps into [low, high] (either bound may be omitted). */
+export function clamp(x: Tensor, low?: number, high?: number): Tensor {
+  let out = x;
+  if (low !== undefined) out = maxScalar(out, low);
+  if (high !== undefined) out = minScalar(out, high);
+  return out === x ? mulScalar(x, 1) : out;
+}
+export const gtScalar = (x: Tensor, c: number) => unaryKernel('gt_scalar', x, c);
+export const ltScalar = (x: Tensor, c: number) => unaryKernel('lt_scalar', x, c);
+export const geScalar = (x: Tensor, c: number) => unaryKernel('ge_scalar', x, c);
+export const leScalar = (x: Tensor, c: number) => unaryKernel('le_scalar', x, c);
+export const eqScalar = (x: Tensor, c: number) => unaryKernel('eq_scalar', x, c);
+export const neScalar = (x: Tensor, c: number) => unaryKernel('ne_scalar', x, c);
+
+/** 1 where `wins`, 0.5 where `ties`, else 0: how max/min split their gradient. */
+function tieMask(wins: Tensor, ties: Tensor): Tensor {
+  return add(wins, mulScalar(ties, 0.5));
+}
+
+// ---- binary with broadcasting --------------------------------------------------------------------
+
+type Operand = Tensor | number;
+
+function broadcastLaunch(op: string, kernelOp: string, a: Tensor, b: Tensor, outDtype: DType): Tensor {
+  a.assertAlive(op);
+  b.assertAlive(op);
+  assertSameDtype(op, [a, b]);
+  assertRank(op, a);
+  assertRank(op, b);
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  if (shape.length > MAX_RANK) throw opError(op, `broadcast rank ${shape.length} exceeds ${MAX_RANK}`, [a, b]);
+  const out = Tensor.empty(shape, outDtype);
+  if (out.size === 0) return out;
+  const broadcast = !(sameShape(a.shape, shape) && sameShape(b.shape, shape));
+  runtime().dispatch({
+    shader: 'binary',
+    template: { OP: `op_${kernelOp}`, T: a.dtype, OUT: outDtype },
+    constants: { BROADCAST: broadcast ? 1 : 0 },
+    params: new ParamWriter()
+      .u32(out.size)
+      .u32(shape.length)
+      .u32Array(shape, 2)
+      .u32Array(broadcastStrides(a.shape, shape), 2)
+      .u32Array(broadcastStrides(b.shape, shape), 2)
+      .finish(),
+    buffers: [a.buffer, b.buffer, out.buffer],
+    workgroups: grid1d(out.size),
+  });
+  return out;
+}
+
+/** A scalar operand as a 0-d tensor of the other operand's dtype (f32 scalars use unary kernels instead). */
+function asTensor(value: Operand, like: Tensor): Tensor {
+  return value instanceof Tensor ? value : full([], value, { dtype: like.dtype });
+}
+
+export function add(a: Tensor, b: Operand): Tensor {
+  if (typeof b === 'number' && a.dtype === 'f32') return addScalar(a, b);
+  const bt = asTensor(b, a);
+  const out = broadcastLaunch('add', 'add', a, bt, a.dtype);
+  return record('add', [a, bt], out, (g) => [sumTo(g, a.shape), sumTo(g, bt.shape)]);
+}
+export function sub(a: Tensor, b: Operand): Tensor {
+  if (typeof b === 'number' && a.dtype === 'f32') return addScalar(a, -b);
+  const bt = asTensor(b, a);
+  const out = broadcastLaunch('sub', 'sub', a, bt, a.dtype);
+  return record('sub', [a, bt], out, (g) => [sumTo(g, a.shape), sumTo(neg(g), bt.shape)]);
+}
+export function mul(a: Tensor, b: Operand): Tensor {
+  if (typeof b === 'number' && a.dtype === 'f32') return mulScalar(a, b);
+  const bt = asTensor(b, a);
+  const out = broadcastLaunch('mul', 'mul', a, bt, a.dtype);
+  return record('mul', [a, bt], out, (g) => [sumTo(mul(g, bt), a.shape), sumTo(mul(g, a), bt.shape)]);
+}
+export function div(a: Tensor, b: Operand): Tensor {
+  if (typeof b === 'number' && a.dtype === 'f32') return mulScalar(a, 1 / b);
+  const bt = asTensor(b, a);
+  const out = broadcastLaunch('div', 'div', a, bt, a.dtype);
+  // d(a/b)/db = -a/b^2 = -out/b
+  return record('div', [a, bt], out, (g) => [sumTo(div(g, bt), a.shape), sumTo(neg(mul(g, div(out, bt))), bt.shape)]);
+}
+export function pow(a: Tensor, b: Operand): Tensor {
+  if (typeof b === 'number') return powScalar(a, b);
+  assertDtype('pow', a, ['f32']);
+  const out = broadcastLaunch('pow', 'pow', a, b, 'f32');
+  return record('pow', [a, b], out, (g) => [
+    sumTo(mul(g, mul(b, pow(a, addScalar(b, -1)))), a.shape),
+    // d(a^b)/db = a^b log a, taken as 0 where a <= 0 (as PyTorch does at a = 0)
+    sumTo(mul(g, mul(out, log(maxScalar(a, Number.MIN_VALUE)))), b.shape),
+  ]);
+}
+export function maximum(a: Tensor, b: Operand): Tensor {
+  if (typeof b === 'number' && a.dtype === 'f32') return maxScalar(a, b);
+  const bt = asTensor(b, a);
+  const out = broadcastLaunch('maximum', 'maximum', a, bt, a.dtype);
+  return record('maximum', [a, bt], out, (g) => {
+    const ties = eq(a, bt);
+    return [sumTo(mul(g, tieMask(gt(a, bt), ties)), a.shape), sumTo(mul(g, tieMask(lt(a, bt), ties)), bt.shape)];
+  });
+}
+export function minimum(a: Tensor, b: Operand): Tensor {
+  if (typeof b === 'number' && a.dtype === 'f32') return minScalar(a, b);
+  const bt = asTensor(b, a);
+  const out = broadcastLaunch('minimum', 'minimum', a, bt, a.dtype);
+  return record('minimum', [a, bt], out, (g) => {
+    const ties = eq(a, bt);
+    return [sumTo(mul(g, tieMask(lt(a, bt), ties)), a.shape), sumTo(mul(g, tieMask(gt(a, bt), ties)), bt.shape)];
+  });
+}
+
+/** Comparisons give f32 masks (1 where true, 0 where false), ready to multiply into a loss; no gradient. */
+function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Tensor, b: Operand): Tensor {
+  if (typeof b === 'number' && a.dtype === 'f32') return unaryKernel(`${op}_scalar`, a, b);
+  return broadcastLaunch(op, op, a, asTensor(b, a), 'f32');
+}
+export const eq = (a: Tensor, b: Operand) => compare('eq', a, b);
+export const ne = (a: Tensor, b: Operand) => compare('ne', a, b);
+export const lt = (a: Tensor, b: Operand) => compare('lt', a, b);
+export const le = (a: Tensor, b: Operand) => compare('le', a, b);
+export const gt = (a: Tensor, b: Operand) => compare('gt', a, b);
+export const ge = (a: Tensor, b: Operand) => compare('ge', a, b);
+
+/** Elementwise choice: `a` where `condition` is non-zero, else `b` (all three broadcast together). */
+export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
+  const at = a instanceof Tensor ? a : full([], a, { dtype: b instanceof Tensor ? b.dtype : 'f32' });
+  const bt = asTensor(b, at);
+  for (const t of [condition, at, bt]) t.assertAlive('where');
+  assertDtype('where', condition, ['f32']);
+  assertSameDtype('where', [at, bt]);
+  const shape = broadcastShapes('where', condition.shape, at.shape, bt.shape);
+  if (shape.length > MAX_RANK) throw opError('where', `broadcast rank ${shape.length} exceeds ${MAX_RANK}`, [condition, at, bt]);
+  const out = Tensor.empty(shape, at.dtype);
+  if (out.size > 0) {
+    runtime().dispatch({
+      shader: 'where',
+      template: { T: at.dtype },
+      params: new ParamWriter()
+        .u32(out.size)
+        .u32(shape.length)
+        .u32Array(shape, 2)
+        .u32Array(broadcastStrides(condition.shape, shape), 2)
+        .u32Array(broadcastStrides(at.shape, shape), 2)
+        .u32Array(broadcastStrides(bt.shape, shape), 2)
+        .finish(),
+      buffers: [condition.buffer, at.buffer, bt.buffer, out.buffer],
+      workgroups: grid1d(out.size),
+    });
+  }
+  return record('where', [condition, at, bt], out, (g) => {
+    const zero = full([], 0);
+    return [null, sumTo(where(condition, g, zero), at.shape), sumTo(where(condition, zero, g), bt.shape)];
+  });
+}
+
+/** Converts to another dtype (f32 -> integer truncates toward zero). Returns a copy even if unchanged. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  x.assertAlive('cast');
+  const out = Tensor.empty(x.shape, dtype);
+  if (out.size > 0) {
+    runtime().dispatch({
+      shader: 'cast',
+      template: { IN: x.dtype, OUT: dtype },
+      params: new ParamWriter().u32(x.size).finish(),
+      buffers: [x.buffer, out.buffer],
+      workgroups: grid1d(x.size),
+    });
+  }
+  // Gradients pass through casts between float types only; f32 is the one float type.
+  return dtype === 'f32' && x.dtype === 'f32' ? record('cast', [x], out, (g) => [g]) : out;
+}
+
+// ---- Tensor methods ------------------------------------------------------------------------------
+
+declare module '../tensor.js' {
+  interface Tensor {
+    neg(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    sqrt(): Tensor;
+    rsqrt(): Tensor;
+    abs(): Tensor;
+    sign(): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    square(): Tensor;
+    reciprocal(): Tensor;
+    tanh(): Tensor;
+    sigmoid(): Tensor;
+    relu(): Tensor;
+    leakyRelu(negativeSlope?: number): Tensor;
+    softplus(): Tensor;
+    gelu(): Tensor;
+    clamp(low?: number, high?: number): Tensor;
+    add(other: Tensor | number): Tensor;
+    sub(other: Tensor | number): Tensor;
+    mul(other: Tensor | number): Tensor;
+    div(other: Tensor | number): Tensor;
+    pow(other: Tensor | number): Tensor;
+    maximum(other: Tensor | number): Tensor;
+    minimum(other: Tensor | number): Tensor;
+    eq(other: Tensor | number): Tensor;
+    ne(other: Tensor | number): Tensor;
+    lt(other: Tensor | number): Tensor;
+    le(other: Tensor | number): Tensor;
+    gt(other: Tensor | number): Tensor;
+    ge(other: Tensor | number): Tensor;
+    /** A copy converted to `dtype`. */
+    to(dtype: DType): Tensor;
+  }
+}
+
+defineMethods({
+  neg, exp, log, sqrt, rsqrt, abs, sign, sin, cos, square, reciprocal, tanh, sigmoid, relu, leakyRelu, softplus, gelu, clamp,
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, to: cast,
+});

@@ -1,0 +1,103 @@
+// Shape arithmetic shared by the ops: broadcasting, strides, axis normalisation, and the
+// descriptive errors that name the op, the shapes and what was expected.
+
+import { formatShape, type DType, type Tensor } from '../tensor.js';
+
+/** Kernels take shapes and strides as two vec4s, so ranks above 8 are rejected up front. */
+export const MAX_RANK = 8;
+
+export function describe(t: Tensor): string {
+  return `${formatShape(t.shape)} ${t.dtype}`;
+}
+
+/** Throws `op: message (inputs: ...)` naming every input's shape and dtype. */
+export function opError(op: string, message: string, inputs: Tensor[] = []): Error {
+  const detail = inputs.length ? ` (inputs: ${inputs.map(describe).join(', ')})` : '';
+  return new Error(`${op}: ${message}${detail}`);
+}
+
+export function assertDtype(op: string, t: Tensor, allowed: readonly DType[]): void {
+  if (!allowed.includes(t.dtype)) {
+    throw opError(op, `expected dtype ${allowed.join(' or ')}, got ${t.dtype}`, [t]);
+  }
+}
+
+export function assertSameDtype(op: string, tensors: Tensor[]): void {
+  const first = tensors[0].dtype;
+  if (tensors.some((t) => t.dtype !== first)) {
+    throw opError(op, `dtypes differ; cast one with .to(dtype) first`, tensors);
+  }
+}
+
+export function assertRank(op: string, t: Tensor): void {
+  if (t.rank > MAX_RANK) throw opError(op, `rank ${t.rank} exceeds the supported maximum of ${MAX_RANK}`, [t]);
+}
+
+/** Contiguous (row-major) strides of a shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/** The NumPy broadcast of several shapes, or an error naming the op and the shapes. */
+export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
+  const rank = Math.max(...shapes.map((s) => s.length));
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    let d = 1;
+    for (const s of shapes) {
+      const e = s[s.length - rank + i] ?? 1;
+      if (e === d || e === 1) continue;
+      if (d !== 1) {
+        throw new Error(`${op}: shapes ${shapes.map(formatShape).join(' and ')} cannot be broadcast together (dimension ${i} from the right-aligned shapes: ${d} vs ${e})`);
+      }
+      d = e;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+/** Strides to read a tensor of `shape` as if broadcast to `outShape` (0 on broadcast dimensions). */
+export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const own = stridesOf(shape);
+  const lead = outShape.length - shape.length;
+  return outShape.map((_, i) => (i < lead || shape[i - lead] === 1 ? 0 : own[i - lead]));
+}
+
+/** Maps a possibly negative axis into [0, rank), or throws naming the op and the shape. */
+export function normalizeAxis(op: string, axis: number, rank: number, shape: readonly number[]): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
+    throw new Error(`${op}: axis ${axis} is out of range for shape ${formatShape(shape)} (rank ${rank})`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Normalises an axis list (undefined = all axes), rejecting duplicates. Returns sorted axes. */
+export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, shape: readonly number[]): number[] {
+  const rank = shape.length;
+  if (axes === undefined) return [...Array(rank).keys()];
+  const list = typeof axes === 'number' ? [axes] : [...axes];
+  const normalized = list.map((a) => normalizeAxis(op, a, rank, shape));
+  if (new Set(normalized).size !== normalized.length) {
+    throw new Error(`${op}: repeated axis in [${list.join(', ')}] for shape ${formatShape(shape)}`);
+  }
+  return normalized.sort((a, b) => a - b);
+}
+
+/** Workgroup counts for a 1-D launch of `n` invocations, folded into 2-D past 65535 workgroups. */
+export function grid1d(n: number, workgroupSize = 256): [number, number] {
+  const groups = Math.max(1, Math.ceil(n / workgroupSize));
+  if (groups <= 65535) return [groups, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y];
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

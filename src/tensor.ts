@@ -1,0 +1,252 @@
+// The Tensor: a shape, a dtype and a GPU buffer (shared by reshape views and reference-counted),
+// plus the autograd fields. Op methods (x.add(y), x.sum(1), ...) are attached by the files in
+// src/ops/, each beside its kernel and backward rule; this file holds what every op relies on:
+// allocation, readback, disposal and memory scopes.
+
+import { runtime } from './context.js';
+import type { GradNode } from './autograd.js';
+
+export type DType = 'f32' | 'i32' | 'u32';
+
+/** Bytes per element and the typed array for each dtype (all are 4 bytes on the GPU). */
+export const dtypeArray = { f32: Float32Array, i32: Int32Array, u32: Uint32Array } as const;
+export type TypedArray = Float32Array | Int32Array | Uint32Array;
+export type NestedArray = number | NestedArray[];
+
+/** A GPU buffer shared by a tensor and its reshape views; returned to the pool when the last one goes. */
+class Storage {
+  private refs = 1;
+  constructor(readonly buffer: GPUBuffer) {}
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+  release(): void {
+    if (--this.refs === 0) runtime().release(this.buffer);
+  }
+}
+
+// ---- memory scopes -------------------------------------------------------------------------------
+
+class MemoryScope {
+  readonly tensors = new Set<Tensor>();
+}
+const scopeStack: MemoryScope[] = [];
+let nextTensorId = 1;
+
+/** Optional: warn about tensors that were garbage-collected without dispose() (their buffer leaked). */
+const leakWatch =
+  typeof FinalizationRegistry !== 'undefined'
+    ? new FinalizationRegistry<string>((description) => {
+        if (Tensor.warnOnLeak) console.warn(`gengpu: ${description} was garbage-collected without dispose(); its GPU buffer leaked`);
+      })
+    : null;
+
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export class Tensor {
+  /** When true, a tensor garbage-collected without dispose() prints a warning. */
+  static warnOnLeak = false;
+
+  readonly id = nextTensorId++;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly size: number;
+  /** True when gradients flow to this tensor: set on leaves by the user, on op results by autograd. */
+  requiresGrad = false;
+  /** The accumulated gradient of a leaf after backward(); owned (and disposed) by this tensor. */
+  grad: Tensor | null = null;
+  /** The op that made this tensor, for autograd; null for leaves. */
+  node: GradNode | null = null;
+
+  private storage: Storage | null;
+  private scope: MemoryScope | null = null;
+
+  /** Wraps a buffer; ops use Tensor.empty or Tensor.view rather than this. */
+  private constructor(shape: readonly number[], dtype: DType, storage: Storage) {
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: invalid shape ${formatShape(shape)} (dimensions must be integers >= 0)`);
+    }
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.size = shapeSize(shape);
+    this.storage = storage;
+    const scope = scopeStack[scopeStack.length - 1];
+    if (scope) {
+      scope.tensors.add(this);
+      this.scope = scope;
+    }
+    leakWatch?.register(this, `tensor #${this.id} ${formatShape(shape)} ${dtype}`, this);
+  }
+
+  /** A new tensor with uninitialised contents (a pooled buffer). */
+  static empty(shape: readonly number[], dtype: DType = 'f32'): Tensor {
+    const buffer = runtime().allocate(shapeSize(shape) * 4);
+    return new Tensor(shape, dtype, new Storage(buffer));
+  }
+
+  /** A tensor sharing this one's buffer with another shape of the same size (used by reshape). */
+  static view(source: Tensor, shape: readonly number[]): Tensor {
+    source.assertAlive('view');
+    return new Tensor(shape, source.dtype, source.storage!.retain());
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.storage === null;
+  }
+
+  /** The GPU buffer; throws a clear error after dispose(). */
+  get buffer(): GPUBuffer {
+    this.assertAlive('buffer');
+    return this.storage!.buffer;
+  }
+
+  assertAlive(op: string): void {
+    if (!this.storage) {
+      throw new Error(`${op}: tensor #${this.id} ${formatShape(this.shape)} ${this.dtype} was used after dispose()`);
+    }
+  }
+
+  /** Releases the GPU buffer (and this tensor's gradient). Calling it twice is harmless. */
+  dispose(): void {
+    if (!this.storage) return;
+    this.storage.release();
+    this.storage = null;
+    this.scope?.tensors.delete(this);
+    this.scope = null;
+    leakWatch?.unregister(this);
+    this.grad?.dispose();
+    this.grad = null;
+    this.node = null;
+  }
+
+  /** Marks a leaf tensor as a parameter whose gradient backward() should compute. */
+  requiresGrad_(flag = true): this {
+    if (this.node && !flag) throw new Error(`requiresGrad_: tensor #${this.id} is the result of an op; use detach()`);
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  // ---- readback (the only async part of the API) ----
+
+  /** The values as a flat typed array (waits for the GPU). */
+  async data(): Promise<TypedArray> {
+    this.assertAlive('data');
+    const bytes = await runtime().read(this.buffer, 0, this.size * 4);
+    return new dtypeArray[this.dtype](bytes);
+  }
+
+  /** The values as nested JS arrays in this tensor's shape. */
+  async toArray(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape);
+  }
+
+  /** The single value of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new Error(`item: tensor has shape ${formatShape(this.shape)} (${this.size} elements); item() needs exactly 1`);
+    return (await this.data())[0];
+  }
+
+  /** Values formatted like PyTorch prints them (reads the GPU). */
+  async format(precision = 4): Promise<string> {
+    const values = await this.data();
+    const fmt = (v: number) => (this.dtype === 'f32' ? Number(v.toPrecision(precision)).toString() : String(v));
+    const build = (dim: number, offset: number, indent: string): string => {
+      if (dim === this.rank) return fmt(values[offset]);
+      const n = this.shape[dim];
+      const stride = shapeSize(this.shape.slice(dim + 1));
+      const items: string[] = [];
+      const limit = n > 8 ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : [...Array(n).keys()];
+      for (const i of limit) items.push(i < 0 ? '...' : build(dim + 1, offset + i * stride, indent + ' '));
+      const sep = dim === this.rank - 1 ? ', ' : `,\n${indent} `;
+      return `[${items.join(sep)}]`;
+    };
+    return `tensor(${build(0, 0, '      ')}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
+  }
+
+  toString(): string {
+    const state = this.isDisposed ? ', disposed' : this.requiresGrad ? ', requiresGrad' : '';
+    const origin = this.node ? `, from ${this.node.name}` : '';
+    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}${state}${origin})`;
+  }
+
+  // ---- scope bookkeeping ----
+
+  /** Takes the tensor out of the memory scope it was made in, so that scope's end keeps it. */
+  keep(): this {
+    this.scope?.tensors.delete(this);
+    this.scope = null;
+    return this;
+  }
+
+  /** Moves the tensor into another scope (used when a scope hands its result to its parent). */
+  adoptInto(scope: MemoryScope | null): void {
+    this.scope?.tensors.delete(this);
+    this.scope = scope;
+    scope?.tensors.add(this);
+  }
+}
+
+function nest(values: TypedArray, shape: readonly number[]): NestedArray {
+  if (shape.length === 0) return values[0];
+  const build = (dim: number, offset: number): NestedArray[] => {
+    const n = shape[dim];
+    const stride = shapeSize(shape.slice(dim + 1));
+    const out: NestedArray[] = [];
+    for (let i = 0; i < n; i++) out.push(dim === shape.length - 1 ? values[offset + i] : build(dim + 1, offset + i * stride));
+    return out;
+  };
+  return build(0, 0);
+}
+
+/** Tensors found in a value returned from a scope (a tensor, or arrays / plain objects of them). */
+function collectTensors(value: unknown, into: Set<Tensor>): void {
+  if (value instanceof Tensor) into.add(value);
+  else if (Array.isArray(value)) for (const v of value) collectTensors(v, into);
+  else if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectTensors(v, into);
+  }
+}
+
+/**
+ * Runs `fn` and then disposes every tensor created inside it, except the tensors it returns (which
+ * move to the enclosing scope), tensors marked with keep(), and parameters (leaf tensors that
+ * require grad). Scopes nest. `fn` must be synchronous: tensors made after an await would be lost.
+ */
+export function scope<T>(fn: () => T): T {
+  const inner = new MemoryScope();
+  scopeStack.push(inner);
+  let result: T;
+  try {
+    result = fn();
+    if (result instanceof Promise) {
+      throw new Error('scope: the function returned a Promise; scopes must be synchronous (await outside, dispose() inside)');
+    }
+  } catch (error) {
+    for (const t of [...inner.tensors]) if (!(t.requiresGrad && !t.node)) t.dispose();
+    throw error;
+  } finally {
+    scopeStack.pop();
+  }
+  const returned = new Set<Tensor>();
+  collectTensors(result, returned);
+  const parent = scopeStack[scopeStack.length - 1] ?? null;
+  for (const t of [...inner.tensors]) {
+    if (returned.has(t)) t.adoptInto(parent);
+    else if (t.requiresGrad && !t.node) t.keep();
+    else t.dispose();
+  }
+  return result;
+}
