@@ -8,4 +8,10 @@ export { Runtime, ParamWriter, type KernelLaunch, type MemoryStats } from './gpu
 export * from './ops/creation.js';
 export * from './ops/elementwise.js';
 export * from './ops/movement.js';
+export * from './ops/assign.js';
 export * from './ops/reduce.js';
+export * from './ops/softmax.js';
+export * from './ops/indexing.js';
+export * from './ops/matmul.js';
+export * from './ops/conv.js';
+export * from './ops/random.js';

@@ -1,0 +1,103 @@
+// Runs a page of this repo in headless Chromium with WebGPU and returns what the page reports.
+// A vite dev server serves the repo (TypeScript compiled on the fly, COOP/COEP headers so WASM peers
+// get threads); puppeteer drives Debian's chromium with the flags from shared/webgpu.md. A page
+// reports by assigning `window.__gengpuResult` (any JSON value) or `window.__gengpuError` (a string).
+// Used by the browser tests (tests/browser/) and the benchmarks.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser } from 'puppeteer';
+import { createServer, type ViteDevServer } from 'vite';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** Flags measured to give WebGPU (SwiftShader) in headless Chromium on a closed network. */
+export const chromiumFlags = [
+  '--headless=new',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+export function chromiumPath(): string {
+  return process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
+}
+
+export interface BrowserSession {
+  browser: Browser;
+  server: ViteDevServer;
+  baseUrl: string;
+  /** Opens `path` (relative to the repo root, e.g. 'tests/browser/smoke.html') and waits for its report. */
+  run<T = unknown>(path: string, options?: { timeoutMs?: number; onConsole?: (line: string) => void }): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function openBrowser(): Promise<BrowserSession> {
+  const server = await createServer({
+    root: repoRoot,
+    logLevel: 'error',
+    configFile: false,
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+    },
+    optimizeDeps: { noDiscovery: true, include: [] },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('openBrowser: the vite server has no TCP address');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+
+  const profile = mkdtempSync(join(tmpdir(), 'gengpu-chromium-'));
+  let browser: Browser;
+  try {
+    browser = await puppeteer.launch({
+      executablePath: chromiumPath(),
+      headless: true,
+      args: [...chromiumFlags, `--user-data-dir=${profile}`],
+    });
+  } catch (error) {
+    await server.close();
+    throw new Error(`openBrowser: could not start ${chromiumPath()} (install Debian's chromium, or set PUPPETEER_EXECUTABLE_PATH): ${(error as Error).message}`);
+  }
+
+  return {
+    browser,
+    server,
+    baseUrl,
+    async run<T>(path: string, options: { timeoutMs?: number; onConsole?: (line: string) => void } = {}): Promise<T> {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (message) => options.onConsole?.(message.text()));
+      page.on('pageerror', (error) => errors.push(String(error)));
+      try {
+        await page.goto(`${baseUrl}/${path}`);
+        await page.waitForFunction('window.__gengpuResult !== undefined || window.__gengpuError !== undefined', {
+          timeout: options.timeoutMs ?? 120_000,
+          polling: 100,
+        });
+        const error = await page.evaluate('window.__gengpuError');
+        if (error !== undefined) throw new Error(`${path} reported: ${String(error)}`);
+        return (await page.evaluate('window.__gengpuResult')) as T;
+      } catch (error) {
+        if (errors.length) throw new Error(`${(error as Error).message}\npage errors:\n${errors.join('\n')}`);
+        throw error;
+      } finally {
+        await page.close();
+      }
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// (being written: the conv op family)
+export {};

@@ -1,0 +1,2 @@
+// (being written: the indexing op family)
+export {};

@@ -1,0 +1,2 @@
+// (being written: the matmul op family)
+export {};

@@ -1,0 +1,2 @@
+// (being written: the random op family)
+export {};

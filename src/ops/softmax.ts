@@ -1,0 +1,2 @@
+// (being written: the softmax op family)
+export {};

@@ -1,0 +1,53 @@
+// The smoke subset that runs both in Node and in headless Chromium: a few ops of each family and a
+// short training loop. tests/browser/browser.test.ts runs it in both places and compares the numbers.
+
+import * as gg from '../../src/index.js';
+
+export type SmokeResults = Record<string, number[]>;
+
+export async function runSmokeCases(): Promise<SmokeResults> {
+  await gg.init();
+  const results: SmokeResults = {};
+  const read = async (name: string, t: gg.Tensor) => {
+    results[name] = Array.from(await t.data());
+    t.dispose();
+  };
+
+  const x = gg.tensor([[0.5, -1.5, 2], [3, -0.25, 1]]);
+  const y = gg.tensor([1, -2, 0.5]);
+  await read('elementwise', gg.scope(() => x.mul(y).add(1).tanh().exp()));
+  await read('reduce', gg.scope(() => x.sum(0).add(x.max(1).sum())));
+
+  // Gradient of a small expression.
+  const w = gg.tensor([0.1, -0.2, 0.3], { requiresGrad: true });
+  gg.scope(() => x.mul(w).sigmoid().mean().backward());
+  await read('gradient', w.grad!.clone());
+
+  // Fit y = 2x - 1 with plain gradient descent; the losses must fall.
+  const a = gg.tensor([0], { requiresGrad: true });
+  const b = gg.tensor([0], { requiresGrad: true });
+  const inputs = gg.linspace(-1, 1, 33);
+  const targets = gg.scope(() => inputs.mul(2).sub(1));
+  const losses: number[] = [];
+  for (let step = 0; step < 20; step++) {
+    const loss = gg.scope(() => {
+      const l = inputs.mul(a).add(b).sub(targets).square().mean();
+      l.backward();
+      gg.noGrad(() => {
+        a.assign(a.sub(a.grad!.mul(0.3)));
+        b.assign(b.sub(b.grad!.mul(0.3)));
+      });
+      a.grad!.dispose();
+      a.grad = null;
+      b.grad!.dispose();
+      b.grad = null;
+      return l;
+    });
+    losses.push(await loss.item());
+    loss.dispose();
+  }
+  results.losses = losses;
+  for (const t of [x, y, w, a, b, inputs, targets]) t.dispose();
+  results.liveBuffers = [gg.runtime().memory().liveBuffers];
+  return results;
+}
