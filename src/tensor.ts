@@ -173,7 +173,7 @@ export class Tensor {
       const sep = dim === this.rank - 1 ? ', ' : `,\n${indent} `;
       return `[${items.join(sep)}]`;
     };
-    return `tensor(${build(0, 0, '      ')}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
+    return `tensor(${build(0, 0, '       ')}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
   }
 
   toString(): string {

@@ -46,12 +46,17 @@ async function nodeAdapter(powerPreference: GPUPowerPreference): Promise<GPUAdap
     dawnInstances.push(gpu);
     return gpu;
   };
-  const adapter = await instance().requestAdapter({ powerPreference });
-  if (adapter || process.env.VK_ICD_FILENAMES) return adapter;
   const { existsSync } = await import('node:fs');
+  // Without a GPU device node, Vulkan's other drivers are CPU ones Dawn refuses: go straight to SwiftShader.
+  const hasGpuNode = ['/dev/dri', '/dev/nvidiactl', '/dev/dxg'].some((p) => existsSync(p));
   const icd = swiftShaderIcdCandidates.find((p) => existsSync(p));
-  if (!icd) return null;
-  process.env.VK_ICD_FILENAMES = icd; // read by the Vulkan loader when the next instance is made
+  const useSwiftShader = () => {
+    process.env.VK_ICD_FILENAMES = icd; // read by the Vulkan loader when the next instance is made
+  };
+  if (!process.env.VK_ICD_FILENAMES && !hasGpuNode && icd) useSwiftShader();
+  const adapter = await instance().requestAdapter({ powerPreference });
+  if (adapter || process.env.VK_ICD_FILENAMES || !icd) return adapter;
+  useSwiftShader();
   return instance().requestAdapter({ powerPreference });
 }
 

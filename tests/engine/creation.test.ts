@@ -1,0 +1,72 @@
+// Creating tensors and reading them back: nested and typed arrays, dtypes, GPU fills, formatting.
+import { describe, expect, it } from 'vitest';
+import * as gg from '../../src/index.js';
+
+describe('tensor creation and readback', () => {
+  it('builds from nested arrays with the right shape and dtype', async () => {
+    const t = gg.tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(t.shape).toEqual([2, 3]);
+    expect(t.dtype).toBe('f32');
+    expect(await t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    const s = gg.tensor(7.5);
+    expect(s.shape).toEqual([]);
+    expect(await s.item()).toBe(7.5);
+    t.dispose();
+    s.dispose();
+  });
+
+  it('builds from typed arrays with a shape, keeping integer dtypes', async () => {
+    const i = gg.tensor(Int32Array.from([-3, 0, 5, 2147483647]), [2, 2]);
+    expect(i.dtype).toBe('i32');
+    expect(Array.from(await i.data())).toEqual([-3, 0, 5, 2147483647]);
+    const u = gg.tensor([1, 2, 3], { dtype: 'u32' });
+    expect(u.dtype).toBe('u32');
+    expect(await u.data()).toBeInstanceOf(Uint32Array);
+    i.dispose();
+    u.dispose();
+  });
+
+  it('fills on the GPU: zeros, ones, full, arange, linspace', async () => {
+    expect(Array.from(await gg.zeros([3]).data())).toEqual([0, 0, 0]);
+    expect(Array.from(await gg.ones([2, 2]).data())).toEqual([1, 1, 1, 1]);
+    expect(Array.from(await gg.full([2], -2.5).data())).toEqual([-2.5, -2.5]);
+    const r = gg.arange(5);
+    expect(r.dtype).toBe('i32');
+    expect(Array.from(await r.data())).toEqual([0, 1, 2, 3, 4]);
+    expect(Array.from(await gg.arange(1, 2, 0.25).data())).toEqual([1, 1.25, 1.5, 1.75]);
+    expect(Array.from(await gg.arange(10, 0, -3).data())).toEqual([10, 7, 4, 1]);
+    const l = Array.from(await gg.linspace(0, 1, 5).data());
+    expect(l).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(gg.zeros([0, 3]).size).toBe(0);
+    expect(Array.from(await gg.full([3], 7, { dtype: 'i32' }).data())).toEqual([7, 7, 7]);
+  });
+
+  it('fills large tensors past 65535 workgroups (2-D grid)', async () => {
+    const n = 65536 * 256 + 3;
+    const t = gg.full([n], 2);
+    const total = t.sum();
+    expect(Math.abs((await total.item()) - 2 * n) / (2 * n)).toBeLessThan(1e-6);
+    t.dispose();
+    total.dispose();
+  });
+
+  it('formats like PyTorch and describes itself in toString', async () => {
+    const t = gg.tensor([[1.5, 2], [3, 4]]);
+    expect(await t.format()).toBe('tensor([[1.5, 2],\n        [3, 4]], shape=[2, 2], dtype=f32)');
+    expect(String(t)).toBe('Tensor(shape=[2, 2], dtype=f32)');
+    const g = gg.tensor([1, 2], { requiresGrad: true });
+    expect(String(g.mul(2))).toBe('Tensor(shape=[2], dtype=f32, requiresGrad, from mulScalar)');
+    const long = gg.arange(20);
+    expect(await long.format()).toBe('tensor([0, 1, 2, ..., 17, 18, 19], shape=[20], dtype=i32)');
+    t.dispose();
+    expect(String(t)).toBe('Tensor(shape=[2, 2], dtype=f32, disposed)');
+  });
+
+  it('rejects bad data with named errors', async () => {
+    expect(() => gg.tensor([[1, 2], [3]])).toThrow(/tensor: ragged nested array/);
+    expect(() => gg.tensor(new Float32Array(5), [2, 3])).toThrow(/tensor: 5 values do not fill shape \[2, 3\]/);
+    expect(() => gg.zeros([2, -1])).toThrow(/invalid shape \[2, -1\]/);
+    expect(() => gg.arange(0, 5, 0)).toThrow(/arange: step must be/);
+    await expect(gg.tensor([1, 2]).item()).rejects.toThrow(/item: tensor has shape \[2\]/);
+  });
+});

@@ -1,0 +1,63 @@
+// The runtime: pipelines compiled once, ops batched into few submits, device loss and missing WebGPU
+// reported clearly.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import * as gg from '../../src/index.js';
+import { sizeClass } from '../../src/gpu/runtime.js';
+
+describe('runtime', () => {
+  it('compiles each pipeline once per (WGSL source, constants)', () => {
+    const rt = gg.runtime();
+    gg.scope(() => gg.tensor([1, 2]).exp());
+    const compiled = rt.counters.pipelinesCompiled;
+    gg.scope(() => gg.tensor([3, 4, 5]).exp().exp());
+    expect(rt.counters.pipelinesCompiled).toBe(compiled);
+  });
+
+  it('records many ops into one submit instead of one per op', async () => {
+    const rt = gg.runtime();
+    const x = gg.ones([64]);
+    await rt.sync();
+    const submits = rt.counters.submits;
+    const dispatches = rt.counters.dispatches;
+    const y = gg.scope(() => {
+      let t = x;
+      for (let i = 0; i < 100; i++) t = t.mul(1.01);
+      return t;
+    });
+    expect(rt.counters.dispatches - dispatches).toBe(100);
+    expect(rt.counters.submits - submits).toBe(0);
+    expect((await y.data())[0]).toBeCloseTo(1.01 ** 100, 3);
+    expect(rt.counters.submits - submits).toBe(1);
+    x.dispose();
+    y.dispose();
+  });
+
+  it('pools buffers by size class (4 per power of two)', () => {
+    expect(sizeClass(1)).toBe(256);
+    expect(sizeClass(256)).toBe(256);
+    expect(sizeClass(257)).toBe(320);
+    expect(sizeClass(1000)).toBe(1024);
+    expect(sizeClass(1025)).toBe(1280);
+    expect(sizeClass(4096)).toBe(4096);
+  });
+
+  it('reports a lost device with its reason instead of failing silently', async () => {
+    const rt = await gg.Runtime.create();
+    rt.device.destroy();
+    await rt.device.lost;
+    expect(() => rt.allocate(16)).toThrow(/the GPU device was lost \(destroyed/);
+    await expect(rt.read(rt.device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_SRC }), 0, 4)).rejects.toThrow(/device was lost/);
+  });
+
+  it('says what to install when no WebGPU adapter exists', async () => {
+    const script = "import('./src/gpu/device.ts').then((m) => m.acquireDevice()).then(() => console.log('found'), (e) => console.log(e.message)).finally(() => process.exit(0));";
+    const { stdout } = await promisify(execFile)('node', ['--import', 'tsx', '-e', script], {
+      env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' },
+      cwd: new URL('../..', import.meta.url).pathname,
+    });
+    expect(stdout).toMatch(/No WebGPU adapter was found/);
+    expect(stdout).toMatch(/apt-get install -y chromium libvulkan1/);
+  });
+});
