@@ -1,9 +1,11 @@
 // Elementwise binary ops with NumPy broadcasting: out[i] = OP(a[ia], b[ib]).
 // Bindings: @0 uniform Params, @1 a (read), @2 b (read), @3 out. One invocation per output element.
-// BROADCAST = false: a, b and out have one shape, so ia = ib = i (the fast path).
+// BROADCAST = false: a, b and out have one shape, so ia = ib = i (the fast path). There the element
+// types may be 4-wide vectors (vec4 loads and stores when the size is a multiple of 4).
 // BROADCAST = true: i is split into coordinates of the output shape (rank <= 8) and each input's
 // offset is the dot product with its strides, where a broadcast dimension has stride 0.
-// {{T}} is the input type (f32, i32, u32), {{OUT}} the output type (comparisons give f32 masks).
+// Template: {{T}} the input element type (f32, i32, u32 or their vec4), {{OUT}} the output type
+// (comparisons give f32 masks), {{F}} the float type with the same number of lanes (for pow).
 
 struct Params {
   n: u32,
@@ -21,9 +23,9 @@ struct Params {
 override WG: u32 = 256;
 
 // WGSL rejects NaN in constant expressions, so it is made at run time from its bit pattern.
-fn quiet_nan() -> f32 {
+fn quiet_nan() -> {{F}} {
   var bits = 0x7fc00000u;
-  return bitcast<f32>(bits);
+  return {{F}}(bitcast<f32>(bits));
 }
 override BROADCAST: bool = false;
 
@@ -33,21 +35,21 @@ fn op_mul(x: {{T}}, y: {{T}}) -> {{T}} { return x * y; }
 fn op_div(x: {{T}}, y: {{T}}) -> {{T}} { return x / y; }
 fn op_maximum(x: {{T}}, y: {{T}}) -> {{T}} { return max(x, y); }
 fn op_minimum(x: {{T}}, y: {{T}}) -> {{T}} { return min(x, y); }
-fn op_pow(x: f32, y: f32) -> f32 {
-  if (y == 0.0) { return 1.0; }
-  let m = pow(abs(x), y);
-  if (x < 0.0) {
-    if (fract(y) != 0.0) { return quiet_nan(); }
-    return select(m, -m, fract(y * 0.5) != 0.0);
-  }
-  return m;
+// x ^ y with NumPy's rules for negative bases: real result only for integer y (sign from y's parity).
+fn op_pow(x: {{F}}, y: {{F}}) -> {{F}} {
+  let magnitude = pow(abs(x), y);
+  let integer = fract(y) == {{F}}(0.0);
+  let odd = integer & (fract(y * 0.5) != {{F}}(0.0));
+  let signed = select(magnitude, -magnitude, odd);
+  let negative = select(quiet_nan(), signed, integer);
+  return select(select(magnitude, negative, x < {{F}}(0.0)), {{F}}(1.0), y == {{F}}(0.0));
 }
-fn op_eq(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x == y); }
-fn op_ne(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x != y); }
-fn op_lt(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x < y); }
-fn op_le(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x <= y); }
-fn op_gt(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x > y); }
-fn op_ge(x: {{T}}, y: {{T}}) -> f32 { return select(0.0, 1.0, x >= y); }
+fn op_eq(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x == y); }
+fn op_ne(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x != y); }
+fn op_lt(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x < y); }
+fn op_le(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x <= y); }
+fn op_gt(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x > y); }
+fn op_ge(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x >= y); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -1,8 +1,13 @@
 // Elementwise unary ops on f32: out[i] = OP(x[i], alpha).
-// Bindings: @0 uniform Params, @1 x (read), @2 out. One invocation per element (2-D grid for large n).
-// The template slot {{OP}} names one of the op_* functions below; `alpha` is the op's scalar
-// argument (leakyRelu's slope, the constant of x + c, the exponent of x ^ c), ignored by the rest.
-// The same file holds the derivative helpers used by backward rules (op_*_grad take x and alpha).
+// Bindings: @0 uniform Params, @1 x (read), @2 out. One invocation per element of type {{V}}:
+// vec4<f32> when the element count is a multiple of 4 (four lanes per load and store, which is what
+// memory-bound kernels need on CPU adapters), else f32. The op bodies are written so they work for
+// both: constants are splatted with V(...), and WGSL's built-ins act component-wise.
+// {{OP}} names one of the op_* functions below; `alpha` is the op's scalar argument (leakyRelu's
+// slope, the constant of x + c, the exponent of x ^ c), ignored by the rest. The grid may be 2-D
+// when more than 65535 workgroups are needed, so the flat index folds in gid.y.
+
+alias V = {{V}};
 
 struct Params {
   n: u32,
@@ -10,77 +15,74 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<V>;
+@group(0) @binding(2) var<storage, read_write> out: array<V>;
 
 override WG: u32 = 256;
 
 // WGSL rejects NaN in constant expressions, so it is made at run time from its bit pattern.
-fn quiet_nan() -> f32 {
+fn quiet_nan() -> V {
   var bits = 0x7fc00000u;
-  return bitcast<f32>(bits);
+  return V(bitcast<f32>(bits));
 }
 
 const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
 const GELU_CUBIC: f32 = 0.044715;
 
-fn op_neg(v: f32, a: f32) -> f32 { return -v; }
-fn op_exp(v: f32, a: f32) -> f32 { return exp(v); }
-fn op_log(v: f32, a: f32) -> f32 { return log(v); }
-fn op_sqrt(v: f32, a: f32) -> f32 { return sqrt(v); }
-fn op_rsqrt(v: f32, a: f32) -> f32 { return inverseSqrt(v); }
-fn op_abs(v: f32, a: f32) -> f32 { return abs(v); }
-fn op_sign(v: f32, a: f32) -> f32 { return sign(v); }
-fn op_sin(v: f32, a: f32) -> f32 { return sin(v); }
-fn op_cos(v: f32, a: f32) -> f32 { return cos(v); }
-fn op_square(v: f32, a: f32) -> f32 { return v * v; }
-fn op_reciprocal(v: f32, a: f32) -> f32 { return 1.0 / v; }
-fn op_relu(v: f32, a: f32) -> f32 { return max(v, 0.0); }
-fn op_leaky_relu(v: f32, a: f32) -> f32 { return select(a * v, v, v > 0.0); }
+fn op_neg(v: V, a: f32) -> V { return -v; }
+fn op_exp(v: V, a: f32) -> V { return exp(v); }
+fn op_log(v: V, a: f32) -> V { return log(v); }
+fn op_sqrt(v: V, a: f32) -> V { return sqrt(v); }
+fn op_rsqrt(v: V, a: f32) -> V { return inverseSqrt(v); }
+fn op_abs(v: V, a: f32) -> V { return abs(v); }
+fn op_sign(v: V, a: f32) -> V { return sign(v); }
+fn op_sin(v: V, a: f32) -> V { return sin(v); }
+fn op_cos(v: V, a: f32) -> V { return cos(v); }
+fn op_square(v: V, a: f32) -> V { return v * v; }
+fn op_reciprocal(v: V, a: f32) -> V { return V(1.0) / v; }
+fn op_relu(v: V, a: f32) -> V { return max(v, V(0.0)); }
+fn op_leaky_relu(v: V, a: f32) -> V { return select(a * v, v, v > V(0.0)); }
 // tanh(v) = 1 - 2 / (exp(2v) + 1), written so large |v| saturates to +-1 instead of inf / inf.
-fn op_tanh(v: f32, a: f32) -> f32 { return 1.0 - 2.0 / (exp(2.0 * v) + 1.0); }
+fn op_tanh(v: V, a: f32) -> V { return V(1.0) - V(2.0) / (exp(2.0 * v) + V(1.0)); }
 // sigmoid(v) = 1 / (1 + exp(-v)), computed from exp(-|v|) so it never overflows.
-fn op_sigmoid(v: f32, a: f32) -> f32 {
+fn op_sigmoid(v: V, a: f32) -> V {
   let e = exp(-abs(v));
-  return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
+  return select(e / (V(1.0) + e), V(1.0) / (V(1.0) + e), v >= V(0.0));
 }
 // softplus(v) = log(1 + exp(v)) = max(v, 0) + log(1 + exp(-|v|)), stable for any v.
-fn op_softplus(v: f32, a: f32) -> f32 { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }
+fn op_softplus(v: V, a: f32) -> V { return max(v, V(0.0)) + log(V(1.0) + exp(-abs(v))); }
 // GELU, tanh approximation (as in GPT-2): 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3))).
-fn op_gelu(v: f32, a: f32) -> f32 {
+fn op_gelu(v: V, a: f32) -> V {
   let inner = SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v);
-  return 0.5 * v * (1.0 + op_tanh(inner, 0.0));
+  return 0.5 * v * (V(1.0) + op_tanh(inner, 0.0));
 }
-fn op_gelu_grad(v: f32, a: f32) -> f32 {
+fn op_gelu_grad(v: V, a: f32) -> V {
   let inner = SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v);
   let t = op_tanh(inner, 0.0);
-  let dinner = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_CUBIC * v * v);
-  return 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * dinner;
+  let dinner = SQRT_2_OVER_PI * (V(1.0) + 3.0 * GELU_CUBIC * v * v);
+  return 0.5 * (V(1.0) + t) + 0.5 * v * (V(1.0) - t * t) * dinner;
 }
 // Ops with a scalar operand c = alpha.
-fn op_add_scalar(v: f32, a: f32) -> f32 { return v + a; }
-fn op_mul_scalar(v: f32, a: f32) -> f32 { return v * a; }
-fn op_rsub_scalar(v: f32, a: f32) -> f32 { return a - v; }
-fn op_rdiv_scalar(v: f32, a: f32) -> f32 { return a / v; }
-fn op_max_scalar(v: f32, a: f32) -> f32 { return max(v, a); }
-fn op_min_scalar(v: f32, a: f32) -> f32 { return min(v, a); }
-// v ^ c with the sign rule of pow for negative bases and integer exponents (as NumPy).
-fn op_pow_scalar(v: f32, a: f32) -> f32 {
-  if (a == 0.0) { return 1.0; }
-  let m = pow(abs(v), a);
-  let odd = fract(a * 0.5) != 0.0 && fract(a) == 0.0;
-  if (v < 0.0) {
-    if (fract(a) != 0.0) { return quiet_nan(); }
-    return select(m, -m, odd);
-  }
-  return m;
+fn op_add_scalar(v: V, a: f32) -> V { return v + a; }
+fn op_mul_scalar(v: V, a: f32) -> V { return v * a; }
+fn op_rsub_scalar(v: V, a: f32) -> V { return a - v; }
+fn op_rdiv_scalar(v: V, a: f32) -> V { return a / v; }
+fn op_max_scalar(v: V, a: f32) -> V { return max(v, V(a)); }
+fn op_min_scalar(v: V, a: f32) -> V { return min(v, V(a)); }
+// v ^ c with NumPy's rules for negative bases: real result only for integer c (sign from c's parity).
+fn op_pow_scalar(v: V, a: f32) -> V {
+  if (a == 0.0) { return V(1.0); }
+  let magnitude = pow(abs(v), V(a));
+  if (fract(a) != 0.0) { return select(magnitude, quiet_nan(), v < V(0.0)); }
+  if (fract(a * 0.5) != 0.0) { return select(magnitude, -magnitude, v < V(0.0)); }
+  return magnitude;
 }
-fn op_gt_scalar(v: f32, a: f32) -> f32 { return select(0.0, 1.0, v > a); }
-fn op_lt_scalar(v: f32, a: f32) -> f32 { return select(0.0, 1.0, v < a); }
-fn op_ge_scalar(v: f32, a: f32) -> f32 { return select(0.0, 1.0, v >= a); }
-fn op_le_scalar(v: f32, a: f32) -> f32 { return select(0.0, 1.0, v <= a); }
-fn op_eq_scalar(v: f32, a: f32) -> f32 { return select(0.0, 1.0, v == a); }
-fn op_ne_scalar(v: f32, a: f32) -> f32 { return select(0.0, 1.0, v != a); }
+fn op_gt_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v > V(a)); }
+fn op_lt_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v < V(a)); }
+fn op_ge_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v >= V(a)); }
+fn op_le_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v <= V(a)); }
+fn op_eq_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v == V(a)); }
+fn op_ne_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v != V(a)); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -21,12 +21,13 @@ function unaryKernel(op: string, x: Tensor, alpha = 0): Tensor {
   assertDtype(op, x, ['f32']);
   const out = Tensor.empty(x.shape, 'f32');
   if (out.size > 0) {
+    const lanes = x.size % 4 === 0 ? 4 : 1;
     runtime().dispatch({
       shader: 'unary',
-      template: { OP: `op_${op}` },
-      params: new ParamWriter().u32(x.size).f32(alpha).finish(),
+      template: { OP: `op_${op}`, V: lanes === 4 ? 'vec4<f32>' : 'f32' },
+      params: new ParamWriter().u32(x.size / lanes).f32(alpha).finish(),
       buffers: [x.buffer, out.buffer],
-      workgroups: grid1d(x.size),
+      workgroups: grid1d(x.size / lanes),
     });
   }
   return out;
@@ -170,19 +171,21 @@ function broadcastLaunch(op: string, kernelOp: string, a: Tensor, b: Tensor, out
   const out = Tensor.empty(shape, outDtype);
   if (out.size === 0) return out;
   const broadcast = !(sameShape(a.shape, shape) && sameShape(b.shape, shape));
+  const lanes = !broadcast && out.size % 4 === 0 ? 4 : 1;
+  const wide = (t: string) => (lanes === 4 ? `vec4<${t}>` : t);
   runtime().dispatch({
     shader: 'binary',
-    template: { OP: `op_${kernelOp}`, T: a.dtype, OUT: outDtype },
+    template: { OP: `op_${kernelOp}`, T: wide(a.dtype), OUT: wide(outDtype), F: wide('f32') },
     constants: { BROADCAST: broadcast ? 1 : 0 },
     params: new ParamWriter()
-      .u32(out.size)
+      .u32(out.size / lanes)
       .u32(shape.length)
       .u32Array(shape, 2)
       .u32Array(broadcastStrides(a.shape, shape), 2)
       .u32Array(broadcastStrides(b.shape, shape), 2)
       .finish(),
     buffers: [a.buffer, b.buffer, out.buffer],
-    workgroups: grid1d(out.size),
+    workgroups: grid1d(out.size / lanes),
   });
   return out;
 }

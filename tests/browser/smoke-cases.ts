@@ -18,6 +18,12 @@ export async function runSmokeCases(): Promise<SmokeResults> {
   await read('elementwise', gg.scope(() => x.mul(y).add(1).tanh().exp()));
   await read('reduce', gg.scope(() => x.sum(0).add(x.max(1).sum())));
 
+  // The counter-based RNG must give the same numbers in every browser and in Node.
+  const generator = new gg.Generator(2026);
+  await read('rand', gg.rand([37], { generator }));
+  await read('randn', gg.randn([37], { generator }));
+  await read('randomBits', gg.randomBits([9], { generator }));
+
   // Gradient of a small expression.
   const w = gg.tensor([0.1, -0.2, 0.3], { requiresGrad: true });
   gg.scope(() => x.mul(w).sigmoid().mean().backward());
