@@ -1,2 +1,400 @@
-// (being written: the indexing op family)
-export {};
+// Indexing and joining: slice, pad, concat / stack, split / chunk, gather, indexSelect and oneHot.
+// Slices are strided copies (shaders/copy.wgsl); shaders/pad.wgsl places a tensor inside a filled one
+// (pad, and slice's backward); shaders/place.wgsl writes the blocks of concat and stack;
+// shaders/gather.wgsl reads along an axis at given indices; shaders/scatter.wgsl and
+// shaders/index_add.wgsl add gradients back without atomics, so they are bit-identical run to run.
+// Every backward rule is itself an op of this file (slice <-> pad, gather <-> scatterAdd,
+// indexSelect <-> indexAdd), recorded in turn, so gradients of gradients work.
+
+import { record } from '../autograd.js';
+import { runtime } from '../context.js';
+import { ParamWriter } from '../gpu/runtime.js';
+import { Tensor, dtypeArray, shapeSize, type DType } from '../tensor.js';
+import { defineMethods } from './methods.js';
+import { assertDtype, assertRank, assertSameDtype, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
+import { reshape, stridedCopy, unsqueeze } from './movement.js';
+import { arange } from './creation.js';
+import { eq } from './elementwise.js';
+
+/** The 32-bit pattern of `value` stored as `dtype` (how raw-word kernels receive a fill value). */
+function bitsOf(value: number, dtype: DType): number {
+  const word = new Uint32Array(1);
+  new dtypeArray[dtype](word.buffer)[0] = value;
+  return word[0];
+}
+
+function assertNotScalar(op: string, tensors: Tensor[]): void {
+  if (tensors.some((t) => t.rank === 0)) throw opError(op, 'needs tensors with at least one dimension', tensors);
+}
+
+// ---- slice and pad: a strided copy and its transpose ---------------------------------------------
+
+/** x[starts + s * steps] for s over `counts`, per axis, as one strided copy. */
+function stridedSlice(x: Tensor, starts: readonly number[], steps: readonly number[], counts: readonly number[]): Tensor {
+  const strides = stridesOf(x.shape);
+  const offset = starts.reduce((sum, start, k) => sum + start * strides[k], 0);
+  const out = stridedCopy(x, counts, strides.map((stride, k) => stride * steps[k]), offset);
+  return record('slice', [x], out, (g) => [embed(g, x.shape, starts, steps, 0)]);
+}
+
+/** The part of x from `start` to `start + length` along one axis. */
+function narrow(x: Tensor, axis: number, start: number, length: number): Tensor {
+  const starts = x.shape.map((_, k) => (k === axis ? start : 0));
+  const counts = x.shape.map((d, k) => (k === axis ? length : d));
+  return stridedSlice(x, starts, x.shape.map(() => 1), counts);
+}
+
+/**
+ * A tensor of `shape` filled with `value`, except that x[s] lands at out[lo + s * step] (per axis).
+ * pad calls it with step 1, where a negative lo crops x; slice's backward calls it with the whole
+ * region inside `shape`. Its backward is the matching crop or strided slice.
+ */
+function embed(x: Tensor, shape: readonly number[], lo: readonly number[], step: readonly number[], value: number): Tensor {
+  assertRank('pad', x);
+  const out = Tensor.empty(shape, x.dtype);
+  const unitSteps = step.every((s) => s === 1);
+  if (out.size > 0) {
+    runtime().dispatch({
+      shader: 'pad',
+      constants: { UNIT_STEP: unitSteps ? 1 : 0 },
+      params: new ParamWriter()
+        .u32(out.size)
+        .u32(shape.length)
+        .u32(bitsOf(value, x.dtype))
+        .u32Array(shape, 2)
+        .u32Array(x.shape, 2)
+        .u32Array(lo, 2)
+        .u32Array(step, 2)
+        .finish(),
+      buffers: [x.buffer, out.buffer],
+      workgroups: grid1d(out.size),
+    });
+  }
+  return record('pad', [x], out, (g) => [
+    unitSteps ? embed(g, x.shape, lo.map((l) => -l), step, 0) : stridedSlice(g, lo, step, x.shape),
+  ]);
+}
+
+/** Per-axis `[start, end, step]` as in Python's `x[start:end:step]`; omitted or null parts mean the whole axis. */
+export type SliceRange = readonly [start?: number | null, end?: number | null, step?: number];
+
+/** Clamps a Python-style range to an axis of size n: the first index and the number of elements. */
+function resolveRange(x: Tensor, axis: number, range: SliceRange): { start: number; step: number; count: number } {
+  const n = x.shape[axis];
+  const [start, end, step = 1] = range;
+  if (!Number.isInteger(step) || step < 1) throw opError('slice', `step must be a positive integer, got ${step} on axis ${axis}`, [x]);
+  for (const bound of [start, end]) {
+    if (bound != null && !Number.isInteger(bound)) throw opError('slice', `bounds must be integers, got ${bound} on axis ${axis}`, [x]);
+  }
+  const clampBound = (b: number) => (b < 0 ? Math.max(0, b + n) : Math.min(b, n));
+  const first = clampBound(start ?? 0);
+  const stop = clampBound(end ?? n);
+  return { start: first, step, count: stop > first ? Math.ceil((stop - first) / step) : 0 };
+}
+
+/**
+ * Python slicing: `slice(x, axis, start, end, step)` slices one axis; `slice(x, ranges)` slices
+ * several, one `[start, end, step]` or null (all of it) per leading axis, e.g.
+ * `x.slice([[0, 2], null, [1, 5, 2]])` is PyTorch's `x[0:2, :, 1:5:2]`. Negative bounds count from
+ * the end and out-of-range bounds are clamped, as in Python; steps must be positive (as in PyTorch).
+ * Returns a copy (a view when the ranges cover all of x). Backward: the gradient placed back into
+ * zeros of x's shape.
+ */
+export function slice(x: Tensor, axis: number, start?: number | null, end?: number | null, step?: number): Tensor;
+export function slice(x: Tensor, ranges: readonly (SliceRange | null)[]): Tensor;
+export function slice(x: Tensor, axisOrRanges: number | readonly (SliceRange | null)[], start?: number | null, end?: number | null, step = 1): Tensor {
+  x.assertAlive('slice');
+  assertNotScalar('slice', [x]);
+  const ranges: (SliceRange | null)[] = x.shape.map(() => null);
+  if (typeof axisOrRanges === 'number') {
+    ranges[normalizeAxis('slice', axisOrRanges, x.rank, x.shape)] = [start, end, step];
+  } else {
+    if (axisOrRanges.length > x.rank) throw opError('slice', `${axisOrRanges.length} ranges given for ${x.rank} dimensions`, [x]);
+    axisOrRanges.forEach((range, k) => (ranges[k] = range));
+  }
+  const resolved = ranges.map((range, k) => resolveRange(x, k, range ?? []));
+  if (resolved.every((r, k) => r.start === 0 && r.step === 1 && r.count === x.shape[k])) return reshape(x, x.shape);
+  return stridedSlice(x, resolved.map((r) => r.start), resolved.map((r) => r.step), resolved.map((r) => r.count));
+}
+
+/**
+ * Constant padding with torch.nn.functional.pad's order: `pads` = [lastBefore, lastAfter,
+ * secondLastBefore, secondLastAfter, ...] for the last pads.length / 2 dimensions. Negative amounts
+ * crop. Backward: the opposite padding of the gradient (a crop).
+ */
+export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
+  x.assertAlive('pad');
+  if (pads.length % 2 !== 0 || pads.length / 2 > x.rank || !pads.every(Number.isInteger)) {
+    throw opError('pad', `pads [${pads.join(', ')}] must be integers, two per dimension (last dimension first), for at most ${x.rank} dimensions`, [x]);
+  }
+  const shape = [...x.shape];
+  const lo = x.shape.map(() => 0);
+  for (let k = 0; k < pads.length / 2; k++) {
+    const axis = x.rank - 1 - k;
+    lo[axis] = pads[2 * k];
+    shape[axis] += pads[2 * k] + pads[2 * k + 1];
+    if (shape[axis] < 0) {
+      throw opError('pad', `pads [${pads.join(', ')}] shrink dimension ${axis} (size ${x.shape[axis]}) to ${shape[axis]}`, [x]);
+    }
+  }
+  return embed(x, shape, lo, x.shape.map(() => 1), value);
+}
+
+// ---- joining and splitting -----------------------------------------------------------------------
+
+/** Writes each tensor, viewed as [rows, width_i], into columns of `out` viewed as [rows, sum of widths]. */
+function placeBlocks(tensors: readonly Tensor[], out: Tensor, widths: readonly number[]): void {
+  const outRow = widths.reduce((a, b) => a + b, 0);
+  let offset = 0;
+  tensors.forEach((t, i) => {
+    if (t.size > 0) {
+      runtime().dispatch({
+        shader: 'place',
+        params: new ParamWriter().u32(t.size).u32(widths[i]).u32(outRow).u32(offset).finish(),
+        buffers: [t.buffer, out.buffer],
+        workgroups: grid1d(t.size),
+      });
+    }
+    offset += widths[i];
+  });
+}
+
+function checkJoinable(op: string, tensors: readonly Tensor[]): void {
+  if (tensors.length === 0) throw new Error(`${op}: needs at least one tensor, got an empty list`);
+  for (const t of tensors) t.assertAlive(op);
+  assertSameDtype(op, [...tensors]);
+  for (const t of tensors) assertRank(op, t);
+}
+
+/** Joins tensors along an existing axis (torch.cat). Shapes must match except along `axis`. */
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  checkJoinable('concat', tensors);
+  assertNotScalar('concat', [...tensors]);
+  const first = tensors[0];
+  const a = normalizeAxis('concat', axis, first.rank, first.shape);
+  if (tensors.some((t) => t.rank !== first.rank || t.shape.some((d, k) => k !== a && d !== first.shape[k]))) {
+    throw opError('concat', `shapes must match except along axis ${a}`, [...tensors]);
+  }
+  const sizes = tensors.map((t) => t.shape[a]);
+  const shape = [...first.shape];
+  shape[a] = sizes.reduce((s, d) => s + d, 0);
+  const out = Tensor.empty(shape, first.dtype);
+  const inner = shapeSize(shape.slice(a + 1));
+  placeBlocks(tensors, out, sizes.map((d) => d * inner));
+  return record('concat', [...tensors], out, (g) => {
+    let start = 0;
+    return tensors.map((t, i) => {
+      const piece = t.requiresGrad ? narrow(g, a, start, sizes[i]) : null;
+      start += sizes[i];
+      return piece;
+    });
+  });
+}
+
+/** Joins tensors of one shape along a new axis (torch.stack). */
+export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+  checkJoinable('stack', tensors);
+  const first = tensors[0];
+  if (tensors.some((t) => !sameShape(t.shape, first.shape))) throw opError('stack', 'all tensors must have the same shape', [...tensors]);
+  const a = normalizeAxis('stack', axis, first.rank + 1, first.shape);
+  const shape = [...first.shape];
+  shape.splice(a, 0, tensors.length);
+  const out = Tensor.empty(shape, first.dtype);
+  const inner = shapeSize(first.shape.slice(a));
+  placeBlocks(tensors, out, tensors.map(() => inner));
+  return record('stack', [...tensors], out, (g) => tensors.map((t, i) => (t.requiresGrad ? reshape(narrow(g, a, i, 1), t.shape) : null)));
+}
+
+/**
+ * Splits along `axis` into pieces of `sizes` (a list summing to the axis size), or of one size
+ * (the last piece takes what is left), as torch.split. Each piece is a copy recorded as a slice, so
+ * each piece's backward pads its gradient to x's shape and autograd adds them: for k pieces that
+ * is k full-size passes rather than one concat (autograd has no multi-output ops).
+ */
+export function split(x: Tensor, sizes: number | readonly number[], axis = 0): Tensor[] {
+  x.assertAlive('split');
+  assertNotScalar('split', [x]);
+  const a = normalizeAxis('split', axis, x.rank, x.shape);
+  const n = x.shape[a];
+  let pieces: number[];
+  if (typeof sizes === 'number') {
+    if (!Number.isInteger(sizes) || sizes < 0 || (sizes === 0 && n > 0)) {
+      throw opError('split', `piece size must be a positive integer, got ${sizes}`, [x]);
+    }
+    pieces = n === 0 ? [0] : Array.from({ length: Math.ceil(n / sizes) }, (_, i) => Math.min(sizes, n - i * sizes));
+  } else {
+    if (!sizes.every((s) => Number.isInteger(s) && s >= 0) || sizes.reduce((s, d) => s + d, 0) !== n) {
+      throw opError('split', `sizes [${sizes.join(', ')}] must be integers >= 0 summing to ${n}, the size of axis ${a}`, [x]);
+    }
+    pieces = [...sizes];
+  }
+  let start = 0;
+  return pieces.map((length) => {
+    const piece = narrow(x, a, start, length);
+    start += length;
+    return piece;
+  });
+}
+
+/** Splits into `chunks` pieces of ceil(size / chunks) along `axis` (fewer when they run out), as torch.chunk. */
+export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
+  x.assertAlive('chunk');
+  assertNotScalar('chunk', [x]);
+  if (!Number.isInteger(chunks) || chunks < 1) throw opError('chunk', `chunks must be a positive integer, got ${chunks}`, [x]);
+  const a = normalizeAxis('chunk', axis, x.rank, x.shape);
+  const n = x.shape[a];
+  return n === 0 ? split(x, new Array<number>(chunks).fill(0), a) : split(x, Math.ceil(n / chunks), a);
+}
+
+// ---- gather, indexSelect and their transposes ----------------------------------------------------
+
+function checkIndexed(op: string, x: Tensor, index: Tensor, axis: number): number {
+  x.assertAlive(op);
+  index.assertAlive(op);
+  assertDtype(op, index, ['i32']);
+  assertRank(op, x);
+  assertNotScalar(op, [x]);
+  return normalizeAxis(op, axis, x.rank, x.shape);
+}
+
+/** out[c] = x[c with c[axis] = index[c . indexStrides]] over the output `shape` (shaders/gather.wgsl). */
+function gatherKernel(op: string, x: Tensor, axis: number, index: Tensor, shape: readonly number[], indexStrides: readonly number[]): Tensor {
+  const out = Tensor.empty(shape, x.dtype);
+  if (out.size === 0) return out;
+  if (x.shape[axis] === 0) throw opError(op, `cannot pick from axis ${axis} of size 0`, [x, index]);
+  runtime().dispatch({
+    shader: 'gather',
+    params: new ParamWriter()
+      .u32(out.size)
+      .u32(shape.length)
+      .u32(axis)
+      .u32(x.shape[axis])
+      .u32Array(shape, 2)
+      .u32Array(stridesOf(x.shape), 2)
+      .u32Array(indexStrides, 2)
+      .finish(),
+    buffers: [x.buffer, index.buffer, out.buffer],
+    workgroups: grid1d(out.size),
+  });
+  return out;
+}
+
+/**
+ * torch.gather: out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (likewise for other axes). The i32
+ * index has x's rank, is no larger than x off the axis, and gives the output's shape. The GPU cannot
+ * throw, so out-of-range indices are clamped into [0, x.shape[axis]). Backward: a deterministic
+ * scatter-add of the gradient into zeros of x's shape.
+ */
+export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  const a = checkIndexed('gather', x, index, axis);
+  if (index.rank !== x.rank || index.shape.some((d, k) => k !== a && d > x.shape[k])) {
+    throw opError('gather', `index must have x's rank and no larger sizes than x off axis ${a}`, [x, index]);
+  }
+  const out = gatherKernel('gather', x, a, index, index.shape, stridesOf(index.shape));
+  return record('gather', [x], out, (g) => [scatterAdd(g, a, index, x.shape)]);
+}
+
+/** The transpose of gather: zeros of `shape` plus src[s] at s's position with its axis coordinate replaced by index[s]. */
+function scatterAdd(src: Tensor, axis: number, index: Tensor, shape: readonly number[]): Tensor {
+  assertDtype('gather backward', src, ['f32']);
+  const out = Tensor.empty(shape, 'f32');
+  if (out.size > 0) {
+    runtime().dispatch({
+      shader: 'scatter',
+      params: new ParamWriter().u32(out.size).u32(shape.length).u32(axis).u32(src.shape[axis]).u32Array(shape, 2).u32Array(src.shape, 2).finish(),
+      buffers: [src.buffer, index.buffer, out.buffer],
+      workgroups: grid1d(out.size),
+    });
+  }
+  return record('scatterAdd', [src], out, (g) => [gather(g, axis, index)]);
+}
+
+/**
+ * torch.index_select: the entries of x at the positions of a 1-D i32 index along `axis`; with
+ * axis 0 and x a [vocabulary, dim] table this is an embedding lookup. Out-of-range indices are
+ * clamped. Backward: a deterministic index-add of the gradient rows (sorted segments, see indexAdd).
+ */
+export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
+  const a = checkIndexed('indexSelect', x, index, axis);
+  if (index.rank !== 1) throw opError('indexSelect', `index must be 1-D, got rank ${index.rank}`, [x, index]);
+  const shape = [...x.shape];
+  shape[a] = index.size;
+  const out = gatherKernel('indexSelect', x, a, index, shape, shape.map((_, k) => (k === a ? 1 : 0)));
+  return record('indexSelect', [x], out, (g) => [indexAdd(g, a, index, x.shape[a])]);
+}
+
+/**
+ * The transpose of indexSelect: src's shape with `rows` along axis, where row v is the sum of the
+ * src slices l with index[l] = v. The positions are sorted by (row, position) with a bitonic sort,
+ * then each output element sums its row's segment in increasing position order: bit-identical run
+ * to run, each src value read once. Cost for L indices (P = next power of two >= L):
+ * log2(P)(log2(P)+1)/2 sort passes of P/2 invocations (105 dispatches for L = 16384), one binary
+ * search per row, then one pass over the output: O(P log^2 P + out.size + src.size).
+ */
+function indexAdd(src: Tensor, axis: number, index: Tensor, rows: number): Tensor {
+  assertDtype('indexSelect backward', src, ['f32']);
+  const shape = [...src.shape];
+  shape[axis] = rows;
+  const out = Tensor.empty(shape, 'f32');
+  if (out.size > 0) sortedIndexAdd(src, index, out, rows, shapeSize(shape.slice(axis + 1)));
+  return record('indexAdd', [src], out, (g) => [indexSelect(g, axis, index)]);
+}
+
+/** The dispatches of indexAdd (shaders/index_add.wgsl): make keys, sort them, find segments, sum. */
+function sortedIndexAdd(src: Tensor, index: Tensor, out: Tensor, rows: number, inner: number): void {
+  const count = index.size;
+  const padded = 2 ** Math.ceil(Math.log2(Math.max(count, 1)));
+  const keys = Tensor.empty([padded, 2], 'u32');
+  const starts = Tensor.empty([rows + 1], 'u32');
+  const launch = (entryPoint: string, buffers: Tensor[], invocations: number, k = 0, j = 0) =>
+    runtime().dispatch({
+      shader: 'index_add',
+      entryPoint,
+      params: new ParamWriter().u32(out.size).u32(count).u32(padded).u32(rows).u32(inner).u32(k).u32(j).finish(),
+      buffers: buffers.map((t) => t.buffer),
+      workgroups: grid1d(invocations),
+    });
+  launch('make_keys', [index, keys], padded);
+  for (let k = 2; k <= padded; k *= 2) {
+    for (let j = k / 2; j >= 1; j /= 2) launch('bitonic_step', [keys], padded / 2, k, j);
+  }
+  launch('segment_starts', [keys, starts], rows + 1);
+  launch('accumulate', [src, keys, starts, out], out.size);
+  keys.dispose();
+  starts.dispose();
+}
+
+/**
+ * One-hot encoding: an f32 tensor with a new last axis of `numClasses`, 1 where the class equals the
+ * i32 index. An index outside [0, numClasses) gives a row of zeros. Not differentiable.
+ */
+export function oneHot(index: Tensor, numClasses: number): Tensor {
+  index.assertAlive('oneHot');
+  assertDtype('oneHot', index, ['i32']);
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw opError('oneHot', `numClasses must be a positive integer, got ${numClasses}`, [index]);
+  }
+  const classes = arange(0, numClasses, 1, { dtype: 'i32' });
+  const column = unsqueeze(index, -1);
+  const out = eq(column, classes);
+  classes.dispose();
+  column.dispose();
+  return out;
+}
+
+declare module '../tensor.js' {
+  interface Tensor {
+    /** Python slicing of one axis: `x[..., start:end:step, ...]`. */
+    slice(axis: number, start?: number | null, end?: number | null, step?: number): Tensor;
+    /** Python slicing of the leading axes: one `[start, end, step]` or null per axis. */
+    slice(ranges: readonly (SliceRange | null)[]): Tensor;
+    pad(pads: readonly number[], value?: number): Tensor;
+    split(sizes: number | readonly number[], axis?: number): Tensor[];
+    chunk(chunks: number, axis?: number): Tensor[];
+    gather(axis: number, index: Tensor): Tensor;
+    indexSelect(axis: number, index: Tensor): Tensor;
+    oneHot(numClasses: number): Tensor;
+  }
+}
+
+defineMethods({ slice, pad, split, chunk, gather, indexSelect, oneHot });

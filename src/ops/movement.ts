@@ -7,7 +7,7 @@ import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, formatShape, shapeSize } from '../tensor.js';
 import { defineMethods } from './methods.js';
-import { MAX_RANK, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
+import { MAX_RANK, assertRank, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
 import { sumTo } from './reduce.js';
 
 /**
@@ -48,6 +48,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 /** Reorders dimensions: out.shape[i] = x.shape[axes[i]]. */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
   x.assertAlive('permute');
+  assertRank('permute', x);
   const rank = x.rank;
   const order = axes.map((a) => normalizeAxis('permute', a, rank, x.shape));
   if (order.length !== rank || new Set(order).size !== rank) {
@@ -75,8 +76,9 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   x.assertAlive('expand');
   const lead = shape.length - x.rank;
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
-  const ok = lead >= 0 && target.every((d, i) => i < lead || x.shape[i - lead] === d || x.shape[i - lead] === 1);
-  if (!ok) throw opError('expand', `cannot broadcast to ${formatShape(shape)}`, [x]);
+  const fits = (d: number, i: number) => Number.isInteger(d) && d >= 0 && (i < lead || x.shape[i - lead] === d || x.shape[i - lead] === 1);
+  if (lead < 0 || !target.every(fits)) throw opError('expand', `cannot broadcast to ${formatShape(shape)}`, [x]);
+  if (target.length > MAX_RANK) throw opError('expand', `rank ${target.length} exceeds the supported maximum of ${MAX_RANK}`, [x]);
   if (sameShape(target, x.shape)) return reshape(x, x.shape);
   const own = stridesOf(x.shape);
   const strides = target.map((_, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : own[i - lead]));

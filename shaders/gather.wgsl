@@ -1,0 +1,44 @@
+// Reads along one axis at given indices: the forward kernel of gather (torch.gather) and indexSelect.
+//   out[c] = x[c with c[axis] replaced by index[c . index_strides]]
+// for the coordinates c of each output element. gather: the index has the output's shape (contiguous
+// strides). indexSelect: the index is 1-D, read with stride 1 along `axis` and 0 on the other axes.
+// The GPU cannot throw, so an index outside [0, axis_size) is clamped into it: nothing is ever read
+// out of bounds (the host rejects axis_size = 0).
+// Bindings: @0 uniform Params, @1 x (raw 32-bit words: f32, i32 and u32 share one pipeline),
+// @2 index (i32), @3 out. One invocation per output element (2-D grid for large n); rank <= 8.
+
+struct Params {
+  n: u32,
+  rank: u32,
+  axis: u32,
+  axis_size: u32,
+  shape: array<vec4<u32>, 2>,
+  x_strides: array<vec4<u32>, 2>,
+  index_strides: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<u32>;
+@group(0) @binding(2) var<storage, read> index: array<i32>;
+@group(0) @binding(3) var<storage, read_write> out: array<u32>;
+
+override WG: u32 = 256;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  var rest = i;
+  var src = 0u;
+  var at = 0u;
+  for (var k = i32(p.rank) - 1; k >= 0; k--) {
+    let d = u32(k);
+    let extent = p.shape[d / 4u][d % 4u];
+    let c = rest % extent;
+    rest = rest / extent;
+    at += c * p.index_strides[d / 4u][d % 4u];
+    if (d != p.axis) { src += c * p.x_strides[d / 4u][d % 4u]; }
+  }
+  let j = u32(clamp(index[at], 0, i32(p.axis_size) - 1));
+  out[i] = x[src + j * p.x_strides[p.axis / 4u][p.axis % 4u]];
+}

@@ -1,0 +1,64 @@
+// Scatter-add along one axis, the backward of gather. out has x's shape and src has the index's:
+//   out[d] = sum of src[s] over the positions s that share d's coordinates off the axis and whose
+//            (clamped) index equals d[axis]
+// i.e. the transpose of gather. WGSL has no float atomics, and atomics would make the order of the
+// additions (so the rounding) change from run to run; instead each output element walks the `count`
+// positions along the axis that could hit it (count = index.shape[axis]) and adds its own terms in
+// increasing order, so results are bit-identical run to run. Cost: count index reads per output
+// element, O(x.size * index.shape[axis]): small for the usual gathers along an axis of size 1 (one
+// class per row) or a few (top-k). Output elements outside the index's shape get 0.
+// Indices are clamped into [0, shape[axis]) exactly as gather.wgsl reads them.
+// Bindings: @0 uniform Params, @1 src (f32), @2 index (i32), @3 out (f32). One invocation per
+// output element (2-D grid for large n); rank <= 8.
+
+struct Params {
+  n: u32,
+  rank: u32,
+  axis: u32,
+  count: u32,
+  shape: array<vec4<u32>, 2>,
+  src_shape: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> index: array<i32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+override WG: u32 = 256;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  var rest = i;
+  var base = 0u;
+  var stride = 1u;
+  var axis_stride = 0u;
+  var target_row = 0u;
+  var inside = true;
+  for (var k = i32(p.rank) - 1; k >= 0; k--) {
+    let d = u32(k);
+    let extent = p.shape[d / 4u][d % 4u];
+    let c = rest % extent;
+    rest = rest / extent;
+    let src_extent = p.src_shape[d / 4u][d % 4u];
+    if (d == p.axis) {
+      target_row = c;
+      axis_stride = stride;
+    } else {
+      inside = inside && c < src_extent;
+      base += c * stride;
+    }
+    stride *= src_extent;
+  }
+  var sum = 0.0;
+  if (inside) {
+    let last = i32(p.shape[p.axis / 4u][p.axis % 4u]) - 1;
+    for (var l = 0u; l < p.count; l++) {
+      let at = base + l * axis_stride;
+      if (u32(clamp(index[at], 0, last)) == target_row) { sum += src[at]; }
+    }
+  }
+  out[i] = sum;
+}
