@@ -1,55 +1,105 @@
-// Row reduction: x viewed as [rows, cols] (contiguous) -> out[rows * chunks].
-// Invocation (r, c) combines x[r, c*chunk_len .. min(cols, (c+1)*chunk_len)) with {{OP}} and writes
-// out[r * chunks + c], times `scale` (1/cols for mean). With chunks = 1 this is one invocation per
-// row, which suits a few long rows badly, so the host splits long rows into chunks and runs the
-// kernel again over the partial results (two passes, each one invocation per output).
-// Bindings: @0 uniform Params, @1 x (read), @2 out. Reads are 4-wide where a chunk allows.
+// Reduction of the middle axis: x viewed as [outer, k, inner] (contiguous) -> out[outer, chunks, inner].
+// Invocation (o, c, i) folds x[o, c*chunk_len .. min(k, (c+1)*chunk_len), i] with {{OP}} and writes
+// out[o, c, i]. inner = 1 is the row case (each invocation walks one contiguous row); inner > 1 is the
+// column case (neighbouring invocations read neighbouring addresses, so reducing leading axes needs no
+// transposing copy). With chunks = 1 there is one invocation per output, which suits a few long rows
+// badly, so the host then splits k into chunks and runs the kernel again over the partial results.
+// {{T}} is f32, or vec4<f32> when inner is a multiple of 4: the host then divides inner by 4 and each
+// invocation reduces four neighbouring columns with one wide load per step.
+// Bindings: @0 uniform Params, @1 x (read), @2 out.
+//
+// Every op folds values into an accumulator (value, weight) and finishes it into the result:
+//   sum, max, min: value is the running result; weight is unused;
+//   logsumexp: value is the running maximum m and weight = sum exp(v - m), so the result
+//   m + log(weight) never overflows. A partial result is itself a valid input to a further logsumexp
+//   pass, since exp(logsumexp(part)) = the sum over the part: chunks and passes compose exactly.
 
 struct Params {
-  rows: u32,
-  cols: u32,
+  outer: u32,
+  k: u32,
+  inner: u32,
   chunks: u32,
   chunk_len: u32,
   scale: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<{{T}}>;
+@group(0) @binding(2) var<storage, read_write> out: array<{{T}}>;
 
 override WG: u32 = 64;
 
+alias T = {{T}};
+
+struct Acc {
+  value: T,
+  weight: T,
+}
+
 // WGSL rejects infinities in constant expressions, so they are made at run time from their bits.
-fn init_sum() -> f32 { return 0.0; }
-fn init_max() -> f32 { var bits = 0xff800000u; return bitcast<f32>(bits); }
-fn init_min() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
-fn combine_sum(acc: f32, v: f32) -> f32 { return acc + v; }
-fn combine_max(acc: f32, v: f32) -> f32 { return max(acc, v); }
-fn combine_min(acc: f32, v: f32) -> f32 { return min(acc, v); }
+fn positive_infinity() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
+const FLT_MAX: f32 = 0x1.fffffep+127f; // the largest finite f32
+
+fn start_sum() -> Acc { return Acc(T(0.0), T(0.0)); }
+fn fold_sum(a: Acc, v: T) -> Acc { return Acc(a.value + v, a.weight); }
+fn merge_sum(a: Acc, b: Acc) -> Acc { return fold_sum(a, b.value); }
+fn finish_sum(a: Acc) -> T { return a.value * p.scale; }
+
+fn start_max() -> Acc { return Acc(T(-positive_infinity()), T(0.0)); }
+fn fold_max(a: Acc, v: T) -> Acc { return Acc(max(a.value, v), a.weight); }
+fn merge_max(a: Acc, b: Acc) -> Acc { return fold_max(a, b.value); }
+fn finish_max(a: Acc) -> T { return a.value; }
+
+fn start_min() -> Acc { return Acc(T(positive_infinity()), T(0.0)); }
+fn fold_min(a: Acc, v: T) -> Acc { return Acc(min(a.value, v), a.weight); }
+fn merge_min(a: Acc, b: Acc) -> Acc { return fold_min(a, b.value); }
+fn finish_min(a: Acc) -> T { return a.value; }
+
+// The running maximum starts at -FLT_MAX rather than -inf, so that exp(v - m) is never exp(-inf + inf):
+// inputs of -inf then add exp(-inf) = 0, and an all -inf (or empty) line keeps weight 0 and gives -inf.
+fn start_logsumexp() -> Acc { return Acc(T(-FLT_MAX), T(0.0)); }
+// One exp per value: a new maximum rescales the weight by exp(m - v), otherwise v adds exp(v - m).
+fn fold_logsumexp(a: Acc, v: T) -> Acc {
+  let e = exp(-abs(v - a.value));
+  return Acc(max(a.value, v), select(a.weight + e, a.weight * e + 1.0, v > a.value));
+}
+fn merge_logsumexp(a: Acc, b: Acc) -> Acc {
+  let m = max(a.value, b.value);
+  return Acc(m, a.weight * exp(a.value - m) + b.weight * exp(b.value - m));
+}
+fn finish_logsumexp(a: Acc) -> T {
+  return select(a.value + log(a.weight), T(-positive_infinity()), a.weight == T(0.0));
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let task = gid.x + gid.y * nwg.x * WG;
-  if (task >= p.rows * p.chunks) { return; }
-  let row = task / p.chunks;
-  let chunk = task % p.chunks;
-  let begin = row * p.cols + chunk * p.chunk_len;
-  let end = row * p.cols + min(p.cols, (chunk + 1u) * p.chunk_len);
-  // Four independent accumulators break the dependency chain; combined at the end.
-  var acc0 = init_{{OP}}();
-  var acc1 = init_{{OP}}();
-  var acc2 = init_{{OP}}();
-  var acc3 = init_{{OP}}();
+  if (task >= p.outer * p.chunks * p.inner) { return; }
+  let i = task % p.inner;
+  let chunk = (task / p.inner) % p.chunks;
+  let o = task / (p.inner * p.chunks);
+  let begin = chunk * p.chunk_len;
+  let end = min(p.k, begin + p.chunk_len);
+  let stride = p.inner;
+  // Element k of this line sits at line_start + k * stride.
+  let line_start = o * p.k * stride + i;
+  // Four independent accumulators break the dependency chain; merged at the end.
+  var acc0 = start_{{OP}}();
+  var acc1 = start_{{OP}}();
+  var acc2 = start_{{OP}}();
+  var acc3 = start_{{OP}}();
   var k = begin;
+  var at = line_start + begin * stride;
   for (; k + 4u <= end; k += 4u) {
-    acc0 = combine_{{OP}}(acc0, x[k]);
-    acc1 = combine_{{OP}}(acc1, x[k + 1u]);
-    acc2 = combine_{{OP}}(acc2, x[k + 2u]);
-    acc3 = combine_{{OP}}(acc3, x[k + 3u]);
+    acc0 = fold_{{OP}}(acc0, x[at]);
+    acc1 = fold_{{OP}}(acc1, x[at + stride]);
+    acc2 = fold_{{OP}}(acc2, x[at + 2u * stride]);
+    acc3 = fold_{{OP}}(acc3, x[at + 3u * stride]);
+    at += 4u * stride;
   }
   for (; k < end; k++) {
-    acc0 = combine_{{OP}}(acc0, x[k]);
+    acc0 = fold_{{OP}}(acc0, x[at]);
+    at += stride;
   }
-  let total = combine_{{OP}}(combine_{{OP}}(acc0, acc1), combine_{{OP}}(acc2, acc3));
-  out[task] = total * p.scale;
+  out[task] = finish_{{OP}}(merge_{{OP}}(merge_{{OP}}(acc0, acc1), merge_{{OP}}(acc2, acc3)));
 }

@@ -1,104 +1,318 @@
-// Reductions over any set of axes (shaders/reduce.wgsl): sum, mean, max, min, plus sumTo, the
-// reduction that every broadcasting op's backward rule uses to bring a gradient back to its input's
-// shape. The reduced axes are moved last (a strided copy, skipped when they already are), so the
-// kernel only ever sees contiguous rows.
+// Reductions over any set of axes: sum, mean, max, min, logsumexp, variance and std (differentiable),
+// argmax and argmin (i32 positions, PyTorch semantics), and sumTo, the reduction that every
+// broadcasting op's backward rule uses to bring a gradient back to its input's shape.
+//
+// No reduction transposes its input with a copy. The shape is read as runs of kept and reduced axes (size-1 axes
+// dropped), and each pass reduces one run of reduced axes with x viewed as [outer, k, inner]
+// (shaders/reduce.wgsl): inner = 1 is a row reduction, inner > 1 a column reduction whose neighbouring
+// invocations read neighbouring addresses. Summing [B, N] over axis 0 (every bias gradient) is one
+// column pass; [A, B, C] over axes 0 and 2 is two passes (C as rows, then A as columns), each reading
+// less than a transposing copy would. A few long lines are split into chunks reduced in a second pass.
 
-import { record } from '../autograd.js';
+import { noGrad, record } from '../autograd.js';
 import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
-import { Tensor, shapeSize } from '../tensor.js';
+import { Tensor, scope, shapeSize, type DType } from '../tensor.js';
 import { defineMethods } from './methods.js';
-import { assertDtype, grid1d, normalizeAxes, sameShape } from './shape.js';
-import { expand, permute, reshape } from './movement.js';
-import { div, eq, mul } from './elementwise.js';
+import { assertDtype, grid1d, normalizeAxes, normalizeAxis, opError, sameShape } from './shape.js';
+import { expand, reshape } from './movement.js';
+import { div, eq, exp, mul, mulScalar, sqrt, square, sub } from './elementwise.js';
 import { full } from './creation.js';
 
-export type ReduceOp = 'sum' | 'max' | 'min';
+/** The combining functions of shaders/reduce.wgsl. */
+export type ReduceOp = 'sum' | 'max' | 'min' | 'logsumexp';
 
-/** Below this many outputs, long rows are split into chunks reduced in a second pass. */
+/** Axes to reduce: one, several, or all when undefined. */
+export type Axes = number | readonly number[] | undefined;
+
+/** Lines are split into chunks when there would be fewer invocations than this... */
 const TARGET_INVOCATIONS = 4096;
+/** ...but never into chunks shorter than this. */
 const MIN_CHUNK = 256;
+const WORKGROUP_SIZE = 64;
 
-/** Reduces each row of `x` viewed as [rows, cols] to one value (times `scale`). Returns [rows]. */
-export function reduceRows(x: Tensor, rows: number, cols: number, op: ReduceOp, scale = 1): Tensor {
-  const chunks = Math.max(1, Math.min(Math.floor(TARGET_INVOCATIONS / Math.max(rows, 1)), Math.ceil(cols / MIN_CHUNK)));
-  const chunkLen = Math.ceil(cols / chunks);
-  const used = Math.max(1, Math.ceil(cols / Math.max(chunkLen, 1)));
-  const out = Tensor.empty([rows * used], 'f32');
-  if (rows === 0) return out;
-  const launch = (input: Tensor, output: Tensor, c: number, nChunks: number, len: number, s: number) =>
-    runtime().dispatch({
-      shader: 'reduce',
-      template: { OP: op },
-      constants: { WG: 64 },
-      params: new ParamWriter().u32(rows).u32(c).u32(nChunks).u32(len).f32(s).finish(),
-      buffers: [input.buffer, output.buffer],
-      workgroups: grid1d(rows * nChunks, 64),
-    });
-  if (used === 1) {
-    launch(x, out, cols, 1, Math.max(cols, 1), scale);
-    return out;
-  }
-  launch(x, out, cols, used, chunkLen, 1);
-  const final = Tensor.empty([rows], 'f32');
-  launch(out, final, used, 1, used, scale);
-  out.dispose();
-  return final;
+/** How many chunks to cut lines of length k into, given `lines` invocations without splitting. */
+function chunkCount(lines: number, k: number): number {
+  return Math.max(1, Math.min(Math.floor(TARGET_INVOCATIONS / Math.max(lines, 1)), Math.ceil(k / MIN_CHUNK)));
 }
 
-function reduce(name: string, op: ReduceOp, x: Tensor, axes: number | readonly number[] | undefined, keepdims: boolean, mean: boolean): Tensor {
-  x.assertAlive(name);
-  assertDtype(name, x, ['f32']);
-  const reduced = normalizeAxes(name, axes, x.shape);
-  const kept = [...Array(x.rank).keys()].filter((a) => !reduced.includes(a));
-  const rows = shapeSize(kept.map((a) => x.shape[a]));
-  const cols = shapeSize(reduced.map((a) => x.shape[a]));
-  if (op !== 'sum' && cols === 0) throw new Error(`${name}: cannot reduce over an empty dimension (shape [${x.shape.join(', ')}])`);
-  const keptShape = x.shape.map((d, i) => (reduced.includes(i) ? 1 : d));
-  const outShape = keepdims ? keptShape : kept.map((a) => x.shape[a]);
-  const trailing = reduced.every((a, i) => a === x.rank - reduced.length + i);
-  const rowsView = trailing ? x : permute(x, [...kept, ...reduced]);
-  const flat = reduceRows(rowsView, rows, cols, op, mean ? 1 / cols : 1);
-  if (rowsView !== x) rowsView.dispose();
-  const out = Tensor.view(flat, outShape);
-  flat.dispose();
+/** [outer, k, inner] split into chunks of chunkLen (every chunk non-empty). */
+interface MiddleAxis {
+  outer: number;
+  k: number;
+  inner: number;
+  chunks: number;
+  chunkLen: number;
+}
+
+function middleAxis(outer: number, k: number, inner: number, chunks: number): MiddleAxis {
+  const chunkLen = Math.max(1, Math.ceil(k / chunks));
+  return { outer, k, inner, chunks: Math.max(1, Math.ceil(k / chunkLen)), chunkLen };
+}
+
+/** Invocations across `inner` columns: four neighbouring columns share one when they fit a vec4. */
+function lanesOf(inner: number): number {
+  return inner % 4 === 0 ? inner / 4 : inner;
+}
+
+function launchReduce(op: ReduceOp, x: Tensor, out: Tensor, view: MiddleAxis, scale: number): void {
+  const lanes = lanesOf(view.inner);
+  runtime().dispatch({
+    shader: 'reduce',
+    template: { OP: op, T: lanes < view.inner ? 'vec4<f32>' : 'f32' },
+    constants: { WG: WORKGROUP_SIZE },
+    params: new ParamWriter().u32(view.outer).u32(view.k).u32(lanes).u32(view.chunks).u32(view.chunkLen).f32(scale).finish(),
+    buffers: [x.buffer, out.buffer],
+    workgroups: grid1d(view.outer * view.chunks * lanes, WORKGROUP_SIZE),
+  });
+}
+
+/**
+ * Reduces the middle axis of f32 `x` viewed as [outer, k, inner] with `op`, times `scale` (1/k for
+ * a mean). Returns [outer * inner]. No autograd here: the ops below record their own rules.
+ */
+export function reduceMiddle(x: Tensor, outer: number, k: number, inner: number, op: ReduceOp, scale = 1): Tensor {
+  const out = Tensor.empty([outer * inner], 'f32');
+  if (out.size === 0) return out;
+  const view = middleAxis(outer, k, inner, chunkCount(outer * lanesOf(inner), k));
+  if (view.chunks === 1) {
+    launchReduce(op, x, out, view, scale);
+    return out;
+  }
+  const partial = Tensor.empty([outer * view.chunks * inner], 'f32');
+  launchReduce(op, x, partial, view, 1);
+  launchReduce(op, partial, out, middleAxis(outer, view.chunks, inner, 1), scale);
+  partial.dispose();
   return out;
 }
 
-export function sum(x: Tensor, axes?: number | readonly number[], keepdims = false): Tensor {
-  const out = reduce('sum', 'sum', x, axes, keepdims, false);
+/** Reduces each row of `x` viewed as [rows, cols] to one value (times `scale`). Returns [rows]. */
+export function reduceRows(x: Tensor, rows: number, cols: number, op: ReduceOp, scale = 1): Tensor {
+  return reduceMiddle(x, rows, cols, 1, op, scale);
+}
+
+// ---- planning passes over runs of axes -----------------------------------------------------------
+
+interface AxisRun {
+  size: number;
+  reduced: boolean;
+}
+
+/** The shape as alternating runs of kept and reduced axes; size-1 axes are dropped (free either way). */
+function axisRuns(shape: readonly number[], reduced: readonly number[]): AxisRun[] {
+  const runs: AxisRun[] = [];
+  shape.forEach((size, axis) => {
+    if (size === 1) return;
+    const isReduced = reduced.includes(axis);
+    const last = runs[runs.length - 1];
+    if (last && last.reduced === isReduced) last.size *= size;
+    else runs.push({ size, reduced: isReduced });
+  });
+  return runs;
+}
+
+const product = (runs: AxisRun[]) => runs.reduce((n, run) => n * run.size, 1);
+
+/** Index of the last run of reduced axes, or -1 when none is left. */
+function lastReducedRun(runs: AxisRun[]): number {
+  for (let j = runs.length - 1; j >= 0; j--) if (runs[j].reduced) return j;
+  return -1;
+}
+
+/** The runs left once run j is reduced away: the kept runs on either side of it join into one. */
+function withoutRun(runs: AxisRun[], j: number): AxisRun[] {
+  const [left, right] = [runs[j - 1], runs[j + 1]];
+  if (left && right) return [...runs.slice(0, j - 1), { size: left.size * right.size, reduced: false }, ...runs.slice(j + 2)];
+  return [...runs.slice(0, j), ...runs.slice(j + 1)];
+}
+
+/** `shape` after reducing `reduced`: those axes become 1 (keepdims) or disappear. */
+function reducedShape(shape: readonly number[], reduced: readonly number[], keepdims: boolean): number[] {
+  return keepdims ? shape.map((d, i) => (reduced.includes(i) ? 1 : d)) : shape.filter((_, i) => !reduced.includes(i));
+}
+
+/** Validated, sorted axes; on a 0-d tensor every valid axis list reduces nothing. */
+function reducedAxes(name: string, x: Tensor, axes: Axes): number[] {
+  x.assertAlive(name);
+  if (axes !== undefined && typeof axes !== 'number' && !Array.isArray(axes)) {
+    throw opError(name, `axes must be a number, an array of numbers or undefined, got ${String(axes)}`, [x]);
+  }
+  return normalizeAxes(name, axes, x.shape).filter((a) => a < x.rank);
+}
+
+/** Runs the passes that reduce `reduced` axes of x with `op`; `mean` scales by 1/count on the last pass. */
+function reduceAxes(name: string, op: ReduceOp, x: Tensor, axes: Axes, keepdims: boolean, mean = false): Tensor {
+  const reduced = reducedAxes(name, x, axes);
+  assertDtype(name, x, ['f32']);
+  const count = shapeSize(reduced.map((a) => x.shape[a]));
+  if ((op === 'max' || op === 'min') && count === 0) {
+    throw opError(name, `cannot reduce over an empty dimension (axes [${reduced.join(', ')}])`, [x]);
+  }
+  let runs = axisRuns(x.shape, reduced);
+  let current = x;
+  for (let j = lastReducedRun(runs); j >= 0; j = lastReducedRun(runs)) {
+    const [outer, k, inner] = [product(runs.slice(0, j)), runs[j].size, product(runs.slice(j + 1))];
+    runs = withoutRun(runs, j);
+    const lastPass = lastReducedRun(runs) < 0;
+    const next = reduceMiddle(current, outer, k, inner, op, lastPass && mean ? 1 / count : 1);
+    if (current !== x) current.dispose();
+    current = next;
+  }
+  const out = Tensor.view(current, reducedShape(x.shape, reduced, keepdims));
+  if (current !== x) current.dispose();
+  return out;
+}
+
+/** x's shape with the reduced axes kept as size 1 (how a reduced gradient is broadcast back). */
+function keepShape(x: Tensor, axes: Axes): number[] {
+  return reducedShape(x.shape, normalizeAxes('reduce', axes, x.shape), true);
+}
+
+// ---- differentiable reductions -------------------------------------------------------------------
+
+export function sum(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const out = reduceAxes('sum', 'sum', x, axes, keepdims);
   return record('sum', [x], out, (g) => [expand(reshape(g, keepShape(x, axes)), x.shape)]);
 }
 
-export function mean(x: Tensor, axes?: number | readonly number[], keepdims = false): Tensor {
-  const out = reduce('mean', 'sum', x, axes, keepdims, true);
+export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const out = reduceAxes('mean', 'sum', x, axes, keepdims, true);
   const count = x.size / Math.max(out.size, 1);
   return record('mean', [x], out, (g) => [expand(reshape(mul(g, 1 / count), keepShape(x, axes)), x.shape)]);
 }
 
 /** Largest value over the axes; the gradient is shared equally among tied maxima. */
-export function max(x: Tensor, axes?: number | readonly number[], keepdims = false): Tensor {
-  const out = reduce('max', 'max', x, axes, keepdims, false);
+export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const out = reduceAxes('max', 'max', x, axes, keepdims);
   return record('max', [x], out, (g) => [extremumGrad(x, out, g, axes)]);
 }
 
-export function min(x: Tensor, axes?: number | readonly number[], keepdims = false): Tensor {
-  const out = reduce('min', 'min', x, axes, keepdims, false);
+export function min(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const out = reduceAxes('min', 'min', x, axes, keepdims);
   return record('min', [x], out, (g) => [extremumGrad(x, out, g, axes)]);
 }
 
-function extremumGrad(x: Tensor, out: Tensor, g: Tensor, axes: number | readonly number[] | undefined): Tensor {
+function extremumGrad(x: Tensor, out: Tensor, g: Tensor, axes: Axes): Tensor {
   const shape = keepShape(x, axes);
   const hits = eq(x, reshape(out, shape));
   const share = div(hits, sum(hits, axes, true));
   return mul(share, reshape(g, shape));
 }
 
-/** x's shape with the reduced axes kept as size 1 (how a reduced gradient is broadcast back). */
-function keepShape(x: Tensor, axes: number | readonly number[] | undefined): number[] {
-  const reduced = normalizeAxes('reduce', axes, x.shape);
-  return x.shape.map((d, i) => (reduced.includes(i) ? 1 : d));
+/**
+ * log(sum(exp(x))) over the axes, computed max-shifted (never overflows: values of 1000 are fine).
+ * Its gradient is the softmax over the same axes: g * exp(x - logsumexp(x)).
+ */
+export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const out = reduceAxes('logsumexp', 'logsumexp', x, axes, keepdims);
+  return record('logsumexp', [x], out, (g) => {
+    const shape = keepShape(x, axes);
+    return [mul(exp(sub(x, reshape(out, shape))), reshape(g, shape))];
+  });
 }
+
+export interface VarianceOptions {
+  /** Subtracted from the count in the divisor: 1 (the default, as torch.var) is unbiased, 0 the population variance. */
+  correction?: number;
+  keepdims?: boolean;
+}
+
+/**
+ * Variance over the axes: sum((x - mean)^2) / max(0, count - correction), computed in two passes
+ * (mean first) so that a large common offset does not cancel digits. Zero divisors give NaN, as PyTorch.
+ */
+export function variance(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  return varianceOf('var', x, axes, options);
+}
+
+/** Standard deviation: sqrt(variance) with the same options (correction = 1 by default). */
+export function std(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  return sqrt(varianceOf('std', x, axes, options));
+}
+
+function varianceOf(name: string, x: Tensor, axes: Axes, options: VarianceOptions): Tensor {
+  const { correction = 1, keepdims = false } = options;
+  const reduced = reducedAxes(name, x, axes);
+  assertDtype(name, x, ['f32']);
+  if (!Number.isFinite(correction)) throw opError(name, `correction must be a finite number, got ${correction}`, [x]);
+  const divisor = Math.max(0, shapeSize(reduced.map((a) => x.shape[a])) - correction);
+  const out = noGrad(() =>
+    scope(() => mulScalar(sum(square(sub(x, mean(x, reduced, true))), reduced, keepdims), 1 / divisor)),
+  );
+  // d var / dx = 2 (x - mean) / divisor
+  return record('var', [x], out, (g) => [
+    mul(sub(x, mean(x, reduced, true)), reshape(mulScalar(g, 2 / divisor), reducedShape(x.shape, reduced, true))),
+  ]);
+}
+
+// ---- argmax / argmin -----------------------------------------------------------------------------
+
+function launchArgReduce(
+  x: Tensor, values: Tensor, positions: Tensor, view: MiddleAxis, beats: '>' | '<', previousPositions: Tensor | null,
+): void {
+  runtime().dispatch({
+    shader: 'argreduce',
+    template: { T: x.dtype, BEATS: beats, POSITION: previousPositions ? 'in_index[at]' : 'k' },
+    constants: { WG: WORKGROUP_SIZE },
+    params: new ParamWriter().u32(view.outer).u32(view.k).u32(view.inner).u32(view.chunks).u32(view.chunkLen).finish(),
+    buffers: previousPositions ? [x.buffer, values.buffer, positions.buffer, previousPositions.buffer] : [x.buffer, values.buffer, positions.buffer],
+    workgroups: grid1d(view.outer * view.chunks * view.inner, WORKGROUP_SIZE),
+  });
+}
+
+/** Positions (i32) of the winners along the middle axis of x viewed as [outer, k > 0, inner]. */
+function argReduceMiddle(x: Tensor, outer: number, k: number, inner: number, beats: '>' | '<'): Tensor {
+  const positions = Tensor.empty([outer * inner], 'i32');
+  if (positions.size === 0) return positions;
+  const values = Tensor.empty([outer * inner], x.dtype);
+  const view = middleAxis(outer, k, inner, chunkCount(outer * inner, k));
+  if (view.chunks === 1) {
+    launchArgReduce(x, values, positions, view, beats, null);
+  } else {
+    const partialValues = Tensor.empty([outer * view.chunks * inner], x.dtype);
+    const partialPositions = Tensor.empty([outer * view.chunks * inner], 'i32');
+    launchArgReduce(x, partialValues, partialPositions, view, beats, null);
+    launchArgReduce(partialValues, values, positions, middleAxis(outer, view.chunks, inner, 1), beats, partialPositions);
+    partialValues.dispose();
+    partialPositions.dispose();
+  }
+  values.dispose();
+  return positions;
+}
+
+const argDtypes: readonly DType[] = ['f32', 'i32', 'u32'];
+
+function argReduce(name: string, beats: '>' | '<', x: Tensor, axis: number | undefined, keepdims: boolean): Tensor {
+  x.assertAlive(name);
+  assertDtype(name, x, argDtypes);
+  if (axis !== undefined && typeof axis !== 'number') {
+    throw opError(name, `takes one axis (or none, for the flattened tensor), got ${JSON.stringify(axis)}`, [x]);
+  }
+  const a = axis === undefined ? undefined : normalizeAxis(name, axis, x.rank, x.shape);
+  // No axis (or a 0-d tensor): the position in the flattened tensor.
+  const flat = a === undefined || x.rank === 0;
+  const k = flat ? x.size : x.shape[a];
+  if (k === 0) throw opError(name, `cannot take the ${name} of an empty ${flat ? 'tensor' : `dimension ${a}`}`, [x]);
+  const outer = flat ? 1 : shapeSize(x.shape.slice(0, a));
+  const inner = flat ? 1 : shapeSize(x.shape.slice(a + 1));
+  const positions = argReduceMiddle(x, outer, k, inner, beats);
+  const shape = flat ? (keepdims ? x.shape.map(() => 1) : []) : reducedShape(x.shape, [a], keepdims);
+  const out = Tensor.view(positions, shape);
+  positions.dispose();
+  return out;
+}
+
+/** Position (i32) of the largest value along `axis`, or in the flattened tensor; the first one on ties. */
+export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
+  return argReduce('argmax', '>', x, axis, keepdims);
+}
+
+/** Position (i32) of the smallest value along `axis`, or in the flattened tensor; the first one on ties. */
+export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
+  return argReduce('argmin', '<', x, axis, keepdims);
+}
+
+// ---- broadcasting support ------------------------------------------------------------------------
 
 /** Sums a broadcast gradient back down to `shape` (the inverse of NumPy broadcasting). */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
@@ -112,11 +326,18 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
 
 declare module '../tensor.js' {
   interface Tensor {
-    sum(axes?: number | readonly number[], keepdims?: boolean): Tensor;
-    mean(axes?: number | readonly number[], keepdims?: boolean): Tensor;
-    max(axes?: number | readonly number[], keepdims?: boolean): Tensor;
-    min(axes?: number | readonly number[], keepdims?: boolean): Tensor;
+    sum(axes?: Axes, keepdims?: boolean): Tensor;
+    mean(axes?: Axes, keepdims?: boolean): Tensor;
+    max(axes?: Axes, keepdims?: boolean): Tensor;
+    min(axes?: Axes, keepdims?: boolean): Tensor;
+    logsumexp(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Variance (correction = 1 by default, as torch.var; correction 0 for the population variance). */
+    var(axes?: Axes, options?: VarianceOptions): Tensor;
+    std(axes?: Axes, options?: VarianceOptions): Tensor;
+    /** Position (i32) of the largest value along `axis` (or in the flattened tensor); first on ties. */
+    argmax(axis?: number, keepdims?: boolean): Tensor;
+    argmin(axis?: number, keepdims?: boolean): Tensor;
   }
 }
 
-defineMethods({ sum, mean, max, min });
+defineMethods({ sum, mean, max, min, logsumexp, var: variance, std, argmax, argmin });

@@ -1,2 +1,87 @@
-// (being written: the softmax op family)
-export {};
+// softmax and logSoftmax along any axis, each one fused kernel (shaders/softmax.wgsl): per line, one
+// pass for the running maximum and the sum of exp(x - max), one pass to write, so values of 1000 give
+// no overflow. x is viewed as [outer, k, inner] with k the softmax axis, so the last axis (rows) and
+// any other axis (columns, neighbouring invocations reading neighbouring addresses) both run without
+// a transposing copy. The backward rules are fused kernels too (shaders/softmax_grad.wgsl), written
+// again with tensor ops for when the backward pass is itself recorded (gradients of gradients).
+
+import { isGradEnabled, record } from '../autograd.js';
+import { runtime } from '../context.js';
+import { ParamWriter } from '../gpu/runtime.js';
+import { Tensor, shapeSize } from '../tensor.js';
+import { defineMethods } from './methods.js';
+import { assertDtype, grid1d, normalizeAxis } from './shape.js';
+import { exp, mul, sub } from './elementwise.js';
+import { sum } from './reduce.js';
+
+const WORKGROUP_SIZE = 64;
+
+/** x viewed as [outer, k, inner] around `axis`. */
+function linesAround(x: Tensor, axis: number): { outer: number; k: number; inner: number } {
+  return { outer: shapeSize(x.shape.slice(0, axis)), k: x.shape[axis] ?? 1, inner: shapeSize(x.shape.slice(axis + 1)) };
+}
+
+type Op = 'softmax' | 'log_softmax';
+
+/** One invocation per line of `like` along `axis`, with the shared Params of both softmax shaders. */
+function lineLaunch(shader: 'softmax' | 'softmax_grad', op: Op, like: Tensor, axis: number, buffers: GPUBuffer[]): void {
+  const { outer, k, inner } = linesAround(like, axis);
+  // Four neighbouring lines per invocation when they fit a vec4.
+  const wide = inner % 4 === 0;
+  const lanes = wide ? inner / 4 : inner;
+  runtime().dispatch({
+    shader,
+    template: { OP: op, T: wide ? 'vec4<f32>' : 'f32' },
+    constants: { WG: WORKGROUP_SIZE },
+    params: new ParamWriter().u32(outer).u32(k).u32(lanes).finish(),
+    buffers,
+    workgroups: grid1d(outer * lanes, WORKGROUP_SIZE),
+  });
+}
+
+function forwardKernel(name: 'softmax' | 'logSoftmax', op: Op, x: Tensor, axis: number): { out: Tensor; axis: number } {
+  x.assertAlive(name);
+  assertDtype(name, x, ['f32']);
+  const a = normalizeAxis(name, axis, x.rank, x.shape);
+  const out = Tensor.empty(x.shape, 'f32');
+  if (out.size > 0) lineLaunch('softmax', op, x, a, [x.buffer, out.buffer]);
+  return { out, axis: a };
+}
+
+/** The fused backward kernel: dx from the forward output y and the output gradient g. */
+function backwardKernel(op: Op, y: Tensor, g: Tensor, axis: number): Tensor {
+  const dx = Tensor.empty(y.shape, 'f32');
+  if (dx.size > 0) lineLaunch('softmax_grad', op, y, axis, [y.buffer, g.buffer, dx.buffer]);
+  return dx;
+}
+
+/** exp(x) / sum(exp(x)) along `axis` (default: the last). */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const { out, axis: a } = forwardKernel('softmax', 'softmax', x, axis);
+  // dx = y * (g - sum(g * y)); fused unless this backward pass is itself recorded.
+  return record('softmax', [x], out, (g) => {
+    if (!isGradEnabled()) return [backwardKernel('softmax', out, g, a)];
+    return [mul(out, sub(g, sum(mul(g, out), a, true)))];
+  });
+}
+
+/** x - logsumexp(x) along `axis` (default: the last), without forming exp(x). */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const { out, axis: a } = forwardKernel('logSoftmax', 'log_softmax', x, axis);
+  // dx = g - softmax(x) * sum(g), with softmax(x) = exp(y); fused unless this backward pass is recorded.
+  return record('logSoftmax', [x], out, (g) => {
+    if (!isGradEnabled()) return [backwardKernel('log_softmax', out, g, a)];
+    return [sub(g, mul(exp(out), sum(g, a, true)))];
+  });
+}
+
+declare module '../tensor.js' {
+  interface Tensor {
+    /** exp(x) / sum(exp(x)) along `axis` (default: the last), numerically stable. */
+    softmax(axis?: number): Tensor;
+    /** log(softmax(x)) along `axis` (default: the last), computed as x - logsumexp(x). */
+    logSoftmax(axis?: number): Tensor;
+  }
+}
+
+defineMethods({ softmax, logSoftmax });

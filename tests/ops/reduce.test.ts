@@ -1,0 +1,285 @@
+// Reductions against the float64 reference: sum, mean, max, min, logsumexp, var and std (values and
+// finite-difference gradients), argmax and argmin (ties, long split lines), over single, multiple,
+// negative, leading, middle and all axes with keepdims both ways; the column path's no-copy promise;
+// large-magnitude stability; and the named errors for bad axes and dtypes.
+import { describe, expect, it } from 'vitest';
+import * as gg from '../../src/index.js';
+import { checkOp } from '../helpers/check.js';
+import { ravel, ref, unravel, type Ref } from '../helpers/reference.js';
+
+type Axes = number | number[] | undefined;
+
+/** Reference reduction: f applied to the values of each group that `axes` collapses. */
+function reduceRef(a: Ref, axes: Axes, keepdims: boolean, f: (values: number[]) => number): Ref {
+  const rank = a.shape.length;
+  const list = axes === undefined ? [...Array(rank).keys()] : typeof axes === 'number' ? [axes] : axes;
+  const reduced = list.map((x) => (x < 0 ? x + rank : x));
+  const keptShape = a.shape.map((d, i) => (reduced.includes(i) ? 1 : d));
+  const groups = Array.from({ length: keptShape.reduce((n, d) => n * d, 1) }, () => [] as number[]);
+  for (let i = 0; i < a.data.length; i++) {
+    const coords = unravel(i, a.shape).map((c, d) => (reduced.includes(d) ? 0 : c));
+    groups[ravel(coords, keptShape)].push(a.data[i]);
+  }
+  const shape = keepdims ? keptShape : a.shape.filter((_, i) => !reduced.includes(i));
+  return ref(shape, groups.map(f));
+}
+
+const total = (v: number[]) => v.reduce((s, x) => s + x, 0);
+const average = (v: number[]) => total(v) / v.length;
+const logSumExp = (v: number[]) => {
+  const m = Math.max(...v);
+  return m === -Infinity ? -Infinity : m + Math.log(total(v.map((x) => Math.exp(x - m))));
+};
+const varianceOf = (correction: number) => (v: number[]) => {
+  const m = average(v);
+  return total(v.map((x) => (x - m) ** 2)) / Math.max(0, v.length - correction);
+};
+/** First position of the winner, as PyTorch. */
+const argOf = (beats: (a: number, b: number) => boolean) => (v: number[]) => v.reduce((best, x, i) => (beats(x, v[best]) ? i : best), 0);
+
+// [shape, axes]: single, negative, all, leading, middle, several, and size-1 axes; small enough for
+// finite differences. Leading / middle axes with inner sizes that are and are not multiples of 4 take
+// the column path (scalar and vec4).
+const cases: [number[], Axes][] = [
+  [[17], undefined],
+  [[129], 0],
+  [[3, 17], -1],
+  [[65, 3], 0],
+  [[17, 8], 0],
+  [[1, 65], 1],
+  [[3, 5, 4], 1],
+  [[3, 5, 7], [0, 2]],
+  [[2, 3, 1, 5], [0, 1]],
+  [[2, 3, 4, 5], [1, 3]],
+  [[2, 1, 4, 3], [-1, -3]],
+  [[2, 3, 4], undefined],
+];
+
+type Reduction = [string, (x: gg.Tensor, axes: Axes, keepdims: boolean) => gg.Tensor, (v: number[]) => number];
+const reductions: Reduction[] = [
+  ['sum', (x, a, k) => x.sum(a, k), total],
+  ['mean', (x, a, k) => x.mean(a, k), average],
+  ['max', (x, a, k) => x.max(a, k), (v) => Math.max(...v)],
+  ['min', (x, a, k) => x.min(a, k), (v) => Math.min(...v)],
+  ['logsumexp', (x, a, k) => x.logsumexp(a, k), logSumExp],
+  ['var', (x, a, k) => x.var(a, { keepdims: k }), varianceOf(1)],
+  ['std', (x, a, k) => x.std(a, { keepdims: k }), (v) => Math.sqrt(varianceOf(1)(v))],
+];
+
+describe('differentiable reductions', () => {
+  for (const [name, gpu, f] of reductions) {
+    it(`${name}: values and gradients over many axis sets, keepdims both ways`, async () => {
+      for (const [i, [shape, axes]] of cases.entries()) {
+        const keepdims = i % 2 === 0;
+        await checkOp({ inputs: [shape], gpu: (x) => gpu(x, axes, keepdims), ref: (x) => reduceRef(x, axes, keepdims, f), seed: i + 1 });
+      }
+    });
+  }
+
+  it('var and std with correction 0 (unbiased = false), 2, and a divisor of 0 (NaN, as PyTorch)', async () => {
+    for (const correction of [0, 2]) {
+      await checkOp({
+        inputs: [[5, 17]],
+        gpu: (x) => x.var(-1, { correction }),
+        ref: (x) => reduceRef(x, -1, false, varianceOf(correction)),
+      });
+      await checkOp({
+        inputs: [[4, 3, 5]],
+        gpu: (x) => x.std([0, 2], { correction, keepdims: true }),
+        ref: (x) => reduceRef(x, [0, 2], true, (v) => Math.sqrt(varianceOf(correction)(v))),
+      });
+    }
+    await checkOp({ inputs: [[3, 1]], grad: false, gpu: (x) => x.var(1), ref: (x) => reduceRef(x, 1, false, varianceOf(1)) });
+  });
+
+  it('max and min share the gradient equally among tied extremes', async () => {
+    const x = gg.tensor([[1, 3, 3], [2, 2, 2]], { requiresGrad: true });
+    gg.scope(() => x.max(1).sum().backward());
+    expect(await x.grad!.toArray()).toEqual([[0, 0.5, 0.5], [1, 1, 1].map(() => Math.fround(1 / 3))]);
+    x.dispose();
+  });
+
+  it('gradients of gradients: logsumexp and var differentiate their own backward rules', async () => {
+    // d logsumexp(x) / dx = softmax(x), whose own gradient is checked against finite differences.
+    await checkOp({
+      inputs: [[3, 5]],
+      gpu: (x) => gg.grad(x.logsumexp(1).sum(), [x], undefined, { createGraph: true })[0],
+      ref: (x) => {
+        const lse = reduceRef(x, 1, true, logSumExp).data;
+        return ref([3, 5], (i) => Math.exp(x.data[i] - lse[Math.floor(i / 5)]));
+      },
+    });
+    await checkOp({
+      inputs: [[2, 6]],
+      gpu: (x) => gg.grad(x.var(1).sum(), [x], undefined, { createGraph: true })[0],
+      ref: (x) => {
+        const means = reduceRef(x, 1, true, average).data;
+        return ref([2, 6], (i) => (2 * (x.data[i] - means[Math.floor(i / 6)])) / 5);
+      },
+    });
+  });
+});
+
+describe('long lines and the column path', () => {
+  it('splits a few long rows or columns into chunks (forward only)', async () => {
+    const long: [number[], Axes][] = [
+      [[3, 2000], 1],
+      [[2000, 3], 0],
+      [[1000, 8], 0],
+      [[5000], undefined],
+      [[300, 3, 7], [0, 2]],
+    ];
+    for (const [, gpu, f] of reductions.slice(0, 5)) {
+      for (const [shape, axes] of long) {
+        await checkOp({ inputs: [shape], grad: false, gpu: (x) => gpu(x, axes, false), ref: (x) => reduceRef(x, axes, false, f), atol: 1e-4, rtol: 2e-4 });
+      }
+    }
+  });
+
+  it('reduces leading or middle axes without a transposing copy: one kernel per run of reduced axes', () => {
+    const rt = gg.runtime();
+    gg.scope(() => {
+      const bias = gg.ones([64, 32]);
+      const middle = gg.ones([4, 6, 8]);
+      const split = gg.ones([5, 3, 7]);
+      let before = rt.counters.dispatches;
+      bias.sum(0);
+      expect(rt.counters.dispatches - before, 'sum over axis 0 of [64, 32]').toBe(1);
+      before = rt.counters.dispatches;
+      middle.max(1, true);
+      expect(rt.counters.dispatches - before, 'max over axis 1 of [4, 6, 8]').toBe(1);
+      before = rt.counters.dispatches;
+      split.logsumexp([0, 2]);
+      expect(rt.counters.dispatches - before, 'logsumexp over axes 0 and 2 of [5, 3, 7]').toBe(2);
+    });
+  });
+
+  it('sumTo brings a broadcast gradient back (the bias-gradient case)', async () => {
+    await checkOp({ inputs: [[17, 12]], gpu: (g) => gg.sumTo(g, [12]), ref: (g) => reduceRef(g, 0, false, total) });
+    await checkOp({ inputs: [[3, 4, 5]], gpu: (g) => gg.sumTo(g, [4, 1]), ref: (g) => ({ shape: [4, 1], data: reduceRef(g, [0, 2], false, total).data }) });
+  });
+
+  it('reduces empty dimensions as PyTorch does: sum 0, mean NaN, logsumexp -inf', async () => {
+    const x = gg.zeros([0, 3]);
+    const [s, m, l] = gg.scope(() => [x.sum(0), x.mean(0), x.logsumexp(0)]);
+    expect(Array.from(await s.data())).toEqual([0, 0, 0]);
+    expect(Array.from(await m.data()).every(Number.isNaN)).toBe(true);
+    expect(Array.from(await l.data())).toEqual([-Infinity, -Infinity, -Infinity]);
+    for (const t of [x, s, m, l]) t.dispose();
+  });
+});
+
+describe('numerical stability', () => {
+  it('logsumexp of values near +-1000 is finite and exact (max-shifted)', async () => {
+    for (const range of [[990, 1010], [-1010, -990], [-1000, 1000]] as [number, number][]) {
+      await checkOp({ inputs: [[3, 65]], range, gpu: (x) => x.logsumexp(1), ref: (x) => reduceRef(x, 1, false, logSumExp) });
+      await checkOp({ inputs: [[129, 4]], range, gpu: (x) => x.logsumexp(0, true), ref: (x) => reduceRef(x, 0, true, logSumExp) });
+    }
+  });
+
+  it('logsumexp handles -inf entries and all -inf lines', async () => {
+    const x = gg.tensor([[-Infinity, 0, -Infinity], [-Infinity, -Infinity, -Infinity]]);
+    const out = x.logsumexp(1);
+    expect(Array.from(await out.data())).toEqual([0, -Infinity]);
+    out.dispose();
+    x.dispose();
+  });
+
+  it('var of values with a large common offset keeps its digits (two-pass)', async () => {
+    await checkOp({ inputs: [[4, 129]], range: [1000, 1001], gpu: (x) => x.var(1), ref: (x) => reduceRef(x, 1, false, varianceOf(1)), rtol: 2e-3, gradRtol: 1e-2, gradAtol: 1e-3 });
+  });
+});
+
+describe('argmax and argmin', () => {
+  const argCases: [number[], number | undefined][] = [
+    [[17], undefined],
+    [[3, 17], 1],
+    [[65, 3], 0],
+    [[3, 5, 8], 1],
+    [[2, 3, 4, 5], -2],
+    [[2, 3, 4], undefined],
+    [[1, 129], -1],
+  ];
+  for (const [name, beats] of [['argmax', (a: number, b: number) => a > b], ['argmin', (a: number, b: number) => a < b]] as const) {
+    it(`${name}: i32 positions over one axis or the flattened tensor, keepdims both ways`, async () => {
+      for (const [i, [shape, axis]] of argCases.entries()) {
+        const keepdims = i % 2 === 1;
+        await checkOp({
+          inputs: [shape],
+          grad: false,
+          gpu: (x) => {
+            const out = name === 'argmax' ? x.argmax(axis, keepdims) : x.argmin(axis, keepdims);
+            expect(out.dtype).toBe('i32');
+            return out;
+          },
+          ref: (x) => {
+            const r = reduceRef(x, axis, keepdims, argOf(beats));
+            // With no axis, keepdims keeps every dimension as 1 (PyTorch).
+            return axis === undefined && !keepdims ? { shape: [], data: r.data } : r;
+          },
+        });
+      }
+    });
+  }
+
+  it('takes the first position on ties, also across the chunks of long lines', async () => {
+    const x = gg.tensor([[1, 7, 7, 0], [2, 2, 2, 2], [-1, -5, 3, -5]]);
+    const long = new Float32Array(6000);
+    long[4000] = 5;
+    long[4500] = 5; // two maxima in different chunks
+    long[1234] = -5;
+    long[5999] = -5;
+    const y = gg.tensor(long);
+    const columns = gg.tensor(long, [2000, 3]);
+    const [a, b, c, d, e, f] = gg.scope(() => [x.argmax(1), x.argmin(1), y.argmax(), y.argmin(), columns.argmax(0), gg.zeros([3000]).argmax()]);
+    expect(Array.from(await a.data())).toEqual([1, 0, 2]);
+    expect(Array.from(await b.data())).toEqual([3, 0, 1]);
+    expect(await c.item()).toBe(4000);
+    expect(await d.item()).toBe(1234);
+    expect(Array.from(await e.data())).toEqual([1500, 1333, 0]);
+    expect(await f.item()).toBe(0);
+    for (const t of [x, y, columns, a, b, c, d, e, f]) t.dispose();
+  });
+
+  it('works on integer tensors, on 0-d tensors, and is not differentiable', async () => {
+    const ints = gg.tensor(new Int32Array([4, -9, 12, 12, 3]));
+    const scalar = gg.tensor(2.5);
+    const x = gg.tensor([1, 3, 2], { requiresGrad: true });
+    const [a, b, c, d] = gg.scope(() => [ints.argmax(), ints.argmin(0, true), scalar.argmax(), x.argmax()]);
+    expect(await a.item()).toBe(2);
+    expect(await b.toArray()).toEqual([1]);
+    expect(await c.item()).toBe(0);
+    expect(d.requiresGrad).toBe(false);
+    for (const t of [ints, scalar, x, a, b, c, d]) t.dispose();
+  });
+});
+
+describe('bad input gets a named error', () => {
+  it('axes out of range or repeated', () => {
+    gg.scope(() => {
+      const x = gg.ones([2, 3]);
+      expect(() => x.sum(2)).toThrow('sum: axis 2 is out of range for shape [2, 3] (rank 2)');
+      expect(() => x.mean([0, -3])).toThrow('mean: axis -3 is out of range for shape [2, 3] (rank 2)');
+      expect(() => x.logsumexp(5)).toThrow('logsumexp: axis 5 is out of range for shape [2, 3] (rank 2)');
+      expect(() => x.var(7)).toThrow('var: axis 7 is out of range for shape [2, 3] (rank 2)');
+      expect(() => x.std([0, 0])).toThrow('std: repeated axis in [0, 0] for shape [2, 3]');
+      expect(() => x.argmax(-3)).toThrow('argmax: axis -3 is out of range for shape [2, 3] (rank 2)');
+      expect(() => x.max(1.5)).toThrow('max: axis 1.5 is out of range');
+      expect(() => x.sum([1, -1])).toThrow('sum: repeated axis in [1, -1] for shape [2, 3]');
+      expect(() => x.argmin([0, 1] as unknown as number)).toThrow('argmin: takes one axis (or none, for the flattened tensor), got [0,1] (inputs: [2, 3] f32)');
+    });
+  });
+
+  it('integer tensors where f32 is needed, and empty reductions', () => {
+    gg.scope(() => {
+      const ints = gg.ones([4], { dtype: 'i32' });
+      expect(() => ints.sum()).toThrow('sum: expected dtype f32, got i32 (inputs: [4] i32)');
+      expect(() => ints.logsumexp()).toThrow('logsumexp: expected dtype f32, got i32 (inputs: [4] i32)');
+      expect(() => ints.var()).toThrow('var: expected dtype f32, got i32 (inputs: [4] i32)');
+      expect(() => gg.ones([2, 3]).var(0, { correction: NaN })).toThrow('var: correction must be a finite number, got NaN (inputs: [2, 3] f32)');
+      expect(() => gg.ones([0, 3]).max(0)).toThrow('max: cannot reduce over an empty dimension (axes [0]) (inputs: [0, 3] f32)');
+      expect(() => gg.ones([0, 3]).argmax(0)).toThrow('argmax: cannot take the argmax of an empty dimension 0 (inputs: [0, 3] f32)');
+      expect(() => gg.ones([0]).argmin()).toThrow('argmin: cannot take the argmin of an empty tensor (inputs: [0] f32)');
+    });
+  });
+});

@@ -1,0 +1,147 @@
+// softmax and logSoftmax against the float64 reference: values and finite-difference gradients along
+// the last, first, middle and negative axes (rows, columns, vec4 columns), the tensor-op backward used
+// under createGraph (second derivatives), stability at +-1000 and -inf, and the named errors.
+import { describe, expect, it } from 'vitest';
+import * as gg from '../../src/index.js';
+import { checkOp } from '../helpers/check.js';
+import { ravel, ref, unravel, type Ref } from '../helpers/reference.js';
+
+/** Applies f to every line of `a` along `axis` (the values x[..., :, ...]), in place of that line. */
+function mapLines(a: Ref, axis: number, f: (line: number[]) => number[]): Ref {
+  const rank = a.shape.length;
+  const ax = axis < 0 ? axis + rank : axis;
+  const out = ref(a.shape, () => 0);
+  for (let i = 0; i < a.data.length; i++) {
+    const start = unravel(i, a.shape);
+    if (start[ax] !== 0) continue;
+    const at = (j: number) => ravel(start.map((c, d) => (d === ax ? j : c)), a.shape);
+    const line = Array.from({ length: a.shape[ax] }, (_, j) => a.data[at(j)]);
+    f(line).forEach((v, j) => (out.data[at(j)] = v));
+  }
+  return out;
+}
+
+const softmaxLine = (v: number[]) => {
+  const m = Math.max(...v);
+  const e = v.map((x) => Math.exp(x - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / s);
+};
+const logSoftmaxLine = (v: number[]) => {
+  const m = Math.max(...v);
+  const lse = m + Math.log(v.reduce((a, x) => a + Math.exp(x - m), 0));
+  return v.map((x) => x - lse);
+};
+
+// [shape, axis]: rows (last axis), columns with inner sizes that are not (17, 3) and are (8, 4)
+// multiples of 4, negative and middle axes, ranks 1 to 4.
+const cases: [number[], number | undefined][] = [
+  [[17], undefined],
+  [[1], 0],
+  [[3, 65], -1],
+  [[129, 2], 1],
+  [[65, 3], 0],
+  [[5, 8], 0],
+  [[3, 17, 4], 1],
+  [[2, 5, 3], -2],
+  [[2, 3, 4, 5], 2],
+  [[3, 2, 1, 4], 0],
+];
+
+const ops = [
+  ['softmax', (x: gg.Tensor, axis?: number) => x.softmax(axis), softmaxLine],
+  ['logSoftmax', (x: gg.Tensor, axis?: number) => x.logSoftmax(axis), logSoftmaxLine],
+] as const;
+
+describe('softmax and logSoftmax', () => {
+  for (const [name, gpu, line] of ops) {
+    it(`${name}: values and gradients along any axis`, async () => {
+      for (const [i, [shape, axis]] of cases.entries()) {
+        await checkOp({ inputs: [shape], seed: i + 1, gpu: (x) => gpu(x, axis), ref: (x) => mapLines(x, axis ?? -1, line) });
+      }
+    });
+
+    it(`${name}: long lines (forward)`, async () => {
+      for (const [shape, axis] of [[[2, 3000], 1], [[1500, 4], 0]] as const) {
+        await checkOp({ inputs: [shape], grad: false, gpu: (x) => gpu(x, axis), ref: (x) => mapLines(x, axis, line), atol: 1e-6, rtol: 1e-4 });
+      }
+    });
+
+    it(`${name}: values near +-1000 give no NaN or Inf`, async () => {
+      for (const range of [[990, 1010], [-1010, -990], [-1000, 1000]] as [number, number][]) {
+        for (const [shape, axis] of [[[3, 17], -1], [[17, 4], 0]] as const) {
+          await checkOp({ inputs: [shape], range, gpu: (x) => gpu(x, axis), ref: (x) => mapLines(x, axis, line), atol: 1e-5, rtol: 2e-4 });
+        }
+      }
+    });
+  }
+
+  it('masks -inf entries to probability 0', async () => {
+    const x = gg.tensor([[0, -Infinity, 0, -Infinity], [5, 5, -Infinity, 5]]);
+    const [p, lp] = gg.scope(() => [x.softmax(), x.logSoftmax()]);
+    expect(await p.toArray()).toEqual([[0.5, 0, 0.5, 0], [1, 1, 0, 1].map((v) => Math.fround(v / 3))]);
+    const logs = (await lp.toArray()) as number[][];
+    expect(logs[0][1]).toBe(-Infinity);
+    expect(logs[0][0]).toBeCloseTo(-Math.LN2, 6);
+    for (const t of [x, p, lp]) t.dispose();
+  });
+
+  it('the default axis is the last', async () => {
+    await checkOp({ inputs: [[3, 5]], gpu: (x) => x.softmax(), ref: (x) => mapLines(x, 1, softmaxLine) });
+    await checkOp({ inputs: [[3, 5]], gpu: (x) => gg.logSoftmax(x), ref: (x) => mapLines(x, 1, logSoftmaxLine) });
+  });
+});
+
+describe('backward rules written with tensor ops (createGraph)', () => {
+  // With createGraph the backward pass is recorded, so the rules run as tensor ops rather than the
+  // fused kernels; their values are the first-order gradient, and checkOp differentiates them again.
+  const weights = (shape: number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i + 1));
+
+  it('softmax: d/dx sum(w * softmax(x)) = y * (w - sum(w * y)), and its own gradient', async () => {
+    for (const [shape, axis] of [[[3, 5], -1], [[4, 3, 2], 1]] as [number[], number][]) {
+      const w = weights(shape);
+      await checkOp({
+        inputs: [shape],
+        gpu: (x) => gg.grad(x.softmax(axis).mul(gg.tensor(w, shape)).sum(), [x], undefined, { createGraph: true })[0],
+        ref: (x) => {
+          const y = mapLines(x, axis, softmaxLine);
+          const yw = ref(shape, (i) => y.data[i] * w[i]);
+          const dot = mapLines(yw, axis, (v) => v.map(() => v.reduce((a, b) => a + b, 0)));
+          return ref(shape, (i) => y.data[i] * (w[i] - dot.data[i]));
+        },
+      });
+    }
+  });
+
+  it('logSoftmax: d/dx sum(w * logSoftmax(x)) = w - softmax(x) * sum(w), and its own gradient', async () => {
+    for (const [shape, axis] of [[[3, 5], -1], [[4, 3, 2], 0]] as [number[], number][]) {
+      const w = weights(shape);
+      await checkOp({
+        inputs: [shape],
+        gpu: (x) => gg.grad(x.logSoftmax(axis).mul(gg.tensor(w, shape)).sum(), [x], undefined, { createGraph: true })[0],
+        ref: (x) => {
+          const y = mapLines(x, axis, softmaxLine);
+          const sumW = mapLines(ref(shape, (i) => w[i]), axis, (v) => v.map(() => v.reduce((a, b) => a + b, 0)));
+          return ref(shape, (i) => w[i] - y.data[i] * sumW.data[i]);
+        },
+      });
+    }
+  });
+});
+
+describe('bad input gets a named error', () => {
+  it('axis out of range and integer tensors', () => {
+    gg.scope(() => {
+      expect(() => gg.ones([2, 3]).softmax(-3)).toThrow('softmax: axis -3 is out of range for shape [2, 3] (rank 2)');
+      expect(() => gg.ones([2, 3]).logSoftmax(2)).toThrow('logSoftmax: axis 2 is out of range for shape [2, 3] (rank 2)');
+      expect(() => gg.ones([4], { dtype: 'i32' }).softmax()).toThrow('softmax: expected dtype f32, got i32 (inputs: [4] i32)');
+      expect(() => gg.ones([4], { dtype: 'u32' }).logSoftmax()).toThrow('logSoftmax: expected dtype f32, got u32 (inputs: [4] u32)');
+    });
+  });
+
+  it('use after dispose', () => {
+    const x = gg.ones([2, 2]);
+    x.dispose();
+    expect(() => x.softmax()).toThrow(/softmax: tensor #\d+ \[2, 2\] f32 was used after dispose\(\)/);
+  });
+});
