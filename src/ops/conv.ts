@@ -1,2 +1,432 @@
-// (being written: the conv op family)
-export {};
+// Convolution and pooling over NCHW tensors, with PyTorch's semantics: conv2d, convTranspose2d,
+// conv2dWeightGrad, maxPool2d and avgPool2d.
+//
+// Three kernels serve every convolution and every derivative of one: the direct convolution
+// (shaders/conv2d.wgsl), the direct transposed convolution (shaders/conv2d_transpose.wgsl) and the
+// weight gradient, a correlation of an input with an output gradient (shaders/conv2d_weight_grad.wgsl).
+// The gradient of a convolution with respect to its input is the transposed convolution with the
+// same weight and vice versa, so the backward rules below only call these three ops, each of which
+// records a backward rule of its own: gradients of gradients (WGAN-GP's penalty) need nothing more.
+// Pooling (shaders/pool2d.wgsl) follows the same pattern: each forward kernel's adjoint is a
+// backward kernel, and each backward kernel's adjoint is the forward one.
+
+import { record } from '../autograd.js';
+import { runtime } from '../context.js';
+import { ParamWriter } from '../gpu/runtime.js';
+import { Tensor, formatShape } from '../tensor.js';
+import { defineMethods } from './methods.js';
+import { assertDtype, grid1d, opError } from './shape.js';
+import { reduceRows, sum } from './reduce.js';
+
+/** A size per spatial dimension: one number for both, or [height, width]. */
+export type Size2d = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  /** Step between windows (default 1). */
+  stride?: Size2d;
+  /** Zeros added on each side of the input (default 0). */
+  padding?: Size2d;
+  /** Spacing between kernel taps (default 1). */
+  dilation?: Size2d;
+  /** Channels split into this many independent groups (default 1; groups = C is depthwise). */
+  groups?: number;
+}
+
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  /** Extra rows and columns at the bottom and right of the output, less than stride or dilation (default 0). */
+  outputPadding?: Size2d;
+}
+
+export interface MaxPool2dOptions {
+  /** Step between windows (default: the kernel size). */
+  stride?: Size2d;
+  /** Padding on each side, at most half the kernel (default 0); padded taps never win or count. */
+  padding?: Size2d;
+}
+
+export interface AvgPool2dOptions extends MaxPool2dOptions {
+  /** Divide by the whole window, padding included (default true), or by the taps inside the input. */
+  countIncludePad?: boolean;
+}
+
+type Pair = [number, number];
+
+/** Stride, padding and dilation per spatial dimension, and the number of groups. */
+interface ConvGeometry {
+  stride: Pair;
+  padding: Pair;
+  dilation: Pair;
+  groups: number;
+}
+
+// ---- convolution kernels -------------------------------------------------------------------------
+
+const CONV_WORKGROUP = 64;
+/** Output columns per invocation of the direct kernels (the lanes of their vec4 accumulators). */
+const COLUMN_BLOCK = 4;
+/** The weight gradient splits its reduction until it has about this many invocations... */
+const WEIGHT_GRAD_TARGET_INVOCATIONS = 4096;
+/** ...but keeps at least this many output pixels in each piece. */
+const WEIGHT_GRAD_MIN_CHUNK_PIXELS = 256;
+
+/** Channels per invocation in the kernels' channel blocks: 1, 2, 4 or 8, so that small groups waste little. */
+const channelBlock = (channels: number) => (channels <= 2 ? Math.max(channels, 1) : channels <= 4 ? 4 : 8);
+
+const spatial = (t: Tensor): Pair => [t.shape[2], t.shape[3]];
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** Runs conv2d.wgsl or conv2d_transpose.wgsl (same parameters): x, w, optional bias -> [N, O, outH, outW]. */
+function directConvolution(
+  shader: 'conv2d' | 'conv2d_transpose', x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry,
+  outChannels: number, [outH, outW]: Pair,
+): Tensor {
+  const [batch, channels, inH, inW] = x.shape;
+  const out = Tensor.empty([batch, outChannels, outH, outW]);
+  if (out.size === 0) return out;
+  const { stride, padding, dilation, groups } = geometry;
+  const groupOutChannels = outChannels / groups;
+  const block = channelBlock(groupOutChannels);
+  const channelBlocks = Math.ceil(groupOutChannels / block);
+  // The transposed kernel's column blocks take every stride-th column, one set per phase.
+  const phases = shader === 'conv2d' ? 1 : stride[1];
+  const columnBlocks = phases * Math.ceil(Math.ceil(outW / phases) / COLUMN_BLOCK);
+  const invocations = batch * groups * channelBlocks * outH * columnBlocks;
+  const params = new ParamWriter()
+    .u32(channels).u32(inH).u32(inW)
+    .u32(outChannels).u32(outH).u32(outW)
+    .u32(w.shape[2]).u32(w.shape[3])
+    .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1])
+    .u32(groups).u32(channels / groups).u32(groupOutChannels)
+    .u32(channelBlocks).u32(columnBlocks).u32(invocations).u32(bias ? 1 : 0);
+  // The transposed kernel visits every (stride / gcd(stride, dilation))-th kernel row and column.
+  if (shader === 'conv2d_transpose') params.u32(stride[0] / gcd(stride[0], dilation[0])).u32(stride[1] / gcd(stride[1], dilation[1]));
+  runtime().dispatch({
+    shader,
+    template: { OC_BLOCK: block },
+    constants: { WG: CONV_WORKGROUP },
+    params: params.finish(),
+    // Without a bias the kernel ignores binding 3; the weight stands in (it has at least O values).
+    buffers: [x.buffer, w.buffer, (bias ?? w).buffer, out.buffer],
+    workgroups: grid1d(invocations, CONV_WORKGROUP),
+  });
+  return out;
+}
+
+/**
+ * Runs conv2d_weight_grad.wgsl: the correlation of x [N, C, H, W] with dy [N, O, OH, OW] ->
+ * [O, C / groups, kH, kW]. Few weights with a long reduction are split into chunks summed after.
+ */
+function weightGradient(x: Tensor, dy: Tensor, geometry: ConvGeometry, [kernelH, kernelW]: Pair): Tensor {
+  const [batch, channels, inH, inW] = x.shape;
+  const [, outChannels, outH, outW] = dy.shape;
+  const { stride, padding, dilation, groups } = geometry;
+  const groupChannels = channels / groups;
+  const groupOutChannels = outChannels / groups;
+  const shape = [outChannels, groupChannels, kernelH, kernelW];
+  const weights = outChannels * groupChannels * kernelH * kernelW;
+  if (weights === 0) return Tensor.empty(shape);
+
+  const inBlock = channelBlock(groupChannels);
+  const outBlocks = Math.ceil(groupOutChannels / 4);
+  const inBlocks = Math.ceil(groupChannels / inBlock);
+  const tasks = groups * outBlocks * inBlocks * kernelH * kernelW;
+  const rows = batch * outH;
+  const minChunkRows = Math.ceil(WEIGHT_GRAD_MIN_CHUNK_PIXELS / Math.max(outW, 1));
+  const wantedChunks = Math.max(1, Math.min(Math.ceil(WEIGHT_GRAD_TARGET_INVOCATIONS / tasks), Math.ceil(rows / minChunkRows)));
+  const chunkRows = Math.max(1, Math.ceil(rows / wantedChunks));
+  const chunks = Math.max(1, Math.ceil(rows / chunkRows));
+  const invocations = tasks * chunks;
+
+  const partial = Tensor.empty(chunks === 1 ? shape : [weights * chunks]);
+  runtime().dispatch({
+    shader: 'conv2d_weight_grad',
+    template: { IC_BLOCK: inBlock },
+    constants: { WG: CONV_WORKGROUP },
+    params: new ParamWriter()
+      .u32(channels).u32(inH).u32(inW)
+      .u32(outChannels).u32(outH).u32(outW)
+      .u32(kernelH).u32(kernelW)
+      .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1])
+      .u32(groups).u32(groupChannels).u32(groupOutChannels)
+      .u32(outBlocks).u32(inBlocks).u32(rows).u32(chunks).u32(chunkRows).u32(invocations)
+      .finish(),
+    buffers: [x.buffer, dy.buffer, partial.buffer],
+    workgroups: grid1d(invocations, CONV_WORKGROUP),
+  });
+  if (chunks === 1) return partial;
+  const summed = reduceRows(partial, weights, chunks, 'sum');
+  partial.dispose();
+  const out = Tensor.view(summed, shape);
+  summed.dispose();
+  return out;
+}
+
+// ---- the three differentiable convolution ops (arguments already checked) -----------------------
+
+/** conv2d with an explicit output size (a backward rule may ask for fewer rows than fit). */
+function convolve(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry, outSize: Pair): Tensor {
+  const out = directConvolution('conv2d', x, w, bias, geometry, w.shape[0], outSize);
+  return record('conv2d', bias ? [x, w, bias] : [x, w], out, (g) => [
+    x.requiresGrad ? convolveTransposed(g, w, null, geometry, spatial(x)) : null,
+    w.requiresGrad ? correlate(x, g, geometry, [w.shape[2], w.shape[3]]) : null,
+    bias?.requiresGrad ? sum(g, [0, 2, 3]) : null,
+  ]);
+}
+
+/** convTranspose2d with an explicit output size. */
+function convolveTransposed(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry, outSize: Pair): Tensor {
+  const out = directConvolution('conv2d_transpose', x, w, bias, geometry, w.shape[1] * geometry.groups, outSize);
+  return record('convTranspose2d', bias ? [x, w, bias] : [x, w], out, (g) => [
+    x.requiresGrad ? convolve(g, w, null, geometry, spatial(x)) : null,
+    // The transposed convolution's weight gradient is a forward one with the roles of x and g swapped.
+    w.requiresGrad ? correlate(g, x, geometry, [w.shape[2], w.shape[3]]) : null,
+    bias?.requiresGrad ? sum(g, [0, 2, 3]) : null,
+  ]);
+}
+
+/** The weight gradient: bilinear in x and dy, so its own gradients are the two convolutions. */
+function correlate(x: Tensor, dy: Tensor, geometry: ConvGeometry, kernel: Pair): Tensor {
+  const out = weightGradient(x, dy, geometry, kernel);
+  return record('conv2dWeightGrad', [x, dy], out, (g) => [
+    x.requiresGrad ? convolveTransposed(dy, g, null, geometry, spatial(x)) : null,
+    dy.requiresGrad ? convolve(x, g, null, geometry, spatial(dy)) : null,
+  ]);
+}
+
+// ---- argument checks -----------------------------------------------------------------------------
+
+/** A Size2d option as a pair of integers >= `least`, or an error naming the op and the option. */
+function resolvePair(op: string, name: string, value: Size2d | undefined, fallback: Pair, least: number, inputs: Tensor[]): Pair {
+  if (value === undefined) return fallback;
+  const pair: Pair = typeof value === 'number' ? [value, value] : [value[0], value[1]];
+  const valid = (typeof value === 'number' || value.length === 2) && pair.every((v) => Number.isInteger(v) && v >= least);
+  if (!valid) {
+    throw opError(op, `${name} must be an integer >= ${least} or a pair [height, width] of them, got ${JSON.stringify(value)}`, inputs);
+  }
+  return pair;
+}
+
+function checkTensors(op: string, inputs: Tensor[]): void {
+  for (const t of inputs) t.assertAlive(op);
+  for (const t of inputs) assertDtype(op, t, ['f32']);
+}
+
+/** `layout` spells out the expected dimensions, e.g. '(N, C, H, W)'. */
+function checkRank4(op: string, t: Tensor, what: string, layout: string, inputs: Tensor[]): void {
+  if (t.rank !== 4) throw opError(op, `expected ${what} of rank 4 ${layout}, got ${formatShape(t.shape)}`, inputs);
+}
+
+function resolveGeometry(op: string, options: Conv2dOptions, inputs: Tensor[]): ConvGeometry {
+  const groups = options.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw opError(op, `groups must be an integer >= 1, got ${groups}`, inputs);
+  return {
+    stride: resolvePair(op, 'stride', options.stride, [1, 1], 1, inputs),
+    padding: resolvePair(op, 'padding', options.padding, [0, 0], 0, inputs),
+    dilation: resolvePair(op, 'dilation', options.dilation, [1, 1], 1, inputs),
+    groups,
+  };
+}
+
+function checkGroups(op: string, channels: number, outChannels: number, groups: number, inputs: Tensor[]): void {
+  if (channels % groups !== 0 || outChannels % groups !== 0) {
+    throw opError(op, `groups = ${groups} must divide the input channels (${channels}) and the output channels (${outChannels})`, inputs);
+  }
+}
+
+function checkBias(op: string, bias: Tensor | null, outChannels: number, inputs: Tensor[]): void {
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== outChannels)) {
+    throw opError(op, `expected bias of shape [${outChannels}] (one value per output channel), got ${formatShape(bias.shape)}`, inputs);
+  }
+}
+
+/** conv2d's output size: floor((in + 2 pad - dilation (k - 1) - 1) / stride) + 1 per dimension. */
+function convOutputSize(x: Tensor, kernel: Pair, geometry: ConvGeometry): Pair {
+  const size = (d: 0 | 1) => Math.floor((x.shape[2 + d] + 2 * geometry.padding[d] - geometry.dilation[d] * (kernel[d] - 1) - 1) / geometry.stride[d]) + 1;
+  return [size(0), size(1)];
+}
+
+function checkOutputSize(op: string, outSize: Pair, detail: string, inputs: Tensor[]): void {
+  if (outSize[0] <= 0 || outSize[1] <= 0) {
+    throw opError(op, `output size ${outSize[0]}x${outSize[1]} is not positive (${detail})`, inputs);
+  }
+}
+
+function convDetail(x: Tensor, kernel: Pair, geometry: ConvGeometry): string {
+  const extent = kernel.map((k, d) => geometry.dilation[d] * (k - 1) + 1);
+  return `input ${x.shape[2]}x${x.shape[3]} with padding [${geometry.padding.join(', ')}] is smaller than the dilated kernel ${extent.join('x')}`;
+}
+
+// ---- public convolution ops ----------------------------------------------------------------------
+
+/**
+ * 2-D convolution (PyTorch's F.conv2d): x [N, C, H, W], weight [O, C/groups, kH, kW], optional
+ * bias [O] -> [N, O, OH, OW] with OH = floor((H + 2 padding - dilation (kH - 1) - 1) / stride) + 1.
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  const op = 'conv2d';
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  checkTensors(op, inputs);
+  checkRank4(op, x, 'input', '(N, C, H, W)', inputs);
+  checkRank4(op, weight, 'weight', '(O, C/groups, kH, kW)', inputs);
+  const geometry = resolveGeometry(op, options, inputs);
+  const [outChannels, groupChannels, kernelH, kernelW] = weight.shape;
+  checkGroups(op, x.shape[1], outChannels, geometry.groups, inputs);
+  if (groupChannels * geometry.groups !== x.shape[1]) {
+    throw opError(op, `weight expects ${groupChannels} input channels per group x ${geometry.groups} groups = ${groupChannels * geometry.groups} channels, but the input has ${x.shape[1]}`, inputs);
+  }
+  checkBias(op, bias, outChannels, inputs);
+  const outSize = convOutputSize(x, [kernelH, kernelW], geometry);
+  checkOutputSize(op, outSize, convDetail(x, [kernelH, kernelW], geometry), inputs);
+  return convolve(x, weight, bias, geometry, outSize);
+}
+
+/**
+ * 2-D transposed convolution (PyTorch's F.conv_transpose2d), the gradient of conv2d with respect to
+ * its input: x [N, C, H, W], weight [C, O/groups, kH, kW], optional bias [O] -> [N, O, OH, OW] with
+ * OH = (H - 1) stride - 2 padding + dilation (kH - 1) + outputPadding + 1.
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTranspose2dOptions = {}): Tensor {
+  const op = 'convTranspose2d';
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  checkTensors(op, inputs);
+  checkRank4(op, x, 'input', '(N, C, H, W)', inputs);
+  checkRank4(op, weight, 'weight', '(C, O/groups, kH, kW)', inputs);
+  const geometry = resolveGeometry(op, options, inputs);
+  const outputPadding = resolvePair(op, 'outputPadding', options.outputPadding, [0, 0], 0, inputs);
+  const [weightChannels, groupOutChannels, kernelH, kernelW] = weight.shape;
+  const outChannels = groupOutChannels * geometry.groups;
+  checkGroups(op, x.shape[1], outChannels, geometry.groups, inputs);
+  if (weightChannels !== x.shape[1]) {
+    throw opError(op, `weight has ${weightChannels} input channels (its first dimension), but the input has ${x.shape[1]}`, inputs);
+  }
+  for (const d of [0, 1] as const) {
+    if (outputPadding[d] >= Math.max(geometry.stride[d], geometry.dilation[d])) {
+      throw opError(op, `outputPadding [${outputPadding.join(', ')}] must be smaller than stride [${geometry.stride.join(', ')}] or dilation [${geometry.dilation.join(', ')}]`, inputs);
+    }
+  }
+  checkBias(op, bias, outChannels, inputs);
+  const size = (d: 0 | 1, k: number) =>
+    (x.shape[2 + d] - 1) * geometry.stride[d] - 2 * geometry.padding[d] + geometry.dilation[d] * (k - 1) + outputPadding[d] + 1;
+  const outSize: Pair = [size(0, kernelH), size(1, kernelW)];
+  checkOutputSize(op, outSize, `input ${x.shape[2]}x${x.shape[3]} with padding [${geometry.padding.join(', ')}] removes more than the kernel adds`, inputs);
+  return convolveTransposed(x, weight, bias, geometry, outSize);
+}
+
+/**
+ * The gradient of conv2d's weight (PyTorch's torch.nn.grad.conv2d_weight): the correlation of
+ * x [N, C, H, W] with the output gradient [N, O, OH, OW] -> [O, C/groups, kH, kW]. Differentiable.
+ */
+export function conv2dWeightGrad(x: Tensor, gradOutput: Tensor, kernelSize: Size2d, options: Conv2dOptions = {}): Tensor {
+  const op = 'conv2dWeightGrad';
+  const inputs = [x, gradOutput];
+  checkTensors(op, inputs);
+  checkRank4(op, x, 'input', '(N, C, H, W)', inputs);
+  checkRank4(op, gradOutput, 'output gradient', '(N, O, OH, OW)', inputs);
+  const geometry = resolveGeometry(op, options, inputs);
+  const kernel = resolvePair(op, 'kernelSize', kernelSize, [1, 1], 1, inputs);
+  checkGroups(op, x.shape[1], gradOutput.shape[1], geometry.groups, inputs);
+  const outSize = convOutputSize(x, kernel, geometry);
+  checkOutputSize(op, outSize, convDetail(x, kernel, geometry), inputs);
+  if (gradOutput.shape[0] !== x.shape[0] || gradOutput.shape[2] !== outSize[0] || gradOutput.shape[3] !== outSize[1]) {
+    throw opError(op, `output gradient must have shape [${x.shape[0]}, O, ${outSize[0]}, ${outSize[1]}] (conv2d's output for this input), got ${formatShape(gradOutput.shape)}`, inputs);
+  }
+  return correlate(x, gradOutput, geometry, kernel);
+}
+
+// ---- pooling -------------------------------------------------------------------------------------
+
+interface PoolGeometry {
+  inSize: Pair;
+  outSize: Pair;
+  kernel: Pair;
+  stride: Pair;
+  padding: Pair;
+  countIncludePad: boolean;
+}
+
+type PoolEntry = 'max_pool' | 'max_pool_backward' | 'avg_pool' | 'avg_pool_backward';
+
+/** Runs one entry point of pool2d.wgsl over `src`, giving [N, C, *size] (one invocation per output). */
+function poolKernel(entryPoint: PoolEntry, src: Tensor, size: Pair, pool: PoolGeometry, keys?: Tensor): Tensor {
+  const out = Tensor.empty([src.shape[0], src.shape[1], ...size]);
+  if (out.size === 0) return out;
+  runtime().dispatch({
+    shader: 'pool2d',
+    entryPoint,
+    params: new ParamWriter()
+      .u32(pool.inSize[0]).u32(pool.inSize[1]).u32(pool.outSize[0]).u32(pool.outSize[1])
+      .u32(pool.kernel[0]).u32(pool.kernel[1]).u32(pool.stride[0]).u32(pool.stride[1])
+      .u32(pool.padding[0]).u32(pool.padding[1]).u32(pool.countIncludePad ? 1 : 0).u32(out.size)
+      .finish(),
+    buffers: keys ? [src.buffer, out.buffer, keys.buffer] : [src.buffer, out.buffer],
+    workgroups: grid1d(out.size),
+  });
+  return out;
+}
+
+/** src at the maximum of each window of `keys` (max pooling when src = keys). No gradient to keys. */
+function gatherAtMaxima(src: Tensor, keys: Tensor, pool: PoolGeometry): Tensor {
+  const out = poolKernel('max_pool', src, pool.outSize, pool, keys);
+  return record('maxPool2d', [src], out, (g) => [scatterToMaxima(g, keys, pool)]);
+}
+
+/** Max pooling's backward: each window's gradient goes to its maximum in `keys`. */
+function scatterToMaxima(dy: Tensor, keys: Tensor, pool: PoolGeometry): Tensor {
+  const out = poolKernel('max_pool_backward', dy, pool.inSize, pool, keys);
+  return record('maxPool2dBackward', [dy], out, (g) => [gatherAtMaxima(g, keys, pool)]);
+}
+
+/** Average pooling's forward: the mean of each window. */
+function averageWindows(x: Tensor, pool: PoolGeometry): Tensor {
+  const out = poolKernel('avg_pool', x, pool.outSize, pool);
+  return record('avgPool2d', [x], out, (g) => [spreadAverages(g, pool)]);
+}
+
+/** Average pooling's backward: each window's gradient shared among its taps. */
+function spreadAverages(dy: Tensor, pool: PoolGeometry): Tensor {
+  const out = poolKernel('avg_pool_backward', dy, pool.inSize, pool);
+  return record('avgPool2dBackward', [dy], out, (g) => [averageWindows(g, pool)]);
+}
+
+function resolvePool(op: string, x: Tensor, kernelSize: Size2d, options: AvgPool2dOptions): PoolGeometry {
+  checkTensors(op, [x]);
+  checkRank4(op, x, 'input', '(N, C, H, W)', [x]);
+  const kernel = resolvePair(op, 'kernelSize', kernelSize, [1, 1], 1, [x]);
+  const stride = resolvePair(op, 'stride', options.stride, kernel, 1, [x]);
+  const padding = resolvePair(op, 'padding', options.padding, [0, 0], 0, [x]);
+  if (padding[0] > kernel[0] / 2 || padding[1] > kernel[1] / 2) {
+    throw opError(op, `padding [${padding.join(', ')}] must be at most half the kernel size [${kernel.join(', ')}]`, [x]);
+  }
+  const inSize = spatial(x);
+  if (inSize[0] === 0 || inSize[1] === 0) throw opError(op, `expected a non-empty image, got ${inSize[0]}x${inSize[1]}`, [x]);
+  const size = (d: 0 | 1) => Math.floor((inSize[d] + 2 * padding[d] - kernel[d]) / stride[d]) + 1;
+  const outSize: Pair = [size(0), size(1)];
+  checkOutputSize(op, outSize, `input ${inSize[0]}x${inSize[1]} with padding [${padding.join(', ')}] is smaller than the kernel ${kernel.join('x')}`, [x]);
+  return { inSize, outSize, kernel, stride, padding, countIncludePad: options.countIncludePad ?? true };
+}
+
+/**
+ * 2-D max pooling (PyTorch's F.max_pool2d): x [N, C, H, W] -> [N, C, OH, OW] with
+ * OH = floor((H + 2 padding - kH) / stride) + 1. The gradient goes to each window's first maximum.
+ */
+export function maxPool2d(x: Tensor, kernelSize: Size2d, options: MaxPool2dOptions = {}): Tensor {
+  return gatherAtMaxima(x, x, resolvePool('maxPool2d', x, kernelSize, options));
+}
+
+/** 2-D average pooling (PyTorch's F.avg_pool2d): x [N, C, H, W] -> [N, C, OH, OW], sizes as maxPool2d. */
+export function avgPool2d(x: Tensor, kernelSize: Size2d, options: AvgPool2dOptions = {}): Tensor {
+  return averageWindows(x, resolvePool('avgPool2d', x, kernelSize, options));
+}
+
+// ---- Tensor methods ------------------------------------------------------------------------------
+
+declare module '../tensor.js' {
+  interface Tensor {
+    conv2d(weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor;
+    convTranspose2d(weight: Tensor, bias?: Tensor | null, options?: ConvTranspose2dOptions): Tensor;
+    maxPool2d(kernelSize: Size2d, options?: MaxPool2dOptions): Tensor;
+    avgPool2d(kernelSize: Size2d, options?: AvgPool2dOptions): Tensor;
+  }
+}
+
+defineMethods({ conv2d, convTranspose2d, maxPool2d, avgPool2d });

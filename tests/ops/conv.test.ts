@@ -1,0 +1,387 @@
+// Convolution and pooling against plain float64 loops: values on small odd shapes (stride, padding,
+// dilation, groups, depthwise, 1x1, kernels larger than the input), finite-difference gradients for
+// every input, second derivatives through the backward ops (as WGAN-GP's penalty needs), pooling
+// ties, and the error messages.
+import { describe, expect, it } from 'vitest';
+import * as gg from '../../src/index.js';
+import { checkOp } from '../helpers/check.js';
+import { ref, type Ref } from '../helpers/reference.js';
+
+type Pair = [number, number];
+interface Geometry {
+  stride: Pair;
+  padding: Pair;
+  dilation: Pair;
+  groups: number;
+}
+interface ConvCase {
+  x: number[];
+  w: number[];
+  bias?: boolean;
+  options?: gg.ConvTranspose2dOptions;
+}
+
+const pair = (v: gg.Size2d | undefined, fallback: number): Pair =>
+  v === undefined ? [fallback, fallback] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
+const geometryOf = (o: gg.Conv2dOptions = {}): Geometry => ({
+  stride: pair(o.stride, 1),
+  padding: pair(o.padding, 0),
+  dilation: pair(o.dilation, 1),
+  groups: o.groups ?? 1,
+});
+const index4 = (shape: readonly number[], a: number, b: number, c: number, d: number) => ((a * shape[1] + b) * shape[2] + c) * shape[3] + d;
+
+// ---- float64 references, written as plain loops ---------------------------------------------------
+
+function refConv2d(x: Ref, w: Ref, bias: Ref | null, g: Geometry): Ref {
+  const [n, , h, wd] = x.shape;
+  const [o, cg, kh, kw] = w.shape;
+  const oh = Math.floor((h + 2 * g.padding[0] - g.dilation[0] * (kh - 1) - 1) / g.stride[0]) + 1;
+  const ow = Math.floor((wd + 2 * g.padding[1] - g.dilation[1] * (kw - 1) - 1) / g.stride[1]) + 1;
+  const og = o / g.groups;
+  const out = ref([n, o, oh, ow], () => 0);
+  for (let b = 0; b < n; b++)
+    for (let oc = 0; oc < o; oc++)
+      for (let y = 0; y < oh; y++)
+        for (let z = 0; z < ow; z++) {
+          let s = bias ? bias.data[oc] : 0;
+          for (let c = 0; c < cg; c++)
+            for (let i = 0; i < kh; i++)
+              for (let j = 0; j < kw; j++) {
+                const iy = y * g.stride[0] - g.padding[0] + i * g.dilation[0];
+                const iz = z * g.stride[1] - g.padding[1] + j * g.dilation[1];
+                if (iy < 0 || iy >= h || iz < 0 || iz >= wd) continue;
+                const ic = Math.floor(oc / og) * cg + c;
+                s += x.data[index4(x.shape, b, ic, iy, iz)] * w.data[index4(w.shape, oc, c, i, j)];
+              }
+          out.data[index4(out.shape, b, oc, y, z)] = s;
+        }
+  return out;
+}
+
+/** Written in scatter form (each input spreads into the output), unlike the kernel's gather form. */
+function refConvTranspose2d(x: Ref, w: Ref, bias: Ref | null, g: Geometry, outputPadding: Pair): Ref {
+  const [n, c, h, wd] = x.shape;
+  const [, og, kh, kw] = w.shape;
+  const o = og * g.groups;
+  const cg = c / g.groups;
+  const oh = (h - 1) * g.stride[0] - 2 * g.padding[0] + g.dilation[0] * (kh - 1) + outputPadding[0] + 1;
+  const ow = (wd - 1) * g.stride[1] - 2 * g.padding[1] + g.dilation[1] * (kw - 1) + outputPadding[1] + 1;
+  const out = ref([n, o, oh, ow], (i) => (bias ? bias.data[Math.floor(i / (oh * ow)) % o] : 0));
+  for (let b = 0; b < n; b++)
+    for (let ic = 0; ic < c; ic++)
+      for (let y = 0; y < h; y++)
+        for (let z = 0; z < wd; z++)
+          for (let oo = 0; oo < og; oo++)
+            for (let i = 0; i < kh; i++)
+              for (let j = 0; j < kw; j++) {
+                const ty = y * g.stride[0] - g.padding[0] + i * g.dilation[0];
+                const tz = z * g.stride[1] - g.padding[1] + j * g.dilation[1];
+                if (ty < 0 || ty >= oh || tz < 0 || tz >= ow) continue;
+                const oc = Math.floor(ic / cg) * og + oo;
+                out.data[index4(out.shape, b, oc, ty, tz)] += x.data[index4(x.shape, b, ic, y, z)] * w.data[index4(w.shape, ic, oo, i, j)];
+              }
+  return out;
+}
+
+function refWeightGrad(x: Ref, dy: Ref, kernel: Pair, g: Geometry): Ref {
+  const [n, c, h, wd] = x.shape;
+  const [, o, oh, ow] = dy.shape;
+  const cg = c / g.groups;
+  const og = o / g.groups;
+  const out = ref([o, cg, kernel[0], kernel[1]], () => 0);
+  for (let oc = 0; oc < o; oc++)
+    for (let ci = 0; ci < cg; ci++)
+      for (let i = 0; i < kernel[0]; i++)
+        for (let j = 0; j < kernel[1]; j++) {
+          let s = 0;
+          for (let b = 0; b < n; b++)
+            for (let y = 0; y < oh; y++)
+              for (let z = 0; z < ow; z++) {
+                const iy = y * g.stride[0] - g.padding[0] + i * g.dilation[0];
+                const iz = z * g.stride[1] - g.padding[1] + j * g.dilation[1];
+                if (iy < 0 || iy >= h || iz < 0 || iz >= wd) continue;
+                s += dy.data[index4(dy.shape, b, oc, y, z)] * x.data[index4(x.shape, b, Math.floor(oc / og) * cg + ci, iy, iz)];
+              }
+          out.data[index4(out.shape, oc, ci, i, j)] = s;
+        }
+  return out;
+}
+
+function refPool(x: Ref, kind: 'max' | 'avg', kernel: Pair, stride: Pair, padding: Pair, countIncludePad = true): Ref {
+  const [n, c, h, wd] = x.shape;
+  const oh = Math.floor((h + 2 * padding[0] - kernel[0]) / stride[0]) + 1;
+  const ow = Math.floor((wd + 2 * padding[1] - kernel[1]) / stride[1]) + 1;
+  const out = ref([n, c, oh, ow], () => 0);
+  for (let p = 0; p < n * c; p++)
+    for (let y = 0; y < oh; y++)
+      for (let z = 0; z < ow; z++) {
+        let best = -Infinity;
+        let total = 0;
+        let count = 0;
+        for (let i = 0; i < kernel[0]; i++)
+          for (let j = 0; j < kernel[1]; j++) {
+            const iy = y * stride[0] - padding[0] + i;
+            const iz = z * stride[1] - padding[1] + j;
+            if (iy < 0 || iy >= h || iz < 0 || iz >= wd) continue;
+            const v = x.data[(p * h + iy) * wd + iz];
+            best = Math.max(best, v);
+            total += v;
+            count++;
+          }
+        out.data[(p * oh + y) * ow + z] = kind === 'max' ? best : total / (countIncludePad ? kernel[0] * kernel[1] : count);
+      }
+  return out;
+}
+
+/** Pooling's input gradient for output gradient dy: to each window's first maximum, or shared evenly. */
+function refPoolInputGrad(x: Ref, dy: Ref, kind: 'max' | 'avg', kernel: Pair, stride: Pair, padding: Pair): Ref {
+  const [n, c, h, wd] = x.shape;
+  const [, , oh, ow] = dy.shape;
+  const out = ref(x.shape, () => 0);
+  for (let p = 0; p < n * c; p++)
+    for (let y = 0; y < oh; y++)
+      for (let z = 0; z < ow; z++) {
+        const g = dy.data[(p * oh + y) * ow + z];
+        let best = -Infinity;
+        let bestAt = -1;
+        for (let i = 0; i < kernel[0]; i++)
+          for (let j = 0; j < kernel[1]; j++) {
+            const iy = y * stride[0] - padding[0] + i;
+            const iz = z * stride[1] - padding[1] + j;
+            if (iy < 0 || iy >= h || iz < 0 || iz >= wd) continue;
+            const at = (p * h + iy) * wd + iz;
+            if (kind === 'avg') out.data[at] += g / (kernel[0] * kernel[1]);
+            else if (x.data[at] > best) [best, bestAt] = [x.data[at], at];
+          }
+        if (kind === 'max') out.data[bestAt] += g;
+      }
+  return out;
+}
+
+const mapRef = (a: Ref, f: (v: number) => number): Ref => ({ shape: [...a.shape], data: a.data.map(f) });
+
+// ---- cases ---------------------------------------------------------------------------------------
+
+const convCases: [string, ConvCase][] = [
+  ['plain 3x3 with bias', { x: [2, 3, 7, 5], w: [4, 3, 3, 3], bias: true }],
+  ['stride 2, padding 1', { x: [2, 3, 7, 5], w: [4, 3, 3, 3], bias: true, options: { stride: 2, padding: 1 } }],
+  ['dilation 2, padding [2, 1]', { x: [1, 3, 7, 5], w: [5, 3, 3, 3], options: { dilation: 2, padding: [2, 1] } }],
+  ['groups 3', { x: [2, 6, 7, 5], w: [6, 2, 3, 3], bias: true, options: { groups: 3, padding: 1 } }],
+  ['depthwise, stride [2, 1]', { x: [2, 3, 7, 5], w: [3, 1, 3, 3], bias: true, options: { groups: 3, stride: [2, 1], padding: 1 } }],
+  ['1x1', { x: [2, 3, 7, 5], w: [5, 3, 1, 1], bias: true }],
+  ['kernel larger than the input, padded', { x: [1, 2, 2, 3], w: [3, 2, 5, 5], bias: true, options: { padding: 2 } }],
+  ['2x4 kernel, stride [1, 3], no bias', { x: [2, 2, 5, 9], w: [3, 2, 2, 4], options: { stride: [1, 3], padding: [0, 2] } }],
+  ['12 output channels from 10: a full and a partial block of 8', { x: [1, 10, 3, 5], w: [12, 10, 2, 2], bias: true, options: { padding: [1, 0] } }],
+  ['DCGAN discriminator layer (k4 s2 p1)', { x: [2, 2, 10, 10], w: [8, 2, 4, 4], bias: true, options: { stride: 2, padding: 1 } }],
+];
+
+const transposeCases: [string, ConvCase][] = [
+  ['plain 3x3 with bias', { x: [2, 3, 4, 5], w: [3, 4, 3, 3], bias: true }],
+  ['stride 2, padding 1, outputPadding 1', { x: [2, 3, 4, 3], w: [3, 2, 3, 3], bias: true, options: { stride: 2, padding: 1, outputPadding: 1 } }],
+  ['stride 3, dilation 2, outputPadding [2, 1]', { x: [1, 2, 3, 4], w: [2, 3, 3, 2], options: { stride: 3, dilation: 2, outputPadding: [2, 1] } }],
+  ['dilation 2 with outputPadding 1 at stride 1', { x: [1, 2, 4, 3], w: [2, 3, 3, 3], bias: true, options: { dilation: 2, outputPadding: 1 } }],
+  ['groups 3', { x: [2, 6, 3, 4], w: [6, 2, 3, 3], bias: true, options: { groups: 3, padding: 1 } }],
+  ['depthwise, stride 2', { x: [1, 3, 4, 4], w: [3, 1, 3, 3], options: { groups: 3, stride: 2 } }],
+  ['1x1, stride 2', { x: [2, 3, 3, 5], w: [3, 5, 1, 1], bias: true, options: { stride: 2 } }],
+  ['12 output channels, stride [2, 3]', { x: [1, 5, 3, 2], w: [5, 12, 3, 3], bias: true, options: { stride: [2, 3], padding: 1 } }],
+  ['DCGAN generator: latent to 4x4 (k4 s1 p0)', { x: [2, 6, 1, 1], w: [6, 8, 4, 4], bias: true }],
+  ['DCGAN generator: 4x4 to 8x8 (k4 s2 p1)', { x: [2, 8, 4, 4], w: [8, 4, 4, 4], bias: true, options: { stride: 2, padding: 1 } }],
+  ['DCGAN generator: 8x8 to one 16x16 channel (k4 s2 p1)', { x: [2, 4, 8, 8], w: [4, 1, 4, 4], options: { stride: 2, padding: 1 } }],
+];
+
+function inputsOf(c: ConvCase, outChannels: number): number[][] {
+  return c.bias ? [c.x, c.w, [outChannels]] : [c.x, c.w];
+}
+
+describe('conv2d', () => {
+  for (const [name, c] of convCases) {
+    it(name, async () => {
+      await checkOp({
+        inputs: inputsOf(c, c.w[0]),
+        gpu: (x, w, b) => gg.conv2d(x, w, b ?? null, c.options),
+        ref: (x, w, b) => refConv2d(x, w, b ?? null, geometryOf(c.options)),
+      });
+    });
+  }
+  it('is also a Tensor method', async () => {
+    await checkOp({
+      inputs: [[1, 2, 5, 4], [3, 2, 3, 3], [3]],
+      gpu: (x, w, b) => x.conv2d(w, b, { padding: 1 }),
+      ref: (x, w, b) => refConv2d(x, w, b, geometryOf({ padding: 1 })),
+    });
+  });
+});
+
+describe('convTranspose2d', () => {
+  for (const [name, c] of transposeCases) {
+    it(name, async () => {
+      const outputPadding = pair(c.options?.outputPadding, 0);
+      await checkOp({
+        inputs: inputsOf(c, c.w[1] * (c.options?.groups ?? 1)),
+        gpu: (x, w, b) => gg.convTranspose2d(x, w, b ?? null, c.options),
+        ref: (x, w, b) => refConvTranspose2d(x, w, b ?? null, geometryOf(c.options), outputPadding),
+      });
+    });
+  }
+  it('is also a Tensor method', async () => {
+    await checkOp({
+      inputs: [[1, 2, 3, 3], [2, 3, 4, 4]],
+      gpu: (x, w) => x.convTranspose2d(w, null, { stride: 2, padding: 1 }),
+      ref: (x, w) => refConvTranspose2d(x, w, null, geometryOf({ stride: 2, padding: 1 }), [0, 0]),
+    });
+  });
+});
+
+describe('conv2dWeightGrad', () => {
+  const cases: [string, number[], number[], Pair, gg.Conv2dOptions][] = [
+    ['stride 2, padding 1', [2, 3, 7, 5], [2, 4, 4, 3], [3, 3], { stride: 2, padding: 1 }],
+    ['dilation 2, groups 3', [2, 6, 7, 5], [2, 3, 3, 1], [3, 3], { dilation: 2, groups: 3 }],
+    ['10 input and 6 output channels: partial blocks', [2, 10, 4, 5], [2, 6, 4, 5], [3, 3], { padding: 1 }],
+    ['few weights, long reduction: split in chunks summed after', [1, 1, 24, 23], [1, 2, 23, 22], [2, 2], {}],
+  ];
+  for (const [name, x, dy, kernel, options] of cases) {
+    it(name, async () => {
+      await checkOp({
+        inputs: [x, dy],
+        gpu: (a, b) => gg.conv2dWeightGrad(a, b, kernel, options),
+        ref: (a, b) => refWeightGrad(a, b, kernel, geometryOf(options)),
+        atol: 1e-4,
+      });
+    });
+  }
+});
+
+describe('second derivatives (gradient penalties)', () => {
+  it('conv2d: d/dx and d/dw of the input gradient of sum(conv2d(x, w)^2)', async () => {
+    const options = { stride: 2, padding: 1, groups: 2 };
+    const g = geometryOf(options);
+    await checkOp({
+      inputs: [[2, 4, 5, 6], [4, 2, 3, 3]],
+      gpu: (x, w) => gg.grad(gg.conv2d(x, w, null, options).square().sum(), [x], undefined, { createGraph: true })[0],
+      // d/dx sum(y^2) = convTranspose(2 y, w), with outputPadding to land on x's size
+      ref: (x, w) => refConvTranspose2d(mapRef(refConv2d(x, w, null, g), (v) => 2 * v), w, null, g, [0, 1]),
+    });
+  });
+  it('convTranspose2d: d/dx and d/dw of the input gradient of sum(convTranspose2d(x, w)^2)', async () => {
+    const options = { stride: 2, padding: 1 };
+    const g = geometryOf(options);
+    await checkOp({
+      inputs: [[1, 3, 3, 4], [3, 2, 4, 4]],
+      gpu: (x, w) => gg.grad(gg.convTranspose2d(x, w, null, options).square().sum(), [x], undefined, { createGraph: true })[0],
+      ref: (x, w) => refConv2d(mapRef(refConvTranspose2d(x, w, null, g, [0, 0]), (v) => 2 * v), w, null, g),
+    });
+  });
+  it('conv2d: d/dx and d/dw of the weight gradient', async () => {
+    await checkOp({
+      inputs: [[2, 2, 5, 5], [3, 2, 3, 3]],
+      gpu: (x, w) => gg.grad(gg.conv2d(x, w).square().sum(), [w], undefined, { createGraph: true })[0],
+      ref: (x, w) => refWeightGrad(x, mapRef(refConv2d(x, w, null, geometryOf()), (v) => 2 * v), [3, 3], geometryOf()),
+      gradAtol: 2e-4,
+    });
+  });
+  it('max and average pooling: the input gradient of sum(pool(x)^2)', async () => {
+    for (const kind of ['max', 'avg'] as const) {
+      const pool = (x: gg.Tensor) => (kind === 'max' ? gg.maxPool2d(x, 3, { stride: 2, padding: 1 }) : gg.avgPool2d(x, 3, { stride: 2, padding: 1 }));
+      await checkOp({
+        inputs: [[1, 2, 5, 6]],
+        gpu: (x) => gg.grad(pool(x).square().sum(), [x], undefined, { createGraph: true })[0],
+        ref: (x) => refPoolInputGrad(x, mapRef(refPool(x, kind, [3, 3], [2, 2], [1, 1]), (v) => 2 * v), kind, [3, 3], [2, 2], [1, 1]),
+      });
+    }
+  });
+});
+
+describe('composed like a GAN', () => {
+  const up = geometryOf({ stride: 2, padding: 1 });
+  const leaky = (v: number) => (v > 0 ? v : 0.2 * v);
+  it('generator layer into discriminator layer: gradients for the latent and both weights', async () => {
+    await checkOp({
+      inputs: [[2, 4, 3, 3], [4, 3, 4, 4], [5, 3, 4, 4]],
+      gpu: (z, wg, wd) => gg.conv2d(gg.convTranspose2d(z, wg, null, up).tanh(), wd, null, up).leakyRelu(0.2),
+      ref: (z, wg, wd) => mapRef(refConv2d(mapRef(refConvTranspose2d(z, wg, null, up, [0, 0]), Math.tanh), wd, null, up), leaky),
+    });
+  });
+  it("WGAN-GP: the gradient penalty sum(grad_x D(x)^2) differentiated by x and D's weights", async () => {
+    const head = geometryOf();
+    await checkOp({
+      inputs: [[2, 2, 6, 6], [4, 2, 4, 4], [1, 4, 3, 3]],
+      gpu: (x, w1, w2) => {
+        // tanh rather than leakyRelu, so that the penalty depends on x smoothly (not only through w)
+        const critic = gg.conv2d(gg.conv2d(x, w1, null, up).tanh(), w2).sum();
+        const [gx] = gg.grad(critic, [x], undefined, { createGraph: true });
+        return gx.square().sum();
+      },
+      ref: (x, w1, w2) => {
+        const h = refConv2d(x, w1, null, up);
+        const ones = ref([2, 1, 1, 1], () => 1);
+        const dA = refConvTranspose2d(ones, w2, null, head, [0, 0]);
+        const dH = ref(h.shape, (i) => dA.data[i] * (1 - Math.tanh(h.data[i]) ** 2));
+        const gx = refConvTranspose2d(dH, w1, null, up, [0, 0]);
+        return ref([], () => gx.data.reduce((t, v) => t + v * v, 0));
+      },
+      gradAtol: 2e-4,
+    });
+  });
+});
+
+describe('pooling', () => {
+  const poolCases: [string, number[], Pair, gg.AvgPool2dOptions][] = [
+    ['2x2, default stride', [2, 3, 7, 5], [2, 2], {}],
+    ['3x3, stride 2, padding 1', [2, 3, 7, 5], [3, 3], { stride: 2, padding: 1 }],
+    ['overlapping 2x3, stride [1, 2]', [1, 2, 5, 7], [2, 3], { stride: [1, 2] }],
+    ['3x3, stride 1, padding 1, no padding in the count', [1, 2, 4, 5], [3, 3], { stride: 1, padding: 1, countIncludePad: false }],
+  ];
+  for (const [name, shape, kernel, options] of poolCases) {
+    const stride = options.stride === undefined ? kernel : pair(options.stride, 1);
+    const padding = pair(options.padding, 0);
+    it(`maxPool2d ${name}`, async () => {
+      await checkOp({ inputs: [shape], gpu: (x) => gg.maxPool2d(x, kernel, options), ref: (x) => refPool(x, 'max', kernel, stride, padding) });
+    });
+    it(`avgPool2d ${name}`, async () => {
+      await checkOp({
+        inputs: [shape],
+        gpu: (x) => x.avgPool2d(kernel, options),
+        ref: (x) => refPool(x, 'avg', kernel, stride, padding, options.countIncludePad ?? true),
+      });
+    });
+  }
+
+  it('maxPool2d sends the gradient of a tie to the first maximum of each window', async () => {
+    const x = gg.zeros([1, 1, 4, 4], { requiresGrad: true });
+    gg.scope(() => gg.maxPool2d(x, 2).sum().backward());
+    expect(Array.from(await x.grad!.data())).toEqual([1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+    x.dispose();
+    // Overlapping windows over a constant: every window picks its top-left tap, and they add up.
+    const y = gg.full([1, 1, 3, 3], 2, { requiresGrad: true });
+    gg.scope(() => gg.maxPool2d(y, 2, { stride: 1 }).sum().backward());
+    expect(Array.from(await y.grad!.data())).toEqual([1, 1, 0, 1, 1, 0, 0, 0, 0]);
+    y.dispose();
+  });
+});
+
+describe('argument errors name the op and the shapes', () => {
+  const f32 = (shape: number[]) => gg.zeros(shape);
+  const cases: [string, () => unknown, RegExp][] = [
+    ['conv2d rank', () => gg.conv2d(f32([3, 7, 5]), f32([4, 3, 3, 3])), /^conv2d: expected input of rank 4 \(N, C, H, W\), got \[3, 7, 5\]/],
+    ['conv2d weight rank', () => gg.conv2d(f32([2, 3, 7, 5]), f32([4, 3, 3])), /^conv2d: expected weight of rank 4 \(O, C\/groups, kH, kW\), got \[4, 3, 3\]/],
+    ['conv2d channels', () => gg.conv2d(f32([2, 3, 7, 5]), f32([4, 2, 3, 3])), /^conv2d: weight expects 2 input channels .* but the input has 3 \(inputs: \[2, 3, 7, 5\] f32, \[4, 2, 3, 3\] f32\)/],
+    ['conv2d groups', () => gg.conv2d(f32([2, 4, 7, 5]), f32([6, 2, 3, 3]), null, { groups: 3 }), /^conv2d: groups = 3 must divide the input channels \(4\) and the output channels \(6\)/],
+    ['conv2d output size', () => gg.conv2d(f32([1, 1, 2, 2]), f32([1, 1, 3, 3])), /^conv2d: output size 0x0 is not positive \(input 2x2 with padding \[0, 0\] is smaller than the dilated kernel 3x3\)/],
+    ['conv2d dtype', () => gg.conv2d(gg.zeros([1, 1, 3, 3], { dtype: 'i32' }), f32([1, 1, 3, 3])), /^conv2d: expected dtype f32, got i32 \(inputs: \[1, 1, 3, 3\] i32\)/],
+    ['conv2d bias', () => gg.conv2d(f32([1, 2, 3, 3]), f32([4, 2, 1, 1]), f32([3])), /^conv2d: expected bias of shape \[4\] .* got \[3\]/],
+    ['conv2d stride', () => gg.conv2d(f32([1, 2, 3, 3]), f32([4, 2, 1, 1]), null, { stride: 0 }), /^conv2d: stride must be an integer >= 1 .* got 0/],
+    ['convTranspose2d rank', () => gg.convTranspose2d(f32([3, 4, 4]), f32([3, 2, 3, 3])), /^convTranspose2d: expected input of rank 4 \(N, C, H, W\), got \[3, 4, 4\]/],
+    ['convTranspose2d channels', () => gg.convTranspose2d(f32([1, 3, 4, 4]), f32([2, 2, 3, 3])), /^convTranspose2d: weight has 2 input channels .* the input has 3/],
+    ['convTranspose2d outputPadding', () => gg.convTranspose2d(f32([1, 2, 4, 4]), f32([2, 2, 3, 3]), null, { stride: 2, outputPadding: 2 }), /^convTranspose2d: outputPadding \[2, 2\] must be smaller than stride \[2, 2\] or dilation \[1, 1\]/],
+    ['convTranspose2d output size', () => gg.convTranspose2d(f32([1, 2, 1, 1]), f32([2, 2, 1, 1]), null, { padding: 1 }), /^convTranspose2d: output size -1x-1 is not positive/],
+    ['conv2dWeightGrad shapes', () => gg.conv2dWeightGrad(f32([1, 2, 5, 5]), f32([1, 3, 4, 4]), 3), /^conv2dWeightGrad: output gradient must have shape \[1, O, 3, 3\] .* got \[1, 3, 4, 4\]/],
+    ['maxPool2d rank', () => gg.maxPool2d(f32([4, 4]), 2), /^maxPool2d: expected input of rank 4 \(N, C, H, W\), got \[4, 4\]/],
+    ['maxPool2d padding', () => gg.maxPool2d(f32([1, 1, 4, 4]), 2, { padding: 2 }), /^maxPool2d: padding \[2, 2\] must be at most half the kernel size \[2, 2\]/],
+    ['maxPool2d empty image', () => gg.maxPool2d(f32([1, 1, 0, 4]), 2, { padding: 1 }), /^maxPool2d: expected a non-empty image, got 0x4/],
+    ['avgPool2d output size', () => gg.avgPool2d(f32([1, 1, 2, 2]), 3), /^avgPool2d: output size 0x0 is not positive/],
+  ];
+  it('rejects bad arguments', () => {
+    for (const [name, run, message] of cases) gg.scope(() => expect(run, name).toThrow(message));
+  });
+});
