@@ -44,12 +44,13 @@ async function main(): Promise<void> {
   const targets = gg.oneHot(y, arms);
 
   gg.manualSeed(0);
+  // He initialisation: weights ~ N(0, 2 / fan_in), biases 0.
   const parameters = [
-    gg.randn([2, hidden]).mul(Math.sqrt(2 / 2)),
+    gg.normal([2, hidden], 0, Math.sqrt(2 / 2)),
     gg.zeros([hidden]),
-    gg.randn([hidden, hidden]).mul(Math.sqrt(2 / hidden)),
+    gg.normal([hidden, hidden], 0, Math.sqrt(2 / hidden)),
     gg.zeros([hidden]),
-    gg.randn([hidden, arms]).mul(Math.sqrt(2 / hidden)),
+    gg.normal([hidden, arms], 0, Math.sqrt(2 / hidden)),
     gg.zeros([arms]),
   ].map((p) => p.requiresGrad_());
   const velocities = parameters.map((p) => gg.zerosLike(p));

@@ -7,10 +7,15 @@ it('keeps the live-buffer count flat over 200 training steps', async () => {
   const rt = gg.runtime();
   const baseline = rt.memory().liveBuffers;
   gg.manualSeed(1);
-  const x = gg.randn([16, 8]);
-  const labels = gg.randint(0, 4, [16]);
-  const targets = gg.oneHot(labels, 4);
-  const params = [gg.randn([8, 12]).mul(0.3), gg.zeros([12]), gg.randn([12, 4]).mul(0.3), gg.zeros([4])].map((p) => p.requiresGrad_());
+  const { x, labels, targets, params } = gg.scope(() => {
+    const labels = gg.randint(0, 4, [16]);
+    return {
+      x: gg.randn([16, 8]),
+      labels,
+      targets: gg.oneHot(labels, 4),
+      params: [gg.randn([8, 12]).mul(0.3), gg.zeros([12]), gg.randn([12, 4]).mul(0.3), gg.zeros([4])].map((p) => p.requiresGrad_()),
+    };
+  });
   const [w1, b1, w2, b2] = params;
   const afterSetup = rt.memory().liveBuffers;
   const losses: number[] = [];
