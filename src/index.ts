@@ -15,3 +15,8 @@ export * from './ops/indexing.js';
 export * from './ops/matmul.js';
 export * from './ops/conv.js';
 export * from './ops/random.js';
+export { trainLoop, formatProgress, formatDuration, NonFiniteError, type Progress, type TrainLoopOptions, type TrainHistory } from './train.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as io from './io/index.js';
+export * as data from './data/index.js';

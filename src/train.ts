@@ -1,0 +1,146 @@
+// A training-loop helper: runs a step function, shows progress (step, loss, examples/s, ETA) and
+// stops on the first NaN or Inf, naming the step and the tensor. The checks and the loss average
+// stay on the GPU (shaders/finite_check.wgsl); JS reads them only when it prints a progress line.
+
+import { noGrad } from './autograd.js';
+import { runtime } from './context.js';
+import { ParamWriter } from './gpu/runtime.js';
+import { Tensor, scope } from './tensor.js';
+import { zeros } from './ops/creation.js';
+
+export interface Progress {
+  step: number;
+  totalSteps: number;
+  /** Mean loss over the steps since the previous progress line. */
+  loss: number;
+  examplesPerSecond: number;
+  stepsPerSecond: number;
+  elapsedSeconds: number;
+  etaSeconds: number;
+}
+
+export interface TrainLoopOptions {
+  steps: number;
+  /**
+   * One training step (forward, backward, update), run inside a memory scope. Returns the scalar loss.
+   * `step` counts from 1.
+   */
+  step: (step: number) => Tensor;
+  /** Named tensors to check for NaN/Inf after every step, with their gradients (e.g. model.namedParameters()). */
+  watch?: () => Iterable<[string, Tensor]>;
+  /** For the examples/s figure (e.g. the batch size). */
+  examplesPerStep?: number;
+  /** Steps between progress lines (default: about 20 lines per run). */
+  logEvery?: number;
+  /** Receives each progress line's numbers; the default prints formatProgress(p). */
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface TrainHistory {
+  /** (step, mean loss since the previous point) at each progress line. */
+  points: { step: number; loss: number }[];
+  seconds: number;
+}
+
+/** Thrown when a loss, parameter or gradient first holds NaN or Inf. */
+export class NonFiniteError extends Error {
+  constructor(readonly step: number, readonly tensorName: string) {
+    super(`training stopped: ${tensorName} became NaN or Inf at step ${step}`);
+    this.name = 'NonFiniteError';
+  }
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function formatProgress(p: Progress): string {
+  const width = String(p.totalSteps).length;
+  const rate = p.examplesPerSecond > 0 ? `${Math.round(p.examplesPerSecond).toLocaleString('en-US')} ex/s` : `${p.stepsPerSecond.toFixed(1)} steps/s`;
+  return `step ${String(p.step).padStart(width)}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  ${rate}  ETA ${formatDuration(p.etaSeconds)}`;
+}
+
+/** Records, on the GPU, the first (step, tensor) holding a non-finite value. */
+class FiniteWatch {
+  private readonly flag = zeros([2], { dtype: 'u32' });
+  private readonly names: string[] = [];
+
+  check(t: Tensor, name: string, step: number): void {
+    if (t.dtype !== 'f32' || t.size === 0) return;
+    let index = this.names.indexOf(name);
+    if (index < 0) index = this.names.push(name) - 1;
+    runtime().dispatch({
+      shader: 'finite_check',
+      params: new ParamWriter().u32(t.size).u32(step + 1).u32(index).finish(),
+      buffers: [t.buffer, this.flag.buffer],
+      workgroups: [Math.min(64, Math.ceil(t.size / 256))],
+    });
+  }
+
+  /** The first bad (step, name), or null. Reads the GPU. */
+  async firstBad(): Promise<{ step: number; name: string } | null> {
+    const [stepPlusOne, index] = await this.flag.data();
+    return stepPlusOne === 0 ? null : { step: stepPlusOne - 1, name: this.names[index] };
+  }
+
+  dispose(): void {
+    this.flag.dispose();
+  }
+}
+
+export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory> {
+  const { steps, examplesPerStep = 0 } = options;
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`trainLoop: steps must be a positive integer, got ${steps}`);
+  const logEvery = options.logEvery ?? Math.max(1, Math.round(steps / 20));
+  const onProgress = options.onProgress ?? ((p: Progress) => console.log(formatProgress(p)));
+  const watch = new FiniteWatch();
+  const lossSum = zeros([]);
+  const history: TrainHistory = { points: [], seconds: 0 };
+  const started = performance.now();
+  let stepsSinceLog = 0;
+  try {
+    for (let step = 1; step <= steps; step++) {
+      scope(() => {
+        const loss = options.step(step);
+        if (!(loss instanceof Tensor) || loss.size !== 1) {
+          throw new Error(`trainLoop: the step function must return the scalar loss tensor (step ${step})`);
+        }
+        watch.check(loss, 'the loss', step);
+        for (const [name, t] of options.watch?.() ?? []) {
+          if (t.grad) watch.check(t.grad, `the gradient of ${name}`, step);
+          watch.check(t, name, step);
+        }
+        noGrad(() => lossSum.assign(lossSum.add(loss.reshape([]))));
+      });
+      stepsSinceLog++;
+      if (step % logEvery === 0 || step === steps) {
+        const bad = await watch.firstBad();
+        if (bad) throw new NonFiniteError(bad.step, bad.name);
+        const loss = (await lossSum.item()) / stepsSinceLog;
+        scope(() => lossSum.assign(zeros([])));
+        stepsSinceLog = 0;
+        const elapsed = (performance.now() - started) / 1000;
+        const stepsPerSecond = step / elapsed;
+        history.points.push({ step, loss });
+        onProgress({
+          step,
+          totalSteps: steps,
+          loss,
+          examplesPerSecond: examplesPerStep * stepsPerSecond,
+          stepsPerSecond,
+          elapsedSeconds: elapsed,
+          etaSeconds: (steps - step) / stepsPerSecond,
+        });
+      }
+    }
+  } finally {
+    watch.dispose();
+    lossSum.dispose();
+  }
+  history.seconds = (performance.now() - started) / 1000;
+  return history;
+}
