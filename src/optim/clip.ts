@@ -1,0 +1,80 @@
+// Global-norm gradient clipping (PyTorch's clip_grad_norm_) without reading the GPU back: per-tensor
+// partial norms (shaders/optim_grad_norm.wgsl) land in one buffer, a reduction over it gives the
+// total norm on the GPU, and a scaling kernel (shaders/optim_clip.wgsl) reads that norm to scale
+// every gradient in place by min(1, maxNorm / (norm + 1e-6)).
+
+import { runtime } from '../context.js';
+import { ParamWriter } from '../gpu/runtime.js';
+import { zeros } from '../ops/creation.js';
+import { sqrt } from '../ops/elementwise.js';
+import { reshape } from '../ops/movement.js';
+import { reduceRows } from '../ops/reduce.js';
+import { grid1d, opError } from '../ops/shape.js';
+import { Tensor, scope } from '../tensor.js';
+import { vec4Workgroups } from './optimizer.js';
+
+/** About how many vec4s of a gradient one invocation of the partial-norm kernel folds (1024 elements). */
+const VEC4S_PER_PARTIAL = 256;
+const NORM_WORKGROUP_SIZE = 64;
+
+export interface ClipGradNormOptions {
+  /** 2 (the Euclidean norm of all gradients as one vector) or Infinity (the largest |g|). */
+  normType?: number;
+}
+
+/**
+ * Scales the gradients of `parameters` in place so that their global norm is at most `maxNorm`, and
+ * returns that norm (before clipping) as a 0-d tensor; `await norm.item()` reads it when needed.
+ * Parameters without a gradient are skipped. Nothing waits for the GPU.
+ */
+export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): Tensor {
+  const normType = options.normType ?? 2;
+  if (normType !== 2 && normType !== Infinity) {
+    throw new Error(`clipGradNorm: normType ${normType} is not supported (2 or Infinity)`);
+  }
+  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new Error(`clipGradNorm: maxNorm must be a number >= 0, got ${maxNorm}`);
+  const params = parameters instanceof Tensor ? [parameters] : [...parameters];
+  const grads: Tensor[] = [];
+  for (const param of params) {
+    if (!(param instanceof Tensor)) throw new Error(`clipGradNorm: parameters must be tensors, got ${String(param)}`);
+    const grad = param.grad;
+    if (!grad || grad.size === 0) continue;
+    grad.assertAlive('clipGradNorm');
+    if (grad.dtype !== 'f32') throw opError('clipGradNorm', 'gradients must be f32', [grad]);
+    grads.push(grad);
+  }
+  if (grads.length === 0) return zeros([]);
+
+  return scope(() => {
+    const scaleWorkgroups = grads.map((grad) => vec4Workgroups('clipGradNorm', grad));
+    const partialCounts = grads.map((grad) => Math.ceil(Math.ceil(grad.size / 4) / VEC4S_PER_PARTIAL));
+    const partials = Tensor.empty([partialCounts.reduce((a, b) => a + b, 0)]);
+    let firstPartial = 0;
+    grads.forEach((grad, k) => {
+      runtime().dispatch({
+        shader: 'optim_grad_norm',
+        entryPoint: normType === 2 ? 'sum_squares' : 'max_abs',
+        constants: { WG: NORM_WORKGROUP_SIZE },
+        params: new ParamWriter().u32(grad.size).u32(partialCounts[k]).u32(firstPartial).finish(),
+        buffers: [grad.buffer, partials.buffer],
+        workgroups: grid1d(partialCounts[k], NORM_WORKGROUP_SIZE),
+      });
+      firstPartial += partialCounts[k];
+    });
+    const total = reduceRows(partials, 1, partials.size, normType === 2 ? 'sum' : 'max');
+    const norm = reshape(normType === 2 ? sqrt(total) : total, []);
+    // Gradients that share a buffer (reshape views of one another) are scaled once.
+    const scaled = new Set<GPUBuffer>();
+    grads.forEach((grad, k) => {
+      if (scaled.has(grad.buffer)) return;
+      scaled.add(grad.buffer);
+      runtime().dispatch({
+        shader: 'optim_clip',
+        params: new ParamWriter().u32(grad.size).f32(maxNorm).finish(),
+        buffers: [grad.buffer, norm.buffer],
+        workgroups: scaleWorkgroups[k],
+      });
+    });
+    return norm;
+  });
+}

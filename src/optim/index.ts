@@ -1,0 +1,10 @@
+// gg.optim: optimizers whose updates are fused WGSL kernels that change parameters in place on the
+// GPU (SGD, Adam, AdamW), global-norm gradient clipping, and learning-rate schedules.
+
+export {
+  Optimizer, type GroupOptions, type OptimizerHyperparameters, type ParamGroup, type ParamGroupInput, type ParamState, type ParamsInput,
+} from './optimizer.js';
+export { SGD, type SGDOptions } from './sgd.js';
+export { Adam, AdamW, type AdamOptions } from './adam.js';
+export { clipGradNorm, type ClipGradNormOptions } from './clip.js';
+export { LRScheduler, StepLR, CosineWithWarmup, LambdaLR, type LrSchedule } from './schedulers.js';

@@ -1,0 +1,68 @@
+// Stochastic gradient descent with PyTorch's options (momentum, dampening, Nesterov, L2 weight decay,
+// maximize): one fused kernel per parameter (shaders/optim_sgd.wgsl) updates the parameter and its
+// momentum buffer in place.
+
+import { runtime } from '../context.js';
+import { ParamWriter } from '../gpu/runtime.js';
+import type { Tensor } from '../tensor.js';
+import {
+  Optimizer, checkBoolean, checkNonNegative, vec4Workgroups, withDefaults, type ParamGroup, type ParamState, type ParamsInput,
+} from './optimizer.js';
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** Ascend the objective instead of descending it. */
+  maximize: boolean;
+}
+
+const defaults: SGDOptions = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false };
+
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    super('SGD', params, withDefaults('SGD', defaults, options));
+  }
+
+  protected override get stateBufferNames(): readonly string[] {
+    return ['momentum_buffer'];
+  }
+
+  protected override validate(o: SGDOptions): void {
+    checkNonNegative('SGD', 'lr', o.lr);
+    checkNonNegative('SGD', 'momentum', o.momentum);
+    checkNonNegative('SGD', 'dampening', o.dampening);
+    checkNonNegative('SGD', 'weightDecay', o.weightDecay);
+    checkBoolean('SGD', 'nesterov', o.nesterov);
+    checkBoolean('SGD', 'maximize', o.maximize);
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
+      throw new Error(`SGD: Nesterov momentum needs momentum > 0 and dampening = 0, got momentum ${o.momentum}, dampening ${o.dampening}`);
+    }
+  }
+
+  protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<SGDOptions>): void {
+    const withMomentum = group.momentum !== 0;
+    // As PyTorch, the first update copies the gradient into the new momentum buffer.
+    const firstMomentumStep = withMomentum && !state.buffers.momentum_buffer;
+    const buffers = [param.buffer, grad.buffer];
+    if (withMomentum) buffers.push(this.stateBuffer(state, 'momentum_buffer', param).buffer);
+    runtime().dispatch({
+      shader: 'optim_sgd',
+      entryPoint: withMomentum ? 'sgd_momentum' : 'sgd',
+      params: new ParamWriter()
+        .u32(param.size)
+        .f32(group.lr)
+        .f32(group.weightDecay)
+        .f32(group.momentum)
+        .f32(1 - group.dampening)
+        .f32(group.maximize ? -1 : 1)
+        .u32(firstMomentumStep ? 1 : 0)
+        .u32(group.nesterov ? 1 : 0)
+        .finish(),
+      buffers,
+      workgroups: vec4Workgroups('SGD.step', param),
+    });
+  }
+}
