@@ -1,0 +1,7 @@
+// gg.nn: the Module base, the layers, the losses, the initializers (gg.nn.init) and the functional
+// forms of the layers (gg.nn.functional), all with PyTorch's names camelCased.
+export * from './module.js';
+export * from './layers.js';
+export * from './losses.js';
+export * as init from './init.js';
+export * as functional from './functional.js';

@@ -1,0 +1,182 @@
+// Every loss against a float64 reference, values and finite-difference gradients, under each
+// reduction: mse, binary cross-entropy with logits, cross-entropy (class axis 1, -1, unbatched,
+// label smoothing), the diagonal-Gaussian KL, Gaussian NLL (variance shapes, full, the clamp's
+// straight-through gradient); logits of +-100 stay finite and exact; the named errors.
+import { describe, expect, it } from 'vitest';
+import * as gg from '../../src/index.js';
+import { checkOp, expectClose } from '../helpers/check.js';
+import { random, ravel, ref, rng, unravel, zip, type Ref } from '../helpers/reference.js';
+
+const { nn } = gg;
+const reductions = ['mean', 'sum', 'none'] as const;
+type Reduction = (typeof reductions)[number];
+
+function reduceRef(losses: Ref, reduction: Reduction): Ref {
+  if (reduction === 'none') return losses;
+  const total = losses.data.reduce((a, v) => a + v, 0);
+  return ref([], [reduction === 'sum' ? total : total / losses.data.length]);
+}
+
+/** Stable float64 softplus(x) - x y. */
+const bceRef = (x: number, y: number) => Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
+
+/** Per-position cross-entropy over class axis `axis` of logits, against class indices. */
+function crossEntropyRef(logits: Ref, target: Ref, axis: number, smoothing: number): Ref {
+  const classes = logits.shape[axis];
+  return ref(target.shape, (i) => {
+    const position = unravel(i, target.shape);
+    const at = (c: number) => logits.data[ravel([...position.slice(0, axis), c, ...position.slice(axis)], logits.shape)];
+    const values = Array.from({ length: classes }, (_, c) => at(c));
+    const max = Math.max(...values);
+    const lse = max + Math.log(values.reduce((a, v) => a + Math.exp(v - max), 0));
+    const logProbs = values.map((v) => v - lse);
+    const nll = -logProbs[target.data[i]];
+    return (1 - smoothing) * nll - (smoothing / classes) * logProbs.reduce((a, v) => a + v, 0);
+  });
+}
+
+function gaussianNllRef(input: Ref, target: Ref, variance: Ref, full: boolean, eps: number): Ref {
+  return zip([input, target, variance], (x, y, v) => {
+    const w = Math.max(v, eps);
+    return 0.5 * (Math.log(w) + (x - y) ** 2 / w) + (full ? 0.5 * Math.log(2 * Math.PI) : 0);
+  });
+}
+
+describe('losses', () => {
+  it('mseLoss', async () => {
+    for (const reduction of reductions) {
+      await checkOp({ inputs: [[3, 5], [3, 5]], gpu: (x, y) => nn.mseLoss(x, y, { reduction }), ref: (x, y) => reduceRef(zip([x, y], (a, b) => (a - b) ** 2), reduction) });
+    }
+  });
+
+  it('binaryCrossEntropyWithLogits, including logits of +-100', async () => {
+    const next = rng(3);
+    for (const reduction of reductions) {
+      await checkOp({
+        inputs: [random([4, 7], next, -4, 4), random([4, 7], next, 0, 1)],
+        gpu: (x, y) => nn.binaryCrossEntropyWithLogits(x, y, { reduction }),
+        ref: (x, y) => reduceRef(zip([x, y], bceRef), reduction),
+      });
+    }
+    const extreme = ref([2, 4], [100, -100, 100, -100, 100, -100, 30, -30]);
+    const targets = ref([2, 4], [1, 0, 0, 1, 0.5, 0.25, 1, 0]);
+    await checkOp({
+      inputs: [extreme, targets],
+      gpu: (x, y) => nn.binaryCrossEntropyWithLogits(x, y, { reduction: 'none' }),
+      ref: (x, y) => zip([x, y], bceRef),
+      eps: 1e-3,
+      rtol: 1e-6,
+    });
+  });
+
+  describe('crossEntropy', () => {
+    // [logits shape, class axis option, class axis, label smoothing]
+    const cases: [number[], number | undefined, number, number][] = [
+      [[4, 5], undefined, 1, 0],
+      [[2, 5, 3], undefined, 1, 0],
+      [[2, 3, 5], -1, 2, 0.1],
+      [[5], undefined, 0, 0],
+      [[3, 4], undefined, 1, 0.25],
+    ];
+    for (const [shape, axisOption, axis, labelSmoothing] of cases) {
+      it(`logits ${JSON.stringify(shape)}, axis ${axisOption ?? 'default'}, labelSmoothing ${labelSmoothing}`, async () => {
+        const next = rng(shape.length);
+        const targetShape = shape.filter((_, i) => i !== axis);
+        const classes = ref(targetShape, () => Math.floor(next() * shape[axis]));
+        const target = gg.tensor(Int32Array.from(classes.data), targetShape);
+        for (const reduction of reductions) {
+          await checkOp({
+            inputs: [random(shape, next, -3, 3)],
+            gpu: (x) => nn.crossEntropy(x, target, { axis: axisOption, labelSmoothing, reduction }),
+            ref: (x) => reduceRef(crossEntropyRef(x, classes, axis, labelSmoothing), reduction),
+          });
+        }
+        target.dispose();
+      });
+    }
+
+    it('stays finite and exact for logits of +-100', async () => {
+      const logits = ref([3, 4], [100, -100, 0, 50, -100, -100, 100, 100, 100, -100, -100, -100]);
+      const classes = ref([3], [1, 2, 0]);
+      const target = gg.tensor(Int32Array.from(classes.data), [3]);
+      await checkOp({
+        inputs: [logits],
+        gpu: (x) => nn.crossEntropy(x, target, { reduction: 'none', labelSmoothing: 0.1 }),
+        ref: (x) => crossEntropyRef(x, classes, 1, 0.1),
+        eps: 1e-3,
+        rtol: 1e-6,
+      });
+      target.dispose();
+    });
+
+    it('names the shapes and dtypes on bad input', () => {
+      const logits = gg.zeros([4, 5]);
+      const wrongShape = gg.zeros([5], { dtype: 'i32' });
+      const floats = gg.zeros([4]);
+      expect(() => nn.crossEntropy(logits, wrongShape)).toThrow(/crossEntropy: target must have the logits' shape without class axis 1: \[4\] \(inputs: \[4, 5\] f32, \[5\] i32\)/);
+      expect(() => nn.crossEntropy(logits, floats)).toThrow(/crossEntropy: expected dtype i32, got f32/);
+      expect(() => nn.mseLoss(logits, floats)).toThrow(/mseLoss: input and target must have the same shape/);
+      expect(() => nn.mseLoss(logits, logits, { reduction: 'avg' as Reduction })).toThrow(/mseLoss: reduction must be 'mean', 'sum' or 'none', got 'avg'/);
+      for (const t of [logits, wrongShape, floats]) t.dispose();
+    });
+  });
+
+  it('klDivDiagonalGaussian: -0.5 sum(1 + logVar - mu^2 - exp(logVar)) over the last axis', async () => {
+    for (const reduction of reductions) {
+      await checkOp({
+        inputs: [[3, 4], [3, 4]],
+        range: [-2, 2],
+        gpu: (mu, logVar) => nn.klDivDiagonalGaussian(mu, logVar, { reduction }),
+        ref: (mu, logVar) => {
+          const terms = zip([mu, logVar], (m, lv) => -0.5 * (1 + lv - m * m - Math.exp(lv)));
+          const perSample = ref([3], (i) => terms.data.slice(i * 4, i * 4 + 4).reduce((a, v) => a + v, 0));
+          return reduceRef(perSample, reduction);
+        },
+      });
+    }
+  });
+
+  describe('gaussianNll', () => {
+    it('variance of the input shape, without the last dimension, or with 1 there; full; each reduction', async () => {
+      const next = rng(8);
+      const cases: [number[], boolean][] = [[[3, 4], false], [[3], true], [[3, 1], false]];
+      for (const [varianceShape, full] of cases) {
+        for (const reduction of reductions) {
+          const variance = random(varianceShape, next, 0.2, 2);
+          await checkOp({
+            inputs: [random([3, 4], next, -1, 1), random([3, 4], next, -1, 1), variance],
+            gpu: (x, y, v) => nn.gaussianNll(x, y, v, { full, reduction }),
+            // A variance without the last dimension is one per row: [3] reads as [3, 1].
+            ref: (x, y, v) => reduceRef(gaussianNllRef(x, y, v.shape.length === 1 ? { shape: [3, 1], data: v.data } : v, full, 1e-6), reduction),
+          });
+        }
+      }
+    });
+
+    it('clamps the variance to eps for the value, passing the gradient straight through', async () => {
+      const eps = 0.1;
+      const x = gg.tensor([0.5, -1, 2], { requiresGrad: true });
+      const y = gg.tensor([0, 0, 1]);
+      const v = gg.tensor([0.01, -3, 0.5], { requiresGrad: true });
+      const loss = gg.scope(() => {
+        const l = nn.gaussianNll(x, y, v, { eps, reduction: 'sum' });
+        l.backward();
+        return l;
+      });
+      const clamped = [eps, eps, 0.5];
+      const d = [0.5, -1, 1];
+      const expected = clamped.reduce((a, w, i) => a + 0.5 * (Math.log(w) + d[i] ** 2 / w), 0);
+      expect(await loss.item()).toBeCloseTo(expected, 4);
+      expectClose(await v.grad!.data(), clamped.map((w, i) => 0.5 * (1 / w - d[i] ** 2 / w ** 2)), 1e-4, 1e-5, 'variance gradient');
+      expectClose(await x.grad!.data(), clamped.map((w, i) => d[i] / w), 1e-5, 1e-5, 'input gradient');
+      for (const t of [x, y, v, loss]) t.dispose();
+    });
+
+    it('names the shapes when the variance does not fit', () => {
+      const x = gg.zeros([3, 4]);
+      const v = gg.ones([4]);
+      expect(() => nn.gaussianNll(x, x, v)).toThrow(/gaussianNll: variance must have the input's shape \[3, 4\], or lack its last dimension, or have 1 there/);
+      for (const t of [x, v]) t.dispose();
+    });
+  });
+});
