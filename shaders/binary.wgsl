@@ -2,8 +2,10 @@
 // Bindings: @0 uniform Params, @1 a (read), @2 b (read), @3 out. One invocation per output element.
 // BROADCAST = false: a, b and out have one shape, so ia = ib = i (the fast path). There the element
 // types may be 4-wide vectors (vec4 loads and stores when the size is a multiple of 4).
-// BROADCAST = true: i is split into coordinates of the output shape (rank <= 8) and each input's
-// offset is the dot product with its strides, where a broadcast dimension has stride 0.
+// BROADCAST = true: an output index is split into coordinates of the output shape (rank <= 8) and
+// each input's offset is the dot product with its strides, where a broadcast dimension has stride 0.
+// The host first merges adjacent dimensions that every operand walks contiguously, so a bias add
+// over [rows, features] stays rank 2 whatever the batch shape.
 // Template: {{T}} the input element type (f32, i32, u32 or their vec4), {{OUT}} the output type
 // (comparisons give f32 masks), {{F}} the float type with the same number of lanes (for pow).
 
@@ -28,6 +30,9 @@ fn quiet_nan() -> {{F}} {
   return {{F}}(bitcast<f32>(bits));
 }
 override BROADCAST: bool = false;
+// With BROADCAST, how many consecutive outputs along the last dimension one invocation computes: the
+// coordinate arithmetic (a division per dimension) is then paid once per ROW_LANES outputs.
+override ROW_LANES: u32 = 1;
 
 fn op_add(x: {{T}}, y: {{T}}) -> {{T}} { return x + y; }
 fn op_sub(x: {{T}}, y: {{T}}) -> {{T}} { return x - y; }
@@ -59,7 +64,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     out[i] = {{OP}}(a[i], b[i]);
     return;
   }
-  var rest = i;
+  // Coordinates of this invocation's first output, and each input's offset there.
+  let first = i * ROW_LANES;
+  var rest = first;
   var ia = 0u;
   var ib = 0u;
   for (var k = i32(p.rank) - 1; k >= 0; k--) {
@@ -70,5 +77,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ia += coord * p.a_strides[d / 4u][d % 4u];
     ib += coord * p.b_strides[d / 4u][d % 4u];
   }
-  out[i] = {{OP}}(a[ia], b[ib]);
+  // The next outputs lie along the last dimension (its extent is a multiple of ROW_LANES).
+  let last = p.rank - 1u;
+  let step_a = p.a_strides[last / 4u][last % 4u];
+  let step_b = p.b_strides[last / 4u][last % 4u];
+  for (var j = 0u; j < ROW_LANES; j++) {
+    out[first + j] = {{OP}}(a[ia + j * step_a], b[ib + j * step_b]);
+  }
 }

@@ -8,7 +8,7 @@ import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, type DType } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import {
-  MAX_RANK, assertDtype, assertRank, assertSameDtype, broadcastShapes, broadcastStrides, grid1d, opError, sameShape,
+  MAX_RANK, assertDtype, assertRank, assertSameDtype, broadcastShapes, broadcastStrides, collapseDims, grid1d, opError, sameShape,
 } from './shape.js';
 import { full } from './creation.js';
 import { sumTo } from './reduce.js';
@@ -171,18 +171,22 @@ function broadcastLaunch(op: string, kernelOp: string, a: Tensor, b: Tensor, out
   const out = Tensor.empty(shape, outDtype);
   if (out.size === 0) return out;
   const broadcast = !(sameShape(a.shape, shape) && sameShape(b.shape, shape));
-  const lanes = !broadcast && out.size % 4 === 0 ? 4 : 1;
-  const wide = (t: string) => (lanes === 4 ? `vec4<${t}>` : t);
+  // Same shapes: vec4 loads when the size allows. Broadcasting: 4 outputs per invocation along the
+  // last (collapsed) dimension when its extent allows.
+  const collapsed = collapseDims(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
+  const lastExtent = collapsed.shape[collapsed.shape.length - 1];
+  const lanes = (broadcast ? lastExtent : out.size) % 4 === 0 ? 4 : 1;
+  const wide = (t: string) => (lanes === 4 && !broadcast ? `vec4<${t}>` : t);
   runtime().dispatch({
     shader: 'binary',
     template: { OP: `op_${kernelOp}`, T: wide(a.dtype), OUT: wide(outDtype), F: wide('f32') },
-    constants: { BROADCAST: broadcast ? 1 : 0 },
+    constants: { BROADCAST: broadcast ? 1 : 0, ROW_LANES: broadcast ? lanes : 1 },
     params: new ParamWriter()
       .u32(out.size / lanes)
-      .u32(shape.length)
-      .u32Array(shape, 2)
-      .u32Array(broadcastStrides(a.shape, shape), 2)
-      .u32Array(broadcastStrides(b.shape, shape), 2)
+      .u32(collapsed.shape.length)
+      .u32Array(collapsed.shape, 2)
+      .u32Array(collapsed.strides[0], 2)
+      .u32Array(collapsed.strides[1], 2)
       .finish(),
     buffers: [a.buffer, b.buffer, out.buffer],
     workgroups: grid1d(out.size / lanes),

@@ -1,9 +1,10 @@
 // Elementwise ops against the float64 reference: values and finite-difference gradients, odd sizes
 // and broadcasting included.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { checkOp } from '../helpers/check.js';
 import { map, zip } from '../helpers/reference.js';
+import { collapseDims } from '../../src/ops/shape.js';
 
 const shapes = [[1], [3], [17], [65, 3], [2, 129], [2, 3, 5]];
 
@@ -58,6 +59,11 @@ const pairs = [
   [[3, 1, 5], [1, 4, 1]],
   [[1], [2, 3, 5]],
   [[], [4, 3]],
+  // Last extents divisible by 4 take the 4-outputs-per-invocation broadcast path.
+  [[3, 8], [8]],
+  [[4, 1, 8], [1, 5, 1]],
+  [[2, 3, 4], [3, 4]],
+  [[6, 4], [6, 1]],
 ];
 
 describe('binary ops with broadcasting', () => {
@@ -84,5 +90,14 @@ describe('binary ops with broadcasting', () => {
       gpu: (c, a, b) => gg.where(c.gt(0), a, b),
       ref: (c, a, b) => zip([c, a, b], (cv, av, bv) => (cv > 0 ? av : bv)),
     });
+  });
+});
+
+describe('broadcast index simplification', () => {
+  it('merges dimensions every operand walks contiguously and drops size-1 ones', () => {
+    expect(collapseDims([8, 16, 32], [[512, 32, 1], [0, 0, 1]])).toEqual({ shape: [128, 32], strides: [[32, 1], [0, 1]] });
+    expect(collapseDims([4, 1, 5], [[5, 0, 1], [0, 0, 0]])).toEqual({ shape: [4, 5], strides: [[5, 1], [0, 0]] });
+    expect(collapseDims([1, 1], [[0, 0]])).toEqual({ shape: [1], strides: [[0]] });
+    expect(collapseDims([2, 3], [[3, 1], [1, 2]])).toEqual({ shape: [2, 3], strides: [[3, 1], [1, 2]] });
   });
 });
