@@ -96,7 +96,8 @@ describe('binary ops with broadcasting', () => {
 describe('broadcast index simplification', () => {
   it('merges dimensions every operand walks contiguously and drops size-1 ones', () => {
     expect(collapseDims([8, 16, 32], [[512, 32, 1], [0, 0, 1]])).toEqual({ shape: [128, 32], strides: [[32, 1], [0, 1]] });
-    expect(collapseDims([4, 1, 5], [[5, 0, 1], [0, 0, 0]])).toEqual({ shape: [4, 5], strides: [[5, 1], [0, 0]] });
+    expect(collapseDims([4, 1, 5], [[5, 0, 1], [0, 0, 0]])).toEqual({ shape: [20], strides: [[1], [0]] });
+    expect(collapseDims([4, 5], [[5, 1], [1, 0]])).toEqual({ shape: [4, 5], strides: [[5, 1], [1, 0]] });
     expect(collapseDims([1, 1], [[0, 0]])).toEqual({ shape: [1], strides: [[0]] });
     expect(collapseDims([2, 3], [[3, 1], [1, 2]])).toEqual({ shape: [2, 3], strides: [[3, 1], [1, 2]] });
   });
