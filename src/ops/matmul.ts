@@ -1,2 +1,234 @@
-// (being written: the matmul op family)
-export {};
+// Matrix multiplication with torch.matmul's rules (1-D operands, batch dimensions broadcast NumPy
+// style) and transposed operands read in place (`transA`, `transB`: the kernels take strides, so
+// A·Bᵀ and Aᵀ·B cost no copy). Four kernel variants, a ladder from naive to fast, live in
+// shaders/matmul_1..4_*.wgsl; `chooseMatmulVariant` picks one per shape and adapter, and
+// `matmul(a, b, {variant})` forces one. The backward rule is written with matmul and sumTo, so it is
+// differentiable again.
+
+import { record } from '../autograd.js';
+import { runtime } from '../context.js';
+import { ParamWriter } from '../gpu/runtime.js';
+import type { ShaderName } from '../gpu/shaders.generated.js';
+import { Tensor, formatShape, shapeSize } from '../tensor.js';
+import { defineMethods } from './methods.js';
+import { assertDtype, assertRank, broadcastShapes, broadcastStrides, opError } from './shape.js';
+import { reshape } from './movement.js';
+import { sumTo } from './reduce.js';
+import { zeros } from './creation.js';
+
+/**
+ * The kernel variants, in ladder order (see each shader's header): naive, register-blocked,
+ * workgroup-tiled (the fast one on GPUs), and register-blocked with quad sharing (the fast one on
+ * SwiftShader).
+ */
+export const matmulVariants = ['naive', 'blocked', 'tiled', 'quad'] as const;
+export type MatmulVariant = (typeof matmulVariants)[number];
+
+interface VariantSpec {
+  shader: ShaderName;
+  /** Outputs covered by one workgroup: rows (M) x columns (N). */
+  tileRows: number;
+  tileCols: number;
+  /** Needs the adapter's 'subgroups' feature (quadBroadcast). */
+  subgroups: boolean;
+  summary: string;
+}
+
+/** How each variant is launched, and a one-line summary (the benchmark prints these). */
+export const matmulVariantSpecs: Readonly<Record<MatmulVariant, VariantSpec>> = {
+  naive: { shader: 'matmul_1_naive', tileRows: 16, tileCols: 16, subgroups: false, summary: 'one invocation per output' },
+  blocked: { shader: 'matmul_2_blocked', tileRows: 64, tileCols: 64, subgroups: false, summary: '8x8 outputs per invocation in registers' },
+  tiled: { shader: 'matmul_3_tiled', tileRows: 64, tileCols: 64, subgroups: false, summary: '64x64 tiles staged in workgroup memory' },
+  quad: { shader: 'matmul_4_quad', tileRows: 32, tileCols: 64, subgroups: true, summary: '32x16 outputs per invocation, A shared by quadBroadcast' },
+};
+
+export interface MatmulOptions {
+  /** Use the transpose of a's last two dimensions (ignored for a 1-D a: a vector is its own transpose). */
+  transA?: boolean;
+  /** Use the transpose of b's last two dimensions (ignored for a 1-D b). */
+  transB?: boolean;
+  /** Force a kernel variant (default: chooseMatmulVariant). */
+  variant?: MatmulVariant;
+}
+
+/** The most workgroups a dispatch may have along one dimension. */
+const MAX_GROUPS_PER_DIMENSION = 65535;
+
+/** True on a CPU implementation of WebGPU (SwiftShader), where the register-blocked kernels win. */
+function isSoftwareAdapter(): boolean {
+  const info = runtime().adapterInfo;
+  return info.architecture === 'swiftshader' || info.isFallbackAdapter;
+}
+
+/**
+ * The variant the automatic choice uses for an M x K by K x N product (per batch entry). On
+ * SwiftShader, workgroup memory loses, so the register-blocked kernels are used: the quad kernel
+ * from 16 rows on (measured: it beats the 8 x 8 blocked kernel even with half its 32-row tile
+ * idle, and at any N), the blocked one for fewer rows. On GPUs, the workgroup-tiled kernel for
+ * large matrices, the naive one (most parallel) for small ones.
+ */
+export function chooseMatmulVariant(M: number, N: number, K: number): MatmulVariant {
+  if (isSoftwareAdapter()) {
+    return runtime().hasSubgroups && M >= 16 ? 'quad' : 'blocked';
+  }
+  return M >= 64 && N >= 64 && K >= 16 ? 'tiled' : 'naive';
+}
+
+/** The product of A (M x K, per batch entry) and B (K x N) as laid out in memory, described for the kernels. */
+interface Product {
+  M: number;
+  N: number;
+  K: number;
+  /** Element strides of A(m, k) and B(k, n) inside one matrix. */
+  aStrideM: number;
+  aStrideK: number;
+  bStrideK: number;
+  bStrideN: number;
+  /** Output batch dimensions and each operand's element strides over them (0 where broadcast). */
+  batchShape: number[];
+  aBatchStrides: number[];
+  bBatchStrides: number[];
+}
+
+/** Records the dispatches computing `product` into `out` (split when a grid dimension exceeds the limit). */
+function launchMatmul(variant: MatmulVariant, a: Tensor, b: Tensor, out: Tensor, product: Product): void {
+  const spec = matmulVariantSpecs[variant];
+  const { M, N, K, batchShape } = product;
+  const batch = shapeSize(batchShape);
+  const groupsX = Math.ceil(N / spec.tileCols);
+  const groupsY = Math.ceil(M / spec.tileRows);
+  const step = MAX_GROUPS_PER_DIMENSION;
+  for (let z = 0; z < batch; z += step) {
+    for (let y = 0; y < groupsY; y += step) {
+      for (let x = 0; x < groupsX; x += step) {
+        runtime().dispatch({
+          shader: spec.shader,
+          params: new ParamWriter()
+            .u32(M).u32(N).u32(K).u32(batchShape.length)
+            .u32(product.aStrideM).u32(product.aStrideK).u32(product.bStrideK).u32(product.bStrideN)
+            .u32Array([x, y, z], 1)
+            .u32Array(batchShape, 2)
+            .u32Array(product.aBatchStrides, 2)
+            .u32Array(product.bBatchStrides, 2)
+            .finish(),
+          buffers: [a.buffer, b.buffer, out.buffer],
+          workgroups: [Math.min(step, groupsX - x), Math.min(step, groupsY - y), Math.min(step, batch - z)],
+        });
+      }
+    }
+  }
+}
+
+function checkVariant(variant: MatmulVariant, a: Tensor, b: Tensor): void {
+  const spec = matmulVariantSpecs[variant];
+  if (!spec) throw opError('matmul', `unknown variant '${variant}'; expected one of ${matmulVariants.join(', ')}`, [a, b]);
+  if (spec.subgroups && !runtime().hasSubgroups) {
+    throw opError('matmul', `variant '${variant}' needs the 'subgroups' feature, which this adapter does not offer`, [a, b]);
+  }
+}
+
+/** matmul for operands of rank >= 2: the recorded op that the 1-D cases reshape into. */
+function matmulMatrices(a: Tensor, b: Tensor, transA: boolean, transB: boolean, variant: MatmulVariant | undefined): Tensor {
+  const [aRows, aCols] = a.shape.slice(-2);
+  const [bRows, bCols] = b.shape.slice(-2);
+  const [M, K] = transA ? [aCols, aRows] : [aRows, aCols];
+  const [bK, N] = transB ? [bCols, bRows] : [bRows, bCols];
+  if (K !== bK) {
+    const aDescribed = `a ${formatShape(a.shape)}${transA ? ' (transposed)' : ''} is ${M} x ${K}`;
+    const bDescribed = `b ${formatShape(b.shape)}${transB ? ' (transposed)' : ''} is ${bK} x ${N}`;
+    throw opError('matmul', `inner dimensions differ: ${aDescribed} but ${bDescribed} (${K} != ${bK})`, [a, b]);
+  }
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  let batchShape: number[];
+  try {
+    batchShape = broadcastShapes('matmul', aBatch, bBatch);
+  } catch {
+    throw opError('matmul', `batch dimensions ${formatShape(aBatch)} and ${formatShape(bBatch)} cannot be broadcast together`, [a, b]);
+  }
+  const out = K === 0 ? zeros([...batchShape, M, N]) : Tensor.empty([...batchShape, M, N]);
+  if (out.size > 0 && K > 0) {
+    const strides = {
+      aStrideM: transA ? 1 : K, aStrideK: transA ? M : 1,
+      bStrideK: transB ? 1 : N, bStrideN: transB ? K : 1,
+    };
+    // With one B for the whole batch and A not transposed, the batch of A is one tall matrix.
+    const foldBatch = shapeSize(bBatch) === 1 && !transA;
+    const product: Product = foldBatch
+      ? { M: M * shapeSize(batchShape), N, K, ...strides, batchShape: [], aBatchStrides: [], bBatchStrides: [] }
+      : {
+          M, N, K, ...strides, batchShape,
+          aBatchStrides: broadcastStrides(aBatch, batchShape).map((s) => s * M * K),
+          bBatchStrides: broadcastStrides(bBatch, batchShape).map((s) => s * K * N),
+        };
+    launchMatmul(variant ?? chooseMatmulVariant(product.M, N, K), a, b, out, product);
+  }
+  return record('matmul', [a, b], out, (g) => [
+    a.requiresGrad ? sumTo(gradA(g, b, transA, transB, variant), a.shape) : null,
+    b.requiresGrad ? gradB(g, a, b, transA, transB, variant) : null,
+  ]);
+}
+
+/** dA for C = op(A) op(B): dC op(B)ᵀ, or its transpose when A was read transposed. */
+function gradA(g: Tensor, b: Tensor, transA: boolean, transB: boolean, variant?: MatmulVariant): Tensor {
+  return transA ? matmul(b, g, { transA: transB, transB: true, variant }) : matmul(g, b, { transB: !transB, variant });
+}
+
+/**
+ * dB for C = op(A) op(B): op(A)ᵀ dC, or its transpose when B was read transposed, summed over the
+ * batch dimensions B was broadcast along. When B is a single matrix and A is a whole batch (a
+ * linear layer on [batch, ..., features]), the batch folds into the shared dimension instead: one
+ * product of the stacked matrices, no [batch, K, N] intermediate and no reduction.
+ */
+function gradB(g: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: boolean, variant?: MatmulVariant): Tensor {
+  const batch = shapeSize(g.shape.slice(0, -2));
+  if (shapeSize(b.shape.slice(0, -2)) === 1 && !transA && shapeSize(a.shape.slice(0, -2)) === batch && batch > 1) {
+    const aStack = reshape(a, [-1, a.shape[a.rank - 1]]);
+    const gStack = reshape(g, [-1, g.shape[g.rank - 1]]);
+    const grad = transB ? matmul(gStack, aStack, { transA: true, variant }) : matmul(aStack, gStack, { transA: true, variant });
+    return reshape(grad, b.shape);
+  }
+  const full = transB ? matmul(g, a, { transA: true, transB: transA, variant }) : matmul(a, g, { transA: !transA, variant });
+  return sumTo(full, b.shape);
+}
+
+/**
+ * The matrix product of `a` and `b`, as torch.matmul: 1-D operands are vectors (a row on the left,
+ * a column on the right, and that dimension is dropped from the result); operands of rank >= 2 are
+ * batches of matrices over their last two dimensions, and the batch dimensions broadcast.
+ * `transA` / `transB` use the transpose of an operand's last two dimensions without copying it.
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  a.assertAlive('matmul');
+  b.assertAlive('matmul');
+  assertDtype('matmul', a, ['f32']);
+  assertDtype('matmul', b, ['f32']);
+  assertRank('matmul', a);
+  assertRank('matmul', b);
+  if (a.rank === 0 || b.rank === 0) {
+    throw opError('matmul', 'both operands need at least 1 dimension (use mul for a scalar factor)', [a, b]);
+  }
+  if (options.variant !== undefined) checkVariant(options.variant, a, b);
+  if (a.rank >= 2 && b.rank >= 2) return matmulMatrices(a, b, options.transA ?? false, options.transB ?? false, options.variant);
+
+  // A vector becomes a 1-row (left) or 1-column (right) matrix, and that dimension leaves the result.
+  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
+  const product = matmulMatrices(a2, b2, a.rank === 1 ? false : (options.transA ?? false), b.rank === 1 ? false : (options.transB ?? false), options.variant);
+  const shape = product.shape.filter((_, i) => !(a.rank === 1 && i === product.rank - 2) && !(b.rank === 1 && i === product.rank - 1));
+  const result = reshape(product, shape);
+  if (!result.requiresGrad) {
+    // Nothing records these views, so they can go now (they only hold references to buffers).
+    for (const t of [a2, b2, product]) if (t !== a && t !== b) t.dispose();
+  }
+  return result;
+}
+
+declare module '../tensor.js' {
+  interface Tensor {
+    /** The matrix product (see matmul). */
+    matmul(other: Tensor, options?: MatmulOptions): Tensor;
+  }
+}
+
+defineMethods({ matmul });

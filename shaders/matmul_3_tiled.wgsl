@@ -1,0 +1,129 @@
+// Matmul v3, workgroup-memory tiling (the classic GPU kernel): a workgroup of 16 x 16 invocations
+// computes a 64 x 64 tile of outputs, 4 x 4 per invocation, and walks K in slabs of 16. For each
+// slab it first copies a 64 x 16 panel of A and a 16 x 64 panel of B into workgroup memory (every
+// invocation loads 4 + 4 values), waits at a barrier, then every invocation reads its operands from
+// there: each value fetched from global memory is reused 64 times instead of once.
+// Bindings: @0 uniform Params, @1 a (read), @2 b (read), @3 out (contiguous [batch, M, N]).
+// Workgroup: 16 x 16; x runs along N, y along M, z is the batch. Workgroup memory: 8 KiB.
+// Params, strides and batch broadcasting are as in matmul_1_naive.wgsl.
+//
+// Panel loads are coalesced whichever way an operand is laid out: neighbouring invocations read
+// neighbouring addresses along the operand's contiguous dimension (k for A, n for B, swapped when
+// transposed). The branch on the strides is uniform, so it costs nothing and keeps the barriers legal.
+// Panels are stored k-major as vec4s (4 rows of A, or 4 columns of B, per entry), so the inner loop
+// reads one vec4 of A and one of B per k and does 16 multiply-adds.
+//
+// Edges: panel entries outside the matrix are stored as 0, so partial tiles and any K need no
+// special case in the inner loop; only the final stores are guarded. On SwiftShader workgroup memory
+// and barriers cost more than they save (see /work/shared/webgpu.md), so the chooser uses this
+// variant only on real GPUs.
+
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+  batch_rank: u32,
+  a_stride_m: u32,
+  a_stride_k: u32,
+  b_stride_k: u32,
+  b_stride_n: u32,
+  tile_offset: vec4<u32>,
+  batch_shape: array<vec4<u32>, 2>,
+  a_batch_strides: array<vec4<u32>, 2>,
+  b_batch_strides: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+/** Offsets of batch z's matrices in a and b (x: a, y: b). */
+fn batch_offsets(z: u32) -> vec2<u32> {
+  var rest = z;
+  var offsets = vec2<u32>(0u, 0u);
+  for (var d = i32(p.batch_rank) - 1; d >= 0; d--) {
+    let i = u32(d);
+    let extent = p.batch_shape[i / 4u][i % 4u];
+    let coord = rest % extent;
+    rest /= extent;
+    offsets += coord * vec2<u32>(p.a_batch_strides[i / 4u][i % 4u], p.b_batch_strides[i / 4u][i % 4u]);
+  }
+  return offsets;
+}
+
+const TILE = 64u;
+const SLAB = 16u;
+
+/** a_panel[k * 16 + r] holds A(rows 4r..4r+3, k) of the current slab; b_panel[k * 16 + c] holds B(k, cols 4c..4c+3). */
+var<workgroup> a_panel: array<vec4<f32>, 256>;
+var<workgroup> b_panel: array<vec4<f32>, 256>;
+
+fn read_a(base: u32, m: u32, k: u32) -> f32 {
+  if (m >= p.M || k >= p.K) { return 0.0; }
+  return a[base + m * p.a_stride_m + k * p.a_stride_k];
+}
+
+fn read_b(base: u32, k: u32, n: u32) -> f32 {
+  if (k >= p.K || n >= p.N) { return 0.0; }
+  return b[base + k * p.b_stride_k + n * p.b_stride_n];
+}
+
+/** Writes 4 outputs of one row, from column `col` on, skipping what lies outside. */
+fn store_row(z: u32, m: u32, col: u32, values: vec4<f32>) {
+  for (var j = 0u; j < 4u; j++) {
+    if (m < p.M && col + j < p.N) {
+      out[(z * p.M + m) * p.N + col + j] = values[j];
+    }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn main(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_id) local: vec3<u32>,
+  @builtin(local_invocation_index) thread: u32,
+) {
+  let tile = group + p.tile_offset.xyz;
+  let row0 = tile.y * TILE;
+  let col0 = tile.x * TILE;
+  let base = batch_offsets(tile.z);
+  let a_k_contiguous = p.a_stride_k == 1u;
+  let b_n_contiguous = p.b_stride_n == 1u;
+
+  // acc{i}: outputs of row 4 * local.y + i, columns 4 * local.x .. + 3 (named, so no compiler keeps them in memory).
+  var acc0 = vec4<f32>();
+  var acc1 = vec4<f32>();
+  var acc2 = vec4<f32>();
+  var acc3 = vec4<f32>();
+  for (var k0 = 0u; k0 < p.K; k0 += SLAB) {
+    for (var i = 0u; i < 4u; i++) {
+      let e = thread + 256u * i;
+      // A panel: 64 rows x 16 k; consecutive threads take consecutive addresses of A.
+      let ar = select(e % TILE, e / SLAB, a_k_contiguous);
+      let ak = select(e / TILE, e % SLAB, a_k_contiguous);
+      a_panel[ak * 16u + ar / 4u][ar % 4u] = read_a(base.x, row0 + ar, k0 + ak);
+      // B panel: 16 k x 64 columns.
+      let bc = select(e / SLAB, e % TILE, b_n_contiguous);
+      let bk = select(e % SLAB, e / TILE, b_n_contiguous);
+      b_panel[bk * 16u + bc / 4u][bc % 4u] = read_b(base.y, k0 + bk, col0 + bc);
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < SLAB; k++) {
+      let av = a_panel[k * 16u + local.y];
+      let bv = b_panel[k * 16u + local.x];
+      acc0 = fma(vec4<f32>(av.x), bv, acc0);
+      acc1 = fma(vec4<f32>(av.y), bv, acc1);
+      acc2 = fma(vec4<f32>(av.z), bv, acc2);
+      acc3 = fma(vec4<f32>(av.w), bv, acc3);
+    }
+    workgroupBarrier();
+  }
+
+  let row = row0 + 4u * local.y;
+  let col = col0 + 4u * local.x;
+  store_row(tile.z, row, col, acc0);
+  store_row(tile.z, row + 1u, col, acc1);
+  store_row(tile.z, row + 2u, col, acc2);
+  store_row(tile.z, row + 3u, col, acc3);
+}
