@@ -1,0 +1,157 @@
+// The engine's first benchmark suite, the same code in Node and in the browser: pipeline compile
+// times, matmul GFLOPS for every kernel variant and the automatic choice, and the per-op dispatch
+// overhead. bench/matmul.ts runs it in Node and in headless Chromium (bench/core.html) and prints
+// both side by side.
+//
+// Each timed iteration records a batch of products and reads back one value at the end, so the GPU
+// is measured, not the round trip. While a readback is pending, Dawn's Node binding busy-polls a
+// CPU core, which on SwiftShader is a core taken from the kernels; so each iteration first submits
+// its work, sleeps through most of the time the fastest iteration so far took, and only then waits.
+
+import { Bench } from 'tinybench';
+import * as gg from '../src/index.js';
+
+export interface CompileRow {
+  variant: string;
+  ms: number;
+  summary: string;
+}
+
+export interface MatmulRow {
+  n: number;
+  variant: string;
+  msPerProduct: number;
+  gflopsMedian: number;
+  gflopsBest: number;
+  iterations: number;
+}
+
+export interface DispatchResult {
+  chain: number;
+  submits: number;
+  usPerOpMedian: number;
+  usPerOpBest: number;
+  usRecordingPerOp: number;
+}
+
+export interface CoreSuiteReport {
+  environment: string;
+  adapter: string;
+  compile: CompileRow[];
+  matmul: MatmulRow[];
+  dispatch: DispatchResult;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Submits the recorded work and waits until `t` is computed, sleeping through `expectedMs` first. */
+async function settle(t: gg.Tensor, expectedMs: number): Promise<void> {
+  const rt = gg.runtime();
+  rt.flush();
+  if (expectedMs > 2) await sleep(expectedMs);
+  await rt.read(t.buffer, 0, 4);
+}
+
+/** A tinybench task whose iterations run `body` (recording GPU work) and wait for its result. */
+function timedTask(body: () => gg.Tensor, recordingMs: number[] = []): () => Promise<{ overriddenDuration: number }> {
+  let fastest = Infinity;
+  return async () => {
+    const start = performance.now();
+    const result = body();
+    recordingMs.push(performance.now() - start);
+    await settle(result, Number.isFinite(fastest) ? fastest * 0.8 : 0);
+    const ms = performance.now() - start;
+    result.dispose();
+    fastest = Math.min(fastest, ms);
+    return { overriddenDuration: ms };
+  };
+}
+
+export async function runCoreSuite(environment: string, sizes: readonly number[] = [256, 512, 1024]): Promise<CoreSuiteReport> {
+  const rt = await gg.init();
+  const info = rt.adapterInfo;
+  const report: CoreSuiteReport = {
+    environment,
+    adapter: `${info.vendor} ${info.architecture} (${info.description})${info.isFallbackAdapter ? ', fallback adapter' : ''}`,
+    compile: [],
+    matmul: [],
+    dispatch: { chain: 0, submits: 0, usPerOpMedian: 0, usPerOpBest: 0, usRecordingPerOp: 0 },
+  };
+
+  const available = gg.matmulVariants.filter((v) => !gg.matmulVariantSpecs[v].subgroups || rt.hasSubgroups);
+  for (const variant of available) {
+    const start = performance.now();
+    const c = gg.scope(() => gg.matmul(gg.ones([4, 4]), gg.ones([4, 4]), { variant }));
+    await settle(c, 0);
+    c.dispose();
+    report.compile.push({ variant, ms: performance.now() - start, summary: gg.matmulVariantSpecs[variant].summary });
+  }
+
+  const generator = new gg.Generator(1);
+  for (const n of sizes) {
+    const [a, b] = [gg.uniform([n, n], -1, 1, { generator }), gg.uniform([n, n], -1, 1, { generator })];
+    // Enough products per iteration to keep the GPU busy for a while, one readback per iteration.
+    const reps = Math.max(1, Math.round(2 ** 26 / n ** 3) * 4);
+    const bench = new Bench({ name: `matmul ${n}`, time: 1500, iterations: 3, warmupIterations: 1, warmupTime: 0 });
+    for (const choice of [...available, 'auto'] as const) {
+      const variant = choice === 'auto' ? undefined : choice;
+      bench.add(choice, timedTask(() => gg.scope(() => {
+        let c = gg.matmul(a, b, { variant });
+        for (let i = 1; i < reps; i++) {
+          c.dispose();
+          c = gg.matmul(a, b, { variant });
+        }
+        return c;
+      })));
+    }
+    await bench.run();
+    for (const task of bench.tasks) {
+      const result = task.result;
+      if (result.state !== 'completed') throw new Error(`matmul ${n} ${task.name}: ${result.state}`);
+      const gflops = (ms: number) => (2 * n ** 3 * reps) / (ms * 1e6);
+      report.matmul.push({
+        n,
+        variant: task.name === 'auto' ? `auto (${gg.chooseMatmulVariant(n, n, n)})` : task.name,
+        msPerProduct: result.latency.p50 / reps,
+        gflopsMedian: gflops(result.latency.p50),
+        gflopsBest: gflops(result.latency.min),
+        iterations: result.latency.samplesCount,
+      });
+    }
+    a.dispose();
+    b.dispose();
+  }
+
+  const chain = 1000;
+  const x = gg.ones([256]);
+  const addChain = () => gg.scope(() => {
+    let y = x.add(1);
+    for (let i = 1; i < chain; i++) {
+      const next = y.add(1);
+      y.dispose();
+      y = next;
+    }
+    return y;
+  });
+  const submitsBefore = rt.counters.submits;
+  const once = addChain();
+  const submits = rt.counters.submits - submitsBefore;
+  await settle(once, 0);
+  once.dispose();
+  const overhead = new Bench({ name: 'dispatch', time: 1500, iterations: 5, warmupIterations: 2 });
+  const recordingMs: number[] = [];
+  overhead.add('chain', timedTask(addChain, recordingMs));
+  await overhead.run();
+  const result = overhead.tasks[0].result;
+  if (result.state !== 'completed') throw new Error(`dispatch overhead: ${result.state}`);
+  const median = [...recordingMs].sort((p, q) => p - q)[Math.floor(recordingMs.length / 2)];
+  report.dispatch = {
+    chain,
+    submits,
+    usPerOpMedian: (result.latency.p50 / chain) * 1000,
+    usPerOpBest: (result.latency.min / chain) * 1000,
+    usRecordingPerOp: (median / chain) * 1000,
+  };
+  x.dispose();
+  return report;
+}
