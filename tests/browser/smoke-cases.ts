@@ -18,6 +18,15 @@ export async function runSmokeCases(): Promise<SmokeResults> {
   await read('elementwise', gg.scope(() => x.mul(y).add(1).tanh().exp()));
   await read('reduce', gg.scope(() => x.sum(0).add(x.max(1).sum())));
 
+  await read('matmul', gg.scope(() => x.matmul(x, { transB: true }).matmul(x).add(x.T.matmul(x).sum(0))));
+  await read('softmax', gg.scope(() => x.softmax(-1).add(x.logSoftmax(0))));
+  await read('indexing', gg.scope(() => gg.concat([x.slice(1, 1, 3), x.gather(1, gg.tensor([[2, 0], [1, 1]], { dtype: 'i32' }))], 0)));
+  await read('conv2d', gg.scope(() => {
+    const image = gg.arange(0, 2 * 3 * 5 * 5, 1, { dtype: 'f32' }).reshape([2, 3, 5, 5]).mul(0.01);
+    const kernel = gg.linspace(-1, 1, 4 * 3 * 3 * 3).reshape([4, 3, 3, 3]);
+    return gg.conv2d(image, kernel, null, { stride: 2, padding: 1 }).maxPool2d(2);
+  }));
+
   // The counter-based RNG must give the same numbers in every browser and in Node.
   const generator = new gg.Generator(2026);
   await read('rand', gg.rand([37], { generator }));
