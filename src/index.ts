@@ -20,3 +20,4 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';
 export * as data from './data/index.js';
+export { GaussianHMM, CategoricalHMM, MAX_STATES, type GaussianHMMOptions, type CategoricalHMMOptions, type ConvergenceMonitor, type DecodeResult, type ScoreSamplesResult, type HMMSample } from './models/hmm.js';

@@ -1,0 +1,270 @@
+// Host-side float64 math of the hidden Markov models (src/models/hmm.ts): checking user-given
+// parameters, turning parameters into what the kernels read (log probabilities, Cholesky factors,
+// cumulative tables for sampling), and the Baum-Welch M-step from the statistics the GPU reduced.
+// Everything here is K x K or K x D sized: a GPU launch per tiny matrix would cost more than it saves.
+
+/**
+ * log 0 as the kernels see it. The WGSL spec lets compilers assume no infinities, so probabilities of
+ * exactly 0 are uploaded as this large finite negative value; sums of a few of them stay finite in f32.
+ */
+export const LOG_ZERO = -1e30;
+/** A log-likelihood below this came from LOG_ZERO terms: it is reported as -Infinity. */
+export const LOG_ZERO_THRESHOLD = LOG_ZERO / 2;
+/** A state with less expected occupancy than this (frames) keeps its previous emission parameters. */
+const EMPTY_STATE_MASS = 1e-3;
+/** How far from 1 a user-given probability row may sum before it is rejected (it is then renormalised). */
+const SUM_TOLERANCE = 1e-5;
+
+export type GaussianCovarianceType = 'diag' | 'full';
+
+/** Statistics per state in the emission-statistics buffer (see shaders/hmm_moments.wgsl). */
+export function gaussianStatsPerState(type: GaussianCovarianceType, d: number): number {
+  return type === 'full' ? (d + 1) * (d + 1) : 1 + 2 * d;
+}
+
+/** Elements of the covariance parameters: diag [K, D], full [K, D, D]. */
+export function covarsLength(type: GaussianCovarianceType, k: number, d: number): number {
+  return type === 'full' ? k * d * d : k * d;
+}
+
+// ---- checking user-given parameters ------------------------------------------------------------------
+
+/** A probability vector (non-negative, finite, summing to 1 within 1e-5), renormalised exactly. */
+export function checkProbabilities(where: string, name: string, values: unknown, length: number): Float64Array {
+  if (!Array.isArray(values) || values.length !== length || !values.every((v) => typeof v === 'number' && v >= 0 && Number.isFinite(v))) {
+    throw new Error(`${where}: ${name} must be ${length} non-negative finite numbers, got ${describeValue(values)}`);
+  }
+  const total = values.reduce((s: number, v: number) => s + v, 0);
+  if (Math.abs(total - 1) > SUM_TOLERANCE) throw new Error(`${where}: ${name} must sum to 1, got a sum of ${total}`);
+  return Float64Array.from(values as number[], (v) => v / total);
+}
+
+/** A row-stochastic matrix [rows][cols], each row checked as by checkProbabilities; returned flat. */
+export function checkStochasticMatrix(where: string, name: string, values: unknown, rows: number, cols: number): Float64Array {
+  if (!Array.isArray(values) || values.length !== rows) {
+    throw new Error(`${where}: ${name} must be ${rows} rows of ${cols} probabilities, got ${describeValue(values)}`);
+  }
+  const out = new Float64Array(rows * cols);
+  values.forEach((row, r) => out.set(checkProbabilities(where, `${name} row ${r}`, row, cols), r * cols));
+  return out;
+}
+
+/** Finite numbers shaped [rows][cols], returned flat. */
+export function checkMatrix(where: string, name: string, values: unknown, rows: number, cols: number): Float64Array {
+  const ok = Array.isArray(values) && values.length === rows &&
+    values.every((row) => Array.isArray(row) && row.length === cols && row.every((v) => typeof v === 'number' && Number.isFinite(v)));
+  if (!ok) throw new Error(`${where}: ${name} must be ${rows} rows of ${cols} finite numbers, got ${describeValue(values)}`);
+  return Float64Array.from((values as number[][]).flat());
+}
+
+/** Covariances for the type (diag [K][D] positive; full [K][D][D] symmetric positive definite), flat. */
+export function checkCovars(where: string, values: unknown, type: GaussianCovarianceType, k: number, d: number): Float64Array {
+  if (type === 'diag') {
+    const flat = checkMatrix(where, 'diag covars', values, k, d);
+    if (!flat.every((v) => v > 0)) throw new Error(`${where}: diag covars must be positive variances`);
+    return flat;
+  }
+  if (!Array.isArray(values) || values.length !== k) {
+    throw new Error(`${where}: full covars must be ${k} matrices of ${d} x ${d}, got ${describeValue(values)}`);
+  }
+  const flat = new Float64Array(k * d * d);
+  values.forEach((matrix, state) => {
+    const m = checkMatrix(where, `full covars[${state}]`, matrix, d, d);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < i; j++) {
+        const a = m[i * d + j];
+        const b = m[j * d + i];
+        if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))) throw new Error(`${where}: full covars[${state}] must be symmetric`);
+      }
+    }
+    if (!cholesky(m, 0, d)) throw new Error(`${where}: full covars[${state}] must be positive definite`);
+    flat.set(m, state * d * d);
+  });
+  return flat;
+}
+
+function describeValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+// ---- what the kernels read -------------------------------------------------------------------------
+
+/** Natural logs as f32, with LOG_ZERO for probabilities of 0. */
+export function logProbabilities(values: Float64Array): Float32Array {
+  return Float32Array.from(values, (v) => (v > 0 ? Math.log(v) : LOG_ZERO));
+}
+
+/** The lower Cholesky factor of the D x D matrix at a[offset..], or null when it is not positive definite. */
+export function cholesky(a: Float64Array, offset: number, d: number): Float64Array | null {
+  const l = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) {
+    let diagonal = a[offset + j * d + j];
+    for (let m = 0; m < j; m++) diagonal -= l[j * d + m] ** 2;
+    if (!(diagonal > 0)) return null;
+    l[j * d + j] = Math.sqrt(diagonal);
+    for (let i = j + 1; i < d; i++) {
+      let v = a[offset + i * d + j];
+      for (let m = 0; m < j; m++) v -= l[i * d + m] * l[j * d + m];
+      l[i * d + j] = v / l[j * d + j];
+    }
+  }
+  return l;
+}
+
+/** The inverse of a lower-triangular D x D matrix (also lower triangular), by forward substitution. */
+function invertLower(l: Float64Array, d: number): Float64Array {
+  const inverse = new Float64Array(d * d);
+  for (let col = 0; col < d; col++) {
+    for (let i = col; i < d; i++) {
+      let v = i === col ? 1 : 0;
+      for (let m = col; m < i; m++) v -= l[i * d + m] * inverse[m * d + col];
+      inverse[i * d + col] = v / l[i * d + i];
+    }
+  }
+  return inverse;
+}
+
+/** Gaussian emission parameters as shaders/hmm_emission.wgsl reads them. */
+export interface GaussianKernelParameters {
+  means: Float32Array;
+  /** diag: precisions 1 / var [K, D]; full: inverse Cholesky factors L⁻¹ [K, D, D]. */
+  factors: Float32Array;
+  /** [K]: the log normalising constant of each state's density. */
+  logNorm: Float32Array;
+}
+
+export function gaussianKernelParameters(means: Float64Array, covars: Float64Array, type: GaussianCovarianceType, k: number, d: number): GaussianKernelParameters {
+  const factors = new Float32Array(covarsLength(type, k, d));
+  const logNorm = new Float32Array(k);
+  const log2Pi = Math.log(2 * Math.PI);
+  for (let state = 0; state < k; state++) {
+    let logDet = 0;
+    if (type === 'diag') {
+      for (let i = 0; i < d; i++) {
+        const variance = covars[state * d + i];
+        factors[state * d + i] = 1 / variance;
+        logDet += Math.log(variance);
+      }
+    } else {
+      const l = choleskyOrThrow(covars, state, d);
+      factors.set(invertLower(l, d), state * d * d);
+      for (let i = 0; i < d; i++) logDet += 2 * Math.log(l[i * d + i]);
+    }
+    logNorm[state] = -0.5 * (d * log2Pi + logDet);
+  }
+  return { means: Float32Array.from(means), factors, logNorm };
+}
+
+/** Lower factors L_k with L_k L_kᵀ = Sigma_k, as [K, D, D] (diagonal for diag covariances): for sampling. */
+export function samplingFactors(covars: Float64Array, type: GaussianCovarianceType, k: number, d: number): Float32Array {
+  const out = new Float32Array(k * d * d);
+  for (let state = 0; state < k; state++) {
+    if (type === 'diag') {
+      for (let i = 0; i < d; i++) out[state * d * d + i * d + i] = Math.sqrt(covars[state * d + i]);
+    } else {
+      out.set(choleskyOrThrow(covars, state, d), state * d * d);
+    }
+  }
+  return out;
+}
+
+function choleskyOrThrow(covars: Float64Array, state: number, d: number): Float64Array {
+  const l = cholesky(covars, state * d * d, d);
+  if (!l) throw new Error(`GaussianHMM: the covariance of state ${state} is not positive definite`);
+  return l;
+}
+
+/**
+ * Cumulative sums of each row of probabilities [rows, cols], as f32, for inverse-CDF sampling: the
+ * entries from the last positive probability on are exactly 1, so a uniform draw in [0, 1) always
+ * lands on a state with positive probability.
+ */
+export function cumulativeRows(probabilities: Float64Array, cols: number): Float32Array {
+  const out = new Float32Array(probabilities.length);
+  for (let start = 0; start < probabilities.length; start += cols) {
+    let lastPositive = cols - 1;
+    while (lastPositive > 0 && !(probabilities[start + lastPositive] > 0)) lastPositive--;
+    let running = 0;
+    for (let c = 0; c < cols; c++) {
+      running += probabilities[start + c];
+      out[start + c] = c >= lastPositive ? 1 : running;
+    }
+  }
+  return out;
+}
+
+// ---- the M-step --------------------------------------------------------------------------------------
+
+/**
+ * Each row of counts [rows, cols] divided by its sum: the new start distribution, transition
+ * matrix or emission matrix. A row with no expected counts (a state never left, or never visited)
+ * keeps its row of `previous`.
+ */
+export function normalizedRows(counts: ArrayLike<number>, cols: number, previous: Float64Array): Float64Array {
+  const out = new Float64Array(previous.length);
+  for (let start = 0; start < out.length; start += cols) {
+    let total = 0;
+    for (let c = 0; c < cols; c++) total += counts[start + c];
+    for (let c = 0; c < cols; c++) out[start + c] = total > 0 ? counts[start + c] / total : previous[start + c];
+  }
+  return out;
+}
+
+export interface GaussianMStepInput {
+  type: GaussianCovarianceType;
+  k: number;
+  d: number;
+  /** [K * gaussianStatsPerState(type, d)], from shaders/hmm_moments.wgsl. */
+  stats: ArrayLike<number>;
+  /** [K, D]: the shift the statistics were taken about (the means as f32). */
+  shift: Float64Array;
+  previousMeans: Float64Array;
+  previousCovars: Float64Array;
+  /** Added to every variance (the diagonal of every covariance). */
+  minCovar: number;
+  updateMeans: boolean;
+  updateCovars: boolean;
+}
+
+/**
+ * New means and covariances from the posterior-weighted sums about the shift c: mu = c + s / n,
+ * Sigma = S / n - (mu - c)(mu - c)ᵀ + minCovar I (or about the kept means when they are not
+ * updated). A state with less than EMPTY_STATE_MASS expected frames keeps its previous parameters;
+ * a covariance that rounding left not positive definite keeps its previous value.
+ */
+export function gaussianMStep(input: GaussianMStepInput): { means: Float64Array; covars: Float64Array } {
+  const { type, k, d, stats, shift, minCovar } = input;
+  const means = Float64Array.from(input.previousMeans);
+  const covars = Float64Array.from(input.previousCovars);
+  const per = gaussianStatsPerState(type, d);
+  for (let state = 0; state < k; state++) {
+    const base = state * per;
+    const n = stats[base];
+    if (!(n >= EMPTY_STATE_MASS)) continue;
+    // Both layouts start [n, s_0 .. s_D-1]; the second moments E[d_i d_j] differ in place.
+    const first = (i: number) => stats[base + 1 + i] / n;
+    const second = type === 'full'
+      ? (i: number, j: number) => (stats[base + (1 + i) * (d + 1) + 1 + j] + stats[base + (1 + j) * (d + 1) + 1 + i]) / (2 * n)
+      : (i: number, j: number) => (i === j ? stats[base + 1 + d + i] / n : 0);
+    // o = mean - shift: the new means' offset, or the kept means' when they are not updated.
+    const offset = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      offset[i] = input.updateMeans ? first(i) : input.previousMeans[state * d + i] - shift[state * d + i];
+      if (input.updateMeans) means[state * d + i] = shift[state * d + i] + offset[i];
+    }
+    if (!input.updateCovars) continue;
+    // E[(x - mu)(x - mu)ᵀ] = E[d dᵀ] - o E[d]ᵀ - E[d] oᵀ + o oᵀ with d = x - shift (= E[d dᵀ] - o oᵀ when o = E[d]).
+    const centred = (i: number, j: number) => second(i, j) - offset[i] * first(j) - first(i) * offset[j] + offset[i] * offset[j];
+    if (type === 'diag') {
+      for (let i = 0; i < d; i++) covars[state * d + i] = Math.max(centred(i, i), 0) + minCovar;
+      continue;
+    }
+    const matrix = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j <= i; j++) matrix[i * d + j] = matrix[j * d + i] = centred(i, j) + (i === j ? minCovar : 0);
+    }
+    if (cholesky(matrix, 0, d)) covars.set(matrix, state * d * d);
+  }
+  return { means, covars };
+}
