@@ -1,0 +1,630 @@
+// Gaussian mixture models fitted by EM on the GPU, shaped like scikit-learn's GaussianMixture:
+// four covariance types, k-means++ / k-means / random / given-means initialisation, n_init restarts,
+// predict, predictProba, scoreSamples, score, sample, bic, aic, and anomaly flags from a quantile of
+// the training scores.
+//
+// Where the work runs. Every pass over the N samples is a WGSL kernel: the E-step computes each
+// sample's log-density under every component from the Cholesky factors of the precisions and turns
+// them into responsibilities with an online logsumexp (shaders/gmm_estep.wgsl); the M-step's
+// sufficient statistics n_k, Σ r x and Σ r x xᵀ are chunked reductions about the current means
+// (shaders/gmm_moments.wgsl); k-means++ scores its candidate centres in shaders/gmm_kmeans.wgsl.
+// One EM iteration then reads back one small buffer: the per-component statistics and the mean
+// log-likelihood, which the convergence test needs anyway. From those, the host forms the new
+// weights, means and covariances and their D x D Cholesky factors in float64
+// (src/models/gmm-params.ts): K tiny factorisations are not worth a GPU launch each.
+//
+// Stability. Log-densities stay in log space until the responsibilities; the covariance statistics
+// are taken about each component's current mean, so f32 keeps its digits when the data sit far
+// from the origin; every responsibility mass gets a floor of 10 ε = 2.2e-15 (as scikit-learn), so
+// no weight is 0; an empty component keeps its last mean and covariance; regCovar (and, if rounding
+// needs it, jitter) keeps each covariance positive definite. The parameters are never NaN.
+
+import { runtime } from '../context.js';
+import { ParamWriter } from '../gpu/runtime.js';
+import { Tensor, formatShape, scope } from '../tensor.js';
+import { full, tensor, zeros } from '../ops/creation.js';
+import { div, ltScalar } from '../ops/elementwise.js';
+import { concat, indexSelect, oneHot } from '../ops/indexing.js';
+import { reshape } from '../ops/movement.js';
+import { argmax, argmin, mean, sum, variance } from '../ops/reduce.js';
+import { Generator, multinomial, rand, randint, randn, type Seed } from '../ops/random.js';
+import {
+  candidateDistances, eStep, momentStatistics, mixtureSamples, padFeatures, uploadParameters, type EStepResult, type GpuMixture,
+} from './gmm-kernels.js';
+import {
+  componentSums, covarianceFactors, covarianceLength, covarianceTypes, freeParameterCount, kernelFamily, kernelParameters, mStep, padRows, paddedFeatures,
+  type CovarianceType, type MixtureShape, type MixtureState,
+} from './gmm-params.js';
+
+export type { CovarianceType as GaussianMixtureCovarianceType } from './gmm-params.js';
+
+/** How the first parameters are chosen: by k-means++ seeding, by k-means, from random responsibilities, or given means [K][D]. */
+export type GaussianMixtureInit = 'kmeans++' | 'kmeans' | 'random' | number[][];
+
+export interface GaussianMixtureOptions {
+  /** K, the number of components (default 1). */
+  nComponents?: number;
+  /** 'full' (default), 'tied' (one shared matrix), 'diag' or 'spherical' (one variance per component). */
+  covarianceType?: CovarianceType;
+  /**
+   * 'kmeans' (default, as scikit-learn): k-means++ seeding refined by Lloyd iterations, then one
+   * M-step from the hard assignment. 'kmeans++': the M-step straight from the seeded centres'
+   * assignment. 'random': an M-step from uniformly random responsibilities. means [K][D]: kept as
+   * the first means, with covariances and weights from the nearest-mean assignment.
+   */
+  init?: GaussianMixtureInit;
+  /** Added to the diagonal of every covariance (default 1e-6). */
+  regCovar?: number;
+  /** EM stops when the mean log-likelihood changes by less than this between iterations (default 1e-3). */
+  tol?: number;
+  /** EM iterations per start (default 100). */
+  maxIter?: number;
+  /** Starts from different initialisations; the one with the highest final lower bound is kept (default 1). */
+  nInit?: number;
+  /** Seed of the GPU random stream behind initialisation and sampling (default 0). */
+  seed?: Seed;
+  /** Start fit() from the current parameters (a previous fit or setParameters) instead of initialising; nInit is then 1. */
+  warmStart?: boolean;
+}
+
+/** Covariances as scikit-learn shapes them: full [K][D][D], tied [D][D], diag [K][D], spherical [K]. */
+export type GaussianMixtureCovariances = number[][][] | number[][] | number[];
+
+/** The parameters of a fitted mixture, for setParameters and for reading them out. */
+export interface GaussianMixtureParameters {
+  weights: number[];
+  means: number[][];
+  covariances: GaussianMixtureCovariances;
+}
+
+export interface GaussianMixtureSample {
+  /** [n, D] f32 samples. */
+  samples: Tensor;
+  /** [n] i32 component of each sample. */
+  labels: Tensor;
+}
+
+/**
+ * The most features a model may have: each EM iteration reads back O(K D²) statistics and factors
+ * K D x D matrices on the host in float64, which stops paying past this.
+ */
+const MAX_FEATURES = 128;
+/** Lloyd iterations of the k-means initialisation stop after this many... */
+const KMEANS_MAX_ITER = 100;
+/** ...or once the centres move (sum of squared shifts) less than this times the mean feature variance (scikit-learn's KMeans tol). */
+const KMEANS_TOL = 1e-4;
+
+interface RunResult {
+  state: MixtureState;
+  lowerBound: number;
+  history: number[];
+  converged: boolean;
+  nIter: number;
+}
+
+export class GaussianMixture {
+  readonly nComponents: number;
+  readonly covarianceType: CovarianceType;
+  readonly init: GaussianMixtureInit;
+  readonly regCovar: number;
+  readonly tol: number;
+  readonly maxIter: number;
+  readonly nInit: number;
+  readonly warmStart: boolean;
+
+  /** Whether the kept run's EM met the tolerance before maxIter. */
+  converged = false;
+  /** EM iterations of the kept run. */
+  nIter = 0;
+  /** The mean log-likelihood of the training data at the last E-step of the kept run. */
+  lowerBound = -Infinity;
+  /** The mean log-likelihood at every E-step of the kept run (non-decreasing, up to f32 rounding). */
+  lowerBoundHistory: number[] = [];
+  /** Set by fitAnomalyThreshold: scores below it are flagged by isAnomaly. */
+  anomalyThreshold: number | null = null;
+
+  private readonly generator: Generator;
+  private shape: MixtureShape | null = null;
+  private state: MixtureState | null = null;
+
+  constructor(options: GaussianMixtureOptions = {}) {
+    this.nComponents = options.nComponents ?? 1;
+    this.covarianceType = options.covarianceType ?? 'full';
+    this.init = options.init ?? 'kmeans';
+    this.regCovar = options.regCovar ?? 1e-6;
+    this.tol = options.tol ?? 1e-3;
+    this.maxIter = options.maxIter ?? 100;
+    this.nInit = options.nInit ?? 1;
+    this.warmStart = options.warmStart ?? false;
+    if (!Number.isInteger(this.nComponents) || this.nComponents < 1) fail('constructor', `nComponents must be an integer >= 1, got ${this.nComponents}`);
+    if (!covarianceTypes.includes(this.covarianceType)) {
+      fail('constructor', `covarianceType must be one of ${covarianceTypes.join(', ')}, got '${this.covarianceType}'`);
+    }
+    if (typeof this.init === 'string' ? !['kmeans++', 'kmeans', 'random'].includes(this.init) : !Array.isArray(this.init)) {
+      fail('constructor', `init must be 'kmeans++', 'kmeans', 'random' or an array of ${this.nComponents} means, got ${String(this.init)}`);
+    }
+    if (Array.isArray(this.init) && this.init.length !== this.nComponents) {
+      fail('constructor', `init gives ${this.init.length} means but nComponents is ${this.nComponents}`);
+    }
+    if (!(this.regCovar >= 0 && Number.isFinite(this.regCovar))) fail('constructor', `regCovar must be a finite number >= 0, got ${this.regCovar}`);
+    if (!(this.tol >= 0 && Number.isFinite(this.tol))) fail('constructor', `tol must be a finite number >= 0, got ${this.tol}`);
+    if (!Number.isInteger(this.maxIter) || this.maxIter < 1) fail('constructor', `maxIter must be an integer >= 1, got ${this.maxIter}`);
+    if (!Number.isInteger(this.nInit) || this.nInit < 1) fail('constructor', `nInit must be an integer >= 1, got ${this.nInit}`);
+    this.generator = new Generator(options.seed ?? 0);
+  }
+
+  // ---- parameters ----------------------------------------------------------------------------------
+
+  get isFitted(): boolean {
+    return this.state !== null;
+  }
+
+  /** D, the feature count (after fit or setParameters). */
+  get nFeatures(): number {
+    return this.fitted('nFeatures').shape.nFeatures;
+  }
+
+  /** [K] mixing weights, summing to 1. */
+  get weights(): number[] {
+    return Array.from(this.fitted('weights').state.weights);
+  }
+
+  /** [K][D] component means. */
+  get means(): number[][] {
+    const { state, shape } = this.fitted('means');
+    return rows(state.means, shape.nFeatures);
+  }
+
+  /** Covariances in scikit-learn's shape for the covariance type (see GaussianMixtureCovariances). */
+  get covariances(): GaussianMixtureCovariances {
+    const { state, shape } = this.fitted('covariances');
+    const D = shape.nFeatures;
+    switch (shape.covarianceType) {
+      case 'full':
+        return rows(state.covariances, D * D).map((matrix) => rows(Float64Array.from(matrix), D));
+      case 'tied':
+        return rows(state.covariances, D);
+      case 'diag':
+        return rows(state.covariances, D);
+      case 'spherical':
+        return Array.from(state.covariances);
+    }
+  }
+
+  /** All parameters at once, as setParameters takes them. */
+  getParameters(): GaussianMixtureParameters {
+    return { weights: this.weights, means: this.means, covariances: this.covariances };
+  }
+
+  /**
+   * Sets the parameters directly (to sample from a known mixture, or to start a warmStart fit from
+   * them). Weights must be positive (they are normalised); covariances positive definite.
+   */
+  setParameters(params: GaussianMixtureParameters): this {
+    const K = this.nComponents;
+    const { weights, means, covariances } = params;
+    if (!Array.isArray(weights) || weights.length !== K || !weights.every((w) => w > 0 && Number.isFinite(w))) {
+      fail('setParameters', `weights must be ${K} positive finite numbers, got [${String(weights)}]`);
+    }
+    const D = Array.isArray(means) && Array.isArray(means[0]) ? means[0].length : 0;
+    if (means.length !== K || D < 1 || D > MAX_FEATURES || !means.every((m) => Array.isArray(m) && m.length === D && m.every(Number.isFinite))) {
+      fail('setParameters', `means must be ${K} rows of the same length (1 to ${MAX_FEATURES} finite numbers)`);
+    }
+    const shape: MixtureShape = { nComponents: K, nFeatures: D, covarianceType: this.covarianceType };
+    const flatCovariances = Float64Array.from((covariances as unknown[]).flat(2) as number[]);
+    if (flatCovariances.length !== covarianceLength(shape) || !flatCovariances.every(Number.isFinite)) {
+      const expected = { full: `[${K}][${D}][${D}]`, tied: `[${D}][${D}]`, diag: `[${K}][${D}]`, spherical: `[${K}]` }[this.covarianceType];
+      fail('setParameters', `${this.covarianceType} covariances must be finite numbers shaped ${expected}`);
+    }
+    const total = weights.reduce((s, w) => s + w, 0);
+    const state: MixtureState = {
+      weights: Float64Array.from(weights, (w) => w / total),
+      means: Float64Array.from(means.flat()),
+      covariances: flatCovariances,
+    };
+    if (kernelFamily(shape.covarianceType) === 'diag' && !flatCovariances.every((v) => v > 0)) {
+      fail('setParameters', `${shape.covarianceType} variances must be positive`);
+    }
+    if (kernelFamily(shape.covarianceType) === 'full' && !isSymmetric(flatCovariances, D)) {
+      fail('setParameters', `${shape.covarianceType} covariance matrices must be symmetric`);
+    }
+    covarianceFactors(state, shape); // throws when a matrix is not positive definite
+    this.shape = shape;
+    this.state = state;
+    return this;
+  }
+
+  // ---- fitting -------------------------------------------------------------------------------------
+
+  /** Fits the mixture to x [N, D] (f32) by EM: nInit starts, each up to maxIter iterations. */
+  async fit(x: Tensor): Promise<this> {
+    this.checkData('fit', x);
+    const [n, d] = x.shape;
+    if (n < this.nComponents) {
+      fail('fit', `nComponents (${this.nComponents}) must not exceed the number of samples (${n})`, x);
+    }
+    const warm = this.warmStart && this.state !== null;
+    if (warm && this.shape!.nFeatures !== d) {
+      fail('fit', `warmStart: x has ${d} features but the current parameters have ${this.shape!.nFeatures}`, x);
+    }
+    if (Array.isArray(this.init) && !warm) checkMeans('fit', this.init, d, x);
+    await checkFinite('fit', x);
+    const shape: MixtureShape = { nComponents: this.nComponents, nFeatures: d, covarianceType: this.covarianceType };
+    const moments = warm ? null : await dataMoments(x);
+    const padded = padFeatures(x);
+    let best: RunResult | null = null;
+    try {
+      for (let run = 0; run < (warm ? 1 : this.nInit); run++) {
+        const start = warm ? this.state! : await this.initialize(padded, shape, moments!);
+        const result = await this.runEm(padded, shape, start);
+        if (!best || result.lowerBound > best.lowerBound) best = result;
+      }
+    } finally {
+      if (padded !== x) padded.dispose();
+    }
+    this.shape = shape;
+    this.state = best!.state;
+    this.lowerBound = best!.lowerBound;
+    this.lowerBoundHistory = best!.history;
+    this.converged = best!.converged;
+    this.nIter = best!.nIter;
+    this.anomalyThreshold = null;
+    return this;
+  }
+
+  /** EM on the padded data from `start` until the lower bound changes by less than tol, or maxIter. */
+  private async runEm(x: Tensor, shape: MixtureShape, start: MixtureState): Promise<RunResult> {
+    let state = start;
+    let lowerBound = -Infinity;
+    const history: number[] = [];
+    for (let iteration = 1; iteration <= this.maxIter; iteration++) {
+      const previous = lowerBound;
+      const shift = roundedToF32(state.means);
+      const summary = scope(() => {
+        const mixture = uploadState(state, shape);
+        const { resp, logLikelihood } = eStep(x, mixture);
+        const stats = momentStatistics(x, resp, mixture.means, mixture.family);
+        return concat([stats, reshape(mean(logLikelihood), [1])]);
+      });
+      const values = (await summary.data()) as Float32Array;
+      summary.dispose();
+      lowerBound = values[values.length - 1];
+      if (Number.isNaN(lowerBound)) fail('fit', `the log-likelihood became NaN at EM iteration ${iteration}`, x);
+      state = mStep({ shape, stats: values.subarray(0, values.length - 1), shift, regCovar: this.regCovar, fallback: state });
+      history.push(lowerBound);
+      if (Math.abs(lowerBound - previous) < this.tol) return { state, lowerBound, history, converged: true, nIter: iteration };
+    }
+    return { state, lowerBound, history, converged: false, nIter: this.maxIter };
+  }
+
+  /** The first parameters of one EM run, by the init option (`padded` is x with features padded for the kernels). */
+  private async initialize(padded: Tensor, shape: MixtureShape, data: DataMoments): Promise<MixtureState> {
+    const { nComponents: K, nFeatures: D } = shape;
+    const fallbackCovariances = dataCovariances(data.variances, shape, this.regCovar);
+    let shift: Float64Array;
+    let resp: Tensor;
+    if (this.init === 'random') {
+      shift = roundedToF32(tile(data.means, K));
+      resp = scope(() => {
+        const weights = rand([padded.shape[0], K], { generator: this.generator });
+        return div(weights, sum(weights, -1, true));
+      });
+    } else {
+      const centers = Array.isArray(this.init)
+        ? Float64Array.from(this.init.flat())
+        : this.init === 'kmeans++'
+          ? await kmeansPlusPlus(padded, D, K, this.generator)
+          : await lloyd(padded, await kmeansPlusPlus(padded, D, K, this.generator), data.variances);
+      shift = roundedToF32(centers);
+      resp = scope(() => oneHot(nearestCenter(padded, shift, K), K));
+    }
+    const statsTensor = scope(() => {
+      const shiftTensor = tensor(padRows(shift, D), [K, paddedFeatures(D)]);
+      return momentStatistics(padded, resp, shiftTensor, kernelFamily(shape.covarianceType));
+    });
+    resp.dispose();
+    const stats = (await statsTensor.data()) as Float32Array;
+    statsTensor.dispose();
+    return mStep({
+      shape, stats, shift, regCovar: this.regCovar,
+      fallback: { means: shift, covariances: fallbackCovariances },
+      keepMeans: Array.isArray(this.init),
+    });
+  }
+
+  // ---- inference -----------------------------------------------------------------------------------
+
+  /** [N, K] posterior probability of each component for each row of x. */
+  predictProba(x: Tensor): Tensor {
+    return this.posterior('predictProba', x, 'resp');
+  }
+
+  /** [N] i32: the most probable component of each row of x. */
+  predict(x: Tensor): Tensor {
+    return scope(() => argmax(this.posterior('predict', x, 'resp'), -1));
+  }
+
+  /** [N] log-likelihood log p(x_n) of each row of x under the mixture. */
+  scoreSamples(x: Tensor): Tensor {
+    return this.posterior('scoreSamples', x, 'logLikelihood');
+  }
+
+  /** The mean log-likelihood of the rows of x (reads the GPU). */
+  async score(x: Tensor): Promise<number> {
+    const meanScore = scope(() => mean(this.posterior('score', x, 'logLikelihood')));
+    const value = await meanScore.item();
+    meanScore.dispose();
+    return value;
+  }
+
+  /** Bayesian information criterion on x: -2 N score + p log N (lower is better). */
+  async bic(x: Tensor): Promise<number> {
+    const n = x.shape[0];
+    return -2 * (await this.score(x)) * n + this.parameterCount('bic') * Math.log(n);
+  }
+
+  /** Akaike information criterion on x: -2 N score + 2 p (lower is better). */
+  async aic(x: Tensor): Promise<number> {
+    return -2 * (await this.score(x)) * x.shape[0] + 2 * this.parameterCount('aic');
+  }
+
+  /** The number of free parameters p that bic and aic charge for. */
+  freeParameters(): number {
+    return this.parameterCount('freeParameters');
+  }
+
+  /**
+   * n samples from the mixture, drawn on the GPU: component labels from the weights
+   * (multinomial), then x = μ_k + L_k z with z ~ N(0, I). Uses the model's seeded stream unless a
+   * generator is given.
+   */
+  sample(n: number, options: { generator?: Generator } = {}): GaussianMixtureSample {
+    const { state, shape } = this.fitted('sample');
+    if (!Number.isInteger(n) || n < 1) fail('sample', `n must be an integer >= 1, got ${n}`);
+    const generator = options.generator ?? this.generator;
+    const { nComponents: K, nFeatures: D } = shape;
+    return scope(() => {
+      const labels = multinomial(tensor(Float32Array.from(state.weights)), n, { generator });
+      const z = randn([n, D], { generator });
+      const means = tensor(Float32Array.from(state.means), [K, D]);
+      const factors = tensor(Float32Array.from(covarianceFactors(state, shape)));
+      return { samples: mixtureSamples(z, labels, means, factors, shape.covarianceType === 'tied'), labels };
+    });
+  }
+
+  // ---- anomaly detection ---------------------------------------------------------------------------
+
+  /**
+   * Sets anomalyThreshold to the `quantile` (e.g. 0.01) of the scores of the training data x
+   * (linear interpolation, as NumPy's quantile), and returns it.
+   */
+  async fitAnomalyThreshold(x: Tensor, quantile = 0.01): Promise<number> {
+    if (!(quantile >= 0 && quantile <= 1)) fail('fitAnomalyThreshold', `quantile must be in [0, 1], got ${quantile}`);
+    const scores = this.scoreSamples(x);
+    const sorted = Float64Array.from((await scores.data()) as Float32Array).sort();
+    scores.dispose();
+    const position = quantile * (sorted.length - 1);
+    const low = Math.floor(position);
+    const high = Math.min(low + 1, sorted.length - 1);
+    this.anomalyThreshold = sorted[low] + (position - low) * (sorted[high] - sorted[low]);
+    return this.anomalyThreshold;
+  }
+
+  /** [N] f32 mask: 1 where a row's score falls below anomalyThreshold, else 0. */
+  isAnomaly(x: Tensor): Tensor {
+    const threshold = this.anomalyThreshold;
+    if (threshold === null) fail('isAnomaly', 'no anomaly threshold; call fitAnomalyThreshold(trainingData, quantile) first');
+    return scope(() => ltScalar(this.scoreSamples(x), threshold));
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------
+
+  /** The responsibilities or the log-likelihoods of x under the current parameters. */
+  private posterior(op: string, x: Tensor, output: keyof EStepResult): Tensor {
+    const { state, shape } = this.fitted(op);
+    this.checkData(op, x);
+    if (x.shape[1] !== shape.nFeatures) {
+      fail(op, `x has ${x.shape[1]} features but the model has ${shape.nFeatures}`, x);
+    }
+    return scope(() => eStep(padFeatures(x), uploadState(state, shape))[output]);
+  }
+
+  private parameterCount(op: string): number {
+    return freeParameterCount(this.fitted(op).shape);
+  }
+
+  private fitted(op: string): { state: MixtureState; shape: MixtureShape } {
+    if (!this.state || !this.shape) fail(op, 'the model is not fitted; call fit(x) or setParameters() first');
+    return { state: this.state, shape: this.shape };
+  }
+
+  private checkData(op: string, x: Tensor): void {
+    if (!(x instanceof Tensor)) fail(op, `x must be a Tensor [N, D], got ${typeof x}`);
+    x.assertAlive(`GaussianMixture.${op}`);
+    if (x.dtype !== 'f32') fail(op, `x must be f32, got ${x.dtype}`, x);
+    if (x.rank !== 2 || x.shape[0] < 1 || x.shape[1] < 1) fail(op, `x must be [N, D] with N, D >= 1, got ${formatShape(x.shape)}`, x);
+    if (x.shape[1] > MAX_FEATURES) fail(op, `x has ${x.shape[1]} features; at most ${MAX_FEATURES} are supported (reduce the dimension first, e.g. with PCA)`, x);
+  }
+}
+
+// ---- module helpers ------------------------------------------------------------------------------
+
+function fail(op: string, message: string, x?: Tensor): never {
+  const detail = x ? ` (x: ${formatShape(x.shape)} ${x.dtype})` : '';
+  throw new Error(`GaussianMixture.${op}: ${message}${detail}`);
+}
+
+function uploadState(state: MixtureState, shape: MixtureShape): GpuMixture {
+  return uploadParameters(kernelParameters(state, shape), shape.covarianceType, shape.nComponents, shape.nFeatures);
+}
+
+/** Whether every D x D matrix in `matrices` equals its transpose (to 1e-9 relative). */
+function isSymmetric(matrices: Float64Array, d: number): boolean {
+  for (let m = 0; m < matrices.length; m += d * d) {
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < i; j++) {
+        const a = matrices[m + i * d + j];
+        const b = matrices[m + j * d + i];
+        if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))) return false;
+      }
+    }
+  }
+  return true;
+}
+
+function rows(values: Float64Array, width: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < values.length; i += width) out.push(Array.from(values.subarray(i, i + width)));
+  return out;
+}
+
+/** The values as the GPU holds them (rounded to f32), so host and kernels use the same shift. */
+function roundedToF32(values: Float64Array): Float64Array {
+  return Float64Array.from(Float32Array.from(values));
+}
+
+function tile(row: Float64Array, times: number): Float64Array {
+  const out = new Float64Array(row.length * times);
+  for (let i = 0; i < times; i++) out.set(row, i * row.length);
+  return out;
+}
+
+function checkMeans(op: string, means: number[][], d: number, x: Tensor): void {
+  if (!means.every((m) => Array.isArray(m) && m.length === d && m.every(Number.isFinite))) {
+    fail(op, `init means must be ${means.length} rows of ${d} finite numbers (one per feature of x)`, x);
+  }
+}
+
+/** Throws when x holds NaN or Inf (shaders/finite_check.wgsl; one readback). */
+async function checkFinite(op: string, x: Tensor): Promise<void> {
+  const flag = zeros([2], { dtype: 'u32' });
+  runtime().dispatch({
+    shader: 'finite_check',
+    params: new ParamWriter().u32(x.size).u32(1).u32(0).finish(),
+    buffers: [x.buffer, flag.buffer],
+    workgroups: [Math.min(64, Math.ceil(x.size / 256))],
+  });
+  const [bad] = await flag.data();
+  flag.dispose();
+  if (bad !== 0) fail(op, 'x contains NaN or Inf', x);
+}
+
+interface DataMoments {
+  means: Float64Array;
+  variances: Float64Array;
+}
+
+/** Per-feature mean and (population) variance of x: one readback. */
+async function dataMoments(x: Tensor): Promise<DataMoments> {
+  const d = x.shape[1];
+  const both = scope(() => concat([mean(x, 0), variance(x, 0, { correction: 0 })]));
+  const values = Float64Array.from((await both.data()) as Float32Array);
+  both.dispose();
+  return { means: values.slice(0, d), variances: values.slice(d) };
+}
+
+/** The data's diagonal covariance (plus regCovar) in the layout of every component: what an empty component falls back to at initialisation. */
+function dataCovariances(variances: Float64Array, shape: MixtureShape, regCovar: number): Float64Array {
+  const { nComponents: K, nFeatures: D, covarianceType: type } = shape;
+  const out = new Float64Array(covarianceLength(shape));
+  const matrices = type === 'full' ? K : 1;
+  for (let k = 0; k < K; k++) {
+    for (let i = 0; i < D; i++) {
+      const v = variances[i] + regCovar;
+      if (type === 'diag') out[k * D + i] = v;
+      else if (type === 'spherical') out[k] += v / D;
+      else if (k < matrices) out[k * D * D + i * D + i] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * i32 [N]: the index of the nearest of the k centres [k, D] to each row of the padded x: the E-step
+ * of unit spherical components with equal weights.
+ */
+function nearestCenter(padded: Tensor, centers: Float64Array, k: number): Tensor {
+  const dp = padded.shape[1];
+  const d = centers.length / k;
+  return scope(() => {
+    const mixture: GpuMixture = {
+      family: 'diag',
+      nComponents: k,
+      nFeatures: d,
+      means: tensor(padRows(centers, d), [k, dp]),
+      precisions: tensor(new Float32Array(k * dp).fill(1)),
+      precisionStride: 0,
+      logNorm: zeros([k]),
+    };
+    return argmax(eStep(padded, mixture).resp, -1);
+  });
+}
+
+/** Larger than any squared distance: the "nearest centre so far" before there is one. */
+const NO_CENTER_YET = 3.4028234663852886e38;
+
+/**
+ * Greedy k-means++ seeding on the GPU, as scikit-learn's, on the padded x: the first centre
+ * uniformly; then, for each next one, 2 + floor(ln k) candidates drawn with probability
+ * proportional to the squared distance to the nearest centre so far, keeping the candidate that
+ * lowers the total of those distances most (shaders/gmm_kmeans.wgsl scores them). Nothing is read
+ * back until the k centres are chosen. Returns [k, D].
+ */
+async function kmeansPlusPlus(padded: Tensor, d: number, k: number, generator: Generator): Promise<Float64Array> {
+  const [n, dp] = padded.shape;
+  const trials = 2 + Math.floor(Math.log(k));
+  const centers = scope(() => {
+    const first = indexSelect(padded, 0, randint(0, n, [1], { generator }));
+    const chosen = [first];
+    let nearest = scope(() => reshape(candidateDistances(padded, first, full([n], NO_CENTER_YET)), [n]));
+    for (let i = 1; i < k; i++) {
+      const next = scope(() => {
+        const candidates = indexSelect(padded, 0, multinomial(nearest, trials, { generator }));
+        const withCandidate = candidateDistances(padded, candidates, nearest);
+        const best = reshape(argmin(sum(withCandidate, -1)), [1]);
+        return { center: indexSelect(candidates, 0, best), nearest: reshape(indexSelect(withCandidate, 0, best), [n]) };
+      });
+      nearest.dispose();
+      nearest = next.nearest;
+      chosen.push(next.center);
+    }
+    return concat(chosen, 0);
+  });
+  const values = (await centers.data()) as Float32Array;
+  centers.dispose();
+  return Float64Array.from({ length: k * d }, (_, i) => values[Math.floor(i / d) * dp + (i % d)]);
+}
+
+/**
+ * Lloyd's k-means from `start` [k, D] on the padded x: assign each row to its nearest centre, move
+ * each centre to its rows' mean (a centre with no rows stays), until the centres settle. One
+ * readback per iteration.
+ */
+async function lloyd(padded: Tensor, start: Float64Array, variances: Float64Array): Promise<Float64Array> {
+  const d = variances.length;
+  const k = start.length / d;
+  const tolerance = (KMEANS_TOL * variances.reduce((s, v) => s + v, 0)) / d;
+  let centers = roundedToF32(start);
+  for (let iteration = 0; iteration < KMEANS_MAX_ITER; iteration++) {
+    const statsTensor = scope(() => {
+      const assignment = oneHot(nearestCenter(padded, centers, k), k);
+      return momentStatistics(padded, assignment, tensor(padRows(centers, d), [k, padded.shape[1]]), 'diag');
+    });
+    const stats = (await statsTensor.data()) as Float32Array;
+    statsTensor.dispose();
+    const moved = Float64Array.from(centers);
+    let shiftTotal = 0;
+    for (let c = 0; c < k; c++) {
+      const sums = componentSums(stats, 'diag', d, c);
+      if (sums.mass === 0) continue;
+      for (let i = 0; i < d; i++) {
+        const step = sums.first(i) / sums.mass;
+        moved[c * d + i] += step;
+        shiftTotal += step * step;
+      }
+    }
+    centers = roundedToF32(moved);
+    if (shiftTotal <= tolerance) break;
+  }
+  return centers;
+}
