@@ -1,0 +1,290 @@
+// A decoder-only transformer (GPT-2's architecture, as in nanoGPT): token and position embeddings,
+// pre-LayerNorm blocks of multi-head causal self-attention (the fused flash-attention kernels of
+// src/ops/attention.ts) and a GELU MLP, a final LayerNorm, and an output head tied to the token
+// embedding. State-dict keys are nanoGPT's ('transformer.h.0.attn.c_attn.weight', ...), so its
+// weights map over by name. Weights start as in nanoGPT: N(0, 0.02), residual projections
+// N(0, 0.02 / sqrt(2 * nLayer)), biases 0, drawn from a seeded generator that dropout then uses too.
+//
+// Generation goes through a KV cache (GPTDecoder): each layer keeps the keys and values of the
+// tokens seen so far, so a new token runs the network on one position and attends over the cache:
+// O(T) work per token instead of recomputing the whole window. Training and evaluation helpers
+// shared with the char-RNN are in language-model.ts; sampling (temperature, top-k, top-p) in sampling.ts.
+
+import { noGrad } from '../autograd.js';
+import { Dropout, Embedding, GELU, LayerNorm, Linear, Sequential } from '../nn/layers.js';
+import { normal, zeros as zeroInit } from '../nn/init.js';
+import { Module } from '../nn/module.js';
+import { cachedSelfAttention, packedSelfAttention } from '../ops/attention.js';
+import { arange, tensor, zeros } from '../ops/creation.js';
+import { slice } from '../ops/indexing.js';
+import { matmul } from '../ops/matmul.js';
+import { reshape } from '../ops/movement.js';
+import type { Generator } from '../ops/random.js';
+import { Tensor, formatShape, scope } from '../tensor.js';
+import type { LanguageModel } from './language-model.js';
+import type { Decoder } from './sampling.js';
+
+export interface GPTConfig {
+  vocabSize: number;
+  /** The longest context (positions with an embedding). */
+  blockSize: number;
+  nLayer: number;
+  nHead: number;
+  /** The width; a multiple of nHead. */
+  nEmbd: number;
+  /** Dropout after the embeddings and on each residual branch, in training (default 0). */
+  dropout?: number;
+  /** Biases in the linear layers and LayerNorms (default true; nanoGPT trains without). */
+  bias?: boolean;
+}
+
+export interface GPTOptions {
+  /** Draws the initial weights and then the dropout masks (default: the default generator). */
+  generator?: Generator;
+}
+
+function checkConfig(config: GPTConfig): Required<GPTConfig> {
+  const full = { dropout: 0, bias: true, ...config };
+  for (const name of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const) {
+    const value = full[name];
+    if (!Number.isInteger(value) || value < 1) throw new Error(`GPT: ${name} must be a positive integer, got ${value}`);
+  }
+  if (full.nEmbd % full.nHead !== 0) throw new Error(`GPT: nEmbd (${full.nEmbd}) must be a multiple of nHead (${full.nHead})`);
+  if (!(full.dropout >= 0 && full.dropout < 1)) throw new Error(`GPT: dropout must be in [0, 1), got ${full.dropout}`);
+  return full;
+}
+
+/**
+ * Multi-head causal self-attention: one projection to q, k and v side by side ([B, T, 3C]), the
+ * fused attention kernels reading that layout in place, and an output projection.
+ */
+class CausalSelfAttention extends Module {
+  readonly cAttn: Linear;
+  readonly cProj: Linear;
+  readonly residDropout: Dropout;
+  private readonly heads: number;
+
+  constructor(config: Required<GPTConfig>, generator: Generator | undefined) {
+    super();
+    const { nEmbd, bias } = config;
+    this.heads = config.nHead;
+    this.cAttn = this.registerModule('c_attn', new Linear(nEmbd, 3 * nEmbd, { bias, generator }));
+    this.cProj = this.registerModule('c_proj', new Linear(nEmbd, nEmbd, { bias, generator }));
+    this.residDropout = this.registerModule('resid_dropout', new Dropout(config.dropout, { generator }));
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = packedSelfAttention(this.cAttn.forward(x), this.heads, { causal: true });
+    return this.residDropout.forward(this.cProj.forward(y));
+  }
+
+  /** x [B, n, C] at the positions after the `filled` cached ones: their keys and values join the cache. */
+  forwardCached(x: Tensor, cache: Tensor, filled: number): Tensor {
+    const y = cachedSelfAttention(this.cAttn.forward(x), cache, filled, this.heads);
+    return this.residDropout.forward(this.cProj.forward(y));
+  }
+}
+
+class MLP extends Module {
+  readonly cFc: Linear;
+  readonly gelu: GELU;
+  readonly cProj: Linear;
+  readonly dropout: Dropout;
+
+  constructor(config: Required<GPTConfig>, generator: Generator | undefined) {
+    super();
+    const { nEmbd, bias } = config;
+    this.cFc = this.registerModule('c_fc', new Linear(nEmbd, 4 * nEmbd, { bias, generator }));
+    this.gelu = this.registerModule('gelu', new GELU());
+    this.cProj = this.registerModule('c_proj', new Linear(4 * nEmbd, nEmbd, { bias, generator }));
+    this.dropout = this.registerModule('dropout', new Dropout(config.dropout, { generator }));
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.dropout.forward(this.cProj.forward(this.gelu.forward(this.cFc.forward(x))));
+  }
+}
+
+/** x + attn(ln_1(x)), then x + mlp(ln_2(x)). */
+class Block extends Module {
+  readonly ln1: LayerNorm;
+  readonly attn: CausalSelfAttention;
+  readonly ln2: LayerNorm;
+  readonly mlp: MLP;
+
+  constructor(config: Required<GPTConfig>, generator: Generator | undefined) {
+    super();
+    this.ln1 = this.registerModule('ln_1', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    this.attn = this.registerModule('attn', new CausalSelfAttention(config, generator));
+    this.ln2 = this.registerModule('ln_2', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    this.mlp = this.registerModule('mlp', new MLP(config, generator));
+  }
+
+  forward(x: Tensor): Tensor {
+    const h = x.add(this.attn.forward(this.ln1.forward(x)));
+    return h.add(this.mlp.forward(this.ln2.forward(h)));
+  }
+
+  forwardCached(x: Tensor, cache: Tensor, filled: number): Tensor {
+    const h = x.add(this.attn.forwardCached(this.ln1.forward(x), cache, filled));
+    return h.add(this.mlp.forward(this.ln2.forward(h)));
+  }
+}
+
+/** nanoGPT's `transformer` container: embeddings, blocks and the final LayerNorm. */
+class Transformer extends Module {
+  readonly wte: Embedding;
+  readonly wpe: Embedding;
+  readonly drop: Dropout;
+  readonly blocks: Block[];
+  readonly lnF: LayerNorm;
+
+  constructor(config: Required<GPTConfig>, generator: Generator | undefined) {
+    super();
+    this.wte = this.registerModule('wte', new Embedding(config.vocabSize, config.nEmbd, { generator }));
+    this.wpe = this.registerModule('wpe', new Embedding(config.blockSize, config.nEmbd, { generator }));
+    this.drop = this.registerModule('drop', new Dropout(config.dropout, { generator }));
+    this.blocks = Array.from({ length: config.nLayer }, () => new Block(config, generator));
+    this.registerModule('h', new Sequential(...this.blocks));
+    this.lnF = this.registerModule('ln_f', new LayerNorm(config.nEmbd, { bias: config.bias }));
+  }
+
+  /** Token plus position embeddings of tokens [B, n] at positions first..first+n-1: [B, n, C]. */
+  embed(tokens: Tensor, first: number): Tensor {
+    const positions = arange(first, first + tokens.shape[1]);
+    return this.drop.forward(this.wte.forward(tokens).add(this.wpe.forward(positions)));
+  }
+
+  /** The final hidden states [B, T, C] of tokens [B, T]. */
+  forward(tokens: Tensor): Tensor {
+    return this.lnF.forward(this.blocks.reduce((x, block) => block.forward(x), this.embed(tokens, 0)));
+  }
+}
+
+/** The GPT language model: tokens [B, T] (i32) to next-token logits [B, T, vocabSize]. */
+export class GPT extends Module implements LanguageModel {
+  readonly config: Required<GPTConfig>;
+  readonly transformer: Transformer;
+
+  constructor(config: GPTConfig, options: GPTOptions = {}) {
+    super();
+    this.config = checkConfig(config);
+    const { generator } = options;
+    this.transformer = this.registerModule('transformer', new Transformer(this.config, generator));
+    noGrad(() => {
+      const residualStd = 0.02 / Math.sqrt(2 * this.config.nLayer);
+      for (const [name, module] of this.namedModules()) {
+        if (module instanceof Linear) {
+          normal(module.weight, 0, name.endsWith('c_proj') ? residualStd : 0.02, { generator });
+          if (module.bias) zeroInit(module.bias);
+        } else if (module instanceof Embedding) {
+          normal(module.weight, 0, 0.02, { generator });
+        }
+      }
+    });
+  }
+
+  get vocabSize(): number {
+    return this.config.vocabSize;
+  }
+
+  /** tokens must be i32 [B, T] with 1 <= T and first + T <= blockSize (first: positions already cached). */
+  private checkTokens(op: string, tokens: Tensor, first: number): void {
+    tokens.assertAlive(op);
+    if (tokens.dtype !== 'i32' || tokens.rank !== 2 || tokens.shape[1] < 1 || first + tokens.shape[1] > this.config.blockSize) {
+      const room = first > 0 ? `${this.config.blockSize - first} (blockSize ${this.config.blockSize}, ${first} cached)` : `blockSize ${this.config.blockSize}`;
+      throw new Error(`${op}: expected i32 tokens [B, T] with 1 <= T <= ${room}, got ${formatShape(tokens.shape)} ${tokens.dtype}`);
+    }
+  }
+
+  /** Logits [B, T, vocabSize]: the hidden states times the token embedding (the tied output head). */
+  forward(tokens: Tensor): Tensor {
+    this.checkTokens('GPT.forward', tokens, 0);
+    return matmul(this.transformer.forward(tokens), this.transformer.wte.weight, { transB: true });
+  }
+
+  /**
+   * Runs tokens [B, n] at positions filled..filled+n-1 through the network with the KV cache (which
+   * gains their keys and values) and returns the logits of the last position, [B, vocabSize].
+   */
+  forwardCached(tokens: Tensor, caches: Tensor[], filled: number): Tensor {
+    this.checkTokens('GPT.forwardCached', tokens, filled);
+    const t = this.transformer;
+    const hidden = t.blocks.reduce((x, block, i) => block.forwardCached(x, caches[i], filled), t.embed(tokens, filled));
+    const [B, n, C] = hidden.shape;
+    const last = reshape(slice(hidden, 1, n - 1, n), [B, C]);
+    return matmul(t.lnF.forward(last), t.wte.weight, { transB: true });
+  }
+
+  /** A KV-cache decoder for `batchSize` sequences (see GPTDecoder). */
+  decoder(batchSize: number): GPTDecoder {
+    return new GPTDecoder(this, batchSize);
+  }
+
+  protected override extraRepr(): string {
+    const c = this.config;
+    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, dropout=${c.dropout}, bias=${c.bias}`;
+  }
+}
+
+/**
+ * Incremental decoding with a KV cache of blockSize positions per layer. Each feed runs only the new
+ * tokens through the network. When the context would pass blockSize, the cache restarts from the
+ * last half of the window (one recomputation per blockSize / 2 tokens, so the cost per token stays
+ * O(T)); the model then sees between blockSize / 2 and blockSize tokens of context.
+ */
+export class GPTDecoder implements Decoder {
+  /** Per layer, [B, blockSize, 2C]: each row the keys then the values of one position (cachedSelfAttention's layout). */
+  private readonly caches: Tensor[];
+  /** The tokens in the cache, per sequence. */
+  private context: Int32Array[];
+
+  constructor(private readonly model: GPT, readonly batchSize: number) {
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`GPTDecoder: batchSize must be a positive integer, got ${batchSize}`);
+    const { nEmbd, blockSize } = model.config;
+    this.caches = model.transformer.blocks.map(() => zeros([batchSize, blockSize, 2 * nEmbd]).keep());
+    this.context = Array.from({ length: batchSize }, () => new Int32Array(0));
+  }
+
+  /** Tokens held in the cache. */
+  get length(): number {
+    return this.context[0].length;
+  }
+
+  feed(tokens: Int32Array, count: number): Tensor {
+    if (!Number.isInteger(count) || count < 1 || tokens.length !== this.batchSize * count) {
+      throw new Error(`GPTDecoder.feed: expected ${this.batchSize} rows of count >= 1 tokens, got ${tokens.length} tokens for count ${count}`);
+    }
+    const capacity = this.model.config.blockSize;
+    const rows = Array.from({ length: this.batchSize }, (_, b) => tokens.subarray(b * count, (b + 1) * count));
+    let filled = this.length;
+    let fresh = rows;
+    if (filled + count > capacity) {
+      // Restart from the last half window (or all of a longer input that fits).
+      const keep = Math.min(capacity, Math.max(count, Math.floor(capacity / 2)));
+      fresh = rows.map((row, b) => {
+        const all = new Int32Array(filled + count);
+        all.set(this.context[b]);
+        all.set(row, filled);
+        return all.subarray(all.length - keep);
+      });
+      this.context = this.context.map(() => new Int32Array(0));
+      filled = 0;
+    }
+    const n = fresh[0].length;
+    const input = new Int32Array(this.batchSize * n);
+    fresh.forEach((row, b) => input.set(row, b * n));
+    const logits = scope(() => noGrad(() => this.model.forwardCached(tensor(input, [this.batchSize, n]), this.caches, filled)));
+    this.context = this.context.map((old, b) => {
+      const next = new Int32Array(filled + n);
+      next.set(old.subarray(0, filled));
+      next.set(fresh[b], filled);
+      return next;
+    });
+    return logits;
+  }
+
+  dispose(): void {
+    for (const cache of this.caches) cache.dispose();
+  }
+}
