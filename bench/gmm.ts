@@ -51,7 +51,9 @@ function recovery(fitted: number[][], truth: number[][]): string {
 
 /** scikit-learn's seconds per EM iteration on the same data, or why it was skipped. */
 function sklearnSecondsPerIteration(data: Float32Array, type: CovarianceType): number | string {
-  if (spawnSync('python3', ['-c', 'import sklearn'], { stdio: 'ignore' }).status !== 0) return 'skipped (python3 cannot import sklearn)';
+  // The first Python on PATH may lack scikit-learn where Debian's python3-sklearn serves /usr/bin/python3.
+  const python = ['python3', '/usr/bin/python3'].find((exe) => spawnSync(exe, ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0);
+  if (!python) return 'skipped (no python3 on this machine imports sklearn)';
   const dir = mkdtempSync(join(tmpdir(), 'gmm-bench-'));
   const file = join(dir, 'data.f32');
   writeFileSync(file, data);
@@ -62,7 +64,7 @@ x = np.fromfile(${JSON.stringify(file)}, dtype=np.float32).reshape(${N}, ${D})
 g = GaussianMixture(n_components=${K}, covariance_type='${type}', max_iter=2, random_state=0).fit(x)
 g.set_params(warm_start=True, max_iter=${TIMED_ITERATIONS}, tol=0)
 start = time.perf_counter(); g.fit(x); print((time.perf_counter() - start) / ${TIMED_ITERATIONS})`;
-  const result = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
+  const result = spawnSync(python, ['-c', script], { encoding: 'utf8' });
   rmSync(dir, { recursive: true, force: true });
   return result.status === 0 ? Number(result.stdout.trim().split('\n').pop()) : `failed: ${result.stderr.trim().split('\n').pop()}`;
 }

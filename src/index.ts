@@ -20,4 +20,5 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';
 export * as data from './data/index.js';
-export { GaussianHMM, CategoricalHMM, MAX_STATES, type GaussianHMMOptions, type CategoricalHMMOptions, type ConvergenceMonitor, type DecodeResult, type ScoreSamplesResult, type HMMSample } from './models/hmm.js';
+export * as metrics from './metrics/index.js';
+export * as models from './models/index.js';
