@@ -3,6 +3,8 @@
 // shares no code with src/models: only the documented rules (scikit-learn's 10 eps mass floor, and an
 // empty component keeping its previous mean and covariance).
 
+import { cholesky, logGaussian } from '../helpers/gaussian-reference.js';
+
 export type CovarianceType = 'full' | 'diag' | 'tied' | 'spherical';
 
 export interface RefParameters {
@@ -32,39 +34,6 @@ export function componentCovariances(type: CovarianceType, params: RefParameters
         return diagonal(new Array<number>(D).fill((params.covariances as number[])[k]));
     }
   });
-}
-
-function cholesky(a: number[][]): number[][] {
-  const d = a.length;
-  const l = a.map(() => new Array<number>(d).fill(0));
-  for (let j = 0; j < d; j++) {
-    let s = a[j][j];
-    for (let m = 0; m < j; m++) s -= l[j][m] ** 2;
-    if (!(s > 0)) throw new Error('reference cholesky: not positive definite');
-    l[j][j] = Math.sqrt(s);
-    for (let i = j + 1; i < d; i++) {
-      let v = a[i][j];
-      for (let m = 0; m < j; m++) v -= l[i][m] * l[j][m];
-      l[i][j] = v / l[j][j];
-    }
-  }
-  return l;
-}
-
-/** log N(x | mean, L Lᵀ) by solving L y = x - mean. */
-function logGaussian(x: number[], mean: number[], l: number[][]): number {
-  const d = x.length;
-  const y = new Array<number>(d).fill(0);
-  let maha = 0;
-  let logDet = 0;
-  for (let i = 0; i < d; i++) {
-    let v = x[i] - mean[i];
-    for (let m = 0; m < i; m++) v -= l[i][m] * y[m];
-    y[i] = v / l[i][i];
-    maha += y[i] ** 2;
-    logDet += Math.log(l[i][i]);
-  }
-  return -0.5 * d * Math.log(2 * Math.PI) - logDet - 0.5 * maha;
 }
 
 export interface RefPosterior {

@@ -4,6 +4,8 @@
 // (minCovar added to every variance; a state with less than 1e-3 expected frames keeps its emission
 // parameters; a row with no expected counts keeps its previous probabilities).
 
+import { cholesky, logGaussian } from '../helpers/gaussian-reference.js';
+
 export type RefCovarianceType = 'diag' | 'full';
 
 export interface RefChain {
@@ -29,23 +31,6 @@ function logsumexp(values: number[]): number {
   return m + Math.log(values.reduce((s, v) => s + Math.exp(v - m), 0));
 }
 
-function cholesky(a: number[][]): number[][] {
-  const d = a.length;
-  const l = a.map(() => new Array<number>(d).fill(0));
-  for (let j = 0; j < d; j++) {
-    let s = a[j][j];
-    for (let m = 0; m < j; m++) s -= l[j][m] ** 2;
-    if (!(s > 0)) throw new Error('reference cholesky: not positive definite');
-    l[j][j] = Math.sqrt(s);
-    for (let i = j + 1; i < d; i++) {
-      let v = a[i][j];
-      for (let m = 0; m < j; m++) v -= l[i][m] * l[j][m];
-      l[i][j] = v / l[j][j];
-    }
-  }
-  return l;
-}
-
 /** Each state's full covariance matrix. */
 export function fullCovariances(type: RefCovarianceType, covars: number[][] | number[][][]): number[][][] {
   if (type === 'full') return covars as number[][][];
@@ -56,21 +41,7 @@ export function fullCovariances(type: RefCovarianceType, covars: number[][] | nu
 export function gaussianLogB(x: number[][], model: RefGaussian, type: RefCovarianceType): number[][] {
   const factors = fullCovariances(type, model.covars).map(cholesky);
   return x.map((row) =>
-    model.means.map((mean, k) => {
-      const l = factors[k];
-      const d = row.length;
-      const y = new Array<number>(d).fill(0);
-      let maha = 0;
-      let logDet = 0;
-      for (let i = 0; i < d; i++) {
-        let v = row[i] - mean[i];
-        for (let j = 0; j < i; j++) v -= l[i][j] * y[j];
-        y[i] = v / l[i][i];
-        maha += y[i] * y[i];
-        logDet += 2 * Math.log(l[i][i]);
-      }
-      return -0.5 * (d * Math.log(2 * Math.PI) + logDet + maha);
-    }),
+    model.means.map((mean, k) => logGaussian(row, mean, factors[k])),
   );
 }
 
