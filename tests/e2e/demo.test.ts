@@ -1,0 +1,228 @@
+// End-to-end tests of the demo web app (demo/): build it with vite into a temporary folder, serve
+// the build with vite preview on 127.0.0.1 (a free port), and drive every page in headless Chromium
+// on WebGPU (SwiftShader without a GPU). Each page loads, trains a few steps with the loss shown and
+// falling, and produces its output; a screenshot of each goes to tests/e2e/screenshots/<page>.png
+// (ignored by git) and must not be blank. A page without navigator.gpu must say how to enable it.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumFlags, chromiumPath } from '../../bench/browser.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const configFile = join(repoRoot, 'demo', 'vite.config.ts');
+const screenshots = join(repoRoot, 'tests', 'e2e', 'screenshots');
+
+let outDir: string;
+let profile: string;
+let server: PreviewServer;
+let browser: Browser;
+let baseUrl: string;
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'gengpu-demo-build-'));
+  profile = mkdtempSync(join(tmpdir(), 'gengpu-demo-chromium-'));
+  mkdirSync(screenshots, { recursive: true });
+  await build({ configFile, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  server = await preview({ configFile, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('vite preview has no TCP address');
+  baseUrl = `http://127.0.0.1:${address.port}`;
+  browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: [...chromiumFlags, `--user-data-dir=${profile}`] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => (server ? server.httpServer.close(() => resolve()) : resolve()));
+  rmSync(outDir, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
+});
+
+/** Opens a page of the demo and waits until its shell is mounted; page errors fail the test. */
+async function open(id: string, setup?: (page: Page) => Promise<void>): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await setup?.(page);
+  await page.goto(`${baseUrl}/?page=${id}`);
+  return { page, errors };
+}
+
+async function waitReady(page: Page, errors: string[]): Promise<void> {
+  try {
+    await page.waitForFunction('document.body.dataset.ready === "true"', { timeout: 60_000, polling: 200 });
+  } catch (error) {
+    throw new Error(`the page did not finish loading: ${(error as Error).message}\n${errors.join('\n')}`);
+  }
+}
+
+interface TrainingStatus {
+  state: string;
+  step: number;
+  firstLoss: number;
+  lastLoss: number;
+  lossCount: number;
+  note: string;
+}
+
+async function status(page: Page): Promise<TrainingStatus> {
+  return page.evaluate(() => {
+    const data = document.getElementById('status')!.dataset;
+    return {
+      state: data.state ?? '',
+      step: Number(data.step),
+      firstLoss: Number(data.firstLoss),
+      lastLoss: Number(data.lastLoss),
+      lossCount: Number(data.lossCount),
+      note: document.getElementById('note')!.textContent ?? '',
+    };
+  });
+}
+
+/** Presses Start, waits for `steps` steps and `chunks` loss readings (or the page finishing), presses Pause. */
+async function train(page: Page, steps: number, chunks: number, timeoutMs: number): Promise<TrainingStatus> {
+  await page.click('#start');
+  await page.waitForFunction(
+    (s: number, c: number) => {
+      const data = document.getElementById('status')!.dataset;
+      return (Number(data.step) >= s && Number(data.lossCount ?? 0) >= c) || data.state !== 'running' || document.querySelector('.note.error') !== null;
+    },
+    { timeout: timeoutMs, polling: 250 },
+    steps,
+    chunks,
+  );
+  if (await page.$('#pause:not([disabled])')) await page.click('#pause');
+  await page.waitForFunction('document.getElementById("status").dataset.state !== "running"', { timeout: timeoutMs, polling: 250 });
+  const result = await status(page);
+  if (await page.$('.note.error')) throw new Error(`the page reported: ${result.note}`);
+  return result;
+}
+
+/** Saves a screenshot of the page and returns the standard deviation of its grey levels (0 = blank). */
+async function screenshot(page: Page, name: string): Promise<number> {
+  const png = await page.screenshot({ fullPage: true, type: 'png' });
+  writeFileSync(join(screenshots, `${name}.png`), png);
+  const dataUrl = `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
+  return page.evaluate(async (url: string) => {
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const context = canvas.getContext('2d')!;
+    context.drawImage(image, 0, 0);
+    const { data } = context.getImageData(0, 0, image.width, image.height);
+    let sum = 0;
+    let squares = 0;
+    const n = data.length / 4;
+    for (let i = 0; i < data.length; i += 4) {
+      const grey = 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+      sum += grey;
+      squares += grey * grey;
+    }
+    return Math.sqrt(Math.max(0, squares / n - (sum / n) ** 2));
+  }, dataUrl);
+}
+
+/** The standard deviation of a canvas's grey levels: 0 when nothing was drawn on it. */
+async function canvasSpread(page: Page, selector: string): Promise<number> {
+  return page.$eval(selector, (canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+    let sum = 0;
+    let squares = 0;
+    const n = data.length / 4;
+    for (let i = 0; i < data.length; i += 4) {
+      const grey = (data[i] + data[i + 1] + data[i + 2]) / 3;
+      sum += grey;
+      squares += grey * grey;
+    }
+    return n ? Math.sqrt(Math.max(0, squares / n - (sum / n) ** 2)) : 0;
+  });
+}
+
+describe('demo web app', () => {
+  it('GMM / HMM: EM fits the mixture, ellipses and anomalies drawn; the HMM decodes its sequence', async () => {
+    const { page, errors } = await open('mixtures');
+    await waitReady(page, errors);
+    expect(await page.$eval('#adapter', (e) => e.textContent)).toMatch(/^GPU: .+/);
+    const gmm = await train(page, 6, 6, 60_000);
+    expect(gmm.lastLoss).toBeLessThan(gmm.firstLoss);
+    expect(await page.$eval('.legend', (e) => e.textContent)).toMatch(/component 1: weight .*anomalies/);
+    expect(await canvasSpread(page, '#plane')).toBeGreaterThan(5);
+    expect(await canvasSpread(page, '#loss-chart')).toBeGreaterThan(1);
+    expect(await screenshot(page, 'gmm')).toBeGreaterThan(10);
+
+    await page.select('#components', '3');
+    await page.select('#model', 'hmm');
+    await page.waitForFunction('document.getElementById("status").dataset.step === "0"', { timeout: 30_000 });
+    const hmm = await train(page, 6, 6, 60_000);
+    expect(hmm.lastLoss).toBeLessThan(hmm.firstLoss);
+    expect(await page.$eval('.legend', (e) => e.textContent)).toMatch(/Viterbi agrees with the true states on [\d.]+% of frames/);
+    expect(await canvasSpread(page, '#strip')).toBeGreaterThan(5);
+    expect(await screenshot(page, 'hmm')).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it('VAE: MNIST loads, the -ELBO falls, reconstructions, samples, manifold and interpolation appear', async () => {
+    const { page, errors } = await open('vae');
+    await waitReady(page, errors);
+    const result = await train(page, 12, 3, 120_000);
+    expect(result.lastLoss).toBeLessThan(result.firstLoss);
+    for (const canvas of ['#reconstructions', '#samples', '#manifold', '#interpolation', '#interpolated']) {
+      expect(await canvasSpread(page, canvas), canvas).toBeGreaterThan(5);
+    }
+    expect(await screenshot(page, 'vae')).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it('Text: the GPT learns the Brown corpus and streams generated text', async () => {
+    const { page, errors } = await open('text');
+    await waitReady(page, errors);
+    expect(await page.$eval('#corpus-info', (e) => e.textContent)).toMatch(/Brown corpus, science fiction: [\d,]+ characters/);
+    const result = await train(page, 20, 3, 120_000);
+    expect(result.lastLoss).toBeLessThan(result.firstLoss);
+    await page.$eval('#length', (e) => ((e as HTMLInputElement).value = '60'));
+    await page.click('#generate');
+    await page.waitForFunction('document.querySelector("#generated span:not(.prompt)")?.textContent.length >= 60', { timeout: 60_000, polling: 200 });
+    expect(await screenshot(page, 'text')).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it('Kernels: the quick matmul ladder runs on this adapter', async () => {
+    const { page, errors } = await open('kernels');
+    await waitReady(page, errors);
+    await page.click('#start');
+    await page.waitForFunction('document.getElementById("status").dataset.state !== "running"', { timeout: 120_000, polling: 500 });
+    const result = await status(page);
+    expect(result.note).toMatch(/finished after 4 stages/);
+    const rows = await page.$$eval('#ladder-table tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    expect(rows[0]).toMatch(/128: GFLOPS.*256: GFLOPS/);
+    expect(rows.some((row) => row.startsWith('naive'))).toBe(true);
+    expect(await page.$eval('#dispatch', (e) => e.textContent)).toMatch(/µs per op/);
+    expect(await canvasSpread(page, '#ladder')).toBeGreaterThan(5);
+    expect(await screenshot(page, 'kernels')).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it('says how to enable WebGPU when the browser has none', async () => {
+    const { page } = await open('vae', (p) => p.evaluateOnNewDocument(() => delete (Navigator.prototype as { gpu?: unknown }).gpu));
+    await page.waitForSelector('#no-webgpu', { timeout: 30_000 });
+    const text = await page.$eval('#no-webgpu', (e) => e.textContent ?? '');
+    expect(text).toMatch(/This browser has no WebGPU/);
+    expect(text).toMatch(/enable-unsafe-webgpu/);
+    expect(await page.$('#start')).toBeNull();
+    expect(await screenshot(page, 'no-webgpu')).toBeGreaterThan(10);
+    await page.close();
+  }, 60_000);
+});
