@@ -67,9 +67,14 @@ function timedTask(body: () => gg.Tensor, recordingMs: number[] = []): () => Pro
   };
 }
 
-/** How long tinybench measures each task (default 1500 ms); the demo's quick ladder passes less. */
+/** How long each measurement runs; the demo's quick ladder passes less than the defaults. */
 export interface SuiteTiming {
+  /** tinybench's minimum time per task (default 1500 ms). */
   taskMs?: number;
+  /** tinybench's minimum iterations per matmul task (default 3). */
+  iterations?: number;
+  /** Scales the products recorded per matmul iteration (default 1: about 0.5 GFLOP per iteration). */
+  workScale?: number;
 }
 
 /** Describes the adapter the runtime got, as the reports print it. */
@@ -98,15 +103,15 @@ export async function measureCompile(rt: gg.Runtime): Promise<CompileRow[]> {
 
 /** GFLOPS of every variant and of the automatic choice on n x n products. */
 export async function measureMatmul(rt: gg.Runtime, n: number, timing: SuiteTiming = {}): Promise<MatmulRow[]> {
-  const { taskMs = 1500 } = timing;
+  const { taskMs = 1500, iterations = 3, workScale = 1 } = timing;
   const available = availableVariants(rt);
   const rows: MatmulRow[] = [];
   const generator = new gg.Generator(1);
   const [a, b] = [gg.uniform([n, n], -1, 1, { generator }), gg.uniform([n, n], -1, 1, { generator })];
   try {
     // Enough products per iteration to keep the GPU busy for a while, one readback per iteration.
-    const reps = Math.max(1, Math.round(2 ** 26 / n ** 3) * 4);
-    const bench = new Bench({ name: `matmul ${n}`, time: taskMs, iterations: 3, warmupIterations: 1, warmupTime: 0 });
+    const reps = Math.max(1, Math.round(Math.round(2 ** 26 / n ** 3) * 4 * workScale));
+    const bench = new Bench({ name: `matmul ${n}`, time: taskMs, iterations, warmupIterations: 1, warmupTime: 0 });
     for (const choice of [...available, 'auto'] as const) {
       const variant = choice === 'auto' ? undefined : choice;
       bench.add(choice, timedTask(() => gg.scope(() => {

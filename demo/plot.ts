@@ -36,7 +36,7 @@ export function shortNumber(value: number): string {
   return value.toPrecision(4).replace(/\.?0+$/, '');
 }
 
-/** The loss against the step: raw points faint, an exponential moving average on top. */
+/** The loss against the step; past 40 readings, faint, with an exponential moving average on top. */
 export function drawLossChart(canvas: HTMLCanvasElement, points: readonly { step: number; loss: number }[], label: string): void {
   const { context, width, height } = sharpContext(canvas);
   const margin = { left: 56, right: 12, top: 22, bottom: 24 };
@@ -54,8 +54,9 @@ export function drawLossChart(canvas: HTMLCanvasElement, points: readonly { step
     high += Math.max(1e-3, Math.abs(high) * 0.01);
     low -= Math.max(1e-3, Math.abs(low) * 0.01);
   }
-  const lastStep = Math.max(points[points.length - 1].step, 1);
-  const x = (step: number) => margin.left + (step / lastStep) * (width - margin.left - margin.right);
+  const firstStep = points[0].step;
+  const lastStep = Math.max(points[points.length - 1].step, firstStep + 1);
+  const x = (step: number) => margin.left + ((step - firstStep) / (lastStep - firstStep)) * (width - margin.left - margin.right);
   const y = (loss: number) => margin.top + ((high - loss) / (high - low)) * (height - margin.top - margin.bottom);
   context.strokeStyle = colors.grid;
   context.lineWidth = 1;
@@ -68,7 +69,7 @@ export function drawLossChart(canvas: HTMLCanvasElement, points: readonly { step
     context.stroke();
     context.fillText(shortNumber(value), 4, y(value) + 4);
   }
-  context.fillText('0', margin.left, height - 6);
+  context.fillText(String(firstStep), margin.left, height - 6);
   const lastLabel = String(lastStep);
   context.fillText(lastLabel, width - margin.right - context.measureText(lastLabel).width, height - 6);
   const line = (values: readonly number[], style: string, lineWidth: number) => {
@@ -78,9 +79,13 @@ export function drawLossChart(canvas: HTMLCanvasElement, points: readonly { step
     values.forEach((v, i) => (i === 0 ? context.moveTo(x(points[i].step), y(v)) : context.lineTo(x(points[i].step), y(v))));
     context.stroke();
   };
+  if (points.length <= 40) {
+    line(losses, colors.accent, 2);
+    return;
+  }
   line(losses, 'rgba(124, 196, 255, 0.35)', 1);
   let average = losses[0];
-  line(losses.map((v) => (average = 0.8 * average + 0.2 * v)), colors.accent, 2);
+  line(losses.map((v) => (average = 0.9 * average + 0.1 * v)), colors.accent, 2);
 }
 
 /** A square view of the plane: data coordinates to canvas pixels, fitted around the points. */

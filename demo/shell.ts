@@ -141,11 +141,13 @@ export class Shell implements ShellApi {
     if (last) parts.push(`loss ${shortNumber(last.loss)}`);
     if (rate > 0) parts.push(`${rate.toFixed(rate < 10 ? 2 : 1)} ${this.page.stepName}/s`);
     this.status.textContent = parts.join(' · ');
+    const mean = (points: { loss: number }[]) => (points.length ? String(points.reduce((sum, p) => sum + p.loss, 0) / points.length) : '');
+    // For scripts and tests: the mean of the first and of the latest three loss readings.
     Object.assign(this.status.dataset, {
       state,
       step: String(this.step),
-      firstLoss: this.losses[0] ? String(this.losses[0].loss) : '',
-      lastLoss: last ? String(last.loss) : '',
+      earlyLoss: mean(this.losses.slice(0, 3)),
+      recentLoss: mean(this.losses.slice(-3)),
       lossCount: String(this.losses.length),
     });
     this.startButton.disabled = this.running;

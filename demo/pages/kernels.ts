@@ -3,15 +3,15 @@
 // kernel variant at one size after another, then the per-op dispatch overhead. The bars fill in as
 // the stages finish; pause stops between stages.
 import * as gg from '../../src/index.js';
-import { availableVariants, measureCompile, measureDispatch, measureMatmul, type CompileRow, type DispatchResult, type MatmulRow } from '../../bench/core-suite.js';
+import { availableVariants, measureCompile, measureDispatch, measureMatmul, type CompileRow, type DispatchResult, type MatmulRow, type SuiteTiming } from '../../bench/core-suite.js';
 import { card, choice, element } from '../dom.js';
 import type { DemoPage, PageModule } from '../page.js';
 import { drawBars, palette, shortNumber } from '../plot.js';
 
 type Ladder = 'quick' | 'full';
-const ladders: Record<Ladder, { label: string; sizes: number[]; taskMs: number }> = {
-  quick: { label: 'quick: 128 and 256, 0.3 s per kernel', sizes: [128, 256], taskMs: 300 },
-  full: { label: 'full: 256, 512, 1024, 1.5 s per kernel', sizes: [256, 512, 1024], taskMs: 1500 },
+const ladders: Record<Ladder, { label: string; sizes: number[]; timing: SuiteTiming }> = {
+  quick: { label: 'quick: 128 and 256, a fraction of a second per kernel', sizes: [128, 256], timing: { taskMs: 150, iterations: 2, workScale: 1 / 8 } },
+  full: { label: 'full: 256, 512 and 1024, 1.5 s per kernel (as npm run bench)', sizes: [256, 512, 1024], timing: {} },
 };
 
 class KernelsPage implements DemoPage {
@@ -23,7 +23,7 @@ class KernelsPage implements DemoPage {
   private compile: CompileRow[] = [];
   private matmul: MatmulRow[] = [];
   private dispatch: DispatchResult | null = null;
-  private readonly bars = element('canvas', { class: 'bars', id: 'ladder' });
+  private readonly bars = element('canvas', { class: 'bars', id: 'ladder-bars' });
   private readonly table = element('table', { class: 'ladder', id: 'ladder-table' });
   private readonly compileInfo = element('div', { class: 'caption', id: 'compile' });
   private readonly dispatchInfo = element('div', { class: 'caption', id: 'dispatch' });
@@ -53,11 +53,11 @@ class KernelsPage implements DemoPage {
 
   async train() {
     const rt = gg.runtime();
-    const { sizes, taskMs } = ladders[this.ladder];
+    const { sizes, timing } = ladders[this.ladder];
     const stages = sizes.length + 2;
     if (this.stage === 0) this.compile = await measureCompile(rt);
-    else if (this.stage <= sizes.length) this.matmul.push(...(await measureMatmul(rt, sizes[this.stage - 1], { taskMs })));
-    else this.dispatch = await measureDispatch(rt, { taskMs });
+    else if (this.stage <= sizes.length) this.matmul.push(...(await measureMatmul(rt, sizes[this.stage - 1], timing)));
+    else this.dispatch = await measureDispatch(rt, timing);
     this.stage++;
     return { steps: 1, loss: null, done: this.stage >= stages };
   }

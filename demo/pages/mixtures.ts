@@ -97,6 +97,7 @@ class MixturesPage implements DemoPage {
   private readonly legend = element('div', { class: 'legend' });
   private readonly stripCard = card('Sequence: generating states (top) and Viterbi path (bottom)', this.strip);
   private readonly caption = element('div', { class: 'caption' });
+  private readonly planeTitle = element('h3');
 
   async mount(view: HTMLElement, shell: ShellApi): Promise<void> {
     const covarianceChoice = choice('covariance', 'covariance', [['full', 'full'], ['diag', 'diagonal'], ['spherical', 'spherical'], ['tied', 'tied']], this.covarianceType, (v) => {
@@ -120,7 +121,8 @@ class MixturesPage implements DemoPage {
         void shell.restart();
       }),
     );
-    const planeCard = card('Points, fitted Gaussians (1σ and 2σ), anomalies ringed', this.plane, this.legend, this.caption);
+    const planeCard = element('section', { class: 'card' });
+    planeCard.append(this.planeTitle, this.plane, this.legend, this.caption);
     view.append(options, planeCard, this.stripCard);
   }
 
@@ -165,6 +167,8 @@ class MixturesPage implements DemoPage {
     }
     this.x = gg.tensor(this.points, [this.points.length / 2, 2]);
     this.stripCard.style.display = this.kind === 'hmm' ? '' : 'none';
+    this.planeTitle.textContent =
+      this.kind === 'gmm' ? 'Points by most likely component; fitted Gaussians (1σ, 2σ); anomalies ringed' : 'Frames by Viterbi state; fitted state emissions (1σ, 2σ)';
   }
 
   async train() {

@@ -42,10 +42,10 @@ class VaePage implements DemoPage {
   private sizer = new ChunkSizer();
   private pair = 0;
   private interpolation: gg.metrics.RasterImage[] = [];
-  private readonly reconstructions = element('canvas', { class: 'pixels', id: 'reconstructions' });
-  private readonly samples = element('canvas', { class: 'pixels', id: 'samples' });
-  private readonly manifold = element('canvas', { class: 'pixels', id: 'manifold' });
-  private readonly path = element('canvas', { class: 'pixels', id: 'interpolation' });
+  private readonly reconstructions = element('canvas', { class: 'pixels fill', id: 'reconstructions' });
+  private readonly samples = element('canvas', { class: 'pixels fill', id: 'samples' });
+  private readonly manifold = element('canvas', { class: 'pixels fill', id: 'manifold' });
+  private readonly path = element('canvas', { class: 'pixels fill', id: 'interpolation' });
   private readonly between = element('canvas', { class: 'pixels', id: 'interpolated' });
   private readonly slider = element('input', { type: 'range', min: '0', max: String(INTERPOLATION_STEPS - 1), value: '4', id: 'slider' });
 
@@ -93,7 +93,7 @@ class VaePage implements DemoPage {
     const config = architectures[this.architecture].config;
     this.model = gg.models.createVae(config, { generator: new gg.Generator(0) });
     this.model.initOutputBias(meanImage(this.train6k!));
-    this.trainer = new gg.models.VaeTrainer(this.model, { lr: 2e-3, seed: 0 });
+    this.trainer = new gg.models.VaeTrainer(this.model, { lr: 3e-3, seed: 0 });
     const dataset = gg.data.arrayDataset({ images: this.train6k!.fields.images });
     this.loader = new gg.data.DataLoader(dataset, { batchSize: this.batchSize, seed: 0, dropLast: true });
     this.batchIterator = null;
@@ -126,8 +126,8 @@ class VaePage implements DemoPage {
     });
     await drawImages(this.reconstructions, shown, 8);
     shown.dispose();
-    const drawn = model.sample(40, { generator: new gg.Generator(42) });
-    await drawImages(this.samples, drawn, 10);
+    const drawn = model.sample(32, { generator: new gg.Generator(42) });
+    await drawImages(this.samples, drawn, 8);
     drawn.dispose();
     const grid = model.latentGrid(16);
     await drawImages(this.manifold, grid, 16, 0);
