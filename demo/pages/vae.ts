@@ -129,8 +129,8 @@ class VaePage implements DemoPage {
     const drawn = model.sample(32, { generator: new gg.Generator(42) });
     await drawImages(this.samples, drawn, 8);
     drawn.dispose();
-    const grid = model.latentGrid(16);
-    await drawImages(this.manifold, grid, 16, 0);
+    const grid = model.latentGrid(14);
+    await drawImages(this.manifold, grid, 14, 0);
     grid.dispose();
     await this.renderInterpolation();
   }

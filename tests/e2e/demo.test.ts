@@ -1,13 +1,13 @@
 // End-to-end tests of the demo web app (demo/): build it with vite into a temporary folder, serve
 // the build with vite preview on 127.0.0.1 (a free port), and drive every page in headless Chromium
 // on WebGPU (SwiftShader without a GPU). Each page loads, trains a few steps with the loss shown and
-// falling, and produces its output; a screenshot of each goes to tests/e2e/screenshots/<page>.png
+// falling, and produces its output, and its checkpoint survives a download and an upload; a screenshot of each goes to tests/e2e/screenshots/<page>.png
 // (ignored by git) and must not be blank. A page without navigator.gpu must say how to enable it.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumFlags, chromiumPath } from '../../bench/browser.js';
@@ -18,6 +18,7 @@ const screenshots = join(repoRoot, 'tests', 'e2e', 'screenshots');
 
 let outDir: string;
 let profile: string;
+let downloads: string;
 let server: PreviewServer;
 let browser: Browser;
 let baseUrl: string;
@@ -25,6 +26,7 @@ let baseUrl: string;
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'gengpu-demo-build-'));
   profile = mkdtempSync(join(tmpdir(), 'gengpu-demo-chromium-'));
+  downloads = mkdtempSync(join(tmpdir(), 'gengpu-demo-downloads-'));
   mkdirSync(screenshots, { recursive: true });
   await build({ configFile, logLevel: 'error', build: { outDir, emptyOutDir: true } });
   server = await preview({ configFile, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
@@ -32,6 +34,8 @@ beforeAll(async () => {
   if (!address || typeof address === 'string') throw new Error('vite preview has no TCP address');
   baseUrl = `http://127.0.0.1:${address.port}`;
   browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: [...chromiumFlags, `--user-data-dir=${profile}`] });
+  const session = await browser.target().createCDPSession();
+  await session.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
 }, 120_000);
 
 afterAll(async () => {
@@ -39,6 +43,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => (server ? server.httpServer.close(() => resolve()) : resolve()));
   rmSync(outDir, { recursive: true, force: true });
   rmSync(profile, { recursive: true, force: true });
+  rmSync(downloads, { recursive: true, force: true });
 });
 
 /** Opens a page of the demo and waits until its shell is mounted; page errors fail the test. */
@@ -106,6 +111,22 @@ async function train(page: Page, steps: number, chunks: number, timeoutMs: numbe
   return result;
 }
 
+/** Presses Save checkpoint, waits for the download, loads that file back; the note the page shows. */
+async function checkpointRoundTrip(page: Page, fileName: string): Promise<string> {
+  const path = join(downloads, fileName);
+  rmSync(path, { force: true });
+  await page.click('#save');
+  const deadline = Date.now() + 30_000;
+  while (!(existsSync(path) && !readdirSync(downloads).some((f) => f.endsWith('.crdownload')))) {
+    if (Date.now() > deadline) throw new Error(`no download of ${fileName} (the folder holds: ${readdirSync(downloads).join(', ')})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const input = (await page.$('input#load')) as ElementHandle<HTMLInputElement>;
+  await input.uploadFile(path);
+  await page.waitForFunction('/^loaded /.test(document.getElementById("note").textContent) || document.querySelector(".note.error")', { timeout: 30_000 });
+  return page.$eval('#note', (e) => e.textContent ?? '');
+}
+
 /** Saves a screenshot of the page and returns the standard deviation of its grey levels (0 = blank). */
 async function screenshot(page: Page, name: string): Promise<number> {
   const png = await page.screenshot({ fullPage: true, type: 'png' });
@@ -158,6 +179,7 @@ describe('demo web app', () => {
     expect(await page.$eval('.legend', (e) => e.textContent)).toMatch(/component 1: weight .*anomalies/);
     expect(await canvasSpread(page, '#plane')).toBeGreaterThan(5);
     expect(await canvasSpread(page, '#loss-chart')).toBeGreaterThan(1);
+    expect(await checkpointRoundTrip(page, 'gengpu-mixture.safetensors')).toMatch(/^loaded a 4-component full Gaussian mixture/);
     expect(await screenshot(page, 'gmm')).toBeGreaterThan(10);
 
     await page.select('#components', '3');
@@ -180,6 +202,7 @@ describe('demo web app', () => {
     for (const canvas of ['#reconstructions', '#samples', '#manifold', '#interpolation', '#interpolated']) {
       expect(await canvasSpread(page, canvas), canvas).toBeGreaterThan(5);
     }
+    expect(await checkpointRoundTrip(page, 'gengpu-vae.safetensors')).toBe(`loaded a VAE after ${result.step} steps of training (MLP 784-128-2 (fast anywhere))`);
     expect(await screenshot(page, 'vae')).toBeGreaterThan(10);
     expect(errors).toEqual([]);
     await page.close();
@@ -191,6 +214,7 @@ describe('demo web app', () => {
     expect(await page.$eval('#corpus-info', (e) => e.textContent)).toMatch(/Brown corpus, science fiction: [\d,]+ characters/);
     const result = await train(page, 20, 8, 120_000);
     expect(result.recentLoss).toBeLessThan(result.earlyLoss);
+    expect(await checkpointRoundTrip(page, 'gengpu-text.safetensors')).toBe(`loaded a GPT 2 layers, 64 wide (fast anywhere) trained for ${result.step} steps`);
     await page.$eval('#length', (e) => ((e as HTMLInputElement).value = '60'));
     await page.click('#generate');
     await page.waitForFunction('document.querySelector("#generated span:not(.prompt)")?.textContent.length >= 60', { timeout: 60_000, polling: 200 });
