@@ -9,7 +9,7 @@ import { card, choice, element } from '../dom.js';
 import type { DemoPage, PageModule, ShellApi } from '../page.js';
 
 const BROWN_SOURCE = 'data/brown';
-const SAMPLE_EVERY_MS = 6000;
+const SAMPLE_EVERY_MS = 8000;
 
 type ModelKind = 'gpt-tiny' | 'rnn' | 'gpt-small';
 interface ModelChoice {
@@ -181,7 +181,7 @@ class TextPage implements DemoPage {
     line.append(text);
     this.samples.prepend(line);
     while (this.samples.children.length > 6) this.samples.lastElementChild!.remove();
-    await this.stream(this.prompt.value || 'The ', 80, { temperature: 0.8, topK: 10 }, (c) => (text.textContent += c));
+    await this.stream(this.prompt.value || 'The ', 64, { temperature: 0.8, topK: 10 }, (c) => (text.textContent += c));
   }
 
   /** Pauses training and writes `length` characters with the chosen temperature and top-k. */

@@ -88,6 +88,7 @@ class VaePage implements DemoPage {
   }
 
   async reset(): Promise<void> {
+    this.batchIterator?.return?.(); // frees the batch the epoch's iterator still holds
     this.trainer?.dispose();
     this.model?.dispose();
     const config = architectures[this.architecture].config;
