@@ -27,6 +27,8 @@ export interface ShellApi {
   restart(): Promise<void>;
   /** Pauses training (if running) and resolves once the current chunk has finished. */
   pause(): Promise<void>;
+  /** Pauses training, then runs a task that uses the model (sampling, say) before anything else touches it. */
+  run(task: () => Promise<void>): Promise<void>;
   /** A line under the controls: what is happening, or what went wrong. */
   note(text: string, kind?: 'info' | 'error'): void;
 }

@@ -39,13 +39,12 @@ export class Shell implements ShellApi {
       const load = element('label', { class: 'button', title: 'a .safetensors file saved from this page' }, 'Load checkpoint');
       const picker = element('input', { type: 'file', accept: '.safetensors', id: 'load' });
       load.append(picker);
-      save.onclick = () => void this.exclusive(async () => gg.io.downloadBlob(await checkpoint.save(), checkpoint.fileName));
+      save.onclick = () => void this.run(async () => gg.io.downloadBlob(await checkpoint.save(), checkpoint.fileName));
       picker.onchange = () => {
         const file = picker.files?.[0];
         picker.value = '';
         if (!file) return;
-        void this.exclusive(async () => {
-          await this.pause();
+        void this.run(async () => {
           this.note(await checkpoint.load(await gg.io.readBrowserFile(file)));
           await this.page.render();
         });
@@ -81,6 +80,11 @@ export class Shell implements ShellApi {
     this.running = false;
     await this.loop;
     this.update();
+  }
+
+  async run(task: () => Promise<void>): Promise<void> {
+    await this.pause();
+    await this.exclusive(task);
   }
 
   async restart(): Promise<void> {

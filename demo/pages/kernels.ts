@@ -5,7 +5,7 @@
 import * as gg from '../../src/index.js';
 import { availableVariants, measureCompile, measureDispatch, measureMatmul, type CompileRow, type DispatchResult, type MatmulRow, type SuiteTiming } from '../../bench/core-suite.js';
 import { card, choice, element } from '../dom.js';
-import type { DemoPage, PageModule } from '../page.js';
+import type { DemoPage, PageModule, ShellApi } from '../page.js';
 import { drawBars, palette, shortNumber } from '../plot.js';
 
 type Ladder = 'quick' | 'full';
@@ -28,12 +28,12 @@ class KernelsPage implements DemoPage {
   private readonly compileInfo = element('div', { class: 'caption', id: 'compile' });
   private readonly dispatchInfo = element('div', { class: 'caption', id: 'dispatch' });
 
-  async mount(view: HTMLElement): Promise<void> {
+  async mount(view: HTMLElement, shell: ShellApi): Promise<void> {
     const options = element('div', { class: 'options' });
     options.append(
       choice('ladder', 'ladder', Object.entries(ladders).map(([id, l]) => [id, l.label] as const), this.ladder, (v) => {
         this.ladder = v as Ladder;
-        void this.reset().then(() => this.render());
+        void shell.restart();
       }),
     );
     const variants = availableVariants(gg.runtime()).map((v) => `${v}: ${gg.matmulVariantSpecs[v].summary}`);

@@ -188,15 +188,14 @@ class TextPage implements DemoPage {
   private async generate(): Promise<void> {
     this.generateButton.disabled = true;
     try {
-      await this.shell.pause();
-      const prompt = this.prompt.value || 'The ';
-      const promptSpan = element('span', { class: 'prompt' }, prompt);
-      const text = element('span');
-      this.output.replaceChildren(promptSpan, text);
-      const topK = Number(this.topK.value);
-      await this.stream(prompt, Math.max(1, Math.min(2000, Number(this.length.value) || 240)), { temperature: Number(this.temperature.value), topK: topK > 0 ? topK : undefined }, (c) => (text.textContent += c));
-    } catch (error) {
-      this.shell.note((error as Error).message, 'error');
+      await this.shell.run(async () => {
+        const prompt = this.prompt.value || 'The ';
+        const text = element('span');
+        this.output.replaceChildren(element('span', { class: 'prompt' }, prompt), text);
+        const topK = Number(this.topK.value);
+        const length = Math.max(1, Math.min(2000, Number(this.length.value) || 240));
+        await this.stream(prompt, length, { temperature: Number(this.temperature.value), topK: topK > 0 ? topK : undefined }, (c) => (text.textContent += c));
+      });
     } finally {
       this.generateButton.disabled = false;
     }

@@ -174,7 +174,7 @@ describe('demo web app', () => {
     const { page, errors } = await open('mixtures');
     await waitReady(page, errors);
     expect(await page.$eval('#adapter', (e) => e.textContent)).toMatch(/^GPU: .+/);
-    const gmm = await train(page, 6, 6, 60_000);
+    const gmm = await train(page, 20, 20, 60_000);
     expect(gmm.recentLoss).toBeLessThan(gmm.earlyLoss);
     expect(await page.$eval('.legend', (e) => e.textContent)).toMatch(/component 1: weight .*anomalies/);
     expect(await canvasSpread(page, '#plane')).toBeGreaterThan(5);
