@@ -55,6 +55,7 @@ class KernelsPage implements DemoPage {
     const rt = gg.runtime();
     const { sizes, timing } = ladders[this.ladder];
     const stages = sizes.length + 2;
+    if (this.stage >= stages) await this.reset(); // Start after a finished ladder runs it again
     if (this.stage === 0) this.compile = await measureCompile(rt);
     else if (this.stage <= sizes.length) this.matmul.push(...(await measureMatmul(rt, sizes[this.stage - 1], timing)));
     else this.dispatch = await measureDispatch(rt, timing);
