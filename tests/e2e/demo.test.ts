@@ -1,7 +1,7 @@
 // End-to-end tests of the demo web app (demo/): build it with vite into a temporary folder, serve
 // the build with vite preview on 127.0.0.1 (a free port), and drive every page in headless Chromium
 // on WebGPU (SwiftShader without a GPU). Each page loads, trains a few steps with the loss shown and
-// falling, and produces its output, and its checkpoint survives a download and an upload; a screenshot of each goes to tests/e2e/screenshots/<page>.png
+// falling while the main thread stays free, and produces its output, and its checkpoint survives a download and an upload; a screenshot of each goes to tests/e2e/screenshots/<page>.png
 // (ignored by git) and must not be blank. A page without navigator.gpu must say how to enable it.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,25 @@ async function train(page: Page, steps: number, chunks: number, timeoutMs: numbe
   return result;
 }
 
+/** Starts timing the page's main thread: a 50 ms interval records how late each tick comes. */
+async function watchMainThread(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const probe = window as unknown as { longestStallMs: number };
+    probe.longestStallMs = 0;
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      probe.longestStallMs = Math.max(probe.longestStallMs, now - last - 50);
+      last = now;
+    }, 50);
+  });
+}
+
+/** The longest the main thread was busy (ms) since watchMainThread. */
+async function longestStall(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { longestStallMs: number }).longestStallMs);
+}
+
 /** Presses Save checkpoint, waits for the download, loads that file back; the note the page shows. */
 async function checkpointRoundTrip(page: Page, fileName: string): Promise<string> {
   const path = join(downloads, fileName);
@@ -197,7 +216,11 @@ describe('demo web app', () => {
   it('VAE: MNIST loads, the -ELBO falls, reconstructions, samples, manifold and interpolation appear', async () => {
     const { page, errors } = await open('vae');
     await waitReady(page, errors);
+    await watchMainThread(page);
     const result = await train(page, 40, 8, 120_000);
+    const stall = await longestStall(page);
+    console.log(`VAE: ${result.step} steps, -ELBO ${result.earlyLoss.toFixed(1)} -> ${result.recentLoss.toFixed(1)}, longest main-thread stall ${stall.toFixed(0)} ms`);
+    expect(stall).toBeLessThan(1000);
     expect(result.recentLoss).toBeLessThan(result.earlyLoss);
     for (const canvas of ['#reconstructions', '#samples', '#manifold', '#interpolation', '#interpolated']) {
       expect(await canvasSpread(page, canvas), canvas).toBeGreaterThan(5);
@@ -212,7 +235,11 @@ describe('demo web app', () => {
     const { page, errors } = await open('text');
     await waitReady(page, errors);
     expect(await page.$eval('#corpus-info', (e) => e.textContent)).toMatch(/Brown corpus, science fiction: [\d,]+ characters/);
+    await watchMainThread(page);
     const result = await train(page, 20, 8, 120_000);
+    const stall = await longestStall(page);
+    console.log(`Text: ${result.step} steps, loss ${result.earlyLoss.toFixed(3)} -> ${result.recentLoss.toFixed(3)}, longest main-thread stall ${stall.toFixed(0)} ms`);
+    expect(stall).toBeLessThan(1000);
     expect(result.recentLoss).toBeLessThan(result.earlyLoss);
     expect(await checkpointRoundTrip(page, 'gengpu-text.safetensors')).toBe(`loaded a GPT 2 layers, 64 wide (fast anywhere) trained for ${result.step} steps`);
     await page.$eval('#length', (e) => ((e as HTMLInputElement).value = '60'));
