@@ -12,13 +12,19 @@ export interface TrainingChunk {
   done?: boolean;
 }
 
+export interface LoadedCheckpoint {
+  note: string;
+  /** The step count the shell continues from (its loss curve starts afresh). */
+  step: number;
+}
+
 /** Saving and restoring a page's model as a safetensors file. */
 export interface PageCheckpoint {
   /** The download's file name. */
   fileName: string;
   save(): Promise<Uint8Array>;
-  /** Restores the page from a file; returns a line for the status area. */
-  load(bytes: Uint8Array): Promise<string>;
+  /** Restores the page from a file: a line for the status area, and the steps the model had trained. */
+  load(bytes: Uint8Array): Promise<LoadedCheckpoint>;
 }
 
 /** What the shell offers a page. */

@@ -45,7 +45,11 @@ export class Shell implements ShellApi {
         picker.value = '';
         if (!file) return;
         void this.run(async () => {
-          this.note(await checkpoint.load(await gg.io.readBrowserFile(file)));
+          const loaded = await checkpoint.load(await gg.io.readBrowserFile(file));
+          this.note(loaded.note);
+          this.step = loaded.step;
+          this.losses = [];
+          this.trainingSeconds = 0;
           await this.page.render();
         });
       };

@@ -5,7 +5,7 @@
 // against the states that generated the sequence.
 import * as gg from '../../src/index.js';
 import { card, choice, element } from '../dom.js';
-import type { DemoPage, PageModule, ShellApi } from '../page.js';
+import type { DemoPage, LoadedCheckpoint, PageModule, ShellApi } from '../page.js';
 import { PlaneView, colors, palette, sharpContext } from '../plot.js';
 
 type ModelKind = 'gmm' | 'hmm';
@@ -292,7 +292,7 @@ class MixturesPage implements DemoPage {
     throw new Error('nothing to save yet: press Start first');
   }
 
-  private async load(bytes: Uint8Array): Promise<string> {
+  private async load(bytes: Uint8Array): Promise<LoadedCheckpoint> {
     const file = gg.io.deserialize(bytes);
     const model = file.metadata.model;
     const values = (name: string) => {
@@ -317,7 +317,7 @@ class MixturesPage implements DemoPage {
       const covariances: Covariance = { full: () => rows(flat, 4).map((m) => rows(m, 2)), tied: () => rows(flat, 2), diag: () => rows(flat, 2), spherical: () => flat }[fileType]();
       this.gmm!.setParameters({ weights: values('weights').data, means, covariances });
       this.previousLoss = Infinity;
-      return `loaded a ${k}-component ${fileType} Gaussian mixture; Start continues EM from it`;
+      return { note: `loaded a ${k}-component ${fileType} Gaussian mixture; Start continues EM from it`, step: 0 };
     }
     this.hmm!.setParameters({
       startprob: values('startprob').data,
@@ -326,7 +326,7 @@ class MixturesPage implements DemoPage {
       covars: rows(values('covars').data, 4).map((m) => rows(m, 2)),
     });
     this.previousLoss = Infinity;
-    return `loaded a ${k}-state Gaussian HMM; Start continues Baum-Welch from it`;
+    return { note: `loaded a ${k}-state Gaussian HMM; Start continues Baum-Welch from it`, step: 0 };
   }
 }
 

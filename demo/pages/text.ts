@@ -6,7 +6,7 @@
 import * as gg from '../../src/index.js';
 import { ChunkSizer } from '../chunks.js';
 import { card, choice, element } from '../dom.js';
-import type { DemoPage, PageModule, ShellApi } from '../page.js';
+import type { DemoPage, LoadedCheckpoint, PageModule, ShellApi } from '../page.js';
 
 const BROWN_SOURCE = 'data/brown';
 const SAMPLE_EVERY_MS = 8000;
@@ -231,7 +231,7 @@ class TextPage implements DemoPage {
     return gg.io.saveCheckpoint({ model: this.model!, optimizer: this.optimizer!, metadata });
   }
 
-  private async load(bytes: Uint8Array): Promise<string> {
+  private async load(bytes: Uint8Array): Promise<LoadedCheckpoint> {
     const metadata = gg.io.readHeader(bytes).metadata;
     const kind = metadata['demo.model'] as ModelKind | undefined;
     if (!kind || !(kind in models) || !metadata['demo.vocab']) throw new Error('this checkpoint was not saved from the Text page (no demo.model / demo.vocab metadata)');
@@ -244,7 +244,7 @@ class TextPage implements DemoPage {
     await this.reset();
     await gg.io.loadCheckpoint(bytes, { model: this.model!, optimizer: this.optimizer! });
     this.steps = Number(metadata['demo.steps'] ?? 0);
-    return `loaded a ${models[kind].label} trained for ${this.steps} steps`;
+    return { note: `loaded a ${models[kind].label} trained for ${this.steps} steps`, step: this.steps };
   }
 }
 

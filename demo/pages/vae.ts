@@ -6,7 +6,7 @@
 import * as gg from '../../src/index.js';
 import { ChunkSizer } from '../chunks.js';
 import { card, choice, element } from '../dom.js';
-import type { DemoPage, PageModule, ShellApi } from '../page.js';
+import type { DemoPage, LoadedCheckpoint, PageModule, ShellApi } from '../page.js';
 import { drawImages, drawRaster } from '../plot.js';
 
 const MNIST_SOURCE = 'data/mnist';
@@ -154,7 +154,7 @@ class VaePage implements DemoPage {
     gg.metrics.drawImageOnCanvas(this.between.getContext('2d')!, image, { scale: 6 });
   }
 
-  private async load(bytes: Uint8Array): Promise<string> {
+  private async load(bytes: Uint8Array): Promise<LoadedCheckpoint> {
     const config = gg.models.readVaeConfig(bytes);
     const match = Object.entries(architectures).find(([, a]) => JSON.stringify(a.config) === JSON.stringify(config));
     if (!match) throw new Error(`this checkpoint holds a VAE this page does not offer: ${JSON.stringify(config)}`);
@@ -164,7 +164,8 @@ class VaePage implements DemoPage {
       await this.reset();
     }
     await gg.models.loadVaeCheckpoint(bytes, { model: this.model!, trainer: this.trainer! });
-    return `loaded a VAE after ${this.trainer!.stepCount} steps of training (${architectures[this.architecture].label})`;
+    const step = this.trainer!.stepCount;
+    return { note: `loaded a VAE after ${step} steps of training (${architectures[this.architecture].label})`, step };
   }
 }
 
