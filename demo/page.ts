@@ -14,7 +14,7 @@ export interface TrainingChunk {
 
 export interface LoadedCheckpoint {
   note: string;
-  /** The step count the shell continues from (its loss curve starts afresh). */
+  /** The step count the shell continues from. */
   step: number;
 }
 
@@ -22,7 +22,8 @@ export interface LoadedCheckpoint {
 export interface PageCheckpoint {
   /** The download's file name. */
   fileName: string;
-  save(): Promise<Uint8Array>;
+  /** The file's bytes; `metadata` (the shell's loss history) goes into the safetensors header. */
+  save(metadata: Record<string, string>): Promise<Uint8Array>;
   /** Restores the page from a file: a line for the status area, and the steps the model had trained. */
   load(bytes: Uint8Array): Promise<LoadedCheckpoint>;
 }

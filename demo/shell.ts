@@ -6,6 +6,16 @@ import { element } from './dom.js';
 import type { DemoPage, ShellApi } from './page.js';
 import { drawLossChart, shortNumber } from './plot.js';
 
+/** The safetensors metadata key under which checkpoints carry the loss curve. */
+const LOSSES_KEY = 'demo.losses';
+/** The most loss readings a checkpoint carries; longer histories keep every n-th one. */
+const MAX_SAVED_LOSSES = 2000;
+
+function thinned<T>(points: readonly T[]): T[] {
+  const stride = Math.ceil(points.length / MAX_SAVED_LOSSES);
+  return points.filter((_, i) => i % stride === 0 || i === points.length - 1);
+}
+
 /** Lets the browser paint and handle input between chunks. */
 const yieldToBrowser = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -39,18 +49,21 @@ export class Shell implements ShellApi {
       const load = element('label', { class: 'button', title: 'a .safetensors file saved from this page' }, 'Load checkpoint');
       const picker = element('input', { type: 'file', accept: '.safetensors', id: 'load' });
       load.append(picker);
-      save.onclick = () => void this.run(async () => gg.io.downloadBlob(await checkpoint.save(), checkpoint.fileName));
+      save.onclick = () => void this.run(async () => gg.io.downloadBlob(await checkpoint.save({ [LOSSES_KEY]: JSON.stringify(thinned(this.losses)) }), checkpoint.fileName));
       picker.onchange = () => {
         const file = picker.files?.[0];
         picker.value = '';
         if (!file) return;
         void this.run(async () => {
-          const loaded = await checkpoint.load(await gg.io.readBrowserFile(file));
-          this.note(loaded.note);
+          const bytes = await gg.io.readBrowserFile(file);
+          const loaded = await checkpoint.load(bytes);
+          const history = gg.io.readHeader(bytes).metadata[LOSSES_KEY];
           this.step = loaded.step;
-          this.losses = [];
+          this.losses = history ? (JSON.parse(history) as { step: number; loss: number }[]) : [];
           this.trainingSeconds = 0;
           await this.page.render();
+          this.update();
+          this.note(loaded.note);
         });
       };
       controls.append(element('span', { class: 'spacer' }), save, load);

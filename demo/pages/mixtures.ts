@@ -78,7 +78,7 @@ class MixturesPage implements DemoPage {
   readonly minChunkMs = 140;
   readonly checkpoint = {
     fileName: 'gengpu-mixture.safetensors',
-    save: () => this.save(),
+    save: (metadata: Record<string, string>) => this.save(metadata),
     load: (bytes: Uint8Array) => this.load(bytes),
   };
 
@@ -266,7 +266,7 @@ class MixturesPage implements DemoPage {
     }
   }
 
-  private async save(): Promise<Uint8Array> {
+  private async save(metadata: Record<string, string>): Promise<Uint8Array> {
     const f64 = (values: number[], shape: number[]) => ({ dtype: 'F64' as const, shape, data: Float64Array.from(values) });
     const k = this.components;
     if (this.gmm?.isFitted) {
@@ -274,7 +274,7 @@ class MixturesPage implements DemoPage {
       const flat = (covariances as unknown[]).flat(2) as number[];
       return gg.io.serializeArrays(
         { weights: f64(weights, [k]), means: f64(means.flat(), [k, 2]), covariances: f64(flat, [flat.length]) },
-        { model: 'gmm', covarianceType: this.covarianceType },
+        { ...metadata, model: 'gmm', covarianceType: this.covarianceType },
       );
     }
     if (this.hmm) {
@@ -286,7 +286,7 @@ class MixturesPage implements DemoPage {
           means: f64(hmm.means.flat(), [k, 2]),
           covars: f64((hmm.covars as number[][][]).flat(2), [k, 2, 2]),
         },
-        { model: 'hmm' },
+        { ...metadata, model: 'hmm' },
       );
     }
     throw new Error('nothing to save yet: press Start first');

@@ -56,7 +56,7 @@ class TextPage implements DemoPage {
   readonly renderIntervalMs = SAMPLE_EVERY_MS;
   readonly checkpoint = {
     fileName: 'gengpu-text.safetensors',
-    save: () => this.save(),
+    save: (metadata: Record<string, string>) => this.save(metadata),
     load: (bytes: Uint8Array) => this.load(bytes),
   };
 
@@ -226,8 +226,8 @@ class TextPage implements DemoPage {
     }
   }
 
-  private async save(): Promise<Uint8Array> {
-    const metadata = { 'demo.model': this.kind, 'demo.vocab': JSON.stringify(this.corpus!.vocab.chars), 'demo.steps': String(this.steps) };
+  private async save(extra: Record<string, string>): Promise<Uint8Array> {
+    const metadata = { ...extra, 'demo.model': this.kind, 'demo.vocab': JSON.stringify(this.corpus!.vocab.chars), 'demo.steps': String(this.steps) };
     return gg.io.saveCheckpoint({ model: this.model!, optimizer: this.optimizer!, metadata });
   }
 

@@ -27,7 +27,7 @@ class VaePage implements DemoPage {
   readonly renderIntervalMs = 1200;
   readonly checkpoint = {
     fileName: 'gengpu-vae.safetensors',
-    save: async () => gg.models.saveVaeCheckpoint(this.model!, this.trainer!),
+    save: async (metadata: Record<string, string>) => gg.models.saveVaeCheckpoint(this.model!, this.trainer!, metadata),
     load: (bytes: Uint8Array) => this.load(bytes),
   };
 
