@@ -98,9 +98,11 @@ class MixturesPage implements DemoPage {
   private readonly stripCard = card('Sequence: generating states (top) and Viterbi path (bottom)', this.strip);
   private readonly caption = element('div', { class: 'caption' });
   private readonly planeTitle = element('h3');
+  /** The covariance picker, shown for the mixture only (the HMM's states have full covariances). */
+  private covarianceChoice: HTMLElement | null = null;
 
   async mount(view: HTMLElement, shell: ShellApi): Promise<void> {
-    const covarianceChoice = choice('covariance', 'covariance', [['full', 'full'], ['diag', 'diagonal'], ['spherical', 'spherical'], ['tied', 'tied']], this.covarianceType, (v) => {
+    this.covarianceChoice = choice('covariance', 'covariance', [['full', 'full'], ['diag', 'diagonal'], ['spherical', 'spherical'], ['tied', 'tied']], this.covarianceType, (v) => {
       this.covarianceType = v as gg.models.GaussianMixtureCovarianceType;
       void shell.restart();
     });
@@ -108,14 +110,13 @@ class MixturesPage implements DemoPage {
     options.append(
       choice('model', 'model', [['gmm', 'Gaussian mixture (EM)'], ['hmm', 'Gaussian HMM (Baum-Welch)']], this.kind, (v) => {
         this.kind = v as ModelKind;
-        covarianceChoice.style.display = v === 'gmm' ? '' : 'none';
         void shell.restart();
       }),
       choice('components', 'components', ['2', '3', '4', '5', '6', '8'].map((v) => [v, v] as const), String(this.components), (v) => {
         this.components = Number(v);
         void shell.restart();
       }),
-      covarianceChoice,
+      this.covarianceChoice,
       // EM finds a local optimum: seed 10 reaches the generating mixture, 3 and 6 settle elsewhere.
       choice('start', 'seed', ['10', '5', '3', '6'].map((v) => [v, `random points, seed ${v}`] as const), String(this.seed), (v) => {
         this.seed = Number(v);
@@ -168,6 +169,7 @@ class MixturesPage implements DemoPage {
     }
     this.x = gg.tensor(this.points, [this.points.length / 2, 2]);
     this.stripCard.style.display = this.kind === 'hmm' ? '' : 'none';
+    this.covarianceChoice!.style.display = this.kind === 'gmm' ? '' : 'none';
     this.planeTitle.textContent =
       this.kind === 'gmm' ? 'Points by most likely component; fitted Gaussians (1σ, 2σ); anomalies ringed' : 'Frames by Viterbi state; fitted state emissions (1σ, 2σ)';
   }

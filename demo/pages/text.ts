@@ -87,7 +87,7 @@ class TextPage implements DemoPage {
     filePicker.onchange = () => {
       const file = filePicker.files?.[0];
       filePicker.value = '';
-      if (file) void this.useFile(file);
+      if (file) this.useFile(file).catch((error: Error) => shell.note(error.message, 'error'));
     };
     const options = element('div', { class: 'options' });
     options.append(
@@ -95,7 +95,7 @@ class TextPage implements DemoPage {
         this.kind = v as ModelKind;
         void shell.restart();
       }),
-      choice('corpus', 'corpus', genres, this.corpusName, (v) => void this.useGenre(v)),
+      choice('corpus', 'corpus', genres, this.corpusName, (v) => this.useGenre(v).catch((error: Error) => shell.note(error.message, 'error'))),
       fileLabel,
     );
     this.temperature.oninput = () => (this.temperatureValue.textContent = Number(this.temperature.value).toFixed(2));
