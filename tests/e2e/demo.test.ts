@@ -233,7 +233,7 @@ describe('demo web app', () => {
     await page.close();
   }, 150_000);
 
-  it('Text: the GPT learns the Brown corpus and streams generated text', async () => {
+  it('Text: the GPT learns the Brown corpus, streams generated text, and trains on a file the visitor picks', async () => {
     const { page, errors } = await open('text');
     await waitReady(page, errors);
     expect(await page.$eval('#corpus-info', (e) => e.textContent)).toMatch(/Brown corpus, science fiction: [\d,]+ characters/);
@@ -248,6 +248,14 @@ describe('demo web app', () => {
     await page.click('#generate');
     await page.waitForFunction('document.querySelector("#generated span:not(.prompt)")?.textContent.length >= 60', { timeout: 60_000, polling: 200 });
     expect(await screenshot(page, 'text')).toBeGreaterThan(10);
+
+    // A text file of the visitor's own replaces the corpus and starts a fresh model on it.
+    const ownText = join(downloads, 'own-corpus.txt');
+    writeFileSync(ownText, 'the quick brown fox jumps over the lazy dog. '.repeat(100));
+    await ((await page.$('input#corpus-file')) as ElementHandle<HTMLInputElement>).uploadFile(ownText);
+    await page.waitForFunction('/^own-corpus.txt: 4,500 characters, 28 distinct/.test(document.getElementById("corpus-info").textContent)', { timeout: 30_000 });
+    const fresh = await train(page, 2, 1, 60_000);
+    expect(fresh.lossCount).toBeGreaterThan(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 150_000);
