@@ -1,7 +1,7 @@
 // The engine's first benchmark suite, the same code in Node and in the browser: pipeline compile
 // times, matmul GFLOPS for every kernel variant and the automatic choice, and the per-op dispatch
 // overhead. bench/matmul.ts runs it in Node and in headless Chromium (bench/core.html) and prints
-// both side by side.
+// both side by side; the demo's Kernels page runs its parts one at a time on the visitor's GPU.
 //
 // Each timed iteration records a batch of products and reads back one value at the end, so the GPU
 // is measured, not the round trip. While a readback is pending, Dawn's Node binding busy-polls a
@@ -67,32 +67,51 @@ function timedTask(body: () => gg.Tensor, recordingMs: number[] = []): () => Pro
   };
 }
 
-export async function runCoreSuite(environment: string, sizes: readonly number[] = [256, 512, 1024]): Promise<CoreSuiteReport> {
-  const rt = await gg.init();
-  const info = rt.adapterInfo;
-  const report: CoreSuiteReport = {
-    environment,
-    adapter: `${info.vendor} ${info.architecture} (${info.description})${info.isFallbackAdapter ? ', fallback adapter' : ''}`,
-    compile: [],
-    matmul: [],
-    dispatch: { chain: 0, submits: 0, usPerOpMedian: 0, usPerOpBest: 0, usRecordingPerOp: 0 },
-  };
+/** How long each measurement runs; the demo's quick ladder passes less than the defaults. */
+export interface SuiteTiming {
+  /** tinybench's minimum time per task (default 1500 ms). */
+  taskMs?: number;
+  /** tinybench's minimum iterations per matmul task (default 3). */
+  iterations?: number;
+  /** Scales the products recorded per matmul iteration (default 1: about 0.5 GFLOP per iteration). */
+  workScale?: number;
+}
 
-  const available = gg.matmulVariants.filter((v) => !gg.matmulVariantSpecs[v].subgroups || rt.hasSubgroups);
-  for (const variant of available) {
+/** Describes the adapter the runtime got, as the reports print it. */
+export function describeAdapter(rt: gg.Runtime): string {
+  const info = rt.adapterInfo;
+  return `${info.vendor} ${info.architecture} (${info.description})${info.isFallbackAdapter ? ', fallback adapter' : ''}`;
+}
+
+/** The matmul variants this adapter can run (the quad kernel needs subgroups). */
+export function availableVariants(rt: gg.Runtime): gg.MatmulVariant[] {
+  return gg.matmulVariants.filter((v) => !gg.matmulVariantSpecs[v].subgroups || rt.hasSubgroups);
+}
+
+/** Time to the first result of each variant: pipeline compilation dominates it. */
+export async function measureCompile(rt: gg.Runtime): Promise<CompileRow[]> {
+  const rows: CompileRow[] = [];
+  for (const variant of availableVariants(rt)) {
     const start = performance.now();
     const c = gg.scope(() => gg.matmul(gg.ones([4, 4]), gg.ones([4, 4]), { variant }));
     await settle(c, 0);
     c.dispose();
-    report.compile.push({ variant, ms: performance.now() - start, summary: gg.matmulVariantSpecs[variant].summary });
+    rows.push({ variant, ms: performance.now() - start, summary: gg.matmulVariantSpecs[variant].summary });
   }
+  return rows;
+}
 
+/** GFLOPS of every variant and of the automatic choice on n x n products. */
+export async function measureMatmul(rt: gg.Runtime, n: number, timing: SuiteTiming = {}): Promise<MatmulRow[]> {
+  const { taskMs = 1500, iterations = 3, workScale = 1 } = timing;
+  const available = availableVariants(rt);
+  const rows: MatmulRow[] = [];
   const generator = new gg.Generator(1);
-  for (const n of sizes) {
-    const [a, b] = [gg.uniform([n, n], -1, 1, { generator }), gg.uniform([n, n], -1, 1, { generator })];
+  const [a, b] = [gg.uniform([n, n], -1, 1, { generator }), gg.uniform([n, n], -1, 1, { generator })];
+  try {
     // Enough products per iteration to keep the GPU busy for a while, one readback per iteration.
-    const reps = Math.max(1, Math.round(2 ** 26 / n ** 3) * 4);
-    const bench = new Bench({ name: `matmul ${n}`, time: 1500, iterations: 3, warmupIterations: 1, warmupTime: 0 });
+    const reps = Math.max(1, Math.round(Math.round(2 ** 26 / n ** 3) * 4 * workScale));
+    const bench = new Bench({ name: `matmul ${n}`, time: taskMs, iterations, warmupIterations: 1, warmupTime: 0 });
     for (const choice of [...available, 'auto'] as const) {
       const variant = choice === 'auto' ? undefined : choice;
       bench.add(choice, timedTask(() => gg.scope(() => {
@@ -109,7 +128,7 @@ export async function runCoreSuite(environment: string, sizes: readonly number[]
       const result = task.result;
       if (result.state !== 'completed') throw new Error(`matmul ${n} ${task.name}: ${result.state}`);
       const gflops = (ms: number) => (2 * n ** 3 * reps) / (ms * 1e6);
-      report.matmul.push({
+      rows.push({
         n,
         variant: task.name === 'auto' ? `auto (${gg.chooseMatmulVariant(n, n, n)})` : task.name,
         msPerProduct: result.latency.p50 / reps,
@@ -118,10 +137,16 @@ export async function runCoreSuite(environment: string, sizes: readonly number[]
         iterations: result.latency.samplesCount,
       });
     }
+  } finally {
     a.dispose();
     b.dispose();
   }
+  return rows;
+}
 
+/** The cost per op of a chain of 1000 small elementwise ops recorded into one encoder. */
+export async function measureDispatch(rt: gg.Runtime, timing: SuiteTiming = {}): Promise<DispatchResult> {
+  const { taskMs = 1500 } = timing;
   const chain = 1000;
   const x = gg.ones([256]);
   const addChain = () => gg.scope(() => {
@@ -133,25 +158,35 @@ export async function runCoreSuite(environment: string, sizes: readonly number[]
     }
     return y;
   });
-  const submitsBefore = rt.counters.submits;
-  const once = addChain();
-  const submits = rt.counters.submits - submitsBefore;
-  await settle(once, 0);
-  once.dispose();
-  const overhead = new Bench({ name: 'dispatch', time: 1500, iterations: 5, warmupIterations: 2 });
-  const recordingMs: number[] = [];
-  overhead.add('chain', timedTask(addChain, recordingMs));
-  await overhead.run();
-  const result = overhead.tasks[0].result;
-  if (result.state !== 'completed') throw new Error(`dispatch overhead: ${result.state}`);
-  const median = [...recordingMs].sort((p, q) => p - q)[Math.floor(recordingMs.length / 2)];
-  report.dispatch = {
-    chain,
-    submits,
-    usPerOpMedian: (result.latency.p50 / chain) * 1000,
-    usPerOpBest: (result.latency.min / chain) * 1000,
-    usRecordingPerOp: (median / chain) * 1000,
-  };
-  x.dispose();
-  return report;
+  try {
+    const submitsBefore = rt.counters.submits;
+    const once = addChain();
+    const submits = rt.counters.submits - submitsBefore;
+    await settle(once, 0);
+    once.dispose();
+    const overhead = new Bench({ name: 'dispatch', time: taskMs, iterations: 5, warmupIterations: 2 });
+    const recordingMs: number[] = [];
+    overhead.add('chain', timedTask(addChain, recordingMs));
+    await overhead.run();
+    const result = overhead.tasks[0].result;
+    if (result.state !== 'completed') throw new Error(`dispatch overhead: ${result.state}`);
+    const median = [...recordingMs].sort((p, q) => p - q)[Math.floor(recordingMs.length / 2)];
+    return {
+      chain,
+      submits,
+      usPerOpMedian: (result.latency.p50 / chain) * 1000,
+      usPerOpBest: (result.latency.min / chain) * 1000,
+      usRecordingPerOp: (median / chain) * 1000,
+    };
+  } finally {
+    x.dispose();
+  }
+}
+
+export async function runCoreSuite(environment: string, sizes: readonly number[] = [256, 512, 1024]): Promise<CoreSuiteReport> {
+  const rt = await gg.init();
+  const compile = await measureCompile(rt);
+  const matmul: MatmulRow[] = [];
+  for (const n of sizes) matmul.push(...(await measureMatmul(rt, n)));
+  return { environment, adapter: describeAdapter(rt), compile, matmul, dispatch: await measureDispatch(rt) };
 }

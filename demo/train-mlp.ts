@@ -1,4 +1,4 @@
-// `npm start` (until the web demo lands): trains a small MLP on the GPU to classify a 3-arm spiral
+// `npm run example:mlp`, the smallest end-to-end example in Node: trains a small MLP on the GPU to classify a 3-arm spiral
 // and prints the loss falling, with steps/s, then the training accuracy. Everything — forward,
 // backward, the SGD-with-momentum update — runs as WGSL kernels; JS only reads the loss to print it.
 

@@ -1,0 +1,34 @@
+// How many optimizer steps go into one training chunk: enough that the one loss readback per chunk
+// is cheap next to the work, few enough that a chunk stays near a target time and the page answers
+// clicks. Adapts to the adapter: a software GPU gets one or two steps, a real GPU dozens.
+import * as gg from '../src/index.js';
+
+export class ChunkSizer {
+  private steps = 1;
+
+  constructor(private readonly targetMs = 250, private readonly maxSteps = 64) {}
+
+  /** Runs `step` (which returns the step's scalar loss, freed by the caller) a chunk's worth of times; the mean loss. */
+  async run(step: () => gg.Tensor): Promise<{ steps: number; loss: number }> {
+    const started = performance.now();
+    const steps = this.steps;
+    let total: gg.Tensor | null = null;
+    for (let i = 0; i < steps; i++) {
+      const loss = step();
+      if (total) {
+        const sum: gg.Tensor = gg.scope(() => total!.add(loss));
+        total.dispose();
+        loss.dispose();
+        total = sum;
+      } else {
+        total = loss;
+      }
+    }
+    const sum = await total!.item();
+    total!.dispose();
+    const elapsed = performance.now() - started;
+    const perStep = elapsed / steps;
+    this.steps = Math.max(1, Math.min(this.maxSteps, Math.round(this.targetMs / Math.max(perStep, 0.1))));
+    return { steps, loss: sum / steps };
+  }
+}

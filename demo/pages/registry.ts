@@ -1,0 +1,8 @@
+// The demo's pages, in nav order. A page is a PageModule (demo/page.ts); adding one is one line here.
+import type { PageModule } from '../page.js';
+import { kernelsPage } from './kernels.js';
+import { mixturesPage } from './mixtures.js';
+import { textPage } from './text.js';
+import { vaePage } from './vae.js';
+
+export const pages: readonly PageModule[] = [mixturesPage, vaePage, textPage, kernelsPage];

@@ -1,0 +1,290 @@
+// End-to-end tests of the demo web app (demo/): build it with vite into a temporary folder, serve
+// the build with vite preview on 127.0.0.1 (a free port), and drive every page in headless Chromium
+// on WebGPU (SwiftShader without a GPU). Each page loads, trains a few steps with the loss shown and
+// falling while the main thread stays free, and produces its output, and its checkpoint survives a download and an upload; a screenshot of each goes to tests/e2e/screenshots/<page>.png
+// (ignored by git) and must not be blank. A page without navigator.gpu must say how to enable it.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer';
+import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumFlags, chromiumPath } from '../../bench/browser.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const configFile = join(repoRoot, 'demo', 'vite.config.ts');
+const screenshots = join(repoRoot, 'tests', 'e2e', 'screenshots');
+
+let outDir: string;
+let profile: string;
+let downloads: string;
+let server: PreviewServer;
+let browser: Browser;
+let baseUrl: string;
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'gengpu-demo-build-'));
+  profile = mkdtempSync(join(tmpdir(), 'gengpu-demo-chromium-'));
+  downloads = mkdtempSync(join(tmpdir(), 'gengpu-demo-downloads-'));
+  mkdirSync(screenshots, { recursive: true });
+  await build({ configFile, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  server = await preview({ configFile, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('vite preview has no TCP address');
+  baseUrl = `http://127.0.0.1:${address.port}`;
+  browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: [...chromiumFlags, `--user-data-dir=${profile}`] });
+  const session = await browser.target().createCDPSession();
+  await session.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => (server ? server.httpServer.close(() => resolve()) : resolve()));
+  rmSync(outDir, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
+  rmSync(downloads, { recursive: true, force: true });
+});
+
+/** Opens a page of the demo and waits until its shell is mounted; page errors fail the test. */
+async function open(id: string, setup?: (page: Page) => Promise<unknown>): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await setup?.(page);
+  await page.goto(`${baseUrl}/?page=${id}`);
+  return { page, errors };
+}
+
+async function waitReady(page: Page, errors: string[]): Promise<void> {
+  try {
+    await page.waitForFunction('document.body.dataset.ready === "true"', { timeout: 60_000, polling: 200 });
+  } catch (error) {
+    throw new Error(`the page did not finish loading: ${(error as Error).message}\n${errors.join('\n')}`);
+  }
+}
+
+interface TrainingStatus {
+  state: string;
+  step: number;
+  /** The mean of the first three loss readings, and of the latest three. */
+  earlyLoss: number;
+  recentLoss: number;
+  lossCount: number;
+  note: string;
+}
+
+async function status(page: Page): Promise<TrainingStatus> {
+  return page.evaluate(() => {
+    const data = document.getElementById('status')!.dataset;
+    return {
+      state: data.state ?? '',
+      step: Number(data.step),
+      earlyLoss: Number(data.earlyLoss),
+      recentLoss: Number(data.recentLoss),
+      lossCount: Number(data.lossCount),
+      note: document.getElementById('note')!.textContent ?? '',
+    };
+  });
+}
+
+/** Presses Start, waits for `steps` steps and `chunks` loss readings (or the page finishing), presses Pause. */
+async function train(page: Page, steps: number, chunks: number, timeoutMs: number): Promise<TrainingStatus> {
+  await page.click('#start');
+  await page.waitForFunction(
+    (s: number, c: number) => {
+      const data = document.getElementById('status')!.dataset;
+      return (Number(data.step) >= s && Number(data.lossCount ?? 0) >= c) || data.state !== 'running' || document.querySelector('.note.error') !== null;
+    },
+    { timeout: timeoutMs, polling: 250 },
+    steps,
+    chunks,
+  );
+  if (await page.$('#pause:not([disabled])')) await page.click('#pause');
+  await page.waitForFunction('document.getElementById("status").dataset.state !== "running"', { timeout: timeoutMs, polling: 250 });
+  const result = await status(page);
+  if (await page.$('.note.error')) throw new Error(`the page reported: ${result.note}`);
+  return result;
+}
+
+/** Starts timing the page's main thread: a 50 ms interval records how late each tick comes. */
+async function watchMainThread(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const probe = window as unknown as { longestStallMs: number };
+    probe.longestStallMs = 0;
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      probe.longestStallMs = Math.max(probe.longestStallMs, now - last - 50);
+      last = now;
+    }, 50);
+  });
+}
+
+/** The longest the main thread was busy (ms) since watchMainThread. */
+async function longestStall(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { longestStallMs: number }).longestStallMs);
+}
+
+/** Presses Save checkpoint, waits for the download, loads that file back; the note the page shows. */
+async function checkpointRoundTrip(page: Page, fileName: string): Promise<string> {
+  const path = join(downloads, fileName);
+  rmSync(path, { force: true });
+  await page.click('#save');
+  const deadline = Date.now() + 30_000;
+  while (!(existsSync(path) && !readdirSync(downloads).some((f) => f.endsWith('.crdownload')))) {
+    if (Date.now() > deadline) throw new Error(`no download of ${fileName} (the folder holds: ${readdirSync(downloads).join(', ')})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const input = (await page.$('input#load')) as ElementHandle<HTMLInputElement>;
+  await input.uploadFile(path);
+  await page.waitForFunction('/^loaded /.test(document.getElementById("note").textContent) || document.querySelector(".note.error")', { timeout: 30_000 });
+  return page.$eval('#note', (e) => e.textContent ?? '');
+}
+
+/** Saves a screenshot of the page and returns the standard deviation of its grey levels (0 = blank). */
+async function screenshot(page: Page, name: string): Promise<number> {
+  const png = await page.screenshot({ fullPage: true, type: 'png' });
+  writeFileSync(join(screenshots, `${name}.png`), png);
+  const dataUrl = `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
+  return page.evaluate(async (url: string) => {
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const context = canvas.getContext('2d')!;
+    context.drawImage(image, 0, 0);
+    const { data } = context.getImageData(0, 0, image.width, image.height);
+    let sum = 0;
+    let squares = 0;
+    const n = data.length / 4;
+    for (let i = 0; i < data.length; i += 4) {
+      const grey = 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+      sum += grey;
+      squares += grey * grey;
+    }
+    return Math.sqrt(Math.max(0, squares / n - (sum / n) ** 2));
+  }, dataUrl);
+}
+
+/** The standard deviation of a canvas's grey levels: 0 when nothing was drawn on it. */
+async function canvasSpread(page: Page, selector: string): Promise<number> {
+  return page.$eval(selector, (canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+    let sum = 0;
+    let squares = 0;
+    const n = data.length / 4;
+    for (let i = 0; i < data.length; i += 4) {
+      const grey = (data[i] + data[i + 1] + data[i + 2]) / 3;
+      sum += grey;
+      squares += grey * grey;
+    }
+    return n ? Math.sqrt(Math.max(0, squares / n - (sum / n) ** 2)) : 0;
+  });
+}
+
+describe('demo web app', () => {
+  it('GMM / HMM: EM fits the mixture, ellipses and anomalies drawn; the HMM decodes its sequence', async () => {
+    const { page, errors } = await open('mixtures');
+    await waitReady(page, errors);
+    expect(await page.$eval('#adapter', (e) => e.textContent)).toMatch(/^GPU: .+/);
+    const gmm = await train(page, 20, 20, 60_000);
+    expect(gmm.recentLoss).toBeLessThan(gmm.earlyLoss);
+    expect(await page.$eval('.legend', (e) => e.textContent)).toMatch(/component 1: weight .*anomalies/);
+    expect(await canvasSpread(page, '#plane')).toBeGreaterThan(5);
+    expect(await canvasSpread(page, '#loss-chart')).toBeGreaterThan(1);
+    expect(await checkpointRoundTrip(page, 'gengpu-mixture.safetensors')).toMatch(/^loaded a 4-component full Gaussian mixture/);
+    expect(await screenshot(page, 'gmm')).toBeGreaterThan(10);
+
+    await page.select('#components', '3');
+    await page.select('#model', 'hmm');
+    await page.waitForFunction('document.getElementById("status").dataset.step === "0"', { timeout: 30_000 });
+    const hmm = await train(page, 6, 6, 60_000);
+    expect(hmm.recentLoss).toBeLessThan(hmm.earlyLoss);
+    expect(await page.$eval('.legend', (e) => e.textContent)).toMatch(/Viterbi agrees with the true states on [\d.]+% of frames/);
+    expect(await canvasSpread(page, '#strip')).toBeGreaterThan(5);
+    expect(await screenshot(page, 'hmm')).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it('VAE: MNIST loads, the -ELBO falls, reconstructions, samples, manifold and interpolation appear', async () => {
+    const { page, errors } = await open('vae');
+    await waitReady(page, errors);
+    await watchMainThread(page);
+    const result = await train(page, 40, 8, 120_000);
+    const stall = await longestStall(page);
+    console.log(`VAE: ${result.step} steps, -ELBO ${result.earlyLoss.toFixed(1)} -> ${result.recentLoss.toFixed(1)}, longest main-thread stall ${stall.toFixed(0)} ms`);
+    expect(stall).toBeLessThan(1000);
+    expect(result.recentLoss).toBeLessThan(result.earlyLoss);
+    for (const canvas of ['#reconstructions', '#samples', '#manifold', '#interpolation', '#interpolated']) {
+      expect(await canvasSpread(page, canvas), canvas).toBeGreaterThan(5);
+    }
+    expect(await checkpointRoundTrip(page, 'gengpu-vae.safetensors')).toBe(`loaded a VAE after ${result.step} steps of training (MLP 784-128-2 (fast anywhere))`);
+    const restored = await status(page);
+    expect([restored.step, restored.lossCount, restored.recentLoss]).toEqual([result.step, result.lossCount, result.recentLoss]);
+    expect(await screenshot(page, 'vae')).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it('Text: the GPT learns the Brown corpus, streams generated text, and trains on a file the visitor picks', async () => {
+    const { page, errors } = await open('text');
+    await waitReady(page, errors);
+    expect(await page.$eval('#corpus-info', (e) => e.textContent)).toMatch(/Brown corpus, science fiction: [\d,]+ characters/);
+    await watchMainThread(page);
+    const result = await train(page, 20, 8, 120_000);
+    const stall = await longestStall(page);
+    console.log(`Text: ${result.step} steps, loss ${result.earlyLoss.toFixed(3)} -> ${result.recentLoss.toFixed(3)}, longest main-thread stall ${stall.toFixed(0)} ms`);
+    expect(stall).toBeLessThan(1000);
+    expect(result.recentLoss).toBeLessThan(result.earlyLoss);
+    expect(await checkpointRoundTrip(page, 'gengpu-text.safetensors')).toBe(`loaded a GPT 2 layers, 64 wide (fast anywhere) trained for ${result.step} steps`);
+    await page.$eval('#length', (e) => ((e as HTMLInputElement).value = '60'));
+    await page.click('#generate');
+    await page.waitForFunction('document.querySelector("#generated span:not(.prompt)")?.textContent.length >= 60', { timeout: 60_000, polling: 200 });
+    expect(await screenshot(page, 'text')).toBeGreaterThan(10);
+
+    // A text file of the visitor's own replaces the corpus and starts a fresh model on it.
+    const ownText = join(downloads, 'own-corpus.txt');
+    writeFileSync(ownText, 'the quick brown fox jumps over the lazy dog. '.repeat(100));
+    await ((await page.$('input#corpus-file')) as ElementHandle<HTMLInputElement>).uploadFile(ownText);
+    await page.waitForFunction('/^own-corpus.txt: 4,500 characters, 28 distinct/.test(document.getElementById("corpus-info").textContent)', { timeout: 30_000 });
+    const fresh = await train(page, 2, 1, 60_000);
+    expect(fresh.lossCount).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it('Kernels: the quick matmul ladder runs on this adapter', async () => {
+    const { page, errors } = await open('kernels');
+    await waitReady(page, errors);
+    await page.click('#start');
+    await page.waitForFunction('document.getElementById("status").dataset.state !== "running"', { timeout: 120_000, polling: 500 });
+    const result = await status(page);
+    expect(result.note).toMatch(/finished after 4 stages/);
+    const rows = await page.$$eval('#ladder-table tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    expect(rows[0]).toMatch(/128: GFLOPS.*256: GFLOPS/);
+    expect(rows.some((row) => row.startsWith('naive'))).toBe(true);
+    expect(await page.$eval('#dispatch', (e) => e.textContent)).toMatch(/µs per op/);
+    expect(await canvasSpread(page, '#ladder-bars')).toBeGreaterThan(5);
+    expect(await screenshot(page, 'kernels')).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it('says how to enable WebGPU when the browser has none', async () => {
+    const { page } = await open('vae', (p) => p.evaluateOnNewDocument(() => delete (Navigator.prototype as { gpu?: unknown }).gpu));
+    await page.waitForSelector('#no-webgpu', { timeout: 30_000 });
+    const text = await page.$eval('#no-webgpu', (e) => e.textContent ?? '');
+    expect(text).toMatch(/This browser has no WebGPU/);
+    expect(text).toMatch(/enable-unsafe-webgpu/);
+    expect(await page.$('#start')).toBeNull();
+    expect(await screenshot(page, 'no-webgpu')).toBeGreaterThan(10);
+    await page.close();
+  }, 60_000);
+});
