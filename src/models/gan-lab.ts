@@ -1,0 +1,157 @@
+// The mode-collapse laboratory: MLP GANs on the ring of 8 and the grid of 25 Gaussians, where mode
+// collapse can be counted. At every logging step the generator draws a fixed set of latents and
+// the record gets
+//   modes        modes covered: at least 1% of the samples lie within 3 std of the mode's centre;
+//   highQuality  the share of samples within 3 std of some centre;
+// so a run shows when modes appear and disappear (a collapsing generator hops between a few modes)
+// for each loss and stabilizer (spectral norm, label smoothing, two-timescale learning rates).
+
+import { noGrad } from '../autograd.js';
+import { scope } from '../tensor.js';
+import { indexSelect } from '../ops/indexing.js';
+import { Generator, randint, randn } from '../ops/random.js';
+import { gridOfGaussians, modeCoverage, ringOfGaussians, type ToyDataset } from '../data/toy2d.js';
+import { MlpDiscriminator, MlpGenerator } from './gan-model.js';
+import { GanTrainer, type DivergenceEvent, type GanLogRecord, type GanLoss } from './gan-train.js';
+
+export type LabDataset = 'ring' | 'grid';
+
+/** One configuration of the lab: a loss and its stabilizers. */
+export interface LabSetting {
+  name: string;
+  loss: GanLoss;
+  /** Spectral norm on every discriminator layer (default false). */
+  spectralNorm?: boolean;
+  labelSmoothing?: number;
+  generatorLr?: number;
+  discriminatorLr?: number;
+  betas?: [number, number];
+  discriminatorSteps?: number;
+  /** Width of both networks' two hidden layers (default 128). */
+  hiddenDim?: number;
+}
+
+export interface LabOptions {
+  dataset: LabDataset;
+  steps: number;
+  batchSize?: number;
+  /** Steps between records (default steps / 10). */
+  logEvery?: number;
+  /** Generated points each coverage count uses (default 2500). */
+  samples?: number;
+  /** Seeds the weights, the latent noise and the real batches (default 0). */
+  seed?: number;
+  /** Receives each record (default: silent). */
+  onLog?: (record: LabRecord) => void;
+}
+
+export interface LabRecord {
+  step: number;
+  discriminatorLoss: number;
+  generatorLoss: number;
+  modes: number;
+  highQuality: number;
+  divergence: DivergenceEvent[];
+}
+
+export interface LabResult {
+  setting: LabSetting;
+  dataset: LabDataset;
+  /** The mixture's number of modes (8 or 25). */
+  totalModes: number;
+  records: LabRecord[];
+  /** The last record's coverage, and the best coverage seen. */
+  finalModes: number;
+  finalHighQuality: number;
+  bestModes: number;
+  msPerStep: number;
+  divergence: DivergenceEvent[];
+}
+
+/** The lab's mixtures: the ring (radius 2, std 0.02) and the 5 x 5 grid (spacing 2, std 0.05). */
+export function labMixture(dataset: LabDataset, n: number, seed: number): ToyDataset {
+  if (dataset === 'ring') return ringOfGaussians(n, { seed });
+  if (dataset === 'grid') return gridOfGaussians(n, { seed });
+  throw new Error(`modeCollapseLab: dataset must be 'ring' or 'grid', got '${String(dataset)}'`);
+}
+
+/** Trains one setting and counts modes at every logging step. */
+export async function modeCollapseLab(setting: LabSetting, options: LabOptions): Promise<LabResult> {
+  const { dataset, steps, batchSize = 256, samples = 2500, seed = 0 } = options;
+  const logEvery = options.logEvery ?? Math.max(1, Math.round(steps / 10));
+  const mixture = labMixture(dataset, 20000, seed);
+  const hiddenDim = setting.hiddenDim ?? 128;
+  const weights = new Generator(seed);
+  const generator = new MlpGenerator({ hiddenDim, generator: weights });
+  const discriminator = new MlpDiscriminator({ hiddenDim, spectralNorm: setting.spectralNorm ?? false, generator: weights });
+  const trainer = new GanTrainer(generator, discriminator, {
+    loss: setting.loss,
+    labelSmoothing: setting.labelSmoothing,
+    generatorLr: setting.generatorLr ?? 1e-4,
+    discriminatorLr: setting.discriminatorLr ?? 1e-4,
+    betas: setting.betas,
+    discriminatorSteps: setting.discriminatorSteps,
+    seed: seed + 1,
+  });
+  const points = mixture.toTensor();
+  const data = new Generator(seed + 2);
+  const fixedLatents = randn([samples, generator.latentDim], { generator: new Generator(seed + 3) });
+  const minCount = Math.ceil(0.01 * samples);
+  const coverage = async () => {
+    const generated = noGrad(() => generator.forward(fixedLatents));
+    try {
+      const counted = modeCoverage(await generated.data(), mixture, { minCount });
+      return { modes: counted.covered, highQuality: counted.highQualityFraction };
+    } finally {
+      generated.dispose();
+    }
+  };
+  try {
+    const history = await trainer.fit({
+      steps,
+      logEvery,
+      realBatch: () => scope(() => indexSelect(points, 0, randint(0, mixture.length, [batchSize], { generator: data }))),
+      evaluate: coverage,
+      onLog: (record: GanLogRecord) => options.onLog?.(toLabRecord(record)),
+    });
+    const records = history.records.map(toLabRecord);
+    const last = records[records.length - 1];
+    return {
+      setting,
+      dataset,
+      totalModes: mixture.modes,
+      records,
+      finalModes: last?.modes ?? 0,
+      finalHighQuality: last?.highQuality ?? 0,
+      bestModes: Math.max(0, ...records.map((r) => r.modes)),
+      msPerStep: history.msPerStep,
+      divergence: history.divergence,
+    };
+  } finally {
+    points.dispose();
+    fixedLatents.dispose();
+    trainer.dispose();
+    generator.dispose();
+    discriminator.dispose();
+  }
+}
+
+function toLabRecord(record: GanLogRecord): LabRecord {
+  return {
+    step: record.step,
+    discriminatorLoss: record.discriminatorLoss,
+    generatorLoss: record.generatorLoss,
+    modes: record.metrics.modes ?? 0,
+    highQuality: record.metrics.highQuality ?? 0,
+    divergence: record.divergence,
+  };
+}
+
+/** A one-line summary: name, final and best modes, high-quality share, ms per step, divergence. */
+export function formatLabResult(result: LabResult): string {
+  const warned = result.divergence.length ? `  divergence: ${result.divergence.map((d) => `${d.kind}@${d.step}`).join(', ')}` : '';
+  return (
+    `${result.setting.name.padEnd(28)} ${result.dataset}: modes ${result.finalModes}/${result.totalModes} (best ${result.bestModes})  ` +
+    `high quality ${(100 * result.finalHighQuality).toFixed(1)}%  ${result.msPerStep.toFixed(1)} ms/step${warned}`
+  );
+}
