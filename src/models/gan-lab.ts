@@ -64,6 +64,8 @@ export interface LabResult {
   finalModes: number;
   finalHighQuality: number;
   bestModes: number;
+  /** The generated points [samples, 2] (row-major) of the last record. */
+  samples: Float32Array;
   msPerStep: number;
   divergence: DivergenceEvent[];
 }
@@ -97,10 +99,12 @@ export async function modeCollapseLab(setting: LabSetting, options: LabOptions):
   const data = new Generator(seed + 2);
   const fixedLatents = randn([samples, generator.latentDim], { generator: new Generator(seed + 3) });
   const minCount = Math.ceil(0.01 * samples);
+  let lastSamples = new Float32Array(0);
   const coverage = async () => {
     const generated = noGrad(() => generator.forward(fixedLatents));
     try {
-      const counted = modeCoverage(await generated.data(), mixture, { minCount });
+      lastSamples = Float32Array.from(await generated.data());
+      const counted = modeCoverage(lastSamples, mixture, { minCount });
       return { modes: counted.covered, highQuality: counted.highQualityFraction };
     } finally {
       generated.dispose();
@@ -112,6 +116,9 @@ export async function modeCollapseLab(setting: LabSetting, options: LabOptions):
       logEvery,
       realBatch: () => scope(() => indexSelect(points, 0, randint(0, mixture.length, [batchSize], { generator: data }))),
       evaluate: coverage,
+      // The losses are still checked every step, which names the step a NaN reaches them; checking
+      // every parameter too would add two dispatches per tensor to these small, dispatch-bound steps.
+      watchParameters: false,
       onLog: (record: GanLogRecord) => options.onLog?.(toLabRecord(record)),
     });
     const records = history.records.map(toLabRecord);
@@ -124,6 +131,7 @@ export async function modeCollapseLab(setting: LabSetting, options: LabOptions):
       finalModes: last?.modes ?? 0,
       finalHighQuality: last?.highQuality ?? 0,
       bestModes: Math.max(0, ...records.map((r) => r.modes)),
+      samples: lastSamples,
       msPerStep: history.msPerStep,
       divergence: history.divergence,
     };
