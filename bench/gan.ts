@@ -9,10 +9,12 @@
 //      and bench/results/gan-lab-<dataset>.png (one panel per setting: generated points in black over
 //      the modes' 3-std discs in grey).
 //
-// Run: npx tsx bench/gan.ts [--steps=1000] [--batch=64] [--lab-steps=2000] [--lab-batch=256] [--lab=ring,grid]
+// Run: npx tsx bench/gan.ts [--steps=1000] [--batch=64] [--width=8] [--lab-steps=2000] [--lab-batch=256] [--lab-hidden=64] [--lab-log=100] [--lab=ring,grid]
 //        [--settings=all|name,name] [--skip-mnist] [--skip-lab] [--eval-samples=10000]
-// On the 2-core software adapter the DCGAN is the small one of DcganGenerator's defaults (channels
-// [64, 32] up, [32, 64] down, latent 64); its step takes about a second there, so --steps sets the budget.
+// --width w sets the DCGAN's channels: generator [2w, w] (at 7 x 7 and 14 x 14), discriminator [w, 2w].
+// DcganGenerator's default width 32 takes about 10 s per step on the 2-core software adapter (its
+// convolutions run near 0.3 GFLOPS there), so the benchmark's default is width 8 (16x fewer
+// multiply-adds); on a real GPU pass --width=32.
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -47,7 +49,10 @@ const steps = flag('steps', 1000);
 const batchSize = flag('batch', 64);
 const labSteps = flag('lab-steps', 2000);
 const labBatch = flag('lab-batch', 256);
+const labHidden = flag('lab-hidden', 64);
+const labLogEvery = flag('lab-log', 100);
 const evalSamples = flag('eval-samples', 10000);
+const width = flag('width', 8);
 const labDatasets = (flags.lab ?? 'ring,grid').split(',') as LabDataset[];
 const resultsDir = new URL('./results/', import.meta.url).pathname;
 const classifierPath = `${resultsDir}gan-classifier.safetensors`;
@@ -77,8 +82,8 @@ async function mnist(): Promise<void> {
   testTensors.labels.dispose();
 
   const weights = new gg.Generator(0);
-  const generator = new DcganGenerator({ generator: weights });
-  const discriminator = new DcganDiscriminator({ generator: weights });
+  const generator = new DcganGenerator({ channels: [2 * width, width], generator: weights });
+  const discriminator = new DcganDiscriminator({ channels: [width, 2 * width], generator: weights });
   const evaluate = (name: string) => evaluateGenerator(generator, classifier, reference.statistics, { samples: evalSamples, generator: new gg.Generator(99) }).then((e) => {
     console.log(describe(name, e));
     return e;
@@ -153,14 +158,15 @@ async function lab(): Promise<void> {
   for (const dataset of labDatasets) {
     const results: LabResult[] = [];
     const panels: Float32Array[] = [];
-    console.log(`\nmode-collapse lab, ${dataset} (${labSteps} steps, batch ${labBatch}, MLP 2 x 128, Adam 1e-3 (0.5, 0.999) unless noted):`);
+    console.log(`\nmode-collapse lab, ${dataset} (${labSteps} steps, batch ${labBatch}, MLPs with 2 hidden layers of ${labHidden}, Adam 1e-3 (0.5, 0.999) unless noted):`);
     for (const setting of chosen) {
       const result = await modeCollapseLab(
-        { generatorLr: 1e-3, discriminatorLr: 1e-3, ...setting },
+        { generatorLr: 1e-3, discriminatorLr: 1e-3, hiddenDim: labHidden, ...setting },
         {
           dataset,
           steps: labSteps,
           batchSize: labBatch,
+          logEvery: labLogEvery,
           onLog: (r) => console.log(`  ${setting.name.padEnd(28)} step ${String(r.step).padStart(5)}  D ${r.discriminatorLoss.toFixed(3)}  G ${r.generatorLoss.toFixed(3)}  modes ${r.modes}  high quality ${(100 * r.highQuality).toFixed(1)}%`),
         },
       );

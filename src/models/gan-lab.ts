@@ -101,7 +101,7 @@ export async function modeCollapseLab(setting: LabSetting, options: LabOptions):
   const minCount = Math.ceil(0.01 * samples);
   let lastSamples = new Float32Array(0);
   const coverage = async () => {
-    const generated = noGrad(() => generator.forward(fixedLatents));
+    const generated = noGrad(() => scope(() => generator.forward(fixedLatents)));
     try {
       lastSamples = Float32Array.from(await generated.data());
       const counted = modeCoverage(lastSamples, mixture, { minCount });
