@@ -10,7 +10,8 @@
 //      the modes' 3-std discs in grey).
 //
 // Run: npx tsx bench/gan.ts [--steps=1000] [--batch=64] [--width=8] [--lab-steps=2000] [--lab-batch=256] [--lab-hidden=64] [--lab-log=100] [--lab=ring,grid]
-//        [--settings=all|name,name] [--skip-mnist] [--skip-lab] [--eval-samples=10000]
+//        [--lab-std=0.02] [--settings=all|ns,minimax,hinge,ls,ns-smooth,ns-sn,hinge-sn-ttur,wgan-gp] [--skip-mnist] [--skip-lab]
+//        [--eval-samples=10000]
 // --width w sets the DCGAN's channels: generator [2w, w] (at 7 x 7 and 14 x 14), discriminator [w, 2w].
 // DcganGenerator's default width 32 takes about 10 s per step on the 2-core software adapter (its
 // convolutions run near 0.3 GFLOPS there), so the benchmark's default is width 8 (16x fewer
@@ -51,6 +52,7 @@ const labSteps = flag('lab-steps', 2000);
 const labBatch = flag('lab-batch', 256);
 const labHidden = flag('lab-hidden', 64);
 const labLogEvery = flag('lab-log', 100);
+const labStd = flags['lab-std'] === undefined ? undefined : Number(flags['lab-std']);
 const evalSamples = flag('eval-samples', 10000);
 const width = flag('width', 8);
 const labDatasets = (flags.lab ?? 'ring,grid').split(',') as LabDataset[];
@@ -120,20 +122,20 @@ async function mnist(): Promise<void> {
   for (const m of [generator, discriminator, classifier]) m.dispose();
 }
 
-const labSettings: LabSetting[] = [
-  { name: 'non-saturating', loss: 'nonSaturating' },
-  { name: 'minimax', loss: 'minimax' },
-  { name: 'hinge', loss: 'hinge' },
-  { name: 'least squares', loss: 'leastSquares' },
-  { name: 'non-saturating + smoothing', loss: 'nonSaturating', labelSmoothing: 0.1 },
-  { name: 'non-saturating + SN', loss: 'nonSaturating', spectralNorm: true },
-  { name: 'hinge + SN + TTUR', loss: 'hinge', spectralNorm: true, generatorLr: 5e-4, discriminatorLr: 2e-3 },
-  { name: 'wgan-gp (5 critic steps)', loss: 'wganGp', discriminatorSteps: 5 },
-];
+const labSettings: Record<string, LabSetting> = {
+  ns: { name: 'non-saturating', loss: 'nonSaturating' },
+  minimax: { name: 'minimax', loss: 'minimax' },
+  hinge: { name: 'hinge', loss: 'hinge' },
+  ls: { name: 'least squares', loss: 'leastSquares' },
+  'ns-smooth': { name: 'non-saturating + smoothing', loss: 'nonSaturating', labelSmoothing: 0.1 },
+  'ns-sn': { name: 'non-saturating + SN', loss: 'nonSaturating', spectralNorm: true },
+  'hinge-sn-ttur': { name: 'hinge + SN + TTUR', loss: 'hinge', spectralNorm: true, generatorLr: 5e-4, discriminatorLr: 2e-3 },
+  'wgan-gp': { name: 'wgan-gp (5 critic steps)', loss: 'wganGp', discriminatorSteps: 5 },
+};
 
 /** One panel per setting: the modes' 3-std discs in light grey, generated points in black. */
 function labPanel(dataset: LabDataset, points: Float32Array, side: number): Float32Array {
-  const mixture = labMixture(dataset, 0, 0);
+  const mixture = labMixture(dataset, 0, 0, labStd);
   const extent = dataset === 'ring' ? 2.6 : 5.6;
   const pixel = (v: number) => Math.floor(((v + extent) / (2 * extent)) * side);
   const panel = new Float32Array(side * side).fill(1);
@@ -154,7 +156,11 @@ function labPanel(dataset: LabDataset, points: Float32Array, side: number): Floa
 }
 
 async function lab(): Promise<void> {
-  const chosen = flags.settings && flags.settings !== 'all' ? labSettings.filter((s) => flags.settings.split(',').includes(s.name)) : labSettings;
+  const keys = flags.settings && flags.settings !== 'all' ? flags.settings.split(',') : Object.keys(labSettings);
+  const chosen = keys.map((key) => {
+    if (!labSettings[key]) throw new Error(`bench/gan: --settings takes ${Object.keys(labSettings).join(', ')}; got '${key}'`);
+    return labSettings[key];
+  });
   for (const dataset of labDatasets) {
     const results: LabResult[] = [];
     const panels: Float32Array[] = [];
@@ -167,6 +173,7 @@ async function lab(): Promise<void> {
           steps: labSteps,
           batchSize: labBatch,
           logEvery: labLogEvery,
+          std: labStd,
           onLog: (r) => console.log(`  ${setting.name.padEnd(28)} step ${String(r.step).padStart(5)}  D ${r.discriminatorLoss.toFixed(3)}  G ${r.generatorLoss.toFixed(3)}  modes ${r.modes}  high quality ${(100 * r.highQuality).toFixed(1)}%`),
         },
       );

@@ -41,6 +41,8 @@ export interface LabOptions {
   samples?: number;
   /** Seeds the weights, the latent noise and the real batches (default 0). */
   seed?: number;
+  /** The std of every mode (default: the mixture's own, 0.02 for the ring and 0.05 for the grid). */
+  std?: number;
   /** Receives each record (default: silent). */
   onLog?: (record: LabRecord) => void;
 }
@@ -70,18 +72,18 @@ export interface LabResult {
   divergence: DivergenceEvent[];
 }
 
-/** The lab's mixtures: the ring (radius 2, std 0.02) and the 5 x 5 grid (spacing 2, std 0.05). */
-export function labMixture(dataset: LabDataset, n: number, seed: number): ToyDataset {
-  if (dataset === 'ring') return ringOfGaussians(n, { seed });
-  if (dataset === 'grid') return gridOfGaussians(n, { seed });
+/** The lab's mixtures: the ring (radius 2, std 0.02) and the 5 x 5 grid (spacing 2, std 0.05), or another std. */
+export function labMixture(dataset: LabDataset, n: number, seed: number, std?: number): ToyDataset {
+  if (dataset === 'ring') return ringOfGaussians(n, { seed, std });
+  if (dataset === 'grid') return gridOfGaussians(n, { seed, std });
   throw new Error(`modeCollapseLab: dataset must be 'ring' or 'grid', got '${String(dataset)}'`);
 }
 
 /** Trains one setting and counts modes at every logging step. */
 export async function modeCollapseLab(setting: LabSetting, options: LabOptions): Promise<LabResult> {
-  const { dataset, steps, batchSize = 256, samples = 2500, seed = 0 } = options;
+  const { dataset, steps, batchSize = 256, samples = 2500, seed = 0, std } = options;
   const logEvery = options.logEvery ?? Math.max(1, Math.round(steps / 10));
-  const mixture = labMixture(dataset, 20000, seed);
+  const mixture = labMixture(dataset, 20000, seed, std);
   const hiddenDim = setting.hiddenDim ?? 128;
   const weights = new Generator(seed);
   const generator = new MlpGenerator({ hiddenDim, generator: weights });
