@@ -9,7 +9,7 @@
 //      and bench/results/gan-lab-<dataset>.png (one panel per setting: generated points in black over
 //      the modes' 3-std discs in grey).
 //
-// Run: npx tsx bench/gan.ts [--steps=1000] [--batch=64] [--width=8] [--lab-steps=2000] [--lab-batch=256] [--lab-hidden=64] [--lab-log=100] [--lab=ring,grid]
+// Run: npx tsx bench/gan.ts [--steps=1000] [--batch=64] [--width=8] [--g-lr=2e-4] [--d-lr=2e-4] [--smoothing=0] [--lab-steps=2000] [--lab-batch=256] [--lab-hidden=64] [--lab-log=100] [--lab=ring,grid]
 //        [--lab-std=0.02] [--settings=all|ns,minimax,hinge,ls,ns-smooth,ns-sn,hinge-sn-ttur,wgan-gp] [--skip-mnist] [--skip-lab]
 //        [--eval-samples=10000]
 // --width w sets the DCGAN's channels: generator [2w, w] (at 7 x 7 and 14 x 14), discriminator [w, 2w].
@@ -55,6 +55,14 @@ const labLogEvery = flag('lab-log', 100);
 const labStd = flags['lab-std'] === undefined ? undefined : Number(flags['lab-std']);
 const evalSamples = flag('eval-samples', 10000);
 const width = flag('width', 8);
+const real = (name: string, fallback: number) => {
+  const value = Number(flags[name] ?? fallback);
+  if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`bench/gan: --${name} must be a number >= 0, got ${flags[name]}`);
+  return value;
+};
+const generatorLr = real('g-lr', 2e-4);
+const discriminatorLr = real('d-lr', 2e-4);
+const labelSmoothing = real('smoothing', 0);
 const labDatasets = (flags.lab ?? 'ring,grid').split(',') as LabDataset[];
 const resultsDir = new URL('./results/', import.meta.url).pathname;
 const classifierPath = `${resultsDir}gan-classifier.safetensors`;
@@ -102,8 +110,11 @@ async function mnist(): Promise<void> {
   // all 60k training images on the GPU in [-1, 1]; batches are drawn by index on the GPU
   const all = gg.scope(() => gg.tensor(train.images, [train.length, 1, 28, 28]).mul(2).sub(1));
   const picks = new gg.Generator(1);
-  const trainer = new GanTrainer(generator, discriminator, { loss: 'nonSaturating', generatorLr: 2e-4, discriminatorLr: 2e-4, seed: 2 });
-  console.log(`DCGAN: ${generator.numParameters().toLocaleString('en-US')} + ${discriminator.numParameters().toLocaleString('en-US')} parameters, batch ${batchSize}, ${steps} steps, non-saturating loss, Adam 2e-4 (0.5, 0.999)`);
+  const trainer = new GanTrainer(generator, discriminator, { loss: 'nonSaturating', generatorLr, discriminatorLr, labelSmoothing, seed: 2 });
+  console.log(
+    `DCGAN: ${generator.numParameters().toLocaleString('en-US')} + ${discriminator.numParameters().toLocaleString('en-US')} parameters, batch ${batchSize}, ${steps} steps, ` +
+      `non-saturating loss, label smoothing ${labelSmoothing}, Adam (0.5, 0.999) with lr ${generatorLr} (G) and ${discriminatorLr} (D)`,
+  );
   const history = await trainer.fit({
     steps,
     logEvery: Math.max(1, Math.round(steps / 20)),

@@ -9,7 +9,7 @@
 import { noGrad } from '../autograd.js';
 import { scope } from '../tensor.js';
 import { indexSelect } from '../ops/indexing.js';
-import { Generator, randint, randn } from '../ops/random.js';
+import { DEFAULT_SEED, Generator, randint, randn, type Seed } from '../ops/random.js';
 import { gridOfGaussians, modeCoverage, ringOfGaussians, type ToyDataset } from '../data/toy2d.js';
 import { MlpDiscriminator, MlpGenerator } from './gan-model.js';
 import { GanTrainer, type DivergenceEvent, type GanLogRecord, type GanLoss } from './gan-train.js';
@@ -39,8 +39,12 @@ export interface LabOptions {
   logEvery?: number;
   /** Generated points each coverage count uses (default 2500). */
   samples?: number;
-  /** Seeds the weights, the latent noise and the real batches (default 0). */
-  seed?: number;
+  /**
+   * Seeds the one stream that draws, in this order, the weights, the latents the coverage is counted
+   * on, and the real batches (default: the default generator's seed, DEFAULT_SEED). The trainer's
+   * latent noise has a stream of its own (GanTrainer's seed 0); the mixture's points are fixed (seed 0).
+   */
+  seed?: Seed;
   /** The std of every mode (default: the mixture's own, 0.02 for the ring and 0.05 for the grid). */
   std?: number;
   /** Receives each record (default: silent). */
@@ -81,13 +85,13 @@ export function labMixture(dataset: LabDataset, n: number, seed: number, std?: n
 
 /** Trains one setting and counts modes at every logging step. */
 export async function modeCollapseLab(setting: LabSetting, options: LabOptions): Promise<LabResult> {
-  const { dataset, steps, batchSize = 256, samples = 2500, seed = 0, std } = options;
+  const { dataset, steps, batchSize = 256, samples = 2500, seed = DEFAULT_SEED, std } = options;
   const logEvery = options.logEvery ?? Math.max(1, Math.round(steps / 10));
-  const mixture = labMixture(dataset, 20000, seed, std);
+  const mixture = labMixture(dataset, 20000, 0, std);
   const hiddenDim = setting.hiddenDim ?? 128;
-  const weights = new Generator(seed);
-  const generator = new MlpGenerator({ hiddenDim, generator: weights });
-  const discriminator = new MlpDiscriminator({ hiddenDim, spectralNorm: setting.spectralNorm ?? false, generator: weights });
+  const stream = new Generator(seed);
+  const generator = new MlpGenerator({ hiddenDim, generator: stream });
+  const discriminator = new MlpDiscriminator({ hiddenDim, spectralNorm: setting.spectralNorm ?? false, generator: stream });
   const trainer = new GanTrainer(generator, discriminator, {
     loss: setting.loss,
     labelSmoothing: setting.labelSmoothing,
@@ -95,11 +99,9 @@ export async function modeCollapseLab(setting: LabSetting, options: LabOptions):
     discriminatorLr: setting.discriminatorLr ?? 1e-4,
     betas: setting.betas,
     discriminatorSteps: setting.discriminatorSteps,
-    seed: seed + 1,
   });
   const points = mixture.toTensor();
-  const data = new Generator(seed + 2);
-  const fixedLatents = randn([samples, generator.latentDim], { generator: new Generator(seed + 3) });
+  const fixedLatents = randn([samples, generator.latentDim], { generator: stream });
   const minCount = Math.ceil(0.01 * samples);
   let lastSamples = new Float32Array(0);
   const coverage = async () => {
@@ -116,7 +118,7 @@ export async function modeCollapseLab(setting: LabSetting, options: LabOptions):
     const history = await trainer.fit({
       steps,
       logEvery,
-      realBatch: () => scope(() => indexSelect(points, 0, randint(0, mixture.length, [batchSize], { generator: data }))),
+      realBatch: () => scope(() => indexSelect(points, 0, randint(0, mixture.length, [batchSize], { generator: stream }))),
       evaluate: coverage,
       // The losses are still checked every step, which names the step a NaN reaches them; checking
       // every parameter too would add two dispatches per tensor to these small, dispatch-bound steps.

@@ -149,7 +149,7 @@ export interface DivergenceEvent {
 export interface DivergenceWatchOptions {
   /** One-sided label smoothing in use (raises the least discriminator loss of the BCE losses). */
   labelSmoothing?: number;
-  /** The discriminator loss counts as pinned within this distance of its least possible value (default 0.01). */
+  /** The discriminator loss counts as pinned within this distance of its least possible value (default 0.05). */
   pinnedTolerance?: number;
   /** Consecutive pinned observations before reporting (default 3). */
   patience?: number;
@@ -179,7 +179,7 @@ export class DivergenceWatch {
 
   constructor(readonly loss: GanLoss, options: DivergenceWatchOptions = {}) {
     checkLoss('DivergenceWatch', loss);
-    const { labelSmoothing = 0, pinnedTolerance = 0.01, patience = 3, explosionFactor = 20 } = options;
+    const { labelSmoothing = 0, pinnedTolerance = 0.05, patience = 3, explosionFactor = 20 } = options;
     this.tolerance = pinnedTolerance;
     this.patience = patience;
     this.factor = explosionFactor;
