@@ -21,8 +21,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import * as gg from '../src/index.js';
 import { imageGrid, tensorGrid, writePng } from '../src/metrics/index.js';
-import { classifierReport } from '../src/models/gan-eval.js';
 import {
+  classifierReport,
   DcganDiscriminator,
   DcganGenerator,
   GanTrainer,

@@ -210,7 +210,7 @@ export async function evaluateGenerator(
   }
 }
 
-/** n images from the generator in evaluation mode, mapped from [-1, 1] to [0, 1]: [n, 1, 28, 28] (the caller disposes it). */
+/** n images from the generator in evaluation mode, its tanh range [-1, 1] mapped to [0, 1] (the caller disposes them). */
 export function generateImages(generator: GanGenerator, n: number, options: { batchSize?: number; generator?: Generator } = {}): Tensor {
   const { batchSize = 500 } = options;
   if (!Number.isInteger(n) || n < 1) throw new Error(`generateImages: n must be a positive integer, got ${n}`);

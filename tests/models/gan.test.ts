@@ -473,7 +473,8 @@ describe('MNIST evaluation', () => {
     const { images, labels } = test.toTensors();
     const half = (k: 0 | 1) => gg.scope(() => images.slice(0, 500 * k, 500 * (k + 1)));
     const [first, second] = [half(0), half(1)];
-    const report = await classifierReport(classifier, first, { labels: gg.scope(() => labels.slice(0, 0, 500)), batchSize: 128 });
+    const firstLabels = gg.scope(() => labels.slice(0, 0, 500));
+    const report = await classifierReport(classifier, first, { labels: firstLabels, batchSize: 128 });
     expect(report.accuracy!).toBeGreaterThan(0.75);
     expect(report.digitsCovered).toBe(10);
     expect(report.labelHistogram.reduce((s, c) => s + c, 0)).toBe(500);
@@ -490,7 +491,7 @@ describe('MNIST evaluation', () => {
     expect(generated.fcd).toBeGreaterThan(10 * realDistance);
     expect(generated.labelHistogram.reduce((s, c) => s + c, 0)).toBe(500);
 
-    for (const t of [first, second, images, labels]) t.dispose();
+    for (const t of [first, second, firstLabels, images, labels]) t.dispose();
     for (const m of [classifier, reloaded, untrained]) m.dispose();
     expect(live()).toBe(before);
   });
