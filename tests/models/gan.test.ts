@@ -209,6 +209,24 @@ describe('spectral norm', () => {
     });
   }
 
+  for (const [rows, cols] of [[5, 11], [300, 7], [9, 513]]) {
+    it(`one power-iteration step on [${rows}, ${cols}] equals float64's: v = normalize(Wᵀu), u = normalize(Wv)`, async () => {
+      const next = rng(rows + cols);
+      const [w, u0] = [random([rows, cols], next), random([rows], next)];
+      const normalize = (x: number[]) => {
+        const norm = Math.max(Math.hypot(...x), 1e-12);
+        return x.map((value) => value / norm);
+      };
+      const v = normalize(Array.from({ length: cols }, (_, j) => Array.from({ length: rows }, (_, i) => w.data[i * cols + j] * u0.data[i]).reduce((a, b) => a + b, 0)));
+      const u = normalize(Array.from({ length: rows }, (_, i) => v.reduce((s, vj, j) => s + w.data[i * cols + j] * vj, 0)));
+      const [wGpu, uGpu, vGpu] = [gg.tensor(Float32Array.from(w.data), [rows, cols]), gg.tensor(Float32Array.from(u0.data), [rows]), gg.zeros([cols])];
+      powerIteration(wGpu, uGpu, vGpu);
+      expectClose(await vGpu.data(), v, 1e-6, 1e-4, 'v');
+      expectClose(await uGpu.data(), u, 1e-6, 1e-4, 'u');
+      for (const t of [wGpu, uGpu, vGpu]) t.dispose();
+    });
+  }
+
   it('SpectralNorm(Linear): forward is x (W / uᵀWv)ᵀ + b, its weight gradient matches finite differences, eval leaves u and v alone', async () => {
     const before = live();
     const layer = new SpectralNorm(new gg.nn.Linear(6, 4, { generator: new gg.Generator(3) }), { generator: new gg.Generator(4) });
