@@ -64,8 +64,11 @@ export function formatProgress(p: Progress): string {
   return `step ${String(p.step).padStart(width)}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  ${rate}  ETA ${formatDuration(p.etaSeconds)}`;
 }
 
-/** Records, on the GPU, the first (step, tensor) holding a non-finite value. */
-class FiniteWatch {
+/**
+ * Records, on the GPU, the first (step, tensor) holding a non-finite value. Used by trainLoop and by
+ * training loops of their own (the GAN trainer's two losses).
+ */
+export class FiniteWatch {
   private readonly flag = zeros([2], { dtype: 'u32' });
   private readonly names: string[] = [];
 

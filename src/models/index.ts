@@ -3,6 +3,7 @@
 export * from './gmm.js';
 export * from './hmm.js';
 export * from './vae.js';
+export * from './gan.js';
 export * from './gpt.js';
 export * from './rnn.js';
 export * from './language-model.js';

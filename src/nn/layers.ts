@@ -100,7 +100,8 @@ export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   readonly kernelSize: [number, number];
-  private readonly convOptions: Conv2dOptions;
+  /** stride, padding, dilation and groups, as conv2d takes them (read by wrappers such as SpectralNorm). */
+  readonly convOptions: Conv2dOptions;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size2d, options: Conv2dLayerOptions = {}) {
     super();

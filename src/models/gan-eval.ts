@@ -1,0 +1,233 @@
+// Judging an MNIST generator without Inception weights: a small MNIST classifier trained in this
+// engine (MnistClassifier, kept as a safetensors checkpoint) supplies
+//   - the Fréchet classifier distance (FCD): the Fréchet distance between Gaussians fitted to its
+//     penultimate-layer features of generated and of test images (the FID recipe with our own net);
+//   - the histogram of its predicted labels over the samples: which of the 10 digits are covered;
+//   - its mean confidence (max softmax probability): low when samples are not recognisable digits.
+
+import { noGrad } from '../autograd.js';
+import { Tensor, formatShape, scope } from '../tensor.js';
+import { concat } from '../ops/indexing.js';
+import { Generator, randn } from '../ops/random.js';
+import { Linear } from '../nn/layers.js';
+import { crossEntropy } from '../nn/losses.js';
+import { Module } from '../nn/module.js';
+import { Adam } from '../optim/adam.js';
+import { batches } from '../data/loader.js';
+import type { MnistDataset } from '../data/mnist.js';
+import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
+import { readHeader } from '../io/format.js';
+import { frechetDistance, gaussianStatistics, type GaussianStatistics } from '../metrics/frechet.js';
+import type { GanGenerator } from './gan-model.js';
+
+/**
+ * 784 -> 256 -> ReLU -> featureDim -> ReLU -> 10, on images with pixels in [0, 1] ([N, 784] or
+ * [N, 1, 28, 28]). `features` is the penultimate layer, after its ReLU. Keys fc1, fc2, fc3.
+ */
+export class MnistClassifier extends Module {
+  readonly fc1: Linear;
+  readonly fc2: Linear;
+  readonly fc3: Linear;
+
+  constructor(readonly featureDim = 128, options: { generator?: Generator } = {}) {
+    super();
+    if (!Number.isInteger(featureDim) || featureDim < 1) throw new Error(`MnistClassifier: featureDim must be a positive integer, got ${featureDim}`);
+    this.fc1 = this.registerModule('fc1', new Linear(784, 256, options));
+    this.fc2 = this.registerModule('fc2', new Linear(256, featureDim, options));
+    this.fc3 = this.registerModule('fc3', new Linear(featureDim, 10, options));
+  }
+
+  private flat(x: Tensor): Tensor {
+    x.assertAlive('MnistClassifier');
+    if (x.dtype !== 'f32' || x.rank < 2 || x.size !== x.shape[0] * 784) {
+      throw new Error(`MnistClassifier: expected f32 images [N, 784] or [N, 1, 28, 28] with pixels in [0, 1], got ${formatShape(x.shape)} ${x.dtype}`);
+    }
+    return x.rank === 2 ? x : x.reshape([x.shape[0], 784]);
+  }
+
+  features(x: Tensor): Tensor {
+    return this.fc2.forward(this.fc1.forward(this.flat(x)).relu()).relu();
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.fc3.forward(this.features(x));
+  }
+}
+
+export interface ClassifierTrainingOptions {
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  seed?: number;
+  featureDim?: number;
+  /** Receives a line after each epoch (default console.log). */
+  log?: (line: string) => void;
+}
+
+/** Trains an MnistClassifier with Adam and cross-entropy (2 epochs of batch 128 reach about 97% test accuracy). */
+export async function trainMnistClassifier(train: MnistDataset, options: ClassifierTrainingOptions = {}): Promise<MnistClassifier> {
+  const { epochs = 2, batchSize = 128, lr = 1e-3, seed = 0, featureDim = 128, log = console.log } = options;
+  const classifier = new MnistClassifier(featureDim, { generator: new Generator(seed) });
+  const optimizer = new Adam(classifier.parameters(), { lr });
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const started = performance.now();
+      let steps = 0;
+      for (const { images, labels } of batches(train, { batchSize, seed, epoch })) {
+        scope(() => {
+          optimizer.zeroGrad();
+          crossEntropy(classifier.forward(images), labels).backward();
+          optimizer.step();
+        });
+        steps++;
+      }
+      await classifier.fc3.bias!.data(); // wait for the epoch's work before timing it
+      log(`classifier epoch ${epoch + 1}/${epochs}: ${steps} steps, ${((performance.now() - started) / steps).toFixed(1)} ms/step`);
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return classifier.eval();
+}
+
+/** The classifier as safetensors bytes (weights and its feature size in the metadata). */
+export async function saveMnistClassifier(classifier: MnistClassifier): Promise<Uint8Array> {
+  return saveCheckpoint({ model: classifier, metadata: { featureDim: String(classifier.featureDim) } });
+}
+
+/** A classifier from saveMnistClassifier's bytes, in evaluation mode. */
+export async function loadMnistClassifier(bytes: Uint8Array): Promise<MnistClassifier> {
+  const featureDim = Number(readHeader(bytes).metadata.featureDim ?? 128);
+  const classifier = new MnistClassifier(featureDim);
+  await loadCheckpoint(bytes, { model: classifier });
+  return classifier.eval();
+}
+
+/** What the classifier sees in a set of images. */
+export interface ClassifierReport {
+  /** The Gaussian of the penultimate-layer features. */
+  statistics: GaussianStatistics;
+  /** Images predicted as each digit 0..9. */
+  labelHistogram: Int32Array;
+  /** Digits predicted for at least `coverageShare` of the images. */
+  digitsCovered: number;
+  /** Mean over images of the largest softmax probability. */
+  meanConfidence: number;
+  /** Accuracy against `labels` when they were given. */
+  accuracy?: number;
+}
+
+export interface ReportOptions {
+  /** Images per GPU batch (default 1000). */
+  batchSize?: number;
+  /** A digit is covered when at least this share of images is predicted as it (default 0.01). */
+  coverageShare?: number;
+  /** True labels [N] (i32) for the accuracy. */
+  labels?: Tensor;
+}
+
+/** Runs the classifier over images [N, 784] or [N, 1, 28, 28] with pixels in [0, 1]. */
+export async function classifierReport(classifier: MnistClassifier, images: Tensor, options: ReportOptions = {}): Promise<ClassifierReport> {
+  const { batchSize = 1000, coverageShare = 0.01, labels } = options;
+  images.assertAlive('classifierReport');
+  const n = images.shape[0];
+  const wasTraining = classifier.training;
+  classifier.eval();
+  const { features, predictions, confidence } = noGrad(() =>
+    scope(() => {
+      const parts: { features: Tensor; predictions: Tensor; confidence: Tensor }[] = [];
+      for (let start = 0; start < n; start += batchSize) {
+        parts.push(
+          scope(() => {
+            const f = classifier.features(images.slice(0, start, Math.min(n, start + batchSize)));
+            const probs = classifier.fc3.forward(f).softmax(-1);
+            return { features: f, predictions: probs.argmax(-1), confidence: probs.max(-1) };
+          }),
+        );
+      }
+      const join = (key: 'features' | 'predictions' | 'confidence') => (parts.length === 1 ? parts[0][key] : concat(parts.map((p) => p[key])));
+      return { features: join('features'), predictions: join('predictions'), confidence: join('confidence').mean() };
+    }),
+  );
+  classifier.train(wasTraining);
+  try {
+    const statistics = await gaussianStatistics(features);
+    const predicted = await predictions.data();
+    const labelHistogram = new Int32Array(10);
+    for (const digit of predicted) labelHistogram[digit]++;
+    let accuracy: number | undefined;
+    if (labels) {
+      const truth = await labels.data();
+      let correct = 0;
+      for (let i = 0; i < n; i++) if (predicted[i] === truth[i]) correct++;
+      accuracy = correct / n;
+    }
+    return {
+      statistics,
+      labelHistogram,
+      digitsCovered: labelHistogram.filter((count) => count >= coverageShare * n).length,
+      meanConfidence: await confidence.item(),
+      accuracy,
+    };
+  } finally {
+    features.dispose();
+    predictions.dispose();
+    confidence.dispose();
+  }
+}
+
+export interface GeneratorEvaluation extends Omit<ClassifierReport, 'statistics' | 'accuracy'> {
+  /** The Fréchet classifier distance to the reference images. */
+  fcd: number;
+}
+
+export interface GeneratorEvaluationOptions {
+  /** Images to generate (default 10000). */
+  samples?: number;
+  /** Latents per generator batch (default 500). */
+  batchSize?: number;
+  /** The latent noise's stream (default: the default generator). */
+  generator?: Generator;
+}
+
+/**
+ * Generates `samples` images (generator outputs in [-1, 1] are mapped to [0, 1]) in evaluation mode
+ * and compares them with the reference statistics (e.g. classifierReport of the 10k test images).
+ */
+export async function evaluateGenerator(
+  generator: GanGenerator,
+  classifier: MnistClassifier,
+  reference: GaussianStatistics,
+  options: GeneratorEvaluationOptions = {},
+): Promise<GeneratorEvaluation> {
+  const { samples = 10000, batchSize = 500 } = options;
+  const images = generateImages(generator, samples, { batchSize, generator: options.generator });
+  try {
+    const report = await classifierReport(classifier, images);
+    return { fcd: frechetDistance(report.statistics, reference), labelHistogram: report.labelHistogram, digitsCovered: report.digitsCovered, meanConfidence: report.meanConfidence };
+  } finally {
+    images.dispose();
+  }
+}
+
+/** n images from the generator in evaluation mode, its tanh range [-1, 1] mapped to [0, 1] (the caller disposes them). */
+export function generateImages(generator: GanGenerator, n: number, options: { batchSize?: number; generator?: Generator } = {}): Tensor {
+  const { batchSize = 500 } = options;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`generateImages: n must be a positive integer, got ${n}`);
+  const wasTraining = generator.training;
+  generator.eval();
+  try {
+    return noGrad(() =>
+      scope(() => {
+        const parts: Tensor[] = [];
+        for (let start = 0; start < n; start += batchSize) {
+          const count = Math.min(batchSize, n - start);
+          parts.push(scope(() => generator.forward(randn([count, generator.latentDim], { generator: options.generator })).add(1).mul(0.5)));
+        }
+        return parts.length === 1 ? parts[0] : concat(parts);
+      }),
+    );
+  } finally {
+    generator.train(wasTraining);
+  }
+}
