@@ -62,6 +62,8 @@ export async function openBrowser(): Promise<BrowserSession> {
     browser = await puppeteer.launch({
       executablePath: chromiumPath(),
       headless: true,
+      // A benchmark page may keep its main thread busy for minutes (WASM peers run synchronously).
+      protocolTimeout: 4 * 3600_000,
       args: [...chromiumFlags, `--user-data-dir=${profile}`],
     });
   } catch (error) {

@@ -1,0 +1,74 @@
+// The benchmark report: what a run records (environment, adapter, library versions, machine, rows)
+// and its Markdown table, with each gengpu row's speed-up over the best WebGPU peer and the best
+// CPU (WASM) peer of the same case.
+
+import type { ResultRow } from './harness.js';
+
+export interface LibraryInfo {
+  name: string;
+  version: string;
+  kind: 'gengpu' | 'webgpu' | 'cpu';
+}
+
+export interface EnvironmentReport {
+  /** 'Chromium (headless)' or 'Node (Dawn)'. */
+  environment: string;
+  userAgent: string;
+  adapter: string;
+  libraries: LibraryInfo[];
+  rows: ResultRow[];
+}
+
+export interface BenchReport {
+  date: string;
+  command: string;
+  quick: boolean;
+  machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string };
+  environments: EnvironmentReport[];
+}
+
+const formatMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toPrecision(2));
+
+/** The median peer ms of a case among peers of one kind (the fastest one). */
+function bestPeer(rows: ResultRow[], kind: 'webgpu' | 'cpu'): ResultRow | undefined {
+  return rows.filter((r) => r.role === kind && r.ms).sort((a, b) => a.ms!.median - b.ms!.median)[0];
+}
+
+/** "2.5x" when gengpu is faster, "0.40x" when slower: peer time over gengpu time. */
+const ratio = (peer: ResultRow | undefined, row: ResultRow) =>
+  peer && row.ms ? `${(peer.ms!.median / row.ms.median).toFixed(2)}x vs ${peer.library}` : '—';
+
+export function markdownTable(env: EnvironmentReport): string {
+  const lines = [
+    `**${env.environment}** — adapter: ${env.adapter}; ${env.libraries.map((l) => `${l.name} ${l.version}`).join(', ')}`,
+    '',
+    '| suite | case | library | ms median (min–max, n) | throughput | vs best WebGPU peer | vs best WASM peer |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  const cases = [...new Map(env.rows.map((r) => [`${r.suite}\u0000${r.case}`, r])).keys()];
+  for (const key of cases) {
+    const rows = env.rows.filter((r) => `${r.suite}\u0000${r.case}` === key);
+    const [webgpu, cpu] = [bestPeer(rows, 'webgpu'), bestPeer(rows, 'cpu')];
+    for (const r of rows) {
+      const mine = r.role === 'gengpu' || r.role === 'variant';
+      const time = r.ms ? `${formatMs(r.ms.median)} (${formatMs(r.ms.min)}–${formatMs(r.ms.max)}, ${r.ms.samples})` : `n/a: ${r.notAvailable}`;
+      const throughput = r.throughput === undefined ? '' : `${r.throughput.toFixed(r.throughput < 10 ? 2 : 1)} ${r.unit}`;
+      const name = r.role === 'gengpu' ? `**${r.library}**` : r.library;
+      lines.push(`| ${r.suite} | ${r.case} | ${name} | ${time} | ${throughput} | ${mine ? ratio(webgpu, r) : ''} | ${mine ? ratio(cpu, r) : ''} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function markdownReport(report: BenchReport): string {
+  const m = report.machine;
+  return [
+    `# gengpu benchmark, ${report.date}${report.quick ? ' (quick: checks, one size per suite, one iteration)' : ''}`,
+    '',
+    `Command: \`${report.command}\`. Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}.`,
+    'Every result was checked against a float64 reference (training steps of the peers: against gengpu\'s checked losses) before it was timed.',
+    'Ratios are peer time over gengpu time within this run (above 1: gengpu is faster); other work on the machine shifts absolute figures.',
+    '',
+    ...report.environments.flatMap((env) => [markdownTable(env), '']),
+  ].join('\n');
+}
