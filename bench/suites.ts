@@ -259,13 +259,15 @@ function convCases(random: HostRandom): Case[] {
       name: `${name} (batch ${batch}, 4x4 stride 2)`,
       unit: 'GFLOPS' as const, work: flops, reps,
       reference: () => (transposed ? convTranspose2dReference : conv2dReference)(x, w, 2, 1),
-      gengpu: [{
-        library: 'gengpu (direct kernel)', role: 'gengpu' as const,
+      gengpu: [undefined, ...gg.convVariants].map((variant, rung) => ({
+        library: variant ? `gengpu conv ${rung}: ${variant}` : `gengpu (auto: ${gg.chooseConvVariant(1)})`,
+        role: variant ? 'variant' as const : 'gengpu' as const,
         prepare() {
           const [gx, gw] = [upload(x), upload(w)];
-          return gengpuCase(() => (transposed ? gg.convTranspose2d(gx, gw, null, options) : gg.conv2d(gx, gw, null, options)), reps, [gx, gw]);
+          const forced = { ...options, variant };
+          return gengpuCase(() => (transposed ? gg.convTranspose2d(gx, gw, null, forced) : gg.conv2d(gx, gw, null, forced)), reps, [gx, gw]);
         },
-      }],
+      })),
       peer: { kind: transposed ? 'convTranspose2d' : 'conv2d', x, w, stride: 2, padding: 1 },
     };
   });

@@ -1,7 +1,7 @@
 // jax-js 0.1.25 as a benchmark peer, in the page only: its webgpu device eagerly and under jax.jit,
 // and its wasm device (jit) as the CPU reference. jax-js arrays are reference-counted and consumed
 // by each op (`x.ref` keeps one alive), and eager ops are deferred, so each timed iteration ends with
-// blockUntilReady on the last result. Attention uses jax.nn.dotProductAttention, whose layout is
+// blockUntilReady on every repetition's result. Attention uses jax.nn.dotProductAttention, whose layout is
 // [B, T, heads, Dh] (inputs permuted on the host, untimed).
 
 import * as jax from '@jax-js/jax';
@@ -24,13 +24,10 @@ function jaxCase(inputs: JaxArray[], compute: (...xs: JaxArray[]) => JaxArray, j
       return toHost((await once().data()) as Float32Array);
     },
     async iterate() {
-      let last = once();
-      for (let i = 1; i < reps; i++) {
-        last.dispose();
-        last = once();
-      }
-      await last.blockUntilReady();
-      last.dispose();
+      // Every repetition is waited for: a deferred result disposed before it runs would never run.
+      const results = Array.from({ length: reps }, once);
+      await jax.blockUntilReady(results);
+      for (const r of results) r.dispose();
     },
     dispose() {
       for (const x of inputs) x.dispose();
@@ -91,13 +88,9 @@ export function jaxPeer({ device, jit }: JaxPeerOptions): PeerLibrary {
           return {
             check: async () => (await draw().data()) as Float32Array,
             async iterate() {
-              let last = draw();
-              for (let i = 1; i < reps; i++) {
-                last.dispose();
-                last = draw();
-              }
-              await last.blockUntilReady();
-              last.dispose();
+              const results = Array.from({ length: reps }, draw);
+              await jax.blockUntilReady(results);
+              for (const r of results) r.dispose();
             },
             dispose: () => key.dispose(),
           };
@@ -176,7 +169,7 @@ function trainingStep(
     },
     async iterate() {
       const loss = step();
-      await loss.blockUntilReady();
+      await jax.blockUntilReady([loss, ...params]);
       loss.dispose();
     },
     dispose() {
