@@ -236,8 +236,7 @@ function matmulCase(suite: string, name: string, aShape: number[], bShape: numbe
   };
 }
 
-function convCases(random: HostRandom): Case[] {
-  const batch = 64;
+function convCases(batch: number, random: HostRandom): Case[] {
   // Discriminator convolutions and generator transposed convolutions of the DCGAN row below.
   const shapes: { name: string; transposed: boolean; x: number[]; w: number[] }[] = [
     { name: 'D conv1 1->64, 28x28 -> 14x14', transposed: false, x: [batch, 1, 28, 28], w: [64, 1, 4, 4] },
@@ -260,7 +259,7 @@ function convCases(random: HostRandom): Case[] {
       unit: 'GFLOPS' as const, work: flops, reps,
       reference: () => (transposed ? convTranspose2dReference : conv2dReference)(x, w, 2, 1),
       gengpu: [undefined, ...gg.convVariants].map((variant, rung) => ({
-        library: variant ? `gengpu conv ${rung}: ${variant}` : `gengpu (auto: ${gg.chooseConvVariant(1)})`,
+        library: variant ? `gengpu conv ${rung}: ${variant}` : `gengpu (auto: ${gg.chooseConvVariant(transposed ? 'convTranspose2d' : 'conv2d', 1)})`,
         role: variant ? 'variant' as const : 'gengpu' as const,
         prepare() {
           const [gx, gw] = [upload(x), upload(w)];
@@ -271,6 +270,44 @@ function convCases(random: HostRandom): Case[] {
       peer: { kind: transposed ? 'convTranspose2d' : 'conv2d', x, w, stride: 2, padding: 1 },
     };
   });
+}
+
+/** The discriminator's second convolution's weight gradient (gengpu's ladder; the peers' run inside their training steps). */
+function weightGradCase(batch: number, random: HostRandom): Case {
+  const x = random.uniform([batch, 64, 14, 14]);
+  const dy = random.uniform([batch, 128, 7, 7]);
+  const flops = 2 * batch * 7 * 7 * 128 * 64 * 16;
+  const reps = repsFor(flops, 2 ** 27);
+  return {
+    suite: 'conv2d weight gradient', name: `D conv2 64->128, 14x14 -> 7x7 (batch ${batch}, 4x4 stride 2)`,
+    unit: 'GFLOPS', work: flops, reps,
+    reference() {
+      const positions = samplePositions(128 * 64 * 16);
+      const values = positions.map((p) => {
+        const [o, c, u, v] = unravel(p, [128, 64, 4, 4]);
+        let s = 0;
+        for (let n = 0; n < batch; n++) {
+          for (let i = 0; i < 7; i++) {
+            for (let j = 0; j < 7; j++) {
+              const [yy, xx] = [i * 2 - 1 + u, j * 2 - 1 + v];
+              if (yy >= 0 && yy < 14 && xx >= 0 && xx < 14) s += at(x, n, c, yy, xx) * at(dy, n, o, i, j);
+            }
+          }
+        }
+        return s;
+      });
+      return { values: Float64Array.from(values), at: positions, tolerance: 1e-4 };
+    },
+    gengpu: [undefined, ...gg.convVariants].map((variant, rung) => ({
+      library: variant ? `gengpu conv ${rung}: ${variant}` : `gengpu (auto: ${gg.chooseConvVariant('weightGrad', 1)})`,
+      role: variant ? 'variant' as const : 'gengpu' as const,
+      prepare() {
+        const [gx, gdy] = [upload(x), upload(dy)];
+        return gengpuCase(() => gg.conv2dWeightGrad(gx, gdy, 4, { stride: 2, padding: 1, variant }), reps, [gx, gdy]);
+      },
+    })),
+    peer: 'weight gradients alone are not asked of the peers (they run inside the training steps)',
+  };
 }
 
 function attentionCase(T: number, random: HostRandom): Case {
@@ -716,8 +753,9 @@ export function buildCases(quick: boolean): Case[] {
   }
   for (const [b, n] of pick([[48, 64], [16, 256]])) cases.push(matmulCase('batched matmul', `${b} x ${n}x${n}x${n}`, [b, n, n], [b, n, n], random, false));
   for (const [rows, cols] of pick([[1024, 1024], [4096, 256]])) cases.push(softmaxCase(rows, cols, random));
-  const conv = convCases(random);
-  cases.push(...(quick ? [conv[0], conv[2]] : conv));
+  // The quick check runs the peers' slowest kernels, so it uses a smaller batch.
+  const conv = convCases(quick ? 8 : 64, random);
+  cases.push(...(quick ? [conv[0], conv[2]] : conv), weightGradCase(quick ? 8 : 64, random));
   for (const T of pick([64, 256])) cases.push(attentionCase(T, random));
   for (const [rows, cols] of pick([[1024, 1024], [4096, 1024]])) cases.push(...reductionCases(rows, cols, random));
   for (const size of pick([256, 1 << 20])) cases.push(chainCase(size, size <= 4096 ? 1000 : 16, random));

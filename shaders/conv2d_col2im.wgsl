@@ -1,10 +1,10 @@
 // col2im for the matmul path of 2-D transposed convolution (groups = 1). The matmul gives every input
-// pixel's contribution to each (output channel, tap): cols[n, (o * kH + kh) * kW + kw, iy * W + ix]
+// pixel's contribution to each (output channel, tap): cols[(o * kH + kh) * kW + kw, n, iy * W + ix]
 // = sum over c of w[c, o, kh, kw] x[n, c, iy, ix]. The output gathers them (no atomics):
 //   out[n, o, y, z] = bias[o] + sum over (kh, kw) with y + pad_h - kh * dilation_h = iy * stride_h
 //                     and z + pad_w - kw * dilation_w = ix * stride_w inside the input of
-//                     cols[n, (o * kH + kh) * kW + kw, iy * W + ix]
-// Bindings: @0 uniform Params, @1 cols [N, O * kH * kW, H * W] (read), @2 bias [O] (read; any buffer
+//                     cols[(o * kH + kh) * kW + kw, n, iy * W + ix]
+// Bindings: @0 uniform Params, @1 cols [O * kH * kW, N, H * W] (read), @2 bias [O] (read; any buffer
 // when has_bias = 0), @3 out [N, O, OH, OW]. One invocation per output value, 2-D grid when large.
 
 struct Params {
@@ -41,7 +41,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let o = (i / (p.out_w * p.out_h)) % p.out_channels;
   let n = i / (p.out_w * p.out_h * p.out_channels);
   let pixels = p.in_h * p.in_w;
-  let rows = p.out_channels * p.kernel_h * p.kernel_w;
+  let batch = p.total / (p.out_w * p.out_h * p.out_channels);
   var s = select(0.0, bias[o], p.has_bias != 0u);
   for (var kh = 0u; kh < p.kernel_h; kh++) {
     let ty = i32(y + p.pad_h) - i32(kh * p.dilation_h);
@@ -54,7 +54,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       let ix = u32(tz) / p.stride_w;
       if (ix >= p.in_w) { continue; }
       let row = (o * p.kernel_h + kh) * p.kernel_w + kw;
-      s += cols[(n * rows + row) * pixels + iy * p.in_w + ix];
+      s += cols[(row * batch + n) * pixels + iy * p.in_w + ix];
     }
   }
   out[i] = s;

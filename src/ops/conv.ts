@@ -10,7 +10,8 @@
 //      multiplies the input by the weight first and gathers the products into the output
 //      (shaders/conv2d_col2im.wgsl); the weight gradient multiplies the output gradient by the
 //      unfolded input. The matmul kernels are the fast ones on SwiftShader, so it is the choice
-//      there (chooseConvVariant); GPUs keep the direct kernels, whose blocking suits them.
+//      there for the convolution and the weight gradient (chooseConvVariant); GPUs keep the direct
+//      kernels, whose blocking suits them.
 // The gradient of a convolution with respect to its input is the transposed convolution with the
 // same weight and vice versa, so the backward rules below only call these three ops, each of which
 // records a backward rule of its own: gradients of gradients (WGAN-GP's penalty) need nothing more.
@@ -40,13 +41,21 @@ export const convVariantSummaries: Readonly<Record<ConvVariant, string>> = {
   im2col: 'unfold (im2col) or gather (col2im) around one batched matmul (groups = 1)',
 };
 
-/** The variant used when none is forced: the matmul path on a software adapter (groups = 1), else direct. */
-export function chooseConvVariant(groups: number): ConvVariant {
-  return groups === 1 && isSoftwareAdapter() ? 'im2col' : 'direct';
+/** The three convolution ops a variant implements. */
+export type ConvOp = 'conv2d' | 'convTranspose2d' | 'weightGrad';
+
+/**
+ * The variant used when none is forced. On a software adapter (groups = 1) the matmul path for the
+ * convolution and its weight gradient, where it measured 2-3x faster than the direct kernels
+ * (bench/, conv suites); the transposed convolution keeps its direct kernel, which the col2im path
+ * did not beat there. GPUs keep the direct kernels.
+ */
+export function chooseConvVariant(op: ConvOp, groups: number): ConvVariant {
+  return groups === 1 && op !== 'convTranspose2d' && isSoftwareAdapter() ? 'im2col' : 'direct';
 }
 
 export interface Conv2dOptions {
-  /** Force an implementation (default: chooseConvVariant); its backward ops use the same one. */
+  /** Force an implementation (default: chooseConvVariant per op); its backward ops use the same one. */
   variant?: ConvVariant;
   /** Step between windows (default 1). */
   stride?: Size2d;
@@ -83,7 +92,8 @@ interface ConvGeometry {
   padding: Pair;
   dilation: Pair;
   groups: number;
-  variant: ConvVariant;
+  /** A forced variant, or undefined for the automatic choice per op. */
+  variant: ConvVariant | undefined;
 }
 
 // ---- convolution kernels -------------------------------------------------------------------------
@@ -231,7 +241,11 @@ function im2colConvolution(x: Tensor, w: Tensor, bias: Tensor | null, geometry: 
   });
 }
 
-/** convTranspose2d as weightᵀ [O kH kW, C] times x [N, C, H W], the products gathered by col2im. */
+/**
+ * convTranspose2d as one matmul, weightᵀ [O kH kW, C] times every input pixel [C, N H W] (both
+ * operands transposed by a copy first, so the product is one large matrix), the products then
+ * gathered into the output by col2im.
+ */
 function col2imTransposedConvolution(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry, [outH, outW]: Pair): Tensor {
   const [batch, channels, inH, inW] = x.shape;
   const [, outChannels, kernelH, kernelW] = w.shape;
@@ -239,10 +253,12 @@ function col2imTransposedConvolution(x: Tensor, w: Tensor, bias: Tensor | null, 
   if (out.size === 0) return out;
   const cols = noGrad(() => {
     const weight = reshape(w, [channels, outChannels * kernelH * kernelW]);
-    const pixels = reshape(x, [batch, channels, inH * inW]);
-    const product = matmul(weight, pixels, { transA: true });
-    weight.dispose();
-    pixels.dispose();
+    const weightT = permute(weight, [1, 0]);
+    const grouped = reshape(x, [batch, channels, inH * inW]);
+    const byChannel = permute(grouped, [1, 0, 2]);
+    const pixels = reshape(byChannel, [channels, batch * inH * inW]);
+    const product = matmul(weightT, pixels);
+    for (const t of [weight, weightT, grouped, byChannel, pixels]) t.dispose();
     return product;
   });
   const { stride, padding, dilation } = geometry;
@@ -284,7 +300,7 @@ function im2colWeightGradient(x: Tensor, dy: Tensor, geometry: ConvGeometry, ker
 
 /** conv2d with an explicit output size (a backward rule may ask for fewer rows than fit). */
 function convolve(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry, outSize: Pair): Tensor {
-  const out = geometry.variant === 'im2col'
+  const out = (geometry.variant ?? chooseConvVariant('conv2d', geometry.groups)) === 'im2col'
     ? im2colConvolution(x, w, bias, geometry, outSize)
     : directConvolution('conv2d', x, w, bias, geometry, w.shape[0], outSize);
   return record('conv2d', bias ? [x, w, bias] : [x, w], out, (g) => [
@@ -296,7 +312,7 @@ function convolve(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeome
 
 /** convTranspose2d with an explicit output size. */
 function convolveTransposed(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry, outSize: Pair): Tensor {
-  const out = geometry.variant === 'im2col'
+  const out = (geometry.variant ?? chooseConvVariant('convTranspose2d', geometry.groups)) === 'im2col'
     ? col2imTransposedConvolution(x, w, bias, geometry, outSize)
     : directConvolution('conv2d_transpose', x, w, bias, geometry, w.shape[1] * geometry.groups, outSize);
   return record('convTranspose2d', bias ? [x, w, bias] : [x, w], out, (g) => [
@@ -309,7 +325,8 @@ function convolveTransposed(x: Tensor, w: Tensor, bias: Tensor | null, geometry:
 
 /** The weight gradient: bilinear in x and dy, so its own gradients are the two convolutions. */
 function correlate(x: Tensor, dy: Tensor, geometry: ConvGeometry, kernel: Pair): Tensor {
-  const out = geometry.variant === 'im2col' ? im2colWeightGradient(x, dy, geometry, kernel) : weightGradient(x, dy, geometry, kernel);
+  const variant = geometry.variant ?? chooseConvVariant('weightGrad', geometry.groups);
+  const out = variant === 'im2col' ? im2colWeightGradient(x, dy, geometry, kernel) : weightGradient(x, dy, geometry, kernel);
   return record('conv2dWeightGrad', [x, dy], out, (g) => [
     x.requiresGrad ? convolveTransposed(dy, g, null, geometry, spatial(x)) : null,
     dy.requiresGrad ? convolve(x, g, null, geometry, spatial(dy)) : null,
@@ -342,8 +359,8 @@ function checkRank4(op: string, t: Tensor, what: string, layout: string, inputs:
 function resolveGeometry(op: string, options: Conv2dOptions, inputs: Tensor[]): ConvGeometry {
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) throw opError(op, `groups must be an integer >= 1, got ${groups}`, inputs);
-  const variant = options.variant ?? chooseConvVariant(groups);
-  if (!convVariants.includes(variant)) throw opError(op, `variant must be one of ${convVariants.join(', ')}, got ${String(variant)}`, inputs);
+  const variant = options.variant;
+  if (variant !== undefined && !convVariants.includes(variant)) throw opError(op, `variant must be one of ${convVariants.join(', ')}, got ${String(variant)}`, inputs);
   if (variant === 'im2col' && groups !== 1) throw opError(op, `the im2col variant needs groups = 1, got ${groups}`, inputs);
   return {
     variant,
