@@ -1,6 +1,6 @@
 // The benchmark report: what a run records (environment, adapter, library versions, machine, rows)
-// and its Markdown table, with each gengpu row's speed-up over the best WebGPU peer and the best
-// CPU (WASM) peer of the same case.
+// and its Markdown tables: a summary line per case (gengpu's automatic choice against the best
+// WebGPU and the best CPU (WASM) peer) and every row, kernel variants included.
 
 import type { ResultRow } from './harness.js';
 
@@ -60,6 +60,22 @@ export function markdownTable(env: EnvironmentReport): string {
   return lines.join('\n');
 }
 
+/** One line per case: gengpu's automatic choice against the best WebGPU and the best WASM peer. */
+export function summaryTable(env: EnvironmentReport): string {
+  const lines = [
+    '| case | gengpu ms | best WebGPU peer, ms | gengpu speed-up | best WASM peer, ms | gengpu speed-up |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const row of env.rows.filter((r) => r.role === 'gengpu' && r.ms)) {
+    const rows = env.rows.filter((r) => r.suite === row.suite && r.case === row.case);
+    const [webgpu, cpu] = [bestPeer(rows, 'webgpu'), bestPeer(rows, 'cpu')];
+    const peer = (p: ResultRow | undefined) => (p ? `${p.library} ${formatMs(p.ms!.median)}` : 'n/a');
+    const speedUp = (p: ResultRow | undefined) => (p ? `${(p.ms!.median / row.ms!.median).toFixed(2)}x` : '—');
+    lines.push(`| ${row.suite}: ${row.case} | ${formatMs(row.ms!.median)} | ${peer(webgpu)} | ${speedUp(webgpu)} | ${peer(cpu)} | ${speedUp(cpu)} |`);
+  }
+  return lines.join('\n');
+}
+
 export function markdownReport(report: BenchReport): string {
   const m = report.machine;
   return [
@@ -69,6 +85,6 @@ export function markdownReport(report: BenchReport): string {
     'Every result was checked against a float64 reference (training steps of the peers: against gengpu\'s checked losses) before it was timed.',
     'Ratios are peer time over gengpu time within this run (above 1: gengpu is faster); other work on the machine shifts absolute figures.',
     '',
-    ...report.environments.flatMap((env) => [markdownTable(env), '']),
+    ...report.environments.flatMap((env) => ['## Summary', '', summaryTable(env), '', '## Every row', '', markdownTable(env), '']),
   ].join('\n');
 }
