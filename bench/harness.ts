@@ -36,7 +36,14 @@ export type PeerOp =
   | { kind: 'addChain'; x: HostTensor; length: number }
   | { kind: 'uniform'; size: number }
   | { kind: 'mlpStep'; weights: HostTensor[]; x: HostTensor; labels: Int32Array; lr: number }
-  | { kind: 'vaeStep'; weights: HostTensor[]; x: HostTensor; eps: HostTensor; lr: number };
+  | { kind: 'vaeStep'; weights: HostTensor[]; x: HostTensor; eps: HostTensor; lr: number }
+  /**
+   * The DCGAN step of bench/suites.ts. Weights in PyTorch layouts, generator then discriminator:
+   * Linear(100, 6272) weight, bias; BatchNorm1d(6272) weight, bias; ConvTranspose2d(128, 64, 4)
+   * weight, bias; BatchNorm2d(64) weight, bias; ConvTranspose2d(64, 1, 4) weight, bias; then
+   * Conv2d(1, 64, 4) weight, bias; Conv2d(64, 128, 4) weight, bias; Linear(6272, 1) weight, bias.
+   */
+  | { kind: 'dcganStep'; weights: HostTensor[]; z: HostTensor; real: HostTensor; lr: number; beta1: number };
 
 /** A peer library in the page: TensorFlow.js or jax-js on one backend. */
 export interface PeerLibrary {

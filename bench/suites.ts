@@ -599,10 +599,27 @@ function vaeCase(random: HostRandom): Case {
 
 const notWritten = 'not written for the peers in this harness';
 
+/** Host weights of the DCGAN in the order of the dcganStep peer op (PyTorch's default init, BatchNorm 1 and 0). */
+function dcganWeights(random: HostRandom): HostTensor[] {
+  const layer = (weightShape: number[], fanIn: number, outputs: number) => {
+    const bound = 1 / Math.sqrt(fanIn);
+    return [random.uniform(weightShape, -bound, bound), random.uniform([outputs], -bound, bound)];
+  };
+  const norm = (features: number) => [{ data: new Float32Array(features).fill(1), shape: [features] }, { data: new Float32Array(features), shape: [features] }];
+  return [
+    ...layer([128 * 7 * 7, 100], 100, 128 * 7 * 7), ...norm(128 * 7 * 7),
+    // PyTorch's fan-in of a transposed convolution's weight [C, O, kH, kW] is O kH kW.
+    ...layer([128, 64, 4, 4], 64 * 16, 64), ...norm(64),
+    ...layer([64, 1, 4, 4], 16, 1),
+    ...layer([64, 1, 4, 4], 16, 64), ...layer([128, 64, 4, 4], 64 * 16, 128), ...layer([1, 128 * 7 * 7], 128 * 7 * 7, 1),
+  ];
+}
+
 function dcganCase(batch: number, random: HostRandom): Case {
   const latent = 100;
   const z = random.normal([batch, latent]);
   const real = random.uniform([batch, 1, 28, 28]);
+  const weights = dcganWeights(random);
   return {
     suite: 'training step', name: `DCGAN on MNIST shapes, batch ${batch}: D step + G step, Adam`, unit: 'GFLOPS', work: 0, reps: 1,
     // A sanity reference: with BCE on logits near zero, the first discriminator loss (real + fake) is near 2 ln 2.
@@ -610,19 +627,25 @@ function dcganCase(batch: number, random: HostRandom): Case {
     gengpu: [{
       library: 'gengpu (gg.nn layers)', role: 'gengpu',
       prepare() {
-        const generator = new gg.Generator(11);
         const G = new gg.nn.Sequential(
-          new gg.nn.Linear(latent, 128 * 7 * 7, { generator }), new gg.nn.BatchNorm1d(128 * 7 * 7), new gg.nn.ReLU(),
+          new gg.nn.Linear(latent, 128 * 7 * 7), new gg.nn.BatchNorm1d(128 * 7 * 7), new gg.nn.ReLU(),
         );
         const G2 = new gg.nn.Sequential(
-          new gg.nn.ConvTranspose2d(128, 64, 4, { stride: 2, padding: 1, generator }), new gg.nn.BatchNorm2d(64), new gg.nn.ReLU(),
-          new gg.nn.ConvTranspose2d(64, 1, 4, { stride: 2, padding: 1, generator }), new gg.nn.Tanh(),
+          new gg.nn.ConvTranspose2d(128, 64, 4, { stride: 2, padding: 1 }), new gg.nn.BatchNorm2d(64), new gg.nn.ReLU(),
+          new gg.nn.ConvTranspose2d(64, 1, 4, { stride: 2, padding: 1 }), new gg.nn.Tanh(),
         );
         const D = new gg.nn.Sequential(
-          new gg.nn.Conv2d(1, 64, 4, { stride: 2, padding: 1, generator }), new gg.nn.LeakyReLU(0.2),
-          new gg.nn.Conv2d(64, 128, 4, { stride: 2, padding: 1, generator }), new gg.nn.LeakyReLU(0.2),
-          new gg.nn.Flatten(), new gg.nn.Linear(128 * 7 * 7, 1, { generator }),
+          new gg.nn.Conv2d(1, 64, 4, { stride: 2, padding: 1 }), new gg.nn.LeakyReLU(0.2),
+          new gg.nn.Conv2d(64, 128, 4, { stride: 2, padding: 1 }), new gg.nn.LeakyReLU(0.2),
+          new gg.nn.Flatten(), new gg.nn.Linear(128 * 7 * 7, 1),
         );
+        const parameters = [...G.parameters(), ...G2.parameters(), ...D.parameters()];
+        gg.noGrad(() => parameters.forEach((p, i) => {
+          if (p.shape.join() !== weights[i].shape.join()) throw new Error(`DCGAN parameter ${i}: [${p.shape}] is not [${weights[i].shape}]`);
+          const t = upload(weights[i]);
+          p.assign(t);
+          t.dispose();
+        }));
         const generate = (noise: gg.Tensor) => G2.forward(G.forward(noise).reshape([batch, 128, 7, 7]));
         const adam = { lr: 2e-4, betas: [0.5, 0.999] as const };
         const optD = new gg.optim.Adam(D.parameters(), adam);
@@ -644,7 +667,8 @@ function dcganCase(batch: number, random: HostRandom): Case {
         }, () => [G, G2, D, optD, optG, gz, gReal, ones, zeros].forEach((t) => t.dispose()));
       },
     }],
-    peer: notWritten,
+    peer: { kind: 'dcganStep', weights, z, real, lr: 2e-4, beta1: 0.5 },
+    peersMatchGengpu: true,
   };
 }
 
@@ -760,7 +784,7 @@ export function buildCases(quick: boolean): Case[] {
   for (const [rows, cols] of pick([[1024, 1024], [4096, 1024]])) cases.push(...reductionCases(rows, cols, random));
   for (const size of pick([256, 1 << 20])) cases.push(chainCase(size, size <= 4096 ? 1000 : 16, random));
   for (const size of pick([1 << 22])) cases.push(rngCase(size));
-  cases.push(mlpCase(random), vaeCase(random), dcganCase(quick ? 8 : 64, random), gptCase(random), gmmCase(quick ? 10_000 : 100_000, random));
+  cases.push(mlpCase(random), vaeCase(random), dcganCase(quick ? 4 : 64, random), gptCase(random), gmmCase(quick ? 10_000 : 100_000, random));
   return cases;
 }
 

@@ -64,6 +64,49 @@ function tfTraining(step: () => TF.Scalar, owned: { dispose(): void }[]): Prepar
 /** y = x Wᵀ + b with PyTorch's [out, in] weight layout. */
 const linear = (tf: Tfjs, x: TF.Tensor2D, w: TF.Tensor, b: TF.Tensor) => tf.add(tf.matMul(x, w as TF.Tensor2D, false, true), b) as TF.Tensor2D;
 
+/**
+ * The DCGAN step in TensorFlow.js's NHWC layout: weights permuted on the host (dense weights stay
+ * [out, in]; convolution filters become [kH, kW, ·, ·]), the flattening for the discriminator's
+ * dense layer done in NCHW order as PyTorch's. tf's minimize differentiates a closure, so the
+ * generator's forward pass runs in both the D and the G closure (gengpu reuses it).
+ */
+function dcganStep(tf: Tfjs, op: Extract<PeerOp, { kind: 'dcganStep' }>): Prepared {
+  const filter = (i: number) => permuteHost(op.weights[i], [2, 3, 1, 0]);
+  const host = op.weights.map((w, i) => ([4, 8, 10, 12].includes(i) ? filter(i) : w));
+  const vars = host.map((w) => tf.variable(tf.tensor(w.data, w.shape)));
+  const [linW, linB, bn1G, bn1B, ct1W, ct1B, bn2G, bn2B, ct2W, ct2B, c1W, c1B, c2W, c2B, dW, dB] = vars;
+  const batch = op.z.shape[0];
+  const z = tf.tensor2d(op.z.data, op.z.shape as [number, number]);
+  const real = tf.tensor(permuteHost(op.real, [0, 2, 3, 1]).data, [batch, 28, 28, 1]) as TF.Tensor4D;
+  const normalize = (x: TF.Tensor, axes: number[], gamma: TF.Tensor, beta: TF.Tensor) => {
+    const { mean, variance } = tf.moments(x, axes);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta);
+  };
+  const generate = () => {
+    const h = tf.relu(normalize(linear(tf, z, linW, linB), [0], bn1G, bn1B));
+    const grid = tf.transpose(tf.reshape(h, [batch, 128, 7, 7]), [0, 2, 3, 1]) as TF.Tensor4D;
+    const up = tf.add(tf.conv2dTranspose(grid, ct1W as TF.Tensor4D, [batch, 14, 14, 64], 2, 'same'), ct1B);
+    const h2 = tf.relu(normalize(up, [0, 1, 2], bn2G, bn2B)) as TF.Tensor4D;
+    return tf.tanh(tf.add(tf.conv2dTranspose(h2, ct2W as TF.Tensor4D, [batch, 28, 28, 1], 2, 'same'), ct2B)) as TF.Tensor4D;
+  };
+  const discriminate = (images: TF.Tensor4D) => {
+    const h1 = tf.leakyRelu(tf.add(tf.conv2d(images, c1W as TF.Tensor4D, 2, 'same'), c1B), 0.2) as TF.Tensor4D;
+    const h2 = tf.leakyRelu(tf.add(tf.conv2d(h1, c2W as TF.Tensor4D, 2, 'same'), c2B), 0.2);
+    return linear(tf, tf.reshape(tf.transpose(h2, [0, 3, 1, 2]), [batch, 128 * 7 * 7]), dW, dB);
+  };
+  // Mean binary cross-entropy on logits against an all-ones or all-zeros target.
+  const bce = (logits: TF.Tensor, target: 0 | 1) => tf.mean(target === 1 ? tf.softplus(tf.neg(logits)) : tf.softplus(logits)) as TF.Scalar;
+  const optD = tf.train.adam(op.lr, op.beta1, 0.999, 1e-8);
+  const optG = tf.train.adam(op.lr, op.beta1, 0.999, 1e-8);
+  const gVars = vars.slice(0, 10);
+  const dVars = vars.slice(10);
+  return tfTraining(() => {
+    const lossD = optD.minimize(() => tf.add(bce(discriminate(real), 1), bce(discriminate(generate()), 0)) as TF.Scalar, true, dVars) as TF.Scalar;
+    optG.minimize(() => bce(discriminate(generate()), 1), true, gVars)?.dispose();
+    return lossD;
+  }, [...vars, z, real, optD, optG]);
+}
+
 export function tfjsPeer(backend: 'webgpu' | 'wasm'): PeerLibrary {
   const tf = tfGlobal();
   const name = `tfjs-${backend}`;
@@ -171,6 +214,8 @@ export function tfjsPeer(backend: 'webgpu' | 'wasm'): PeerLibrary {
           }
           return tfTraining(() => optimizer.minimize(lossOf, true, params) as TF.Scalar, owned);
         }
+        case 'dcganStep':
+          return dcganStep(tf, op);
       }
     },
   };
