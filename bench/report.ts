@@ -51,7 +51,7 @@ export function markdownTable(env: EnvironmentReport): string {
     const [webgpu, cpu] = [bestPeer(rows, 'webgpu'), bestPeer(rows, 'cpu')];
     for (const r of rows) {
       const mine = r.role === 'gengpu' || r.role === 'variant';
-      const time = r.ms ? `${formatMs(r.ms.median)} (${formatMs(r.ms.min)}–${formatMs(r.ms.max)}, ${r.ms.samples})` : `n/a: ${r.notAvailable}`;
+      const time = r.ms ? `${formatMs(r.ms.median)} (${formatMs(r.ms.min)}–${formatMs(r.ms.max)}, ${r.ms.samples})` : r.notAvailable ? `n/a: ${r.notAvailable}` : 'checked';
       const throughput = r.throughput === undefined ? '' : `${r.throughput.toFixed(r.throughput < 10 ? 2 : 1)} ${r.unit}`;
       const name = r.role === 'gengpu' ? `**${r.library}**` : r.library;
       lines.push(`| ${r.suite} | ${r.case} | ${name} | ${time} | ${throughput} | ${mine ? ratio(webgpu, r) : ''} | ${mine ? ratio(cpu, r) : ''} |`);
@@ -79,7 +79,7 @@ export function summaryTable(env: EnvironmentReport): string {
 export function markdownReport(report: BenchReport): string {
   const m = report.machine;
   return [
-    `# gengpu benchmark, ${report.date}${report.quick ? ' (quick: checks, one size per suite, one iteration)' : ''}`,
+    `# gengpu benchmark, ${report.date}${report.quick ? ' (quick: checks only, one size per suite, nothing timed)' : ''}`,
     '',
     `Command: \`${report.command}\`. Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}.`,
     'Every result was checked against a float64 reference (training steps of the peers: against gengpu\'s checked losses) before it was timed.',

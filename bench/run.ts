@@ -3,8 +3,8 @@
 // prints the Markdown table and writes bench/results/<date>.json and .md.
 //   npm run bench                       the full run in Chromium
 //   npm run bench -- --node             the same suites in Node (Dawn), gengpu only
-//   npm run bench -- --quick            checks every library and row, one size per suite, one
-//                                       iteration (CI); writes nothing unless --out is given
+//   npm run bench -- --quick            checks every library and row, one size per suite, times
+//                                       nothing (CI); writes nothing unless --out is given
 //   npm run bench -- --only matmul,GPT  only the cases whose "suite name" contains one of these
 //   npm run bench -- --out DIR          where the report goes (default bench/results)
 

@@ -803,6 +803,7 @@ async function measure(
     let output = await prepared.check();
     if (c.suite === 'rng') output = moments(output);
     const checkError = checkAgainst(`${c.suite} ${c.name} ${library}`, output, reference());
+    if (options.quick) return { row: { ...base, checkError }, output };
     const timing = await timeIterations(prepared, options);
     const ms = { median: timing.median / c.reps, min: timing.min / c.reps, max: timing.max / c.reps, samples: timing.samples };
     return { row: { ...base, ms, throughput: throughputOf(c, ms.median), unit: c.work === 0 ? undefined : c.unit, checkError }, output };
@@ -840,7 +841,7 @@ export async function runSuites(peers: PeerLibrary[], options: SuiteOptions): Pr
       rows.push((await measure(c, peer.name, peer.kind, () => peer.prepare(op, c.reps), peerReference, options)).row);
     }
     const done = rows.filter((r) => r.case === c.name && r.suite === c.suite);
-    const summary = done.map((r) => `${r.library} ${r.ms ? `${r.ms.median.toFixed(r.ms.median < 1 ? 3 : 1)} ms` : 'n/a'}`).join(', ');
+    const summary = done.map((r) => `${r.library} ${r.ms ? `${r.ms.median.toFixed(r.ms.median < 1 ? 3 : 1)} ms` : r.notAvailable ? 'n/a' : 'checked'}`).join(', ');
     options.log(`[${index + 1}/${cases.length}] ${c.suite}: ${c.name} (${((performance.now() - started) / 1000).toFixed(1)} s) ${summary}`);
   }
   return rows;
