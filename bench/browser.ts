@@ -47,6 +47,9 @@ export async function openBrowser(): Promise<BrowserSession> {
     server: {
       host: '127.0.0.1',
       port: 0,
+      // No file watching or hot reload: an edit elsewhere in the repo must not reload a running page.
+      hmr: false,
+      watch: null,
       headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
     },
     optimizeDeps: { noDiscovery: true, include: [] },
@@ -62,6 +65,8 @@ export async function openBrowser(): Promise<BrowserSession> {
     browser = await puppeteer.launch({
       executablePath: chromiumPath(),
       headless: true,
+      // A benchmark page may keep its main thread busy for minutes (WASM peers run synchronously).
+      protocolTimeout: 4 * 3600_000,
       args: [...chromiumFlags, `--user-data-dir=${profile}`],
     });
   } catch (error) {

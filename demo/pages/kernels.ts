@@ -1,9 +1,9 @@
-// The Kernels page: the engine's benchmark ladder (bench/core-suite.ts) on the visitor's own GPU.
+// The Kernels page: the engine's benchmark ladder (demo/kernel-suite.ts) on the visitor's own GPU.
 // Each training "step" is one stage: the pipelines' first-run times, then matmul GFLOPS of every
 // kernel variant at one size after another, then the per-op dispatch overhead. The bars fill in as
 // the stages finish; pause stops between stages.
 import * as gg from '../../src/index.js';
-import { availableVariants, measureCompile, measureDispatch, measureMatmul, type CompileRow, type DispatchResult, type MatmulRow, type SuiteTiming } from '../../bench/core-suite.js';
+import { availableVariants, measureCompile, measureDispatch, measureMatmul, type CompileRow, type DispatchResult, type MatmulRow, type SuiteTiming } from '../kernel-suite.js';
 import { card, choice, element } from '../dom.js';
 import type { DemoPage, PageModule, ShellApi } from '../page.js';
 import { drawBars, palette, shortNumber } from '../plot.js';

@@ -1,9 +1,17 @@
 // Convolution and pooling over NCHW tensors, with PyTorch's semantics: conv2d, convTranspose2d,
 // conv2dWeightGrad, maxPool2d and avgPool2d.
 //
-// Three kernels serve every convolution and every derivative of one: the direct convolution
-// (shaders/conv2d.wgsl), the direct transposed convolution (shaders/conv2d_transpose.wgsl) and the
-// weight gradient, a correlation of an input with an output gradient (shaders/conv2d_weight_grad.wgsl).
+// Two implementations, numbered as the benchmark's kernel ladder shows them (convVariants):
+//   1 'direct'  three kernels serve every convolution and every derivative of one: the direct convolution
+//      (shaders/conv2d.wgsl), the direct transposed convolution (shaders/conv2d_transpose.wgsl) and the
+//      weight gradient, a correlation of an input with an output gradient (shaders/conv2d_weight_grad.wgsl);
+//   2 'im2col'  (groups = 1) the same three ops as matmuls: the convolution unfolds the input's receptive
+//      fields (shaders/conv2d_im2col.wgsl) and multiplies them by the weight; the transposed one
+//      multiplies the input by the weight first and gathers the products into the output
+//      (shaders/conv2d_col2im.wgsl); the weight gradient multiplies the output gradient by the
+//      unfolded input. The matmul kernels are the fast ones on SwiftShader, so it is the choice
+//      there for the convolution and the weight gradient (chooseConvVariant); GPUs keep the direct
+//      kernels, whose blocking suits them.
 // The gradient of a convolution with respect to its input is the transposed convolution with the
 // same weight and vice versa, so the backward rules below only call these three ops, each of which
 // records a backward rule of its own: gradients of gradients (WGAN-GP's penalty) need nothing more.
@@ -17,11 +25,38 @@ import { Tensor, formatShape } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, grid1d, opError } from './shape.js';
 import { reduceRows, sum } from './reduce.js';
+import { noGrad } from '../autograd.js';
+import { add } from './elementwise.js';
+import { isSoftwareAdapter, matmul } from './matmul.js';
+import { permute, reshape } from './movement.js';
 
 /** A size per spatial dimension: one number for both, or [height, width]. */
 export type Size2d = number | readonly [number, number];
 
+export const convVariants = ['direct', 'im2col'] as const;
+export type ConvVariant = (typeof convVariants)[number];
+
+export const convVariantSummaries: Readonly<Record<ConvVariant, string>> = {
+  direct: 'direct kernels: 4 columns x up to 8 channels per invocation, no workgroup memory',
+  im2col: 'unfold (im2col) or gather (col2im) around one batched matmul (groups = 1)',
+};
+
+/** The three convolution ops a variant implements. */
+export type ConvOp = 'conv2d' | 'convTranspose2d' | 'weightGrad';
+
+/**
+ * The variant used when none is forced. On a software adapter (groups = 1) the matmul path for the
+ * convolution and its weight gradient, where it measured 2-3x faster than the direct kernels
+ * (bench/, conv suites); the transposed convolution keeps its direct kernel, which the col2im path
+ * did not beat there. GPUs keep the direct kernels.
+ */
+export function chooseConvVariant(op: ConvOp, groups: number): ConvVariant {
+  return groups === 1 && op !== 'convTranspose2d' && isSoftwareAdapter() ? 'im2col' : 'direct';
+}
+
 export interface Conv2dOptions {
+  /** Force an implementation (default: chooseConvVariant per op); its backward ops use the same one. */
+  variant?: ConvVariant;
   /** Step between windows (default 1). */
   stride?: Size2d;
   /** Zeros added on each side of the input (default 0). */
@@ -57,6 +92,8 @@ interface ConvGeometry {
   padding: Pair;
   dilation: Pair;
   groups: number;
+  /** A forced variant, or undefined for the automatic choice per op. */
+  variant: ConvVariant | undefined;
 }
 
 // ---- convolution kernels -------------------------------------------------------------------------
@@ -161,11 +198,111 @@ function weightGradient(x: Tensor, dy: Tensor, geometry: ConvGeometry, [kernelH,
   return out;
 }
 
+// ---- the matmul path (im2col / col2im), groups = 1 ---------------------------------------------
+
+/** The unfolded receptive fields of x for an output of outH x outW: [N, outH * outW, C * kH * kW]. */
+function unfold(x: Tensor, [kernelH, kernelW]: Pair, geometry: ConvGeometry, [outH, outW]: Pair): Tensor {
+  const [batch, channels, inH, inW] = x.shape;
+  const rowLength = channels * kernelH * kernelW;
+  const cols = Tensor.empty([batch, outH * outW, rowLength]);
+  const total = batch * outH * outW * Math.ceil(rowLength / 4);
+  if (total === 0) return cols;
+  const { stride, padding, dilation } = geometry;
+  runtime().dispatch({
+    shader: 'conv2d_im2col',
+    constants: { WG: CONV_WORKGROUP },
+    params: new ParamWriter()
+      .u32(channels).u32(inH).u32(inW).u32(outH).u32(outW).u32(kernelH).u32(kernelW)
+      .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1])
+      .u32(rowLength).u32(total)
+      .finish(),
+    buffers: [x.buffer, cols.buffer],
+    workgroups: grid1d(total, CONV_WORKGROUP),
+  });
+  return cols;
+}
+
+/** conv2d as weight [O, C kH kW] times the unfolded input (transposed): [N, O, outH * outW] in place. */
+function im2colConvolution(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry, outSize: Pair): Tensor {
+  const [outChannels, channels, kernelH, kernelW] = w.shape;
+  const batch = x.shape[0];
+  return noGrad(() => {
+    const cols = unfold(x, [kernelH, kernelW], geometry, outSize);
+    const weight = reshape(w, [outChannels, channels * kernelH * kernelW]);
+    const product = matmul(weight, cols, { transB: true });
+    const out = reshape(product, [batch, outChannels, outSize[0], outSize[1]]);
+    for (const t of [cols, weight, product]) t.dispose();
+    if (!bias) return out;
+    const column = reshape(bias, [outChannels, 1, 1]);
+    const shifted = add(out, column);
+    out.dispose();
+    column.dispose();
+    return shifted;
+  });
+}
+
+/**
+ * convTranspose2d as one matmul, weightᵀ [O kH kW, C] times every input pixel [C, N H W] (both
+ * operands transposed by a copy first, so the product is one large matrix), the products then
+ * gathered into the output by col2im.
+ */
+function col2imTransposedConvolution(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry, [outH, outW]: Pair): Tensor {
+  const [batch, channels, inH, inW] = x.shape;
+  const [, outChannels, kernelH, kernelW] = w.shape;
+  const out = Tensor.empty([batch, outChannels, outH, outW]);
+  if (out.size === 0) return out;
+  const cols = noGrad(() => {
+    const weight = reshape(w, [channels, outChannels * kernelH * kernelW]);
+    const weightT = permute(weight, [1, 0]);
+    const grouped = reshape(x, [batch, channels, inH * inW]);
+    const byChannel = permute(grouped, [1, 0, 2]);
+    const pixels = reshape(byChannel, [channels, batch * inH * inW]);
+    const product = matmul(weightT, pixels);
+    for (const t of [weight, weightT, grouped, byChannel, pixels]) t.dispose();
+    return product;
+  });
+  const { stride, padding, dilation } = geometry;
+  runtime().dispatch({
+    shader: 'conv2d_col2im',
+    constants: { WG: CONV_WORKGROUP },
+    params: new ParamWriter()
+      .u32(outChannels).u32(inH).u32(inW).u32(outH).u32(outW).u32(kernelH).u32(kernelW)
+      .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1])
+      .u32(out.size).u32(bias ? 1 : 0)
+      .finish(),
+    // Without a bias the kernel ignores binding 2; the products stand in.
+    buffers: [cols.buffer, (bias ?? cols).buffer, out.buffer],
+    workgroups: grid1d(out.size, CONV_WORKGROUP),
+  });
+  cols.dispose();
+  return out;
+}
+
+/** The weight gradient as dy [O, N outH outW] times the unfolded input [N outH outW, C kH kW]. */
+function im2colWeightGradient(x: Tensor, dy: Tensor, geometry: ConvGeometry, kernel: Pair): Tensor {
+  const [batch, channels] = x.shape;
+  const [, outChannels, outH, outW] = dy.shape;
+  const pixels = batch * outH * outW;
+  return noGrad(() => {
+    const cols = unfold(x, kernel, geometry, [outH, outW]);
+    const flatCols = reshape(cols, [pixels, channels * kernel[0] * kernel[1]]);
+    const grouped = reshape(dy, [batch, outChannels, outH * outW]);
+    const byChannel = permute(grouped, [1, 0, 2]);
+    const rows = reshape(byChannel, [outChannels, pixels]);
+    const product = matmul(rows, flatCols);
+    const out = reshape(product, [outChannels, channels, kernel[0], kernel[1]]);
+    for (const t of [cols, flatCols, grouped, byChannel, rows, product]) t.dispose();
+    return out;
+  });
+}
+
 // ---- the three differentiable convolution ops (arguments already checked) -----------------------
 
 /** conv2d with an explicit output size (a backward rule may ask for fewer rows than fit). */
 function convolve(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry, outSize: Pair): Tensor {
-  const out = directConvolution('conv2d', x, w, bias, geometry, w.shape[0], outSize);
+  const out = (geometry.variant ?? chooseConvVariant('conv2d', geometry.groups)) === 'im2col'
+    ? im2colConvolution(x, w, bias, geometry, outSize)
+    : directConvolution('conv2d', x, w, bias, geometry, w.shape[0], outSize);
   return record('conv2d', bias ? [x, w, bias] : [x, w], out, (g) => [
     x.requiresGrad ? convolveTransposed(g, w, null, geometry, spatial(x)) : null,
     w.requiresGrad ? correlate(x, g, geometry, [w.shape[2], w.shape[3]]) : null,
@@ -175,7 +312,9 @@ function convolve(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeome
 
 /** convTranspose2d with an explicit output size. */
 function convolveTransposed(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry, outSize: Pair): Tensor {
-  const out = directConvolution('conv2d_transpose', x, w, bias, geometry, w.shape[1] * geometry.groups, outSize);
+  const out = (geometry.variant ?? chooseConvVariant('convTranspose2d', geometry.groups)) === 'im2col'
+    ? col2imTransposedConvolution(x, w, bias, geometry, outSize)
+    : directConvolution('conv2d_transpose', x, w, bias, geometry, w.shape[1] * geometry.groups, outSize);
   return record('convTranspose2d', bias ? [x, w, bias] : [x, w], out, (g) => [
     x.requiresGrad ? convolve(g, w, null, geometry, spatial(x)) : null,
     // The transposed convolution's weight gradient is a forward one with the roles of x and g swapped.
@@ -186,7 +325,8 @@ function convolveTransposed(x: Tensor, w: Tensor, bias: Tensor | null, geometry:
 
 /** The weight gradient: bilinear in x and dy, so its own gradients are the two convolutions. */
 function correlate(x: Tensor, dy: Tensor, geometry: ConvGeometry, kernel: Pair): Tensor {
-  const out = weightGradient(x, dy, geometry, kernel);
+  const variant = geometry.variant ?? chooseConvVariant('weightGrad', geometry.groups);
+  const out = variant === 'im2col' ? im2colWeightGradient(x, dy, geometry, kernel) : weightGradient(x, dy, geometry, kernel);
   return record('conv2dWeightGrad', [x, dy], out, (g) => [
     x.requiresGrad ? convolveTransposed(dy, g, null, geometry, spatial(x)) : null,
     dy.requiresGrad ? convolve(x, g, null, geometry, spatial(dy)) : null,
@@ -219,7 +359,11 @@ function checkRank4(op: string, t: Tensor, what: string, layout: string, inputs:
 function resolveGeometry(op: string, options: Conv2dOptions, inputs: Tensor[]): ConvGeometry {
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) throw opError(op, `groups must be an integer >= 1, got ${groups}`, inputs);
+  const variant = options.variant;
+  if (variant !== undefined && !convVariants.includes(variant)) throw opError(op, `variant must be one of ${convVariants.join(', ')}, got ${String(variant)}`, inputs);
+  if (variant === 'im2col' && groups !== 1) throw opError(op, `the im2col variant needs groups = 1, got ${groups}`, inputs);
   return {
+    variant,
     stride: resolvePair(op, 'stride', options.stride, [1, 1], 1, inputs),
     padding: resolvePair(op, 'padding', options.padding, [0, 0], 0, inputs),
     dilation: resolvePair(op, 'dilation', options.dilation, [1, 1], 1, inputs),

@@ -55,7 +55,7 @@ export interface MatmulOptions {
 const MAX_GROUPS_PER_DIMENSION = 65535;
 
 /** True on a CPU implementation of WebGPU (SwiftShader), where the register-blocked kernels win. */
-function isSoftwareAdapter(): boolean {
+export function isSoftwareAdapter(): boolean {
   const info = runtime().adapterInfo;
   return info.architecture === 'swiftshader' || info.isFallbackAdapter;
 }

@@ -194,8 +194,15 @@ function inputsOf(c: ConvCase, outChannels: number): number[][] {
   return c.bias ? [c.x, c.w, [outChannels]] : [c.x, c.w];
 }
 
+/** The cases a variant serves (im2col needs groups = 1), with the variant forced. */
+function forVariant(cases: [string, ConvCase][], variant: gg.ConvVariant): [string, ConvCase][] {
+  return cases
+    .filter(([, c]) => variant === 'direct' || (c.options?.groups ?? 1) === 1)
+    .map(([name, c]) => [`${variant}: ${name}`, { ...c, options: { ...c.options, variant } }]);
+}
+
 describe('conv2d', () => {
-  for (const [name, c] of convCases) {
+  for (const [name, c] of gg.convVariants.flatMap((v) => forVariant(convCases, v))) {
     it(name, async () => {
       await checkOp({
         inputs: inputsOf(c, c.w[0]),
@@ -214,7 +221,7 @@ describe('conv2d', () => {
 });
 
 describe('convTranspose2d', () => {
-  for (const [name, c] of transposeCases) {
+  for (const [name, c] of gg.convVariants.flatMap((v) => forVariant(transposeCases, v))) {
     it(name, async () => {
       const outputPadding = pair(c.options?.outputPadding, 0);
       await checkOp({
@@ -240,7 +247,10 @@ describe('conv2dWeightGrad', () => {
     ['10 input and 6 output channels: partial blocks', [2, 10, 4, 5], [2, 6, 4, 5], [3, 3], { padding: 1 }],
     ['few weights, long reduction: split in chunks summed after', [1, 1, 24, 23], [1, 2, 23, 22], [2, 2], {}],
   ];
-  for (const [name, x, dy, kernel, options] of cases) {
+  const variantCases = gg.convVariants.flatMap((variant) => cases
+    .filter(([, , , , options]) => variant === 'direct' || (options.groups ?? 1) === 1)
+    .map(([name, x, dy, kernel, options]) => [`${variant}: ${name}`, x, dy, kernel, { ...options, variant }] as const));
+  for (const [name, x, dy, kernel, options] of variantCases) {
     it(name, async () => {
       await checkOp({
         inputs: [x, dy],

@@ -1,7 +1,7 @@
-// The engine's first benchmark suite, the same code in Node and in the browser: pipeline compile
+// The Kernels page's suite (demo/pages/kernels.ts), run on the visitor's own GPU: pipeline compile
 // times, matmul GFLOPS for every kernel variant and the automatic choice, and the per-op dispatch
-// overhead. bench/matmul.ts runs it in Node and in headless Chromium (bench/core.html) and prints
-// both side by side; the demo's Kernels page runs its parts one at a time on the visitor's GPU.
+// overhead, one part at a time so the page can draw between them. The full benchmark with peers is
+// bench/run.ts (npm run bench).
 //
 // Each timed iteration records a batch of products and reads back one value at the end, so the GPU
 // is measured, not the round trip. While a readback is pending, Dawn's Node binding busy-polls a
@@ -32,14 +32,6 @@ export interface DispatchResult {
   usPerOpMedian: number;
   usPerOpBest: number;
   usRecordingPerOp: number;
-}
-
-export interface CoreSuiteReport {
-  environment: string;
-  adapter: string;
-  compile: CompileRow[];
-  matmul: MatmulRow[];
-  dispatch: DispatchResult;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -75,12 +67,6 @@ export interface SuiteTiming {
   iterations?: number;
   /** Scales the products recorded per matmul iteration (default 1: about 0.5 GFLOP per iteration). */
   workScale?: number;
-}
-
-/** Describes the adapter the runtime got, as the reports print it. */
-export function describeAdapter(rt: gg.Runtime): string {
-  const info = rt.adapterInfo;
-  return `${info.vendor} ${info.architecture} (${info.description})${info.isFallbackAdapter ? ', fallback adapter' : ''}`;
 }
 
 /** The matmul variants this adapter can run (the quad kernel needs subgroups). */
@@ -181,12 +167,4 @@ export async function measureDispatch(rt: gg.Runtime, timing: SuiteTiming = {}):
   } finally {
     x.dispose();
   }
-}
-
-export async function runCoreSuite(environment: string, sizes: readonly number[] = [256, 512, 1024]): Promise<CoreSuiteReport> {
-  const rt = await gg.init();
-  const compile = await measureCompile(rt);
-  const matmul: MatmulRow[] = [];
-  for (const n of sizes) matmul.push(...(await measureMatmul(rt, n)));
-  return { environment, adapter: describeAdapter(rt), compile, matmul, dispatch: await measureDispatch(rt) };
 }
