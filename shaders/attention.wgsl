@@ -25,25 +25,7 @@
 // j <= i + offset. Keys past tk and query rows past tq (the ragged last block) are clamped for
 // loading, masked, and never stored.
 
-struct Params {
-  batch: u32,
-  heads: u32,
-  tq: u32,
-  tk: u32,
-  k_rows: u32,
-  offset: u32,
-  causal: u32,
-  scale: f32,
-  blocks: u32,
-  // Where rows live, per operand: (start, batch stride, head stride, row stride) in vec4s.
-  q_at: vec4<u32>,
-  k_at: vec4<u32>,
-  v_at: vec4<u32>,
-  o_at: vec4<u32>,
-  dq_at: vec4<u32>,
-  dk_at: vec4<u32>,
-  dv_at: vec4<u32>,
-}
+#include "attention_common"
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
@@ -51,15 +33,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
-
-override WG: u32 = 64;
-const DH4: u32 = {{DH4}}u;
-const STEP = vec4<u32>(0u, 1u, 2u, 3u);
-
-/** Offsets (in vec4s) of rows `t` of head `h` in batch `b` for a layout `at`. */
-fn rows_at(at: vec4<u32>, b: u32, h: u32, t: vec4<u32>) -> vec4<u32> {
-  return vec4<u32>(at.x + b * at.y + h * at.z) + t * at.w;
-}
 
 // The lowest finite f32 stands in for -inf (WGSL has no infinite constants): exp(LOWEST - m) is 0.
 const LOWEST: f32 = -0x1.fffffep+127f;

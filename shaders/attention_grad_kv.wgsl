@@ -14,25 +14,7 @@
 // buffer). Layouts as in attention.wgsl (dout shares out's, o_at). Register blocking as in
 // attention.wgsl, transposed: here column c of a score block is query c against the 4 keys.
 
-struct Params {
-  batch: u32,
-  heads: u32,
-  tq: u32,
-  tk: u32,
-  k_rows: u32,
-  offset: u32,
-  causal: u32,
-  scale: f32,
-  blocks: u32,
-  // Where rows live, per operand: (start, batch stride, head stride, row stride) in vec4s.
-  q_at: vec4<u32>,
-  k_at: vec4<u32>,
-  v_at: vec4<u32>,
-  o_at: vec4<u32>,
-  dq_at: vec4<u32>,
-  dk_at: vec4<u32>,
-  dv_at: vec4<u32>,
-}
+#include "attention_common"
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
@@ -42,16 +24,6 @@ struct Params {
 @group(0) @binding(5) var<storage, read> lse: array<f32>;
 @group(0) @binding(6) var<storage, read> delta: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dkv: array<vec4<f32>>;
-
-override WG: u32 = 64;
-const DH4: u32 = {{DH4}}u;
-const STEP = vec4<u32>(0u, 1u, 2u, 3u);
-
-/** Offsets (in vec4s) of rows `t` of head `h` in batch `b` for a layout `at`. */
-fn rows_at(at: vec4<u32>, b: u32, h: u32, t: vec4<u32>) -> vec4<u32> {
-  return vec4<u32>(at.x + b * at.y + h * at.z) + t * at.w;
-}
-
 
 fn load_q(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
   return mat4x4<f32>(q[rows.x + d], q[rows.y + d], q[rows.z + d], q[rows.w + d]);
