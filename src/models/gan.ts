@@ -1,6 +1,7 @@
 // Generative adversarial networks (issue 7), the public entry: import everything GAN from here.
 //   gan-model.ts  MLP and DCGAN generators and discriminators, SpectralNorm (power-iteration kernel);
 //   gan-train.ts  the five losses, WGAN-GP's gradient penalty, the divergence watch, GanTrainer;
+//   gan-checkpoint.ts  both networks, both optimizers and the trainer's noise stream in one safetensors file;
 //   gan-lab.ts    the mode-collapse laboratory on the ring of 8 and the grid of 25 Gaussians;
 //   gan-eval.ts   the MNIST classifier behind the Fréchet classifier distance, digit coverage and confidence.
 // The Fréchet distance itself is in src/metrics/frechet.ts.
@@ -40,6 +41,7 @@ export {
   type GanFitOptions,
   type GanHistory,
 } from './gan-train.js';
+export { saveGanCheckpoint, loadGanCheckpoint } from './gan-checkpoint.js';
 export { modeCollapseLab, labMixture, formatLabResult, type LabDataset, type LabSetting, type LabOptions, type LabRecord, type LabResult } from './gan-lab.js';
 export {
   MnistClassifier,

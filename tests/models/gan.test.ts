@@ -20,9 +20,11 @@ import {
   evaluateGenerator,
   generatorLoss,
   gradientPenalty,
+  loadGanCheckpoint,
   loadMnistClassifier,
   modeCollapseLab,
   powerIteration,
+  saveGanCheckpoint,
   saveMnistClassifier,
   trainMnistClassifier,
   type GanLoss,
@@ -408,6 +410,55 @@ describe('mode-collapse lab', () => {
     expect(result.finalModes).toBe(result.records[1].modes);
     expect(result.records.every((r) => r.modes >= 0 && r.modes <= 25 && r.highQuality >= 0 && r.highQuality <= 1)).toBe(true);
     expect(live()).toBe(before);
+  });
+});
+
+describe('GAN checkpoints', () => {
+  /** A spectrally normalised MLP pair and its trainer, weights from `seed`. */
+  const pair = (seed: number, loss: GanLoss = 'nonSaturating') => {
+    const weights = new gg.Generator(seed);
+    const generator = new MlpGenerator({ hiddenDim: 16, generator: weights });
+    const discriminator = new MlpDiscriminator({ hiddenDim: 16, spectralNorm: true, generator: weights });
+    return new GanTrainer(generator, discriminator, { loss, labelSmoothing: loss === 'nonSaturating' ? 0.1 : 0, seed: seed + 10 });
+  };
+  const dispose = (trainer: GanTrainer) => {
+    trainer.dispose();
+    trainer.generator.dispose();
+    trainer.discriminator.dispose();
+  };
+
+  it('a loaded trainer continues exactly as the saved one: same losses, same samples; buffers are freed', async () => {
+    const before = live();
+    const real = gg.randn([32, 2], { generator: new gg.Generator(3) });
+    const saved = pair(1);
+    for (let i = 0; i < 3; i++) gg.scope(() => void saved.step(() => real));
+    const bytes = await saveGanCheckpoint(saved, { note: 'three steps' });
+    const loaded = pair(2);
+    expect((await loadGanCheckpoint(bytes, loaded)).note).toBe('three steps');
+    const next = async (trainer: GanTrainer) => {
+      const { discriminator, generator } = gg.scope(() => trainer.step(() => real));
+      const z = gg.randn([8, 16], { generator: new gg.Generator(4) });
+      const samples = gg.noGrad(() => gg.scope(() => trainer.generator.forward(z)));
+      const values = [await discriminator.item(), await generator.item(), ...(await samples.data())];
+      for (const t of [discriminator, generator, z, samples]) t.dispose();
+      return values;
+    };
+    expect(await next(loaded)).toEqual(await next(saved));
+    dispose(saved);
+    dispose(loaded);
+    real.dispose();
+    expect(live()).toBe(before);
+  });
+
+  it('refuses a file trained with another loss, naming both settings, and a file from elsewhere', async () => {
+    const saved = pair(1);
+    const bytes = await saveGanCheckpoint(saved);
+    const other = pair(1, 'hinge');
+    await expect(loadGanCheckpoint(bytes, other)).rejects.toThrow(/loadGanCheckpoint: the file was trained with loss nonSaturating, labelSmoothing 0.1; the trainer has loss hinge, labelSmoothing 0/);
+    const stranger = await gg.io.saveCheckpoint({ model: saved.generator });
+    await expect(loadGanCheckpoint(stranger, saved)).rejects.toThrow(/not written by saveGanCheckpoint/);
+    dispose(saved);
+    dispose(other);
   });
 });
 
