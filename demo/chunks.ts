@@ -8,8 +8,11 @@ export class ChunkSizer {
 
   constructor(private readonly targetMs = 250, private readonly maxSteps = 64) {}
 
-  /** Runs `step` (which returns the step's scalar loss, freed by the caller) a chunk's worth of times; the mean loss. */
-  async run(step: () => gg.Tensor): Promise<{ steps: number; loss: number }> {
+  /**
+   * Runs `step` a chunk's worth of times; it returns the step's loss (freed here), a scalar or a few
+   * numbers (a GAN's two losses, say). The means: `loss` the first, `losses` all of them.
+   */
+  async run(step: () => gg.Tensor): Promise<{ steps: number; loss: number; losses: number[] }> {
     const started = performance.now();
     const steps = this.steps;
     let total: gg.Tensor | null = null;
@@ -24,11 +27,12 @@ export class ChunkSizer {
         total = loss;
       }
     }
-    const sum = await total!.item();
+    const sums = await total!.data();
     total!.dispose();
     const elapsed = performance.now() - started;
     const perStep = elapsed / steps;
     this.steps = Math.max(1, Math.min(this.maxSteps, Math.round(this.targetMs / Math.max(perStep, 0.1))));
-    return { steps, loss: sum / steps };
+    const losses = Array.from(sums, (sum) => sum / steps);
+    return { steps, loss: losses[0], losses };
   }
 }

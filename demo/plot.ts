@@ -36,8 +36,11 @@ export function shortNumber(value: number): string {
   return value.toPrecision(4).replace(/\.?0+$/, '');
 }
 
-/** The loss against the step; past 40 readings, faint, with an exponential moving average on top. */
-export function drawLossChart(canvas: HTMLCanvasElement, points: readonly { step: number; loss: number }[], label: string): void {
+/**
+ * The loss against the step; past 40 readings, faint, with an exponential moving average on top. The
+ * y axis fits the readings, or spans `range` (a count out of a known total, say).
+ */
+export function drawLossChart(canvas: HTMLCanvasElement, points: readonly { step: number; loss: number }[], label: string, options: { range?: [number, number] } = {}): void {
   const { context, width, height } = sharpContext(canvas);
   const margin = { left: 56, right: 12, top: 22, bottom: 24 };
   context.font = '11px system-ui, sans-serif';
@@ -48,8 +51,7 @@ export function drawLossChart(canvas: HTMLCanvasElement, points: readonly { step
     return;
   }
   const losses = points.map((p) => p.loss);
-  let low = Math.min(...losses);
-  let high = Math.max(...losses);
+  let [low, high] = options.range ?? [Math.min(...losses), Math.max(...losses)];
   if (high - low < 1e-9) {
     high += Math.max(1e-3, Math.abs(high) * 0.01);
     low -= Math.max(1e-3, Math.abs(low) * 0.01);

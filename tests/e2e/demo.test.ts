@@ -233,6 +233,45 @@ describe('demo web app', () => {
     await page.close();
   }, 150_000);
 
+  it('GAN: the lab counts modes live under the chosen loss; the DCGAN draws digits and keeps earlier grids', async () => {
+    const { page, errors } = await open('gan');
+    await waitReady(page, errors);
+    await watchMainThread(page);
+    const lab = await train(page, 60, 6, 120_000);
+    const stall = await longestStall(page);
+    console.log(`GAN lab: ${lab.step} steps, discriminator loss ${lab.earlyLoss.toFixed(3)} -> ${lab.recentLoss.toFixed(3)}, longest main-thread stall ${stall.toFixed(0)} ms`);
+    expect(stall).toBeLessThan(1000);
+    // The discriminator learns: its loss falls from chance, 2 ln 2 for the non-saturating loss.
+    expect(lab.earlyLoss).toBeLessThan(2 * Math.log(2) + 0.05);
+    expect(lab.recentLoss).toBeLessThan(lab.earlyLoss);
+    expect(await page.$eval('#modes', (e) => e.textContent)).toMatch(/^modes covered \d of 8 \(best so far \d\)/);
+    expect(await canvasSpread(page, '#plane')).toBeGreaterThan(5);
+    expect(await canvasSpread(page, '#mode-chart')).toBeGreaterThan(1);
+    expect(await checkpointRoundTrip(page, 'gengpu-gan.safetensors')).toBe(
+      `loaded a GAN (2-D mode-collapse lab, non-saturating loss, stabilizer none) after ${lab.step} steps`,
+    );
+    expect(await screenshot(page, 'gan-lab')).toBeGreaterThan(10);
+
+    // Label smoothing is dropped, with a note, for a loss without targets; the visitor's choice trains.
+    await page.select('#stabilizer', 'smoothing');
+    await page.waitForFunction('document.getElementById("status").dataset.step === "0"', { timeout: 30_000 });
+    await page.select('#loss', 'hinge');
+    await page.waitForFunction('document.getElementById("stabilizer").value === "none"', { timeout: 30_000 });
+    expect(await page.$eval('#note', (e) => e.textContent)).toMatch(/label smoothing needs real targets/);
+    expect((await train(page, 2, 1, 60_000)).lossCount).toBeGreaterThan(0);
+
+    await page.select('#loss', 'nonSaturating');
+    await page.select('#task', 'mnist');
+    await page.waitForFunction('document.getElementById("status").dataset.step === "0" && document.getElementById("recipe").textContent.includes("real targets 0.9")', { timeout: 60_000 });
+    const digits = await train(page, 4, 2, 120_000);
+    expect(digits.lossCount).toBeGreaterThan(0);
+    expect(await canvasSpread(page, '#samples')).toBeGreaterThan(5);
+    expect(await page.$$eval('#snapshots figcaption', (f) => f.map((e) => e.textContent))).toContain('step 0');
+    expect(await screenshot(page, 'gan-mnist')).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+
   it('Text: the GPT learns the Brown corpus, streams generated text, and trains on a file the visitor picks', async () => {
     const { page, errors } = await open('text');
     await waitReady(page, errors);
