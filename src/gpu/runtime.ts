@@ -50,6 +50,9 @@ export class Runtime {
   readonly adapterInfo: AcquiredDevice['adapterInfo'];
 
   private pipelines = new Map<string, GPUComputePipeline>();
+  private pipelinesByLaunch = new Map<string, GPUComputePipeline>();
+  /** Each pipeline's bind group layout, asked for once (every call of getBindGroupLayout makes a new object). */
+  private bindGroupLayouts = new Map<GPUComputePipeline, GPUBindGroupLayout>();
   private freeBuffers = new Map<number, GPUBuffer[]>();
   private stats: MemoryStats = { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0 };
 
@@ -159,8 +162,16 @@ export class Runtime {
 
   // ---- kernels -----------------------------------------------------------------------------------
 
-  /** The compiled pipeline for a shader, its template values and its override constants (cached). */
+  /**
+   * The compiled pipeline for a shader, its template values and its override constants. Two caches:
+   * by the launch's small description (the hot path: no WGSL text is built or hashed per dispatch)
+   * and, on a miss there, by the filled-in WGSL source, so launches that fill in to the same code
+   * share one pipeline.
+   */
   pipeline(shader: ShaderName, template: Record<string, string | number> = {}, constants: Record<string, number> = {}, entryPoint = 'main'): GPUComputePipeline {
+    const launchKey = `${shader}\u0000${entryPoint}\u0000${JSON.stringify(template)}\u0000${JSON.stringify(constants)}`;
+    const known = this.pipelinesByLaunch.get(launchKey);
+    if (known) return known;
     const code = fillTemplate(shader, template);
     const key = `${entryPoint}\u0000${JSON.stringify(constants)}\u0000${code}`;
     let pipeline = this.pipelines.get(key);
@@ -172,8 +183,10 @@ export class Runtime {
         compute: { module, entryPoint, constants },
       });
       this.pipelines.set(key, pipeline);
+      this.bindGroupLayouts.set(pipeline, pipeline.getBindGroupLayout(0));
       this.counters.pipelinesCompiled++;
     }
+    this.pipelinesByLaunch.set(launchKey, pipeline);
     return pipeline;
   }
 
@@ -192,7 +205,7 @@ export class Runtime {
       { binding: 0, resource: { buffer: this.paramArena, offset: paramOffset, size: Math.max(16, launch.params.byteLength) } },
     ];
     launch.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const bindGroup = this.device.createBindGroup({ layout: this.bindGroupLayouts.get(pipeline)!, entries });
 
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     if (!this.pass) this.pass = this.encoder.beginComputePass();
