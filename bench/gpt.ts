@@ -5,6 +5,7 @@
 // time, the final validation loss over the whole split (nats, bits/char, perplexity) and a sample.
 //   npx tsx bench/gpt.ts                     the 2000-iteration run (long on a software adapter)
 //   npx tsx bench/gpt.ts --iters 200         a shorter run of the same configuration
+//   npx tsx bench/gpt.ts --seed 1            another seed for the weights, batches and dropout (default 1337, nanoGPT's)
 //   npx tsx bench/gpt.ts --checkpoint f.st   save (and with --resume, continue from) a checkpoint
 //   npx tsx bench/gpt.ts --baby [--iters 3] [--batch 8]
 //                                            nanoGPT's baby GPT (6 layers, 6 heads, width 384, block
@@ -41,7 +42,7 @@ const rnn = flag('rnn');
 const blockSize = baby ? 256 : 64;
 const iters = option('iters', baby ? 3 : rnn ? 1000 : 2000);
 const batchSize = option('batch', baby ? 8 : 12);
-const generator = new gg.Generator(1337);
+const generator = new gg.Generator(option('seed', 1337));
 const vocabSize = corpus.vocab.size;
 const model: LanguageModel = rnn
   ? new CharRNN({ vocabSize, embeddingDim: 64, hiddenSize: 256, numLayers: 2 }, { generator })

@@ -40,7 +40,9 @@ if (inNode) {
 } else {
   const session = await openBrowser();
   try {
-    const query = new URLSearchParams({ options: JSON.stringify(options) });
+    // TensorFlow.js's webgpu backend reads its small-tensor CPU shortcut's threshold once, when the
+    // module loads, so the flag that turns it off must come with the URL, before any script runs.
+    const query = new URLSearchParams({ options: JSON.stringify(options), tfjsflags: 'WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD:0' });
     environment = await session.run<EnvironmentReport>(`bench/bench.html?${query}`, {
       timeoutMs: 4 * 3600_000,
       onConsole: (line) => (line.startsWith('[bench] ') ? log(line.slice(8)) : undefined),

@@ -221,9 +221,14 @@ export function tfjsPeer(backend: 'webgpu' | 'wasm'): PeerLibrary {
   };
 }
 
-/** Loads the backends' settings once: WASM files served from node_modules, no small-tensor CPU shortcut. */
+/**
+ * Loads the backends' settings once: WASM files served from node_modules. The webgpu backend's
+ * small-tensor CPU shortcut is turned off by the page's URL (?tfjsflags=WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD:0,
+ * see bench/run.ts): the backend reads that threshold when its module loads, before any call here.
+ */
 export function configureTfjs(): void {
   const tf = tfGlobal();
   tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
-  tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
+  const threshold = tf.env().getNumber('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD');
+  if (threshold !== 0) throw new Error(`bench: TensorFlow.js's WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD is ${threshold}; open the page with ?tfjsflags=WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD:0`);
 }

@@ -11,6 +11,7 @@ const PARAM_SLOT_BYTES = 256;
 const PARAM_ARENA_SLOTS = 512;
 /** Submit the pending encoder after this many dispatches even if no one waits for the result. */
 const DISPATCHES_PER_SUBMIT = 256;
+const BIND_GROUP_CACHE_SIZE = 8192;
 
 export interface KernelLaunch {
   /** Which file in shaders/ (without .wgsl). */
@@ -53,6 +54,15 @@ export class Runtime {
   private pipelinesByLaunch = new Map<string, GPUComputePipeline>();
   /** Each pipeline's bind group layout, asked for once (every call of getBindGroupLayout makes a new object). */
   private bindGroupLayouts = new Map<GPUComputePipeline, GPUBindGroupLayout>();
+  /** Small ids for pipelines and buffers, to key the bind group cache. */
+  private ids = new WeakMap<object, number>();
+  private nextId = 0;
+  /**
+   * Bind groups by pipeline, parameter slot and buffers. A training step's ops get the same pool
+   * buffers and slots step after step, so most dispatches find their bind group here instead of
+   * creating one. Cleared when it grows past BIND_GROUP_CACHE_SIZE and when pooled buffers are destroyed.
+   */
+  private bindGroups = new Map<string, GPUBindGroup>();
   private freeBuffers = new Map<number, GPUBuffer[]>();
   private stats: MemoryStats = { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0 };
 
@@ -144,6 +154,7 @@ export class Runtime {
   /** Destroys every pooled buffer (live ones are untouched). */
   emptyPool(): void {
     for (const list of this.freeBuffers.values()) for (const b of list) b.destroy();
+    this.bindGroups.clear();
     this.freeBuffers.clear();
     this.stats.pooledBuffers = 0;
     this.stats.pooledBytes = 0;
@@ -201,11 +212,7 @@ export class Runtime {
     const paramOffset = this.paramSlotsUsed++ * PARAM_SLOT_BYTES;
     this.paramStaging.set(new Uint8Array(launch.params), paramOffset);
 
-    const entries: GPUBindGroupEntry[] = [
-      { binding: 0, resource: { buffer: this.paramArena, offset: paramOffset, size: Math.max(16, launch.params.byteLength) } },
-    ];
-    launch.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-    const bindGroup = this.device.createBindGroup({ layout: this.bindGroupLayouts.get(pipeline)!, entries });
+    const bindGroup = this.bindGroup(pipeline, paramOffset, Math.max(16, launch.params.byteLength), launch.buffers);
 
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     if (!this.pass) this.pass = this.encoder.beginComputePass();
@@ -215,6 +222,27 @@ export class Runtime {
     this.pass.dispatchWorkgroups(x, y, z);
     this.counters.dispatches++;
     if (++this.pendingDispatches >= DISPATCHES_PER_SUBMIT) this.flush();
+  }
+
+  private idOf(object: object): number {
+    let id = this.ids.get(object);
+    if (id === undefined) this.ids.set(object, (id = this.nextId++));
+    return id;
+  }
+
+  /** The bind group of one dispatch: its parameter slot at @binding(0), then its storage buffers. */
+  private bindGroup(pipeline: GPUComputePipeline, paramOffset: number, paramBytes: number, buffers: GPUBuffer[]): GPUBindGroup {
+    let key = `${this.idOf(pipeline)}:${paramOffset}:${paramBytes}`;
+    for (const buffer of buffers) key += `:${this.idOf(buffer)}`;
+    let bindGroup = this.bindGroups.get(key);
+    if (!bindGroup) {
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.paramArena, offset: paramOffset, size: paramBytes } }];
+      buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+      bindGroup = this.device.createBindGroup({ layout: this.bindGroupLayouts.get(pipeline)!, entries });
+      if (this.bindGroups.size >= BIND_GROUP_CACHE_SIZE) this.bindGroups.clear();
+      this.bindGroups.set(key, bindGroup);
+    }
+    return bindGroup;
   }
 
   /** Records a buffer-to-buffer copy (ordered with the dispatches around it). */
