@@ -396,22 +396,76 @@ function chainCase(size: number, length: number, random: HostRandom): Case {
     work: perOp ? length : 2 * 4 * size * length,
     reps: 1,
     reference: () => ({ values: Float64Array.from(x.data, (v) => v + length), tolerance: 1e-6 }),
-    gengpu: [{
-      library: 'gengpu', role: 'gengpu',
-      prepare() {
-        const gx = upload(x);
-        return gengpuCase(() => {
-          let y = gx.add(1);
-          for (let i = 1; i < length; i++) {
-            const next = y.add(1);
-            y.dispose();
-            y = next;
-          }
-          return y;
-        }, 1, [gx]);
+    gengpu: [
+      {
+        library: 'gengpu', role: 'gengpu',
+        prepare() {
+          const gx = upload(x);
+          return gengpuCase(() => {
+            let y = gx.add(1);
+            for (let i = 1; i < length; i++) {
+              const next = y.add(1);
+              y.dispose();
+              y = next;
+            }
+            return y;
+          }, 1, [gx]);
+        },
       },
-    }],
+      ...(perOp ? [{ library: 'raw WebGPU (the adapter\'s floor)', role: 'variant' as const, prepare: () => rawDispatchChain(x.data, length) }] : []),
+    ],
     peer: { kind: 'addChain', x, length },
+  };
+}
+
+/**
+ * The same chain with no library at all: one `o = a + 1` pipeline and two bind groups made in advance,
+ * then `length` dispatches ping-ponging between two buffers. What one dependent dispatch costs on this
+ * adapter, the floor under every library's per-op figure.
+ */
+function rawDispatchChain(input: ArrayLike<number>, length: number): Prepared {
+  const device = gg.runtime().device;
+  const values = Float32Array.from(input);
+  const code = `@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read_write> o: array<f32>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  if (g.x < arrayLength(&o)) { o[g.x] = a[g.x] + 1.0; }
+}`;
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const buffers = [0, 1].map(() => device.createBuffer({ size: values.byteLength, usage }));
+  const bindGroups = [0, 1].map((k) =>
+    device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: buffers[k] } }, { binding: 1, resource: { buffer: buffers[1 - k] } }] }),
+  );
+  const run = async () => {
+    device.queue.writeBuffer(buffers[0], 0, values);
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    for (let i = 0; i < length; i++) {
+      pass.setBindGroup(0, bindGroups[i % 2]);
+      pass.dispatchWorkgroups(Math.ceil(values.length / 64));
+    }
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  };
+  return {
+    async check() {
+      await run();
+      const staging = device.createBuffer({ size: values.byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const encoder = device.createCommandEncoder();
+      encoder.copyBufferToBuffer(buffers[length % 2], 0, staging, 0, values.byteLength);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      const result = new Float32Array(staging.getMappedRange().slice(0));
+      staging.destroy();
+      return result;
+    },
+    iterate: run,
+    dispose() {
+      for (const buffer of buffers) buffer.destroy();
+    },
   };
 }
 

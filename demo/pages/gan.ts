@@ -45,8 +45,6 @@ const stabilizerNames: Record<Stabilizer, string> = {
   spectralTwoRates: 'spectral norm + two learning rates',
 };
 
-/** Label smoothing moves the real targets, which only the losses with targets have. */
-const SMOOTHABLE: readonly GanLoss[] = ['nonSaturating', 'minimax', 'leastSquares'];
 const usesSmoothing = (s: Stabilizer) => s === 'smoothing' || s === 'smoothingTwoRates';
 const usesSpectralNorm = (s: Stabilizer) => s === 'spectral' || s === 'spectralTwoRates';
 const usesTwoRates = (s: Stabilizer) => s === 'twoRates' || s === 'smoothingTwoRates' || s === 'spectralTwoRates';
@@ -116,12 +114,6 @@ class GanPage implements DemoPage {
   async mount(view: HTMLElement, shell: ShellApi): Promise<void> {
     this.shell = shell;
     const options = element('div', { class: 'options' });
-    const stabilizerChoice = () =>
-      choice('stabilizer', 'stabilizer', Object.entries(stabilizerNames).map(([id, name]) => [id, name] as const), this.stabilizer, (v) => {
-        this.stabilizer = v as Stabilizer;
-        this.fitStabilizerToLoss();
-        void shell.restart();
-      });
     options.append(
       choice('task', 'task', Object.entries(tasks).map(([id, t]) => [id, t.label] as const), this.task, (v) => {
         this.task = v as Task;
@@ -135,7 +127,11 @@ class GanPage implements DemoPage {
         this.fitStabilizerToLoss();
         void shell.restart();
       }),
-      stabilizerChoice(),
+      choice('stabilizer', 'stabilizer', Object.entries(stabilizerNames).map(([id, name]) => [id, name] as const), this.stabilizer, (v) => {
+        this.stabilizer = v as Stabilizer;
+        this.fitStabilizerToLoss();
+        void shell.restart();
+      }),
       this.datasetChoice,
     );
     const planeCard = card('Generated points (blue) over the modes', this.plane, this.modes);
@@ -162,7 +158,7 @@ class GanPage implements DemoPage {
 
   /** Label smoothing only applies to losses with targets: drop it (saying so) for the others. */
   private fitStabilizerToLoss(): void {
-    if (!usesSmoothing(this.stabilizer) || SMOOTHABLE.includes(this.loss)) return;
+    if (!usesSmoothing(this.stabilizer) || gg.models.SMOOTHABLE_LOSSES.includes(this.loss)) return;
     this.stabilizer = this.stabilizer === 'smoothingTwoRates' ? 'twoRates' : 'none';
     this.shell!.note(`label smoothing needs real targets, which the ${lossNames[this.loss]} loss has not: stabilizer set to ${stabilizerNames[this.stabilizer]}`);
   }
@@ -171,8 +167,6 @@ class GanPage implements DemoPage {
     this.labView.style.display = this.task === 'lab' ? '' : 'none';
     this.mnistView.style.display = this.task === 'mnist' ? '' : 'none';
     this.datasetChoice.style.display = this.task === 'lab' ? '' : 'none';
-    const picker = document.getElementById('stabilizer') as HTMLSelectElement | null;
-    if (picker) picker.value = this.stabilizer;
   }
 
   private settings(): Record<string, string> {
@@ -191,8 +185,8 @@ class GanPage implements DemoPage {
 
   async reset(): Promise<void> {
     this.freeModel();
-    const picker = document.getElementById('stabilizer') as HTMLSelectElement;
-    picker.value = this.stabilizer;
+    // A loss change may have dropped label smoothing (fitStabilizerToLoss): show what is used.
+    (document.getElementById('stabilizer') as HTMLSelectElement).value = this.stabilizer;
     const recipe = tasks[this.task];
     const weights = new gg.Generator(0);
     const spectralNorm = usesSpectralNorm(this.stabilizer);

@@ -31,8 +31,8 @@ export type GanLoss = 'nonSaturating' | 'minimax' | 'hinge' | 'leastSquares' | '
 
 export const GAN_LOSSES: readonly GanLoss[] = ['nonSaturating', 'minimax', 'hinge', 'leastSquares', 'wganGp'];
 
-/** Losses whose real targets can be smoothed. */
-const SMOOTHABLE: readonly GanLoss[] = ['nonSaturating', 'minimax', 'leastSquares'];
+/** The losses with real targets, which one-sided label smoothing moves. */
+export const SMOOTHABLE_LOSSES: readonly GanLoss[] = ['nonSaturating', 'minimax', 'leastSquares'];
 
 function checkLoss(owner: string, loss: GanLoss): void {
   if (!GAN_LOSSES.includes(loss)) throw new Error(`${owner}: loss must be one of ${GAN_LOSSES.join(', ')}, got '${String(loss)}'`);
@@ -47,8 +47,8 @@ function checkLogits(owner: string, logits: Tensor[]): void {
 
 function checkSmoothing(owner: string, loss: GanLoss, labelSmoothing: number): void {
   if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new Error(`${owner}: labelSmoothing must be in [0, 1), got ${labelSmoothing}`);
-  if (labelSmoothing > 0 && !SMOOTHABLE.includes(loss)) {
-    throw new Error(`${owner}: labelSmoothing applies to the ${SMOOTHABLE.join(', ')} losses, not '${loss}'`);
+  if (labelSmoothing > 0 && !SMOOTHABLE_LOSSES.includes(loss)) {
+    throw new Error(`${owner}: labelSmoothing applies to the ${SMOOTHABLE_LOSSES.join(', ')} losses, not '${loss}'`);
   }
 }
 

@@ -23,6 +23,7 @@ export {
 } from './gan-model.js';
 export {
   GAN_LOSSES,
+  SMOOTHABLE_LOSSES,
   discriminatorLoss,
   generatorLoss,
   gradientPenalty,
