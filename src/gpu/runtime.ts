@@ -75,8 +75,8 @@ export class Runtime {
 
   private lostReason: string | null = null;
   private gpuErrors: string[] = [];
-  /** Total dispatches recorded and submits made, for the benchmarks and for tests of batching. */
-  counters = { dispatches: 0, submits: 0, readbacks: 0, pipelinesCompiled: 0 };
+  /** Dispatches recorded, submits made and objects created, for the benchmarks and for tests of batching and caching. */
+  counters = { dispatches: 0, submits: 0, readbacks: 0, pipelinesCompiled: 0, bindGroupsCreated: 0 };
 
   constructor(acquired: AcquiredDevice) {
     this.device = acquired.device;
@@ -146,7 +146,17 @@ export class Runtime {
     this.stats.liveBytes -= size;
     let list = this.freeBuffers.get(size);
     if (!list) this.freeBuffers.set(size, (list = []));
-    list.push(buffer);
+    // Kept in descending id order, so allocate() pops the oldest free buffer of the class: the same
+    // set of free buffers then always hands out the same buffers in the same order, and a repeated
+    // training step meets its cached bind groups again (a last-in-first-out pool would permute them).
+    const id = this.idOf(buffer);
+    let [low, high] = [0, list.length];
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.idOf(list[middle]) > id) low = middle + 1;
+      else high = middle;
+    }
+    list.splice(low, 0, buffer);
     this.stats.pooledBuffers++;
     this.stats.pooledBytes += size;
   }
@@ -239,6 +249,7 @@ export class Runtime {
       const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.paramArena, offset: paramOffset, size: paramBytes } }];
       buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
       bindGroup = this.device.createBindGroup({ layout: this.bindGroupLayouts.get(pipeline)!, entries });
+      this.counters.bindGroupsCreated++;
       if (this.bindGroups.size >= BIND_GROUP_CACHE_SIZE) this.bindGroups.clear();
       this.bindGroups.set(key, bindGroup);
     }

@@ -34,6 +34,36 @@ describe('runtime', () => {
     y.dispose();
   });
 
+  it('a repeated training step finds its bind groups again instead of creating new ones', async () => {
+    const rt = gg.runtime();
+    const model = new gg.nn.Sequential(new gg.nn.Linear(5, 7, { generator: new gg.Generator(0) }), new gg.nn.ReLU(), new gg.nn.Linear(7, 1, { generator: new gg.Generator(1) }));
+    const optimizer = new gg.optim.Adam(model.parameters(), { lr: 1e-2 });
+    const x = gg.randn([9, 5], { generator: new gg.Generator(2) });
+    const step = async () => {
+      const loss = gg.scope(() => {
+        optimizer.zeroGrad();
+        const l = model.forward(x).square().mean();
+        l.backward();
+        optimizer.step();
+        return l;
+      });
+      const value = await loss.item();
+      loss.dispose();
+      return value;
+    };
+    const first = await step();
+    await step(); // Adam's state is created in the first step, so the second is the steady state
+    const created = rt.counters.bindGroupsCreated;
+    const dispatches = rt.counters.dispatches;
+    const last = await step();
+    expect(rt.counters.dispatches - dispatches).toBeGreaterThan(10);
+    expect(rt.counters.bindGroupsCreated - created).toBe(0);
+    expect(last).toBeLessThan(first);
+    optimizer.dispose();
+    model.dispose();
+    x.dispose();
+  });
+
   it('pools buffers by size class (4 per power of two)', () => {
     expect(sizeClass(1)).toBe(256);
     expect(sizeClass(256)).toBe(256);
