@@ -42,7 +42,8 @@ const rnn = flag('rnn');
 const blockSize = baby ? 256 : 64;
 const iters = option('iters', baby ? 3 : rnn ? 1000 : 2000);
 const batchSize = option('batch', baby ? 8 : 12);
-const generator = new gg.Generator(option('seed', 1337));
+const seed = option('seed', 1337);
+const generator = new gg.Generator(seed);
 const vocabSize = corpus.vocab.size;
 const model: LanguageModel = rnn
   ? new CharRNN({ vocabSize, embeddingDim: 64, hiddenSize: 256, numLayers: 2 }, { generator })
@@ -69,6 +70,7 @@ const result = await trainLanguageModel(model, corpus, {
   evalBatches: baby ? 1 : 20,
   logEvery: baby ? 1 : 25,
   generator,
+  seed,
   checkpointPath: option('checkpoint', undefined),
   resume: flag('resume'),
 });
