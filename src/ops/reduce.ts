@@ -55,15 +55,15 @@ function lanesOf(inner: number): number {
   return inner % 4 === 0 ? inner / 4 : inner;
 }
 
-function launchReduce(op: ReduceOp, x: Tensor, out: Tensor, view: MiddleAxis, scale: number): void {
-  const lanes = lanesOf(view.inner);
+/** One pass of shaders/reduce.wgsl over `view` (its inner counted in elements of `type`). */
+function launchReduce(op: ReduceOp, x: Tensor, out: Tensor, view: MiddleAxis, scale: number, type: 'f32' | 'vec4<f32>'): void {
   runtime().dispatch({
     shader: 'reduce',
-    template: { OP: op, T: lanes < view.inner ? 'vec4<f32>' : 'f32' },
+    template: { OP: op, T: type },
     constants: { WG: WORKGROUP_SIZE },
-    params: new ParamWriter().u32(view.outer).u32(view.k).u32(lanes).u32(view.chunks).u32(view.chunkLen).f32(scale).finish(),
+    params: new ParamWriter().u32(view.outer).u32(view.k).u32(view.inner).u32(view.chunks).u32(view.chunkLen).f32(scale).finish(),
     buffers: [x.buffer, out.buffer],
-    workgroups: grid1d(view.outer * view.chunks * lanes, WORKGROUP_SIZE),
+    workgroups: grid1d(view.outer * view.chunks * view.inner, WORKGROUP_SIZE),
   });
 }
 
@@ -72,17 +72,36 @@ function launchReduce(op: ReduceOp, x: Tensor, out: Tensor, view: MiddleAxis, sc
  * a mean). Returns [outer * inner]. No autograd here: the ops below record their own rules.
  */
 export function reduceMiddle(x: Tensor, outer: number, k: number, inner: number, op: ReduceOp, scale = 1): Tensor {
+  if (inner === 1 && k % 4 === 0 && k >= 8 && outer * k > 0) return reduceRowsFourWide(x, outer, k, op, scale);
   const out = Tensor.empty([outer * inner], 'f32');
   if (out.size === 0) return out;
-  const view = middleAxis(outer, k, inner, chunkCount(outer * lanesOf(inner), k));
+  const lanes = lanesOf(inner);
+  const type = lanes < inner ? 'vec4<f32>' : 'f32';
+  const view = middleAxis(outer, k, lanes, chunkCount(outer * lanes, k));
   if (view.chunks === 1) {
-    launchReduce(op, x, out, view, scale);
+    launchReduce(op, x, out, view, scale, type);
     return out;
   }
   const partial = Tensor.empty([outer * view.chunks * inner], 'f32');
-  launchReduce(op, x, partial, view, 1);
-  launchReduce(op, partial, out, middleAxis(outer, view.chunks, inner, 1), scale);
+  launchReduce(op, x, partial, view, 1, type);
+  launchReduce(op, partial, out, middleAxis(outer, view.chunks, lanes, 1), scale, type);
   partial.dispose();
+  return out;
+}
+
+/**
+ * Rows whose length is a multiple of 4: each invocation folds its row (or a chunk of it) four values
+ * at a time, one wide load each, into four lane results; a second pass reduces the rows of lane
+ * results, [outer, 4 * chunks]. Every op composes this way (a lane's logsumexp is a valid input to a
+ * further logsumexp). On adapters where each invocation's loads are separate (a CPU's SIMD lanes
+ * gathering from four rows), a quarter of the loads.
+ */
+function reduceRowsFourWide(x: Tensor, outer: number, k: number, op: ReduceOp, scale: number): Tensor {
+  const view = middleAxis(outer, k / 4, 1, chunkCount(outer, k / 4));
+  const lanes = Tensor.empty([outer * view.chunks * 4], 'f32');
+  launchReduce(op, x, lanes, view, 1, 'vec4<f32>');
+  const out = reduceMiddle(lanes, outer, view.chunks * 4, 1, op, scale);
+  lanes.dispose();
   return out;
 }
 

@@ -53,6 +53,8 @@ const cases: [number[], Axes][] = [
   [[2, 3, 4, 5], [1, 3]],
   [[2, 1, 4, 3], [-1, -3]],
   [[2, 3, 4], undefined],
+  [[5, 12], 1], // rows of a multiple of 4: four values per wide load, then the lanes
+  [[2, 4096], -1], // ... in chunks, reduced again four wide
 ];
 
 type Reduction = [string, (x: gg.Tensor, axes: Axes, keepdims: boolean) => gg.Tensor, (v: number[]) => number];
@@ -183,6 +185,12 @@ describe('numerical stability', () => {
     expect(Array.from(await out.data())).toEqual([0, -Infinity]);
     out.dispose();
     x.dispose();
+    // Rows of 8 take the four-wide path, where whole lanes can be -inf.
+    const wide = gg.tensor([[-Infinity, 0, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity], Array(8).fill(-Infinity), [Infinity, 0, 1, 2, 3, 4, 5, 6]]);
+    const wideOut = wide.logsumexp(1);
+    expect(Array.from(await wideOut.data())).toEqual([0, -Infinity, Infinity]);
+    wideOut.dispose();
+    wide.dispose();
   });
 
   it('var of values with a large common offset keeps its digits (two-pass)', async () => {
