@@ -51,12 +51,62 @@ fn op_sigmoid(v: V, a: f32) -> V {
 }
 // softplus(v) = log(1 + exp(v)) = max(v, 0) + log(1 + exp(-|v|)), stable for any v.
 fn op_softplus(v: V, a: f32) -> V { return max(v, V(0.0)) + log(V(1.0) + exp(-abs(v))); }
-// GELU, tanh approximation (as in GPT-2): 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3))).
-fn op_gelu(v: V, a: f32) -> V {
+// erf, from two polynomials fitted in float64 and checked in f32 against a float64 erf
+// (tests/ops/elementwise.test.ts): erf(v) = v + v P(v^2) for |v| < 0.875 (P of degree 5), and
+// erfc(a) = exp(-Q(a)) for 0.875 <= a <= 6 (Q of degree 9), since -log(erfc) is smooth and close to
+// a polynomial (absolute error ~6e-8, relative ~1e-5 at worst). Past 6, where erfc < 2e-17, the
+// asymptotic series erfc(a) ~ exp(-a^2) / (a sqrt(pi)) (1 - 1/(2a^2) + 3/(4a^4) - 15/(8a^6)).
+const ERF_SPLIT: f32 = 0.875;
+const INV_SQRT_PI: f32 = 0.5641895835477563;
+const INV_SQRT_2: f32 = 0.7071067811865476;
+const INV_SQRT_2PI: f32 = 0.3989422804014327;
+fn erf_near_zero(v: V) -> V {
+  let s = v * v;
+  var r = V(-6.2541244e-4);
+  r = r * s + V(5.0423206e-3);
+  r = r * s + V(-2.6798654e-2);
+  r = r * s + V(1.1282670e-1);
+  r = r * s + V(-3.7612575e-1);
+  r = r * s + V(1.2837917e-1);
+  return v + v * r;
+}
+// erfc(a) for a >= ERF_SPLIT (lanes below it get a value their callers do not select).
+fn erfc_far(a: V) -> V {
+  let t = min(a, V(6.0));
+  var q = V(8.5585157e-8);
+  q = q * t + V(-3.4107952e-6);
+  q = q * t + V(6.1631879e-5);
+  q = q * t + V(-6.7203940e-4);
+  q = q * t + V(4.9764542e-3);
+  q = q * t + V(-2.6797703e-2);
+  q = q * t + V(1.1045298e-1);
+  q = q * t + V(6.3165355e-1);
+  q = q * t + V(1.1302369);
+  q = q * t + V(-3.0301802e-4);
+  let inv2 = V(1.0) / (a * a);
+  let asymptotic = exp(-a * a) * INV_SQRT_PI / a * (V(1.0) + inv2 * (-0.5 + inv2 * (0.75 - 1.875 * inv2)));
+  return select(exp(-q), asymptotic, a > V(6.0));
+}
+fn op_erf(v: V, a: f32) -> V {
+  return select(sign(v) * (V(1.0) - erfc_far(abs(v))), erf_near_zero(v), abs(v) < V(ERF_SPLIT));
+}
+// The standard normal CDF, Phi(v) = (1 + erf(v / sqrt 2)) / 2, taking the far tails from erfc so
+// that Phi(-6) keeps its digits instead of cancelling 1 - 0.99999...
+fn normal_cdf(v: V) -> V {
+  let u = v * INV_SQRT_2;
+  let tail = 0.5 * erfc_far(abs(u));
+  let far = select(V(1.0) - tail, tail, u < V(0.0));
+  return select(far, 0.5 * (V(1.0) + erf_near_zero(u)), abs(u) < V(ERF_SPLIT));
+}
+// GELU, exact (PyTorch's default): v Phi(v); its derivative Phi(v) + v phi(v).
+fn op_gelu(v: V, a: f32) -> V { return v * normal_cdf(v); }
+fn op_gelu_grad(v: V, a: f32) -> V { return normal_cdf(v) + v * exp(-0.5 * v * v) * INV_SQRT_2PI; }
+// GELU, tanh approximation (GPT-2's): 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3))).
+fn op_gelu_tanh(v: V, a: f32) -> V {
   let inner = SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v);
   return 0.5 * v * (V(1.0) + op_tanh(inner, 0.0));
 }
-fn op_gelu_grad(v: V, a: f32) -> V {
+fn op_gelu_tanh_grad(v: V, a: f32) -> V {
   let inner = SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v);
   let t = op_tanh(inner, 0.0);
   let dinner = SQRT_2_OVER_PI * (V(1.0) + 3.0 * GELU_CUBIC * v * v);

@@ -95,6 +95,7 @@ class MLP extends Module {
     super();
     const { nEmbd, bias } = config;
     this.cFc = this.registerModule('c_fc', new Linear(nEmbd, 4 * nEmbd, { bias, generator }));
+    // The exact GELU, as nanoGPT's nn.GELU() (GPT-2 itself used the tanh approximation).
     this.gelu = this.registerModule('gelu', new GELU());
     this.cProj = this.registerModule('c_proj', new Linear(4 * nEmbd, nEmbd, { bias, generator }));
     this.dropout = this.registerModule('dropout', new Dropout(config.dropout, { generator }));

@@ -12,7 +12,7 @@ import { dropoutMask, type Generator } from '../ops/random.js';
 import { checkFloat, checkNonNegative, checkProbability, checkShapeOf, composite, opError, present } from './common.js';
 
 export { layerNorm } from './layer-norm.js';
-export { relu, leakyRelu, gelu, tanh, sigmoid, softplus } from '../ops/elementwise.js';
+export { relu, leakyRelu, gelu, tanh, sigmoid, softplus, type GeluApproximation } from '../ops/elementwise.js';
 export { softmax, logSoftmax } from '../ops/softmax.js';
 
 /** x Wᵀ + b (PyTorch's F.linear): x [..., in], weight [out, in], bias [out] -> [..., out]. */

@@ -6,7 +6,7 @@
 import { noGrad } from '../autograd.js';
 import { Tensor, formatShape, scope } from '../tensor.js';
 import { full, zeros } from '../ops/creation.js';
-import { gelu, leakyRelu, relu, sigmoid, softplus, tanh } from '../ops/elementwise.js';
+import { gelu, leakyRelu, relu, sigmoid, softplus, tanh, type GeluApproximation } from '../ops/elementwise.js';
 import { conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions, type Size2d } from '../ops/conv.js';
 import { indexSelect } from '../ops/indexing.js';
 import { flatten, reshape } from '../ops/movement.js';
@@ -376,10 +376,22 @@ export class LeakyReLU extends Module {
   }
 }
 
-/** GELU with the tanh approximation (PyTorch's GELU(approximate='tanh'), as GPT-2 uses). */
+/** GELU, exact by default as PyTorch's GELU(); `approximate: 'tanh'` gives GPT-2's tanh form. */
 export class GELU extends Module {
+  readonly approximate: GeluApproximation;
+
+  constructor({ approximate = 'none' }: { approximate?: GeluApproximation } = {}) {
+    super();
+    if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`GELU: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+    this.approximate = approximate;
+  }
+
   forward(x: Tensor): Tensor {
-    return gelu(x);
+    return gelu(x, this.approximate);
+  }
+
+  protected override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
   }
 }
 

@@ -91,13 +91,33 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 export function softplus(x: Tensor): Tensor {
   return record('softplus', [x], unaryKernel('softplus', x), (g) => [mul(g, sigmoid(x))]);
 }
-/** GELU with the tanh approximation used by GPT-2. */
-export function gelu(x: Tensor): Tensor {
-  return record('gelu', [x], unaryKernel('gelu', x), (g) => [mul(g, geluDerivative(x))]);
+/** The error function erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt (absolute error ~1e-7 in f32). */
+export function erf(x: Tensor): Tensor {
+  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
+  return record('erf', [x], unaryKernel('erf', x), (g) => [mul(g, mulScalar(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))]);
+}
+
+/** GELU's two forms, as PyTorch names them: 'none' is exact, x * Phi(x); 'tanh' is GPT-2's approximation. */
+export type GeluApproximation = 'none' | 'tanh';
+
+/**
+ * GELU(x) = x * Phi(x), Phi the standard normal CDF (PyTorch's default, approximate = 'none'), or
+ * with approximate = 'tanh' GPT-2's 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+ */
+export function gelu(x: Tensor, approximate: GeluApproximation = 'none'): Tensor {
+  if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+  const kernel = approximate === 'none' ? 'gelu' : 'gelu_tanh';
+  return record('gelu', [x], unaryKernel(kernel, x), (g) => [mul(g, geluDerivative(x, approximate))]);
 }
 /** GELU's derivative: one fused kernel, or tensor ops when the backward pass itself is recorded. */
-function geluDerivative(x: Tensor): Tensor {
-  if (!isGradEnabled() || !x.requiresGrad) return unaryKernel('gelu_grad', x);
+function geluDerivative(x: Tensor, approximate: GeluApproximation): Tensor {
+  if (!isGradEnabled() || !x.requiresGrad) return unaryKernel(approximate === 'none' ? 'gelu_grad' : 'gelu_tanh_grad', x);
+  if (approximate === 'none') {
+    // Phi(x) + x phi(x), with Phi(x) = (1 + erf(x / sqrt 2)) / 2 and phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+    const cdf = mulScalar(addScalar(erf(mulScalar(x, Math.SQRT1_2)), 1), 0.5);
+    const density = mulScalar(exp(mulScalar(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    return add(cdf, mul(x, density));
+  }
   const c = Math.sqrt(2 / Math.PI);
   const x2 = square(x);
   const t = tanh(mulScalar(mul(x, addScalar(mulScalar(x2, 0.044715), 1)), c));
@@ -334,7 +354,8 @@ declare module '../tensor.js' {
     relu(): Tensor;
     leakyRelu(negativeSlope?: number): Tensor;
     softplus(): Tensor;
-    gelu(): Tensor;
+    erf(): Tensor;
+    gelu(approximate?: GeluApproximation): Tensor;
     clamp(low?: number, high?: number): Tensor;
     add(other: Tensor | number): Tensor;
     sub(other: Tensor | number): Tensor;
@@ -355,6 +376,6 @@ declare module '../tensor.js' {
 }
 
 defineMethods({
-  neg, exp, log, sqrt, rsqrt, abs, sign, sin, cos, square, reciprocal, tanh, sigmoid, relu, leakyRelu, softplus, gelu, clamp,
+  neg, exp, log, sqrt, rsqrt, abs, sign, sin, cos, square, reciprocal, tanh, sigmoid, relu, leakyRelu, softplus, erf, gelu, clamp,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, to: cast,
 });

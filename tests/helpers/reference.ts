@@ -109,3 +109,34 @@ export function rng(seed: number): () => number {
 export function random(shape: readonly number[], next: () => number, lo = -1, hi = 1): Ref {
   return ref(shape, () => Math.fround(lo + (hi - lo) * next()));
 }
+
+/**
+ * erfc in float64 to ~1e-14 relative: the Maclaurin series of erf for |x| < 2.5, the continued
+ * fraction erfc(x) = exp(-x^2)/sqrt(pi) / (x + 1/2 / (x + 1 / (x + 3/2 / (x + ...)))) beyond.
+ */
+export function erfc(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x < 0) return 2 - erfc(-x);
+  if (x < 2.5) return 1 - erf(x);
+  let fraction = x;
+  for (let k = 60; k >= 1; k--) fraction = x + k / 2 / fraction;
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / fraction;
+}
+
+/** erf in float64 (see erfc). */
+export function erf(x: number): number {
+  if (Math.abs(x) >= 2.5) return Math.sign(x) * (1 - erfc(Math.abs(x)));
+  // 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1))
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 80 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+    term *= (-x * x) / n;
+    sum += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+/** The standard normal CDF, from erfc so the lower tail keeps its relative accuracy. */
+export function normalCdf(x: number): number {
+  return 0.5 * erfc(-x / Math.SQRT2);
+}

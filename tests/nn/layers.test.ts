@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { expectClose } from '../helpers/check.js';
-import { map, ref, type Ref } from '../helpers/reference.js';
+import { map, normalCdf, ref, type Ref } from '../helpers/reference.js';
 import { checkModule, conv2dRef, convTranspose2dRef, layerNormRef, linearRef, toRef } from './helpers.js';
 
 const { nn } = gg;
@@ -220,7 +220,8 @@ describe('activations, Flatten and Sequential', () => {
       [new nn.Tanh(), Math.tanh],
       [new nn.Sigmoid(), (v) => 1 / (1 + Math.exp(-v))],
       [new nn.Softplus(), (v) => Math.log1p(Math.exp(v))],
-      [new nn.GELU(), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))],
+      [new nn.GELU(), (v) => v * normalCdf(v)],
+      [new nn.GELU({ approximate: 'tanh' }), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))],
     ];
     for (const [module, f] of cases) await checkModule({ module, inputs: [x], ref: ([input]) => map(input, f) });
   });

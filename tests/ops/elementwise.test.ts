@@ -2,13 +2,15 @@
 // and broadcasting included.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { checkOp } from '../helpers/check.js';
-import { map, zip } from '../helpers/reference.js';
+import { checkOp, expectClose } from '../helpers/check.js';
+import { erf, map, normalCdf, ref, zip } from '../helpers/reference.js';
 import { collapseDims } from '../../src/ops/shape.js';
 
 const shapes = [[1], [3], [17], [65, 3], [2, 129], [2, 3, 5]];
 
-const gelu = (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+const gelu = (v: number) => v * normalCdf(v);
+const geluDerivative = (v: number) => normalCdf(v) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI);
+const geluTanh = (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
 const unary: [string, (x: gg.Tensor) => gg.Tensor, (v: number) => number, [number, number]?][] = [
   ['neg', (x) => x.neg(), (v) => -v],
   ['exp', (x) => x.exp(), Math.exp],
@@ -21,6 +23,8 @@ const unary: [string, (x: gg.Tensor) => gg.Tensor, (v: number) => number, [numbe
   ['relu', (x) => x.relu(), (v) => Math.max(v, 0)],
   ['leakyRelu', (x) => x.leakyRelu(0.2), (v) => (v > 0 ? v : 0.2 * v)],
   ['gelu', (x) => x.gelu(), gelu, [-3, 3]],
+  ['gelu tanh', (x) => x.gelu('tanh'), geluTanh, [-3, 3]],
+  ['erf', (x) => x.erf(), erf, [-3, 3]],
   ['softplus', (x) => x.softplus(), (v) => Math.log1p(Math.exp(v)), [-5, 5]],
   ['sin', (x) => x.sin(), Math.sin, [-3, 3]],
   ['cos', (x) => x.cos(), Math.cos, [-3, 3]],
@@ -41,6 +45,51 @@ describe('unary ops', () => {
       }
     });
   }
+});
+
+/** Values from -limit to limit in steps of `step`, the tiny magnitudes 1e-30..1e-2 of both signs, and the
+ * two sides of the erf polynomials' seams (0.875 and 6 for erf's argument), rounded to f32. */
+function sweep(limit: number, step: number, seams: number[]): number[] {
+  const values = [0];
+  for (let v = -limit; v <= limit; v += step) values.push(v);
+  for (let e = -30; e <= -2; e++) values.push(10 ** e, -(10 ** e));
+  for (const seam of seams) for (const d of [-1e-6, 0, 1e-6]) values.push(seam + d, -seam - d);
+  return values.map(Math.fround);
+}
+
+describe('erf and exact GELU accuracy', () => {
+  // f32 cannot do better than ~6e-8 absolute near |erf| = 1, nor ~1e-6 relative in the far tails,
+  // where erfc's exponent is large and one rounding of it moves the result that much.
+  it('erf within 1.5e-7 absolute and 1e-6 relative near zero over [-8, 8]', async () => {
+    const xs = sweep(8, 0.0137, [0.875, 6]);
+    await checkOp({ inputs: [ref([xs.length], xs)], gpu: (x) => x.erf(), ref: (x) => map(x, erf), grad: false, atol: 1.5e-7, rtol: 1e-6 });
+  });
+  it('GELU keeps ~1e-5 relative accuracy in its negative tail (down to x = -12) and its derivative too', async () => {
+    const xs = sweep(12, 0.0171, [0.875 * Math.SQRT2, 6 * Math.SQRT2]);
+    await checkOp({ inputs: [ref([xs.length], xs)], gpu: (x) => x.gelu(), ref: (x) => map(x, gelu), grad: false, atol: 1e-37, rtol: 2e-5 });
+    const x = gg.tensor(Float32Array.from(xs), [xs.length], { requiresGrad: true });
+    gg.scope(() => x.gelu().sum().backward());
+    expectClose(await x.grad!.data(), xs.map(geluDerivative), 3e-7, 2e-5, 'GELU derivative');
+    x.dispose();
+  });
+  it('second derivatives of erf and both GELUs through createGraph', async () => {
+    const derivatives: [string, (x: gg.Tensor) => gg.Tensor, (v: number) => number][] = [
+      ['erf', (x) => x.erf(), (v) => (2 / Math.sqrt(Math.PI)) * Math.exp(-v * v)],
+      ['gelu', (x) => x.gelu(), geluDerivative],
+      ['gelu tanh', (x) => x.gelu('tanh'), (v) => (geluTanh(v + 1e-6) - geluTanh(v - 1e-6)) / 2e-6],
+    ];
+    for (const [, f, derivative] of derivatives) {
+      await checkOp({
+        inputs: [[37]],
+        range: [-3, 3],
+        gpu: (x) => gg.grad(f(x).sum(), [x], undefined, { createGraph: true })[0],
+        ref: (x) => map(x, derivative),
+        atol: 1e-5,
+        eps: 1e-4,
+        gradAtol: 1e-3,
+      });
+    }
+  });
 });
 
 const binary: [string, (a: gg.Tensor, b: gg.Tensor) => gg.Tensor, (a: number, b: number) => number, [number, number]?][] = [

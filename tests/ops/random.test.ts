@@ -6,7 +6,7 @@ import * as gg from '../../src/index.js';
 import { ParamWriter, runtime } from '../../src/index.js';
 import { grid1d } from '../../src/ops/shape.js';
 import { checkOp, expectClose } from '../helpers/check.js';
-import { random, rng, zip } from '../helpers/reference.js';
+import { normalCdf, random, rng, zip } from '../helpers/reference.js';
 import { normalsFromWords, philox4x32, philoxWords, seedKey, unitFloat } from '../helpers/philox.js';
 
 const sizes = [1, 3, 4, 17, 65, 129, 1000];
@@ -28,14 +28,6 @@ function moments(xs: readonly number[]): { mean: number; variance: number } {
   const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
   return { mean, variance };
 }
-
-/** erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7). */
-function erf(x: number): number {
-  const t = 1 / (1 + 0.3275911 * Math.abs(x));
-  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  return Math.sign(x) * (1 - poly * Math.exp(-x * x));
-}
-const normalCdf = (x: number) => 0.5 * (1 + erf(x / Math.SQRT2));
 
 /** The Kolmogorov-Smirnov statistic sup |F_n - F| of a sample against a continuous CDF. */
 function ksStatistic(xs: readonly number[], cdf: (x: number) => number): number {
