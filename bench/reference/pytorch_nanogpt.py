@@ -1,0 +1,138 @@
+# Reference (not part of the library): nanoGPT's CPU shakespeare_char run restated in PyTorch, to tell
+# what the recipe itself reaches from what gengpu reaches (bench/gpt.ts runs the same recipe).
+# 4 layers, 4 heads, width 128, block 64, batch 12, no biases, no dropout, exact GELU, weights tied;
+# AdamW (0.9, 0.99), weight decay 0.1 on matrices, lr 1e-3 with 100 warmup steps and a cosine to 1e-4
+# at 2000 iterations, gradient clipping at 1; tiny Shakespeare split 90/10, character vocabulary.
+# Prints nanoGPT's noisy validation estimate (20 random batches) every 250 steps, and at the end the
+# loss over the whole validation split and the mean of 200 random batches.
+# Needs PyTorch (Debian: apt-get install python3-torch):
+#   python3 bench/reference/pytorch_nanogpt.py [--seed 1337] [--iters 2000]
+import argparse, math, pathlib, time
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+parser = argparse.ArgumentParser()
+parser.add_argument('--seed', type=int, default=1337)
+parser.add_argument('--iters', type=int, default=2000)
+parser.add_argument('--threads', type=int, default=2)
+parser.add_argument('--text', default=str(pathlib.Path(__file__).resolve().parents[3] / 'shared' / 'data' / 'tinyshakespeare.txt'))
+args = parser.parse_args()
+torch.set_num_threads(args.threads)
+torch.manual_seed(args.seed)
+
+text = pathlib.Path(args.text).read_text()
+chars = sorted(set(text))
+index = {c: i for i, c in enumerate(chars)}
+tokens = torch.tensor([index[c] for c in text])
+cut = int(0.9 * len(tokens))
+splits = {'train': tokens[:cut], 'val': tokens[cut:]}
+V, T, B, C, L, H = len(chars), 64, 12, 128, 4, 4
+
+
+class LayerNorm(nn.Module):
+    """LayerNorm with a weight and no bias (nanoGPT's bias=False)."""
+
+    def __init__(self, c: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(c))
+
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, None, 1e-5)
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln_1, self.ln_2 = LayerNorm(C), LayerNorm(C)
+        self.c_attn, self.attn_proj = nn.Linear(C, 3 * C, bias=False), nn.Linear(C, C, bias=False)
+        self.c_fc, self.mlp_proj = nn.Linear(C, 4 * C, bias=False), nn.Linear(4 * C, C, bias=False)
+
+    def forward(self, x):
+        b, t, c = x.shape
+        q, k, v = (z.view(b, t, H, c // H).transpose(1, 2) for z in self.c_attn(self.ln_1(x)).split(c, 2))
+        scores = (q @ k.transpose(-2, -1)) / math.sqrt(c // H)
+        scores = scores.masked_fill(~torch.tril(torch.ones(t, t, dtype=torch.bool)), float('-inf'))
+        x = x + self.attn_proj((F.softmax(scores, -1) @ v).transpose(1, 2).reshape(b, t, c))
+        return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x))))
+
+
+class GPT(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(V, C), nn.Embedding(T, C)
+        self.h = nn.ModuleList(Block() for _ in range(L))
+        self.ln_f = LayerNorm(C)
+        for module in self.modules():
+            if isinstance(module, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(module.weight, 0, 0.02)
+        for block in self.h:  # nanoGPT's scaled init of the two residual projections
+            for proj in (block.attn_proj, block.mlp_proj):
+                nn.init.normal_(proj.weight, 0, 0.02 / math.sqrt(2 * L))
+
+    def forward(self, idx, targets):
+        x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
+        for block in self.h:
+            x = block(x)
+        logits = self.ln_f(x) @ self.wte.weight.T  # the output head tied to the token embedding
+        return F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
+
+
+def batch(split: str):
+    data = splits[split]
+    starts = torch.randint(len(data) - T, (B,))
+    return torch.stack([data[s:s + T] for s in starts]), torch.stack([data[s + 1:s + 1 + T] for s in starts])
+
+
+def lr_at(step: int) -> float:
+    if step < 100:
+        return 1e-3 * (step + 1) / 101
+    return 1e-4 + 0.5 * (1 + math.cos(math.pi * min((step - 100) / (args.iters - 100), 1))) * (1e-3 - 1e-4)
+
+
+model = GPT()
+params = list(model.parameters())
+optimizer = torch.optim.AdamW([{'params': [p for p in params if p.dim() >= 2], 'weight_decay': 0.1},
+                               {'params': [p for p in params if p.dim() < 2], 'weight_decay': 0.0}], lr=1e-3, betas=(0.9, 0.99))
+
+
+@torch.no_grad()
+def estimate(split: str, batches: int = 20) -> float:
+    model.eval()
+    value = sum(model(*batch(split)).item() for _ in range(batches)) / batches
+    model.train()
+    return value
+
+
+@torch.no_grad()
+def whole_validation_split() -> float:
+    """Mean loss over consecutive windows of T tokens covering the validation split."""
+    model.eval()
+    data, total, count = splits['val'], 0.0, 0
+    starts = list(range(0, len(data) - T - 1, T))
+    for i in range(0, len(starts), 256):
+        chunk = starts[i:i + 256]
+        x = torch.stack([data[s:s + T] for s in chunk])
+        y = torch.stack([data[s + 1:s + 1 + T] for s in chunk])
+        total += model(x, y).item() * len(chunk)
+        count += len(chunk)
+    model.train()
+    return total / count
+
+
+started = time.time()
+for step in range(args.iters + 1):
+    for group in optimizer.param_groups:
+        group['lr'] = lr_at(step)
+    if step % 250 == 0 or step == args.iters:
+        print(f'step {step}: train {estimate("train"):.4f}, val {estimate("val"):.4f} (nanoGPT-style estimates, 20 batches)  {time.time() - started:.0f} s', flush=True)
+    if step == args.iters:
+        break
+    loss = model(*batch('train'))
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+seconds = time.time() - started
+print(f'seed {args.seed}: val over the whole split {whole_validation_split():.4f} nats; mean of 200 random batches {estimate("val", 200):.4f}; '
+      f'{seconds:.0f} s, {args.iters * B * T / seconds:.0f} tokens/s')
