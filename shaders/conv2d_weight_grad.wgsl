@@ -19,23 +19,7 @@
 // channel read clamped channels and are not written. Deterministic: every sum has a fixed order.
 
 struct Params {
-  channels: u32,
-  in_h: u32,
-  in_w: u32,
-  out_channels: u32,
-  out_h: u32,
-  out_w: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_h: u32,
-  stride_w: u32,
-  pad_h: u32,
-  pad_w: u32,
-  dilation_h: u32,
-  dilation_w: u32,
-  groups: u32,
-  group_channels: u32,
-  group_out_channels: u32,
+#include "conv_geometry"
   out_blocks: u32,
   in_blocks: u32,
   rows: u32,

@@ -2,7 +2,7 @@
 // 4 x 4 blocks (mat4x4 accumulators), and walks K four steps at a time.
 // Bindings: @0 uniform Params, @1 a (read), @2 b (read), @3 out (contiguous [batch, M, N]).
 // Workgroup: 8 x 8 invocations = a 64 x 64 tile of outputs; x runs along N, y along M, z is the batch.
-// Params, strides and batch broadcasting are as in matmul_1_naive.wgsl.
+// Params, strides and batch broadcasting: shaders/include/matmul_common.wgsl.
 //
 // The idea: per step of 4 along K, an invocation loads a 4 x 4 block of A for each of its 2 row
 // groups and of B for each of its 2 column groups (64 loads), then multiplies them as matrices:
@@ -18,84 +18,9 @@
 // the stores are guarded. The last step along K may run past K: those k are clamped too and their
 // A and B entries zeroed (both, so that 0 * inf never appears). Odd M, N and K all take this path.
 
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  batch_rank: u32,
-  a_stride_m: u32,
-  a_stride_k: u32,
-  b_stride_k: u32,
-  b_stride_n: u32,
-  tile_offset: vec4<u32>,
-  batch_shape: array<vec4<u32>, 2>,
-  a_batch_strides: array<vec4<u32>, 2>,
-  b_batch_strides: array<vec4<u32>, 2>,
-}
+#include "matmul_common"
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-
-/** Offsets of batch z's matrices in a and b (x: a, y: b). */
-fn batch_offsets(z: u32) -> vec2<u32> {
-  var rest = z;
-  var offsets = vec2<u32>(0u, 0u);
-  for (var d = i32(p.batch_rank) - 1; d >= 0; d--) {
-    let i = u32(d);
-    let extent = p.batch_shape[i / 4u][i % 4u];
-    let coord = rest % extent;
-    rest /= extent;
-    offsets += coord * vec2<u32>(p.a_batch_strides[i / 4u][i % 4u], p.b_batch_strides[i / 4u][i % 4u]);
-  }
-  return offsets;
-}
-
-const STEP = vec4<u32>(0u, 1u, 2u, 3u);
-
-/** Offsets in `a` of rows first..first+3 (clamped into the matrix). */
-fn a_rows(base: u32, first: u32) -> vec4<u32> {
-  return base + min(vec4<u32>(first) + STEP, vec4<u32>(p.M - 1u)) * p.a_stride_m;
-}
-
-/** Offsets in `b` of columns first..first+3 (clamped into the matrix). */
-fn b_cols(base: u32, first: u32) -> vec4<u32> {
-  return base + min(vec4<u32>(first) + STEP, vec4<u32>(p.N - 1u)) * p.b_stride_n;
-}
-
-/** The 4 x 4 block of A at `rows` and steps `ks` (a_stride_k-scaled); column j holds k + j. */
-fn load_a(rows: vec4<u32>, ks: vec4<u32>, keep: vec4<bool>) -> mat4x4<f32> {
-  let zero = vec4<f32>();
-  return mat4x4<f32>(
-    select(zero, vec4<f32>(a[rows.x + ks.x], a[rows.y + ks.x], a[rows.z + ks.x], a[rows.w + ks.x]), keep.x),
-    select(zero, vec4<f32>(a[rows.x + ks.y], a[rows.y + ks.y], a[rows.z + ks.y], a[rows.w + ks.y]), keep.y),
-    select(zero, vec4<f32>(a[rows.x + ks.z], a[rows.y + ks.z], a[rows.z + ks.z], a[rows.w + ks.z]), keep.z),
-    select(zero, vec4<f32>(a[rows.x + ks.w], a[rows.y + ks.w], a[rows.z + ks.w], a[rows.w + ks.w]), keep.w),
-  );
-}
-
-/** The 4 x 4 block of B at steps `ks` (b_stride_k-scaled) and `cols`; column j holds cols[j]. */
-fn load_b(ks: vec4<u32>, cols: vec4<u32>, keep: vec4<bool>) -> mat4x4<f32> {
-  let zero = vec4<f32>();
-  return mat4x4<f32>(
-    select(zero, vec4<f32>(b[ks.x + cols.x], b[ks.y + cols.x], b[ks.z + cols.x], b[ks.w + cols.x]), keep),
-    select(zero, vec4<f32>(b[ks.x + cols.y], b[ks.y + cols.y], b[ks.z + cols.y], b[ks.w + cols.y]), keep),
-    select(zero, vec4<f32>(b[ks.x + cols.z], b[ks.y + cols.z], b[ks.z + cols.z], b[ks.w + cols.z]), keep),
-    select(zero, vec4<f32>(b[ks.x + cols.w], b[ks.y + cols.w], b[ks.z + cols.w], b[ks.w + cols.w]), keep),
-  );
-}
-
-/** Writes the 4 x 4 block whose top-left output is (row, col) of batch z, skipping what lies outside. */
-fn store_block(z: u32, row: u32, col: u32, block: mat4x4<f32>) {
-  for (var j = 0u; j < 4u; j++) {
-    for (var i = 0u; i < 4u; i++) {
-      if (row + i < p.M && col + j < p.N) {
-        out[(z * p.M + row + i) * p.N + col + j] = block[j][i];
-      }
-    }
-  }
-}
+#include "matmul_blocks"
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {

@@ -5,7 +5,7 @@
 // there: each value fetched from global memory is reused 64 times instead of once.
 // Bindings: @0 uniform Params, @1 a (read), @2 b (read), @3 out (contiguous [batch, M, N]).
 // Workgroup: 16 x 16; x runs along N, y along M, z is the batch. Workgroup memory: 8 KiB.
-// Params, strides and batch broadcasting are as in matmul_1_naive.wgsl.
+// Params, strides and batch broadcasting: shaders/include/matmul_common.wgsl.
 //
 // Panel loads are coalesced whichever way an operand is laid out: neighbouring invocations read
 // neighbouring addresses along the operand's contiguous dimension (k for A, n for B, swapped when
@@ -18,39 +18,7 @@
 // and barriers cost more than they save (see /work/shared/webgpu.md), so the chooser uses this
 // variant only on real GPUs.
 
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  batch_rank: u32,
-  a_stride_m: u32,
-  a_stride_k: u32,
-  b_stride_k: u32,
-  b_stride_n: u32,
-  tile_offset: vec4<u32>,
-  batch_shape: array<vec4<u32>, 2>,
-  a_batch_strides: array<vec4<u32>, 2>,
-  b_batch_strides: array<vec4<u32>, 2>,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-
-/** Offsets of batch z's matrices in a and b (x: a, y: b). */
-fn batch_offsets(z: u32) -> vec2<u32> {
-  var rest = z;
-  var offsets = vec2<u32>(0u, 0u);
-  for (var d = i32(p.batch_rank) - 1; d >= 0; d--) {
-    let i = u32(d);
-    let extent = p.batch_shape[i / 4u][i % 4u];
-    let coord = rest % extent;
-    rest /= extent;
-    offsets += coord * vec2<u32>(p.a_batch_strides[i / 4u][i % 4u], p.b_batch_strides[i / 4u][i % 4u]);
-  }
-  return offsets;
-}
+#include "matmul_common"
 
 const TILE = 64u;
 const SLAB = 16u;

@@ -112,6 +112,22 @@ const channelBlock = (channels: number) => (channels <= 2 ? Math.max(channels, 1
 const spatial = (t: Tensor): Pair => [t.shape[2], t.shape[3]];
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
+/**
+ * The Params fields the convolution kernels share (shaders/include/conv_geometry.wgsl), written
+ * first; each kernel's own fields follow. `outChannels`, `outSize` and `kernel` are the forward
+ * convolution's (for the transposed one, its own output).
+ */
+function convGeometryParams(
+  [channels, inH, inW]: number[], outChannels: number, [outH, outW]: Pair, [kernelH, kernelW]: Pair, { stride, padding, dilation, groups }: ConvGeometry,
+): ParamWriter {
+  return new ParamWriter()
+    .u32(channels).u32(inH).u32(inW)
+    .u32(outChannels).u32(outH).u32(outW)
+    .u32(kernelH).u32(kernelW)
+    .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1])
+    .u32(groups).u32(channels / groups).u32(outChannels / groups);
+}
+
 /** Runs conv2d.wgsl or conv2d_transpose.wgsl (same parameters): x, w, optional bias -> [N, O, outH, outW]. */
 function directConvolution(
   shader: 'conv2d' | 'conv2d_transpose', x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry,
@@ -120,7 +136,7 @@ function directConvolution(
   const [batch, channels, inH, inW] = x.shape;
   const out = Tensor.empty([batch, outChannels, outH, outW]);
   if (out.size === 0) return out;
-  const { stride, padding, dilation, groups } = geometry;
+  const { stride, dilation, groups } = geometry;
   const groupOutChannels = outChannels / groups;
   const block = channelBlock(groupOutChannels);
   const channelBlocks = Math.ceil(groupOutChannels / block);
@@ -128,12 +144,7 @@ function directConvolution(
   const phases = shader === 'conv2d' ? 1 : stride[1];
   const columnBlocks = phases * Math.ceil(Math.ceil(outW / phases) / COLUMN_BLOCK);
   const invocations = batch * groups * channelBlocks * outH * columnBlocks;
-  const params = new ParamWriter()
-    .u32(channels).u32(inH).u32(inW)
-    .u32(outChannels).u32(outH).u32(outW)
-    .u32(w.shape[2]).u32(w.shape[3])
-    .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1])
-    .u32(groups).u32(channels / groups).u32(groupOutChannels)
+  const params = convGeometryParams([channels, inH, inW], outChannels, [outH, outW], [w.shape[2], w.shape[3]], geometry)
     .u32(channelBlocks).u32(columnBlocks).u32(invocations).u32(bias ? 1 : 0);
   // The transposed kernel visits every (stride / gcd(stride, dilation))-th kernel row and column.
   if (shader === 'conv2d_transpose') params.u32(stride[0] / gcd(stride[0], dilation[0])).u32(stride[1] / gcd(stride[1], dilation[1]));
@@ -156,7 +167,7 @@ function directConvolution(
 function weightGradient(x: Tensor, dy: Tensor, geometry: ConvGeometry, [kernelH, kernelW]: Pair): Tensor {
   const [batch, channels, inH, inW] = x.shape;
   const [, outChannels, outH, outW] = dy.shape;
-  const { stride, padding, dilation, groups } = geometry;
+  const { groups } = geometry;
   const groupChannels = channels / groups;
   const groupOutChannels = outChannels / groups;
   const shape = [outChannels, groupChannels, kernelH, kernelW];
@@ -179,12 +190,7 @@ function weightGradient(x: Tensor, dy: Tensor, geometry: ConvGeometry, [kernelH,
     shader: 'conv2d_weight_grad',
     template: { IC_BLOCK: inBlock },
     constants: { WG: CONV_WORKGROUP },
-    params: new ParamWriter()
-      .u32(channels).u32(inH).u32(inW)
-      .u32(outChannels).u32(outH).u32(outW)
-      .u32(kernelH).u32(kernelW)
-      .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1])
-      .u32(groups).u32(groupChannels).u32(groupOutChannels)
+    params: convGeometryParams([channels, inH, inW], outChannels, [outH, outW], [kernelH, kernelW], geometry)
       .u32(outBlocks).u32(inBlocks).u32(rows).u32(chunks).u32(chunkRows).u32(invocations)
       .finish(),
     buffers: [x.buffer, dy.buffer, partial.buffer],

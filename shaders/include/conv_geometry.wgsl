@@ -1,0 +1,20 @@
+// The first fields of the Params of conv2d, conv2d_transpose and conv2d_weight_grad, spliced into
+// each struct where it says #include "conv_geometry" (src/ops/conv.ts writes them with
+// convGeometryParams): the shapes, the kernel size, stride, padding, dilation and the groups.
+  channels: u32,
+  in_h: u32,
+  in_w: u32,
+  out_channels: u32,
+  out_h: u32,
+  out_w: u32,
+  kernel_h: u32,
+  kernel_w: u32,
+  stride_h: u32,
+  stride_w: u32,
+  pad_h: u32,
+  pad_w: u32,
+  dilation_h: u32,
+  dilation_w: u32,
+  groups: u32,
+  group_channels: u32,
+  group_out_channels: u32,
