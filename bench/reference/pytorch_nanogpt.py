@@ -7,8 +7,10 @@
 # loss over the whole validation split and the mean of 200 random batches.
 # Needs PyTorch (Debian: apt-get install python3-torch):
 #   python3 bench/reference/pytorch_nanogpt.py [--seed 1337] [--iters 2000]
+#   ... --dump out/run    also writes out/run-init.safetensors (the initial weights) and out/run.json
+#                         (every step's batch starts and loss, the final figures) for bench/gpt-replay.ts
 # tests/fixtures/pytorch_gpt_replay.py imports the model and the schedule from here.
-import argparse, math, pathlib, time
+import argparse, json, math, pathlib, struct, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -91,11 +93,25 @@ def adamw(weights, lr: float, betas, weight_decay: float):
                               {'params': [p for p in params if p.dim() < 2], 'weight_decay': 0.0}], lr=lr, betas=betas)
 
 
+def save_safetensors(path: str, tensors) -> None:
+    """float32 tensors in the safetensors format (an 8-byte header length, a JSON header, the data)."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        data = t.detach().contiguous().float().numpy().tobytes()
+        header[name] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b' ' * (-len(text) % 8)
+    pathlib.Path(path).write_bytes(struct.pack('<Q', len(text)) + text + b''.join(blobs))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--seed', type=int, default=1337)
     parser.add_argument('--iters', type=int, default=2000)
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--dump', help='path prefix for the initial weights and the batch record')
     parser.add_argument('--text', default=str(pathlib.Path(__file__).resolve().parents[3] / 'shared' / 'data' / 'tinyshakespeare.txt'))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -113,9 +129,11 @@ def main():
     optimizer = adamw(params, 1e-3, (0.9, 0.99), 0.1)
     loss_of = lambda x, y: F.cross_entropy(model(x).reshape(-1, V), y.reshape(-1))
 
-    def batch(split: str):
+    def batch(split: str, record=None):
         data = splits[split]
         starts = torch.randint(len(data) - T, (B,))
+        if record is not None:
+            record.append(starts.tolist())
         return torch.stack([data[s:s + T] for s in starts]), torch.stack([data[s + 1:s + 1 + T] for s in starts])
 
     @torch.no_grad()
@@ -138,6 +156,9 @@ def main():
         model.train()
         return total / count
 
+    if args.dump:
+        save_safetensors(args.dump + '-init.safetensors', model.named_weights())
+    record = {'starts': [], 'losses': []}
     started = time.time()
     for step in range(args.iters + 1):
         for group in optimizer.param_groups:
@@ -146,14 +167,19 @@ def main():
             print(f'step {step}: train {estimate("train"):.4f}, val {estimate("val"):.4f} (nanoGPT-style estimates, 20 batches)  {time.time() - started:.0f} s', flush=True)
         if step == args.iters:
             break
-        loss = loss_of(*batch('train'))
+        loss = loss_of(*batch('train', record['starts']))
+        record['losses'].append(loss.item())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
     seconds = time.time() - started
-    print(f'seed {args.seed}: val over the whole split {whole_validation_split():.4f} nats; mean of 200 random batches {estimate("val", 200):.4f}; '
+    whole = whole_validation_split()
+    print(f'seed {args.seed}: val over the whole split {whole:.4f} nats; mean of 200 random batches {estimate("val", 200):.4f}; '
           f'{seconds:.0f} s, {args.iters * B * T / seconds:.0f} tokens/s')
+    if args.dump:
+        record.update(seed=args.seed, iters=args.iters, wholeSplitVal=whole)
+        pathlib.Path(args.dump + '.json').write_text(json.dumps(record))
 
 
 if __name__ == '__main__':
