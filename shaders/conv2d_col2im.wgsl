@@ -9,18 +9,7 @@
 
 struct Params {
   out_channels: u32,
-  in_h: u32,
-  in_w: u32,
-  out_h: u32,
-  out_w: u32,
-  kernel_h: u32,
-  kernel_w: u32,
-  stride_h: u32,
-  stride_w: u32,
-  pad_h: u32,
-  pad_w: u32,
-  dilation_h: u32,
-  dilation_w: u32,
+#include "conv_window"
   total: u32,
   has_bias: u32,
 }

@@ -20,7 +20,12 @@
 // Block entries past the last column or the group's last channel are not written.
 
 struct Params {
-#include "conv_geometry"
+  channels: u32,
+#include "conv_window"
+  out_channels: u32,
+  groups: u32,
+  group_channels: u32,
+  group_out_channels: u32,
   channel_blocks: u32,
   column_blocks: u32,
   invocations: u32,

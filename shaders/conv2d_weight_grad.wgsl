@@ -19,7 +19,12 @@
 // channel read clamped channels and are not written. Deterministic: every sum has a fixed order.
 
 struct Params {
-#include "conv_geometry"
+  channels: u32,
+#include "conv_window"
+  out_channels: u32,
+  groups: u32,
+  group_channels: u32,
+  group_out_channels: u32,
   out_blocks: u32,
   in_blocks: u32,
   rows: u32,

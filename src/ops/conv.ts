@@ -113,19 +113,13 @@ const spatial = (t: Tensor): Pair => [t.shape[2], t.shape[3]];
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
- * The Params fields the convolution kernels share (shaders/include/conv_geometry.wgsl), written
- * first; each kernel's own fields follow. `outChannels`, `outSize` and `kernel` are the forward
- * convolution's (for the transposed one, its own output).
+ * The first Params fields of every convolution kernel: a channel count, then the window
+ * (shaders/include/conv_window.wgsl). Each kernel's own fields follow.
  */
-function convGeometryParams(
-  [channels, inH, inW]: number[], outChannels: number, [outH, outW]: Pair, [kernelH, kernelW]: Pair, { stride, padding, dilation, groups }: ConvGeometry,
-): ParamWriter {
+function convWindowParams(channels: number, [inH, inW]: Pair, [outH, outW]: Pair, [kernelH, kernelW]: Pair, { stride, padding, dilation }: ConvGeometry): ParamWriter {
   return new ParamWriter()
-    .u32(channels).u32(inH).u32(inW)
-    .u32(outChannels).u32(outH).u32(outW)
-    .u32(kernelH).u32(kernelW)
-    .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1])
-    .u32(groups).u32(channels / groups).u32(outChannels / groups);
+    .u32(channels).u32(inH).u32(inW).u32(outH).u32(outW).u32(kernelH).u32(kernelW)
+    .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1]);
 }
 
 /** Runs conv2d.wgsl or conv2d_transpose.wgsl (same parameters): x, w, optional bias -> [N, O, outH, outW]. */
@@ -144,7 +138,8 @@ function directConvolution(
   const phases = shader === 'conv2d' ? 1 : stride[1];
   const columnBlocks = phases * Math.ceil(Math.ceil(outW / phases) / COLUMN_BLOCK);
   const invocations = batch * groups * channelBlocks * outH * columnBlocks;
-  const params = convGeometryParams([channels, inH, inW], outChannels, [outH, outW], [w.shape[2], w.shape[3]], geometry)
+  const params = convWindowParams(channels, [inH, inW], [outH, outW], [w.shape[2], w.shape[3]], geometry)
+    .u32(outChannels).u32(groups).u32(channels / groups).u32(groupOutChannels)
     .u32(channelBlocks).u32(columnBlocks).u32(invocations).u32(bias ? 1 : 0);
   // The transposed kernel visits every (stride / gcd(stride, dilation))-th kernel row and column.
   if (shader === 'conv2d_transpose') params.u32(stride[0] / gcd(stride[0], dilation[0])).u32(stride[1] / gcd(stride[1], dilation[1]));
@@ -190,7 +185,8 @@ function weightGradient(x: Tensor, dy: Tensor, geometry: ConvGeometry, [kernelH,
     shader: 'conv2d_weight_grad',
     template: { IC_BLOCK: inBlock },
     constants: { WG: CONV_WORKGROUP },
-    params: convGeometryParams([channels, inH, inW], outChannels, [outH, outW], [kernelH, kernelW], geometry)
+    params: convWindowParams(channels, [inH, inW], [outH, outW], [kernelH, kernelW], geometry)
+      .u32(outChannels).u32(groups).u32(groupChannels).u32(groupOutChannels)
       .u32(outBlocks).u32(inBlocks).u32(rows).u32(chunks).u32(chunkRows).u32(invocations)
       .finish(),
     buffers: [x.buffer, dy.buffer, partial.buffer],
@@ -213,13 +209,10 @@ function unfold(x: Tensor, [kernelH, kernelW]: Pair, geometry: ConvGeometry, [ou
   const cols = Tensor.empty([batch, outH * outW, rowLength]);
   const total = batch * outH * outW * Math.ceil(rowLength / 4);
   if (total === 0) return cols;
-  const { stride, padding, dilation } = geometry;
   runtime().dispatch({
     shader: 'conv2d_im2col',
     constants: { WG: CONV_WORKGROUP },
-    params: new ParamWriter()
-      .u32(channels).u32(inH).u32(inW).u32(outH).u32(outW).u32(kernelH).u32(kernelW)
-      .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1])
+    params: convWindowParams(channels, [inH, inW], [outH, outW], [kernelH, kernelW], geometry)
       .u32(rowLength).u32(total)
       .finish(),
     buffers: [x.buffer, cols.buffer],
@@ -267,13 +260,10 @@ function col2imTransposedConvolution(x: Tensor, w: Tensor, bias: Tensor | null, 
     for (const t of [weight, weightT, grouped, byChannel, pixels]) t.dispose();
     return product;
   });
-  const { stride, padding, dilation } = geometry;
   runtime().dispatch({
     shader: 'conv2d_col2im',
     constants: { WG: CONV_WORKGROUP },
-    params: new ParamWriter()
-      .u32(outChannels).u32(inH).u32(inW).u32(outH).u32(outW).u32(kernelH).u32(kernelW)
-      .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1])
+    params: convWindowParams(outChannels, [inH, inW], [outH, outW], [kernelH, kernelW], geometry)
       .u32(out.size).u32(bias ? 1 : 0)
       .finish(),
     // Without a bias the kernel ignores binding 2; the products stand in.
