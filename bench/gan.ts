@@ -22,7 +22,7 @@
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import * as gg from '../src/index.js';
+import * as gg from '../src/node.js';
 import { imageGrid, tensorGrid, writePng } from '../src/metrics/index.js';
 import {
   classifierReport,

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as gg from '../src/index.js';
+import * as gg from '../src/node.js';
 import { GaussianMixture, type GaussianMixtureCovarianceType as CovarianceType } from '../src/models/gmm.js';
 import { eStep, momentStatistics, uploadParameters } from '../src/models/gmm-kernels.js';
 import { kernelFamily, kernelParameters, type MixtureState } from '../src/models/gmm-params.js';

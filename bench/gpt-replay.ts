@@ -6,7 +6,7 @@
 // same place, not to the same bits.
 //   python3 bench/reference/pytorch_nanogpt.py --dump /tmp/nanogpt && npx tsx bench/gpt-replay.ts /tmp/nanogpt
 import { readFileSync } from 'node:fs';
-import * as gg from '../src/index.js';
+import * as gg from '../src/node.js';
 import { GPT } from '../src/models/gpt.js';
 import { evaluate, formatEvaluation } from '../src/models/language-model.js';
 import { crossEntropy } from '../src/nn/losses.js';

@@ -14,7 +14,7 @@
 //                                            iteration, minutes each on a software adapter, so 8 here
 //   npx tsx bench/gpt.ts --rnn [--iters 1000] the char-RNN (embedding 64, 2-layer GRU of 256) on the
 //                                            same data, block 64, batch 12, lr 2e-3
-import * as gg from '../src/index.js';
+import * as gg from '../src/node.js';
 import { GPT } from '../src/models/gpt.js';
 import { CharRNN } from '../src/models/rnn.js';
 import { evaluate, formatEvaluation, sampleText, trainLanguageModel, type LanguageModel } from '../src/models/language-model.js';

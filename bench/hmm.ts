@@ -6,7 +6,7 @@
 // Run: npx tsx bench/hmm.ts   (sequences, steps, K, D can be overridden: npx tsx bench/hmm.ts 100 200 8 4)
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import * as gg from '../src/index.js';
+import * as gg from '../src/node.js';
 import { CategoricalHMM, GaussianHMM, type GaussianCovarianceType } from '../src/models/hmm.js';
 
 const [S, T, K, D] = [2, 3, 4, 5].map((a, i) => (process.argv[a] ? Number(process.argv[a]) : [100, 200, 8, 4][i]));

@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as gg from '../src/index.js';
+import * as gg from '../src/node.js';
 import { openBrowser } from './browser.js';
 import { markdownReport, type BenchReport, type EnvironmentReport } from './report.js';
 import { runEnvironment, type SuiteOptions } from './suites.js';

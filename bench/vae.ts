@@ -18,7 +18,7 @@
 // --train-limit uses the first N training images (for a quick trial run).
 
 import { mkdir } from 'node:fs/promises';
-import * as gg from '../src/index.js';
+import * as gg from '../src/node.js';
 import { tensorGrid, writePng } from '../src/metrics/index.js';
 import {
   ConvVae,

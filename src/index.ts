@@ -1,9 +1,14 @@
 // gengpu's public API: import everything from here. Importing this module also attaches the op
-// methods (x.add(y), x.sum(1), ...) to Tensor.
+// methods (x.add(y), x.sum(1), ...) to Tensor. This entry never touches a `node:*` module, so it is
+// the one browsers and bundlers get; Node gets ./node.js, which adds the Node platform.
+
+
+/// <reference types="@webgpu/types" preserve="true" />
 
 export { init, runtime, shutdown, type InitOptions } from './context.js';
 export { Tensor, scope, type DType, type NestedArray, type TypedArray } from './tensor.js';
 export { backward, grad, noGrad, isGradEnabled, record, type BackwardRule, type GradNode } from './autograd.js';
+export { platform, setPlatform, browserPlatform, type Platform, type LocalFileSystem } from './platform.js';
 export { Runtime, ParamWriter, type KernelLaunch, type MemoryStats } from './gpu/runtime.js';
 export * from './ops/creation.js';
 export * from './ops/elementwise.js';

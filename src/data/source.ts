@@ -1,93 +1,59 @@
-// Where dataset files come from: a path read with node:fs in Node, or a URL fetched in the browser
-// (and for http(s) URLs in Node). Node modules are imported dynamically through a variable, so this
-// file (and every dataset built on it) still loads in a browser and bundlers leave the imports alone.
+// Where dataset files come from: a path on the platform's file system (Node), or a URL fetched (in the
+// browser, and for http(s) URLs in Node). The file system is the platform's (src/platform.ts), so
+// this file, and every dataset built on it, loads in a browser without any `node:*` module.
 
-type NodeFs = typeof import('node:fs/promises');
-type NodeModule = typeof import('node:module');
-type NodePath = typeof import('node:path');
-type NodeUrl = typeof import('node:url');
-
-export function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-}
-
-/** Imports a Node built-in without letting browser bundlers see (and try to bundle) the specifier. */
-async function importNode<T>(name: string): Promise<T> {
-  return (await import(/* @vite-ignore */ name)) as T;
-}
+import { platform, type LocalFileSystem } from '../platform.js';
 
 function isHttpUrl(location: string): boolean {
   return /^https?:\/\//i.test(location);
 }
 
-/** True where `location` is read from disk (Node, not an http(s) URL) rather than fetched. */
+/** The platform's file system when `location` is a local path (not an http(s) URL), else null. */
+function localFiles(location: string): LocalFileSystem | null {
+  return isHttpUrl(location) ? null : platform().files;
+}
+
+/** True where `location` is read from the local file system (Node, not an http(s) URL) rather than fetched. */
 export function isLocalFile(location: string): boolean {
-  return isNode() && !isHttpUrl(location);
+  return localFiles(location) !== null;
 }
 
 /** `base` joined with a file name: a directory path in Node, a URL (absolute or relative) otherwise. */
-export async function joinLocation(base: string, name: string): Promise<string> {
-  if (isLocalFile(base)) {
-    const path = await importNode<NodePath>('node:path');
-    return path.join(await toFilePath(base), name);
-  }
-  return `${base.replace(/\/+$/, '')}/${name}`;
+export function joinLocation(base: string, name: string): string {
+  const files = localFiles(base);
+  return files ? files.joinPath(base, name) : `${base.replace(/\/+$/, '')}/${name}`;
 }
 
-async function toFilePath(location: string): Promise<string> {
-  if (!location.startsWith('file:')) return location;
-  const url = await importNode<NodeUrl>('node:url');
-  return url.fileURLToPath(location);
-}
-
-/** A path relative to the working directory, made absolute. Node only. */
-export async function resolveFromWorkingDirectory(relative: string, caller: string): Promise<string> {
-  if (!isNode()) throw new Error(`${caller}: there is no working directory in a browser; pass a URL`);
-  const path = await importNode<NodePath>('node:path');
-  return path.resolve(process.cwd(), relative);
+/** A path relative to the working directory, made absolute. Needs a file system (Node). */
+export function resolveFromWorkingDirectory(relative: string, caller: string): string {
+  const files = platform().files;
+  if (!files) throw new Error(`${caller}: there is no working directory in a browser; pass a URL`);
+  return files.resolvePath(relative);
 }
 
 /**
- * The directory of an installed npm package (found the way `require` finds it, from this file), for
- * data files that ship inside packages. Node only.
+ * The directory of an installed npm package (found the way `require` finds it), for data files that
+ * ship inside packages. Needs a file system (Node).
  */
-export async function packageDirectory(packageName: string, caller: string): Promise<string> {
-  if (!isNode()) throw new Error(`${caller}: the '${packageName}' package can only be located in Node; in a browser pass \`source\` (a base URL serving its files)`);
-  const { createRequire } = await importNode<NodeModule>('node:module');
-  const path = await importNode<NodePath>('node:path');
-  try {
-    return path.dirname(createRequire(import.meta.url).resolve(`${packageName}/package.json`));
-  } catch {
-    throw new Error(`${caller}: the npm package '${packageName}' is not installed (npm install ${packageName}), or pass \`source\` (a directory or URL holding its files)`);
-  }
+export function packageDirectory(packageName: string, caller: string): string {
+  const files = platform().files;
+  if (!files) throw new Error(`${caller}: the '${packageName}' package can only be located in Node; in a browser pass \`source\` (a base URL serving its files)`);
+  const directory = files.packageDirectory(packageName);
+  if (directory === null) throw new Error(`${caller}: the npm package '${packageName}' is not installed (npm install ${packageName}), or pass \`source\` (a directory or URL holding its files)`);
+  return directory;
 }
 
 /**
- * The bytes at `location`, at most `maxBytes` of them from the start (in Node only those are read
- * from disk; a fetch downloads the whole file). Errors name the caller and the location.
+ * The bytes at `location`, at most `maxBytes` of them from the start (from a local file only those
+ * are read; a fetch downloads the whole file). Errors name the caller and the location.
  */
 export async function readBytes(location: string, caller: string, maxBytes = Infinity): Promise<Uint8Array<ArrayBuffer>> {
-  if (isLocalFile(location)) {
-    const fs = await importNode<NodeFs>('node:fs/promises');
-    const path = await toFilePath(location);
-    let handle: Awaited<ReturnType<NodeFs['open']>>;
+  const files = localFiles(location);
+  if (files) {
     try {
-      handle = await fs.open(path, 'r');
+      return await files.readFile(location, maxBytes);
     } catch (e) {
-      throw new Error(`${caller}: cannot read ${path}: ${(e as Error).message}`);
-    }
-    try {
-      const { size } = await handle.stat();
-      const bytes = new Uint8Array(Math.min(size, maxBytes));
-      let filled = 0;
-      while (filled < bytes.length) {
-        const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return bytes.subarray(0, filled);
-    } finally {
-      await handle.close();
+      throw new Error(`${caller}: cannot read ${location}: ${(e as Error).message}`);
     }
   }
   let response: Response;

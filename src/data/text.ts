@@ -28,10 +28,12 @@ export class CharVocab {
     return new CharVocab(unique.sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!));
   }
 
+  /** Number of characters (ids are 0..size-1). */
   get size(): number {
     return this.chars.length;
   }
 
+  /** The ids of the text's characters (code points); throws on a character outside the vocabulary. */
   encode(text: string): Int32Array {
     const out = new Int32Array(text.length); // an upper bound: surrogate pairs are one character
     let n = 0;
@@ -45,6 +47,7 @@ export class CharVocab {
     return n === out.length ? out : out.slice(0, n);
   }
 
+  /** The text of a sequence of ids; throws on an id outside the vocabulary. */
   decode(ids: ArrayLike<number>): string {
     let text = '';
     for (let i = 0; i < ids.length; i++) {
@@ -56,8 +59,10 @@ export class CharVocab {
   }
 }
 
+/** The training part of a corpus (its start) or the validation part (its end). */
 export type TextSplit = 'train' | 'val';
 
+/** Options of {@link TextCorpus} and its loaders. */
 export interface TextCorpusOptions {
   /** The share of the text (its end) held out for validation; default 0.1 as in nanoGPT. */
   valFraction?: number;
@@ -69,13 +74,23 @@ export interface TextCorpusOptions {
 
 /** A batch of token windows as arrays: x[b, t] = data[start_b + t], y[b, t] = data[start_b + t + 1]. */
 export interface TokenWindows {
+  /** Inputs, row-major [batchSize, blockSize]. */
   x: Int32Array;
+  /** Targets (the inputs shifted by one), row-major [batchSize, blockSize]. */
   y: Int32Array;
   /** Where each window starts in its split. */
   starts: Int32Array;
 }
 
+/**
+ * A character-level text corpus for language models (as nanoGPT's shakespeare_char): a vocabulary, the encoded text
+ * split into train (first 1 - valFraction) and validation (the rest), and random [B, T] windows with next-character
+ * targets drawn by a seeded generator.
+ */
 export class TextCorpus {
+  /** The raw text. */
+  readonly text: string;
+  /** The vocabulary the text is encoded with. */
   readonly vocab: CharVocab;
   /** The whole text encoded. */
   readonly tokens: Int32Array;
@@ -85,10 +100,8 @@ export class TextCorpus {
   readonly val: Int32Array;
   private readonly random: SeededRandom;
 
-  constructor(
-    readonly text: string,
-    options: TextCorpusOptions = {},
-  ) {
+  constructor(text: string, options: TextCorpusOptions = {}) {
+    this.text = text;
     const { valFraction = 0.1, seed = 0 } = options;
     if (!(valFraction >= 0 && valFraction < 1)) throw new Error(`TextCorpus: valFraction must be in [0, 1), got ${valFraction}`);
     this.vocab = options.vocab ?? CharVocab.fromText(text);
@@ -109,6 +122,7 @@ export class TextCorpus {
     return new TextCorpus(await readText(location, 'TextCorpus.fromFile'), options);
   }
 
+  /** The tokens of one split (a view into `tokens`). */
   split(split: TextSplit): Int32Array {
     if (split !== 'train' && split !== 'val') throw new Error(`TextCorpus: split must be 'train' or 'val', got '${split}'`);
     return split === 'train' ? this.train : this.val;
@@ -141,7 +155,12 @@ export class TextCorpus {
   }
 
   /** As sampleWindows, uploaded: x and y are i32 tensors [batchSize, blockSize] (the caller disposes them). */
-  sampleBatch(split: TextSplit, batchSize: number, blockSize: number, random?: SeededRandom | number): { x: Tensor; y: Tensor } {
+  sampleBatch(split: TextSplit, batchSize: number, blockSize: number, random?: SeededRandom | number): {
+    /** Inputs, i32 [batchSize, blockSize]. */
+    x: Tensor;
+    /** Next-character targets, i32 [batchSize, blockSize]. */
+    y: Tensor;
+  } {
     const windows = this.sampleWindows(split, batchSize, blockSize, random);
     return { x: tensor(windows.x, [batchSize, blockSize]), y: tensor(windows.y, [batchSize, blockSize]) };
   }
@@ -152,7 +171,7 @@ export const TINY_SHAKESPEARE_PATH = '../shared/data/tinyshakespeare.txt';
 
 /** Tiny Shakespeare (1,115,394 characters, 65 symbols) from a file; Node, or a URL in the browser. */
 export async function tinyShakespeare(location?: string, options?: TextCorpusOptions): Promise<TextCorpus> {
-  const resolved = location ?? (await resolveFromWorkingDirectory(TINY_SHAKESPEARE_PATH, 'tinyShakespeare'));
+  const resolved = location ?? resolveFromWorkingDirectory(TINY_SHAKESPEARE_PATH, 'tinyShakespeare');
   let text: string;
   try {
     text = await readText(resolved, 'tinyShakespeare');

@@ -1,39 +1,32 @@
-// Getting bytes to and from where users keep them: files in Node, downloads and file pickers in the
-// browser. Node's fs is imported only when called, so this module loads in a browser too.
+// Getting bytes to and from where users keep them: files where the platform has a file system (Node),
+// downloads and file pickers in the browser.
 
-type NodeFs = typeof import('node:fs/promises');
+import { platform, type LocalFileSystem } from '../platform.js';
 
-async function nodeFs(op: string): Promise<NodeFs> {
-  const moduleName = 'node:fs/promises'; // kept in a variable so browser bundlers leave this import alone
-  try {
-    return await import(/* @vite-ignore */ moduleName);
-  } catch (e) {
-    throw new Error(`${op}: needs Node's file system (${(e as Error).message}); in a browser use downloadBlob / readBrowserFile`);
-  }
+function fileSystem(op: string): LocalFileSystem {
+  const files = platform().files;
+  if (!files) throw new Error(`${op}: needs a file system, which gengpu has in Node (through its Node entry); in a browser use downloadBlob / readBrowserFile`);
+  return files;
 }
 
 /**
- * Writes bytes to a file in Node. The bytes go to `<path>.tmp` first and are then renamed over `path`,
+ * Writes bytes to a file (Node). The bytes go to `<path>.tmp` first and are then renamed over `path`,
  * so a crash mid-write never leaves a truncated checkpoint in place of the previous one.
  */
 export async function saveFile(path: string, bytes: Uint8Array): Promise<void> {
-  const fs = await nodeFs('saveFile');
-  const temporary = `${path}.tmp`;
+  const files = fileSystem('saveFile');
   try {
-    await fs.writeFile(temporary, bytes);
-    await fs.rename(temporary, path);
+    await files.writeFile(path, bytes);
   } catch (e) {
-    await fs.rm(temporary, { force: true });
     throw new Error(`saveFile: writing ${bytes.length} bytes to ${path} failed: ${(e as Error).message}`);
   }
 }
 
-/** Reads a whole file in Node. */
+/** Reads a whole file (Node). */
 export async function readFile(path: string): Promise<Uint8Array> {
-  const fs = await nodeFs('readFile');
+  const files = fileSystem('readFile');
   try {
-    const buffer = await fs.readFile(path);
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    return await files.readFile(path);
   } catch (e) {
     throw new Error(`readFile: reading ${path} failed: ${(e as Error).message}`);
   }

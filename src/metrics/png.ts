@@ -1,8 +1,11 @@
 // A dependency-free PNG encoder for 8-bit grey, RGB and RGBA images. A PNG is the 8-byte signature
 // and then chunks [length][type][data][CRC-32 of type and data]: IHDR (size and pixel format), IDAT
 // (the zlib stream of the rows, each prefixed with its filter byte, 0 = none) and IEND. The zlib
-// stream comes from node:zlib in Node, from CompressionStream('deflate') in browsers, or is written
-// as stored (uncompressed) deflate blocks, which any decoder reads and which needs nothing at all.
+// stream comes from the platform's deflate (node:zlib in Node), from CompressionStream('deflate') in
+// browsers, or is written as stored (uncompressed) deflate blocks, which any decoder reads and which
+// needs nothing at all.
+
+import { platform } from '../platform.js';
 
 /** Pixels row-major from the top-left, `channels` interleaved bytes each (1 grey, 3 RGB, 4 RGBA). */
 export interface RasterImage {
@@ -84,13 +87,10 @@ export async function zlibCompressionStream(data: Uint8Array): Promise<Uint8Arra
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** A zlib stream of `data` compressed by the platform: node:zlib in Node, else CompressionStream, else stored blocks. */
+/** A zlib stream of `data` compressed by the platform: its own deflate (Node's zlib), else CompressionStream, else stored blocks. */
 async function zlibDeflate(data: Uint8Array): Promise<Uint8Array> {
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    const moduleName = 'node:zlib'; // kept in a variable so browser bundlers leave this import alone
-    const zlib: typeof import('node:zlib') = await import(/* @vite-ignore */ moduleName);
-    return new Uint8Array(zlib.deflateSync(data, { level: 9 }));
-  }
+  const deflate = platform().deflate;
+  if (deflate) return deflate(data);
   return typeof CompressionStream === 'undefined' ? zlibStored(data) : zlibCompressionStream(data);
 }
 

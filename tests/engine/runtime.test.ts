@@ -81,13 +81,35 @@ describe('runtime', () => {
     await expect(rt.read(rt.device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_SRC }), 0, 4)).rejects.toThrow(/device was lost/);
   });
 
-  it('says what to install when no WebGPU adapter exists', async () => {
-    const script = "import('./src/gpu/device.ts').then((m) => m.acquireDevice()).then(() => console.log('found'), (e) => console.log(e.message)).finally(() => process.exit(0));";
-    const { stdout } = await promisify(execFile)('node', ['--import', 'tsx', '-e', script], {
-      env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' },
+  /** What `init()` says in a fresh Node process started with `env` (and `nodeOptions`), or 'found'. */
+  async function initMessage(entry: string, env: Record<string, string>, nodeOptions: string[] = []): Promise<string> {
+    const script = `import('${entry}').then((gg) => gg.init()).then(() => console.log('found'), (e) => console.log(e.message)).finally(() => process.exit(0));`;
+    const { stdout } = await promisify(execFile)('node', ['--import', 'tsx', ...nodeOptions, '-e', script], {
+      env: { ...process.env, ...env },
       cwd: new URL('../..', import.meta.url).pathname,
     });
-    expect(stdout).toMatch(/No WebGPU adapter was found/);
-    expect(stdout).toMatch(/apt-get install -y chromium libvulkan1/);
+    return stdout;
+  }
+
+  it('says what to install when no WebGPU adapter exists', async () => {
+    const stdout = await initMessage('./src/node.ts', { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+    expect(stdout).toMatch(/No WebGPU adapter was found in Node/);
+    expect(stdout).toMatch(/npm install @sparticuz\/chromium, or apt-get install chromium libvulkan1/);
+  });
+
+  it('says in one sentence to install Dawn when the webgpu package is missing', async () => {
+    // A module hook that makes 'webgpu' unresolvable, as in a project that never installed it.
+    const hook = `export async function resolve(specifier, context, next) {
+      if (specifier !== 'webgpu') return next(specifier, context);
+      throw Object.assign(new Error("Cannot find package 'webgpu' imported from the test"), { code: 'ERR_MODULE_NOT_FOUND' });
+    }`;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const stdout = await initMessage('./src/node.ts', {}, ['--import', `data:text/javascript,${encodeURIComponent(register)}`]);
+    expect(stdout.trim()).toBe("gengpu needs Dawn, the 'webgpu' package, to reach the GPU from Node: npm install webgpu");
+  });
+
+  it('points Node users of the browser entry to the Node entry', async () => {
+    const stdout = await initMessage('./src/index.ts', {});
+    expect(stdout).toMatch(/loaded through its browser entry.*\n.*import 'gengpu'.*'gengpu\/node'.*npm install webgpu/);
   });
 });
