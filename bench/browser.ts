@@ -1,10 +1,10 @@
 // Runs a page of this repo in headless Chromium with WebGPU and returns what the page reports.
 // A vite dev server serves the repo (TypeScript compiled on the fly, COOP/COEP headers so WASM peers
-// get threads); puppeteer drives Debian's chromium with the flags from shared/webgpu.md. A page
+// get threads); puppeteer drives Chromium (see chromiumPath) with the flags from shared/webgpu.md. A page
 // reports by assigning `window.__gengpuResult` (any JSON value) or `window.__gengpuError` (a string).
 // Used by the browser tests (tests/browser/) and the benchmarks.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,8 +26,23 @@ export const chromiumFlags = [
   '--disable-dev-shm-usage',
 ];
 
-export function chromiumPath(): string {
-  return process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
+/** Browsers installed system-wide that carry SwiftShader for WebGPU without a GPU. */
+const systemBrowsers = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome-stable', '/usr/bin/google-chrome'];
+
+/**
+ * The Chromium to drive: PUPPETEER_EXECUTABLE_PATH if set; else a system Chrome/Chromium or puppeteer's
+ * own download, where they exist; else the headless Chromium with SwiftShader that the npm package
+ * @sparticuz/chromium ships (unpacked into the temporary directory on first use), so a fresh machine
+ * needs no system browser. `GENGPU_BROWSER=bundled` goes straight to that one (CI proves it works).
+ */
+export async function chromiumPath(): Promise<string> {
+  if (process.env.PUPPETEER_EXECUTABLE_PATH) return process.env.PUPPETEER_EXECUTABLE_PATH;
+  if (process.env.GENGPU_BROWSER !== 'bundled') {
+    const installed = [...systemBrowsers, puppeteer.executablePath()].find((path) => existsSync(path));
+    if (installed) return installed;
+  }
+  const { default: chromium } = await import('@sparticuz/chromium');
+  return chromium.executablePath();
 }
 
 export interface BrowserSession {
@@ -60,10 +75,11 @@ export async function openBrowser(): Promise<BrowserSession> {
   const baseUrl = `http://127.0.0.1:${address.port}`;
 
   const profile = mkdtempSync(join(tmpdir(), 'gengpu-chromium-'));
+  const executablePath = await chromiumPath();
   let browser: Browser;
   try {
     browser = await puppeteer.launch({
-      executablePath: chromiumPath(),
+      executablePath,
       headless: true,
       // A benchmark page may keep its main thread busy for minutes (WASM peers run synchronously).
       protocolTimeout: 4 * 3600_000,
@@ -71,7 +87,7 @@ export async function openBrowser(): Promise<BrowserSession> {
     });
   } catch (error) {
     await server.close();
-    throw new Error(`openBrowser: could not start ${chromiumPath()} (install Debian's chromium, or set PUPPETEER_EXECUTABLE_PATH): ${(error as Error).message}`);
+    throw new Error(`openBrowser: could not start ${executablePath} (set PUPPETEER_EXECUTABLE_PATH to a Chrome or Chromium): ${(error as Error).message}`);
   }
 
   return {

@@ -33,7 +33,7 @@ beforeAll(async () => {
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('vite preview has no TCP address');
   baseUrl = `http://127.0.0.1:${address.port}`;
-  browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: [...chromiumFlags, `--user-data-dir=${profile}`] });
+  browser = await puppeteer.launch({ executablePath: await chromiumPath(), headless: true, args: [...chromiumFlags, `--user-data-dir=${profile}`] });
   const session = await browser.target().createCDPSession();
   await session.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
 }, 120_000);
