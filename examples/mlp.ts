@@ -1,8 +1,13 @@
-// `npm run example:mlp`, the smallest end-to-end example in Node: trains a small MLP on the GPU to classify a 3-arm spiral
-// and prints the loss falling, with steps/s, then the training accuracy. Everything — forward,
+// examples/mlp.ts: the smallest end-to-end program. Trains a small MLP on the GPU to classify a 3-arm
+// spiral and prints the loss falling, with steps/s, then the training accuracy. Everything — forward,
 // backward, the SGD-with-momentum update — runs as WGSL kernels; JS only reads the loss to print it.
+//
+//   npm run example -- mlp        (from this repository)
+//   npx tsx examples/mlp.ts       (the same, or in your project against the installed package)
+//
+// Bigger runs: raise `pointsPerArm`, `hidden` or `steps` below.
 
-import * as gg from '../src/index.js';
+import * as gg from 'gengpu';
 
 const arms = 3;
 const pointsPerArm = 200;
@@ -87,11 +92,11 @@ async function main(): Promise<void> {
   accuracy.dispose();
   for (const t of [x, y, targets, ...parameters, ...velocities]) t.dispose();
   console.log(`live GPU buffers at the end: ${rt.memory().liveBuffers}`);
-  gg.shutdown();
-  process.exit(0);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => gg.shutdown()); // releases the GPU device so the process can exit
