@@ -4,9 +4,14 @@
 import * as gg from '../src/index.js';
 
 export class ChunkSizer {
+  private readonly targetMs: number;
+  private readonly maxSteps: number;
   private steps = 1;
 
-  constructor(private readonly targetMs = 250, private readonly maxSteps = 64) {}
+  constructor(targetMs = 250, maxSteps = 64) {
+    this.targetMs = targetMs;
+    this.maxSteps = maxSteps;
+  }
 
   /**
    * Runs `step` a chunk's worth of times; it returns the step's loss (freed here), a scalar or a few

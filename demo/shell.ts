@@ -21,6 +21,8 @@ const yieldToBrowser = () => new Promise<void>((resolve) => setTimeout(resolve, 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class Shell implements ShellApi {
+  private readonly page: DemoPage;
+  private readonly host: HTMLElement;
   private readonly startButton = element('button', { id: 'start', class: 'primary' }, 'Start');
   private readonly pauseButton = element('button', { id: 'pause' }, 'Pause');
   private readonly resetButton = element('button', { id: 'reset' }, 'Reset');
@@ -34,7 +36,10 @@ export class Shell implements ShellApi {
   private loop: Promise<void> | null = null;
   private busy: Promise<void> = Promise.resolve();
 
-  constructor(private readonly page: DemoPage, private readonly host: HTMLElement) {}
+  constructor(page: DemoPage, host: HTMLElement) {
+    this.page = page;
+    this.host = host;
+  }
 
   /** Builds the controls, then mounts the page below them and draws its first state. */
   async mount(): Promise<void> {

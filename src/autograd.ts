@@ -10,14 +10,19 @@ import { defineMethods } from './ops/methods.js';
 /** Given the gradient of the output, returns one gradient per input (null where none flows). */
 export type BackwardRule = (gradOutput: Tensor) => (Tensor | null)[];
 
+/** How an op result was made, for the backward pass: the op, its inputs and its backward rule. */
 export interface GradNode {
+  /** The op's name (shown by `Tensor.toString` and in errors). */
   name: string;
+  /** The op's tensor inputs, in the order the backward rule returns their gradients. */
   inputs: Tensor[];
+  /** Maps the output's gradient to the inputs' gradients. */
   backward: BackwardRule;
 }
 
 let gradEnabled = true;
 
+/** False inside `noGrad()`: ops then record no graph. */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
@@ -71,6 +76,7 @@ function reverseTopologicalOrder(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
+/** Options of `backward` and `grad`. */
 export interface BackwardOptions {
   /** Record the backward pass too, so the gradients can be differentiated again. */
   createGraph?: boolean;

@@ -5,7 +5,9 @@ import { Runtime } from './gpu/runtime.js';
 let current: Runtime | null = null;
 let pending: Promise<Runtime> | null = null;
 
+/** How {@link init} picks the GPU. */
 export interface InitOptions {
+  /** Which adapter to ask for where there are several (default 'high-performance', the discrete GPU). */
   powerPreference?: GPUPowerPreference;
 }
 

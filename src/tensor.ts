@@ -6,17 +6,23 @@
 import { runtime } from './context.js';
 import type { GradNode } from './autograd.js';
 
+/** Element type of a tensor. All three are 4 bytes per element on the GPU; comparisons and masks are f32. */
 export type DType = 'f32' | 'i32' | 'u32';
 
 /** Bytes per element and the typed array for each dtype (all are 4 bytes on the GPU). */
 export const dtypeArray = { f32: Float32Array, i32: Int32Array, u32: Uint32Array } as const;
+/** The host-side array for any dtype, as `data()` returns and `tensor()` accepts. */
 export type TypedArray = Float32Array | Int32Array | Uint32Array;
+/** A number or arbitrarily nested arrays of numbers (as `toArray()` returns and `tensor()` accepts). */
 export type NestedArray = number | NestedArray[];
 
 /** A GPU buffer shared by a tensor and its reshape views; returned to the pool when the last one goes. */
 class Storage {
+  readonly buffer: GPUBuffer;
   private refs = 1;
-  constructor(readonly buffer: GPUBuffer) {}
+  constructor(buffer: GPUBuffer) {
+    this.buffer = buffer;
+  }
   retain(): this {
     this.refs++;
     return this;
@@ -52,13 +58,22 @@ export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
+/**
+ * An n-dimensional array on the GPU: a shape, a dtype and a pooled buffer shared with its reshape views, plus
+ * the autograd fields. Op methods (`x.add(y)`, `x.sum(1)`, ...) are attached by the op modules. Free it with
+ * `dispose()` or let a `scope()` do it; reading values back (`data`, `item`, ...) is the only async part.
+ */
 export class Tensor {
   /** When true, a tensor garbage-collected without dispose() prints a warning. */
   static warnOnLeak = false;
 
+  /** A process-unique number, shown in error messages. */
   readonly id = nextTensorId++;
+  /** Dimensions, outermost first (frozen); `[]` for a scalar. */
   readonly shape: readonly number[];
+  /** Element type. */
   readonly dtype: DType;
+  /** Number of elements: the product of `shape` (1 for a scalar). */
   readonly size: number;
   /** True when gradients flow to this tensor: set on leaves by the user, on op results by autograd. */
   requiresGrad = false;
@@ -99,10 +114,12 @@ export class Tensor {
     return new Tensor(shape, source.dtype, source.storage!.retain());
   }
 
+  /** Number of dimensions (`shape.length`). */
   get rank(): number {
     return this.shape.length;
   }
 
+  /** True once `dispose()` has released the buffer; any further use throws. */
   get isDisposed(): boolean {
     return this.storage === null;
   }
@@ -113,6 +130,7 @@ export class Tensor {
     return this.storage!.buffer;
   }
 
+  /** Throws an error naming `op` if this tensor has been disposed. */
   assertAlive(op: string): void {
     if (!this.storage) {
       throw new Error(`${op}: tensor #${this.id} ${formatShape(this.shape)} ${this.dtype} was used after dispose()`);
@@ -176,6 +194,7 @@ export class Tensor {
     return `tensor(${build(0, 0, '       ')}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
   }
 
+  /** A one-line description (shape, dtype, grad state, producing op) without reading the GPU. */
   toString(): string {
     const state = this.isDisposed ? ', disposed' : this.requiresGrad ? ', requiresGrad' : '';
     const origin = this.node ? `, from ${this.node.name}` : '';

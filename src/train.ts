@@ -8,18 +8,27 @@ import { ParamWriter } from './gpu/runtime.js';
 import { Tensor, scope } from './tensor.js';
 import { zeros } from './ops/creation.js';
 
+/** The numbers of one progress line of `trainLoop`. */
 export interface Progress {
+  /** The step just finished (counted from 1). */
   step: number;
+  /** The run's `steps`. */
   totalSteps: number;
   /** Mean loss over the steps since the previous progress line. */
   loss: number;
+  /** Average since the start: `examplesPerStep` times the steps per second (0 without `examplesPerStep`). */
   examplesPerSecond: number;
+  /** Average since the start of the run. */
   stepsPerSecond: number;
+  /** Wall-clock seconds since the start of the run. */
   elapsedSeconds: number;
+  /** Estimated seconds left, at the average rate so far. */
   etaSeconds: number;
 }
 
+/** Options of `trainLoop`. */
 export interface TrainLoopOptions {
+  /** How many steps to run (a positive integer). */
   steps: number;
   /**
    * One training step (forward, backward, update), run inside a memory scope. Returns the scalar loss.
@@ -36,20 +45,34 @@ export interface TrainLoopOptions {
   onProgress?: (progress: Progress) => void;
 }
 
+/** What `trainLoop` returns: the loss at each progress line and the run's duration. */
 export interface TrainHistory {
   /** (step, mean loss since the previous point) at each progress line. */
-  points: { step: number; loss: number }[];
+  points: {
+    /** The step of the progress line (counted from 1). */
+    step: number;
+    /** Mean loss over the steps since the previous point. */
+    loss: number;
+  }[];
+  /** Wall-clock seconds of the whole run. */
   seconds: number;
 }
 
 /** Thrown when a loss, parameter or gradient first holds NaN or Inf. */
 export class NonFiniteError extends Error {
-  constructor(readonly step: number, readonly tensorName: string) {
+  /** The first step at which a watched tensor held NaN or Inf. */
+  readonly step: number;
+  /** Which tensor: 'the loss', a watched name, or 'the gradient of' one. */
+  readonly tensorName: string;
+  constructor(step: number, tensorName: string) {
     super(`training stopped: ${tensorName} became NaN or Inf at step ${step}`);
+    this.step = step;
+    this.tensorName = tensorName;
     this.name = 'NonFiniteError';
   }
 }
 
+/** Formats seconds for a progress line: '42s', '3m07s' or '1h05m' ('?' when not finite). */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
@@ -58,6 +81,7 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** The default progress line: step/total, loss, examples/s (or steps/s without examplesPerStep) and ETA. */
 export function formatProgress(p: Progress): string {
   const width = String(p.totalSteps).length;
   const rate = p.examplesPerSecond > 0 ? `${Math.round(p.examplesPerSecond).toLocaleString('en-US')} ex/s` : `${p.stepsPerSecond.toFixed(1)} steps/s`;
@@ -95,6 +119,11 @@ export class FiniteWatch {
   }
 }
 
+/**
+ * Runs `steps` training steps, each in a memory scope, and reports progress every `logEvery` steps. The loss average
+ * and the NaN/Inf checks stay on the GPU and are read only at progress lines, so a non-finite value throws a {@link
+ * NonFiniteError} (naming its first step and tensor) at the next progress line.
+ */
 export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory> {
   const { steps, examplesPerStep = 0 } = options;
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`trainLoop: steps must be a positive integer, got ${steps}`);

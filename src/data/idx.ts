@@ -2,22 +2,30 @@
 // bytes, a dtype code, the rank), then `rank` big-endian u32 dimensions, then the values in row-major
 // order, big-endian. parseIdx turns the bytes into a shape and a typed array.
 
+/** The element types an IDX file can hold. */
 export type IdxDtype = 'u8' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
+/** The typed array for each IDX dtype. */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
+/** A parsed IDX file. */
 export interface IdxArray {
+  /** The element type the file declares. */
   dtype: IdxDtype;
+  /** The dimensions (the first one cut to `limit` when given). */
   shape: number[];
   /** The values, row-major. For u8 files this is a view of the input bytes (no copy). */
   data: IdxData;
 }
 
+/** The start of an IDX file: dtype, dimensions and where the values begin. */
 export interface IdxHeader {
+  /** The element type the file declares. */
   dtype: IdxDtype;
   /** The dimensions as written in the file. */
   shape: number[];
   /** Where the values start. */
   dataOffset: number;
+  /** Bytes per value. */
   itemBytes: number;
 }
 
@@ -66,6 +74,7 @@ function limitedShape(shape: readonly number[], limit: number): number[] {
   return shape.length === 0 ? [] : [Math.min(shape[0], limit), ...shape.slice(1)];
 }
 
+/** Options of `parseIdx`. */
 export interface ParseIdxOptions {
   /** Keep only the first `limit` entries along the first dimension (later bytes may be absent). */
   limit?: number;

@@ -1,6 +1,10 @@
-// The data namespace (`gg.data`): offline datasets in host memory and their trip to the GPU. MNIST
-// from its IDX files, character-level text corpora (tiny Shakespeare, any text, the Brown corpus as
-// the default), seeded toy 2-D distributions, and seeded shuffling and batching.
+/**
+ * The data namespace (`gg.data`): offline datasets in host memory and their trip to the GPU. MNIST
+ * from its IDX files, character-level text corpora (tiny Shakespeare, any text, the Brown corpus as
+ * the default), seeded toy 2-D distributions, and seeded shuffling and batching.
+ *
+ * @module
+ */
 
 export { SeededRandom } from './random.js';
 export { parseIdx, parseIdxHeader, idxByteLength, type IdxArray, type IdxData, type IdxDtype, type IdxHeader, type ParseIdxOptions } from './idx.js';

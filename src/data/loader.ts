@@ -9,6 +9,7 @@ import { SeededRandom } from './random.js';
 
 /** One field of every example, stored row-major: `values.length === length * size(exampleShape)`. */
 export interface Field {
+  /** Every example's value, concatenated. */
   readonly values: TypedArray;
   /** The shape of one example's value: [784] for a flat image, [] for a label. */
   readonly exampleShape: readonly number[];
@@ -16,14 +17,18 @@ export interface Field {
 
 /** Examples in host memory: `length` of them, each with the same named fields. */
 export interface Dataset<K extends string = string> {
+  /** Number of examples. */
   readonly length: number;
+  /** The named fields; each holds `length` examples. */
   readonly fields: Readonly<Record<K, Field>>;
 }
 
 /** One batch on the GPU: each field as a tensor of shape [batchSize, ...exampleShape]. */
 export type Batch<K extends string = string> = Record<K, Tensor>;
 
+/** Options of `batchOrder`, `batches` and {@link DataLoader}. */
 export interface BatchOptions {
+  /** Examples per batch (an integer >= 1). */
   batchSize: number;
   /** Visit the examples in a seeded random order (default true); false keeps 0, 1, 2, ... */
   shuffle?: boolean;
@@ -120,13 +125,16 @@ export function* batches<K extends string>(dataset: Dataset<K>, options: BatchOp
  * next epoch's permutation. Set `epoch` to resume. Batch tensors are owned as in `batches`.
  */
 export class DataLoader<K extends string = string> implements Iterable<Batch<K>> {
+  /** The examples batched. */
+  readonly dataset: Dataset<K>;
+  /** Batch size, shuffling, seed and dropLast, as given (`epoch` here is only the starting epoch). */
+  readonly options: BatchOptions;
   /** The epoch the next iteration runs. */
   epoch: number;
 
-  constructor(
-    readonly dataset: Dataset<K>,
-    readonly options: BatchOptions,
-  ) {
+  constructor(dataset: Dataset<K>, options: BatchOptions) {
+    this.dataset = dataset;
+    this.options = options;
     this.epoch = options.epoch ?? 0;
     batchOrder(0, options); // validates the options now, not at the first loop
   }
@@ -137,6 +145,7 @@ export class DataLoader<K extends string = string> implements Iterable<Batch<K>>
     return dropLast ? Math.floor(this.dataset.length / batchSize) : Math.ceil(this.dataset.length / batchSize);
   }
 
+  /** Runs one epoch (the current `epoch`'s permutation) and advances `epoch`. */
   *[Symbol.iterator](): Generator<Batch<K>, void, undefined> {
     const epoch = this.epoch++;
     yield* batches(this.dataset, { ...this.options, epoch });

@@ -15,6 +15,11 @@ function splitmix32(state: { value: number }): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+/**
+ * A seeded pseudo-random generator in plain JS (xoshiro128**, seeded by splitmix32) for the data pipeline: shuffling,
+ * batch sampling and the toy distributions. It runs on the CPU because its numbers choose which host rows to upload;
+ * tensors use the GPU's Philox {@link Generator}. A (seed, stream) pair gives the same sequence everywhere.
+ */
 export class SeededRandom {
   private s0: number;
   private s1: number;

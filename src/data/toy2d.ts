@@ -8,26 +8,38 @@ import type { Tensor } from '../tensor.js';
 import type { Dataset, Field } from './loader.js';
 import { SeededRandom } from './random.js';
 
+/**
+ * Points in the plane from a toy distribution, as a {@link Dataset} with the one field 'points' ([2] per example), plus
+ * the mixture's modes when it has them.
+ */
 export class ToyDataset implements Dataset<'points'> {
-  constructor(
-    /** n points, [n, 2] row-major. */
-    readonly points: Float32Array,
-    /** The mode (mixtures) or moon each point came from; null for the swiss roll. */
-    readonly labels: Int32Array | null,
-    /** Mode centers [modes, 2] row-major for the mixtures; null otherwise. */
-    readonly centers: Float32Array | null,
-    /** The standard deviation of each mode (mixtures) or of the added noise (moons, roll). */
-    readonly std: number,
-  ) {}
+  /** n points, [n, 2] row-major. */
+  readonly points: Float32Array;
+  /** The mode (mixtures) or moon each point came from; null for the swiss roll. */
+  readonly labels: Int32Array | null;
+  /** Mode centers [modes, 2] row-major for the mixtures; null otherwise. */
+  readonly centers: Float32Array | null;
+  /** The standard deviation of each mode (mixtures) or of the added noise (moons, roll). */
+  readonly std: number;
 
+  constructor(points: Float32Array, labels: Int32Array | null, centers: Float32Array | null, std: number) {
+    this.points = points;
+    this.labels = labels;
+    this.centers = centers;
+    this.std = std;
+  }
+
+  /** Number of points n. */
   get length(): number {
     return this.points.length / 2;
   }
 
+  /** Number of mixture modes (0 for moons and the swiss roll). */
   get modes(): number {
     return this.centers ? this.centers.length / 2 : 0;
   }
 
+  /** The 'points' field, for `batches` and {@link DataLoader}. */
   get fields(): Record<'points', Field> {
     return { points: { values: this.points, exampleShape: [2] } };
   }
@@ -43,22 +55,29 @@ interface SeedOption {
   seed?: number;
 }
 
+/** Options of `ringOfGaussians`. */
 export interface RingOptions extends SeedOption {
+  /** Number of Gaussians, evenly spaced on the circle (default 8). */
   modes?: number;
+  /** Radius of the circle of centers (default 2). */
   radius?: number;
+  /** Standard deviation of each Gaussian (default 0.02). */
   std?: number;
 }
 
+/** Options of `gridOfGaussians`. */
 export interface GridOptions extends SeedOption {
-  /** Modes per side: side * side Gaussians. */
+  /** Modes per side: side * side Gaussians (default 5). */
   side?: number;
-  /** Distance between neighbouring centers; the grid is centred on the origin. */
+  /** Distance between neighbouring centers (default 2); the grid is centred on the origin. */
   spacing?: number;
+  /** Standard deviation of each Gaussian (default 0.05). */
   std?: number;
 }
 
+/** Options of `twoMoons` and `swissRoll`. */
 export interface NoiseOptions extends SeedOption {
-  /** Standard deviation of Gaussian noise added to each coordinate. */
+  /** Standard deviation of Gaussian noise added to each coordinate (default 0.05). */
   noise?: number;
 }
 
@@ -183,6 +202,7 @@ export function nearestMode(points: ArrayLike<number>, centers: ArrayLike<number
   return nearest;
 }
 
+/** What `modeCoverage` measures. */
 export interface ModeCoverage {
   /** High-quality samples per mode. */
   counts: Int32Array;

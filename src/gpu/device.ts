@@ -10,8 +10,17 @@ export interface AcquiredDevice {
   adapter: GPUAdapter;
   /** The device every buffer and pipeline belongs to. */
   device: GPUDevice;
-  /** Who made the adapter (e.g. vendor 'google', architecture 'swiftshader' for the software one). */
-  adapterInfo: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean };
+  /** Who made the adapter, as WebGPU's GPUAdapterInfo says (empty strings where it says nothing). */
+  adapterInfo: {
+    /** The vendor, e.g. 'nvidia', 'apple', or 'google' for SwiftShader. */
+    vendor: string;
+    /** The GPU family, e.g. 'ampere', or 'swiftshader' for the software adapter. */
+    architecture: string;
+    /** A human-readable name of the adapter, where the browser reveals one. */
+    description: string;
+    /** True for a software or otherwise limited adapter (SwiftShader is one). */
+    isFallbackAdapter: boolean;
+  };
 }
 
 /** Features we use when the adapter has them; none is required. */

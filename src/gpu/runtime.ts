@@ -13,6 +13,10 @@ const PARAM_ARENA_SLOTS = 512;
 const DISPATCHES_PER_SUBMIT = 256;
 const BIND_GROUP_CACHE_SIZE = 8192;
 
+/**
+ * One compute dispatch as ops describe it to `Runtime.dispatch`: the shader and how to specialize it, its
+ * uniform parameters, its storage buffers and the grid size.
+ */
 export interface KernelLaunch {
   /** Which file in shaders/ (without .wgsl). */
   shader: ShaderName;
@@ -20,20 +24,28 @@ export interface KernelLaunch {
   template?: Record<string, string | number>;
   /** Values for the shader's `override` constants (workgroup sizes, tiles). */
   constants?: Record<string, number>;
+  /** The WGSL entry point (default 'main'). */
   entryPoint?: string;
   /** Contents of the uniform block bound at @binding(0); see ParamWriter. */
   params: ArrayBuffer;
   /** Storage buffers bound at @binding(1), @binding(2), ... in this order. */
   buffers: GPUBuffer[];
+  /** Workgroups to dispatch in x, y and z (y and z default to 1). */
   workgroups: [number, number?, number?];
 }
 
+/**
+ * GPU buffer counts and bytes held by live tensors and by the pool (`Runtime.memory()`). Bytes are pool size
+ * classes, not requested sizes.
+ */
 export interface MemoryStats {
   /** Buffers held by live tensors. */
   liveBuffers: number;
+  /** Bytes of those buffers. */
   liveBytes: number;
   /** Buffers kept by the pool for reuse (not counted as live). */
   pooledBuffers: number;
+  /** Bytes of those buffers. */
   pooledBytes: number;
 }
 
@@ -45,9 +57,17 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
+/**
+ * The GPU runtime: one device, a buffer pool, a pipeline cache and one pending command encoder that every op
+ * records into. Work is submitted in batches or when JS needs numbers back, never once per op. `init()`
+ * creates it; `runtime()` returns it.
+ */
 export class Runtime {
+  /** The WebGPU device every op runs on. */
   readonly device: GPUDevice;
+  /** The adapter the device came from. */
   readonly adapter: GPUAdapter;
+  /** Vendor, architecture and description of the adapter, for display and for choosing kernel variants. */
   readonly adapterInfo: AcquiredDevice['adapterInfo'];
 
   private pipelines = new Map<string, GPUComputePipeline>();
@@ -76,7 +96,18 @@ export class Runtime {
   private lostReason: string | null = null;
   private gpuErrors: string[] = [];
   /** Dispatches recorded, submits made and objects created, for the benchmarks and for tests of batching and caching. */
-  counters = { dispatches: 0, submits: 0, readbacks: 0, pipelinesCompiled: 0, bindGroupsCreated: 0 };
+  counters = {
+    /** Compute dispatches recorded. */
+    dispatches: 0,
+    /** Command buffers submitted to the queue. */
+    submits: 0,
+    /** Buffer reads back to JS (each one waits for the GPU). */
+    readbacks: 0,
+    /** Compute pipelines compiled (cache misses). */
+    pipelinesCompiled: 0,
+    /** Bind groups created (bind group cache misses). */
+    bindGroupsCreated: 0,
+  };
 
   constructor(acquired: AcquiredDevice) {
     this.device = acquired.device;
@@ -94,10 +125,15 @@ export class Runtime {
     });
   }
 
+  /**
+   * Requests an adapter and device (navigator.gpu in the browser, the platform's WebGPU in Node) and wraps
+   * them.
+   */
   static async create(powerPreference?: GPUPowerPreference): Promise<Runtime> {
     return new Runtime(await acquireDevice(powerPreference));
   }
 
+  /** True when the device supports the 'subgroups' feature (enables the subgroup kernel variants). */
   get hasSubgroups(): boolean {
     return this.device.features.has('subgroups' as GPUFeatureName);
   }
@@ -170,6 +206,7 @@ export class Runtime {
     this.stats.pooledBytes = 0;
   }
 
+  /** A snapshot of live and pooled buffer counts and bytes. */
   memory(): MemoryStats {
     return { ...this.stats };
   }
@@ -315,6 +352,7 @@ export class Runtime {
     return this.encoder;
   }
 
+  /** Submits pending work, destroys the pooled buffers and the parameter arena, then the device itself. */
   destroy(): void {
     this.flush();
     this.emptyPool();
@@ -346,16 +384,19 @@ export class ParamWriter {
   private view = new DataView(new ArrayBuffer(PARAM_SLOT_BYTES));
   private offset = 0;
 
+  /** Appends a u32 (4 bytes). */
   u32(value: number): this {
     this.view.setUint32(this.offset, value >>> 0, true);
     this.offset += 4;
     return this;
   }
+  /** Appends an i32 (4 bytes). */
   i32(value: number): this {
     this.view.setInt32(this.offset, value | 0, true);
     this.offset += 4;
     return this;
   }
+  /** Appends an f32 (4 bytes). */
   f32(value: number): this {
     this.view.setFloat32(this.offset, value, true);
     this.offset += 4;
@@ -369,6 +410,7 @@ export class ParamWriter {
     this.offset += vec4s * 16;
     return this;
   }
+  /** The block written so far, padded to a multiple of 16 bytes (at least 16). */
   finish(): ArrayBuffer {
     const size = Math.max(16, Math.ceil(this.offset / 16) * 16);
     return this.view.buffer.slice(0, size);

@@ -23,6 +23,7 @@ export interface Stateful {
 export interface StatefulOptimizer {
   /** The state tensors by name, possibly fresh copies (saveCheckpoint frees any tensor this call makes). */
   stateDict(): Record<string, Tensor>;
+  /** The JSON-able settings stored in the file's metadata (`HYPERPARAMETERS_KEY`). */
   hyperparameters(): object;
   /**
    * Restores state saved by stateDict() and hyperparameters(), copying it (the caller keeps `state`).
@@ -31,14 +32,19 @@ export interface StatefulOptimizer {
   loadStateDict(state: Record<string, Tensor>, hyperparameters?: object): Promise<void> | void;
 }
 
+/** What `saveCheckpoint` writes. */
 export interface CheckpointContents {
+  /** The model; its tensors are stored as 'model.<name>'. */
   model: Stateful;
+  /** An optimizer to save too: tensors as 'optimizer.<name>', hyperparameters as JSON in the metadata. */
   optimizer?: StatefulOptimizer;
   /** Extra strings to store in __metadata__ (e.g. the step or the dataset). */
   metadata?: Record<string, string>;
 }
 
+/** What `loadCheckpoint` restores, and how strictly. */
 export interface LoadCheckpointOptions {
+  /** The model to load the 'model.' tensors into. */
   model: Stateful;
   /**
    * Restore the optimizer too; without it, the file's optimizer state is ignored. When the file has no
@@ -52,6 +58,7 @@ export interface LoadCheckpointOptions {
   strict?: boolean;
 }
 
+/** What `loadCheckpoint` returns besides restoring state in place. */
 export interface LoadedCheckpoint {
   /** The file's __metadata__, the hyperparameters entry included. */
   metadata: Record<string, string>;

@@ -14,6 +14,7 @@ export const safetensorsDtypes = [
   'BOOL', 'F4', 'F6_E2M3', 'F6_E3M2', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0',
   'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'C64', 'F64', 'I64', 'U64',
 ] as const;
+/** A dtype name as safetensors writes it ('F32', 'I64', 'BF16', ...). */
 export type SafetensorsDtype = (typeof safetensorsDtypes)[number];
 
 /** The arrays that hold a tensor's values in JS (see `hostArrayTypes` for which dtype gets which). */
@@ -46,18 +47,25 @@ const METADATA_KEY = '__metadata__';
 
 /** A tensor in JS memory: what deserialize() returns and serializeArrays() takes. */
 export interface HostTensor {
+  /** The element type. */
   dtype: SafetensorsDtype;
+  /** Dimensions, outermost first. */
   shape: readonly number[];
+  /** The values, row-major, in the array type `hostArrayTypes` gives for the dtype. */
   data: HostArray;
 }
 
 /** One header entry: where a tensor's bytes lie in the data section. */
 export interface TensorInfo {
+  /** The element type. */
   dtype: SafetensorsDtype;
+  /** Dimensions, outermost first. */
   shape: number[];
+  /** Byte range [begin, end) in the data section (the file's `data_offsets`). */
   dataOffsets: [begin: number, end: number];
 }
 
+/** A parsed and validated safetensors header. */
 export interface SafetensorsHeader {
   /** Bytes of JSON (padding included) between the 8-byte length and the data section. */
   headerBytes: number;
@@ -67,8 +75,11 @@ export interface SafetensorsHeader {
   metadata: Record<string, string>;
 }
 
+/** A whole parsed safetensors file, as `deserialize` returns it. */
 export interface SafetensorsFile {
+  /** The parsed header. */
   header: SafetensorsHeader;
+  /** The `__metadata__` strings (the header's, repeated for convenience; {} when none). */
   metadata: Record<string, string>;
   /** The values; each array views `bytes` without a copy where its alignment allows, else is a copy. */
   tensors: Record<string, HostTensor>;
@@ -82,9 +93,13 @@ export type SafetensorsErrorCode =
 
 /** A file that is not valid safetensors; `code` says which rule it breaks. */
 export class SafetensorsError extends Error {
+  /** Which rule of the format the file breaks. */
+  readonly code: SafetensorsErrorCode;
+  /** Always 'SafetensorsError'. */
   override readonly name = 'SafetensorsError';
-  constructor(readonly code: SafetensorsErrorCode, message: string) {
+  constructor(code: SafetensorsErrorCode, message: string) {
     super(`safetensors: ${message} (${code})`);
+    this.code = code;
   }
 }
 
@@ -256,18 +271,25 @@ function tensorBytes(shape: readonly number[], dtype: SafetensorsDtype, fail: (c
 
 /** A tensor's place in a file being written. */
 export interface PlannedTensor {
+  /** The tensor's key in the file. */
   name: string;
+  /** The element type. */
   dtype: SafetensorsDtype;
+  /** Dimensions, outermost first. */
   shape: readonly number[];
+  /** First byte in the data section. */
   begin: number;
+  /** One past the last byte in the data section. */
   end: number;
 }
 
+/** A file's layout before its data is written: the header bytes and where each tensor goes (`planLayout`). */
 export interface FileLayout {
   /** The first 8 + N bytes of the file: the header length and the padded JSON. */
   header: Uint8Array;
   /** The tensors in file order with their offsets in the data section. */
   tensors: PlannedTensor[];
+  /** Size of the data section in bytes. */
   dataBytes: number;
 }
 

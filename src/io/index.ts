@@ -1,5 +1,9 @@
-// The io namespace (gg.io): safetensors files, training checkpoints, and moving their bytes to and
-// from files (Node) or downloads and file pickers (browser).
+/**
+ * The io namespace (gg.io): safetensors files, training checkpoints, and moving their bytes to and
+ * from files (Node) or downloads and file pickers (browser).
+ *
+ * @module
+ */
 
 export {
   deserialize,

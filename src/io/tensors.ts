@@ -97,9 +97,13 @@ export function upload(tensors: readonly (readonly [string, LoadableTensor])[]):
   return made;
 }
 
+/** A file tensor converted to a gengpu dtype, ready to upload (`toLoadable`). */
 export interface LoadableTensor {
+  /** The gengpu dtype it converts to. */
   dtype: DType;
+  /** Dimensions, outermost first. */
   shape: readonly number[];
+  /** The converted values, row-major. */
   values: TypedArray;
 }
 

@@ -10,9 +10,13 @@ import { Tensor, formatShape, scope } from '../tensor.js';
 
 /** A Gaussian fitted to n feature vectors of dimension `dim`: the mean and the unbiased covariance (row-major). */
 export interface GaussianStatistics {
+  /** Dimension of the feature vectors. */
   dim: number;
+  /** Number of feature vectors n. */
   count: number;
+  /** The mean [dim]. */
   mean: Float64Array;
+  /** The unbiased covariance [dim, dim], row-major. */
   covariance: Float64Array;
 }
 
@@ -42,7 +46,12 @@ export async function gaussianStatistics(features: Tensor): Promise<GaussianStat
  * Eigenvalues and eigenvectors of a symmetric matrix [n, n] (row-major) by cyclic Jacobi rotations:
  * `vectors` holds them as columns (row-major), so A = V diag(values) Vᵀ.
  */
-export function symmetricEigen(matrix: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(matrix: ArrayLike<number>, n: number): {
+  /** The n eigenvalues (unsorted). */
+  values: Float64Array;
+  /** [n, n] row-major, eigenvector i in column i. */
+  vectors: Float64Array;
+} {
   if (matrix.length !== n * n) throw new Error(`symmetricEigen: expected ${n} x ${n} = ${n * n} values, got ${matrix.length}`);
   const a = Float64Array.from(matrix);
   const v = new Float64Array(n * n);

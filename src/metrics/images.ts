@@ -7,6 +7,7 @@ import { formatShape, type Tensor } from '../tensor.js';
 import { saveFile } from '../io/files.js';
 import { encodePng, type PngOptions, type RasterImage } from './png.js';
 
+/** Options of the image-grid functions: cell size, columns, padding and background. */
 export interface GridOptions {
   /** The side of each small image: [height, width] (default: square, from the values per image). */
   imageSize?: [number, number];
@@ -80,13 +81,17 @@ export async function writePng(path: string, image: RasterImage, options: PngOpt
 
 /** The two canvas calls drawImageOnCanvas makes: CanvasRenderingContext2D and OffscreenCanvasRenderingContext2D have both. */
 export interface PixelCanvas {
+  /** Makes a blank ImageData of the given size. */
   createImageData(width: number, height: number): ImageData;
+  /** Copies ImageData onto the canvas at (dx, dy). */
   putImageData(data: ImageData, dx: number, dy: number): void;
 }
 
+/** Options of `drawImageOnCanvas`. */
 export interface DrawOptions {
-  /** Top-left corner on the canvas (default 0, 0). */
+  /** Left edge on the canvas, in canvas pixels (default 0). */
   x?: number;
+  /** Top edge on the canvas, in canvas pixels (default 0). */
   y?: number;
   /** Whole-pixel magnification (default 1): each pixel becomes a scale x scale square. */
   scale?: number;

@@ -9,12 +9,17 @@ import { platform } from '../platform.js';
 
 /** Pixels row-major from the top-left, `channels` interleaved bytes each (1 grey, 3 RGB, 4 RGBA). */
 export interface RasterImage {
+  /** Pixels per row. */
   width: number;
+  /** Rows. */
   height: number;
+  /** Bytes per pixel: 1 grey, 3 RGB, 4 RGBA. */
   channels: 1 | 3 | 4;
+  /** width x height x channels bytes, row-major from the top-left. */
   pixels: Uint8Array;
 }
 
+/** How {@link encodePng} writes the image data. */
 export interface PngOptions {
   /** 'deflate' (default) compresses with the platform's zlib; 'store' writes uncompressed blocks. */
   compression?: 'deflate' | 'store';

@@ -52,9 +52,11 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<boolean | nu
   return wins / (positives * negatives);
 }
 
+/** A ROC curve as `rocCurve` returns it: one point per distinct score threshold, plus the origin. */
 export interface RocCurve {
   /** False-positive rates, from 0 to 1, one point per distinct threshold (plus the origin). */
   falsePositiveRate: Float64Array;
+  /** True-positive rates at the same points, from 0 to 1. */
   truePositiveRate: Float64Array;
   /** The score threshold of each point (score >= threshold is called positive); Infinity at the origin. */
   thresholds: Float64Array;

@@ -25,12 +25,18 @@ import type { GanGenerator } from './gan-model.js';
  * [N, 1, 28, 28]). `features` is the penultimate layer, after its ReLU. Keys fc1, fc2, fc3.
  */
 export class MnistClassifier extends Module {
+  /** Width of the penultimate (feature) layer. */
+  readonly featureDim: number;
+  /** 784 -> 256. Key 'fc1'. */
   readonly fc1: Linear;
+  /** 256 -> featureDim. Key 'fc2'. */
   readonly fc2: Linear;
+  /** featureDim -> 10 digit logits. Key 'fc3'. */
   readonly fc3: Linear;
 
-  constructor(readonly featureDim = 128, options: { generator?: Generator } = {}) {
+  constructor(featureDim = 128, options: { generator?: Generator } = {}) {
     super();
+    this.featureDim = featureDim;
     if (!Number.isInteger(featureDim) || featureDim < 1) throw new Error(`MnistClassifier: featureDim must be a positive integer, got ${featureDim}`);
     this.fc1 = this.registerModule('fc1', new Linear(784, 256, options));
     this.fc2 = this.registerModule('fc2', new Linear(256, featureDim, options));
@@ -45,6 +51,9 @@ export class MnistClassifier extends Module {
     return x.rank === 2 ? x : x.reshape([x.shape[0], 784]);
   }
 
+  /**
+   * The penultimate layer's activations [N, featureDim] (after its ReLU): the features the Fréchet distance compares.
+   */
   features(x: Tensor): Tensor {
     return this.fc2.forward(this.fc1.forward(this.flat(x)).relu()).relu();
   }
@@ -54,11 +63,17 @@ export class MnistClassifier extends Module {
   }
 }
 
+/** Options of `trainMnistClassifier`. */
 export interface ClassifierTrainingOptions {
+  /** Passes over the training set (default 2). */
   epochs?: number;
+  /** Images per step (default 128). */
   batchSize?: number;
+  /** Adam's learning rate (default 1e-3). */
   lr?: number;
+  /** Seeds the initial weights and the batch order (default 0). */
   seed?: number;
+  /** Width of the feature layer (default 128). */
   featureDim?: number;
   /** Receives a line after each epoch (default console.log). */
   log?: (line: string) => void;
@@ -117,6 +132,7 @@ export interface ClassifierReport {
   accuracy?: number;
 }
 
+/** Options of `classifierReport`. */
 export interface ReportOptions {
   /** Images per GPU batch (default 1000). */
   batchSize?: number;
@@ -176,11 +192,16 @@ export async function classifierReport(classifier: MnistClassifier, images: Tens
   }
 }
 
+/**
+ * How a generator's images look to the classifier: the Fréchet classifier distance (FCD) to reference statistics, and
+ * the predicted-digit histogram, coverage and confidence.
+ */
 export interface GeneratorEvaluation extends Omit<ClassifierReport, 'statistics' | 'accuracy'> {
   /** The Fréchet classifier distance to the reference images. */
   fcd: number;
 }
 
+/** Options of `evaluateGenerator`. */
 export interface GeneratorEvaluationOptions {
   /** Images to generate (default 10000). */
   samples?: number;

@@ -14,26 +14,38 @@ import { gridOfGaussians, modeCoverage, ringOfGaussians, type ToyDataset } from 
 import { MlpDiscriminator, MlpGenerator } from './gan-model.js';
 import { GanTrainer, type DivergenceEvent, type GanLogRecord, type GanLoss } from './gan-train.js';
 
+/** The lab's mixtures: the ring of 8 Gaussians or the 5 x 5 grid. */
 export type LabDataset = 'ring' | 'grid';
 
 /** One configuration of the lab: a loss and its stabilizers. */
 export interface LabSetting {
+  /** A label for reports. */
   name: string;
+  /** The GAN objective. */
   loss: GanLoss;
   /** Spectral norm on every discriminator layer (default false). */
   spectralNorm?: boolean;
+  /** One-sided label smoothing of the real targets (default 0). */
   labelSmoothing?: number;
+  /** The generator's learning rate (default 1e-4). */
   generatorLr?: number;
+  /** The discriminator's learning rate (default 1e-4). */
   discriminatorLr?: number;
+  /** Adam's betas for both players (default GanTrainer's, [0.5, 0.999]). */
   betas?: [number, number];
+  /** Discriminator updates per generator update (default 1). */
   discriminatorSteps?: number;
   /** Width of both networks' two hidden layers (default 128). */
   hiddenDim?: number;
 }
 
+/** Options of `modeCollapseLab`. */
 export interface LabOptions {
+  /** Which mixture to learn. */
   dataset: LabDataset;
+  /** Training steps. */
   steps: number;
+  /** Real and generated samples per batch (default 256). */
   batchSize?: number;
   /** Steps between records (default steps / 10). */
   logEvery?: number;
@@ -51,28 +63,43 @@ export interface LabOptions {
   onLog?: (record: LabRecord) => void;
 }
 
+/** One logging step of a lab run. */
 export interface LabRecord {
+  /** The step just finished. */
   step: number;
+  /** Mean discriminator loss since the previous record. */
   discriminatorLoss: number;
+  /** Mean generator loss since the previous record. */
   generatorLoss: number;
+  /** Modes covered: at least 1% of the generated points within 3 std of the mode's center. */
   modes: number;
+  /** Share of generated points within 3 std of some center. */
   highQuality: number;
+  /** Divergence reported at this step. */
   divergence: DivergenceEvent[];
 }
 
+/** What `modeCollapseLab` returns for one setting. */
 export interface LabResult {
+  /** The setting that was trained. */
   setting: LabSetting;
+  /** The mixture it was trained on. */
   dataset: LabDataset;
   /** The mixture's number of modes (8 or 25). */
   totalModes: number;
+  /** Every record, in order. */
   records: LabRecord[];
-  /** The last record's coverage, and the best coverage seen. */
+  /** Modes the last record covered. */
   finalModes: number;
+  /** The last record's high-quality share. */
   finalHighQuality: number;
+  /** The most modes any record covered. */
   bestModes: number;
   /** The generated points [samples, 2] (row-major) of the last record. */
   samples: Float32Array;
+  /** Mean wall time per training step (coverage counting excluded). */
   msPerStep: number;
+  /** Every divergence event of the run. */
   divergence: DivergenceEvent[];
 }
 

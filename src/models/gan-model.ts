@@ -19,6 +19,7 @@ import { Module } from '../nn/module.js';
 
 /** What GanTrainer needs of a generator: samples from latents [N, latentDim]. */
 export interface GanGenerator extends Module {
+  /** Dimension of the latent vectors it takes. */
   readonly latentDim: number;
   forward(z: Tensor): Tensor;
 }
@@ -66,6 +67,7 @@ export function powerIteration(w: Tensor, u: Tensor, v: Tensor, iterations = 1, 
   });
 }
 
+/** Options of {@link SpectralNorm}. */
 export interface SpectralNormOptions extends Seeded {
   /** Power-iteration steps per forward pass in training mode (default 1, as PyTorch). */
   powerIterations?: number;
@@ -83,10 +85,15 @@ export interface SpectralNormOptions extends Seeded {
  * not change an earlier pass's graph. Keys: layer.weight, layer.bias, u, v.
  */
 export class SpectralNorm extends Module {
+  /** The wrapped layer, whose weight is normalised at each forward pass. Key prefix 'layer.'. */
   readonly layer: Linear | Conv2d;
+  /** Left power-iteration vector [rows], a unit vector (buffer 'u'). */
   readonly u: Tensor;
+  /** Right power-iteration vector [cols = weight size / rows], a unit vector (buffer 'v'). */
   readonly v: Tensor;
+  /** Power-iteration steps per forward pass in training mode. */
   readonly powerIterations: number;
+  /** Vectors are divided by max(norm, eps). */
   readonly eps: number;
 
   constructor(layer: Linear | Conv2d, options: SpectralNormOptions = {}) {
@@ -143,17 +150,25 @@ function maybeSpectral(layer: Linear | Conv2d, enabled: boolean, generator: Gene
 
 // ---- MLPs for 2-D data ---------------------------------------------------------------------------
 
+/** Options of {@link MlpGenerator}. */
 export interface MlpGeneratorOptions extends Seeded {
+  /** Dimension of the latent vectors (default 16). */
   latentDim?: number;
+  /** Width of each hidden layer (default 128). */
   hiddenDim?: number;
+  /** Number of hidden layers (default 2). */
   hiddenLayers?: number;
+  /** Dimension of the samples (default 2). */
   outputDim?: number;
 }
 
 /** latent -> (Linear, ReLU) x hiddenLayers -> Linear -> outputDim (default 16 -> 128 -> 128 -> 2). Keys net.0, net.2, ... */
 export class MlpGenerator extends Module implements GanGenerator {
+  /** Dimension of the latent vectors. */
   readonly latentDim: number;
+  /** Dimension of the samples. */
   readonly outputDim: number;
+  /** The layers. Key prefix 'net.'. */
   readonly net: Sequential;
 
   constructor(options: MlpGeneratorOptions = {}) {
@@ -174,9 +189,13 @@ export class MlpGenerator extends Module implements GanGenerator {
   }
 }
 
+/** Options of {@link MlpDiscriminator}. */
 export interface MlpDiscriminatorOptions extends Seeded {
+  /** Dimension of the samples (default 2). */
   inputDim?: number;
+  /** Width of each hidden layer (default 128). */
   hiddenDim?: number;
+  /** Number of hidden layers (default 2). */
   hiddenLayers?: number;
   /** Wrap every Linear in SpectralNorm (default false). */
   spectralNorm?: boolean;
@@ -184,7 +203,9 @@ export interface MlpDiscriminatorOptions extends Seeded {
 
 /** input -> (Linear, LeakyReLU(0.2)) x hiddenLayers -> Linear -> one logit per sample [N] (default 2 -> 128 -> 128 -> 1). */
 export class MlpDiscriminator extends Module implements GanDiscriminator {
+  /** Dimension of the samples. */
   readonly inputDim: number;
+  /** The layers. Key prefix 'net.'. */
   readonly net: Sequential;
 
   constructor(options: MlpDiscriminatorOptions = {}) {
@@ -238,7 +259,9 @@ function dcganInit(module: Module, generator: Generator | undefined): void {
   );
 }
 
+/** Options of {@link DcganGenerator}. */
 export interface DcganGeneratorOptions extends Seeded {
+  /** Dimension of the latent vectors (default 64). */
   latentDim?: number;
   /** Channels at 7 x 7 and at 14 x 14 (default [64, 32]). */
   channels?: [number, number];
@@ -251,9 +274,13 @@ export interface DcganGeneratorOptions extends Seeded {
  * Images [N, 1, 28, 28] in [-1, 1].
  */
 export class DcganGenerator extends Module implements GanGenerator {
+  /** Dimension of the latent vectors. */
   readonly latentDim: number;
+  /** Channels at 7 x 7 and at 14 x 14. */
   readonly channels: [number, number];
+  /** Linear, BatchNorm1d and ReLU: latents to c1 x 7 x 7 features. Key prefix 'project.'. */
   readonly project: Sequential;
+  /** The two transposed convolutions up to 28 x 28 and the tanh. Key prefix 'upsample.'. */
   readonly upsample: Sequential;
 
   constructor(options: DcganGeneratorOptions = {}) {
@@ -280,6 +307,7 @@ export class DcganGenerator extends Module implements GanGenerator {
   }
 }
 
+/** Options of {@link DcganDiscriminator}. */
 export interface DcganDiscriminatorOptions extends Seeded {
   /** Channels at 14 x 14 and at 7 x 7 (default [32, 64]). */
   channels?: [number, number];
@@ -295,6 +323,7 @@ export interface DcganDiscriminatorOptions extends Seeded {
  *   -> Flatten -> Linear(c2 * 49, 1) -> one logit per image [N].
  */
 export class DcganDiscriminator extends Module implements GanDiscriminator {
+  /** The layers. Key prefix 'net.'. */
   readonly net: Sequential;
 
   constructor(options: DcganDiscriminatorOptions = {}) {

@@ -27,8 +27,13 @@ import { Adam } from '../optim/adam.js';
 import { FiniteWatch, formatDuration } from '../train.js';
 import type { GanDiscriminator, GanGenerator } from './gan-model.js';
 
+/**
+ * The five GAN objectives: non-saturating and minimax BCE (Goodfellow et al.), hinge, least squares (LSGAN) and
+ * WGAN-GP.
+ */
 export type GanLoss = 'nonSaturating' | 'minimax' | 'hinge' | 'leastSquares' | 'wganGp';
 
+/** Every {@link GanLoss}, in a fixed order (for menus and validation). */
 export const GAN_LOSSES: readonly GanLoss[] = ['nonSaturating', 'minimax', 'hinge', 'leastSquares', 'wganGp'];
 
 /** The losses with real targets, which one-sided label smoothing moves. */
@@ -52,6 +57,7 @@ function checkSmoothing(owner: string, loss: GanLoss, labelSmoothing: number): v
   }
 }
 
+/** Options of `discriminatorLoss`. */
 export interface DiscriminatorLossOptions {
   /** One-sided label smoothing: real samples get target 1 - s (default 0; Salimans et al. use 0.1). */
   labelSmoothing?: number;
@@ -98,6 +104,7 @@ export function generatorLoss(loss: GanLoss, fakeLogits: Tensor): Tensor {
   }
 }
 
+/** Options of `gradientPenalty`. */
 export interface GradientPenaltyOptions {
   /** The interpolation weights, one per sample ([N]; default: drawn from U(0, 1)). */
   alpha?: Tensor;
@@ -138,14 +145,20 @@ export function gradientPenalty(discriminator: (x: Tensor) => Tensor, real: Tens
 
 // ---- divergence ----------------------------------------------------------------------------------
 
+/** How GAN training is going wrong: the discriminator winning outright, a loss exploding, or NaN/Inf. */
 export type DivergenceKind = 'discriminator-loss-pinned' | 'generator-loss-exploding' | 'discriminator-loss-exploding' | 'non-finite';
 
+/** One divergence report. */
 export interface DivergenceEvent {
+  /** The step at which the condition was first seen. */
   step: number;
+  /** What went wrong. */
   kind: DivergenceKind;
+  /** A readable description with the numbers involved. */
   message: string;
 }
 
+/** Options of {@link DivergenceWatch}. */
 export interface DivergenceWatchOptions {
   /** One-sided label smoothing in use (raises the least discriminator loss of the BCE losses). */
   labelSmoothing?: number;
@@ -169,6 +182,12 @@ function binaryEntropy(t: number): number {
  * minimum), a loss exploding, and NaN/Inf. Each kind is reported once until it recovers.
  */
 export class DivergenceWatch {
+  /** The loss being trained with (sets what "pinned" means). */
+  readonly loss: GanLoss;
+  /**
+   * The discriminator loss's least possible value (the binary entropy of the real target for the BCE losses, 0 for
+   * hinge and least squares); null for WGAN-GP, whose critic loss has none.
+   */
   readonly leastDiscriminatorLoss: number | null;
   private readonly tolerance: number;
   private readonly patience: number;
@@ -177,7 +196,8 @@ export class DivergenceWatch {
   private firstLosses: [number, number] | null = null;
   private readonly active = new Set<DivergenceKind>();
 
-  constructor(readonly loss: GanLoss, options: DivergenceWatchOptions = {}) {
+  constructor(loss: GanLoss, options: DivergenceWatchOptions = {}) {
+    this.loss = loss;
     checkLoss('DivergenceWatch', loss);
     const { labelSmoothing = 0, pinnedTolerance = 0.05, patience = 3, explosionFactor = 20 } = options;
     this.tolerance = pinnedTolerance;
@@ -220,7 +240,9 @@ export class DivergenceWatch {
 
 // ---- the trainer ---------------------------------------------------------------------------------
 
+/** Options of {@link GanTrainer}. */
 export interface GanTrainerOptions {
+  /** The objective (default 'nonSaturating'). */
   loss?: GanLoss;
   /** The generator's learning rate (default 2e-4). */
   generatorLr?: number;
@@ -238,19 +260,25 @@ export interface GanTrainerOptions {
   seed?: number;
 }
 
+/** The losses of one training step (scalar tensors owned by the step's scope). */
 export interface GanStepLosses {
   /** The last discriminator update's loss (with the penalty for WGAN-GP), a scalar. */
   discriminator: Tensor;
+  /** The generator update's loss, a scalar. */
   generator: Tensor;
 }
 
+/** One progress record of `GanTrainer.fit`. */
 export interface GanLogRecord {
+  /** The step just finished (counted from 1). */
   step: number;
   /** Means over the steps since the previous record. */
   discriminatorLoss: number;
+  /** Mean generator loss over the same steps. */
   generatorLoss: number;
   /** Wall time per training step since the previous record (GPU work included; evaluation excluded). */
   msPerStep: number;
+  /** Training wall time so far, in seconds (evaluation excluded). */
   elapsedSeconds: number;
   /** What `evaluate` returned at this step (e.g. modes covered). */
   metrics: Record<string, number>;
@@ -258,7 +286,9 @@ export interface GanLogRecord {
   divergence: DivergenceEvent[];
 }
 
+/** Options of `GanTrainer.fit`. */
 export interface GanFitOptions {
+  /** Training steps to run (a positive integer). */
   steps: number;
   /** A batch of real samples for discriminator update `update` (counts from 1), made inside the step's scope. */
   realBatch: (update: number) => Tensor;
@@ -272,19 +302,28 @@ export interface GanFitOptions {
   watchParameters?: boolean;
   /** Stop at the first divergence report instead of only reporting it (default false; NaN/Inf always stops). */
   stopOnDivergence?: boolean;
+  /** Thresholds of the divergence watch (its label smoothing comes from the trainer). */
   divergence?: Omit<DivergenceWatchOptions, 'labelSmoothing'>;
 }
 
+/** What `GanTrainer.fit` returns. */
 export interface GanHistory {
+  /** Every progress record, in order. */
   records: GanLogRecord[];
+  /** Every divergence event of the run, in order. */
   divergence: DivergenceEvent[];
   /** The step training stopped at early (NaN/Inf, or divergence with stopOnDivergence), else null. */
   stoppedAt: number | null;
   /** Mean wall time per step over the run (evaluation excluded). */
   msPerStep: number;
+  /** Steps actually run. */
   steps: number;
 }
 
+/**
+ * The default progress line: step/total, D and G losses, ms per step, the metrics, ETA, and a warning line per
+ * divergence event.
+ */
 export function formatGanProgress(record: GanLogRecord, totalSteps: number): string {
   const width = String(totalSteps).length;
   const metrics = Object.entries(record.metrics).map(([name, value]) => `  ${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`).join('');
@@ -306,17 +345,29 @@ function checkRate(name: string, value: number): void {
  * generator update (on a fresh latent batch; the discriminator's parameters take no gradient there).
  */
 export class GanTrainer {
+  /** The generator being trained (owned by the caller). */
+  readonly generator: GanGenerator;
+  /** The discriminator being trained (owned by the caller). */
+  readonly discriminator: GanDiscriminator;
+  /** The objective. */
   readonly loss: GanLoss;
+  /** One-sided label smoothing of the real targets. */
   readonly labelSmoothing: number;
+  /** λ of WGAN-GP's gradient penalty. */
   readonly penaltyWeight: number;
+  /** Discriminator updates per generator update. */
   readonly discriminatorSteps: number;
+  /** Adam over the generator's parameters. */
   readonly generatorOptimizer: Adam;
+  /** Adam over the discriminator's parameters. */
   readonly discriminatorOptimizer: Adam;
   /** The stream of latent noise and of the penalty's α. */
   readonly noise: Generator;
   private updates = 0;
 
-  constructor(readonly generator: GanGenerator, readonly discriminator: GanDiscriminator, options: GanTrainerOptions = {}) {
+  constructor(generator: GanGenerator, discriminator: GanDiscriminator, options: GanTrainerOptions = {}) {
+    this.generator = generator;
+    this.discriminator = discriminator;
     const {
       loss = 'nonSaturating',
       generatorLr = 2e-4,

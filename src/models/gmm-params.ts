@@ -5,6 +5,10 @@
 // GPU launch each, so it runs in plain JS in float64. Every pass over the samples runs in
 // shaders/gmm_*.wgsl.
 
+/**
+ * How a mixture's covariances are shaped (scikit-learn's covariance_type): a full matrix per component, one shared
+ * ('tied') matrix, a diagonal per component, or one variance per component ('spherical').
+ */
 export type CovarianceType = 'full' | 'diag' | 'tied' | 'spherical';
 export const covarianceTypes: readonly CovarianceType[] = ['full', 'diag', 'tied', 'spherical'];
 

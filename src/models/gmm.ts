@@ -41,6 +41,7 @@ export type { CovarianceType as GaussianMixtureCovarianceType } from './gmm-para
 /** How the first parameters are chosen: by k-means++ seeding, by k-means, from random responsibilities, or given means [K][D]. */
 export type GaussianMixtureInit = 'kmeans++' | 'kmeans' | 'random' | number[][];
 
+/** Options of {@link GaussianMixture} (scikit-learn's names in camelCase, same defaults). */
 export interface GaussianMixtureOptions {
   /** K, the number of components (default 1). */
   nComponents?: number;
@@ -72,11 +73,15 @@ export type GaussianMixtureCovariances = number[][][] | number[][] | number[];
 
 /** The parameters of a fitted mixture, for setParameters and for reading them out. */
 export interface GaussianMixtureParameters {
+  /** [K] mixture weights, summing to 1. */
   weights: number[];
+  /** [K][D] component means. */
   means: number[][];
+  /** Covariances shaped by the covariance type. */
   covariances: GaussianMixtureCovariances;
 }
 
+/** Points drawn by `GaussianMixture.sample`. */
 export interface GaussianMixtureSample {
   /** [n, D] f32 samples. */
   samples: Tensor;
@@ -102,14 +107,28 @@ interface RunResult {
   nIter: number;
 }
 
+/**
+ * A Gaussian mixture model fitted by EM on the GPU, shaped like scikit-learn's GaussianMixture: four covariance types,
+ * k-means / k-means++ / random / given-means initialisation, nInit restarts, predict, predictProba, scoreSamples,
+ * score, sample, bic, aic and anomaly flags. Every pass over the samples is a WGSL kernel; the small per-component
+ * M-step runs on the host in float64.
+ */
 export class GaussianMixture {
+  /** K, the number of components. */
   readonly nComponents: number;
+  /** How the covariances are shaped. */
   readonly covarianceType: CovarianceType;
+  /** How fit() chooses the first parameters. */
   readonly init: GaussianMixtureInit;
+  /** Added to the diagonal of every covariance. */
   readonly regCovar: number;
+  /** EM stops when the mean log-likelihood changes by less than this. */
   readonly tol: number;
+  /** EM iterations per start, at most. */
   readonly maxIter: number;
+  /** Starts per fit(); the best is kept. */
   readonly nInit: number;
+  /** Whether fit() continues from the current parameters. */
   readonly warmStart: boolean;
 
   /** Whether the kept run's EM met the tolerance before maxIter. */
@@ -155,6 +174,7 @@ export class GaussianMixture {
 
   // ---- parameters ----------------------------------------------------------------------------------
 
+  /** True once the model has parameters (from fit() or setParameters()). */
   get isFitted(): boolean {
     return this.state !== null;
   }

@@ -24,11 +24,15 @@ import { Tensor, formatShape, scope } from '../tensor.js';
 import type { LanguageModel } from './language-model.js';
 import type { Decoder } from './sampling.js';
 
+/** The size of a {@link GPT} (nanoGPT's GPTConfig). */
 export interface GPTConfig {
+  /** Number of token ids. */
   vocabSize: number;
   /** The longest context (positions with an embedding). */
   blockSize: number;
+  /** Number of transformer blocks. */
   nLayer: number;
+  /** Attention heads per block. */
   nHead: number;
   /** The width; a multiple of nHead. */
   nEmbd: number;
@@ -38,6 +42,7 @@ export interface GPTConfig {
   bias?: boolean;
 }
 
+/** Options of the {@link GPT} constructor. */
 export interface GPTOptions {
   /** Draws the initial weights and then the dropout masks (default: the default generator). */
   generator?: Generator;
@@ -164,7 +169,12 @@ class Transformer extends Module {
 
 /** The GPT language model: tokens [B, T] (i32) to next-token logits [B, T, vocabSize]. */
 export class GPT extends Module implements LanguageModel {
+  /** The configuration with its defaults filled in. */
   readonly config: Required<GPTConfig>;
+  /**
+   * The embeddings, blocks and final LayerNorm (key prefix 'transformer.', nanoGPT's names); the output head shares the
+   * token embedding's weight.
+   */
   readonly transformer: Transformer;
 
   constructor(config: GPTConfig, options: GPTOptions = {}) {
@@ -235,12 +245,16 @@ export class GPT extends Module implements LanguageModel {
  * O(T)); the model then sees between blockSize / 2 and blockSize tokens of context.
  */
 export class GPTDecoder implements Decoder {
+  private readonly model: GPT;
+  readonly batchSize: number;
   /** Per layer, [B, blockSize, 2C]: each row the keys then the values of one position (cachedSelfAttention's layout). */
   private readonly caches: Tensor[];
   /** The tokens in the cache, per sequence. */
   private context: Int32Array[];
 
-  constructor(private readonly model: GPT, readonly batchSize: number) {
+  constructor(model: GPT, batchSize: number) {
+    this.model = model;
+    this.batchSize = batchSize;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`GPTDecoder: batchSize must be a positive integer, got ${batchSize}`);
     const { nEmbd, blockSize } = model.config;
     this.caches = model.transformer.blocks.map(() => zeros([batchSize, blockSize, 2 * nEmbd]).keep());

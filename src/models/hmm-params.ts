@@ -15,6 +15,7 @@ const EMPTY_STATE_MASS = 1e-3;
 /** How far from 1 a user-given probability row may sum before it is rejected (it is then renormalised). */
 const SUM_TOLERANCE = 1e-5;
 
+/** How a Gaussian HMM's covariances are shaped: a diagonal ('diag') or a full matrix ('full') per state. */
 export type GaussianCovarianceType = 'diag' | 'full';
 
 /** Statistics per state in the emission-statistics buffer (see shaders/hmm_moments.wgsl). */

@@ -52,6 +52,7 @@ export const MAX_STATES = 64;
 /** The most features a Gaussian model may have: the kernels keep one frame's features in registers. */
 export const MAX_FEATURES = 64;
 
+/** Options of both HMMs: size, fitting and the chain's initial parameters. */
 export interface HMMOptions {
   /** K, the number of hidden states (default 1). */
   nComponents?: number;
@@ -78,6 +79,7 @@ export interface HMMOptions {
   transmat?: number[][];
 }
 
+/** Options of {@link GaussianHMM}. */
 export interface GaussianHMMOptions extends HMMOptions {
   /** 'diag' (default, as hmmlearn) or 'full'. */
   covarianceType?: GaussianCovarianceType;
@@ -89,6 +91,7 @@ export interface GaussianHMMOptions extends HMMOptions {
   covars?: number[][] | number[][][];
 }
 
+/** Options of {@link CategoricalHMM}. */
 export interface CategoricalHMMOptions extends HMMOptions {
   /** V, the alphabet size: symbols are 0 .. V - 1 (default: the largest symbol in the data fit() sees, plus 1). */
   nFeatures?: number;
@@ -98,14 +101,21 @@ export interface CategoricalHMMOptions extends HMMOptions {
 
 /** The parameters setParameters takes; each is optional and replaces the current value. */
 export interface HMMParameters {
+  /** [K] start probabilities, summing to 1. */
   startprob?: number[];
+  /** [K][K] transition probabilities, row = from; each row sums to 1. */
   transmat?: number[][];
 }
+/** The parameters `GaussianHMM.setParameters` takes. */
 export interface GaussianHMMParameters extends HMMParameters {
+  /** [K][D] state means. */
   means?: number[][];
+  /** diag: [K][D] variances; full: [K][D][D] positive definite covariance matrices. */
   covars?: number[][] | number[][][];
 }
+/** The parameters `CategoricalHMM.setParameters` takes. */
 export interface CategoricalHMMParameters extends HMMParameters {
+  /** [K][V] emission probabilities, row = state; each row sums to 1. */
   emissionprob?: number[][];
 }
 
@@ -119,6 +129,7 @@ export interface ConvergenceMonitor {
   converged: boolean;
 }
 
+/** What `decode` returns: the Viterbi paths and their log-probability. */
 export interface DecodeResult {
   /** The log-probability of the best paths (summed over sequences), joint with the observations. */
   logProb: number;
@@ -126,13 +137,15 @@ export interface DecodeResult {
   states: Tensor;
 }
 
+/** What `scoreSamples` returns. */
 export interface ScoreSamplesResult {
   /** The total log-likelihood of the sequences. */
   logProb: number;
-  /** [N, K]: the posterior probability of each state at each frame. */
+  /** The posterior probability of each state at each frame, [N, K]. */
   posteriors: Tensor;
 }
 
+/** Options of `sample`. */
 export interface HMMSampleOptions {
   /** Independent sequences to draw (default 1), each nSteps long. */
   nSequences?: number;
@@ -140,6 +153,7 @@ export interface HMMSampleOptions {
   generator?: Generator;
 }
 
+/** Sequences drawn by `sample`, laid out as fit() takes them. */
 export interface HMMSample {
   /** Gaussian: [nSequences * nSteps, D] f32; categorical: [nSequences * nSteps, 1] i32 symbols. */
   samples: Tensor;
@@ -151,15 +165,22 @@ export interface HMMSample {
 
 /** What the Markov chain and the emission model share: fitting, scoring, decoding and sampling. */
 abstract class BaseHMM {
+  /** K, the number of hidden states. */
   readonly nComponents: number;
+  /** The most Baum-Welch iterations fit() runs. */
   readonly nIter: number;
+  /** fit() stops when the log-likelihood gains less than this in an iteration. */
   readonly tol: number;
+  /** The letters of the parameters fit() updates ('s', 't', then 'm', 'c' or 'e'). */
   readonly params: string;
+  /** The letters of the parameters fit() initialises before iterating. */
   readonly initParams: string;
   /** How the last fit() went. */
   monitor: ConvergenceMonitor = { history: [], iter: 0, converged: false };
 
+  /** The model's name, for error messages. */
   protected abstract readonly className: string;
+  /** The model's seeded stream, for initialisation and sampling. */
   protected readonly generator: Generator;
   private startValues: Float64Array | null = null;
   private transValues: Float64Array | null = null;
@@ -362,14 +383,20 @@ abstract class BaseHMM {
   protected abstract initializeEmission(x: Tensor): Promise<void>;
   /** Throws unless every emission parameter is set. */
   protected abstract emissionReady(op: string): void;
+  /** The emission parameters as GPU tensors for one pass of the kernels. */
   protected abstract uploadEmission(): GpuEmission;
+  /** The posterior-weighted emission statistics of x, flattened, for the M-step. */
   protected abstract emissionStatistics(x: Tensor, posteriors: Tensor, emission: GpuEmission): Tensor;
+  /** Updates the emission parameters named in `params` from the statistics read back. */
   protected abstract emissionMStep(stats: Float32Array): void;
+  /** One emission per frame for the given i32 states. */
   protected abstract sampleEmissions(states: Tensor, generator: Generator): Tensor;
+  /** Free emission parameters that `params` lets fit() change (for bic and aic). */
   protected abstract emissionParameterCount(): number;
 
   // ---- helpers -------------------------------------------------------------------------------------
 
+  /** Throws an error naming the model and method, with x's shape when given. */
   protected fail(op: string, message: string, x?: Tensor): never {
     const detail = x ? ` (X: ${formatShape(x.shape)} ${x.dtype})` : '';
     throw new Error(`${this.className}.${op}: ${message}${detail}`);
@@ -437,7 +464,9 @@ abstract class BaseHMM {
 
 /** A hidden Markov model with a Gaussian emission density per state (hmmlearn's GaussianHMM). */
 export class GaussianHMM extends BaseHMM {
+  /** 'diag' or 'full'. */
   readonly covarianceType: GaussianCovarianceType;
+  /** Added to every variance by the M-step and the initialisation. */
   readonly minCovar: number;
   protected readonly className = 'GaussianHMM';
   private dims: number | null = null;

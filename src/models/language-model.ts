@@ -21,6 +21,7 @@ import { generate, type Decoder, type GenerateOptions } from './sampling.js';
 
 /** A module that maps token ids [B, T] (i32) to next-token logits [B, T, vocabSize], and decodes incrementally. */
 export interface LanguageModel extends Module {
+  /** Number of token ids (the logits' last dimension). */
   readonly vocabSize: number;
   forward(tokens: Tensor): Tensor;
   /** Incremental decoding state for `batchSize` sequences (for inference: no graph is recorded). */
@@ -29,30 +30,40 @@ export interface LanguageModel extends Module {
 
 /** Loss in nats per token, and the same in bits per character and as a perplexity. */
 export interface Evaluation {
+  /** Mean cross-entropy in nats per token. */
   loss: number;
+  /** The loss in bits per character (loss / ln 2). */
   bitsPerChar: number;
+  /** exp(loss). */
   perplexity: number;
   /** Tokens the loss was averaged over. */
   tokens: number;
 }
 
+/** An {@link Evaluation} from a mean loss in nats per token. */
 export function evaluationOf(loss: number, tokens: number): Evaluation {
   return { loss, bitsPerChar: loss / Math.LN2, perplexity: Math.exp(loss), tokens };
 }
 
+/** 'loss L nats, B bits/char, perplexity P', for log lines. */
 export function formatEvaluation(e: Evaluation): string {
   return `loss ${e.loss.toFixed(4)} nats, ${e.bitsPerChar.toFixed(3)} bits/char, perplexity ${e.perplexity.toFixed(2)}`;
 }
 
+/** Options of `evaluate`: the split, the window shape and how many windows. */
 export interface EvaluateOptions {
+  /** Which part of the corpus to evaluate on. */
   split: TextSplit;
+  /** Windows per forward pass. */
   batchSize: number;
+  /** Tokens per window. */
   blockSize: number;
   /**
    * Random windows: this many batches drawn with `seed` (nanoGPT's estimate_loss). Omitted: the
    * whole split in consecutive windows of blockSize, each token predicted once.
    */
   batches?: number;
+  /** Seed of the random windows (default 0). */
   seed?: number;
 }
 
@@ -106,10 +117,13 @@ export async function evaluate(model: LanguageModel, corpus: TextCorpus, options
   }
 }
 
+/** Options of `trainLanguageModel` (nanoGPT's names in camelCase). */
 export interface TrainLanguageModelOptions {
   /** Optimizer steps (nanoGPT's max_iters). */
   steps: number;
+  /** Windows per micro-batch. */
   batchSize: number;
+  /** Tokens per window (the context length trained). */
   blockSize: number;
   /** Peak learning rate (default 1e-3). */
   lr?: number;
@@ -121,6 +135,7 @@ export interface TrainLanguageModelOptions {
   decaySteps?: number;
   /** AdamW's decoupled weight decay on weight matrices and embeddings; none on biases and norms (default 0.1). */
   weightDecay?: number;
+  /** AdamW's betas (default [0.9, 0.99], nanoGPT's for small models). */
   betas?: [number, number];
   /** Global gradient-norm limit; 0 turns clipping off (default 1). */
   gradClip?: number;
@@ -145,34 +160,51 @@ export interface TrainLanguageModelOptions {
   resume?: boolean;
   /** The generator behind the model's dropout, saved in checkpoints so that a resumed run repeats its masks. */
   generator?: RandomGenerator;
+  /** Receives each progress line's numbers; the default prints formatLanguageModelProgress(p). */
   onProgress?: (p: LanguageModelProgress) => void;
+  /** Receives each validation pass; the default prints the train and val evaluations. */
   onEval?: (e: EvalPoint) => void;
 }
 
+/** The numbers of one progress line of `trainLanguageModel`. */
 export interface LanguageModelProgress {
+  /** Optimizer steps done, counting any resumed ones. */
   step: number;
+  /** The run's `steps`. */
   totalSteps: number;
   /** Mean training loss since the previous line. */
   loss: number;
+  /** The learning rate of the next step. */
   lr: number;
+  /** Training tokens per second since the previous validation pass. */
   tokensPerSecond: number;
+  /** Training seconds in this run so far (validation excluded). */
   elapsedSeconds: number;
+  /** Estimated training seconds left, at this run's average rate. */
   etaSeconds: number;
 }
 
+/** One validation pass: estimates on both splits at a step. */
 export interface EvalPoint {
+  /** Optimizer steps done when it ran. */
   step: number;
+  /** Estimate on the training split. */
   train: Evaluation;
+  /** Estimate on the validation split. */
   val: Evaluation;
 }
 
+/** What `trainLanguageModel` returns. */
 export interface TrainResult {
+  /** Every validation pass of the run, in order. */
   evals: EvalPoint[];
+  /** Wall-clock seconds of the run, validation included. */
   seconds: number;
   /** Training tokens per second over the run (evaluation time excluded). */
   tokensPerSecond: number;
 }
 
+/** The default progress line: step/total, loss, lr, tokens/s and ETA. */
 export function formatLanguageModelProgress(p: LanguageModelProgress): string {
   const width = String(p.totalSteps).length;
   return (

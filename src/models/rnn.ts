@@ -27,10 +27,13 @@ import { Tensor, formatShape, scope } from '../tensor.js';
 import type { LanguageModel } from './language-model.js';
 import type { Decoder } from './sampling.js';
 
+/** Options of {@link GRU}. */
 export interface GRUOptions {
+  /** Stacked layers (default 1). */
   numLayers?: number;
   /** Dropout on the outputs of every layer but the last, in training (default 0). */
   dropout?: number;
+  /** The stream the initial weights and the dropout masks are drawn from (default: the default generator). */
   generator?: Generator;
 }
 
@@ -42,12 +45,19 @@ interface GateWeights {
 
 /** A multi-layer GRU over [B, T, inputSize] (PyTorch's nn.GRU with batch_first). */
 export class GRU extends Module {
+  /** Features of each input step. */
+  readonly inputSize: number;
+  /** Features of each layer's hidden state. */
+  readonly hiddenSize: number;
+  /** Stacked layers. */
   readonly numLayers: number;
   private readonly layers: { weightIh: Tensor; weightHh: Tensor; biasIh: Tensor; biasHh: Tensor }[] = [];
   private readonly dropout: Dropout;
 
-  constructor(readonly inputSize: number, readonly hiddenSize: number, options: GRUOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: GRUOptions = {}) {
     super();
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
     const { numLayers = 1, dropout = 0, generator } = options;
     for (const [name, value] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', numLayers]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`GRU: ${name} must be a positive integer, got ${value}`);
@@ -127,9 +137,13 @@ export class GRU extends Module {
   }
 }
 
+/** The size of a {@link CharRNN}. */
 export interface CharRNNConfig {
+  /** Number of token ids. */
   vocabSize: number;
+  /** Features of each GRU layer's hidden state. */
   hiddenSize: number;
+  /** Stacked GRU layers (default 1). */
   numLayers?: number;
   /** The width of the token embedding (default hiddenSize). */
   embeddingDim?: number;
@@ -139,10 +153,15 @@ export interface CharRNNConfig {
 
 /** Embedding, GRU and a linear head: tokens [B, T] (i32) to next-token logits [B, T, vocabSize]. */
 export class CharRNN extends Module implements LanguageModel {
+  /** The configuration with its defaults filled in. */
   readonly config: Required<CharRNNConfig>;
+  /** Token ids to vectors of embeddingDim. Key prefix 'embedding.'. */
   readonly embedding: Embedding;
+  /** The recurrent layers. Key prefix 'gru.'. */
   readonly gru: GRU;
+  /** Dropout before the head, in training. */
   readonly dropout: Dropout;
+  /** The top hidden state to next-token logits. Key prefix 'head.'. */
   readonly head: Linear;
 
   constructor(config: CharRNNConfig, options: { generator?: Generator } = {}) {
@@ -189,7 +208,12 @@ export class CharRNN extends Module implements LanguageModel {
   }
 
   /** Feeds tokens [B, count] (host ids) from `hidden` and returns the new states and the last logits [B, V]. */
-  feed(tokens: Int32Array, count: number, hidden: readonly Tensor[]): { hidden: Tensor[]; logits: Tensor } {
+  feed(tokens: Int32Array, count: number, hidden: readonly Tensor[]): {
+    /** Each layer's new hidden state [B, hiddenSize]. */
+    hidden: Tensor[];
+    /** Next-token logits after the last token, [B, vocabSize]. */
+    logits: Tensor;
+  } {
     const B = tokens.length / count;
     const weights = this.gru.gateWeights();
     let state = [...hidden];
@@ -208,9 +232,13 @@ export class CharRNN extends Module implements LanguageModel {
 
 /** Incremental decoding for the char-RNN: the hidden state is all the context there is. */
 class RNNDecoder implements Decoder {
+  private readonly model: CharRNN;
+  readonly batchSize: number;
   private hidden: Tensor[];
 
-  constructor(private readonly model: CharRNN, readonly batchSize: number) {
+  constructor(model: CharRNN, batchSize: number) {
+    this.model = model;
+    this.batchSize = batchSize;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`RNNDecoder: batchSize must be a positive integer, got ${batchSize}`);
     this.hidden = model.gru.initialState(batchSize).map((h) => h.keep());
   }

@@ -22,6 +22,7 @@ export interface Decoder {
   dispose(): void;
 }
 
+/** How the next token is drawn from the logits: temperature, top-k and top-p (nucleus) filtering. */
 export interface SamplingOptions {
   /** Divides the logits: below 1 sharpens, above 1 flattens; 0 picks the most likely token (default 1). */
   temperature?: number;
@@ -33,7 +34,9 @@ export interface SamplingOptions {
   generator?: Generator;
 }
 
+/** Options of `generate` and `sampleText`. */
 export interface GenerateOptions extends SamplingOptions {
+  /** Tokens to generate after the prompt. */
   maxNewTokens: number;
   /** Independent continuations of the prompt, decoded as one batch (default 1). */
   numSamples?: number;

@@ -22,6 +22,7 @@ import { SeededRandom } from '../data/random.js';
 import { rocAuc } from '../metrics/roc.js';
 import type { Vae } from './vae-model.js';
 
+/** Options of `evaluateVae` (and, with more, `estimateNll`). */
 export interface EvaluationOptions {
   /** Images per GPU batch (default 500). */
   batchSize?: number;
@@ -29,7 +30,9 @@ export interface EvaluationOptions {
   generator?: Generator;
 }
 
+/** What `evaluateVae` returns: the mean -ELBO of a dataset and its parts, per image. */
 export interface VaeEvaluation {
+  /** Images evaluated. */
   images: number;
   /** Mean -ELBO, nats per image: reconstruction + kl. */
   negativeElbo: number;
@@ -41,6 +44,7 @@ export interface VaeEvaluation {
   meanSquaredError: number;
 }
 
+/** Options of `estimateNll`. */
 export interface NllOptions extends EvaluationOptions {
   /** k, importance samples per image (default 1000). */
   samples?: number;
@@ -48,8 +52,11 @@ export interface NllOptions extends EvaluationOptions {
   limit?: number;
 }
 
+/** What `estimateNll` returns. */
 export interface NllEstimate {
+  /** k, the importance samples per image used. */
   samples: number;
+  /** Images evaluated. */
   images: number;
   /** Mean importance-weighted NLL bound, nats per image. */
   nll: number;
@@ -130,10 +137,13 @@ export async function estimateNll(model: Vae, dataset: Dataset<'images'>, option
   return { samples, images, nll: nll / images, negativeElbo: negativeElbo / images };
 }
 
+/** Options of `negativeElboScores` and `anomalyDetection`. */
 export interface ScoreOptions {
+  /** Images per GPU batch (default 500). */
   batchSize?: number;
   /** Single-sample -ELBO estimates averaged per image (default 1). */
   samples?: number;
+  /** The noise of every sample drawn (default: a generator seeded with 0, so scores repeat exactly). */
   generator?: Generator;
 }
 
@@ -165,15 +175,19 @@ export function filterByLabel(dataset: MnistDataset, keep: (label: number) => bo
   return new MnistDataset(images, Int32Array.from(indices, (i) => dataset.labels[i]), dataset.imageShape);
 }
 
+/** What `anomalyDetection` returns. */
 export interface AnomalyResult {
   /** The class left out of training: the positives. */
   digit: number;
   /** ROC-AUC of the -ELBO score, positives = test images of `digit`, negatives = the other test images. */
   auc: number;
+  /** Test images of `digit`. */
   anomalies: number;
+  /** The other test images. */
   normals: number;
-  /** Mean scores of the two groups, nats. */
+  /** Mean score of the test images of `digit`, nats. */
   meanScoreAnomalous: number;
+  /** Mean score of the other test images, nats. */
   meanScoreNormal: number;
 }
 
@@ -198,6 +212,7 @@ export async function anomalyDetection(model: Vae, test: MnistDataset, digit: nu
   };
 }
 
+/** Options of `synthesizeLabelled`. */
 export interface SynthesisOptions {
   /** Interpolation weights towards the partner image are drawn from U(0, maxMix) (default 0.5). */
   maxMix?: number;
@@ -217,7 +232,12 @@ export async function synthesizeLabelled(
   labelled: MnistDataset,
   perImage: number,
   options: SynthesisOptions = {},
-): Promise<{ images: Float32Array; labels: Int32Array }> {
+): Promise<{
+  /** The decoded mean images, row-major [count * perImage, pixels], in [0, 1]. */
+  images: Float32Array;
+  /** The class of each synthetic image. */
+  labels: Int32Array;
+}> {
   const op = 'synthesizeLabelled';
   const { maxMix = 0.5, seed = 0 } = options;
   if (!Number.isInteger(perImage) || perImage < 1) throw new Error(`${op}: perImage must be a positive integer, got ${perImage}`);
@@ -258,6 +278,7 @@ export async function synthesizeLabelled(
   return { images, labels };
 }
 
+/** Options of `augmentationExperiment`. */
 export interface AugmentationOptions extends SynthesisOptions {
   /** Synthetic images per labelled image (default 10). */
   perImage?: number;
@@ -269,8 +290,11 @@ export interface AugmentationOptions extends SynthesisOptions {
   hiddenDim?: number;
 }
 
+/** What `augmentationExperiment` returns. */
 export interface AugmentationResult {
+  /** Labelled images used. */
   labelled: number;
+  /** Synthetic images added. */
   synthetic: number;
   /** Test accuracy of the classifier trained on the labelled images only. */
   baselineAccuracy: number;

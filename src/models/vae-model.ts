@@ -22,25 +22,36 @@ export type VaeActivation = 'relu' | 'gelu';
 
 /** An MLP VAE: inputDim -> hiddenDim -> (mu, logVar) of latentDim, and back. */
 export interface MlpVaeConfig {
+  /** Tags the architecture. */
   kind: 'mlp';
+  /** Pixels per image (default 784). */
   inputDim: number;
+  /** Width of the hidden layer (default 400). */
   hiddenDim: number;
+  /** Dimension of the latent space (default 20). */
   latentDim: number;
+  /** The hidden layers' nonlinearity (default 'relu'). */
   activation: VaeActivation;
 }
 
 /** A convolutional VAE on square single-channel images of side imageSize (a multiple of 4). */
 export interface ConvVaeConfig {
+  /** Tags the architecture. */
   kind: 'conv';
+  /** Side of the square images, a multiple of 4 (default 28). */
   imageSize: number;
   /** Channels after the first and the second stride-2 convolution. */
   channels: [number, number];
+  /** Dimension of the latent space (default 20). */
   latentDim: number;
+  /** The hidden layers' nonlinearity (default 'relu'). */
   activation: VaeActivation;
 }
 
+/** Either architecture's configuration: enough to rebuild the model (`createVae`) and saved with checkpoints. */
 export type VaeConfig = MlpVaeConfig | ConvVaeConfig;
 
+/** Options of a VAE's construction. */
 export interface VaeInitOptions {
   /** The stream the initial weights are drawn from (default: the default generator). */
   generator?: Generator;
@@ -48,15 +59,19 @@ export interface VaeInitOptions {
 
 /** The encoder's Gaussian q(z|x): both [N, latentDim]. */
 export interface Posterior {
+  /** Means [N, latentDim]. */
   mu: Tensor;
+  /** Log-variances [N, latentDim]. */
   logVar: Tensor;
 }
 
+/** Options of the methods that draw noise. */
 export interface VaeSampleOptions {
   /** The stream the noise is drawn from (default: the default generator). */
   generator?: Generator;
 }
 
+/** Options of `Vae.elbo`. */
 export interface ElboOptions extends VaeSampleOptions {
   /** The weight of the KL term in `loss` (beta-VAE; default 1, the ELBO itself). */
   beta?: number;
@@ -64,6 +79,7 @@ export interface ElboOptions extends VaeSampleOptions {
   eps?: Tensor;
 }
 
+/** The negative ELBO of a batch and its two parts, per image. */
 export interface Elbo {
   /** mean over the batch of reconstruction + beta * kl: the training objective, a scalar. */
   loss: Tensor;
@@ -73,6 +89,7 @@ export interface Elbo {
   kl: Tensor;
 }
 
+/** Options of the importance-weighted log-likelihood bound. */
 export interface ImportanceOptions extends VaeSampleOptions {
   /** k, the number of importance samples per image (Burda et al. report k = 5000; 1 gives the ELBO). */
   samples: number;
@@ -82,6 +99,7 @@ export interface ImportanceOptions extends VaeSampleOptions {
   eps?: Tensor;
 }
 
+/** Options of the per-image negative ELBO estimate. */
 export interface NegativeElboOptions extends VaeSampleOptions {
   /** Single-sample estimates averaged per image (default 1). */
   samples?: number;
@@ -100,6 +118,7 @@ function checkActivation(owner: string, activation: VaeActivation): void {
  * decoder logits come out as [N, pixels].
  */
 export abstract class Vae extends Module {
+  /** The architecture and its sizes. */
   abstract readonly config: VaeConfig;
 
   /** q(z|x) for images x. */
@@ -114,10 +133,12 @@ export abstract class Vae extends Module {
     return this.config.activation === 'gelu' ? x.gelu('tanh') : x.relu();
   }
 
+  /** Dimension of the latent space. */
   get latentDim(): number {
     return this.config.latentDim;
   }
 
+  /** Pixels per image (the decoder's output width). */
   get pixels(): number {
     const c = this.config;
     return c.kind === 'mlp' ? c.inputDim : c.imageSize * c.imageSize;
@@ -314,11 +335,17 @@ function checkLatents(owner: string, z: Tensor, latentDim: number): void {
  * Defaults: 784-400-20 with ReLU; `activation: 'gelu'` swaps both nonlinearities.
  */
 export class MlpVae extends Vae {
+  /** The architecture's sizes and activation. */
   readonly config: MlpVaeConfig;
+  /** Input -> hidden. Key 'fc1'. */
   readonly fc1: Linear;
+  /** Hidden -> mu. Key 'fc21'. */
   readonly fc21: Linear;
+  /** Hidden -> logVar. Key 'fc22'. */
   readonly fc22: Linear;
+  /** Latent -> hidden. Key 'fc3'. */
   readonly fc3: Linear;
+  /** Hidden -> pixel logits. Key 'fc4'. */
   readonly fc4: Linear;
 
   constructor(options: Partial<Omit<MlpVaeConfig, 'kind'>> & VaeInitOptions = {}) {
@@ -363,13 +390,21 @@ export class MlpVae extends Vae {
  * Padding 1 makes each stride-2 layer halve or double the side exactly. ReLU unless `activation` says 'gelu'.
  */
 export class ConvVae extends Vae {
+  /** The architecture's sizes and activation. */
   readonly config: ConvVaeConfig;
+  /** 1 -> c1 channels, 4x4 stride 2. Key 'conv1'. */
   readonly conv1: Conv2d;
+  /** c1 -> c2 channels, 4x4 stride 2. Key 'conv2'. */
   readonly conv2: Conv2d;
+  /** Features -> mu. Key 'fc_mu'. */
   readonly fcMu: Linear;
+  /** Features -> logVar. Key 'fc_logvar'. */
   readonly fcLogVar: Linear;
+  /** Latent -> c2 x (S/4) x (S/4) features. Key 'fc_dec'. */
   readonly fcDec: Linear;
+  /** c2 -> c1 channels, 4x4 stride 2. Key 'deconv1'. */
   readonly deconv1: ConvTranspose2d;
+  /** c1 -> 1 channel, 4x4 stride 2: the pixel logits. Key 'deconv2'. */
   readonly deconv2: ConvTranspose2d;
   private readonly featureShape: [number, number, number];
 

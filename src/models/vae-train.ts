@@ -15,6 +15,7 @@ import { batches, type Dataset } from '../data/loader.js';
 import { trainLoop, type Progress } from '../train.js';
 import { createVae, type Vae, type VaeConfig } from './vae-model.js';
 
+/** Options of {@link VaeTrainer}. */
 export interface VaeTrainerOptions {
   /** Adam's learning rate (default 1e-3). */
   lr?: number;
@@ -32,7 +33,9 @@ export interface VaeTrainerOptions {
   emaDecay?: number;
 }
 
+/** Options of `VaeTrainer.fit`. */
 export interface FitOptions {
+  /** Passes over the dataset to run. */
   epochs: number;
   /** Default 128. */
   batchSize?: number;
@@ -48,12 +51,15 @@ export interface FitOptions {
   watchParameters?: boolean;
 }
 
+/** The summary of one epoch of `VaeTrainer.fit`. */
 export interface EpochRecord {
   /** Counting from 1 over the trainer's lifetime. */
   epoch: number;
+  /** Optimizer steps in the epoch. */
   steps: number;
   /** Mean over the epoch's steps of the batch negative ELBO (nats per image, beta 1). */
   trainNegativeElbo: number;
+  /** Wall-clock seconds of the epoch. */
   seconds: number;
 }
 
@@ -64,12 +70,23 @@ function imagesOnly(dataset: Dataset<'images'>): Dataset<'images'> {
   return { length: dataset.length, fields: { images } };
 }
 
+/**
+ * Trains a {@link Vae} on the negative ELBO with Adam: optional beta and KL warmup, an optional exponential moving
+ * average of the weights, NaN/Inf checks and progress lines (through trainLoop), and checkpoints of the whole training
+ * state (`saveVaeCheckpoint`, `loadVaeCheckpoint`).
+ */
 export class VaeTrainer {
+  /** The model being trained (owned by the caller). */
+  readonly model: Vae;
+  /** Adam over the model's parameters. */
   readonly optimizer: Adam;
   /** Draws the reparameterization noise; saved in checkpoints. */
   readonly generator: Generator;
+  /** The KL weight once warmed up. */
   readonly beta: number;
+  /** Steps over which the KL weight ramps up to beta (0: none). */
   readonly klWarmupSteps: number;
+  /** Decay of the weight average (0: none kept). */
   readonly emaDecay: number;
   /** A model of the same architecture holding the moving average of the weights (null without emaDecay). */
   readonly averaged: Vae | null;
@@ -78,7 +95,8 @@ export class VaeTrainer {
   /** Epochs completed by fit() so far. */
   epochCount = 0;
 
-  constructor(readonly model: Vae, options: VaeTrainerOptions = {}) {
+  constructor(model: Vae, options: VaeTrainerOptions = {}) {
+    this.model = model;
     const { lr = 1e-3, beta = 1, klWarmupSteps = 0, seed = 0, emaDecay = 0 } = options;
     if (!(beta >= 0) || !Number.isFinite(beta)) throw new Error(`VaeTrainer: beta must be a finite number >= 0, got ${beta}`);
     if (!Number.isInteger(klWarmupSteps) || klWarmupSteps < 0) throw new Error(`VaeTrainer: klWarmupSteps must be an integer >= 0, got ${klWarmupSteps}`);
@@ -252,6 +270,7 @@ export function readVaeConfig(bytes: Uint8Array): VaeConfig {
   return JSON.parse(stored) as VaeConfig;
 }
 
+/** Options of `loadVaeCheckpoint`. */
 export interface LoadVaeOptions {
   /** Load into this model (its architecture must match the file's); default: a new model built from the file. */
   model?: Vae;

@@ -1,7 +1,11 @@
-// The functional forms of the layers (PyTorch's torch.nn.functional, `gg.nn.functional`): linear,
-// layerNorm (a fused kernel, see layer-norm.ts), batchNorm and dropout take their weights as
-// arguments; the layers in layers.ts hold the weights and call these. The activations are the
-// engine's ops, re-exported here so that models can take everything from one place.
+/**
+ * The functional forms of the layers (PyTorch's torch.nn.functional, `gg.nn.functional`): linear,
+ * layerNorm (a fused kernel, see layer-norm.ts), batchNorm and dropout take their weights as
+ * arguments; the layers in layers.ts hold the weights and call these. The activations are the
+ * engine's ops, re-exported here so that models can take everything from one place.
+ *
+ * @module
+ */
 
 import { noGrad } from '../autograd.js';
 import { Tensor, formatShape, scope } from '../tensor.js';
@@ -28,11 +32,13 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   return composite(inputs, () => matmul(x, weight, { transB: true }).add(bias));
 }
 
+/** Options of `batchNorm`. */
 export interface BatchNormOptions {
   /** Normalise with this batch's statistics and update the running ones (default false, as F.batch_norm). */
   training?: boolean;
   /** Weight of the new batch in the running statistics (default 0.1). */
   momentum?: number;
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
 }
 
@@ -100,7 +106,9 @@ export function batchNorm(
   });
 }
 
+/** Options of `dropout`. */
 export interface DropoutOptions {
+  /** The stream the mask is drawn from (default: the default generator). */
   generator?: Generator;
 }
 

@@ -1,5 +1,9 @@
-// gg.nn: the Module base, the layers, the losses, the initializers (gg.nn.init) and the functional
-// forms of the layers (gg.nn.functional), all with PyTorch's names camelCased.
+/**
+ * gg.nn: the Module base, the layers, the losses, the initializers (gg.nn.init) and the functional
+ * forms of the layers (gg.nn.functional), all with PyTorch's names camelCased.
+ *
+ * @module
+ */
 export * from './module.js';
 export * from './layers.js';
 export * from './losses.js';

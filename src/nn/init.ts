@@ -1,10 +1,14 @@
-// Weight initializers, as torch.nn.init: each fills a tensor in place (a parameter keeps its
-// identity, so an optimizer holding it is unaffected) from a seeded GPU draw and returns it. Pass
-// `generator` for a stream of your own; otherwise the default generator (gg.manualSeed) is used.
-//
-// Fans follow PyTorch: for a weight of shape [out, in, ...kernel], fanIn = in * prod(kernel) and
-// fanOut = out * prod(kernel) (so a Linear weight [out, in] has fanIn = in, and a ConvTranspose2d
-// weight [in, out / groups, kH, kW] has fanIn = out / groups * kH * kW, as in PyTorch).
+/**
+ * Weight initializers, as torch.nn.init: each fills a tensor in place (a parameter keeps its
+ * identity, so an optimizer holding it is unaffected) from a seeded GPU draw and returns it. Pass
+ * `generator` for a stream of your own; otherwise the default generator (gg.manualSeed) is used.
+ *
+ * Fans follow PyTorch: for a weight of shape [out, in, ...kernel], fanIn = in * prod(kernel) and
+ * fanOut = out * prod(kernel) (so a Linear weight [out, in] has fanIn = in, and a ConvTranspose2d
+ * weight [in, out / groups, kH, kW] has fanIn = out / groups * kH * kW, as in PyTorch).
+ *
+ * @module
+ */
 
 import { noGrad } from '../autograd.js';
 import { Tensor, formatShape } from '../tensor.js';
@@ -12,7 +16,9 @@ import { full } from '../ops/creation.js';
 import { normal as drawNormal, uniform as drawUniform, type Generator } from '../ops/random.js';
 import { assertDtype } from '../ops/shape.js';
 
+/** Options of every random initializer. */
 export interface InitOptions {
+  /** The stream to draw from (default: the default generator, seeded by `manualSeed`). */
   generator?: Generator;
 }
 
@@ -22,15 +28,19 @@ export type Nonlinearity = 'linear' | 'conv2d' | 'convTranspose2d' | 'sigmoid' |
 /** Which fan sets the scale: fanIn keeps the forward pass's variance, fanOut the backward pass's. */
 export type FanMode = 'fanIn' | 'fanOut';
 
+/** Options of the Kaiming/He initializers. */
 export interface KaimingOptions extends InitOptions {
   /** The negative slope of the leaky ReLU that follows (default 0). */
   a?: number;
+  /** Which fan scales the draw (default 'fanIn'). */
   mode?: FanMode;
   /** Default 'leakyRelu' (with a = 0, the ReLU gain sqrt(2)), as PyTorch. */
   nonlinearity?: Nonlinearity;
 }
 
+/** Options of the Xavier/Glorot initializers. */
 export interface XavierOptions extends InitOptions {
+  /** Multiplies the standard deviation (default 1; see `calculateGain`). */
   gain?: number;
 }
 
@@ -59,7 +69,12 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 }
 
 /** fanIn and fanOut of a weight of shape [out, in, ...kernel] (rank >= 2). */
-export function calculateFans(t: Tensor): { fanIn: number; fanOut: number } {
+export function calculateFans(t: Tensor): {
+  /** in * prod(kernel). */
+  fanIn: number;
+  /** out * prod(kernel). */
+  fanOut: number;
+} {
   if (t.rank < 2) {
     throw new Error(`calculateFans: fans need a tensor of rank >= 2 ([out, in, ...kernel]), got ${formatShape(t.shape)} ${t.dtype}`);
   }
@@ -91,14 +106,17 @@ export function normal(t: Tensor, mean = 0, std = 1, options: InitOptions = {}):
   return fillWith('init.normal', t, () => drawNormal(t.shape, mean, std, options));
 }
 
+/** Fills t with `value` in place and returns it. */
 export function constant(t: Tensor, value: number): Tensor {
   return fillWith('init.constant', t, () => full(t.shape, value));
 }
 
+/** Fills t with 0 in place and returns it. */
 export function zeros(t: Tensor): Tensor {
   return constant(t, 0);
 }
 
+/** Fills t with 1 in place and returns it. */
 export function ones(t: Tensor): Tensor {
   return constant(t, 1);
 }

@@ -42,6 +42,7 @@ function formatSize(size: Size2d | undefined, fallback: number): string {
 
 // ---- Linear --------------------------------------------------------------------------------------
 
+/** Options of {@link Linear}. */
 export interface LinearOptions extends Seeded {
   /** Learn an additive bias (default true). */
   bias?: boolean;
@@ -49,11 +50,19 @@ export interface LinearOptions extends Seeded {
 
 /** y = x Wᵀ + b over the last dimension: [..., inFeatures] -> [..., outFeatures]. Weight [out, in]. */
 export class Linear extends Module {
+  /** Size of each input's last dimension. */
+  readonly inFeatures: number;
+  /** Size of each output's last dimension. */
+  readonly outFeatures: number;
+  /** [outFeatures, inFeatures], init U(-1/sqrt(inFeatures), 1/sqrt(inFeatures)). Key 'weight'. */
   readonly weight: Tensor;
+  /** [outFeatures], init like the weight; null with `bias: false`. Key 'bias'. */
   readonly bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
     checkPositiveInteger('Linear', 'inFeatures', inFeatures);
     checkPositiveInteger('Linear', 'outFeatures', outFeatures);
     this.weight = this.registerParameter('weight', defaultWeight([outFeatures, inFeatures], options.generator));
@@ -71,11 +80,15 @@ export class Linear extends Module {
 
 // ---- convolutions --------------------------------------------------------------------------------
 
+/** Options of {@link Conv2d}: conv2d's stride, padding, dilation and groups, plus bias and generator. */
 export interface Conv2dLayerOptions extends Conv2dOptions, Seeded {
+  /** Learn an additive per-channel bias (default true). */
   bias?: boolean;
 }
 
+/** Options of {@link ConvTranspose2d}: convTranspose2d's options, plus bias and generator. */
 export interface ConvTranspose2dLayerOptions extends ConvTranspose2dOptions, Seeded {
+  /** Learn an additive per-channel bias (default true). */
   bias?: boolean;
 }
 
@@ -97,14 +110,25 @@ function checkChannels(op: string, inChannels: number, outChannels: number, grou
 
 /** 2-D convolution over [N, inChannels, H, W]. Weight [out, in / groups, kH, kW], bias [out]. */
 export class Conv2d extends Module {
+  /** Channels of the input (C of [N, C, H, W]). */
+  readonly inChannels: number;
+  /** Channels of the output. */
+  readonly outChannels: number;
+  /**
+   * [outChannels, inChannels / groups, kH, kW], PyTorch's default init (uniform, bound 1/sqrt(fanIn)). Key 'weight'.
+   */
   readonly weight: Tensor;
+  /** [outChannels]; null with `bias: false`. Key 'bias'. */
   readonly bias: Tensor | null;
+  /** [kH, kW]. */
   readonly kernelSize: [number, number];
   /** stride, padding, dilation and groups, as conv2d takes them (read by wrappers such as SpectralNorm). */
   readonly convOptions: Conv2dOptions;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size2d, options: Conv2dLayerOptions = {}) {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dLayerOptions = {}) {
     super();
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
     const { stride, padding, dilation, groups = 1 } = options;
     checkChannels('Conv2d', inChannels, outChannels, groups);
     this.kernelSize = kernelPair('Conv2d', kernelSize);
@@ -126,13 +150,22 @@ export class Conv2d extends Module {
 
 /** 2-D transposed convolution over [N, inChannels, H, W]. Weight [in, out / groups, kH, kW], bias [out]. */
 export class ConvTranspose2d extends Module {
+  /** Channels of the input (C of [N, C, H, W]). */
+  readonly inChannels: number;
+  /** Channels of the output. */
+  readonly outChannels: number;
+  /** [inChannels, outChannels / groups, kH, kW] (PyTorch's layout), PyTorch's default init. Key 'weight'. */
   readonly weight: Tensor;
+  /** [outChannels]; null with `bias: false`. Key 'bias'. */
   readonly bias: Tensor | null;
+  /** [kH, kW]. */
   readonly kernelSize: [number, number];
   private readonly convOptions: ConvTranspose2dOptions;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size2d, options: ConvTranspose2dLayerOptions = {}) {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: ConvTranspose2dLayerOptions = {}) {
     super();
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
     const { stride, padding, outputPadding, dilation, groups = 1 } = options;
     checkChannels('ConvTranspose2d', inChannels, outChannels, groups);
     this.kernelSize = kernelPair('ConvTranspose2d', kernelSize);
@@ -155,7 +188,9 @@ export class ConvTranspose2d extends Module {
 
 // ---- normalisation -------------------------------------------------------------------------------
 
+/** Options of {@link BatchNorm1d} and {@link BatchNorm2d}. */
 export interface BatchNormLayerOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
   /** Weight of each new batch in the running statistics (default 0.1). */
   momentum?: number;
@@ -172,20 +207,31 @@ export interface BatchNormLayerOptions {
  * Keys: weight, bias, running_mean, running_var, num_batches_tracked (an i32 scalar).
  */
 export abstract class BatchNorm extends Module {
+  /** Channels C (dimension 1 of the input). */
+  readonly numFeatures: number;
+  /** Per-channel scale [C], init 1; null without `affine`. Key 'weight'. */
   readonly weight: Tensor | null;
+  /** Per-channel shift [C], init 0; null without `affine`. Key 'bias'. */
   readonly bias: Tensor | null;
+  /** Running mean [C], init 0; null without `trackRunningStats`. Key 'running_mean'. */
   readonly runningMean: Tensor | null;
+  /** Running unbiased variance [C], init 1; null without `trackRunningStats`. Key 'running_var'. */
   readonly runningVar: Tensor | null;
+  /** Training batches seen (an i32 scalar); null without `trackRunningStats`. Key 'num_batches_tracked'. */
   readonly numBatchesTracked: Tensor | null;
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Weight of each new batch in the running statistics. */
   readonly momentum: number;
 
   /** Input ranks this layer accepts and how they read, e.g. [4] and '[N, C, H, W]'. */
   protected abstract readonly inputRanks: readonly number[];
+  /** The accepted input layouts, for error messages. */
   protected abstract readonly inputLayout: string;
 
-  constructor(readonly numFeatures: number, options: BatchNormLayerOptions = {}) {
+  constructor(numFeatures: number, options: BatchNormLayerOptions = {}) {
     super();
+    this.numFeatures = numFeatures;
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
     checkPositiveInteger(this.className, 'numFeatures', numFeatures);
     checkNonNegative(this.className, 'eps', eps);
@@ -229,7 +275,9 @@ export class BatchNorm2d extends BatchNorm {
   protected readonly inputLayout = '[N, C, H, W]';
 }
 
+/** Options of {@link LayerNorm}. */
 export interface LayerNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
   /** Learn a weight (init 1) and a bias (init 0) of normalizedShape (default true). */
   elementwiseAffine?: boolean;
@@ -239,9 +287,13 @@ export interface LayerNormOptions {
 
 /** Normalises over the trailing dimensions `normalizedShape` (one fused kernel each way; see functional.layerNorm). */
 export class LayerNorm extends Module {
+  /** The trailing dimensions normalised over. */
   readonly normalizedShape: number[];
+  /** Scale of shape normalizedShape, init 1; null without `elementwiseAffine`. Key 'weight'. */
   readonly weight: Tensor | null;
+  /** Shift of shape normalizedShape, init 0; null without `elementwiseAffine` or with `bias: false`. Key 'bias'. */
   readonly bias: Tensor | null;
+  /** Added to the variance before the square root. */
   readonly eps: number;
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
@@ -269,10 +321,17 @@ export class LayerNorm extends Module {
 
 /** A lookup table [numEmbeddings, embeddingDim], init N(0, 1): i32 indices of any shape [...] -> [..., embeddingDim]. */
 export class Embedding extends Module {
+  /** Rows in the table (the vocabulary size). */
+  readonly numEmbeddings: number;
+  /** Length of each row. */
+  readonly embeddingDim: number;
+  /** The table [numEmbeddings, embeddingDim], init N(0, 1). Key 'weight'. */
   readonly weight: Tensor;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: Seeded = {}) {
+  constructor(numEmbeddings: number, embeddingDim: number, options: Seeded = {}) {
     super();
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
     checkPositiveInteger('Embedding', 'numEmbeddings', numEmbeddings);
     checkPositiveInteger('Embedding', 'embeddingDim', embeddingDim);
     this.weight = this.registerParameter('weight', normal(Tensor.empty([numEmbeddings, embeddingDim]), 0, 1, options));
@@ -295,10 +354,13 @@ export class Embedding extends Module {
 
 /** Zeroes each element with probability p in training and scales the rest by 1 / (1 - p); the identity in evaluation. */
 export class Dropout extends Module {
+  /** Probability of zeroing each element in training. */
+  readonly p: number;
   private readonly generator: Generator | undefined;
 
-  constructor(readonly p = 0.5, options: Seeded = {}) {
+  constructor(p = 0.5, options: Seeded = {}) {
     super();
+    this.p = p;
     checkProbability('Dropout', 'p', p);
     this.generator = options.generator;
   }
@@ -323,6 +385,7 @@ export class Sequential extends Module {
     this.layers = modules.map((m, i) => this.registerModule(String(i), m));
   }
 
+  /** Number of modules. */
   get length(): number {
     return this.layers.length;
   }
@@ -341,8 +404,15 @@ export class Sequential extends Module {
 
 /** Merges dimensions startDim..endDim (default 1..-1: everything but the batch). */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  /** First dimension merged. */
+  readonly startDim: number;
+  /** Last dimension merged (inclusive; negative counts from the end). */
+  readonly endDim: number;
+
+  constructor(startDim = 1, endDim = -1) {
     super();
+    this.startDim = startDim;
+    this.endDim = endDim;
   }
 
   forward(x: Tensor): Tensor {
@@ -356,15 +426,21 @@ export class Flatten extends Module {
 
 // ---- activations ---------------------------------------------------------------------------------
 
+/** max(x, 0), elementwise. */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
+/** x where x > 0, else negativeSlope * x (default 0.01). */
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  /** Slope for x <= 0. */
+  readonly negativeSlope: number;
+
+  constructor(negativeSlope = 0.01) {
     super();
+    this.negativeSlope = negativeSlope;
   }
 
   forward(x: Tensor): Tensor {
@@ -378,6 +454,7 @@ export class LeakyReLU extends Module {
 
 /** GELU, exact by default as PyTorch's GELU(); `approximate: 'tanh'` gives GPT-2's tanh form. */
 export class GELU extends Module {
+  /** 'none' (exact) or 'tanh'. */
   readonly approximate: GeluApproximation;
 
   constructor({ approximate = 'none' }: { approximate?: GeluApproximation } = {}) {
@@ -395,12 +472,14 @@ export class GELU extends Module {
   }
 }
 
+/** Hyperbolic tangent, elementwise. */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
 }
 
+/** The logistic function 1 / (1 + e^-x), elementwise. */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return sigmoid(x);

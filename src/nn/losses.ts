@@ -13,8 +13,10 @@ import { logSoftmax } from '../ops/softmax.js';
 import { assertDtype, normalizeAxis, sameShape } from '../ops/shape.js';
 import { checkFloat, checkNonNegative, checkProbability, composite, opError } from './common.js';
 
+/** How a loss combines its per-element (or per-sample) values: their mean, their sum, or none (kept as a tensor). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** Options every loss takes. */
 export interface LossOptions {
   /** 'mean' of the per-element (or per-sample) losses (default), their 'sum', or 'none' to keep them. */
   reduction?: Reduction;
@@ -57,6 +59,7 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opt
   );
 }
 
+/** Options of `crossEntropy`. */
 export interface CrossEntropyOptions extends LossOptions {
   /** The class axis of the logits (default 1, as PyTorch's [N, C, ...]; 0 for unbatched [C]; -1 for [..., C]). */
   axis?: number;
@@ -109,6 +112,7 @@ export function klDivDiagonalGaussian(mu: Tensor, logVar: Tensor, options: LossO
   });
 }
 
+/** Options of `gaussianNll`. */
 export interface GaussianNllOptions extends LossOptions {
   /** Add the constant 0.5 * log(2 pi) (default false). */
   full?: boolean;

@@ -16,6 +16,7 @@ import { noGrad } from '../autograd.js';
 import { Tensor, formatShape } from '../tensor.js';
 import { sameShape } from '../ops/shape.js';
 
+/** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
   /** Require exactly the module's keys (default true); false skips missing and unexpected keys. */
   strict?: boolean;
@@ -23,12 +24,20 @@ export interface LoadStateDictOptions {
 
 /** The keys a non-strict load skipped. */
 export interface LoadStateDictResult {
+  /** The module's keys that `state` lacked (left unchanged). */
   missingKeys: string[];
+  /** Keys of `state` the module does not have (ignored). */
   unexpectedKeys: string[];
 }
 
 type Registry = 'parameters' | 'buffers';
 
+/**
+ * The base of every layer and model, as torch.nn.Module: a tree of named parameters, buffers and child modules,
+ * registered explicitly in the constructor, which optimizers, checkpoints and parameter counts walk. State-dict keys
+ * use the registered names with dots ('fc1.weight', 'bn.running_mean'), in PyTorch's order. Registered tensors outlive
+ * memory scopes until `dispose()`.
+ */
 export abstract class Module {
   /** Training mode (the default) or evaluation mode; changes Dropout and BatchNorm. */
   training = true;
@@ -37,6 +46,7 @@ export abstract class Module {
   private readonly ownBuffers = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
 
+  /** The layer's computation; subclasses define it with their own inputs. */
   abstract forward(...inputs: Tensor[]): Tensor;
 
   // ---- registration ------------------------------------------------------------------------------
@@ -83,6 +93,7 @@ export abstract class Module {
 
   // ---- the tree ----------------------------------------------------------------------------------
 
+  /** The direct child modules with their names, in registration order. */
   namedChildren(): [string, Module][] {
     return [...this.children];
   }
@@ -120,6 +131,7 @@ export abstract class Module {
     return out;
   }
 
+  /** The trained tensors (as `namedParameters()`, without the keys): what an optimizer takes. */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
   }
@@ -142,6 +154,7 @@ export abstract class Module {
     return this;
   }
 
+  /** Sets evaluation mode on the whole tree (same as `train(false)`). */
   eval(): this {
     return this.train(false);
   }
@@ -211,6 +224,7 @@ export abstract class Module {
     return '';
   }
 
+  /** The constructor's name, used in error messages and `toString()`. */
   protected get className(): string {
     return this.constructor.name;
   }

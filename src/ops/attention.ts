@@ -33,6 +33,7 @@ import { sum } from './reduce.js';
 import { softmax } from './softmax.js';
 import { assertDtype, grid1d, opError } from './shape.js';
 
+/** Options of the fused attention ops. */
 export interface AttentionOptions {
   /** Hide future keys: query i sees keys j <= i + (kvLength - Tq) (default false). */
   causal?: boolean;

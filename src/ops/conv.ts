@@ -33,9 +33,12 @@ import { permute, reshape } from './movement.js';
 /** A size per spatial dimension: one number for both, or [height, width]. */
 export type Size2d = number | readonly [number, number];
 
+/** The convolution implementations: direct kernels, or unfold/gather around one batched matmul. */
 export const convVariants = ['direct', 'im2col'] as const;
+/** One of {@link convVariants}. */
 export type ConvVariant = (typeof convVariants)[number];
 
+/** A one-line description of each variant (the benchmark prints these). */
 export const convVariantSummaries: Readonly<Record<ConvVariant, string>> = {
   direct: 'direct kernels: 4 columns x up to 8 channels per invocation, no workgroup memory',
   im2col: 'unfold (im2col) or gather (col2im) around one batched matmul (groups = 1)',
@@ -54,6 +57,7 @@ export function chooseConvVariant(op: ConvOp, groups: number): ConvVariant {
   return groups === 1 && op !== 'convTranspose2d' && isSoftwareAdapter() ? 'im2col' : 'direct';
 }
 
+/** Options of `conv2d` and `conv2dWeightGrad`, as F.conv2d takes them. */
 export interface Conv2dOptions {
   /** Force an implementation (default: chooseConvVariant per op); its backward ops use the same one. */
   variant?: ConvVariant;
@@ -67,11 +71,13 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
+/** Options of `convTranspose2d`: conv2d's plus the output padding. */
 export interface ConvTranspose2dOptions extends Conv2dOptions {
   /** Extra rows and columns at the bottom and right of the output, less than stride or dilation (default 0). */
   outputPadding?: Size2d;
 }
 
+/** Options of `maxPool2d`. */
 export interface MaxPool2dOptions {
   /** Step between windows (default: the kernel size). */
   stride?: Size2d;
@@ -79,6 +85,7 @@ export interface MaxPool2dOptions {
   padding?: Size2d;
 }
 
+/** Options of `avgPool2d`: max pooling's plus how to count padding. */
 export interface AvgPool2dOptions extends MaxPool2dOptions {
   /** Divide by the whole window, padding included (default true), or by the taps inside the input. */
   countIncludePad?: boolean;
@@ -562,9 +569,13 @@ export function avgPool2d(x: Tensor, kernelSize: Size2d, options: AvgPool2dOptio
 
 declare module '../tensor.js' {
   interface Tensor {
+    /** 2-D convolution of this [N, C, H, W] tensor. See {@link conv2d}. */
     conv2d(weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor;
+    /** 2-D transposed convolution of this [N, C, H, W] tensor. See {@link convTranspose2d}. */
     convTranspose2d(weight: Tensor, bias?: Tensor | null, options?: ConvTranspose2dOptions): Tensor;
+    /** 2-D max pooling of this [N, C, H, W] tensor. See {@link maxPool2d}. */
     maxPool2d(kernelSize: Size2d, options?: MaxPool2dOptions): Tensor;
+    /** 2-D average pooling of this [N, C, H, W] tensor. See {@link avgPool2d}. */
     avgPool2d(kernelSize: Size2d, options?: AvgPool2dOptions): Tensor;
   }
 }

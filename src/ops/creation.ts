@@ -6,8 +6,14 @@ import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, dtypeArray, formatShape, shapeSize, type DType, type NestedArray, type TypedArray } from '../tensor.js';
 import { grid1d } from './shape.js';
 
+/** Options of the creation functions. */
 export interface CreateOptions {
+  /**
+   * Element type; by default inferred from the data (typed arrays keep theirs, numbers give f32), f32 for
+   * fills, and i32 for an `arange` of integers.
+   */
   dtype?: DType;
+  /** Mark the new tensor as a leaf that requires grad (ignored by `arange` and `linspace`). */
   requiresGrad?: boolean;
 }
 
@@ -90,22 +96,27 @@ export function full(shape: readonly number[], value: number, options: CreateOpt
   return t;
 }
 
+/** A tensor of `shape` filled with 0 (f32 unless `dtype` says otherwise). */
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return full(shape, 0, options);
 }
 
+/** A tensor of `shape` filled with 1 (f32 unless `dtype` says otherwise). */
 export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return full(shape, 1, options);
 }
 
+/** A tensor with `t`'s shape and dtype (unless overridden) filled with `value`. */
 export function fullLike(t: Tensor, value: number, options: CreateOptions = {}): Tensor {
   return full(t.shape, value, { dtype: t.dtype, ...options });
 }
 
+/** A tensor with `t`'s shape and dtype filled with 0. */
 export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
   return fullLike(t, 0, options);
 }
 
+/** A tensor with `t`'s shape and dtype filled with 1. */
 export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
   return fullLike(t, 1, options);
 }

@@ -33,25 +33,31 @@ function unaryKernel(op: string, x: Tensor, alpha = 0): Tensor {
   return out;
 }
 
+/** -x, elementwise (f32). */
 export function neg(x: Tensor): Tensor {
   return record('neg', [x], unaryKernel('neg', x), (g) => [neg(g)]);
 }
+/** e^x, elementwise (f32). */
 export function exp(x: Tensor): Tensor {
   const out = unaryKernel('exp', x);
   return record('exp', [x], out, (g) => [mul(g, out)]);
 }
+/** Natural logarithm, elementwise (f32; -Inf at 0, NaN below). */
 export function log(x: Tensor): Tensor {
   return record('log', [x], unaryKernel('log', x), (g) => [div(g, x)]);
 }
+/** Square root, elementwise (f32; NaN below 0). */
 export function sqrt(x: Tensor): Tensor {
   const out = unaryKernel('sqrt', x);
   return record('sqrt', [x], out, (g) => [div(mulScalar(g, 0.5), out)]);
 }
+/** 1 / sqrt(x), elementwise (f32). */
 export function rsqrt(x: Tensor): Tensor {
   const out = unaryKernel('rsqrt', x);
   // d/dx x^(-1/2) = -1/2 x^(-3/2) = -1/2 out^3
   return record('rsqrt', [x], out, (g) => [mul(g, mulScalar(powScalar(out, 3), -0.5))]);
 }
+/** |x|, elementwise (f32); the gradient is sign(x), 0 at 0. */
 export function abs(x: Tensor): Tensor {
   return record('abs', [x], unaryKernel('abs', x), (g) => [mul(g, sign(x))]);
 }
@@ -59,35 +65,44 @@ export function abs(x: Tensor): Tensor {
 export function sign(x: Tensor): Tensor {
   return unaryKernel('sign', x);
 }
+/** Sine (radians), elementwise (f32). */
 export function sin(x: Tensor): Tensor {
   return record('sin', [x], unaryKernel('sin', x), (g) => [mul(g, cos(x))]);
 }
+/** Cosine (radians), elementwise (f32). */
 export function cos(x: Tensor): Tensor {
   return record('cos', [x], unaryKernel('cos', x), (g) => [neg(mul(g, sin(x)))]);
 }
+/** x², elementwise (f32). */
 export function square(x: Tensor): Tensor {
   return record('square', [x], unaryKernel('square', x), (g) => [mul(g, mulScalar(x, 2))]);
 }
+/** 1 / x, elementwise (f32). */
 export function reciprocal(x: Tensor): Tensor {
   const out = unaryKernel('reciprocal', x);
   return record('reciprocal', [x], out, (g) => [neg(mul(g, square(out)))]);
 }
+/** Hyperbolic tangent, elementwise (f32). */
 export function tanh(x: Tensor): Tensor {
   const out = unaryKernel('tanh', x);
   return record('tanh', [x], out, (g) => [mul(g, rsubScalar(square(out), 1))]);
 }
+/** The logistic function 1 / (1 + e^-x), elementwise (f32). */
 export function sigmoid(x: Tensor): Tensor {
   const out = unaryKernel('sigmoid', x);
   return record('sigmoid', [x], out, (g) => [mul(g, mul(out, rsubScalar(out, 1)))]);
 }
+/** max(x, 0), elementwise (f32); the gradient at 0 is 0. */
 export function relu(x: Tensor): Tensor {
   return record('relu', [x], unaryKernel('relu', x), (g) => [mul(g, gtScalar(x, 0))]);
 }
+/** x where x > 0, else negativeSlope * x (default slope 0.01; f32). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   const out = unaryKernel('leaky_relu', x, negativeSlope);
   // slope where x <= 0, 1 where x > 0
   return record('leakyRelu', [x], out, (g) => [mul(g, addScalar(mulScalar(gtScalar(x, 0), 1 - negativeSlope), negativeSlope))]);
 }
+/** log(1 + e^x), a smooth ReLU, elementwise (f32); its gradient is sigmoid(x). */
 export function softplus(x: Tensor): Tensor {
   return record('softplus', [x], unaryKernel('softplus', x), (g) => [mul(g, sigmoid(x))]);
 }
@@ -128,9 +143,11 @@ function geluDerivative(x: Tensor, approximate: GeluApproximation): Tensor {
 
 // ---- ops with a scalar operand -------------------------------------------------------------------
 
+/** x + c for an f32 tensor (what `add` uses for a number operand). */
 export function addScalar(x: Tensor, c: number): Tensor {
   return record('addScalar', [x], unaryKernel('add_scalar', x, c), (g) => [g]);
 }
+/** x * c for an f32 tensor (what `mul` uses for a number operand). */
 export function mulScalar(x: Tensor, c: number): Tensor {
   return record('mulScalar', [x], unaryKernel('mul_scalar', x, c), (g) => [mulScalar(g, c)]);
 }
@@ -153,6 +170,7 @@ export function maxScalar(x: Tensor, c: number): Tensor {
   const out = unaryKernel('max_scalar', x, c);
   return record('maxScalar', [x], out, (g) => [mul(g, tieMask(gtScalar(x, c), eqScalar(x, c)))]);
 }
+/** min(x, c), elementwise; gradient flows where x < c (half of it at a tie). */
 export function minScalar(x: Tensor, c: number): Tensor {
   const out = unaryKernel('min_scalar', x, c);
   return record('minScalar', [x], out, (g) => [mul(g, tieMask(ltScalar(x, c), eqScalar(x, c)))]);
@@ -164,11 +182,17 @@ export function clamp(x: Tensor, low?: number, high?: number): Tensor {
   if (high !== undefined) out = minScalar(out, high);
   return out === x ? mulScalar(x, 1) : out;
 }
+/** f32 mask of x > c (1 or 0); no gradient. */
 export const gtScalar = (x: Tensor, c: number) => unaryKernel('gt_scalar', x, c);
+/** f32 mask of x < c (1 or 0); no gradient. */
 export const ltScalar = (x: Tensor, c: number) => unaryKernel('lt_scalar', x, c);
+/** f32 mask of x >= c (1 or 0); no gradient. */
 export const geScalar = (x: Tensor, c: number) => unaryKernel('ge_scalar', x, c);
+/** f32 mask of x <= c (1 or 0); no gradient. */
 export const leScalar = (x: Tensor, c: number) => unaryKernel('le_scalar', x, c);
+/** f32 mask of x == c (1 or 0); no gradient. */
 export const eqScalar = (x: Tensor, c: number) => unaryKernel('eq_scalar', x, c);
+/** f32 mask of x != c (1 or 0); no gradient. */
 export const neScalar = (x: Tensor, c: number) => unaryKernel('ne_scalar', x, c);
 
 /** 1 where `wins`, 0.5 where `ties`, else 0: how max/min split their gradient. */
@@ -219,24 +243,31 @@ function asTensor(value: Operand, like: Tensor): Tensor {
   return value instanceof Tensor ? value : full([], value, { dtype: like.dtype });
 }
 
+/** a + b with NumPy broadcasting; `b` may be a number. Both tensors must share a dtype; the result has it. */
 export function add(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number' && a.dtype === 'f32') return addScalar(a, b);
   const bt = asTensor(b, a);
   const out = broadcastLaunch('add', 'add', a, bt, a.dtype);
   return record('add', [a, bt], out, (g) => [sumTo(g, a.shape), sumTo(g, bt.shape)]);
 }
+/** a - b with NumPy broadcasting; `b` may be a number. Both tensors must share a dtype. */
 export function sub(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number' && a.dtype === 'f32') return addScalar(a, -b);
   const bt = asTensor(b, a);
   const out = broadcastLaunch('sub', 'sub', a, bt, a.dtype);
   return record('sub', [a, bt], out, (g) => [sumTo(g, a.shape), sumTo(neg(g), bt.shape)]);
 }
+/** a * b with NumPy broadcasting; `b` may be a number. Both tensors must share a dtype. */
 export function mul(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number' && a.dtype === 'f32') return mulScalar(a, b);
   const bt = asTensor(b, a);
   const out = broadcastLaunch('mul', 'mul', a, bt, a.dtype);
   return record('mul', [a, bt], out, (g) => [sumTo(mul(g, bt), a.shape), sumTo(mul(g, a), bt.shape)]);
 }
+/**
+ * a / b with NumPy broadcasting; `b` may be a number. Both tensors must share a dtype (integer division for
+ * i32/u32).
+ */
 export function div(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number' && a.dtype === 'f32') return mulScalar(a, 1 / b);
   const bt = asTensor(b, a);
@@ -244,6 +275,7 @@ export function div(a: Tensor, b: Operand): Tensor {
   // d(a/b)/db = -a/b^2 = -out/b
   return record('div', [a, bt], out, (g) => [sumTo(div(g, bt), a.shape), sumTo(neg(mul(g, div(out, bt))), bt.shape)]);
 }
+/** a ^ b with broadcasting (f32). The gradient with respect to `b` is taken as 0 where a <= 0. */
 export function pow(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number') return powScalar(a, b);
   assertDtype('pow', a, ['f32']);
@@ -254,6 +286,7 @@ export function pow(a: Tensor, b: Operand): Tensor {
     sumTo(mul(g, mul(out, log(maxScalar(a, Number.MIN_VALUE)))), b.shape),
   ]);
 }
+/** Elementwise max of a and b with broadcasting; at a tie each side gets half the gradient. */
 export function maximum(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number' && a.dtype === 'f32') return maxScalar(a, b);
   const bt = asTensor(b, a);
@@ -263,6 +296,7 @@ export function maximum(a: Tensor, b: Operand): Tensor {
     return [sumTo(mul(g, tieMask(gt(a, bt), ties)), a.shape), sumTo(mul(g, tieMask(lt(a, bt), ties)), bt.shape)];
   });
 }
+/** Elementwise min of a and b with broadcasting; at a tie each side gets half the gradient. */
 export function minimum(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number' && a.dtype === 'f32') return minScalar(a, b);
   const bt = asTensor(b, a);
@@ -278,11 +312,17 @@ function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Tensor, b: Oper
   if (typeof b === 'number' && a.dtype === 'f32') return unaryKernel(`${op}_scalar`, a, b);
   return broadcastLaunch(op, op, a, asTensor(b, a), 'f32');
 }
+/** f32 mask (1 or 0) of a == b, with broadcasting; no gradient. */
 export const eq = (a: Tensor, b: Operand) => compare('eq', a, b);
+/** f32 mask (1 or 0) of a != b, with broadcasting; no gradient. */
 export const ne = (a: Tensor, b: Operand) => compare('ne', a, b);
+/** f32 mask (1 or 0) of a < b, with broadcasting; no gradient. */
 export const lt = (a: Tensor, b: Operand) => compare('lt', a, b);
+/** f32 mask (1 or 0) of a <= b, with broadcasting; no gradient. */
 export const le = (a: Tensor, b: Operand) => compare('le', a, b);
+/** f32 mask (1 or 0) of a > b, with broadcasting; no gradient. */
 export const gt = (a: Tensor, b: Operand) => compare('gt', a, b);
+/** f32 mask (1 or 0) of a >= b, with broadcasting; no gradient. */
 export const ge = (a: Tensor, b: Operand) => compare('ge', a, b);
 
 /** Elementwise choice: `a` where `condition` is non-zero, else `b` (all three broadcast together). */
@@ -338,37 +378,69 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 declare module '../tensor.js' {
   interface Tensor {
+    /** -x. See {@link neg}. */
     neg(): Tensor;
+    /** e^x. See {@link exp}. */
     exp(): Tensor;
+    /** Natural logarithm. See {@link log}. */
     log(): Tensor;
+    /** Square root. See {@link sqrt}. */
     sqrt(): Tensor;
+    /** 1 / sqrt(x). See {@link rsqrt}. */
     rsqrt(): Tensor;
+    /** |x|. See {@link abs}. */
     abs(): Tensor;
+    /** -1, 0 or 1 (no gradient). See {@link sign}. */
     sign(): Tensor;
+    /** Sine. See {@link sin}. */
     sin(): Tensor;
+    /** Cosine. See {@link cos}. */
     cos(): Tensor;
+    /** x². See {@link square}. */
     square(): Tensor;
+    /** 1 / x. See {@link reciprocal}. */
     reciprocal(): Tensor;
+    /** Hyperbolic tangent. See {@link tanh}. */
     tanh(): Tensor;
+    /** 1 / (1 + e^-x). See {@link sigmoid}. */
     sigmoid(): Tensor;
+    /** max(x, 0). See {@link relu}. */
     relu(): Tensor;
+    /** Leaky ReLU (default slope 0.01). See {@link leakyRelu}. */
     leakyRelu(negativeSlope?: number): Tensor;
+    /** log(1 + e^x). See {@link softplus}. */
     softplus(): Tensor;
+    /** The error function. See {@link erf}. */
     erf(): Tensor;
+    /** GELU, exact or tanh-approximated. See {@link gelu}. */
     gelu(approximate?: GeluApproximation): Tensor;
+    /** Clamps into [low, high]. See {@link clamp}. */
     clamp(low?: number, high?: number): Tensor;
+    /** this + other, broadcasting. See {@link add}. */
     add(other: Tensor | number): Tensor;
+    /** this - other, broadcasting. See {@link sub}. */
     sub(other: Tensor | number): Tensor;
+    /** this * other, broadcasting. See {@link mul}. */
     mul(other: Tensor | number): Tensor;
+    /** this / other, broadcasting. See {@link div}. */
     div(other: Tensor | number): Tensor;
+    /** this ^ other, broadcasting. See {@link pow}. */
     pow(other: Tensor | number): Tensor;
+    /** Elementwise max, broadcasting. See {@link maximum}. */
     maximum(other: Tensor | number): Tensor;
+    /** Elementwise min, broadcasting. See {@link minimum}. */
     minimum(other: Tensor | number): Tensor;
+    /** f32 mask of this == other. See {@link eq}. */
     eq(other: Tensor | number): Tensor;
+    /** f32 mask of this != other. See {@link ne}. */
     ne(other: Tensor | number): Tensor;
+    /** f32 mask of this < other. See {@link lt}. */
     lt(other: Tensor | number): Tensor;
+    /** f32 mask of this <= other. See {@link le}. */
     le(other: Tensor | number): Tensor;
+    /** f32 mask of this > other. See {@link gt}. */
     gt(other: Tensor | number): Tensor;
+    /** f32 mask of this >= other. See {@link ge}. */
     ge(other: Tensor | number): Tensor;
     /** A copy converted to `dtype`. */
     to(dtype: DType): Tensor;

@@ -388,11 +388,17 @@ declare module '../tensor.js' {
     slice(axis: number, start?: number | null, end?: number | null, step?: number): Tensor;
     /** Python slicing of the leading axes: one `[start, end, step]` or null per axis. */
     slice(ranges: readonly (SliceRange | null)[]): Tensor;
+    /** Constant padding in torch.nn.functional.pad's order. See {@link pad}. */
     pad(pads: readonly number[], value?: number): Tensor;
+    /** Splits along `axis` into pieces of the given sizes. See {@link split}. */
     split(sizes: number | readonly number[], axis?: number): Tensor[];
+    /** Splits into `chunks` near-equal pieces. See {@link chunk}. */
     chunk(chunks: number, axis?: number): Tensor[];
+    /** torch.gather along `axis` with an i32 index. See {@link gather}. */
     gather(axis: number, index: Tensor): Tensor;
+    /** The entries at a 1-D i32 index along `axis`. See {@link indexSelect}. */
     indexSelect(axis: number, index: Tensor): Tensor;
+    /** One-hot f32 encoding of this i32 tensor. See {@link oneHot}. */
     oneHot(numClasses: number): Tensor;
   }
 }

@@ -22,6 +22,7 @@ import { zeros } from './creation.js';
  * SwiftShader).
  */
 export const matmulVariants = ['naive', 'blocked', 'tiled', 'quad'] as const;
+/** One of {@link matmulVariants}. */
 export type MatmulVariant = (typeof matmulVariants)[number];
 
 interface VariantSpec {
@@ -42,6 +43,7 @@ export const matmulVariantSpecs: Readonly<Record<MatmulVariant, VariantSpec>> = 
   quad: { shader: 'matmul_4_quad', tileRows: 32, tileCols: 64, subgroups: true, summary: '32x16 outputs per invocation, A shared by quadBroadcast' },
 };
 
+/** Options of `matmul`. */
 export interface MatmulOptions {
   /** Use the transpose of a's last two dimensions (ignored for a 1-D a: a vector is its own transpose). */
   transA?: boolean;

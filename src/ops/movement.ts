@@ -126,17 +126,27 @@ export function clone(x: Tensor): Tensor {
 
 declare module '../tensor.js' {
   interface Tensor {
+    /** Same data, new shape (one dimension may be -1); no copy. See {@link reshape}. */
     reshape(shape: readonly number[]): Tensor;
+    /** Alias of `reshape` (PyTorch's name): a view sharing the buffer. */
     view(shape: readonly number[]): Tensor;
+    /** Reorders dimensions. See {@link permute}. */
     permute(axes: readonly number[]): Tensor;
+    /** Swaps two dimensions (default the last two). See {@link transpose}. */
     transpose(dim0?: number, dim1?: number): Tensor;
     /** The matrix transpose of the last two dimensions. */
     readonly T: Tensor;
+    /** Broadcasts to `shape` as a copy. See {@link expand}. */
     expand(shape: readonly number[]): Tensor;
+    /** Removes size-1 dimensions. See {@link squeeze}. */
     squeeze(axes?: number | readonly number[]): Tensor;
+    /** Inserts a size-1 dimension at `axis`. See {@link unsqueeze}. */
     unsqueeze(axis: number): Tensor;
+    /** Merges dimensions startDim..endDim (default all) into one. See {@link flatten}. */
     flatten(startDim?: number, endDim?: number): Tensor;
+    /** The same values cut from the graph. See {@link detach}. */
     detach(): Tensor;
+    /** An independent copy. See {@link clone}. */
     clone(): Tensor;
   }
 }

@@ -13,6 +13,7 @@ import { add, exp, mul, mulScalar } from './elementwise.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, broadcastShapes, grid1d, opError, sameShape } from './shape.js';
 
+/** A generator seed: any safe integer, or a bigint for the full 64 bits (negative values wrap modulo 2^64). */
 export type Seed = number | bigint;
 
 /** The seed of a Generator made without one (PyTorch's default CPU seed), so runs are reproducible. */
@@ -20,13 +21,17 @@ export const DEFAULT_SEED = 67280421310721n;
 
 /** The seed and the number of draws made since seeding: all a generator needs to replay its stream. */
 export interface GeneratorState {
+  /** The 64-bit seed, as an unsigned value. */
   seed: bigint;
+  /** Draws made since seeding. */
   offset: number;
 }
 
 /** The key and the base counter of one draw, for launching a Philox kernel. */
 export interface PhiloxStream {
+  /** The Philox key: the seed's low and high 32 bits. */
   key: [number, number];
+  /** The base counter: [0, 0, draw offset low 32 bits, high bits]. */
   counter: [number, number, number, number];
 }
 
@@ -58,6 +63,7 @@ export class Generator {
     return this;
   }
 
+  /** The seed (as an unsigned 64-bit value) the stream was last seeded with. */
   initialSeed(): bigint {
     return this.seed;
   }
@@ -67,6 +73,7 @@ export class Generator {
     return this.drawOffset;
   }
 
+  /** The seed and offset, to save and later `setState` (e.g. in a checkpoint). */
   getState(): GeneratorState {
     return { seed: this.seed, offset: this.drawOffset };
   }
@@ -96,22 +103,29 @@ export function manualSeed(seed: Seed): Generator {
   return defaultGenerator.manualSeed(seed);
 }
 
+/** Options of every draw. */
 export interface SampleOptions {
+  /** The generator to draw from (default: the global one, seeded by `manualSeed`). */
   generator?: Generator;
 }
+/** Options of the float draws (`rand`, `randn`, `uniform`, `normal`, ...). */
 export interface RandomOptions extends SampleOptions {
   /** Random floats are f32, the one float type. */
   dtype?: DType;
+  /** Mark the result as a leaf that requires grad. */
   requiresGrad?: boolean;
 }
+/** Options of `randint`. */
 export interface RandintOptions extends SampleOptions {
   /** i32 (default), u32 or f32. */
   dtype?: DType;
 }
+/** Options of `categorical`. */
 export interface CategoricalOptions extends SampleOptions {
   /** Draws per row: the result gains a last dimension of this size when given. */
   numSamples?: number;
 }
+/** Options of the reparameterized Gaussian sample. */
 export interface ReparameterizeOptions extends SampleOptions {
   /** The standard normal noise to use instead of drawing it (same shape as the result). */
   eps?: Tensor;
@@ -252,10 +266,12 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
   return drawNormal('randn', shape, 0, 1, options);
 }
 
+/** Uniform in [0, 1) with `t`'s shape (f32). */
 export function randLike(t: Tensor, options: RandomOptions = {}): Tensor {
   return rand(t.shape, options);
 }
 
+/** Standard normal with `t`'s shape (f32). */
 export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
   return randn(t.shape, options);
 }

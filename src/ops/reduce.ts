@@ -189,11 +189,13 @@ function keepShape(x: Tensor, axes: Axes): number[] {
 
 // ---- differentiable reductions -------------------------------------------------------------------
 
+/** Sum over the axes (all when omitted), f32; `keepdims` keeps them as size 1. */
 export function sum(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const out = reduceAxes('sum', 'sum', x, axes, keepdims);
   return record('sum', [x], out, (g) => [expand(reshape(g, keepShape(x, axes)), x.shape)]);
 }
 
+/** Mean over the axes (all when omitted), f32; `keepdims` keeps them as size 1. */
 export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const out = reduceAxes('mean', 'sum', x, axes, keepdims, true);
   const count = x.size / Math.max(out.size, 1);
@@ -206,6 +208,9 @@ export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   return record('max', [x], out, (g) => [extremumGrad(x, out, g, axes)]);
 }
 
+/**
+ * Smallest value over the axes; the gradient is shared equally among tied minima. Throws on an empty axis.
+ */
 export function min(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const out = reduceAxes('min', 'min', x, axes, keepdims);
   return record('min', [x], out, (g) => [extremumGrad(x, out, g, axes)]);
@@ -230,9 +235,11 @@ export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   });
 }
 
+/** Options of `variance` and `std`. */
 export interface VarianceOptions {
   /** Subtracted from the count in the divisor: 1 (the default, as torch.var) is unbiased, 0 the population variance. */
   correction?: number;
+  /** Keep the reduced axes as size 1 (default false). */
   keepdims?: boolean;
 }
 
@@ -345,16 +352,23 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
 
 declare module '../tensor.js' {
   interface Tensor {
+    /** Sum over the axes (all when omitted). See {@link sum}. */
     sum(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Mean over the axes (all when omitted). See {@link mean}. */
     mean(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Largest value over the axes. See {@link max}. */
     max(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Smallest value over the axes. See {@link min}. */
     min(axes?: Axes, keepdims?: boolean): Tensor;
+    /** log(sum(exp(x))) over the axes, computed stably. See {@link logsumexp}. */
     logsumexp(axes?: Axes, keepdims?: boolean): Tensor;
     /** Variance (correction = 1 by default, as torch.var; correction 0 for the population variance). */
     var(axes?: Axes, options?: VarianceOptions): Tensor;
+    /** Standard deviation (correction = 1 by default). See {@link std}. */
     std(axes?: Axes, options?: VarianceOptions): Tensor;
     /** Position (i32) of the largest value along `axis` (or in the flattened tensor); first on ties. */
     argmax(axis?: number, keepdims?: boolean): Tensor;
+    /** Position (i32) of the smallest value along `axis` (or in the flattened tensor); first on ties. */
     argmin(axis?: number, keepdims?: boolean): Tensor;
   }
 }

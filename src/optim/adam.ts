@@ -11,7 +11,12 @@ import {
   type ParamGroup, type ParamState, type ParamsInput,
 } from './optimizer.js';
 
+/**
+ * Settings of {@link Adam} and {@link AdamW}, per group; every one is optional in the constructor (defaults lr 1e-3,
+ * betas [0.9, 0.999], eps 1e-8, weightDecay 0 for Adam and 0.01 for AdamW).
+ */
 export interface AdamOptions {
+  /** Learning rate. */
   lr: number;
   /** Decay rates of the first and second moment estimates, each in [0, 1). */
   betas: readonly [number, number];
@@ -29,8 +34,11 @@ const adamDefaults: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, we
 
 /** Adam and AdamW: the same kernel, with the weight decay coupled to the gradient or decoupled. */
 abstract class AdamFamily extends Optimizer<AdamOptions> {
-  protected constructor(name: string, private readonly decoupledWeightDecay: boolean, params: ParamsInput<AdamOptions>, defaults: AdamOptions) {
+  private readonly decoupledWeightDecay: boolean;
+
+  protected constructor(name: string, decoupledWeightDecay: boolean, params: ParamsInput<AdamOptions>, defaults: AdamOptions) {
     super(name, params, defaults);
+    this.decoupledWeightDecay = decoupledWeightDecay;
   }
 
   protected override get stateBufferNames(): readonly string[] {

@@ -17,6 +17,7 @@ import { vec4Workgroups } from './optimizer.js';
 const VEC4S_PER_PARTIAL = 256;
 const NORM_WORKGROUP_SIZE = 64;
 
+/** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
   /** 2 (the Euclidean norm of all gradients as one vector) or Infinity (the largest |g|). */
   normType?: number;

@@ -1,5 +1,9 @@
-// gg.optim: optimizers whose updates are fused WGSL kernels that change parameters in place on the
-// GPU (SGD, Adam, AdamW), global-norm gradient clipping, and learning-rate schedules.
+/**
+ * gg.optim: optimizers whose updates are fused WGSL kernels that change parameters in place on the
+ * GPU (SGD, Adam, AdamW), global-norm gradient clipping, and learning-rate schedules.
+ *
+ * @module
+ */
 
 export {
   Optimizer, type GroupOptions, type OptimizerHyperparameters, type ParamGroup, type ParamGroupInput, type ParamState, type ParamsInput,

@@ -15,31 +15,53 @@ import { Tensor, formatShape } from '../tensor.js';
 
 /** Settings every optimizer's groups carry; each optimizer adds its own (JSON-able values only). */
 export interface GroupOptions {
+  /** Learning rate. */
   lr: number;
 }
 
 /** One parameter group: its parameters and the hyperparameters they are updated with. */
-export type ParamGroup<O extends GroupOptions> = O & { params: Tensor[] };
+export type ParamGroup<O extends GroupOptions> = O & {
+  /** The group's parameters. */
+  params: Tensor[];
+};
 
 /** A group as passed to a constructor: settings it leaves out come from the optimizer's options. */
-export type ParamGroupInput<O extends GroupOptions> = Partial<O> & { params: Iterable<Tensor> };
+export type ParamGroupInput<O extends GroupOptions> = Partial<O> & {
+  /** The group's parameters. */
+  params: Iterable<Tensor>;
+};
 
 /** Parameters (leaf tensors that require grad), or groups of them with their own settings. */
 export type ParamsInput<O extends GroupOptions> = Iterable<Tensor> | readonly ParamGroupInput<O>[];
 
 /** What an optimizer keeps for one parameter: updates applied so far, and named buffers. */
 export interface ParamState {
+  /** Updates applied to the parameter so far. */
   step: number;
+  /** The optimizer's per-parameter tensors by name ('momentum_buffer', 'exp_avg', ...), made on first use. */
   buffers: Record<string, Tensor>;
 }
 
 /** The JSON-able part of an optimizer's checkpoint. */
 export interface OptimizerHyperparameters {
+  /** The optimizer's name ('SGD', 'Adam', ...), checked on load. */
   optimizer: string;
-  paramGroups: (Record<string, unknown> & { params: number[] })[];
+  /** Each group's settings, its parameters given as indices into the optimizer's parameter order. */
+  paramGroups: (Record<string, unknown> & {
+    /** Positions of the group's parameters, counting across groups in order (as in state dict keys). */
+    params: number[];
+  })[];
 }
 
+/**
+ * The base of the optimizers, with PyTorch's semantics: parameter groups with their own hyperparameters, per-parameter
+ * state made on a parameter's first update, parameters without a gradient skipped, and a state dict (tensors) plus
+ * hyperparameters (JSON) for checkpoints. Subclasses supply one fused WGSL update per parameter.
+ */
 export abstract class Optimizer<O extends GroupOptions> {
+  /** Used in errors and in hyperparameters() ('SGD', 'Adam', ...). */
+  readonly optimizerName: string;
+  /** The groups with their settings (change `lr` here, or through the `lr` accessor). */
   readonly paramGroups: ParamGroup<O>[];
   private readonly state = new Map<Tensor, ParamState>();
   private disposed = false;
@@ -55,7 +77,8 @@ export abstract class Optimizer<O extends GroupOptions> {
    * @param optimizerName used in errors and in hyperparameters() ('SGD', 'Adam', ...)
    * @param defaults the settings of groups that do not set their own
    */
-  protected constructor(readonly optimizerName: string, params: ParamsInput<O>, defaults: O) {
+  protected constructor(optimizerName: string, params: ParamsInput<O>, defaults: O) {
+    this.optimizerName = optimizerName;
     this.paramGroups = parseParamGroups(this.optimizerName, params).map(({ params: groupParams, settings }) => {
       const group = { ...withDefaults(this.optimizerName, defaults, settings), params: groupParams };
       this.validate(group);

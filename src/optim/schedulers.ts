@@ -7,18 +7,26 @@ import type { GroupOptions, Optimizer } from './optimizer.js';
 /** The learning rate of one group at `epoch`, given the lr the group started with. */
 export type LrSchedule = (epoch: number, baseLr: number, group: number) => number;
 
+/**
+ * A learning-rate schedule, PyTorch-style: it owns the optimizer's learning rates and sets each group's from its base
+ * lr and the epoch counter, when made (epoch 0) and at every `step()`. Call `optimizer.step()`, then
+ * `scheduler.step()`, once per iteration (or per epoch).
+ */
 export class LRScheduler {
+  /** The optimizer whose groups' `lr` this schedule sets. */
+  readonly optimizer: Optimizer<GroupOptions>;
+  private readonly schedule: LrSchedule;
+  private readonly name: string;
   /** Each group's lr when the schedule was made. */
   readonly baseLrs: number[];
   /** Steps taken so far (0 right after construction). */
   lastEpoch = 0;
   private lastLrs: number[] = [];
 
-  constructor(
-    readonly optimizer: Optimizer<GroupOptions>,
-    private readonly schedule: LrSchedule,
-    private readonly name = 'LRScheduler',
-  ) {
+  constructor(optimizer: Optimizer<GroupOptions>, schedule: LrSchedule, name = 'LRScheduler') {
+    this.optimizer = optimizer;
+    this.schedule = schedule;
+    this.name = name;
     this.baseLrs = optimizer.paramGroups.map((group) => group.lr);
     this.apply();
   }
@@ -35,10 +43,19 @@ export class LRScheduler {
   }
 
   /** JSON-able position of the schedule, for checkpoints. */
-  stateDict(): { lastEpoch: number; baseLrs: number[] } {
+  stateDict(): {
+    /** Steps taken so far. */
+    lastEpoch: number;
+    /** Each group's lr when the schedule was made. */
+    baseLrs: number[];
+  } {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
   }
 
+  /**
+   * Restores a position saved by `stateDict()` and sets the lrs for it; throws (changing nothing) on a bad state or a
+   * different number of groups.
+   */
   loadStateDict(state: { lastEpoch: number; baseLrs: number[] }): void {
     const badLr = state.baseLrs.some((lr) => !Number.isFinite(lr) || lr < 0);
     if (!Number.isInteger(state.lastEpoch) || state.lastEpoch < 0 || state.baseLrs.length !== this.baseLrs.length || badLr) {

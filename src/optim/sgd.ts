@@ -9,11 +9,17 @@ import {
   Optimizer, checkBoolean, checkNonNegative, vec4Workgroups, withDefaults, type ParamGroup, type ParamState, type ParamsInput,
 } from './optimizer.js';
 
+/** Settings of {@link SGD}, per group; every one is optional in the constructor. */
 export interface SGDOptions {
+  /** Learning rate (default 1e-3). */
   lr: number;
+  /** Momentum factor (default 0: plain SGD, no buffer kept). */
   momentum: number;
+  /** Scales down the gradient's share of the momentum: buf = momentum * buf + (1 - dampening) * g (default 0). */
   dampening: number;
+  /** Nesterov momentum (default false; needs momentum > 0 and dampening 0). */
   nesterov: boolean;
+  /** L2 penalty: weightDecay * w is added to the gradient (default 0). */
   weightDecay: number;
   /** Ascend the objective instead of descending it. */
   maximize: boolean;
@@ -21,6 +27,10 @@ export interface SGDOptions {
 
 const defaults: SGDOptions = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false };
 
+/**
+ * Stochastic gradient descent with PyTorch's options (momentum, dampening, Nesterov, L2 weight decay, maximize); one
+ * fused kernel per parameter. State buffer 'momentum_buffer'.
+ */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
     super('SGD', params, withDefaults('SGD', defaults, options));

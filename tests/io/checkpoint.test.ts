@@ -10,7 +10,10 @@ const live = () => gg.runtime().memory().liveBuffers;
 
 /** A model double: named parameters it owns; stateDict() gives the live tensors, as nn.Module does. */
 class TensorBag implements gg.io.Stateful {
-  constructor(readonly tensors: Record<string, gg.Tensor>) {}
+  readonly tensors: Record<string, gg.Tensor>;
+  constructor(tensors: Record<string, gg.Tensor>) {
+    this.tensors = tensors;
+  }
   stateDict(): Record<string, gg.Tensor> {
     return { ...this.tensors };
   }
@@ -39,10 +42,12 @@ class TensorBag implements gg.io.Stateful {
  * 0-d tensor), loadStateDict() is async, copies what it is given, and checks everything first.
  */
 class MomentumDouble implements gg.io.StatefulOptimizer {
+  readonly params: gg.Tensor[];
   velocities: gg.Tensor[];
   step = 0;
   lr = 0.1;
-  constructor(readonly params: gg.Tensor[]) {
+  constructor(params: gg.Tensor[]) {
+    this.params = params;
     this.velocities = params.map((p) => gg.zerosLike(p));
   }
   stateDict(): Record<string, gg.Tensor> {

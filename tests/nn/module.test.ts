@@ -143,8 +143,10 @@ describe('Module', () => {
   it('lists a tied parameter once among parameters, under both keys in the state dict', () => {
     /** An output projection that reuses a weight registered elsewhere (weight tying). */
     class TiedProjection extends nn.Module {
-      constructor(readonly weight: gg.Tensor) {
+      readonly weight: gg.Tensor;
+      constructor(weight: gg.Tensor) {
         super();
+        this.weight = weight;
         this.registerParameter('weight', weight);
       }
       forward(x: gg.Tensor): gg.Tensor {
