@@ -87,13 +87,29 @@ async function swiftShaderIcd(): Promise<string | null> {
   return system ?? (await bundledSwiftShaderIcd());
 }
 
+/**
+ * Runs `request` so that a Vulkan driver probing for a Wayland display (Debian's SwiftShader does) cannot
+ * print "error: XDG_RUNTIME_DIR is invalid or not set": with neither variable set there is no display
+ * to find anyway, so for the duration WAYLAND_DISPLAY names an absolute path that does not exist, which
+ * libwayland tries quietly instead of complaining about XDG_RUNTIME_DIR.
+ */
+async function withoutWaylandProbe<T>(request: () => Promise<T>): Promise<T> {
+  if (process.env.XDG_RUNTIME_DIR || process.env.WAYLAND_DISPLAY) return request();
+  process.env.WAYLAND_DISPLAY = '/nonexistent/gengpu-no-wayland';
+  try {
+    return await request();
+  } finally {
+    delete process.env.WAYLAND_DISPLAY;
+  }
+}
+
 async function requestAdapter(powerPreference: GPUPowerPreference): Promise<GPUAdapter | null> {
   const dawn = await importDawn();
   Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUShaderStage, ... as in a browser
-  const requestFromNewInstance = (): Promise<GPUAdapter | null> => {
+  const requestFromNewInstance = async (): Promise<GPUAdapter | null> => {
     const gpu = dawn.create([]);
     dawnInstances.push(gpu);
-    return gpu.requestAdapter({ powerPreference });
+    return withoutWaylandProbe(() => gpu.requestAdapter({ powerPreference }));
   };
   if (process.platform !== 'linux') return requestFromNewInstance();
 

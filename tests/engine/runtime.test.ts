@@ -1,6 +1,7 @@
 // The runtime: pipelines compiled once, ops batched into few submits, device loss and missing WebGPU
 // reported clearly.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
@@ -81,15 +82,25 @@ describe('runtime', () => {
     await expect(rt.read(rt.device.createBuffer({ size: 4, usage: GPUBufferUsage.COPY_SRC }), 0, 4)).rejects.toThrow(/device was lost/);
   });
 
-  /** What `init()` says in a fresh Node process started with `env` (and `nodeOptions`), or 'found'. */
-  async function initMessage(entry: string, env: Record<string, string>, nodeOptions: string[] = []): Promise<string> {
+  /** Runs `init()` in a fresh Node process started with `env` (and `nodeOptions`): its output and errors. */
+  async function initOutput(entry: string, env: Record<string, string>, nodeOptions: string[] = []): Promise<{ stdout: string; stderr: string }> {
     const script = `import('${entry}').then((gg) => gg.init()).then(() => console.log('found'), (e) => console.log(e.message)).finally(() => process.exit(0));`;
-    const { stdout } = await promisify(execFile)('node', ['--import', 'tsx', ...nodeOptions, '-e', script], {
+    return promisify(execFile)('node', ['--import', 'tsx', ...nodeOptions, '-e', script], {
       env: { ...process.env, ...env },
       cwd: new URL('../..', import.meta.url).pathname,
     });
-    return stdout;
   }
+
+  /** What `init()` says in a fresh Node process, or 'found'. */
+  const initMessage = async (entry: string, env: Record<string, string>, nodeOptions: string[] = []) => (await initOutput(entry, env, nodeOptions)).stdout;
+
+  const debianSwiftShader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+  it.skipIf(!existsSync(debianSwiftShader))("finds Debian's SwiftShader without its Wayland complaint on stderr (skipped: no Debian chromium here)", async () => {
+    const noDisplay = { XDG_RUNTIME_DIR: '', WAYLAND_DISPLAY: '', VK_ICD_FILENAMES: '', GENGPU_SWIFTSHADER: '' };
+    const { stdout, stderr } = await initOutput('./src/node.ts', noDisplay);
+    expect(stdout.trim()).toBe('found');
+    expect(stderr).toBe('');
+  });
 
   it('says what to install when no WebGPU adapter exists', async () => {
     const stdout = await initMessage('./src/node.ts', { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
