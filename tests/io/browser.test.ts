@@ -31,7 +31,7 @@ describe('io in headless Chromium', () => {
 
     expect(result.bytes).toEqual([...nodeBytes]);
     expect(result.reloadedBits).toEqual([0x3fc00000, 0x7fc12345, 0x80000000, 0x00000001]);
-    expect(result.readFileError).toMatch(/^readFile: needs Node's file system .* in a browser use downloadBlob \/ readBrowserFile$/);
+    expect(result.readFileError).toMatch(/^readFile: needs a file system, which gengpu has in Node .*; in a browser use downloadBlob \/ readBrowserFile$/);
     expect(result.liveBuffers).toBe(0);
 
     const path = join(downloads, 'gengpu-io-test.safetensors');
