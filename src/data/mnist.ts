@@ -6,7 +6,7 @@ import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 import { idxByteLength, parseIdx, parseIdxHeader } from './idx.js';
 import type { Dataset, Field } from './loader.js';
-import { gunzip, isGzip, isLocalFile, joinLocation, packageDirectory, readBytes } from './source.js';
+import { gunzip, isGzip, isLocalFile, joinLocation, packageDirectory, readBytes, type GunzipLimit } from './source.js';
 
 /** The IDX file names of each split, as the original distribution names them (uncompressed). */
 export const MNIST_FILES = {
@@ -87,6 +87,9 @@ export class MnistDataset implements Dataset<'images' | 'labels'> {
   }
 }
 
+/** A gzip'd IDX file inflates to no more than its header declares. */
+const idxGunzipLimit: GunzipLimit = { headBytes: 16, maxBytes: (head) => idxByteLength(parseIdxHeader(head)) };
+
 /**
  * The bytes of one IDX file (decompressed if gzip). From a local file with a limit, only the header
  * and the first `limit` entries are read; a fetch downloads the whole file once.
@@ -94,10 +97,10 @@ export class MnistDataset implements Dataset<'images' | 'labels'> {
 async function readIdxFile(location: string, limit: number | undefined): Promise<Uint8Array> {
   if (limit === undefined || !isLocalFile(location)) {
     const bytes = await readBytes(location, 'loadMnist');
-    return isGzip(bytes) ? gunzip(bytes) : bytes;
+    return isGzip(bytes) ? gunzip(bytes, 'loadMnist', location, idxGunzipLimit) : bytes;
   }
   const prefix = await readBytes(location, 'loadMnist', 16); // the longest MNIST header (rank 3)
-  if (isGzip(prefix)) return gunzip(await readBytes(location, 'loadMnist'));
+  if (isGzip(prefix)) return gunzip(await readBytes(location, 'loadMnist'), 'loadMnist', location, idxGunzipLimit);
   return readBytes(location, 'loadMnist', idxByteLength(parseIdxHeader(prefix), limit));
 }
 

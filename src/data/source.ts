@@ -76,8 +76,50 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Decompresses gzip data with the platform's DecompressionStream (browsers and Node >= 18). */
-export async function gunzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+/**
+ * The most bytes gzip data may expand to: a number, or a function of the first `headBytes` bytes of
+ * the output (a file format's header that declares its own size), called once they are out.
+ */
+export type GunzipLimit = number | { headBytes: number; maxBytes: (head: Uint8Array) => number };
+
+/**
+ * Decompresses gzip data with the platform's DecompressionStream (browsers and Node >= 18), stopping
+ * as soon as the output passes `limit`, so that a small file cannot expand without bound. Errors name
+ * the caller and the location; corrupt or truncated data says so instead of "unexpected end of file".
+ */
+export async function gunzip(bytes: Uint8Array<ArrayBuffer>, caller: string, location: string, limit: GunzipLimit): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let maxBytes = typeof limit === 'number' ? limit : Infinity;
+  let headPending = typeof limit !== 'number';
+  const joined = (): Uint8Array<ArrayBuffer> => {
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  };
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+      if (headPending && typeof limit !== 'number' && total >= limit.headBytes) {
+        headPending = false;
+        maxBytes = limit.maxBytes(joined().subarray(0, limit.headBytes));
+      }
+      if (total > maxBytes) {
+        throw new Error(`${caller}: the gzip data of ${location} expands past ${maxBytes} bytes, more than its contents can hold; refusing to inflate it further`);
+      }
+    }
+  } catch (e) {
+    await reader.cancel().catch(() => undefined);
+    if ((e as Error).message.startsWith(`${caller}:`)) throw e;
+    throw new Error(`${caller}: the gzip data of ${location} (${bytes.length} bytes) is corrupt or truncated after ${total} bytes of output: ${(e as Error).message}`);
+  }
+  return joined();
 }

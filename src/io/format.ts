@@ -43,6 +43,16 @@ export const hostArrayTypes: Record<SafetensorsDtype, HostArrayConstructor> = {
 
 /** The reference refuses headers above 100 MB, and so do we (reading and writing). */
 export const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * The most tensors one file may list. The header cap alone admits 1.5 million tiny entries, whose
+ * parsing and uploading would take minutes and gigabytes; real checkpoints list hundreds to thousands.
+ */
+export const MAX_TENSORS = 100_000;
+/**
+ * How deep a header's JSON may nest: the reference's JSON parser (serde_json) stops at 128 levels, and
+ * so do we, before anything recurses into it (a header itself needs 3; extra fields may nest more).
+ */
+const MAX_HEADER_DEPTH = 128;
 const METADATA_KEY = '__metadata__';
 
 /** A tensor in JS memory: what deserialize() returns and serializeArrays() takes. */
@@ -133,8 +143,9 @@ export function readHeader(bytes: Uint8Array): SafetensorsHeader {
   } catch (e) {
     throw new SafetensorsError('InvalidHeaderDeserialization', `the header is not valid JSON: ${(e as Error).message}`);
   }
-  const duplicate = findDuplicateKey(text);
-  if (duplicate !== null) throw new SafetensorsError('DuplicateKey', `the key ${JSON.stringify(duplicate)} appears twice in the header`);
+  const count = Object.keys(json).length - (Object.hasOwn(json, METADATA_KEY) ? 1 : 0);
+  if (count > MAX_TENSORS) throw new SafetensorsError('InvalidHeader', `the header lists ${count} tensors, above the limit of ${MAX_TENSORS}`);
+  checkHeaderStructure(text);
 
   const tensors: Record<string, TensorInfo> = {};
   let metadata: Record<string, string> = {};
@@ -173,11 +184,18 @@ function hostArray(bytes: Uint8Array, start: number, byteLength: number, type: H
 }
 
 /**
- * The first key that an object in (already valid) JSON text repeats, or null. JSON.parse keeps the
- * last of duplicate keys silently, so this scan finds them: it tracks, per open object, the keys seen.
+ * Refuses (already valid) JSON text that repeats a key in an object or nests deeper than a header can.
+ * JSON.parse keeps the last of duplicate keys silently, so this scan finds them: it tracks, per open
+ * object, the keys seen. Deep nesting is refused here, before anything recurses into it.
  */
-function findDuplicateKey(text: string): string | null {
+function checkHeaderStructure(text: string): void {
   const open: (Set<string> | null)[] = []; // a key set per open object, null per open array
+  const opened = (container: Set<string> | null) => {
+    open.push(container);
+    if (open.length > MAX_HEADER_DEPTH) {
+      throw new SafetensorsError('InvalidHeaderDeserialization', `the header nests deeper than ${MAX_HEADER_DEPTH} levels, the limit of the reference's JSON parser`);
+    }
+  };
   let expectingKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -187,23 +205,22 @@ function findDuplicateKey(text: string): string | null {
       const keys = open[open.length - 1];
       if (expectingKey && keys) {
         const key: string = JSON.parse(text.slice(i, end + 1));
-        if (keys.has(key)) return key;
+        if (keys.has(key)) throw new SafetensorsError('DuplicateKey', `the key ${JSON.stringify(key)} appears twice in the header`);
         keys.add(key);
         expectingKey = false;
       }
       i = end;
     } else if (c === '{') {
-      open.push(new Set());
+      opened(new Set());
       expectingKey = true;
     } else if (c === '[') {
-      open.push(null);
+      opened(null);
     } else if (c === '}' || c === ']') {
       open.pop();
     } else if (c === ',') {
       expectingKey = open[open.length - 1] != null;
     }
   }
-  return null;
 }
 
 function parseMetadata(value: unknown): Record<string, string> {
@@ -302,6 +319,7 @@ const utf8 = new TextEncoder();
  * the data section starts 8-byte aligned.
  */
 export function planLayout(op: string, tensors: readonly Omit<PlannedTensor, 'begin' | 'end'>[], metadata: Record<string, string> = {}): FileLayout {
+  if (tensors.length > MAX_TENSORS) throw new Error(`${op}: ${tensors.length} tensors are more than a file may list (${MAX_TENSORS})`);
   const rank = (dtype: SafetensorsDtype) => safetensorsDtypes.indexOf(dtype);
   const nameBytes = new Map(tensors.map((t) => [t.name, utf8.encode(t.name)]));
   const ordered = [...tensors].sort((a, b) => rank(b.dtype) - rank(a.dtype) || compareBytes(nameBytes.get(a.name)!, nameBytes.get(b.name)!));

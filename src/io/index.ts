@@ -14,6 +14,7 @@ export {
   dtypeBits,
   hostArrayTypes,
   MAX_HEADER_BYTES,
+  MAX_TENSORS,
   SafetensorsError,
   type SafetensorsDtype,
   type SafetensorsErrorCode,

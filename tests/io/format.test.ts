@@ -183,6 +183,20 @@ describe('safetensors format', () => {
       expect(deserialize(fine).tensors.a.data).toEqual(new Float32Array([1, 2]));
     });
 
+    it('JSON nested deeper than the reference parses, without a RangeError', () => {
+      expectCode(file(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`), 'InvalidHeaderDeserialization', /nests deeper than 128 levels/);
+      const deepButAllowed = `{"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0],"x":${'['.repeat(120)}${']'.repeat(120)}}}`;
+      expect(deserialize(file(deepButAllowed)).tensors.a.shape).toEqual([0]);
+    });
+
+    it(`more tensors than a file may list (${gg.io.MAX_TENSORS})`, () => {
+      const entries = Array.from({ length: gg.io.MAX_TENSORS + 1 }, (_, i) => `"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`);
+      const started = performance.now();
+      expectCode(file(`{${entries.join(',')}}`), 'InvalidHeader', /lists 100001 tensors, above the limit of 100000/);
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(() => serializeArrays(Object.fromEntries(entries.map((_, i) => [`t${i}`, { dtype: 'F32' as const, shape: [0], data: new Float32Array(0) }])))).toThrow(/100001 tensors are more than a file may list \(100000\)/);
+    });
+
     it('an unknown dtype', () => expectCode(file(JSON.stringify({ a: info('F33', [2], 0, 8) }), data), 'InvalidDtype', /"F33"/));
 
     it('overlapping, gapped and reversed offsets', () => {
