@@ -33,6 +33,10 @@ export class Shell implements ShellApi {
   private step = 0;
   private trainingSeconds = 0;
   private running = false;
+  /** False until the page has mounted (its data loaded), made its first model and drawn it: the controls wait. */
+  private ready = false;
+  /** The checkpoint controls (save button, file picker), disabled with the others until the page is ready. */
+  private checkpointControls: (HTMLButtonElement | HTMLInputElement)[] = [];
   private loop: Promise<void> | null = null;
   private busy: Promise<void> = Promise.resolve();
 
@@ -72,6 +76,7 @@ export class Shell implements ShellApi {
         });
       };
       controls.append(element('span', { class: 'spacer' }), save, load);
+      this.checkpointControls = [save, picker];
     }
     controls.append(this.status);
     const top = element('section', { class: 'card shell' });
@@ -79,9 +84,11 @@ export class Shell implements ShellApi {
     if (this.page.lossLabel) top.append(this.chart);
     const view = element('div', { class: 'page-view' });
     this.host.append(top, view);
+    this.update(); // every control disabled while the page loads its data (MNIST, a corpus): nothing to train yet
     await this.page.mount(view, this);
     await this.page.reset();
     await this.page.render();
+    this.ready = true;
     this.update();
   }
 
@@ -91,7 +98,7 @@ export class Shell implements ShellApi {
   }
 
   start(): void {
-    if (this.running) return;
+    if (this.running || !this.ready) return;
     this.running = true;
     this.note('');
     this.update();
@@ -105,11 +112,13 @@ export class Shell implements ShellApi {
   }
 
   async run(task: () => Promise<void>): Promise<void> {
+    if (!this.ready) return; // nothing to save or sample before the first model exists
     await this.pause();
     await this.exclusive(task);
   }
 
   async restart(): Promise<void> {
+    if (!this.ready) return; // an option changed while loading: the first reset, after mount, uses it
     await this.pause();
     await this.exclusive(async () => {
       this.losses = [];
@@ -176,8 +185,10 @@ export class Shell implements ShellApi {
       recentLoss: mean(this.losses.slice(-3)),
       lossCount: String(this.losses.length),
     });
-    this.startButton.disabled = this.running;
+    this.startButton.disabled = this.running || !this.ready;
     this.pauseButton.disabled = !this.running;
+    this.resetButton.disabled = !this.ready;
+    for (const control of this.checkpointControls) control.disabled = !this.ready;
     if (this.page.lossLabel) drawLossChart(this.chart, this.losses, this.page.lossLabel);
   }
 }

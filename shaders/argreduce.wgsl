@@ -5,7 +5,9 @@
 // by a second pass; that pass reads the partial values as x and takes each winner's position from
 // in_index, so {{POSITION}} is `k` on a first pass and `in_index[at]` on a second. Chunks are walked
 // in order with a strict comparison, so ties still resolve to the first position.
-// {{T}} is the element type (f32, i32, u32); {{BEATS}} is `>` for argmax and `<` for argmin.
+// {{T}} is the element type (f32, i32, u32); {{BEATS}} is `>` for argmax and `<` for argmin;
+// {{FLOAT}} whether T is f32. As PyTorch, a NaN beats every number (argmax and argmin both give the
+// first NaN's position); the comparison alone would never pick one, as NaN compares false.
 // Bindings: @0 uniform Params, @1 x (read), @2 out_value, @3 out_index, @4 in_index (second pass only).
 
 struct Params {
@@ -23,6 +25,10 @@ struct Params {
 @group(0) @binding(4) var<storage, read> in_index: array<i32>;
 
 override WG: u32 = 64;
+
+const IS_FLOAT: bool = {{FLOAT}};
+// On the bits, since a compiler may fold `v != v`; never for integer types.
+fn is_nan(v: {{T}}) -> bool { return IS_FLOAT && (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -42,7 +48,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (k = begin + 1u; k < end; k++) {
     at += stride;
     let v = x[at];
-    if (v {{BEATS}} best) {
+    if (!is_nan(best) && (v {{BEATS}} best || is_nan(v))) {
       best = v;
       best_position = i32({{POSITION}});
     }

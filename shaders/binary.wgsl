@@ -7,7 +7,14 @@
 // The host first merges adjacent dimensions that every operand walks contiguously, so a bias add
 // over [rows, features] stays rank 2 whatever the batch shape.
 // Template: {{T}} the input element type (f32, i32, u32 or their vec4), {{OUT}} the output type
-// (comparisons give f32 masks), {{F}} the float type with the same number of lanes (for pow).
+// (comparisons give f32 masks), {{F}} the float type with the same number of lanes (for pow), {{U}},
+// {{I}} and {{B}} the u32, i32 and bool types with that many lanes (include/ieee.wgsl's bit tests),
+// {{FLOAT}} whether T is a float type.
+// NaN follows PyTorch, explicitly (see include/ieee.wgsl for why): maximum and minimum return NaN
+// when either side is NaN, comparisons are false with NaN (ne true), pow follows C's pow.
+// Integer division by zero gives all bits set (-1 for i32, 4294967295 for u32, as CUDA's hardware
+// and XLA do) instead of WGSL's x / 0 = x, which passes for a plausible value; WGSL defines
+// i32's -2147483648 / -1 as the dividend, and that stays.
 
 struct Params {
   n: u32,
@@ -18,43 +25,47 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<{{T}}>;
-@group(0) @binding(2) var<storage, read> b: array<{{T}}>;
+@group(0) @binding(1) var<storage, read> a: array<T>;
+@group(0) @binding(2) var<storage, read> b: array<T>;
 @group(0) @binding(3) var<storage, read_write> out: array<{{OUT}}>;
 
 override WG: u32 = 256;
 
-// WGSL rejects NaN in constant expressions, so it is made at run time from its bit pattern.
-fn quiet_nan() -> {{F}} {
-  var bits = 0x7fc00000u;
-  return {{F}}(bitcast<f32>(bits));
-}
+alias T = {{T}};
+alias F = {{F}};
+alias FU = {{U}};
+alias FI = {{I}};
+alias FB = {{B}};
+const IS_FLOAT: bool = {{FLOAT}};
+
+#include "ieee"
+
+/** NaN lanes of x; never for integer types (whose bits may look like a NaN's). */
+fn nan_of(x: T) -> FB { return FB(IS_FLOAT) & is_nan(bitcast<F>(x)); }
+
 override BROADCAST: bool = false;
 // With BROADCAST, how many consecutive outputs along the last dimension one invocation computes: the
 // coordinate arithmetic (a division per dimension) is then paid once per ROW_LANES outputs.
 override ROW_LANES: u32 = 1;
 
-fn op_add(x: {{T}}, y: {{T}}) -> {{T}} { return x + y; }
-fn op_sub(x: {{T}}, y: {{T}}) -> {{T}} { return x - y; }
-fn op_mul(x: {{T}}, y: {{T}}) -> {{T}} { return x * y; }
-fn op_div(x: {{T}}, y: {{T}}) -> {{T}} { return x / y; }
-fn op_maximum(x: {{T}}, y: {{T}}) -> {{T}} { return max(x, y); }
-fn op_minimum(x: {{T}}, y: {{T}}) -> {{T}} { return min(x, y); }
-// x ^ y with NumPy's rules for negative bases: real result only for integer y (sign from y's parity).
-fn op_pow(x: {{F}}, y: {{F}}) -> {{F}} {
-  let magnitude = pow(abs(x), y);
-  let integer = fract(y) == {{F}}(0.0);
-  let odd = integer & (fract(y * 0.5) != {{F}}(0.0));
-  let signed = select(magnitude, -magnitude, odd);
-  let negative = select(quiet_nan(), signed, integer);
-  return select(select(magnitude, negative, x < {{F}}(0.0)), {{F}}(1.0), y == {{F}}(0.0));
+fn op_add(x: T, y: T) -> T { return x + y; }
+fn op_sub(x: T, y: T) -> T { return x - y; }
+fn op_mul(x: T, y: T) -> T { return x * y; }
+fn op_div(x: T, y: T) -> T { return x / y; }
+fn op_div_int(x: T, y: T) -> T {
+  var all_ones = 0xffffffffu; // a var, so that no constant f32 NaN is formed where T is f32
+  return select(x / y, bitcast<T>(FU(all_ones)), y == T(0));
 }
-fn op_eq(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x == y); }
-fn op_ne(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x != y); }
-fn op_lt(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x < y); }
-fn op_le(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x <= y); }
-fn op_gt(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x > y); }
-fn op_ge(x: {{T}}, y: {{T}}) -> {{OUT}} { return select({{OUT}}(0.0), {{OUT}}(1.0), x >= y); }
+fn op_maximum(x: T, y: T) -> T { return select(select(max(x, y), x, nan_of(x)), y, nan_of(y)); }
+fn op_minimum(x: T, y: T) -> T { return select(select(min(x, y), x, nan_of(x)), y, nan_of(y)); }
+fn op_pow(x: F, y: F) -> F { return pow_c(x, y); }
+fn ordered_t(x: T, y: T) -> FB { return !(nan_of(x) | nan_of(y)); }
+fn op_eq(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_t(x, y) & (x == y)); }
+fn op_ne(x: T, y: T) -> {{OUT}} { return select({{OUT}}(1), {{OUT}}(0), ordered_t(x, y) & (x == y)); }
+fn op_lt(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_t(x, y) & (x < y)); }
+fn op_le(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_t(x, y) & (x <= y)); }
+fn op_gt(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_t(x, y) & (x > y)); }
+fn op_ge(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_t(x, y) & (x >= y)); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

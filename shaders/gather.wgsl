@@ -2,16 +2,19 @@
 //   out[c] = x[c with c[axis] replaced by index[c . index_strides]]
 // for the coordinates c of each output element. gather: the index has the output's shape (contiguous
 // strides). indexSelect: the index is 1-D, read with stride 1 along `axis` and 0 on the other axes.
-// The GPU cannot throw, so an index outside [0, axis_size) is clamped into it: nothing is ever read
-// out of bounds (the host rejects axis_size = 0).
+// The GPU cannot throw: an index outside [0, axis_size) is reported to the runtime's check flag
+// (site `site`, the index as the value; see include/check_flag.wgsl), so the next read throws, and
+// clamped into the axis, so nothing is ever read out of bounds (the host rejects axis_size = 0).
 // Bindings: @0 uniform Params, @1 x (raw 32-bit words: f32, i32 and u32 share one pipeline),
-// @2 index (i32), @3 out. One invocation per output element (2-D grid for large n); rank <= 8.
+// @2 index (i32), @3 out, @4 check_flag. One invocation per output element (2-D grid for large n);
+// rank <= 8.
 
 struct Params {
   n: u32,
   rank: u32,
   axis: u32,
   axis_size: u32,
+  site: u32,
   shape: array<vec4<u32>, 2>,
   x_strides: array<vec4<u32>, 2>,
   index_strides: array<vec4<u32>, 2>,
@@ -21,6 +24,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read> index: array<i32>;
 @group(0) @binding(3) var<storage, read_write> out: array<u32>;
+@group(0) @binding(4) var<storage, read_write> check_flag: array<atomic<u32>, 4>;
+
+#include "check_flag"
 
 override WG: u32 = 256;
 
@@ -39,6 +45,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     at += c * p.index_strides[d / 4u][d % 4u];
     if (d != p.axis) { src += c * p.x_strides[d / 4u][d % 4u]; }
   }
-  let j = u32(clamp(index[at], 0, i32(p.axis_size) - 1));
+  let raw = index[at];
+  if (raw < 0 || raw >= i32(p.axis_size)) { report_check(p.site, raw); }
+  let j = u32(clamp(raw, 0, i32(p.axis_size) - 1));
   out[i] = x[src + j * p.x_strides[p.axis / 4u][p.axis % 4u]];
 }

@@ -14,7 +14,8 @@
 //   segment_starts  starts[v] = first sorted key with row >= v (binary search), v in [0, rows].
 //   accumulate      one invocation per output element, summing src over its row's segment.
 // Bindings differ per entry point (each uses @1.. in order; see the declarations below). Indices are
-// clamped into [0, rows) as gather.wgsl reads them. On a real GPU the short-distance passes of the sort
+// clamped into [0, rows) as gather.wgsl reads them; make_keys reports one outside it to the runtime's
+// check flag (site `site`; see include/check_flag.wgsl). On a real GPU the short-distance passes of the sort
 // could run in workgroup memory; on SwiftShader barriers cost more than the extra passes.
 
 struct Params {
@@ -25,22 +26,30 @@ struct Params {
   inner: u32,
   k: u32,
   j: u32,
+  site: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 
 override WG: u32 = 256;
 
-// make_keys: @1 index, @2 keys
+// make_keys: @1 index, @2 keys, @3 check_flag
 @group(0) @binding(1) var<storage, read> index: array<i32>;
 @group(0) @binding(2) var<storage, read_write> new_keys: array<vec2<u32>>;
+@group(0) @binding(3) var<storage, read_write> check_flag: array<atomic<u32>, 4>;
+
+#include "check_flag"
 
 @compute @workgroup_size(WG)
 fn make_keys(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let l = gid.x + gid.y * nwg.x * WG;
   if (l >= p.padded) { return; }
   var row = 0xffffffffu;
-  if (l < p.count) { row = u32(clamp(index[l], 0, i32(p.rows) - 1)); }
+  if (l < p.count) {
+    let raw = index[l];
+    if (raw < 0 || raw >= i32(p.rows)) { report_check(p.site, raw); }
+    row = u32(clamp(raw, 0, i32(p.rows) - 1));
+  }
   new_keys[l] = vec2<u32>(row, l);
 }
 

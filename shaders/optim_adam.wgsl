@@ -9,8 +9,11 @@
 // The host computes step_size = lr / (1 - beta1^t) and bias_correction2_sqrt = sqrt(1 - beta2^t) in
 // float64 for each parameter's step count t. Every hyperparameter is a uniform, so changing the
 // learning rate never compiles a pipeline.
-// Entry points: `adam` (@1 param, @2 grad, @3 exp_avg, @4 exp_avg_sq) and `adam_amsgrad` (also @5
-// max_exp_avg_sq). Bindings: @0 uniform Params, @1 read-write, @2 read, @3..@5 read-write.
+// Entry points: `adam` (@1 param, @2 grad, @3 exp_avg, @4 exp_avg_sq, @5 check_flag) and
+// `adam_amsgrad` (also @6 max_exp_avg_sq). Bindings: @0 uniform Params, @1 read-write, @2 read,
+// @3..@6 read-write.
+// The NaN/Inf watch (include/optim_watch) looks at the gradient and the new parameter here, where
+// they are in registers anyway, so watching training costs no pass of its own.
 // All buffers are viewed as vec4s; the last vec4 may run past the tensor's n elements into the
 // buffer's padding (pooled buffers are multiples of 16 bytes): those lanes are read but keep their
 // old values, so no byte outside the tensor changes. One invocation per vec4, 2-D grid when large.
@@ -26,6 +29,9 @@ struct Params {
   step_size: f32,
   bias_correction2_sqrt: f32,
   grad_sign: f32,
+  grad_site: u32,
+  param_site: u32,
+  step: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -33,7 +39,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read> grad: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> exp_avg: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> exp_avg_sq: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> max_exp_avg_sq: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> check_flag: array<atomic<u32>, 4>;
+@group(0) @binding(6) var<storage, read_write> max_exp_avg_sq: array<vec4<f32>>;
+
+#include "check_flag"
+#include "optim_watch"
 
 override WG: u32 = 256;
 
@@ -76,7 +86,9 @@ fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let m_new = new_exp_avg(m, g);
   let v_new = new_exp_avg_sq(v, g);
   let tail = past_end(i);
-  param[i] = select(stepped(w, m_new, v_new), w, tail);
+  let w_new = stepped(w, m_new, v_new);
+  watch(grad[i], w_new, tail);
+  param[i] = select(w_new, w, tail);
   exp_avg[i] = select(m_new, m, tail);
   exp_avg_sq[i] = select(v_new, v, tail);
 }
@@ -94,7 +106,9 @@ fn adam_amsgrad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let v_new = new_exp_avg_sq(v, g);
   let v_max_new = max(v_max, v_new);
   let tail = past_end(i);
-  param[i] = select(stepped(w, m_new, v_max_new), w, tail);
+  let w_new = stepped(w, m_new, v_max_new);
+  watch(grad[i], w_new, tail);
+  param[i] = select(w_new, w, tail);
   exp_avg[i] = select(m_new, m, tail);
   exp_avg_sq[i] = select(v_new, v, tail);
   max_exp_avg_sq[i] = select(v_max_new, v_max, tail);

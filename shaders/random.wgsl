@@ -3,7 +3,7 @@
 // size, the launch shape, the adapter or the order in which invocations run.
 //
 // Bindings: @0 uniform Params, @1 out: array<{{T}}>, @2 probs: array<f32> (read; bernoulli and
-// multinomial only). {{T}} is the output element type (f32, i32 or u32).
+// multinomial only), @3 check_flag (multinomial only). {{T}} is the output element type (f32, i32 or u32).
 //
 // Elementwise entry points (draw_bits, _uniform, _normal, _bernoulli, _bernoulli_scalar, _randint):
 // invocation g makes one Philox block from the counter (counter0 + g, counter1 + carry, counter2,
@@ -12,6 +12,10 @@
 // its own 2^64 blocks.
 // draw_multinomial: invocation j is sample j % samples of row j / samples; its uniform is word j % 4 of
 // block j / 4 (the value rand() would give element j), and it scans the row's `categories` weights.
+// The first sample of each row also checks the row and reports a bad one to the runtime's check flag
+// (@3, include/check_flag.wgsl) with the row number: at site `site_invalid` a weight that is NaN,
+// infinite or negative (a logit that is NaN or +Infinity), at `site_empty` a row with nothing to draw
+// (weights all 0 or summing past the f32 range; logits all -Infinity).
 // Grid: 1-D, folded into 2-D past 65535 workgroups (flat index = gid.x + gid.y * nwg.x * WG).
 
 struct Params {
@@ -32,11 +36,16 @@ struct Params {
   categories: u32,     // multinomial: row length K, samples per row, and whether rows hold logits
   samples: u32,
   from_logits: u32,
+  site_invalid: u32,   // multinomial: check sites for bad rows (see above)
+  site_empty: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<{{T}}>;
 @group(0) @binding(2) var<storage, read> probs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> check_flag: array<atomic<u32>, 4>;
+
+#include "check_flag"
 
 override WG: u32 = 64;
 
@@ -205,6 +214,29 @@ fn category_weight(i: u32, largest: f32) -> f32 {
   return max(probs[i], 0.0);
 }
 
+const EXPONENT_MASK: u32 = 0x7f800000u;
+const NEG_INFINITY_BITS: u32 = 0xff800000u;
+
+// Whether a value is NaN or infinite, tested on the bits (compilers may assume floats are finite).
+fn non_finite(v: f32) -> bool {
+  return (bitcast<u32>(v) & EXPONENT_MASK) == EXPONENT_MASK;
+}
+
+// Reports the row starting at row_start if a weight is NaN, infinite or negative (a logit NaN or
+// +Infinity), or if it has nothing to draw from.
+fn check_row(row: u32, row_start: u32, row_end: u32, largest: f32, total: f32) {
+  for (var i = row_start; i < row_end; i++) {
+    let v = probs[i];
+    let bad = select(non_finite(v) || v < 0.0, non_finite(v) && bitcast<u32>(v) != NEG_INFINITY_BITS, p.from_logits != 0u);
+    if (bad) {
+      report_check(p.site_invalid, i32(row));
+      return;
+    }
+  }
+  let empty = select(!(total > 0.0) || non_finite(total), bitcast<u32>(largest) == NEG_INFINITY_BITS, p.from_logits != 0u);
+  if (empty) { report_check(p.site_empty, i32(row)); }
+}
+
 // Inverse CDF: the first category whose running sum of weights exceeds u * total. Zero weights are
 // never chosen. If rounding leaves u * total at or above the final sum, the last category with
 // positive weight is taken; a row with no positive weight gives -1.
@@ -221,6 +253,7 @@ fn draw_multinomial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
   }
   var total = 0.0;
   for (var i = row_start; i < row_end; i++) { total += category_weight(i, largest); }
+  if (j % p.samples == 0u) { check_row(j / p.samples, row_start, row_end, largest, total); }
   let threshold = unit_floats(philox_block(j / 4u))[j % 4u] * total;
   var cumulative = 0.0;
   var chosen = -1;

@@ -5,14 +5,20 @@
 // transposing copy). With chunks = 1 there is one invocation per output, which suits a few long rows
 // badly, so the host then splits k into chunks and runs the kernel again over the partial results.
 // {{T}} is f32, or vec4<f32> when inner is a multiple of 4: the host then divides inner by 4 and each
-// invocation reduces four neighbouring columns with one wide load per step.
+// invocation reduces four neighbouring columns with one wide load per step; {{U}}, {{I}} and {{B}} are
+// the u32, i32 and bool types with as many lanes (for include/ieee.wgsl's bit tests).
 // Bindings: @0 uniform Params, @1 x (read), @2 out.
 //
 // Every op folds values into an accumulator (value, weight) and finishes it into the result:
-//   sum, max, min: value is the running result; weight is unused;
+//   sum: value is the running sum (NaN and infinities propagate by IEEE arithmetic); weight unused;
+//   max, min: value is the running result and weight a NaN seen, if any (0 otherwise): PyTorch's max
+//   and min propagate NaN, but WGSL's built-in max / min return the other operand, so one NaN test
+//   per value keeps it, instead of a second select on the running value;
 //   logsumexp: value is the running maximum m and weight = sum exp(v - m), so the result
 //   m + log(weight) never overflows. A partial result is itself a valid input to a further logsumexp
 //   pass, since exp(logsumexp(part)) = the sum over the part: chunks and passes compose exactly.
+//   As PyTorch: a NaN makes the result NaN (it turns the weight NaN, which stays NaN), and +inf
+//   gives +inf (equal values add exp(0) = 1, never exp(inf - inf)).
 
 struct Params {
   outer: u32,
@@ -30,6 +36,12 @@ struct Params {
 override WG: u32 = 64;
 
 alias T = {{T}};
+alias F = T;
+alias FU = {{U}};
+alias FI = {{I}};
+alias FB = {{B}};
+
+#include "ieee"
 
 struct Acc {
   value: T,
@@ -46,29 +58,34 @@ fn merge_sum(a: Acc, b: Acc) -> Acc { return fold_sum(a, b.value); }
 fn finish_sum(a: Acc) -> T { return a.value * p.scale; }
 
 fn start_max() -> Acc { return Acc(T(-positive_infinity()), T(0.0)); }
-fn fold_max(a: Acc, v: T) -> Acc { return Acc(max(a.value, v), a.weight); }
-fn merge_max(a: Acc, b: Acc) -> Acc { return fold_max(a, b.value); }
-fn finish_max(a: Acc) -> T { return a.value; }
+fn fold_max(a: Acc, v: T) -> Acc { return Acc(max(a.value, v), select(a.weight, v, is_nan(v))); }
+fn merge_max(a: Acc, b: Acc) -> Acc { return Acc(max(a.value, b.value), select(a.weight, b.weight, is_nan(b.weight))); }
+fn finish_max(a: Acc) -> T { return keep_nan(a.weight, a.value); }
 
 fn start_min() -> Acc { return Acc(T(positive_infinity()), T(0.0)); }
-fn fold_min(a: Acc, v: T) -> Acc { return Acc(min(a.value, v), a.weight); }
-fn merge_min(a: Acc, b: Acc) -> Acc { return fold_min(a, b.value); }
-fn finish_min(a: Acc) -> T { return a.value; }
+fn fold_min(a: Acc, v: T) -> Acc { return Acc(min(a.value, v), select(a.weight, v, is_nan(v))); }
+fn merge_min(a: Acc, b: Acc) -> Acc { return Acc(min(a.value, b.value), select(a.weight, b.weight, is_nan(b.weight))); }
+fn finish_min(a: Acc) -> T { return keep_nan(a.weight, a.value); }
 
 // The running maximum starts at -FLT_MAX rather than -inf, so that exp(v - m) is never exp(-inf + inf):
 // inputs of -inf then add exp(-inf) = 0, and an all -inf (or empty) line keeps weight 0 and gives -inf.
 fn start_logsumexp() -> Acc { return Acc(T(-FLT_MAX), T(0.0)); }
+// exp(d) for d <= 0 (or NaN), 0 below -104 where it underflows anyway: the built-in's exp(-inf) is
+// not promised to be 0.
+fn exp_nonpositive(d: T) -> T { return select(exp(d), T(0.0), d < T(-104.0)); }
 // One exp per value: a new maximum rescales the weight by exp(m - v), otherwise v adds exp(v - m).
 fn fold_logsumexp(a: Acc, v: T) -> Acc {
-  let e = exp(-abs(v - a.value));
+  let e = select(select(exp_nonpositive(-abs(v - a.value)), T(1.0), v == a.value), v, is_nan(v));
   return Acc(max(a.value, v), select(a.weight + e, a.weight * e + 1.0, v > a.value));
 }
 fn merge_logsumexp(a: Acc, b: Acc) -> Acc {
   let m = max(a.value, b.value);
-  return Acc(m, a.weight * exp(a.value - m) + b.weight * exp(b.value - m));
+  let ea = select(exp_nonpositive(a.value - m), T(1.0), a.value == m);
+  let eb = select(exp_nonpositive(b.value - m), T(1.0), b.value == m);
+  return Acc(m, a.weight * ea + b.weight * eb);
 }
 fn finish_logsumexp(a: Acc) -> T {
-  return select(a.value + log(a.weight), T(-positive_infinity()), a.weight == T(0.0));
+  return keep_nan(a.weight, select(a.value + log(a.weight), T(-positive_infinity()), a.weight == T(0.0)));
 }
 
 @compute @workgroup_size(WG)

@@ -7,15 +7,17 @@
 // increasing order, so results are bit-identical run to run. Cost: count index reads per output
 // element, O(x.size * index.shape[axis]): small for the usual gathers along an axis of size 1 (one
 // class per row) or a few (top-k). Output elements outside the index's shape get 0.
-// Indices are clamped into [0, shape[axis]) exactly as gather.wgsl reads them.
-// Bindings: @0 uniform Params, @1 src (f32), @2 index (i32), @3 out (f32). One invocation per
-// output element (2-D grid for large n); rank <= 8.
+// Indices are clamped into [0, shape[axis]) exactly as gather.wgsl reads them, and an index outside
+// it is reported to the runtime's check flag (site `site`; see include/check_flag.wgsl).
+// Bindings: @0 uniform Params, @1 src (f32), @2 index (i32), @3 out (f32), @4 check_flag. One
+// invocation per output element (2-D grid for large n); rank <= 8.
 
 struct Params {
   n: u32,
   rank: u32,
   axis: u32,
   count: u32,
+  site: u32,
   shape: array<vec4<u32>, 2>,
   src_shape: array<vec4<u32>, 2>,
 }
@@ -24,6 +26,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> index: array<i32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read_write> check_flag: array<atomic<u32>, 4>;
+
+#include "check_flag"
 
 override WG: u32 = 256;
 
@@ -57,7 +62,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let last = i32(p.shape[p.axis / 4u][p.axis % 4u]) - 1;
     for (var l = 0u; l < p.count; l++) {
       let at = base + l * axis_stride;
-      if (u32(clamp(index[at], 0, last)) == target_row) { sum += src[at]; }
+      let raw = index[at];
+      if (raw < 0 || raw > last) { report_check(p.site, raw); }
+      if (u32(clamp(raw, 0, last)) == target_row) { sum += src[at]; }
     }
   }
   out[i] = sum;

@@ -2,16 +2,26 @@
 // Bindings: @0 uniform Params, @1 x (read), @2 out. One invocation per element of type {{V}}:
 // vec4<f32> when the element count is a multiple of 4 (four lanes per load and store, which is what
 // memory-bound kernels need on CPU adapters), else f32. The op bodies are written so they work for
-// both: constants are splatted with V(...), and WGSL's built-ins act component-wise.
+// both: constants are splatted with V(...), and WGSL's built-ins act component-wise. {{U}}, {{I}} and
+// {{B}} are the u32, i32 and bool types with as many lanes (for include/ieee.wgsl's bit tests).
 // {{OP}} names one of the op_* functions below; `alpha` is the op's scalar argument (leakyRelu's
-// slope, the constant of x + c, the exponent of x ^ c), ignored by the rest. The grid may be 2-D
-// when more than 65535 workgroups are needed, so the flat index folds in gid.y.
+// slope, the constant of x + c, the exponent of x ^ c, softplus's beta), ignored by the rest;
+// `threshold` is softplus's second one. The grid may be 2-D when more than 65535 workgroups are
+// needed, so the flat index folds in gid.y.
+// NaN, infinities and signed zeros follow PyTorch (see include/ieee.wgsl for why each is explicit):
+// NaN propagates through every op, comparisons with NaN are false (ne true), and the special
+// values of log, exp, pow, rsqrt, tanh, ... are those of C's libm, which PyTorch uses.
 
 alias V = {{V}};
+alias F = V;
+alias FU = {{U}};
+alias FI = {{I}};
+alias FB = {{B}};
 
 struct Params {
   n: u32,
   alpha: f32,
+  threshold: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -20,37 +30,64 @@ struct Params {
 
 override WG: u32 = 256;
 
-// WGSL rejects NaN in constant expressions, so it is made at run time from its bit pattern.
-fn quiet_nan() -> V {
-  var bits = 0x7fc00000u;
-  return V(bitcast<f32>(bits));
-}
+#include "ieee"
 
 const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
 const GELU_CUBIC: f32 = 0.044715;
 
 fn op_neg(v: V, a: f32) -> V { return -v; }
-fn op_exp(v: V, a: f32) -> V { return exp(v); }
-fn op_log(v: V, a: f32) -> V { return log(v); }
-fn op_sqrt(v: V, a: f32) -> V { return sqrt(v); }
-fn op_rsqrt(v: V, a: f32) -> V { return inverseSqrt(v); }
+fn op_exp(v: V, a: f32) -> V { return exp_accurate(v); }
+fn op_log(v: V, a: f32) -> V { return log_accurate(v); }
+// sqrt and 1 / sqrt with C's special values (WGSL leaves sqrt(x < 0) and inverseSqrt(x <= 0) undefined):
+// sqrt(x < 0) = NaN; rsqrt(+-0) = +-inf, rsqrt(inf) = 0, rsqrt(x < 0) = NaN.
+fn op_sqrt(v: V, a: f32) -> V { return keep_nan(v, select(sqrt(v), nan_f(), v < V(0.0))); }
+fn op_rsqrt(v: V, a: f32) -> V {
+  var r = select(inverseSqrt(v), V(0.0), is_inf(v));
+  r = select(r, select(inf_f(), -inf_f(), sign_bit(v)), is_zero(v));
+  return keep_nan(v, select(r, nan_f(), v < V(0.0)));
+}
 fn op_abs(v: V, a: f32) -> V { return abs(v); }
-fn op_sign(v: V, a: f32) -> V { return sign(v); }
-fn op_sin(v: V, a: f32) -> V { return sin(v); }
-fn op_cos(v: V, a: f32) -> V { return cos(v); }
+// sign(NaN) = NaN, as NumPy (PyTorch's CPU kernel gives 0 there: its open issue #41245).
+fn op_sign(v: V, a: f32) -> V { return keep_nan(v, sign(v)); }
+// sin and cos of +-inf are NaN (no built-in promises anything outside [-pi, pi]).
+fn op_sin(v: V, a: f32) -> V { return keep_nan(v, select(sin(v), nan_f(), is_inf(v))); }
+fn op_cos(v: V, a: f32) -> V { return keep_nan(v, select(cos(v), nan_f(), is_inf(v))); }
 fn op_square(v: V, a: f32) -> V { return v * v; }
 fn op_reciprocal(v: V, a: f32) -> V { return V(1.0) / v; }
-fn op_relu(v: V, a: f32) -> V { return max(v, V(0.0)); }
-fn op_leaky_relu(v: V, a: f32) -> V { return select(a * v, v, v > V(0.0)); }
-// tanh(v) = 1 - 2 / (exp(2v) + 1), written so large |v| saturates to +-1 instead of inf / inf.
-fn op_tanh(v: V, a: f32) -> V { return V(1.0) - V(2.0) / (exp(2.0 * v) + V(1.0)); }
+// relu(NaN) = NaN: the built-in max would return 0.
+fn op_relu(v: V, a: f32) -> V { return keep_nan(v, max(v, V(0.0))); }
+fn op_leaky_relu(v: V, a: f32) -> V { return keep_nan(v, select(a * v, v, v > V(0.0))); }
+// tanh to ~1 ULP. For |v| < 0.55 an odd polynomial, v + v^3 R(v^2) with R fitted in float64
+// (relative error 4e-9), so tiny v keep their digits (1 - 2 / (e^2v + 1) gave tanh(1e-8) = 0);
+// above, (1 - e) / (1 + e) with e = exp(-2|v|) <= 1/3, where nothing cancels. |v| is capped at 10,
+// past which tanh rounds to +-1 in f32, so that e never underflows.
+const TANH_SPLIT: f32 = 0.55;
+fn op_tanh(v: V, a: f32) -> V {
+  let s = v * v;
+  var r = V(-6.634920049426446e-3);
+  r = r * s + V(2.1325316233733335e-2);
+  r = r * s + V(-5.391277448552742e-2);
+  r = r * s + V(1.3333138646599685e-1);
+  r = r * s + V(-3.3333332461284826e-1);
+  let small = v + v * s * r;
+  let e = exp_accurate(-2.0 * min(abs(v), V(10.0)));
+  let large = (V(1.0) - e) / (V(1.0) + e);
+  return keep_nan(v, select(select(large, -large, v < V(0.0)), small, abs(v) < V(TANH_SPLIT)));
+}
 // sigmoid(v) = 1 / (1 + exp(-v)), computed from exp(-|v|) so it never overflows.
 fn op_sigmoid(v: V, a: f32) -> V {
-  let e = exp(-abs(v));
-  return select(e / (V(1.0) + e), V(1.0) / (V(1.0) + e), v >= V(0.0));
+  let e = exp_accurate(-abs(v));
+  return keep_nan(v, select(e / (V(1.0) + e), V(1.0) / (V(1.0) + e), v >= V(0.0)));
 }
-// softplus(v) = log(1 + exp(v)) = max(v, 0) + log(1 + exp(-|v|)), stable for any v.
-fn op_softplus(v: V, a: f32) -> V { return max(v, V(0.0)) + log(V(1.0) + exp(-abs(v))); }
+// softplus(v) = log(1 + exp(beta v)) / beta, PyTorch's, with beta = alpha: linear (v itself) where
+// beta v > threshold, else max(z, 0) + log1p(exp(-|z|)) over beta, z = beta v, which never
+// overflows, and whose log1p keeps the tail's relative accuracy (softplus(-30) = 9.4e-14, where
+// log(1 + e) was 0 below -17).
+fn op_softplus(v: V, a: f32) -> V {
+  let z = v * a;
+  let soft = (max(z, V(0.0)) + log1p_unit(exp_accurate(-abs(z)))) / a;
+  return keep_nan(v, select(soft, v, z > V(p.threshold)));
+}
 // erf, from two polynomials fitted in float64 and checked in f32 against a float64 erf
 // (tests/ops/elementwise.test.ts): erf(v) = v + v P(v^2) for |v| < 0.875 (P of degree 5), and
 // erfc(a) = exp(-Q(a)) for 0.875 <= a <= 6 (Q of degree 9), since -log(erfc) is smooth and close to
@@ -83,12 +120,14 @@ fn erfc_far(a: V) -> V {
   q = q * t + V(6.3165355e-1);
   q = q * t + V(1.1302369);
   q = q * t + V(-3.0301802e-4);
-  let inv2 = V(1.0) / (a * a);
-  let asymptotic = exp(-a * a) * INV_SQRT_PI / a * (V(1.0) + inv2 * (-0.5 + inv2 * (0.75 - 1.875 * inv2)));
-  return select(exp(-q), asymptotic, a > V(6.0));
+  // Past 10, erfc < 2e-45 is 0 in f32; capping there keeps inf out of exp(-a^2) and 1 / a.
+  let capped = min(a, V(10.0));
+  let inv2 = V(1.0) / (capped * capped);
+  let asymptotic = exp(-capped * capped) * INV_SQRT_PI / capped * (V(1.0) + inv2 * (-0.5 + inv2 * (0.75 - 1.875 * inv2)));
+  return select(select(exp(-q), asymptotic, a > V(6.0)), V(0.0), a >= V(10.0));
 }
 fn op_erf(v: V, a: f32) -> V {
-  return select(sign(v) * (V(1.0) - erfc_far(abs(v))), erf_near_zero(v), abs(v) < V(ERF_SPLIT));
+  return keep_nan(v, select(sign(v) * (V(1.0) - erfc_far(abs(v))), erf_near_zero(v), abs(v) < V(ERF_SPLIT)));
 }
 // The standard normal CDF, Phi(v) = (1 + erf(v / sqrt 2)) / 2, taking the far tails from erfc so
 // that Phi(-6) keeps its digits instead of cancelling 1 - 0.99999...
@@ -99,12 +138,12 @@ fn normal_cdf(v: V) -> V {
   return select(far, 0.5 * (V(1.0) + erf_near_zero(u)), abs(u) < V(ERF_SPLIT));
 }
 // GELU, exact (PyTorch's default): v Phi(v); its derivative Phi(v) + v phi(v).
-fn op_gelu(v: V, a: f32) -> V { return v * normal_cdf(v); }
-fn op_gelu_grad(v: V, a: f32) -> V { return normal_cdf(v) + v * exp(-0.5 * v * v) * INV_SQRT_2PI; }
+fn op_gelu(v: V, a: f32) -> V { return keep_nan(v, v * normal_cdf(v)); }
+fn op_gelu_grad(v: V, a: f32) -> V { return keep_nan(v, normal_cdf(v) + v * exp(-0.5 * v * v) * INV_SQRT_2PI); }
 // GELU, tanh approximation (GPT-2's): 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3))).
 fn op_gelu_tanh(v: V, a: f32) -> V {
   let inner = SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v);
-  return 0.5 * v * (V(1.0) + op_tanh(inner, 0.0));
+  return keep_nan(v, 0.5 * v * (V(1.0) + op_tanh(inner, 0.0)));
 }
 fn op_gelu_tanh_grad(v: V, a: f32) -> V {
   let inner = SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v);
@@ -117,22 +156,29 @@ fn op_add_scalar(v: V, a: f32) -> V { return v + a; }
 fn op_mul_scalar(v: V, a: f32) -> V { return v * a; }
 fn op_rsub_scalar(v: V, a: f32) -> V { return a - v; }
 fn op_rdiv_scalar(v: V, a: f32) -> V { return a / v; }
-fn op_max_scalar(v: V, a: f32) -> V { return max(v, V(a)); }
-fn op_min_scalar(v: V, a: f32) -> V { return min(v, V(a)); }
-// v ^ c with NumPy's rules for negative bases: real result only for integer c (sign from c's parity).
+// torch.maximum / torch.minimum / clamp with a number: NaN on either side gives NaN.
+fn op_max_scalar(v: V, a: f32) -> V { return max_nan(v, V(a)); }
+fn op_min_scalar(v: V, a: f32) -> V { return min_nan(v, V(a)); }
+// v ^ c, PyTorch's: the exponents it special-cases are computed as it does (exactly, and with those
+// formulas' special values: pow(-inf, 0.5) = sqrt(-inf) = NaN), the rest with C's pow rules.
 fn op_pow_scalar(v: V, a: f32) -> V {
-  if (a == 0.0) { return V(1.0); }
-  let magnitude = pow(abs(v), V(a));
-  if (fract(a) != 0.0) { return select(magnitude, quiet_nan(), v < V(0.0)); }
-  if (fract(a * 0.5) != 0.0) { return select(magnitude, -magnitude, v < V(0.0)); }
-  return magnitude;
+  if (a == 1.0) { return v; }
+  if (a == 2.0) { return v * v; }
+  if (a == 3.0) { return v * v * v; }
+  if (a == -1.0) { return V(1.0) / v; }
+  if (a == -2.0) { return V(1.0) / (v * v); }
+  if (a == 0.5) { return op_sqrt(v, 0.0); }
+  if (a == -0.5) { return op_rsqrt(v, 0.0); }
+  return pow_c(v, V(a));
 }
-fn op_gt_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v > V(a)); }
-fn op_lt_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v < V(a)); }
-fn op_ge_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v >= V(a)); }
-fn op_le_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v <= V(a)); }
-fn op_eq_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v == V(a)); }
-fn op_ne_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), v != V(a)); }
+// Comparisons: IEEE's, explicitly (WGSL's `!=` is ordered, false with NaN): false when either side
+// is NaN, except ne, true there.
+fn op_gt_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), ordered(v, V(a)) & (v > V(a))); }
+fn op_lt_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), ordered(v, V(a)) & (v < V(a))); }
+fn op_ge_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), ordered(v, V(a)) & (v >= V(a))); }
+fn op_le_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), ordered(v, V(a)) & (v <= V(a))); }
+fn op_eq_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), ordered(v, V(a)) & (v == V(a))); }
+fn op_ne_scalar(v: V, a: f32) -> V { return select(V(1.0), V(0.0), ordered(v, V(a)) & (v == V(a))); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

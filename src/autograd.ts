@@ -2,8 +2,22 @@
 // and a backward rule written with tensor ops (so backward is itself differentiable: pass
 // `createGraph` to get gradients of gradients). `backward()` walks the graph in reverse topological
 // order, accumulating gradients, and stores them in the `.grad` of the leaves that require them.
+//
+// No silent failures, as in PyTorch:
+// - Freed graphs. A scope() disposes the intermediates of the graphs made inside it, even when it
+//   returns their result; so does dispose() by hand. backward() on such a graph raises an error that
+//   names the disposed tensor and the op that saved it, before any gradient is computed. (We chose the
+//   error over keeping graphs alive from returned tensors: memory stays released exactly when the scope
+//   ends, and the fix, calling backward() inside the scope, is one line.) A disposed input that a
+//   backward rule never reads (add needs only shapes) is no error.
+// - In-place changes. Each tensor's memory has a version counter (Tensor.version) that in-place writes
+//   bump: assign(), optimizer steps, clipGradNorm. record() keeps the versions of an op's inputs and
+//   output; while a backward rule runs, every tensor buffer it reads is checked against them (through
+//   the read watcher of src/tensor.ts), so only tensors a rule really uses ("saved tensors") count.
+// - Second backward. Without `retainGraph`, backward() and grad() release the graph they ran through;
+//   another backward through any of its nodes raises instead of silently summing stale gradients.
 
-import { Tensor, formatShape, scope } from './tensor.js';
+import { Tensor, formatShape, nextTensorIdValue, scope, watchTensorReads } from './tensor.js';
 import { fullLike } from './ops/creation.js';
 import { defineMethods } from './ops/methods.js';
 
@@ -18,6 +32,13 @@ export interface GradNode {
   inputs: Tensor[];
   /** Maps the output's gradient to the inputs' gradients. */
   backward: BackwardRule;
+  /**
+   * Each input's version (Tensor.version) when the op ran, then the output's: a backward rule that reads
+   * one of these tensors after an in-place change raises instead of computing a wrong gradient.
+   */
+  versions: number[];
+  /** True once a backward() or grad() without `retainGraph` ran through this node: another one raises. */
+  released: boolean;
 }
 
 let gradEnabled = true;
@@ -27,15 +48,23 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Runs `fn` without recording a graph (for evaluation and optimizer updates). */
+/**
+ * Runs `fn` without recording a graph (for evaluation and optimizer updates). `fn` must be synchronous, as
+ * for scope(): the code after an await would run with gradients on again, so an async function is refused.
+ */
 export function noGrad<T>(fn: () => T): T {
   const previous = gradEnabled;
   gradEnabled = false;
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     gradEnabled = previous;
   }
+  if (result instanceof Promise) {
+    throw new Error('noGrad: the function returned a Promise; noGrad must be synchronous (the code after an await would record a graph): await outside, noGrad() inside');
+  }
+  return result;
 }
 
 /**
@@ -44,14 +73,34 @@ export function noGrad<T>(fn: () => T): T {
  */
 export function record(name: string, inputs: Tensor[], output: Tensor, backward: BackwardRule): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    const versions = new Array<number>(inputs.length + 1);
+    for (let i = 0; i < inputs.length; i++) versions[i] = inputs[i].version;
+    versions[inputs.length] = output.version;
     output.requiresGrad = true;
-    output.node = { name, inputs, backward };
+    output.node = { name, inputs, backward, versions, released: false };
   }
   return output;
 }
 
-/** Tensors reachable from `root` through graph nodes, each after all tensors that depend on it. */
-function reverseTopologicalOrder(root: Tensor): Tensor[] {
+/** The error for a disposed tensor that `saver`'s backward needs. */
+function freedGraphError(op: string, t: Tensor, saver: string): Error {
+  const what = t.opName ? `the result of '${t.opName}'` : 'a leaf';
+  return new Error(
+    `${op}: the graph of this tensor was freed: tensor #${t.id} ${formatShape(t.shape)} ${t.dtype}, ${what} saved by '${saver}', ` +
+      'was disposed (by scope() or dispose()); call backward() inside the scope that made the graph',
+  );
+}
+
+/** A released node's rule: never called (propagate checks `released` first), but frees the closure's tensors for GC. */
+const releasedRule: BackwardRule = () => {
+  throw new Error('backward: this graph was released by an earlier backward()');
+};
+
+/**
+ * Tensors reachable from `root` through graph nodes, each after all tensors that depend on it. Throws if the
+ * graph was freed (a disposed tensor that requires grad) or released by an earlier backward.
+ */
+function reverseTopologicalOrder(op: string, root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>();
   // Iterative DFS: deep graphs (RNNs unrolled over long sequences) would overflow the JS stack.
@@ -60,10 +109,18 @@ function reverseTopologicalOrder(root: Tensor): Tensor[] {
   while (stack.length) {
     const top = stack[stack.length - 1];
     const [t, next] = top;
-    const inputs = t.node?.inputs ?? [];
+    const node = t.node;
+    if (next === 0 && node?.released) {
+      throw new Error(
+        `${op}: trying to backward through the graph a second time: '${node.name}' was released by an earlier backward() or grad(); ` +
+          'pass { retainGraph: true } to the first call to keep the graph',
+      );
+    }
+    const inputs = node?.inputs ?? [];
     if (next < inputs.length) {
       top[1]++;
       const child = inputs[next];
+      if (child.requiresGrad && child.isDisposed) throw freedGraphError(op, child, node!.name);
       if (child.requiresGrad && !visited.has(child)) {
         visited.add(child);
         stack.push([child, 0]);
@@ -80,6 +137,11 @@ function reverseTopologicalOrder(root: Tensor): Tensor[] {
 export interface BackwardOptions {
   /** Record the backward pass too, so the gradients can be differentiated again. */
   createGraph?: boolean;
+  /**
+   * Keep the graph for another backward() or grad() through it (default: the value of `createGraph`, as
+   * PyTorch). Without it the graph is released, and a second backward through it raises.
+   */
+  retainGraph?: boolean;
 }
 
 /**
@@ -89,7 +151,7 @@ export interface BackwardOptions {
 export function grad(output: Tensor, inputs: Tensor[], gradOutput?: Tensor, options: BackwardOptions = {}): Tensor[] {
   const wanted = new Set(inputs);
   const results = new Map<Tensor, Tensor>();
-  propagate(output, gradOutput, options, (t) => wanted.has(t), (t, g) => results.set(t, g));
+  propagate('grad', output, gradOutput, options, (t) => wanted.has(t), (t, g) => results.set(t, g));
   return inputs.map((t) => {
     const g = results.get(t);
     if (g) return g;
@@ -98,9 +160,13 @@ export function grad(output: Tensor, inputs: Tensor[], gradOutput?: Tensor, opti
   });
 }
 
-/** Fills `.grad` of every leaf that requires grad and contributed to `output` (accumulating). */
+/**
+ * Fills `.grad` of every leaf that requires grad and contributed to `output` (accumulating). Raises, leaving
+ * every `.grad` as it was, when the graph was freed by a scope or dispose(), when a tensor it saved was changed
+ * in place since (see Tensor.version), or when an earlier backward without `retainGraph` released it.
+ */
 export function backward(output: Tensor, gradOutput?: Tensor, options: BackwardOptions = {}): void {
-  propagate(output, gradOutput, options, (t) => !t.node, (leaf, g) => {
+  propagate('backward', output, gradOutput, options, (t) => !t.node, (leaf, g) => {
     if (leaf.grad) {
       const previous = leaf.grad;
       leaf.grad = previous.add(g).keep();
@@ -112,23 +178,54 @@ export function backward(output: Tensor, gradOutput?: Tensor, options: BackwardO
 }
 
 function propagate(
+  op: string,
   output: Tensor,
   gradOutput: Tensor | undefined,
   options: BackwardOptions,
   isTarget: (t: Tensor) => boolean,
   deliver: (t: Tensor, g: Tensor) => void,
 ): void {
-  output.assertAlive('backward');
+  output.assertAlive(op);
   if (!output.requiresGrad) {
-    throw new Error(`backward: tensor #${output.id} ${formatShape(output.shape)} does not require grad (no input of its graph has requiresGrad)`);
+    throw new Error(`${op}: tensor #${output.id} ${formatShape(output.shape)} does not require grad (no input of its graph has requiresGrad)`);
   }
   if (!gradOutput && output.size !== 1) {
-    throw new Error(`backward: output has shape ${formatShape(output.shape)}; pass a gradient of that shape for non-scalar outputs`);
+    throw new Error(`${op}: output has shape ${formatShape(output.shape)}; pass a gradient of that shape for non-scalar outputs`);
   }
   if (gradOutput && formatShape(gradOutput.shape) !== formatShape(output.shape)) {
-    throw new Error(`backward: gradient shape ${formatShape(gradOutput.shape)} does not match output shape ${formatShape(output.shape)}`);
+    throw new Error(`${op}: gradient shape ${formatShape(gradOutput.shape)} does not match output shape ${formatShape(output.shape)}`);
   }
-  const order = reverseTopologicalOrder(output);
+  gradOutput?.assertAlive(op);
+  const order = reverseTopologicalOrder(op, output);
+  // Tensors made before this point are the graph's (and gradOutput); the backward pass makes the rest.
+  const firstNew = nextTensorIdValue();
+  /** Runs t's backward rule, checking each tensor made before the pass that the rule reads. */
+  const runRule = (t: Tensor, g: Tensor): (Tensor | null)[] => {
+    const node = t.node!;
+    const watcher = (read: Tensor) => {
+      if (read.id >= firstNew) return;
+      if (read.isDisposed) throw freedGraphError(op, read, node.name);
+      let expected = -1;
+      if (read === t) expected = node.versions[node.inputs.length];
+      else {
+        const i = node.inputs.indexOf(read);
+        if (i >= 0) expected = node.versions[i];
+      }
+      if (expected >= 0 && read.version !== expected) {
+        throw new Error(
+          `${op}: one of the tensors needed for gradient computation has been modified by an in-place operation: ${node.name}'s saved tensor ` +
+            `${formatShape(read.shape)} ${read.dtype} is at version ${read.version}; expected version ${expected} ` +
+            `(tensor #${read.id}, changed by assign(), an optimizer step or clipGradNorm after the forward pass; call backward() first, or clone() it)`,
+        );
+      }
+    };
+    const previous = watchTensorReads(watcher);
+    try {
+      return node.backward(g);
+    } finally {
+      watchTensorReads(previous);
+    }
+  };
   const run = () => {
     const grads = new Map<Tensor, Tensor>();
     grads.set(output, gradOutput ?? fullLike(output, 1));
@@ -138,12 +235,12 @@ function propagate(
       if (!g) continue;
       if (isTarget(t)) delivered.push([t, g]);
       if (!t.node) continue;
-      const inputGrads = t.node.backward(g);
+      const inputGrads = runRule(t, g);
       t.node.inputs.forEach((input, i) => {
         const gi = inputGrads[i];
         if (!gi || !input.requiresGrad) return;
         if (formatShape(gi.shape) !== formatShape(input.shape)) {
-          throw new Error(`backward of ${t.node!.name}: gradient for input ${i} has shape ${formatShape(gi.shape)}, expected ${formatShape(input.shape)}`);
+          throw new Error(`${op} of ${t.node!.name}: gradient for input ${i} has shape ${formatShape(gi.shape)}, expected ${formatShape(input.shape)}`);
         }
         const previous = grads.get(input);
         grads.set(input, previous ? previous.add(gi) : gi);
@@ -159,6 +256,13 @@ function propagate(
   };
   // Without createGraph, every intermediate gradient is freed once the targets have theirs.
   const results = options.createGraph ? run() : scope(() => noGrad(run));
+  if (!(options.retainGraph ?? options.createGraph ?? false)) {
+    for (const t of order) {
+      if (!t.node) continue;
+      t.node.released = true;
+      t.node.backward = releasedRule;
+    }
+  }
   for (const [t, g] of results) deliver(t, g);
 }
 

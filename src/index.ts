@@ -9,7 +9,7 @@ export { init, runtime, shutdown, type InitOptions } from './context.js';
 export { Tensor, scope, type DType, type NestedArray, type TypedArray } from './tensor.js';
 export { backward, grad, noGrad, isGradEnabled, record, type BackwardOptions, type BackwardRule, type GradNode } from './autograd.js';
 export { platform, setPlatform, browserPlatform, type Platform, type LocalFileSystem } from './platform.js';
-export { Runtime, ParamWriter, type KernelLaunch, type MemoryStats } from './gpu/runtime.js';
+export { Runtime, ParamWriter, type DeferredCheck, type KernelLaunch, type MemoryStats } from './gpu/runtime.js';
 export * from './ops/creation.js';
 export * from './ops/elementwise.js';
 export * from './ops/movement.js';

@@ -5,6 +5,7 @@
 
 import { runtime } from './context.js';
 import type { GradNode } from './autograd.js';
+import { sizeClass, type Runtime } from './gpu/runtime.js';
 
 /** Element type of a tensor. All three are 4 bytes per element on the GPU; comparisons and masks are f32. */
 export type DType = 'f32' | 'i32' | 'u32';
@@ -16,19 +17,26 @@ export type TypedArray = Float32Array | Int32Array | Uint32Array;
 /** A number or arbitrarily nested arrays of numbers (as `toArray()` returns and `tensor()` accepts). */
 export type NestedArray = number | NestedArray[];
 
-/** A GPU buffer shared by a tensor and its reshape views; returned to the pool when the last one goes. */
+/**
+ * A GPU buffer shared by a tensor and its reshape views; returned to the pool of the runtime that made it
+ * (never to another runtime's) when the last one goes. Its version counts in-place writes, as PyTorch's
+ * version counter: views share it because they share the memory.
+ */
 class Storage {
   readonly buffer: GPUBuffer;
+  readonly runtime: Runtime;
+  version = 0;
   private refs = 1;
-  constructor(buffer: GPUBuffer) {
+  constructor(buffer: GPUBuffer, owner: Runtime) {
     this.buffer = buffer;
+    this.runtime = owner;
   }
   retain(): this {
     this.refs++;
     return this;
   }
   release(): void {
-    if (--this.refs === 0) runtime().release(this.buffer);
+    if (--this.refs === 0) this.runtime.release(this.buffer);
   }
 }
 
@@ -39,6 +47,25 @@ class MemoryScope {
 }
 const scopeStack: MemoryScope[] = [];
 let nextTensorId = 1;
+
+/**
+ * While autograd runs a backward rule, this sees every tensor whose buffer the rule reads (through
+ * `buffer`, a reshape view, or a failed `assertAlive`), so that it can check the tensors the graph saved:
+ * not disposed, and not changed in place since the forward pass (see src/autograd.ts).
+ */
+let readWatcher: ((t: Tensor) => void) | null = null;
+
+/** Installs (or with null removes) the backward pass's read watcher; returns the previous one. For src/autograd.ts. */
+export function watchTensorReads(watcher: ((t: Tensor) => void) | null): ((t: Tensor) => void) | null {
+  const previous = readWatcher;
+  readWatcher = watcher;
+  return previous;
+}
+
+/** The id the next tensor will get: every tensor made before this call has a smaller one. */
+export function nextTensorIdValue(): number {
+  return nextTensorId;
+}
 
 /** Optional: warn about tensors that were garbage-collected without dispose() (their buffer leaked). */
 const leakWatch =
@@ -56,6 +83,19 @@ export function shapeSize(shape: readonly number[]): number {
 
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/**
+ * Throws an error naming `op` and the shape unless a tensor of `shape` fits in one storage buffer of
+ * the device: checked before anything is allocated, so an op asked for too large a result leaks nothing.
+ * `what` is the tensor, as the error calls it.
+ */
+export function checkFitsDevice(op: string, shape: readonly number[], dtype: DType, what = 'the result'): void {
+  const bytes = shapeSize(shape) * 4;
+  const limit = runtime().maxBufferBytes;
+  if (sizeClass(Math.max(4, bytes)) > limit) {
+    throw new Error(`${op}: ${what} ${formatShape(shape)} ${dtype} needs ${bytes} bytes, more than this device's largest storage buffer (${limit} bytes)`);
+  }
 }
 
 /**
@@ -84,6 +124,10 @@ export class Tensor {
 
   private storage: Storage | null;
   private scope: MemoryScope | null = null;
+  /** The version when dispose() released the storage. */
+  private finalVersion = 0;
+  /** The name of the op that made this tensor, kept after dispose() (which drops `node`) for error messages. */
+  private madeBy: string | null = null;
 
   /** Wraps a buffer; ops use Tensor.empty or Tensor.view rather than this. */
   private constructor(shape: readonly number[], dtype: DType, storage: Storage) {
@@ -102,15 +146,21 @@ export class Tensor {
     leakWatch?.register(this, `tensor #${this.id} ${formatShape(shape)} ${dtype}`, this);
   }
 
-  /** A new tensor with uninitialised contents (a pooled buffer). */
-  static empty(shape: readonly number[], dtype: DType = 'f32'): Tensor {
-    const buffer = runtime().allocate(shapeSize(shape) * 4);
-    return new Tensor(shape, dtype, new Storage(buffer));
+  /**
+   * A new tensor with uninitialised contents (a pooled buffer). `op`, when given, is named in the error
+   * for a shape too large for the device (see checkFitsDevice).
+   */
+  static empty(shape: readonly number[], dtype: DType = 'f32', op?: string): Tensor {
+    if (op !== undefined) checkFitsDevice(op, shape, dtype);
+    const rt = runtime();
+    const buffer = rt.allocate(shapeSize(shape) * 4);
+    return new Tensor(shape, dtype, new Storage(buffer, rt));
   }
 
   /** A tensor sharing this one's buffer with another shape of the same size (used by reshape). */
   static view(source: Tensor, shape: readonly number[]): Tensor {
     source.assertAlive('view');
+    if (readWatcher !== null) readWatcher(source);
     return new Tensor(shape, source.dtype, source.storage!.retain());
   }
 
@@ -124,22 +174,57 @@ export class Tensor {
     return this.storage === null;
   }
 
-  /** The GPU buffer; throws a clear error after dispose(). */
+  /** The GPU buffer; throws a clear error after dispose() or once its runtime is gone. */
   get buffer(): GPUBuffer {
+    if (readWatcher !== null) readWatcher(this);
     this.assertAlive('buffer');
     return this.storage!.buffer;
   }
 
-  /** Throws an error naming `op` if this tensor has been disposed. */
+  /**
+   * How many in-place writes this tensor's memory has had (assign, optimizer steps, clipGradNorm): autograd's
+   * version counter, shared with reshape views. The graph records the versions of the tensors an op saves, and
+   * backward() refuses to use one that has changed since.
+   */
+  get version(): number {
+    return this.storage ? this.storage.version : this.finalVersion;
+  }
+
+  /** Records an in-place write of this tensor's memory (for ops that change a buffer in place; see `version`). */
+  bumpVersion(): void {
+    this.assertAlive('bumpVersion');
+    this.storage!.version++;
+  }
+
+  /** The name of the op that made this tensor (null for a leaf), still known after dispose(). */
+  get opName(): string | null {
+    return this.node ? this.node.name : this.madeBy;
+  }
+
+  /**
+   * Throws an error naming `op` if this tensor has been disposed, or if its runtime is gone (shutdown(), or a
+   * lost device): tensors never move to the runtime of a later init().
+   */
   assertAlive(op: string): void {
-    if (!this.storage) {
+    const storage = this.storage;
+    if (!storage) {
+      if (readWatcher !== null) readWatcher(this);
       throw new Error(`${op}: tensor #${this.id} ${formatShape(this.shape)} ${this.dtype} was used after dispose()`);
+    }
+    const gone = storage.runtime.retirement;
+    if (gone !== null) {
+      throw new Error(`${op}: tensor #${this.id} ${formatShape(this.shape)} ${this.dtype} belongs to a runtime ${gone}; tensors do not move between init() calls`);
     }
   }
 
-  /** Releases the GPU buffer (and this tensor's gradient). Calling it twice is harmless. */
+  /**
+   * Releases the GPU buffer (and this tensor's gradient). Calling it twice is harmless. A tensor whose runtime
+   * was shut down can still be disposed: its buffer died with that runtime and goes to no pool.
+   */
   dispose(): void {
     if (!this.storage) return;
+    this.finalVersion = this.storage.version;
+    this.madeBy = this.node?.name ?? null;
     this.storage.release();
     this.storage = null;
     this.scope?.tensors.delete(this);
@@ -162,7 +247,7 @@ export class Tensor {
   /** The values as a flat typed array (waits for the GPU). */
   async data(): Promise<TypedArray> {
     this.assertAlive('data');
-    const bytes = await runtime().read(this.buffer, 0, this.size * 4);
+    const bytes = await this.storage!.runtime.read(this.buffer, 0, this.size * 4);
     return new dtypeArray[this.dtype](bytes);
   }
 
@@ -243,6 +328,11 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
  * Runs `fn` and then disposes every tensor created inside it, except the tensors it returns (which
  * move to the enclosing scope), tensors marked with keep(), and parameters (leaf tensors that
  * require grad). Scopes nest. `fn` must be synchronous: tensors made after an await would be lost.
+ *
+ * A returned tensor keeps its values but not its graph: the intermediates its backward pass needs are
+ * disposed with the scope, so call backward() inside the scope that made the graph (backward() on a
+ * tensor whose graph was freed raises an error naming the freed tensor's op; it never yields partial
+ * gradients).
  */
 export function scope<T>(fn: () => T): T {
   const inner = new MemoryScope();

@@ -7,6 +7,9 @@ import { runtime } from './context.js';
 import { ParamWriter } from './gpu/runtime.js';
 import { Tensor, scope } from './tensor.js';
 import { zeros } from './ops/creation.js';
+import { NonFiniteError } from './ops/checks.js';
+
+export { NonFiniteError };
 
 /** The numbers of one progress line of `trainLoop`. */
 export interface Progress {
@@ -58,20 +61,6 @@ export interface TrainHistory {
   seconds: number;
 }
 
-/** Thrown when a loss, parameter or gradient first holds NaN or Inf. */
-export class NonFiniteError extends Error {
-  /** The first step at which a watched tensor held NaN or Inf. */
-  readonly step: number;
-  /** Which tensor: 'the loss', a watched name, or 'the gradient of' one. */
-  readonly tensorName: string;
-  constructor(step: number, tensorName: string) {
-    super(`training stopped: ${tensorName} became NaN or Inf at step ${step}`);
-    this.step = step;
-    this.tensorName = tensorName;
-    this.name = 'NonFiniteError';
-  }
-}
-
 /** Formats seconds for a progress line: '42s', '3m07s' or '1h05m' ('?' when not finite). */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
@@ -108,10 +97,25 @@ export class FiniteWatch {
     });
   }
 
-  /** The first bad (step, name), or null. Reads the GPU. */
+  /**
+   * The first bad (step, name), or null. Reads the GPU, and so also hears from the optimizers' own
+   * watch (a NonFiniteError that the read throws): the earlier of the two is returned, this watch's
+   * at a tie, since a loss names the cause more plainly than the gradient it produced.
+   */
   async firstBad(): Promise<{ step: number; name: string } | null> {
-    const [stepPlusOne, index] = await this.flag.data();
-    return stepPlusOne === 0 ? null : { step: stepPlusOne - 1, name: this.names[index] };
+    let reported: NonFiniteError | null = null;
+    let words: Uint32Array | Int32Array | Float32Array;
+    try {
+      words = (await this.flag.data()) as Uint32Array;
+    } catch (error) {
+      if (!(error instanceof NonFiniteError)) throw error;
+      reported = error;
+      words = (await this.flag.data()) as Uint32Array;
+    }
+    const [stepPlusOne, index] = words;
+    const own = stepPlusOne === 0 ? null : { step: stepPlusOne - 1, name: this.names[index] };
+    if (reported && (!own || reported.step < own.step)) return { step: reported.step, name: reported.tensorName };
+    return own;
   }
 
   dispose(): void {
@@ -139,7 +143,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
       scope(() => {
         const loss = options.step(step);
         if (!(loss instanceof Tensor) || loss.size !== 1) {
-          throw new Error(`trainLoop: the step function must return the scalar loss tensor (step ${step})`);
+          const got = loss instanceof Tensor ? `a tensor of shape [${loss.shape.join(', ')}]` : String(loss);
+          throw new Error(`trainLoop: the step function must return the scalar loss tensor, got ${got} (step ${step})`);
         }
         watch.check(loss, 'the loss', step);
         for (const [name, t] of options.watch?.() ?? []) {

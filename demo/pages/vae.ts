@@ -61,8 +61,10 @@ class VaePage implements DemoPage {
         void shell.restart();
       }),
     );
-    const another = element('button', { id: 'pair' }, 'Another pair');
+    // Disabled until MNIST is loaded and a model exists (the shell keeps Start and Reset disabled until then too).
+    const another = element('button', { id: 'pair', disabled: '' }, 'Another pair');
     another.onclick = () => {
+      if (!this.model || !this.testImages) return;
       this.pair = (this.pair + 1) % 8;
       void this.renderInterpolation();
     };
@@ -85,6 +87,7 @@ class VaePage implements DemoPage {
     const test = await gg.data.loadMnist({ split: 'test', limit: 16, source: MNIST_SOURCE });
     this.testImages = gg.tensor(test.images, [16, 784]);
     shell.note(`${this.train6k.length.toLocaleString('en-US')} training digits loaded`);
+    another.disabled = false;
   }
 
   async reset(): Promise<void> {

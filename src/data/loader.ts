@@ -44,6 +44,9 @@ export interface BatchOptions {
 export function arrayDataset<K extends string>(fields: Record<K, Field>): Dataset<K> {
   let length: number | null = null;
   for (const [name, field] of Object.entries(fields) as [K, Field][]) {
+    if (!Array.isArray(field.exampleShape) || !field.exampleShape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new Error(`arrayDataset: field '${name}' has exampleShape ${JSON.stringify(field.exampleShape)}; it must be a list of integers >= 0`);
+    }
     const exampleSize = field.exampleShape.reduce((n, d) => n * d, 1);
     const rows = exampleSize === 0 ? 0 : field.values.length / exampleSize;
     if (!Number.isInteger(rows)) {

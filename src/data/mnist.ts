@@ -125,6 +125,11 @@ export async function loadMnist(options: MnistOptions): Promise<MnistDataset> {
   if (labels.dtype !== 'u8' || labels.shape.length !== 1 || labels.shape[0] !== images.shape[0]) {
     throw new Error(`loadMnist: ${files.labels} holds ${labels.dtype} [${labels.shape.join(', ')}]; expected u8 [${images.shape[0]}] to match the images`);
   }
+  // Labels index the 10 classes (crossEntropy, oneHot): a byte outside 0..9 is a corrupt or foreign file.
+  const badLabel = labels.data.findIndex((label) => label > 9);
+  if (badLabel >= 0) {
+    throw new Error(`loadMnist: ${files.labels} holds the label ${labels.data[badLabel]} at position ${badLabel}; MNIST labels are the digits 0 .. 9`);
+  }
   const pixels = new Float32Array(images.data.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i] / 255;
   return new MnistDataset(pixels, Int32Array.from(labels.data), layout === 'flat' ? [size * size] : [1, size, size]);

@@ -83,7 +83,7 @@ export interface ClassifierTrainingOptions {
 export async function trainMnistClassifier(train: MnistDataset, options: ClassifierTrainingOptions = {}): Promise<MnistClassifier> {
   const { epochs = 2, batchSize = 128, lr = 1e-3, seed = 0, featureDim = 128, log = console.log } = options;
   const classifier = new MnistClassifier(featureDim, { generator: new Generator(seed) });
-  const optimizer = new Adam(classifier.parameters(), { lr });
+  const optimizer = new Adam(classifier.namedParameters(), { lr });
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       const started = performance.now();

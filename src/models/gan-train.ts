@@ -22,7 +22,9 @@ import { concat } from '../ops/indexing.js';
 import { softplus, relu } from '../ops/elementwise.js';
 import { rand, randn, Generator } from '../ops/random.js';
 import { binaryCrossEntropyWithLogits } from '../nn/losses.js';
+import { composite } from '../nn/common.js';
 import { BatchNorm } from '../nn/layers.js';
+import type { Module } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
 import { FiniteWatch, formatDuration } from '../train.js';
 import type { GanDiscriminator, GanGenerator } from './gan-model.js';
@@ -71,19 +73,22 @@ export function discriminatorLoss(loss: GanLoss, realLogits: Tensor, fakeLogits:
   checkLogits(owner, [realLogits, fakeLogits]);
   checkSmoothing(owner, loss, labelSmoothing);
   const realTarget = 1 - labelSmoothing;
-  switch (loss) {
-    case 'nonSaturating':
-    case 'minimax': {
-      const real = binaryCrossEntropyWithLogits(realLogits, fullLike(realLogits, realTarget));
-      return real.add(softplus(fakeLogits).mean());
+  // In a scope of its own unless a graph is recorded (see composite): no intermediates outlive it then.
+  return composite([realLogits, fakeLogits], () => {
+    switch (loss) {
+      case 'nonSaturating':
+      case 'minimax': {
+        const real = binaryCrossEntropyWithLogits(realLogits, fullLike(realLogits, realTarget));
+        return real.add(softplus(fakeLogits).mean());
+      }
+      case 'hinge':
+        return relu(realLogits.neg().add(1)).mean().add(relu(fakeLogits.add(1)).mean());
+      case 'leastSquares':
+        return realLogits.sub(realTarget).square().mean().add(fakeLogits.square().mean()).mul(0.5);
+      case 'wganGp':
+        return fakeLogits.mean().sub(realLogits.mean());
     }
-    case 'hinge':
-      return relu(realLogits.neg().add(1)).mean().add(relu(fakeLogits.add(1)).mean());
-    case 'leastSquares':
-      return realLogits.sub(realTarget).square().mean().add(fakeLogits.square().mean()).mul(0.5);
-    case 'wganGp':
-      return fakeLogits.mean().sub(realLogits.mean());
-  }
+  });
 }
 
 /** The generator's loss (to minimise) from the discriminator's logits on generated samples [M]. */
@@ -91,17 +96,19 @@ export function generatorLoss(loss: GanLoss, fakeLogits: Tensor): Tensor {
   const owner = 'generatorLoss';
   checkLoss(owner, loss);
   checkLogits(owner, [fakeLogits]);
-  switch (loss) {
-    case 'nonSaturating':
-      return softplus(fakeLogits.neg()).mean();
-    case 'minimax':
-      return softplus(fakeLogits).mean().neg();
-    case 'hinge':
-    case 'wganGp':
-      return fakeLogits.mean().neg();
-    case 'leastSquares':
-      return fakeLogits.sub(1).square().mean().mul(0.5);
-  }
+  return composite([fakeLogits], () => {
+    switch (loss) {
+      case 'nonSaturating':
+        return softplus(fakeLogits.neg()).mean();
+      case 'minimax':
+        return softplus(fakeLogits).mean().neg();
+      case 'hinge':
+      case 'wganGp':
+        return fakeLogits.mean().neg();
+      case 'leastSquares':
+        return fakeLogits.sub(1).square().mean().mul(0.5);
+    }
+  });
 }
 
 /** Options of `gradientPenalty`. */
@@ -394,8 +401,9 @@ export class GanTrainer {
     this.labelSmoothing = labelSmoothing;
     this.penaltyWeight = penaltyWeight;
     this.discriminatorSteps = discriminatorSteps;
-    this.generatorOptimizer = new Adam(generator.parameters(), { lr: generatorLr, betas });
-    this.discriminatorOptimizer = new Adam(discriminator.parameters(), { lr: discriminatorLr, betas });
+    const named = (prefix: string, module: Module) => module.namedParameters().map(([name, t]) => [`${prefix}.${name}`, t] as const);
+    this.generatorOptimizer = new Adam(named('generator', generator), { lr: generatorLr, betas });
+    this.discriminatorOptimizer = new Adam(named('discriminator', discriminator), { lr: discriminatorLr, betas });
     this.noise = new Generator(seed);
   }
 
@@ -484,8 +492,8 @@ export class GanTrainer {
         });
         sinceLog++;
         if (step % logEvery !== 0 && step !== steps) continue;
+        const bad = await finiteWatch.firstBad(); // first: it hears the optimizers' watch too
         const [dSum, gSum] = await sums.data();
-        const bad = await finiteWatch.firstBad();
         const windowMs = performance.now() - windowStart;
         trainingMs += windowMs;
         scope(() => void sums.assign(zeros([2])));

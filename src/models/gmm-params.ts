@@ -277,6 +277,8 @@ export interface KernelParameters {
   precisionStride: number;
   /** log weight_k - D/2 log 2π + log det U_k, per component. */
   logNorm: Float32Array;
+  /** logNorm in float64, before its rounding to f32 (which EM's convergence test corrects for). */
+  logNormExact: Float64Array;
 }
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -331,6 +333,7 @@ export function kernelParameters(state: MixtureState, shape: MixtureShape): Kern
       }
     }
   }
-  for (let k = 0; k < K; k++) logNorm[k] = Math.log(state.weights[k]) - 0.5 * D * LOG_2PI + logDet[k];
-  return { means: padRows(state.means, D), precisions, precisionStride, logNorm };
+  const logNormExact = logDet.map((v, k) => Math.log(state.weights[k]) - 0.5 * D * LOG_2PI + v);
+  logNorm.set(logNormExact);
+  return { means: padRows(state.means, D), precisions, precisionStride, logNorm, logNormExact };
 }

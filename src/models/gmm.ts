@@ -8,10 +8,10 @@
 // them into responsibilities with an online logsumexp (shaders/gmm_estep.wgsl); the M-step's
 // sufficient statistics n_k, Σ r x and Σ r x xᵀ are chunked reductions about the current means
 // (shaders/gmm_moments.wgsl); k-means++ scores its candidate centres in shaders/gmm_kmeans.wgsl.
-// One EM iteration then reads back one small buffer: the per-component statistics and the mean
-// log-likelihood, which the convergence test needs anyway. From those, the host forms the new
-// weights, means and covariances and their D x D Cholesky factors in float64
-// (src/models/gmm-params.ts): K tiny factorisations are not worth a GPU launch each.
+// One EM iteration then reads back one small buffer: the per-component statistics and partial sums
+// of the per-sample log-likelihoods, which the convergence test needs (see LOWER_BOUND_BLOCK).
+// From those, the host forms the new weights, means and covariances and their D x D Cholesky
+// factors in float64 (src/models/gmm-params.ts): K tiny factorisations are not worth a GPU launch each.
 //
 // Stability. Log-densities stay in log space until the responsibilities; the covariance statistics
 // are taken about each component's current mean, so f32 keeps its digits when the data sit far
@@ -23,17 +23,18 @@ import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, formatShape, scope } from '../tensor.js';
 import { full, tensor, zeros } from '../ops/creation.js';
-import { div, ltScalar } from '../ops/elementwise.js';
-import { concat, indexSelect, oneHot } from '../ops/indexing.js';
+import { addScalar, div, ltScalar } from '../ops/elementwise.js';
+import { concat, indexSelect, oneHot, pad } from '../ops/indexing.js';
 import { reshape } from '../ops/movement.js';
 import { argmax, argmin, mean, sum, variance } from '../ops/reduce.js';
 import { Generator, multinomial, rand, randint, randn, type Seed } from '../ops/random.js';
+import { checkFiniteLater } from '../ops/checks.js';
 import {
   candidateDistances, eStep, momentStatistics, mixtureSamples, padFeatures, uploadParameters, type EStepResult, type GpuMixture,
 } from './gmm-kernels.js';
 import {
   componentSums, covarianceFactors, covarianceLength, covarianceTypes, freeParameterCount, kernelFamily, kernelParameters, mStep, padRows, paddedFeatures,
-  type CovarianceType, type MixtureShape, type MixtureState,
+  type CovarianceType, type KernelParameters, type MixtureShape, type MixtureState,
 } from './gmm-params.js';
 
 export type { CovarianceType as GaussianMixtureCovarianceType } from './gmm-params.js';
@@ -56,7 +57,11 @@ export interface GaussianMixtureOptions {
   init?: GaussianMixtureInit;
   /** Added to the diagonal of every covariance (default 1e-6). */
   regCovar?: number;
-  /** EM stops when the mean log-likelihood changes by less than this between iterations (default 1e-3). */
+  /**
+   * EM stops when the mean log-likelihood changes by less than this between iterations (default 1e-3,
+   * as scikit-learn). The mean is added up in float64 from f32 per-sample values, so it resolves
+   * changes of ~5e-7 at scores of -20 to -40: a tol of 1e-6 works there, a tol of 1e-8 would not.
+   */
   tol?: number;
   /** EM iterations per start (default 100). */
   maxIter?: number;
@@ -300,17 +305,20 @@ export class GaussianMixture {
     for (let iteration = 1; iteration <= this.maxIter; iteration++) {
       const previous = lowerBound;
       const shift = roundedToF32(state.means);
+      const parameters = kernelParameters(state, shape);
       const summary = scope(() => {
-        const mixture = uploadState(state, shape);
+        const mixture = uploadParameters(parameters, shape.covarianceType, shape.nComponents, shape.nFeatures);
         const { resp, logLikelihood } = eStep(x, mixture);
         const stats = momentStatistics(x, resp, mixture.means, mixture.family);
-        return concat([stats, reshape(mean(logLikelihood), [1])]);
+        return concat([stats, lowerBoundPartials(logLikelihood)]);
       });
       const values = (await summary.data()) as Float32Array;
       summary.dispose();
-      lowerBound = values[values.length - 1];
+      const partials = values.subarray(values.length - lowerBoundBlocks(x.shape[0]));
+      const stats = values.subarray(0, values.length - partials.length);
+      lowerBound = exactLowerBound(partials, stats, parameters, shape, x.shape[0]);
       if (Number.isNaN(lowerBound)) fail('fit', `the log-likelihood became NaN at EM iteration ${iteration}`, x);
-      state = mStep({ shape, stats: values.subarray(0, values.length - 1), shift, regCovar: this.regCovar, fallback: state });
+      state = mStep({ shape, stats, shift, regCovar: this.regCovar, fallback: state });
       history.push(lowerBound);
       if (Math.abs(lowerBound - previous) < this.tol) return { state, lowerBound, history, converged: true, nIter: iteration };
     }
@@ -354,6 +362,9 @@ export class GaussianMixture {
 
   // ---- inference -----------------------------------------------------------------------------------
 
+  // Each method checks x's shape and dtype at once and its values on the GPU: x holding NaN or Inf
+  // makes the next read throw an error naming the method (predict and the others read nothing back).
+
   /** [N, K] posterior probability of each component for each row of x. */
   predictProba(x: Tensor): Tensor {
     return this.posterior('predictProba', x, 'resp');
@@ -371,21 +382,20 @@ export class GaussianMixture {
 
   /** The mean log-likelihood of the rows of x (reads the GPU). */
   async score(x: Tensor): Promise<number> {
-    const meanScore = scope(() => mean(this.posterior('score', x, 'logLikelihood')));
-    const value = await meanScore.item();
-    meanScore.dispose();
-    return value;
+    return this.meanScore('score', x);
   }
 
   /** Bayesian information criterion on x: -2 N score + p log N (lower is better). */
   async bic(x: Tensor): Promise<number> {
+    const score = await this.meanScore('bic', x);
     const n = x.shape[0];
-    return -2 * (await this.score(x)) * n + this.parameterCount('bic') * Math.log(n);
+    return -2 * score * n + this.parameterCount('bic') * Math.log(n);
   }
 
   /** Akaike information criterion on x: -2 N score + 2 p (lower is better). */
   async aic(x: Tensor): Promise<number> {
-    return -2 * (await this.score(x)) * x.shape[0] + 2 * this.parameterCount('aic');
+    const score = await this.meanScore('aic', x);
+    return -2 * score * x.shape[0] + 2 * this.parameterCount('aic');
   }
 
   /** The number of free parameters p that bic and aic charge for. */
@@ -401,6 +411,9 @@ export class GaussianMixture {
   sample(n: number, options: { generator?: Generator } = {}): GaussianMixtureSample {
     const { state, shape } = this.fitted('sample');
     if (!Number.isInteger(n) || n < 1) fail('sample', `n must be an integer >= 1, got ${n}`);
+    if (options.generator !== undefined && !(options.generator instanceof Generator)) {
+      fail('sample', `generator must be a Generator, got ${String(options.generator)}`);
+    }
     const generator = options.generator ?? this.generator;
     const { nComponents: K, nFeatures: D } = shape;
     return scope(() => {
@@ -420,9 +433,13 @@ export class GaussianMixture {
    */
   async fitAnomalyThreshold(x: Tensor, quantile = 0.01): Promise<number> {
     if (!(quantile >= 0 && quantile <= 1)) fail('fitAnomalyThreshold', `quantile must be in [0, 1], got ${quantile}`);
-    const scores = this.scoreSamples(x);
-    const sorted = Float64Array.from((await scores.data()) as Float32Array).sort();
-    scores.dispose();
+    const scores = this.posterior('fitAnomalyThreshold', x, 'logLikelihood');
+    let sorted: Float64Array;
+    try {
+      sorted = Float64Array.from((await scores.data()) as Float32Array).sort();
+    } finally {
+      scores.dispose();
+    }
     const position = quantile * (sorted.length - 1);
     const low = Math.floor(position);
     const high = Math.min(low + 1, sorted.length - 1);
@@ -434,19 +451,33 @@ export class GaussianMixture {
   isAnomaly(x: Tensor): Tensor {
     const threshold = this.anomalyThreshold;
     if (threshold === null) fail('isAnomaly', 'no anomaly threshold; call fitAnomalyThreshold(trainingData, quantile) first');
-    return scope(() => ltScalar(this.scoreSamples(x), threshold));
+    return scope(() => ltScalar(this.posterior('isAnomaly', x, 'logLikelihood'), threshold));
   }
 
   // ---- helpers -------------------------------------------------------------------------------------
 
-  /** The responsibilities or the log-likelihoods of x under the current parameters. */
+  /**
+   * The responsibilities or the log-likelihoods of x under the current parameters. The values of x
+   * are checked on the GPU as well: NaN or Inf makes the next read throw (no sync here).
+   */
   private posterior(op: string, x: Tensor, output: keyof EStepResult): Tensor {
     const { state, shape } = this.fitted(op);
     this.checkData(op, x);
     if (x.shape[1] !== shape.nFeatures) {
       fail(op, `x has ${x.shape[1]} features but the model has ${shape.nFeatures}`, x);
     }
+    checkFiniteLater(x, failure(op, 'x contains NaN or Inf', x));
     return scope(() => eStep(padFeatures(x), uploadState(state, shape))[output]);
+  }
+
+  /** The mean log-likelihood of x, read back (score, bic, aic; `op` names the method in errors). */
+  private async meanScore(op: string, x: Tensor): Promise<number> {
+    const meanScore = scope(() => mean(this.posterior(op, x, 'logLikelihood')));
+    try {
+      return await meanScore.item();
+    } finally {
+      meanScore.dispose();
+    }
   }
 
   private parameterCount(op: string): number {
@@ -470,8 +501,13 @@ export class GaussianMixture {
 // ---- module helpers ------------------------------------------------------------------------------
 
 function fail(op: string, message: string, x?: Tensor): never {
+  throw new Error(failure(op, message, x));
+}
+
+/** The text of a GaussianMixture error: the method, the message and x's shape and dtype. */
+function failure(op: string, message: string, x?: Tensor): string {
   const detail = x ? ` (x: ${formatShape(x.shape)} ${x.dtype})` : '';
-  throw new Error(`GaussianMixture.${op}: ${message}${detail}`);
+  return `GaussianMixture.${op}: ${message}${detail}`;
 }
 
 function uploadState(state: MixtureState, shape: MixtureShape): GpuMixture {
@@ -496,6 +532,47 @@ function rows(values: Float64Array, width: number): number[][] {
   const out: number[][] = [];
   for (let i = 0; i < values.length; i += width) out.push(Array.from(values.subarray(i, i + width)));
   return out;
+}
+
+/**
+ * The convergence test compares mean log-likelihoods that differ by tol (1e-6, say) at magnitudes of
+ * 10 to 30, below one f32 step there (1.9e-6 at 16 to 32): a mean computed and read in f32 changes
+ * by whole steps, plus the rounding of a long f32 sum, so EM "converged" only when two were
+ * bit-identical. So the GPU only sums blocks of LOWER_BOUND_BLOCK per-sample values (f32 error
+ * ~1e-5 each, independent from block to block) and the host adds the blocks in float64 (and takes
+ * out the rounding of the log normalisers, exactLowerBound): the mean is then good to ~5e-7 at
+ * scores of -20 to -40, the per-sample values' own f32 precision, against 4e-6 before. N / 64
+ * floats more to read back per iteration.
+ */
+const LOWER_BOUND_BLOCK = 64;
+
+function lowerBoundBlocks(n: number): number {
+  return Math.ceil(n / LOWER_BOUND_BLOCK);
+}
+
+/**
+ * The mean log-likelihood from the blocks' sums, added in float64, less the part that comes from
+ * rounding each component's log normaliser to f32 for the kernel: that rounding (up to 1e-6 at
+ * |log norm| ~ 20) shifts every sample's log-likelihood by its responsibility-weighted sum, the same
+ * way for all samples and differently from one iteration to the next, so it would not average out.
+ * To first order the shift is Σ_k n_k (f32(c_k) - c_k) / N, n_k the responsibility mass.
+ */
+function exactLowerBound(partials: Float32Array, stats: Float32Array, parameters: KernelParameters, shape: MixtureShape, n: number): number {
+  let total = partials.reduce((sum, v) => sum + v, 0);
+  const family = kernelFamily(shape.covarianceType);
+  for (let k = 0; k < shape.nComponents; k++) {
+    const mass = componentSums(stats, family, shape.nFeatures, k).mass;
+    total -= mass * (parameters.logNorm[k] - parameters.logNormExact[k]);
+  }
+  return total / n;
+}
+
+/** [ceil(N / LOWER_BOUND_BLOCK)] f32 sums of consecutive blocks of the per-sample log-likelihoods [N]. */
+function lowerBoundPartials(logLikelihood: Tensor): Tensor {
+  const n = logLikelihood.shape[0];
+  const blocks = lowerBoundBlocks(n);
+  const padded = pad(logLikelihood, [0, blocks * LOWER_BOUND_BLOCK - n]);
+  return sum(reshape(padded, [blocks, LOWER_BOUND_BLOCK]), 1);
 }
 
 /** The values as the GPU holds them (rounded to f32), so host and kernels use the same shift. */
@@ -524,8 +601,12 @@ async function checkFinite(op: string, x: Tensor): Promise<void> {
     buffers: [x.buffer, flag.buffer],
     workgroups: [Math.min(64, Math.ceil(x.size / 256))],
   });
-  const [bad] = await flag.data();
-  flag.dispose();
+  let bad: number;
+  try {
+    [bad] = await flag.data();
+  } finally {
+    flag.dispose();
+  }
   if (bad !== 0) fail(op, 'x contains NaN or Inf', x);
 }
 
@@ -582,6 +663,12 @@ function nearestCenter(padded: Tensor, centers: Float64Array, k: number): Tensor
 
 /** Larger than any squared distance: the "nearest centre so far" before there is one. */
 const NO_CENTER_YET = 3.4028234663852886e38;
+/**
+ * Added to the seeding weights (squared distances) so that data with fewer distinct points than
+ * components still has a positive weight to draw from (multinomial rejects an all-zero row); far
+ * below any distance that matters, so the draws are otherwise unchanged (as hmm-init.ts).
+ */
+const SEEDING_FLOOR = 1e-30;
 
 /**
  * Greedy k-means++ seeding on the GPU, as scikit-learn's, on the padded x: the first centre
@@ -599,7 +686,7 @@ async function kmeansPlusPlus(padded: Tensor, d: number, k: number, generator: G
     let nearest = scope(() => reshape(candidateDistances(padded, first, full([n], NO_CENTER_YET)), [n]));
     for (let i = 1; i < k; i++) {
       const next = scope(() => {
-        const candidates = indexSelect(padded, 0, multinomial(nearest, trials, { generator }));
+        const candidates = indexSelect(padded, 0, multinomial(addScalar(nearest, SEEDING_FLOOR), trials, { generator }));
         const withCandidate = candidateDistances(padded, candidates, nearest);
         const best = reshape(argmin(sum(withCandidate, -1)), [1]);
         return { center: indexSelect(candidates, 0, best), nearest: reshape(indexSelect(withCandidate, 0, best), [n]) };

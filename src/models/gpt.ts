@@ -13,6 +13,7 @@
 import { noGrad } from '../autograd.js';
 import { Dropout, Embedding, GELU, LayerNorm, Linear, Sequential } from '../nn/layers.js';
 import { normal, zeros as zeroInit } from '../nn/init.js';
+import { composite } from '../nn/common.js';
 import { Module } from '../nn/module.js';
 import { cachedSelfAttention, packedSelfAttention } from '../ops/attention.js';
 import { arange, tensor, zeros } from '../ops/creation.js';
@@ -20,7 +21,7 @@ import { slice } from '../ops/indexing.js';
 import { matmul } from '../ops/matmul.js';
 import { reshape } from '../ops/movement.js';
 import type { Generator } from '../ops/random.js';
-import { Tensor, formatShape, scope } from '../tensor.js';
+import { Tensor, checkFitsDevice, formatShape, scope } from '../tensor.js';
 import type { LanguageModel } from './language-model.js';
 import type { Decoder } from './sampling.js';
 
@@ -56,6 +57,8 @@ function checkConfig(config: GPTConfig): Required<GPTConfig> {
   }
   if (full.nEmbd % full.nHead !== 0) throw new Error(`GPT: nEmbd (${full.nEmbd}) must be a multiple of nHead (${full.nHead})`);
   if (!(full.dropout >= 0 && full.dropout < 1)) throw new Error(`GPT: dropout must be in [0, 1), got ${full.dropout}`);
+  // The largest weights, checked before any is made: a constructor that failed halfway would leave the first ones with no owner.
+  for (const shape of [[full.vocabSize, full.nEmbd], [full.blockSize, full.nEmbd], [4 * full.nEmbd, full.nEmbd]]) checkFitsDevice('GPT', shape, 'f32', 'a weight');
   return full;
 }
 
@@ -211,7 +214,8 @@ export class GPT extends Module implements LanguageModel {
   /** Logits [B, T, vocabSize]: the hidden states times the token embedding (the tied output head). */
   forward(tokens: Tensor): Tensor {
     this.checkTokens('GPT.forward', tokens, 0);
-    return matmul(this.transformer.forward(tokens), this.transformer.wte.weight, { transB: true });
+    // In a scope of its own unless a graph is recorded (see composite): evaluation frees the activations at once.
+    return composite([tokens, ...this.parameters()], () => matmul(this.transformer.forward(tokens), this.transformer.wte.weight, { transB: true }));
   }
 
   /**

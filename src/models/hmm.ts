@@ -20,10 +20,12 @@
 // predict() never reads the GPU. Sampling walks the chains on the GPU from Philox uniforms
 // (shaders/hmm_sample.wgsl).
 //
-// Checked input. Shapes, dtypes, lengths and parameters are checked on every call. The values of X
-// (NaN / Inf, or categorical symbols outside [0, nFeatures)) cost a pass and a readback, so the
-// methods that read the GPU anyway check them (fit, score, scoreSamples, decode, bic, aic); predict
-// and predictProba stay free of syncs and do not.
+// Checked input. Shapes, dtypes, lengths and parameters are checked on every call, and the values
+// of X (NaN / Inf, or categorical symbols outside [0, nFeatures)) by every method that takes X, with
+// the same messages. The methods that read the GPU anyway (fit, score, scoreSamples, decode, bic,
+// aic) check them first, at the cost of a pass and a readback; predict and predictProba stay free of
+// syncs: their check runs on the GPU beside the work and makes the next read throw
+// (src/ops/checks.ts).
 
 import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
@@ -34,6 +36,7 @@ import { concat, slice } from '../ops/indexing.js';
 import { reshape } from '../ops/movement.js';
 import { max, min, sum } from '../ops/reduce.js';
 import { Generator, rand, randn, type Seed } from '../ops/random.js';
+import { checkFiniteLater, checkSymbolsLater } from '../ops/checks.js';
 import { SeededRandom } from '../data/random.js';
 import {
   emissionLogProb, emissionStatistics, forwardBackward, sampleCategorical, sampleGaussian, sampleStates, sequenceStatsWidth, viterbi,
@@ -307,12 +310,17 @@ abstract class BaseHMM {
     const offsets = this.prepare('scoreSamples', x, lengths);
     await this.checkValues('scoreSamples', x, false);
     const { posteriors, sequenceLogProbs } = this.posteriorPass(x, offsets, true);
-    return { logProb: await readTotal(sequenceLogProbs), posteriors: posteriors! };
+    return { logProb: await readTotal(sequenceLogProbs, [posteriors!]), posteriors: posteriors! };
   }
 
-  /** [N, K] posterior probability of each state at each frame; rows sum to 1. The values of X are not checked. */
+  /**
+   * [N, K] posterior probability of each state at each frame; rows sum to 1. Nothing is read back: bad
+   * values of X make the next read throw.
+   */
   predictProba(x: Tensor, lengths?: number[]): Tensor {
-    const { posteriors, sequenceLogProbs } = this.posteriorPass(x, this.prepare('predictProba', x, lengths), true);
+    const offsets = this.prepare('predictProba', x, lengths);
+    this.checkValuesLater('predictProba', x);
+    const { posteriors, sequenceLogProbs } = this.posteriorPass(x, offsets, true);
     sequenceLogProbs.dispose();
     return posteriors!;
   }
@@ -322,12 +330,14 @@ abstract class BaseHMM {
     const offsets = this.prepare('decode', x, lengths);
     await this.checkValues('decode', x, false);
     const { states, logProb } = this.viterbiPass(x, offsets);
-    return { logProb: await readTotal(logProb), states };
+    return { logProb: await readTotal(logProb, [states]), states };
   }
 
-  /** [N] i32: the Viterbi state of each frame. The values of X are not checked; nothing is read back. */
+  /** [N] i32: the Viterbi state of each frame. Nothing is read back: bad values of X make the next read throw. */
   predict(x: Tensor, lengths?: number[]): Tensor {
-    const { states, logProb } = this.viterbiPass(x, this.prepare('predict', x, lengths));
+    const offsets = this.prepare('predict', x, lengths);
+    this.checkValuesLater('predict', x);
+    const { states, logProb } = this.viterbiPass(x, offsets);
     logProb.dispose();
     return states;
   }
@@ -360,6 +370,9 @@ abstract class BaseHMM {
     const chains = options.nSequences ?? 1;
     if (!Number.isInteger(nSteps) || nSteps < 1) this.fail('sample', `nSteps must be an integer >= 1, got ${nSteps}`);
     if (!Number.isInteger(chains) || chains < 1) this.fail('sample', `nSequences must be an integer >= 1, got ${chains}`);
+    if (options.generator !== undefined && !(options.generator instanceof Generator)) {
+      this.fail('sample', `generator must be a Generator, got ${String(options.generator)}`);
+    }
     const { start, trans } = this.chainValues('sample');
     this.emissionReady('sample');
     const generator = options.generator ?? this.generator;
@@ -379,6 +392,8 @@ abstract class BaseHMM {
   protected abstract checkX(op: string, x: Tensor, fitting: boolean): void;
   /** Throws when the values of x are invalid (NaN / Inf, symbols out of range): one pass, one readback. */
   protected abstract checkValues(op: string, x: Tensor, fitting: boolean): Promise<void>;
+  /** The same check without a sync: it runs on the GPU and makes the next read throw the same message. */
+  protected abstract checkValuesLater(op: string, x: Tensor): void;
   /** Sets the emission parameters that initParams names, from x. */
   protected abstract initializeEmission(x: Tensor): Promise<void>;
   /** Throws unless every emission parameter is set. */
@@ -398,8 +413,13 @@ abstract class BaseHMM {
 
   /** Throws an error naming the model and method, with x's shape when given. */
   protected fail(op: string, message: string, x?: Tensor): never {
+    throw new Error(this.failure(op, message, x));
+  }
+
+  /** The text of the error `fail` throws. */
+  protected failure(op: string, message: string, x?: Tensor): string {
     const detail = x ? ` (X: ${formatShape(x.shape)} ${x.dtype})` : '';
-    throw new Error(`${this.className}.${op}: ${message}${detail}`);
+    return `${this.className}.${op}: ${message}${detail}`;
   }
 
   private uploadChain(): GpuChain {
@@ -546,9 +566,17 @@ export class GaussianHMM extends BaseHMM {
       buffers: [x.buffer, flag.buffer],
       workgroups: [Math.min(64, Math.ceil(x.size / 256))],
     });
-    const [bad] = await flag.data();
-    flag.dispose();
+    let bad: number;
+    try {
+      [bad] = await flag.data();
+    } finally {
+      flag.dispose();
+    }
     if (bad !== 0) this.fail(op, 'X contains NaN or Inf', x);
+  }
+
+  protected checkValuesLater(op: string, x: Tensor): void {
+    checkFiniteLater(x, this.failure(op, 'X contains NaN or Inf', x));
   }
 
   protected async initializeEmission(x: Tensor): Promise<void> {
@@ -699,12 +727,22 @@ export class CategoricalHMM extends BaseHMM {
       const values = cast(x, 'f32');
       return concat([reshape(min(values), [1]), reshape(max(values), [1])]);
     });
-    const [low, high] = await range.data();
-    range.dispose();
-    if (low < 0) this.fail(op, `X holds the symbol ${low}; symbols must be >= 0`, x);
+    let low: number;
+    let high: number;
+    try {
+      [low, high] = await range.data();
+    } finally {
+      range.dispose();
+    }
+    if (low < 0) this.fail(op, negativeSymbol(low), x);
     const inferred = fitting && this.symbols === null;
     if (inferred) this.symbols = high + 1;
-    else if (high >= this.nFeatures) this.fail(op, `X holds the symbol ${high} but the model has nFeatures = ${this.nFeatures} (symbols 0 .. ${this.nFeatures - 1})`, x);
+    else if (high >= this.nFeatures) this.fail(op, symbolOutsideAlphabet(high, this.nFeatures), x);
+  }
+
+  protected checkValuesLater(op: string, x: Tensor): void {
+    const V = this.nFeatures;
+    checkSymbolsLater(x, V, this.failure(op, negativeSymbol('{value}'), x), this.failure(op, symbolOutsideAlphabet('{value}', V), x));
   }
 
   protected async initializeEmission(): Promise<void> {
@@ -753,6 +791,14 @@ export class CategoricalHMM extends BaseHMM {
 
 // ---- module helpers ------------------------------------------------------------------------------
 
+function negativeSymbol(symbol: number | string): string {
+  return `X holds the symbol ${symbol}; symbols must be >= 0`;
+}
+
+function symbolOutsideAlphabet(symbol: number | string, nFeatures: number): string {
+  return `X holds the symbol ${symbol} but the model has nFeatures = ${nFeatures} (symbols 0 .. ${nFeatures - 1})`;
+}
+
 function rows(values: Float64Array, width: number): number[][] {
   const out: number[][] = [];
   for (let i = 0; i < values.length; i += width) out.push(Array.from(values.subarray(i, i + width)));
@@ -766,9 +812,14 @@ function totalLogProb(values: ArrayLike<number>): number {
   return total;
 }
 
-/** Reads per-sequence log-probabilities [S] and frees them: their float64 total. */
-async function readTotal(perSequence: Tensor): Promise<number> {
-  const values = await perSequence.data();
-  perSequence.dispose();
-  return totalLogProb(values);
+/** Reads per-sequence log-probabilities [S] and frees them: their float64 total. If the read throws, `results` are freed too. */
+async function readTotal(perSequence: Tensor, results: Tensor[] = []): Promise<number> {
+  try {
+    return totalLogProb(await perSequence.data());
+  } catch (error) {
+    for (const t of results) t.dispose();
+    throw error;
+  } finally {
+    perSequence.dispose();
+  }
 }

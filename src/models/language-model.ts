@@ -17,7 +17,7 @@ import { tensor, zeros } from '../ops/creation.js';
 import type { Generator as RandomGenerator } from '../ops/random.js';
 import { Tensor, scope } from '../tensor.js';
 import { formatDuration, trainLoop } from '../train.js';
-import { generate, type Decoder, type GenerateOptions } from './sampling.js';
+import { checkGenerateOptions, checkTokens, generate, type Decoder, type GenerateOptions } from './sampling.js';
 
 /** A module that maps token ids [B, T] (i32) to next-token logits [B, T, vocabSize], and decodes incrementally. */
 export interface LanguageModel extends Module {
@@ -236,8 +236,8 @@ export async function trainLanguageModel(model: LanguageModel, corpus: TextCorpu
   const onEval = options.onEval ?? ((e: EvalPoint) => console.log(`step ${e.step}: train ${formatEvaluation(e.train)}; val ${formatEvaluation(e.val)}`));
 
   // nanoGPT's groups: matrices and embeddings decay, vectors (biases, norm weights) do not.
-  const params = model.namedParameters().map(([, t]) => t);
-  const groups = [{ params: params.filter((t) => t.rank >= 2), weightDecay }, { params: params.filter((t) => t.rank < 2), weightDecay: 0 }];
+  const params = model.namedParameters();
+  const groups = [{ params: params.filter(([, t]) => t.rank >= 2), weightDecay }, { params: params.filter(([, t]) => t.rank < 2), weightDecay: 0 }];
   const optimizer = new AdamW(groups.filter((group) => group.params.length > 0), { lr, betas });
   const schedule = new CosineWithWarmup(optimizer, { warmupSteps, totalSteps: Math.max(decaySteps, warmupSteps + 1), minLr: options.minLr ?? lr / 10 });
   let done = 0;
@@ -277,7 +277,7 @@ export async function trainLanguageModel(model: LanguageModel, corpus: TextCorpu
       loss.backward();
       total = total ? total.add(loss.detach()) : loss.detach();
     }
-    if (gradClip > 0) clipGradNorm(params, gradClip);
+    if (gradClip > 0) clipGradNorm(params.map(([, t]) => t), gradClip);
     optimizer.step();
     schedule.step();
     return total!;
@@ -334,6 +334,8 @@ function missingAsNull(error: Error): null {
  * streaming each token to options.onToken.
  */
 export async function sampleText(model: LanguageModel, prompt: ArrayLike<number>, options: GenerateOptions): Promise<Int32Array[]> {
+  checkTokens('sampleText', prompt, model.vocabSize);
+  checkGenerateOptions('sampleText', options);
   const wasTraining = model.training;
   model.eval();
   const decoder = model.decoder(options.numSamples ?? 1);

@@ -16,6 +16,7 @@
 import { noGrad } from '../autograd.js';
 import { Dropout, Embedding, Linear } from '../nn/layers.js';
 import { uniform } from '../nn/init.js';
+import { composite } from '../nn/common.js';
 import { Module } from '../nn/module.js';
 import { linear } from '../nn/functional.js';
 import { tensor, zeros } from '../ops/creation.js';
@@ -23,7 +24,7 @@ import { sigmoid, tanh } from '../ops/elementwise.js';
 import { slice, split, stack } from '../ops/indexing.js';
 import { reshape } from '../ops/movement.js';
 import type { Generator } from '../ops/random.js';
-import { Tensor, formatShape, scope } from '../tensor.js';
+import { Tensor, checkFitsDevice, formatShape, scope } from '../tensor.js';
 import type { LanguageModel } from './language-model.js';
 import type { Decoder } from './sampling.js';
 
@@ -62,6 +63,8 @@ export class GRU extends Module {
     for (const [name, value] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', numLayers]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`GRU: ${name} must be a positive integer, got ${value}`);
     }
+    // The largest weight, checked before any is made (a constructor that failed halfway would leave the first ones with no owner).
+    checkFitsDevice('GRU', [3 * hiddenSize, Math.max(inputSize, hiddenSize)], 'f32', 'a weight');
     this.numLayers = numLayers;
     const bound = 1 / Math.sqrt(hiddenSize);
     const draw = (shape: number[]) => uniform(Tensor.empty(shape), -bound, bound, { generator });
@@ -119,17 +122,21 @@ export class GRU extends Module {
       throw new Error(`GRU: expected an f32 input [B, T, ${this.inputSize}] with T >= 1, got ${formatShape(x.shape)} ${x.dtype}`);
     }
     const [B, T] = x.shape;
-    if (h0 && (h0.rank !== 3 || h0.shape[0] !== this.numLayers || h0.shape[1] !== B || h0.shape[2] !== this.hiddenSize)) {
-      throw new Error(`GRU: expected h0 [${this.numLayers}, ${B}, ${this.hiddenSize}], got ${formatShape(h0.shape)} ${h0.dtype}`);
+    h0?.assertAlive('GRU');
+    if (h0 && (h0.dtype !== 'f32' || h0.rank !== 3 || h0.shape[0] !== this.numLayers || h0.shape[1] !== B || h0.shape[2] !== this.hiddenSize)) {
+      throw new Error(`GRU: expected an f32 h0 [${this.numLayers}, ${B}, ${this.hiddenSize}], got ${formatShape(h0.shape)} ${h0.dtype}`);
     }
-    const weights = this.gateWeights();
-    let hidden = h0 ? split(h0, 1, 0).map((h) => reshape(h, [B, this.hiddenSize])) : this.initialState(B);
-    const outputs: Tensor[] = [];
-    for (let t = 0; t < T; t++) {
-      hidden = this.step(reshape(slice(x, 1, t, t + 1), [B, this.inputSize]), hidden, weights);
-      outputs.push(hidden[this.numLayers - 1]);
-    }
-    return stack(outputs, 1);
+    // In a scope of its own unless a graph is recorded (see composite): evaluation frees the steps' states at once.
+    return composite([x, h0 ?? null, ...this.parameters()], () => {
+      const weights = this.gateWeights();
+      let hidden = h0 ? split(h0, 1, 0).map((h) => reshape(h, [B, this.hiddenSize])) : this.initialState(B);
+      const outputs: Tensor[] = [];
+      for (let t = 0; t < T; t++) {
+        hidden = this.step(reshape(slice(x, 1, t, t + 1), [B, this.inputSize]), hidden, weights);
+        outputs.push(hidden[this.numLayers - 1]);
+      }
+      return stack(outputs, 1);
+    });
   }
 
   protected override extraRepr(): string {
@@ -170,6 +177,11 @@ export class CharRNN extends Module implements LanguageModel {
     this.config = { numLayers: 1, embeddingDim: config.hiddenSize, dropout: 0, ...config };
     const { vocabSize, hiddenSize, numLayers, embeddingDim, dropout } = this.config;
     if (!(dropout >= 0 && dropout < 1)) throw new Error(`CharRNN: dropout must be in [0, 1), got ${dropout}`);
+    for (const [name, value] of [['vocabSize', vocabSize], ['hiddenSize', hiddenSize], ['numLayers', numLayers], ['embeddingDim', embeddingDim]] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new Error(`CharRNN: ${name} must be a positive integer, got ${value}`);
+    }
+    // The largest weights, checked before any is made (as in GRU).
+    for (const shape of [[vocabSize, embeddingDim], [3 * hiddenSize, Math.max(embeddingDim, hiddenSize)], [vocabSize, hiddenSize]]) checkFitsDevice('CharRNN', shape, 'f32', 'a weight');
     this.embedding = this.registerModule('embedding', new Embedding(vocabSize, embeddingDim, { generator }));
     this.gru = this.registerModule('gru', new GRU(embeddingDim, hiddenSize, { numLayers, dropout, generator }));
     this.dropout = this.registerModule('dropout', new Dropout(dropout, { generator }));
@@ -191,15 +203,18 @@ export class CharRNN extends Module implements LanguageModel {
       throw new Error(`CharRNN.forward: expected i32 tokens [B, T] with T >= 1, got ${formatShape(tokens.shape)} ${tokens.dtype}`);
     }
     const [B, T] = tokens.shape;
-    const weights = this.gru.gateWeights();
-    let hidden = this.gru.initialState(B);
-    const logits: Tensor[] = [];
-    for (let t = 0; t < T; t++) {
-      const x = this.embedding.forward(reshape(slice(tokens, 1, t, t + 1), [B]));
-      hidden = this.gru.step(x, hidden, weights);
-      logits.push(this.logits(hidden[hidden.length - 1]));
-    }
-    return stack(logits, 1);
+    // In a scope of its own unless a graph is recorded (see composite): evaluation frees the steps' states at once.
+    return composite([tokens, ...this.parameters()], () => {
+      const weights = this.gru.gateWeights();
+      let hidden = this.gru.initialState(B);
+      const logits: Tensor[] = [];
+      for (let t = 0; t < T; t++) {
+        const x = this.embedding.forward(reshape(slice(tokens, 1, t, t + 1), [B]));
+        hidden = this.gru.step(x, hidden, weights);
+        logits.push(this.logits(hidden[hidden.length - 1]));
+      }
+      return stack(logits, 1);
+    });
   }
 
   /** A decoder that carries the GRU's hidden state from token to token. */

@@ -7,12 +7,15 @@
 import { argmax } from '../ops/reduce.js';
 import { categorical, type Generator } from '../ops/random.js';
 import { tensor } from '../ops/creation.js';
+import { checkLogitRowsLater } from '../ops/checks.js';
 import { Tensor, formatShape, scope } from '../tensor.js';
 
 /** A model's incremental decoding state for a batch of sequences. */
 export interface Decoder {
   /** Sequences decoded at once. */
   readonly batchSize: number;
+  /** The number of token ids, when the decoder knows it: `generate` then checks the prompt against it. */
+  readonly vocabSize?: number;
   /**
    * Appends `count` tokens to every sequence (`tokens` holds batchSize rows of `count` ids) and
    * returns the logits for the token that follows, [batchSize, vocabSize] (the caller disposes it).
@@ -51,6 +54,40 @@ function checkSampling(op: string, options: SamplingOptions): void {
   if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new Error(`${op}: topP must be in (0, 1], got ${topP}`);
 }
 
+/** Throws unless the sampling settings and maxNewTokens are valid; the errors name `op`. */
+export function checkGenerateOptions(op: string, options: GenerateOptions): void {
+  checkSampling(op, options);
+  const { maxNewTokens } = options;
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new Error(`${op}: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
+}
+
+/**
+ * Throws unless every token is an integer in [0, vocabSize) (or >= 0 when vocabSize is not known):
+ * a token id outside the vocabulary would otherwise be looked up as a clamped one.
+ */
+export function checkTokens(op: string, tokens: ArrayLike<number>, vocabSize?: number): void {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (!Number.isInteger(token) || token < 0 || (vocabSize !== undefined && token >= vocabSize)) {
+      const range = vocabSize === undefined ? 'integers >= 0' : `integers in [0, ${vocabSize}), the vocabulary`;
+      throw new Error(`${op}: prompt token ${token} at position ${i} is not a token id (ids are ${range})`);
+    }
+  }
+}
+
+/** Throws unless every row of host-side logits [rows, vocab] holds no NaN or +Infinity and not only -Infinity. */
+function checkLogitRows(op: string, values: Float32Array, rows: number, vocab: number): void {
+  for (let r = 0; r < rows; r++) {
+    let anyFinite = false;
+    for (let i = r * vocab; i < (r + 1) * vocab; i++) {
+      const v = values[i];
+      if (Number.isNaN(v) || v === Infinity) throw new Error(`${op}: row ${r} of the logits holds ${v} (logits [${rows}, ${vocab}] f32): the model produced non-finite values`);
+      if (v !== -Infinity) anyFinite = true;
+    }
+    if (!anyFinite) throw new Error(`${op}: row ${r} of the logits is all -Infinity (logits [${rows}, ${vocab}] f32): there is no token to draw`);
+  }
+}
+
 /**
  * One row of logits divided by the temperature, with the tokens outside the top k and outside the
  * nucleus set to -Infinity (in place), as nanoGPT's and Hugging Face's samplers filter them.
@@ -84,22 +121,33 @@ export function filterLogits(row: Float32Array, { temperature = 1, topK, topP }:
  * Draws one token per row of `logits` [B, V] after temperature, top-k and top-p. Without top-k and
  * top-p the draw reads nothing back before it runs (categorical works from the logits); with them,
  * the logits are read and filtered on the host, then drawn from on the GPU. Returns the B tokens.
+ * Logits holding NaN or +Infinity, or a row of only -Infinity, throw: checked on the host where the
+ * logits are read anyway, else on the GPU as they are drawn (reported when the tokens are read).
  */
 export async function sampleNext(logits: Tensor, options: SamplingOptions = {}): Promise<Int32Array> {
   checkSampling('sampleNext', options);
   logits.assertAlive('sampleNext');
-  if (logits.rank !== 2 || logits.dtype !== 'f32') {
-    throw new Error(`sampleNext: expected f32 logits [batch, vocab], got ${formatShape(logits.shape)} ${logits.dtype}`);
+  if (logits.rank !== 2 || logits.dtype !== 'f32' || logits.shape[1] < 1) {
+    throw new Error(`sampleNext: expected f32 logits [batch, vocab] with vocab >= 1, got ${formatShape(logits.shape)} ${logits.dtype}`);
   }
   const { temperature = 1, topK, topP, generator } = options;
+  const [rows, vocab] = logits.shape;
   let drawn: Tensor;
+  if (temperature === 0 || (topK === undefined && topP === undefined)) {
+    const shown = `(logits [${rows}, ${vocab}] f32)`;
+    checkLogitRowsLater(
+      logits,
+      `sampleNext: row {value} of the logits holds NaN or +Infinity ${shown}: the model produced non-finite values`,
+      `sampleNext: row {value} of the logits is all -Infinity ${shown}: there is no token to draw`,
+    );
+  }
   if (temperature === 0) {
     drawn = argmax(logits, -1);
   } else if (topK === undefined && topP === undefined) {
     drawn = scope(() => categorical(logits.mul(1 / temperature), { generator }));
   } else {
-    const [rows, vocab] = logits.shape;
     const values = (await logits.data()) as Float32Array;
+    checkLogitRows('sampleNext', values, rows, vocab);
     for (let r = 0; r < rows; r++) filterLogits(values.subarray(r * vocab, (r + 1) * vocab), options);
     drawn = scope(() => categorical(tensor(values, [rows, vocab]), { generator }));
   }
@@ -116,13 +164,13 @@ export async function sampleNext(logits: Tensor, options: SamplingOptions = {}):
  * tokens arrive. Returns the new tokens of each sample.
  */
 export async function generate(decoder: Decoder, prompt: ArrayLike<number>, options: GenerateOptions): Promise<Int32Array[]> {
-  checkSampling('generate', options);
+  checkGenerateOptions('generate', options);
   const { maxNewTokens, numSamples = 1, onToken } = options;
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new Error(`generate: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
   if (numSamples !== decoder.batchSize) {
     throw new Error(`generate: numSamples (${numSamples}) must equal the decoder's batch size (${decoder.batchSize})`);
   }
   if (prompt.length < 1) throw new Error('generate: the prompt needs at least one token');
+  checkTokens('generate', prompt, decoder.vocabSize);
   const samples = Array.from({ length: numSamples }, () => new Int32Array(maxNewTokens));
   let input: Int32Array = new Int32Array(numSamples * prompt.length);
   for (let s = 0; s < numSamples; s++) input.set(Array.from(prompt), s * prompt.length);

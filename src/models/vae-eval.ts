@@ -312,7 +312,7 @@ async function classifierAccuracy(train: MnistDataset, test: MnistDataset, optio
   const pixels = train.imageShape.reduce((n, d) => n * d, 1);
   const generator = new Generator(seed);
   const classifier = new Sequential(new Linear(pixels, hiddenDim, { generator }), new ReLU(), new Linear(hiddenDim, 10, { generator }));
-  const optimizer = new Adam(classifier.parameters(), { lr: 1e-3 });
+  const optimizer = new Adam(classifier.namedParameters(), { lr: 1e-3 });
   const data = arrayDataset({ images: { values: train.images, exampleShape: [pixels] }, labels: { values: train.labels, exampleShape: [] } });
   try {
     let step = 0;

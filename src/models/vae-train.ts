@@ -105,7 +105,7 @@ export class VaeTrainer {
     this.klWarmupSteps = klWarmupSteps;
     this.emaDecay = emaDecay;
     this.generator = new Generator(seed);
-    this.optimizer = new Adam(model.parameters(), { lr });
+    this.optimizer = new Adam(model.namedParameters(), { lr });
     // The average starts at the current weights; its own initial draw (from a throwaway generator) is overwritten.
     this.averaged = emaDecay > 0 ? createVae(model.config, { generator: new Generator(0) }) : null;
     this.averaged?.loadStateDict(model.stateDict());

@@ -4,9 +4,9 @@
 // Embedding, Dropout, Sequential, Flatten, and the activations as modules.
 
 import { noGrad } from '../autograd.js';
-import { Tensor, formatShape, scope } from '../tensor.js';
+import { Tensor, checkFitsDevice, formatShape, scope } from '../tensor.js';
 import { full, zeros } from '../ops/creation.js';
-import { gelu, leakyRelu, relu, sigmoid, softplus, tanh, type GeluApproximation } from '../ops/elementwise.js';
+import { gelu, leakyRelu, relu, sigmoid, softplus, tanh, type GeluApproximation, type SoftplusOptions } from '../ops/elementwise.js';
 import { conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions, type Size2d } from '../ops/conv.js';
 import { indexSelect } from '../ops/indexing.js';
 import { flatten, reshape } from '../ops/movement.js';
@@ -27,7 +27,8 @@ interface Seeded {
  * PyTorch's default init of Linear and convolution weights and biases: weight ~ kaimingUniform with
  * a = sqrt(5), i.e. U(-1/sqrt(fanIn), 1/sqrt(fanIn)), and bias ~ U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
  */
-function defaultWeight(shape: number[], generator: Generator | undefined): Tensor {
+function defaultWeight(layer: string, shape: number[], generator: Generator | undefined): Tensor {
+  checkFitsDevice(layer, shape, 'f32', 'the weight');
   return kaimingUniform(Tensor.empty(shape), { a: Math.sqrt(5), generator });
 }
 function defaultBias(weight: Tensor, size: number, generator: Generator | undefined): Tensor {
@@ -65,7 +66,7 @@ export class Linear extends Module {
     this.outFeatures = outFeatures;
     checkPositiveInteger('Linear', 'inFeatures', inFeatures);
     checkPositiveInteger('Linear', 'outFeatures', outFeatures);
-    this.weight = this.registerParameter('weight', defaultWeight([outFeatures, inFeatures], options.generator));
+    this.weight = this.registerParameter('weight', defaultWeight('Linear', [outFeatures, inFeatures], options.generator));
     this.bias = (options.bias ?? true) ? this.registerParameter('bias', defaultBias(this.weight, outFeatures, options.generator)) : null;
   }
 
@@ -133,7 +134,7 @@ export class Conv2d extends Module {
     checkChannels('Conv2d', inChannels, outChannels, groups);
     this.kernelSize = kernelPair('Conv2d', kernelSize);
     this.convOptions = { stride, padding, dilation, groups };
-    this.weight = this.registerParameter('weight', defaultWeight([outChannels, inChannels / groups, ...this.kernelSize], options.generator));
+    this.weight = this.registerParameter('weight', defaultWeight('Conv2d', [outChannels, inChannels / groups, ...this.kernelSize], options.generator));
     this.bias = (options.bias ?? true) ? this.registerParameter('bias', defaultBias(this.weight, outChannels, options.generator)) : null;
   }
 
@@ -170,7 +171,7 @@ export class ConvTranspose2d extends Module {
     checkChannels('ConvTranspose2d', inChannels, outChannels, groups);
     this.kernelSize = kernelPair('ConvTranspose2d', kernelSize);
     this.convOptions = { stride, padding, outputPadding, dilation, groups };
-    this.weight = this.registerParameter('weight', defaultWeight([inChannels, outChannels / groups, ...this.kernelSize], options.generator));
+    this.weight = this.registerParameter('weight', defaultWeight('ConvTranspose2d', [inChannels, outChannels / groups, ...this.kernelSize], options.generator));
     this.bias = (options.bias ?? true) ? this.registerParameter('bias', defaultBias(this.weight, outChannels, options.generator)) : null;
   }
 
@@ -334,15 +335,21 @@ export class Embedding extends Module {
     this.embeddingDim = embeddingDim;
     checkPositiveInteger('Embedding', 'numEmbeddings', numEmbeddings);
     checkPositiveInteger('Embedding', 'embeddingDim', embeddingDim);
+    checkFitsDevice('Embedding', [numEmbeddings, embeddingDim], 'f32', 'the table');
     this.weight = this.registerParameter('weight', normal(Tensor.empty([numEmbeddings, embeddingDim]), 0, 1, options));
   }
 
-  /** Rows of the table at `indices` (out-of-range indices are clamped into the table: the GPU cannot throw). */
+  /**
+   * Rows of the table at `indices`, each in [0, numEmbeddings). The GPU cannot throw: an index outside
+   * the table reads a clamped row and the next read of any tensor throws an error naming it (see
+   * `Runtime.checkIndices`).
+   */
   forward(indices: Tensor): Tensor {
     indices.assertAlive('Embedding');
     assertDtype('Embedding', indices, ['i32']);
-    if (indices.rank === 1) return indexSelect(this.weight, 0, indices);
-    return composite([this.weight], () => reshape(indexSelect(this.weight, 0, reshape(indices, [indices.size])), [...indices.shape, this.embeddingDim]));
+    const text = { op: 'Embedding', message: `index {value} is out of range for a table of ${this.numEmbeddings} rows`, inputs: [this.weight, indices] };
+    if (indices.rank === 1) return indexSelect(this.weight, 0, indices, text);
+    return composite([this.weight], () => reshape(indexSelect(this.weight, 0, reshape(indices, [indices.size]), text), [...indices.shape, this.embeddingDim]));
   }
 
   protected override extraRepr(): string {
@@ -398,7 +405,9 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.layers.reduce((y, layer) => layer.forward(y), x);
+    // In a scope of its own unless a graph is recorded (see composite): the activations between the
+    // layers are freed at once, also when a layer throws.
+    return composite([x, ...this.parameters()], () => this.layers.reduce((y, layer) => layer.forward(y), x));
   }
 }
 
@@ -486,9 +495,24 @@ export class Sigmoid extends Module {
   }
 }
 
-/** log(1 + exp(x)), computed stably (PyTorch's Softplus with beta 1). */
+/** log(1 + exp(beta x)) / beta, computed stably, and x itself where beta x > threshold (PyTorch's Softplus). */
 export class Softplus extends Module {
+  /** The sharpness (default 1). */
+  readonly beta: number;
+  /** Above this, beta x is returned as x (default 20). */
+  readonly threshold: number;
+
+  constructor({ beta = 1, threshold = 20 }: SoftplusOptions = {}) {
+    super();
+    this.beta = beta;
+    this.threshold = threshold;
+  }
+
   forward(x: Tensor): Tensor {
-    return softplus(x);
+    return softplus(x, { beta: this.beta, threshold: this.threshold });
+  }
+
+  protected override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
   }
 }

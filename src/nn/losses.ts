@@ -70,8 +70,9 @@ export interface CrossEntropyOptions extends LossOptions {
 /**
  * Cross-entropy of softmax(logits) over the class axis against i32 class indices: logits [N, C] with
  * target [N], [N, C, d1, ...] with [N, d1, ...] (the target is the logits' shape without the class
- * axis), or any axis given by `axis`. Computed from log-softmax, so logits of +-100 stay finite. The
- * GPU cannot throw, so a class index outside [0, C) is clamped into it.
+ * axis), or any axis given by `axis`. Computed from log-softmax, so logits of +-100 stay finite.
+ * Class indices must lie in [0, C): the GPU cannot throw, so one outside is scored as a clamped class
+ * and the next read of any tensor throws an error naming it (see `Runtime.checkIndices`).
  */
 export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const op = 'crossEntropy';
@@ -89,7 +90,8 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   const classes = logits.shape[axis];
   return composite([logits], () => {
     const logProbs = logSoftmax(logits, axis);
-    const picked = reshape(gather(logProbs, axis, unsqueeze(target, axis)), target.shape);
+    const labelCheck = { op, message: `target class {value} is out of range for ${classes} classes`, inputs: [logits, target] };
+    const picked = reshape(gather(logProbs, axis, unsqueeze(target, axis), labelCheck), target.shape);
     const nll = picked.mul(labelSmoothing - 1);
     const losses = labelSmoothing > 0 ? nll.sub(sum(logProbs, axis).mul(labelSmoothing / classes)) : nll;
     return reduce(op, losses, options.reduction);

@@ -49,8 +49,10 @@ function hasGpuDeviceNode(): boolean {
 
 /**
  * Loads the Vulkan loader into the process so that Dawn's later dlopen("libvulkan.so.1") finds it:
- * the system's if there is one, else the copy in `fallbackDirectory`. `process.dlopen` refuses a
- * library that is not a Node addon, but with RTLD_NODELETE the library stays loaded all the same.
+ * the system's if there is one, else the copy in `fallbackDirectory` (that copy first when
+ * GENGPU_SWIFTSHADER=bundled, so a machine with libvulkan1 can still prove that none is needed).
+ * `process.dlopen` refuses a library that is not a Node addon, but with RTLD_NODELETE the library
+ * stays loaded all the same, and a later dlopen of its soname finds it.
  */
 function loadVulkanLoader(fallbackDirectory: string | null): void {
   const RTLD_NODELETE = 0x1000; // glibc's value; not in os.constants
@@ -63,9 +65,11 @@ function loadVulkanLoader(fallbackDirectory: string | null): void {
       return (error as Error).message.includes('did not self-register');
     }
   };
-  if (loaded('libvulkan.so.1')) return;
   const bundled = fallbackDirectory && join(fallbackDirectory, 'libvulkan.so.1');
-  if (bundled && existsSync(bundled)) loaded(bundled);
+  const hasBundled = bundled !== null && existsSync(bundled);
+  if (hasBundled && process.env.GENGPU_SWIFTSHADER === 'bundled' && loaded(bundled)) return;
+  if (loaded('libvulkan.so.1')) return;
+  if (hasBundled) loaded(bundled);
 }
 
 /** SwiftShader's ICD from @sparticuz/chromium, unpacked into the temporary directory on first use. */

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { opError, sameShape } from './shape.js';
 
-/** target <- source (same shape and dtype). Returns target. */
+/** target <- source (same shape and dtype), in place: bumps target's version (see Tensor.version). Returns target. */
 export function assign(target: Tensor, source: Tensor): Tensor {
   target.assertAlive('assign');
   source.assertAlive('assign');
@@ -20,6 +20,8 @@ export function assign(target: Tensor, source: Tensor): Tensor {
   if (target.buffer !== source.buffer && target.size > 0) {
     runtime().copy(source.buffer, 0, target.buffer, 0, target.size * 4);
   }
+  // An in-place write: a graph that saved `target` (or a view of it) can no longer use it for backward.
+  target.bumpVersion();
   return target;
 }
 

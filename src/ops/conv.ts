@@ -21,7 +21,7 @@
 import { record } from '../autograd.js';
 import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
-import { Tensor, formatShape } from '../tensor.js';
+import { Tensor, checkFitsDevice, formatShape } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, grid1d, opError } from './shape.js';
 import { reduceRows, sum } from './reduce.js';
@@ -424,6 +424,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   checkBias(op, bias, outChannels, inputs);
   const outSize = convOutputSize(x, [kernelH, kernelW], geometry);
   checkOutputSize(op, outSize, convDetail(x, [kernelH, kernelW], geometry), inputs);
+  checkFitsDevice(op, [x.shape[0], outChannels, ...outSize], 'f32');
   return convolve(x, weight, bias, geometry, outSize);
 }
 
@@ -456,6 +457,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
     (x.shape[2 + d] - 1) * geometry.stride[d] - 2 * geometry.padding[d] + geometry.dilation[d] * (k - 1) + outputPadding[d] + 1;
   const outSize: Pair = [size(0, kernelH), size(1, kernelW)];
   checkOutputSize(op, outSize, `input ${x.shape[2]}x${x.shape[3]} with padding [${geometry.padding.join(', ')}] removes more than the kernel adds`, inputs);
+  checkFitsDevice(op, [x.shape[0], outChannels, ...outSize], 'f32');
   return convolveTransposed(x, weight, bias, geometry, outSize);
 }
 

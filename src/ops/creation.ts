@@ -4,7 +4,7 @@
 import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, dtypeArray, formatShape, shapeSize, type DType, type NestedArray, type TypedArray } from '../tensor.js';
-import { grid1d } from './shape.js';
+import { checkDtype, checkShape, grid1d } from './shape.js';
 
 /** Options of the creation functions. */
 export interface CreateOptions {
@@ -52,14 +52,20 @@ function dtypeOf(data: TypedArray | NestedArray): DType {
 export function tensor(data: NestedArray | TypedArray, shapeOrOptions?: readonly number[] | CreateOptions, maybeOptions: CreateOptions = {}): Tensor {
   const options = Array.isArray(shapeOrOptions) || ArrayBuffer.isView(shapeOrOptions) ? maybeOptions : ((shapeOrOptions as CreateOptions) ?? {});
   const dtype = options.dtype ?? dtypeOf(data);
+  checkDtype('tensor', dtype);
   let shape: number[];
   let values: TypedArray;
   if (ArrayBuffer.isView(data)) {
+    if (Array.isArray(shapeOrOptions)) checkShape('tensor', shapeOrOptions);
     shape = Array.isArray(shapeOrOptions) ? [...shapeOrOptions] : [data.length];
     if (shapeSize(shape) !== data.length) {
       throw new Error(`tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${shapeSize(shape)} elements)`);
     }
-    values = data.constructor === dtypeArray[dtype] ? data : dtypeArray[dtype].from(data);
+    if (data.constructor === dtypeArray[dtype]) values = data;
+    else {
+      checkIntegers(dtype, data);
+      values = dtypeArray[dtype].from(data);
+    }
   } else {
     shape = inferShape(data);
     if (Array.isArray(shapeOrOptions)) {
@@ -67,6 +73,7 @@ export function tensor(data: NestedArray | TypedArray, shapeOrOptions?: readonly
     }
     const flat: number[] = [];
     flatten(data, shape, flat);
+    checkIntegers(dtype, flat);
     values = dtypeArray[dtype].from(flat);
   }
   const t = Tensor.empty(shape, dtype);
@@ -75,8 +82,26 @@ export function tensor(data: NestedArray | TypedArray, shapeOrOptions?: readonly
   return t;
 }
 
-function fillKernel(shape: readonly number[], dtype: DType, entryPoint: 'fill' | 'arange', value: number, start: number, step: number): Tensor {
-  const out = Tensor.empty(shape, dtype);
+/**
+ * Throws unless every value fits an integer dtype exactly: an i32 or u32 tensor (class labels, token ids,
+ * indices) made from 1.5, NaN or 2^32 would otherwise hold a silently truncated or wrapped number.
+ */
+function checkIntegers(dtype: DType, values: ArrayLike<number>): void {
+  if (dtype === 'f32') return;
+  const [low, high] = dtype === 'i32' ? [-(2 ** 31), 2 ** 31] : [0, 2 ** 32];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(Number.isInteger(v) && v >= low && v < high)) {
+      throw new Error(`tensor: value ${v} at flat position ${i} does not fit dtype ${dtype} (integers in [${low}, ${high}))`);
+    }
+  }
+}
+
+function fillKernel(op: string, shape: readonly number[], dtype: DType, entryPoint: 'fill' | 'arange', value: number, start: number, step: number): Tensor {
+  // Checked before anything is allocated or compiled: a bad shape leaks nothing, a bad dtype builds no kernel.
+  checkShape(op, shape);
+  checkDtype(op, dtype);
+  const out = Tensor.empty(shape, dtype, op);
   if (out.size === 0) return out;
   runtime().dispatch({
     shader: 'fill',
@@ -89,21 +114,26 @@ function fillKernel(shape: readonly number[], dtype: DType, entryPoint: 'fill' |
   return out;
 }
 
-/** A tensor of `shape` with every element `value`. */
-export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
-  const t = fillKernel(shape, options.dtype ?? 'f32', 'fill', value, 0, 0);
+/** A filled tensor; `op` is the creation function the caller called, for its errors. */
+function filled(op: string, shape: readonly number[], value: number, options: CreateOptions): Tensor {
+  const t = fillKernel(op, shape, options.dtype ?? 'f32', 'fill', value, 0, 0);
   if (options.requiresGrad) t.requiresGrad_();
   return t;
 }
 
+/** A tensor of `shape` with every element `value`. */
+export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
+  return filled('full', shape, value, options);
+}
+
 /** A tensor of `shape` filled with 0 (f32 unless `dtype` says otherwise). */
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 /** A tensor of `shape` filled with 1 (f32 unless `dtype` says otherwise). */
 export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 /** A tensor with `t`'s shape and dtype (unless overridden) filled with `value`. */
@@ -125,14 +155,15 @@ export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
 export function arange(startOrEnd: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
   const [start, stop] = end === undefined ? [0, startOrEnd] : [startOrEnd, end];
   if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a finite non-zero number, got ${step}`);
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) throw new Error(`arange: start and end must be finite numbers, got start ${start} and end ${stop}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const allInts = [start, stop, step].every(Number.isInteger);
-  return fillKernel([n], options.dtype ?? (allInts ? 'i32' : 'f32'), 'arange', 0, start, step);
+  return fillKernel('arange', [n], options.dtype ?? (allInts ? 'i32' : 'f32'), 'arange', 0, start, step);
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be an integer >= 0, got ${steps}`);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
-  return fillKernel([steps], options.dtype ?? 'f32', 'arange', 0, start, step);
+  return fillKernel('linspace', [steps], options.dtype ?? 'f32', 'arange', 0, start, step);
 }

@@ -8,24 +8,27 @@ import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, type DType } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import {
-  MAX_RANK, assertDtype, assertRank, assertSameDtype, broadcastShapes, broadcastStrides, collapseDims, grid1d, opError, sameShape,
+  MAX_RANK, assertDtype, assertRank, assertSameDtype, broadcastShapes, broadcastStrides, checkDtype, collapseDims, grid1d, opError, sameShape,
 } from './shape.js';
 import { full } from './creation.js';
 import { sumTo } from './reduce.js';
 
 // ---- unary ---------------------------------------------------------------------------------------
 
-/** Runs one op_* function of unary.wgsl over every element of an f32 tensor. */
-function unaryKernel(op: string, x: Tensor, alpha = 0): Tensor {
-  x.assertAlive(op);
-  assertDtype(op, x, ['f32']);
+/**
+ * Runs one op_* function of unary.wgsl over every element of an f32 tensor. `alpha` is the op's scalar
+ * argument, `threshold` softplus's second one; `name` is the op its errors name (default: the kernel's).
+ */
+function unaryKernel(op: string, x: Tensor, alpha = 0, threshold = 0, name = op): Tensor {
+  x.assertAlive(name);
+  assertDtype(name, x, ['f32']);
   const out = Tensor.empty(x.shape, 'f32');
   if (out.size > 0) {
     const lanes = x.size % 4 === 0 ? 4 : 1;
     runtime().dispatch({
       shader: 'unary',
-      template: { OP: `op_${op}`, V: lanes === 4 ? 'vec4<f32>' : 'f32' },
-      params: new ParamWriter().u32(x.size / lanes).f32(alpha).finish(),
+      template: { OP: `op_${op}`, ...laneTypes(lanes) },
+      params: new ParamWriter().u32(x.size / lanes).f32(alpha).f32(threshold).finish(),
       buffers: [x.buffer, out.buffer],
       workgroups: grid1d(x.size / lanes),
     });
@@ -33,16 +36,26 @@ function unaryKernel(op: string, x: Tensor, alpha = 0): Tensor {
   return out;
 }
 
+/** The float, u32, i32 and bool types with `lanes` lanes (include/ieee.wgsl's bit tests need all four). */
+function laneTypes(lanes: number): { V: string; U: string; I: string; B: string } {
+  const wide = (t: string) => (lanes === 4 ? `vec4<${t}>` : t);
+  return { V: wide('f32'), U: wide('u32'), I: wide('i32'), B: wide('bool') };
+}
+
+// NaN, infinities and signed zeros follow PyTorch in every op here (shaders/include/ieee.wgsl says
+// how): NaN propagates (relu, clamp, maximum / minimum included), comparisons with NaN are false
+// except ne, and log, exp, pow, rsqrt, tanh, ... give C's special values.
+
 /** -x, elementwise (f32). */
 export function neg(x: Tensor): Tensor {
   return record('neg', [x], unaryKernel('neg', x), (g) => [neg(g)]);
 }
-/** e^x, elementwise (f32). */
+/** e^x, elementwise (f32; ~1 ULP; 0 at -inf, inf above ~88.72). */
 export function exp(x: Tensor): Tensor {
   const out = unaryKernel('exp', x);
   return record('exp', [x], out, (g) => [mul(g, out)]);
 }
-/** Natural logarithm, elementwise (f32; -Inf at 0, NaN below). */
+/** Natural logarithm, elementwise (f32; ~1 ULP, subnormals included; -inf at +-0, NaN below 0). */
 export function log(x: Tensor): Tensor {
   return record('log', [x], unaryKernel('log', x), (g) => [div(g, x)]);
 }
@@ -61,7 +74,7 @@ export function rsqrt(x: Tensor): Tensor {
 export function abs(x: Tensor): Tensor {
   return record('abs', [x], unaryKernel('abs', x), (g) => [mul(g, sign(x))]);
 }
-/** -1, 0 or 1 (no gradient). */
+/** -1, 0 or 1, NaN for NaN as NumPy (PyTorch's CPU kernel gives 0 there, its issue #41245); no gradient. */
 export function sign(x: Tensor): Tensor {
   return unaryKernel('sign', x);
 }
@@ -82,7 +95,7 @@ export function reciprocal(x: Tensor): Tensor {
   const out = unaryKernel('reciprocal', x);
   return record('reciprocal', [x], out, (g) => [neg(mul(g, square(out)))]);
 }
-/** Hyperbolic tangent, elementwise (f32). */
+/** Hyperbolic tangent, elementwise (f32; ~1 ULP, tiny arguments included). */
 export function tanh(x: Tensor): Tensor {
   const out = unaryKernel('tanh', x);
   return record('tanh', [x], out, (g) => [mul(g, rsubScalar(square(out), 1))]);
@@ -92,21 +105,42 @@ export function sigmoid(x: Tensor): Tensor {
   const out = unaryKernel('sigmoid', x);
   return record('sigmoid', [x], out, (g) => [mul(g, mul(out, rsubScalar(out, 1)))]);
 }
-/** max(x, 0), elementwise (f32); the gradient at 0 is 0. */
+/** max(x, 0), elementwise (f32; NaN stays NaN); the gradient at 0 is 0. */
 export function relu(x: Tensor): Tensor {
   return record('relu', [x], unaryKernel('relu', x), (g) => [mul(g, gtScalar(x, 0))]);
 }
 /** x where x > 0, else negativeSlope * x (default slope 0.01; f32). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  const out = unaryKernel('leaky_relu', x, negativeSlope);
+  const out = unaryKernel('leaky_relu', x, negativeSlope, 0, 'leakyRelu');
   // slope where x <= 0, 1 where x > 0
   return record('leakyRelu', [x], out, (g) => [mul(g, addScalar(mulScalar(gtScalar(x, 0), 1 - negativeSlope), negativeSlope))]);
 }
-/** log(1 + e^x), a smooth ReLU, elementwise (f32); its gradient is sigmoid(x). */
-export function softplus(x: Tensor): Tensor {
-  return record('softplus', [x], unaryKernel('softplus', x), (g) => [mul(g, sigmoid(x))]);
+/** Options of `softplus`, as torch.nn.functional.softplus's. */
+export interface SoftplusOptions {
+  /** softplus(x) = log(1 + e^(beta x)) / beta (default 1). */
+  beta?: number;
+  /** Where beta x > threshold the result is x itself (default 20). */
+  threshold?: number;
 }
-/** The error function erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt (absolute error ~1e-7 in f32). */
+
+/**
+ * log(1 + e^(beta x)) / beta, a smooth ReLU, elementwise (f32), and x itself where beta x > threshold
+ * (PyTorch's defaults: beta 1, threshold 20). Relative accuracy ~1e-7 in the negative tail too
+ * (softplus(-30) = 9.4e-14). Its gradient is sigmoid(beta x), and 1 where beta x > threshold.
+ */
+export function softplus(x: Tensor, options: SoftplusOptions = {}): Tensor {
+  const { beta = 1, threshold = 20 } = options;
+  for (const [name, value] of [['beta', beta], ['threshold', threshold]] as const) {
+    if (typeof value !== 'number' || Number.isNaN(value)) throw new Error(`softplus: ${name} must be a number, got ${String(value)}`);
+  }
+  if (beta === 0) throw new Error('softplus: beta must be non-zero (it divides the result)');
+  const out = unaryKernel('softplus', x, beta, threshold);
+  return record('softplus', [x], out, (g) => {
+    const z = mulScalar(x, beta);
+    return [mul(g, where(gtScalar(z, threshold), 1, sigmoid(z)))];
+  });
+}
+/** The error function erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt (absolute error ~1e-7 in f32; +-1 at +-inf). */
 export function erf(x: Tensor): Tensor {
   // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
   return record('erf', [x], unaryKernel('erf', x), (g) => [mul(g, mulScalar(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))]);
@@ -122,7 +156,7 @@ export type GeluApproximation = 'none' | 'tanh';
 export function gelu(x: Tensor, approximate: GeluApproximation = 'none'): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
   const kernel = approximate === 'none' ? 'gelu' : 'gelu_tanh';
-  return record('gelu', [x], unaryKernel(kernel, x), (g) => [mul(g, geluDerivative(x, approximate))]);
+  return record('gelu', [x], unaryKernel(kernel, x, 0, 0, 'gelu'), (g) => [mul(g, geluDerivative(x, approximate))]);
 }
 /** GELU's derivative: one fused kernel, or tensor ops when the backward pass itself is recorded. */
 function geluDerivative(x: Tensor, approximate: GeluApproximation): Tensor {
@@ -160,27 +194,45 @@ export function rdivScalar(x: Tensor, c: number): Tensor {
   const out = unaryKernel('rdiv_scalar', x, c);
   return record('rdivScalar', [x], out, (g) => [neg(mul(g, div(out, x)))]);
 }
-/** x ^ c */
+/**
+ * x ^ c, as PyTorch's pow with a number exponent: c in {1, 2, 3, -1, -2, 0.5, -0.5} computed exactly
+ * (x * x, 1 / sqrt(x), ...), other c with C's pow rules (pow(0, -1) = inf, pow(x < 0, 0.5) = NaN, ...).
+ */
 export function powScalar(x: Tensor, c: number): Tensor {
-  const out = unaryKernel('pow_scalar', x, c);
+  const out = unaryKernel('pow_scalar', x, c, 0, 'pow');
   return record('powScalar', [x], out, (g) => [c === 0 ? mulScalar(g, 0) : mul(g, mulScalar(powScalar(x, c - 1), c))]);
 }
-/** max(x, c), elementwise; gradient flows where x > c (half of it at a tie). */
+/** max(x, c), elementwise (NaN if either is NaN); gradient flows unless x < c (half of it at a tie). */
 export function maxScalar(x: Tensor, c: number): Tensor {
   const out = unaryKernel('max_scalar', x, c);
-  return record('maxScalar', [x], out, (g) => [mul(g, tieMask(gtScalar(x, c), eqScalar(x, c)))]);
+  return record('maxScalar', [x], out, (g) => [mul(g, shareMask(ltScalar(x, c), eqScalar(x, c)))]);
 }
-/** min(x, c), elementwise; gradient flows where x < c (half of it at a tie). */
+/** min(x, c), elementwise (NaN if either is NaN); gradient flows unless x > c (half of it at a tie). */
 export function minScalar(x: Tensor, c: number): Tensor {
   const out = unaryKernel('min_scalar', x, c);
-  return record('minScalar', [x], out, (g) => [mul(g, tieMask(ltScalar(x, c), eqScalar(x, c)))]);
+  return record('minScalar', [x], out, (g) => [mul(g, shareMask(gtScalar(x, c), eqScalar(x, c)))]);
 }
-/** Clamps into [low, high] (either bound may be omitted). */
+/**
+ * Clamps into [low, high] (either bound may be omitted), as torch.clamp: NaN stays NaN, high wins when
+ * low > high, and the gradient flows where low <= x <= high (the bounds included, unlike maximum's half).
+ */
 export function clamp(x: Tensor, low?: number, high?: number): Tensor {
-  let out = x;
-  if (low !== undefined) out = maxScalar(out, low);
-  if (high !== undefined) out = minScalar(out, high);
-  return out === x ? mulScalar(x, 1) : out;
+  x.assertAlive('clamp');
+  let out: Tensor;
+  if (low === undefined && high === undefined) out = unaryKernel('mul_scalar', x, 1, 0, 'clamp');
+  else if (high === undefined) out = unaryKernel('max_scalar', x, low, 0, 'clamp');
+  else if (low === undefined) out = unaryKernel('min_scalar', x, high, 0, 'clamp');
+  else {
+    const lowered = unaryKernel('max_scalar', x, low, 0, 'clamp');
+    out = unaryKernel('min_scalar', lowered, high, 0, 'clamp');
+    lowered.dispose();
+  }
+  return record('clamp', [x], out, (g) => {
+    let inside: Tensor | null = null;
+    if (low !== undefined) inside = geScalar(x, low);
+    if (high !== undefined) inside = inside ? mul(inside, leScalar(x, high)) : leScalar(x, high);
+    return [inside ? mul(g, inside) : g];
+  });
 }
 /** f32 mask of x > c (1 or 0); no gradient. */
 export const gtScalar = (x: Tensor, c: number) => unaryKernel('gt_scalar', x, c);
@@ -195,9 +247,12 @@ export const eqScalar = (x: Tensor, c: number) => unaryKernel('eq_scalar', x, c)
 /** f32 mask of x != c (1 or 0); no gradient. */
 export const neScalar = (x: Tensor, c: number) => unaryKernel('ne_scalar', x, c);
 
-/** 1 where `wins`, 0.5 where `ties`, else 0: how max/min split their gradient. */
-function tieMask(wins: Tensor, ties: Tensor): Tensor {
-  return add(wins, mulScalar(ties, 0.5));
+/**
+ * 0 where `loses`, 0.5 where `ties`, else 1: how maximum / minimum split their gradient (PyTorch's
+ * rule, which gives both sides all of it where either is NaN, since NaN neither loses nor ties).
+ */
+function shareMask(loses: Tensor, ties: Tensor): Tensor {
+  return rsubScalar(add(loses, mulScalar(ties, 0.5)), 1);
 }
 
 // ---- binary with broadcasting --------------------------------------------------------------------
@@ -212,7 +267,7 @@ function broadcastLaunch(op: string, kernelOp: string, a: Tensor, b: Tensor, out
   assertRank(op, b);
   const shape = broadcastShapes(op, a.shape, b.shape);
   if (shape.length > MAX_RANK) throw opError(op, `broadcast rank ${shape.length} exceeds ${MAX_RANK}`, [a, b]);
-  const out = Tensor.empty(shape, outDtype);
+  const out = Tensor.empty(shape, outDtype, op);
   if (out.size === 0) return out;
   const broadcast = !(sameShape(a.shape, shape) && sameShape(b.shape, shape));
   // Same shapes: vec4 loads when the size allows. Broadcasting: 4 outputs per invocation along the
@@ -221,9 +276,19 @@ function broadcastLaunch(op: string, kernelOp: string, a: Tensor, b: Tensor, out
   const lastExtent = collapsed.shape[collapsed.shape.length - 1];
   const lanes = (broadcast ? lastExtent : out.size) % 4 === 0 ? 4 : 1;
   const wide = (t: string) => (lanes === 4 && !broadcast ? `vec4<${t}>` : t);
+  const float = a.dtype === 'f32';
   runtime().dispatch({
     shader: 'binary',
-    template: { OP: `op_${kernelOp}`, T: wide(a.dtype), OUT: wide(outDtype), F: wide('f32') },
+    template: {
+      OP: `op_${kernelOp === 'div' && !float ? 'div_int' : kernelOp}`,
+      T: wide(a.dtype),
+      OUT: wide(outDtype),
+      F: wide('f32'),
+      U: wide('u32'),
+      I: wide('i32'),
+      B: wide('bool'),
+      FLOAT: float ? 'true' : 'false',
+    },
     constants: { BROADCAST: broadcast ? 1 : 0, ROW_LANES: broadcast ? lanes : 1 },
     params: new ParamWriter()
       .u32(out.size / lanes)
@@ -238,79 +303,123 @@ function broadcastLaunch(op: string, kernelOp: string, a: Tensor, b: Tensor, out
   return out;
 }
 
-/** A scalar operand as a 0-d tensor of the other operand's dtype (f32 scalars use unary kernels instead). */
-function asTensor(value: Operand, like: Tensor): Tensor {
-  return value instanceof Tensor ? value : full([], value, { dtype: like.dtype });
+/**
+ * Calls `fn` with each operand as a tensor: a number becomes a 0-d tensor of `dtype` (f32 tensors with a
+ * number operand use the unary kernels instead), disposed afterwards, also when `fn` throws, unless the
+ * result's graph keeps it.
+ */
+function withTensors(operands: readonly Operand[], dtype: DType, fn: (...tensors: Tensor[]) => Tensor): Tensor {
+  const made: Tensor[] = [];
+  const tensors = operands.map((v) => {
+    if (v instanceof Tensor) return v;
+    const t = full([], v, { dtype });
+    made.push(t);
+    return t;
+  });
+  let out: Tensor | null = null;
+  try {
+    out = fn(...tensors);
+    return out;
+  } finally {
+    for (const t of made) if (!out?.node?.inputs.includes(t)) t.dispose();
+  }
+}
+
+/** `x`, after checking that it was not disposed: for the ops that hand an f32 tensor and a number to a unary kernel. */
+function alive(x: Tensor, op: string): Tensor {
+  x.assertAlive(op);
+  return x;
 }
 
 /** a + b with NumPy broadcasting; `b` may be a number. Both tensors must share a dtype; the result has it. */
 export function add(a: Tensor, b: Operand): Tensor {
-  if (typeof b === 'number' && a.dtype === 'f32') return addScalar(a, b);
-  const bt = asTensor(b, a);
-  const out = broadcastLaunch('add', 'add', a, bt, a.dtype);
-  return record('add', [a, bt], out, (g) => [sumTo(g, a.shape), sumTo(g, bt.shape)]);
+  if (typeof b === 'number' && a.dtype === 'f32') return addScalar(alive(a, 'add'), b);
+  return withTensors([b], a.dtype, (bt) => {
+    const out = broadcastLaunch('add', 'add', a, bt, a.dtype);
+    return record('add', [a, bt], out, (g) => [sumTo(g, a.shape), sumTo(g, bt.shape)]);
+  });
 }
 /** a - b with NumPy broadcasting; `b` may be a number. Both tensors must share a dtype. */
 export function sub(a: Tensor, b: Operand): Tensor {
-  if (typeof b === 'number' && a.dtype === 'f32') return addScalar(a, -b);
-  const bt = asTensor(b, a);
-  const out = broadcastLaunch('sub', 'sub', a, bt, a.dtype);
-  return record('sub', [a, bt], out, (g) => [sumTo(g, a.shape), sumTo(neg(g), bt.shape)]);
+  if (typeof b === 'number' && a.dtype === 'f32') return addScalar(alive(a, 'sub'), -b);
+  return withTensors([b], a.dtype, (bt) => {
+    const out = broadcastLaunch('sub', 'sub', a, bt, a.dtype);
+    return record('sub', [a, bt], out, (g) => [sumTo(g, a.shape), sumTo(neg(g), bt.shape)]);
+  });
 }
 /** a * b with NumPy broadcasting; `b` may be a number. Both tensors must share a dtype. */
 export function mul(a: Tensor, b: Operand): Tensor {
-  if (typeof b === 'number' && a.dtype === 'f32') return mulScalar(a, b);
-  const bt = asTensor(b, a);
-  const out = broadcastLaunch('mul', 'mul', a, bt, a.dtype);
-  return record('mul', [a, bt], out, (g) => [sumTo(mul(g, bt), a.shape), sumTo(mul(g, a), bt.shape)]);
+  if (typeof b === 'number' && a.dtype === 'f32') return mulScalar(alive(a, 'mul'), b);
+  return withTensors([b], a.dtype, (bt) => {
+    const out = broadcastLaunch('mul', 'mul', a, bt, a.dtype);
+    return record('mul', [a, bt], out, (g) => [sumTo(mul(g, bt), a.shape), sumTo(mul(g, a), bt.shape)]);
+  });
 }
 /**
- * a / b with NumPy broadcasting; `b` may be a number. Both tensors must share a dtype (integer division for
- * i32/u32).
+ * a / b with NumPy broadcasting; `b` may be a number. Both tensors must share a dtype. For i32/u32 it
+ * is integer division rounding toward zero (torch.div's rounding_mode 'trunc'). Integer division by
+ * zero: a number divisor of 0 throws (as PyTorch's ZeroDivisionError); a tensor divisor cannot be
+ * checked without reading it back, so its zeros give all bits set, -1 for i32 and 4294967295 for
+ * u32 (what CUDA's hardware gives). -2147483648 / -1 overflows and gives -2147483648 (WGSL's rule).
  */
 export function div(a: Tensor, b: Operand): Tensor {
-  if (typeof b === 'number' && a.dtype === 'f32') return mulScalar(a, 1 / b);
-  const bt = asTensor(b, a);
-  const out = broadcastLaunch('div', 'div', a, bt, a.dtype);
-  // d(a/b)/db = -a/b^2 = -out/b
-  return record('div', [a, bt], out, (g) => [sumTo(div(g, bt), a.shape), sumTo(neg(mul(g, div(out, bt))), bt.shape)]);
+  if (typeof b === 'number' && a.dtype === 'f32') return mulScalar(alive(a, 'div'), 1 / b);
+  if (typeof b === 'number' && b === 0) {
+    throw opError('div', `integer division by zero (${a.dtype} tensor divided by the number 0)`, [a]);
+  }
+  return withTensors([b], a.dtype, (bt) => {
+    const out = broadcastLaunch('div', 'div', a, bt, a.dtype);
+    // d(a/b)/db = -a/b^2 = -out/b
+    return record('div', [a, bt], out, (g) => [sumTo(div(g, bt), a.shape), sumTo(neg(mul(g, div(out, bt))), bt.shape)]);
+  });
 }
-/** a ^ b with broadcasting (f32). The gradient with respect to `b` is taken as 0 where a <= 0. */
+/**
+ * a ^ b with broadcasting (f32), with C's pow special values (pow(0, -1) = inf, pow(x, 0) = 1 even for
+ * NaN, pow(x < 0, non-integer) = NaN). Gradients as PyTorch's pow_backward: the base's is
+ * b a^(b - 1), 0 where b = 0; the exponent's is a^b log(a), 0 where a = 0 and b >= 0, NaN where a < 0.
+ */
 export function pow(a: Tensor, b: Operand): Tensor {
-  if (typeof b === 'number') return powScalar(a, b);
+  if (typeof b === 'number') return powScalar(alive(a, 'pow'), b);
   assertDtype('pow', a, ['f32']);
   const out = broadcastLaunch('pow', 'pow', a, b, 'f32');
   return record('pow', [a, b], out, (g) => [
-    sumTo(mul(g, mul(b, pow(a, addScalar(b, -1)))), a.shape),
-    // d(a^b)/db = a^b log a, taken as 0 where a <= 0 (as PyTorch does at a = 0)
-    sumTo(mul(g, mul(out, log(maxScalar(a, Number.MIN_VALUE)))), b.shape),
+    sumTo(where(eqScalar(b, 0), 0, mul(g, mul(b, pow(a, addScalar(b, -1))))), a.shape),
+    sumTo(where(mul(eqScalar(a, 0), geScalar(b, 0)), 0, mul(g, mul(out, log(a)))), b.shape),
   ]);
 }
-/** Elementwise max of a and b with broadcasting; at a tie each side gets half the gradient. */
+/**
+ * Elementwise max of a and b with broadcasting, NaN where either is NaN. Gradients as PyTorch's: each
+ * side gets it unless it is the smaller one, half of it at a tie (so both get it where one is NaN).
+ */
 export function maximum(a: Tensor, b: Operand): Tensor {
-  if (typeof b === 'number' && a.dtype === 'f32') return maxScalar(a, b);
-  const bt = asTensor(b, a);
-  const out = broadcastLaunch('maximum', 'maximum', a, bt, a.dtype);
-  return record('maximum', [a, bt], out, (g) => {
-    const ties = eq(a, bt);
-    return [sumTo(mul(g, tieMask(gt(a, bt), ties)), a.shape), sumTo(mul(g, tieMask(lt(a, bt), ties)), bt.shape)];
+  if (typeof b === 'number' && a.dtype === 'f32') return maxScalar(alive(a, 'maximum'), b);
+  return withTensors([b], a.dtype, (bt) => {
+    const out = broadcastLaunch('maximum', 'maximum', a, bt, a.dtype);
+    return record('maximum', [a, bt], out, (g) => {
+      const ties = eq(a, bt);
+      return [sumTo(mul(g, shareMask(lt(a, bt), ties)), a.shape), sumTo(mul(g, shareMask(gt(a, bt), ties)), bt.shape)];
+    });
   });
 }
-/** Elementwise min of a and b with broadcasting; at a tie each side gets half the gradient. */
+/**
+ * Elementwise min of a and b with broadcasting, NaN where either is NaN. Gradients as PyTorch's: each
+ * side gets it unless it is the larger one, half of it at a tie (so both get it where one is NaN).
+ */
 export function minimum(a: Tensor, b: Operand): Tensor {
-  if (typeof b === 'number' && a.dtype === 'f32') return minScalar(a, b);
-  const bt = asTensor(b, a);
-  const out = broadcastLaunch('minimum', 'minimum', a, bt, a.dtype);
-  return record('minimum', [a, bt], out, (g) => {
-    const ties = eq(a, bt);
-    return [sumTo(mul(g, tieMask(lt(a, bt), ties)), a.shape), sumTo(mul(g, tieMask(gt(a, bt), ties)), bt.shape)];
+  if (typeof b === 'number' && a.dtype === 'f32') return minScalar(alive(a, 'minimum'), b);
+  return withTensors([b], a.dtype, (bt) => {
+    const out = broadcastLaunch('minimum', 'minimum', a, bt, a.dtype);
+    return record('minimum', [a, bt], out, (g) => {
+      const ties = eq(a, bt);
+      return [sumTo(mul(g, shareMask(gt(a, bt), ties)), a.shape), sumTo(mul(g, shareMask(lt(a, bt), ties)), bt.shape)];
+    });
   });
 }
 
 /** Comparisons give f32 masks (1 where true, 0 where false), ready to multiply into a loss; no gradient. */
 function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Tensor, b: Operand): Tensor {
-  if (typeof b === 'number' && a.dtype === 'f32') return unaryKernel(`${op}_scalar`, a, b);
-  return broadcastLaunch(op, op, a, asTensor(b, a), 'f32');
+  if (typeof b === 'number' && a.dtype === 'f32') return unaryKernel(`${op}_scalar`, a, b, 0, op);
+  return withTensors([b], a.dtype, (bt) => broadcastLaunch(op, op, a, bt, 'f32'));
 }
 /** f32 mask (1 or 0) of a == b, with broadcasting; no gradient. */
 export const eq = (a: Tensor, b: Operand) => compare('eq', a, b);
@@ -327,14 +436,17 @@ export const ge = (a: Tensor, b: Operand) => compare('ge', a, b);
 
 /** Elementwise choice: `a` where `condition` is non-zero, else `b` (all three broadcast together). */
 export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
-  const at = a instanceof Tensor ? a : full([], a, { dtype: b instanceof Tensor ? b.dtype : 'f32' });
-  const bt = asTensor(b, at);
+  const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : 'f32';
+  return withTensors([a, b], dtype, (at, bt) => whereTensors(condition, at, bt));
+}
+
+function whereTensors(condition: Tensor, at: Tensor, bt: Tensor): Tensor {
   for (const t of [condition, at, bt]) t.assertAlive('where');
   assertDtype('where', condition, ['f32']);
   assertSameDtype('where', [at, bt]);
   const shape = broadcastShapes('where', condition.shape, at.shape, bt.shape);
   if (shape.length > MAX_RANK) throw opError('where', `broadcast rank ${shape.length} exceeds ${MAX_RANK}`, [condition, at, bt]);
-  const out = Tensor.empty(shape, at.dtype);
+  const out = Tensor.empty(shape, at.dtype, 'where');
   if (out.size > 0) {
     runtime().dispatch({
       shader: 'where',
@@ -360,6 +472,7 @@ export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
 /** Converts to another dtype (f32 -> integer truncates toward zero). Returns a copy even if unchanged. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   x.assertAlive('cast');
+  checkDtype('cast', dtype); // before a kernel is built for it
   const out = Tensor.empty(x.shape, dtype);
   if (out.size > 0) {
     runtime().dispatch({
@@ -408,8 +521,8 @@ declare module '../tensor.js' {
     relu(): Tensor;
     /** Leaky ReLU (default slope 0.01). See {@link leakyRelu}. */
     leakyRelu(negativeSlope?: number): Tensor;
-    /** log(1 + e^x). See {@link softplus}. */
-    softplus(): Tensor;
+    /** log(1 + e^(beta x)) / beta (beta 1, threshold 20 by default). See {@link softplus}. */
+    softplus(options?: SoftplusOptions): Tensor;
     /** The error function. See {@link erf}. */
     erf(): Tensor;
     /** GELU, exact or tanh-approximated. See {@link gelu}. */

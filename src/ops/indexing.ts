@@ -9,7 +9,7 @@
 import { record } from '../autograd.js';
 import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
-import { Tensor, dtypeArray, shapeSize, type DType } from '../tensor.js';
+import { Tensor, checkFitsDevice, dtypeArray, shapeSize, type DType } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, assertRank, assertSameDtype, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
 import { reshape, stridedCopy, unsqueeze } from './movement.js';
@@ -51,7 +51,7 @@ function narrow(x: Tensor, axis: number, start: number, length: number): Tensor 
  */
 function embed(x: Tensor, shape: readonly number[], lo: readonly number[], step: readonly number[], value: number): Tensor {
   assertRank('pad', x);
-  const out = Tensor.empty(shape, x.dtype);
+  const out = Tensor.empty(shape, x.dtype, 'pad');
   const unitSteps = step.every((s) => s === 1);
   if (out.size > 0) {
     runtime().dispatch({
@@ -178,7 +178,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const sizes = tensors.map((t) => t.shape[a]);
   const shape = [...first.shape];
   shape[a] = sizes.reduce((s, d) => s + d, 0);
-  const out = Tensor.empty(shape, first.dtype);
+  const out = Tensor.empty(shape, first.dtype, 'concat');
   const inner = shapeSize(shape.slice(a + 1));
   placeBlocks(tensors, out, sizes.map((d) => d * inner));
   return record('concat', [...tensors], out, (g) => {
@@ -199,7 +199,7 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   const a = normalizeAxis('stack', axis, first.rank + 1, first.shape);
   const shape = [...first.shape];
   shape.splice(a, 0, tensors.length);
-  const out = Tensor.empty(shape, first.dtype);
+  const out = Tensor.empty(shape, first.dtype, 'stack');
   const inner = shapeSize(first.shape.slice(a));
   placeBlocks(tensors, out, tensors.map(() => inner));
   return record('stack', [...tensors], out, (g) => tensors.map((t, i) => (t.requiresGrad ? reshape(narrow(g, a, i, 1), t.shape) : null)));
@@ -248,6 +248,25 @@ export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
 
 // ---- gather, indexSelect and their transposes ----------------------------------------------------
 
+/**
+ * How an op built on gather or indexSelect (crossEntropy, Embedding) names an out-of-range index in
+ * the error the GPU check reports at the next read (see `Runtime.checkIndices`).
+ */
+export interface IndexCheckText {
+  /** The op the error names. */
+  op: string;
+  /** What follows `op: `, with `{value}` where the bad index goes (default: "index {value} is out of range for dimension d of size n"). */
+  message?: string;
+  /** The tensors whose shapes and dtypes the error lists (default: x and the index). */
+  inputs?: Tensor[];
+}
+
+/** The error an index check reports for an index outside [0, size) along `axis` (`{value}` is the index). */
+function indexErrorText(op: string, x: Tensor, index: Tensor, axis: number, text?: IndexCheckText): string {
+  const message = text?.message ?? `index {value} is out of range for dimension ${axis} of size ${x.shape[axis]}`;
+  return opError(text?.op ?? op, message, text?.inputs ?? [x, index]).message;
+}
+
 function checkIndexed(op: string, x: Tensor, index: Tensor, axis: number): number {
   x.assertAlive(op);
   index.assertAlive(op);
@@ -257,11 +276,16 @@ function checkIndexed(op: string, x: Tensor, index: Tensor, axis: number): numbe
   return normalizeAxis(op, axis, x.rank, x.shape);
 }
 
-/** out[c] = x[c with c[axis] = index[c . indexStrides]] over the output `shape` (shaders/gather.wgsl). */
-function gatherKernel(op: string, x: Tensor, axis: number, index: Tensor, shape: readonly number[], indexStrides: readonly number[]): Tensor {
-  const out = Tensor.empty(shape, x.dtype);
+/**
+ * out[c] = x[c with c[axis] = index[c . indexStrides]] over the output `shape` (shaders/gather.wgsl),
+ * with the index check of Runtime.checkIndices.
+ */
+function gatherKernel(op: string, x: Tensor, axis: number, index: Tensor, shape: readonly number[], indexStrides: readonly number[], text?: IndexCheckText): Tensor {
+  // Checked before the output is allocated, so the error leaks nothing.
+  if (x.shape[axis] === 0 && shapeSize(shape) > 0) throw opError(text?.op ?? op, `cannot pick from axis ${axis} of size 0`, text?.inputs ?? [x, index]);
+  const out = Tensor.empty(shape, x.dtype, text?.op ?? op);
   if (out.size === 0) return out;
-  if (x.shape[axis] === 0) throw opError(op, `cannot pick from axis ${axis} of size 0`, [x, index]);
+  const check = runtime().indexCheck(() => indexErrorText(op, x, index, axis, text));
   runtime().dispatch({
     shader: 'gather',
     params: new ParamWriter()
@@ -269,11 +293,12 @@ function gatherKernel(op: string, x: Tensor, axis: number, index: Tensor, shape:
       .u32(shape.length)
       .u32(axis)
       .u32(x.shape[axis])
+      .u32(check.site)
       .u32Array(shape, 2)
       .u32Array(stridesOf(x.shape), 2)
       .u32Array(indexStrides, 2)
       .finish(),
-    buffers: [x.buffer, index.buffer, out.buffer],
+    buffers: [x.buffer, index.buffer, out.buffer, check.flag],
     workgroups: grid1d(out.size),
   });
   return out;
@@ -281,16 +306,18 @@ function gatherKernel(op: string, x: Tensor, axis: number, index: Tensor, shape:
 
 /**
  * torch.gather: out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (likewise for other axes). The i32
- * index has x's rank, is no larger than x off the axis, and gives the output's shape. The GPU cannot
- * throw, so out-of-range indices are clamped into [0, x.shape[axis]). Backward: a deterministic
- * scatter-add of the gradient into zeros of x's shape.
+ * index has x's rank, is no larger than x off the axis, and gives the output's shape. Indices must
+ * lie in [0, x.shape[axis]): the GPU cannot throw, so it reads a clamped index and records the bad
+ * one, and the next read of any tensor throws an error naming it (see `Runtime.checkIndices`, which
+ * turns the check off). `text` is for ops built on gather, to name themselves in that error.
+ * Backward: a deterministic scatter-add of the gradient into zeros of x's shape.
  */
-export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+export function gather(x: Tensor, axis: number, index: Tensor, text?: IndexCheckText): Tensor {
   const a = checkIndexed('gather', x, index, axis);
   if (index.rank !== x.rank || index.shape.some((d, k) => k !== a && d > x.shape[k])) {
     throw opError('gather', `index must have x's rank and no larger sizes than x off axis ${a}`, [x, index]);
   }
-  const out = gatherKernel('gather', x, a, index, index.shape, stridesOf(index.shape));
+  const out = gatherKernel('gather', x, a, index, index.shape, stridesOf(index.shape), text);
   return record('gather', [x], out, (g) => [scatterAdd(g, a, index, x.shape)]);
 }
 
@@ -299,10 +326,11 @@ function scatterAdd(src: Tensor, axis: number, index: Tensor, shape: readonly nu
   assertDtype('gather backward', src, ['f32']);
   const out = Tensor.empty(shape, 'f32');
   if (out.size > 0) {
+    const check = runtime().indexCheck(() => indexErrorText('gather backward', out, index, axis));
     runtime().dispatch({
       shader: 'scatter',
-      params: new ParamWriter().u32(out.size).u32(shape.length).u32(axis).u32(src.shape[axis]).u32Array(shape, 2).u32Array(src.shape, 2).finish(),
-      buffers: [src.buffer, index.buffer, out.buffer],
+      params: new ParamWriter().u32(out.size).u32(shape.length).u32(axis).u32(src.shape[axis]).u32(check.site).u32Array(shape, 2).u32Array(src.shape, 2).finish(),
+      buffers: [src.buffer, index.buffer, out.buffer, check.flag],
       workgroups: grid1d(out.size),
     });
   }
@@ -311,15 +339,16 @@ function scatterAdd(src: Tensor, axis: number, index: Tensor, shape: readonly nu
 
 /**
  * torch.index_select: the entries of x at the positions of a 1-D i32 index along `axis`; with
- * axis 0 and x a [vocabulary, dim] table this is an embedding lookup. Out-of-range indices are
- * clamped. Backward: a deterministic index-add of the gradient rows (sorted segments, see indexAdd).
+ * axis 0 and x a [vocabulary, dim] table this is an embedding lookup. Indices must lie in
+ * [0, x.shape[axis]); one outside is reported at the next read, as in {@link gather}. Backward: a
+ * deterministic index-add of the gradient rows (sorted segments, see indexAdd).
  */
-export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
+export function indexSelect(x: Tensor, axis: number, index: Tensor, text?: IndexCheckText): Tensor {
   const a = checkIndexed('indexSelect', x, index, axis);
   if (index.rank !== 1) throw opError('indexSelect', `index must be 1-D, got rank ${index.rank}`, [x, index]);
   const shape = [...x.shape];
   shape[a] = index.size;
-  const out = gatherKernel('indexSelect', x, a, index, shape, shape.map((_, k) => (k === a ? 1 : 0)));
+  const out = gatherKernel('indexSelect', x, a, index, shape, shape.map((_, k) => (k === a ? 1 : 0)), text);
   return record('indexSelect', [x], out, (g) => [indexAdd(g, a, index, x.shape[a])]);
 }
 
@@ -336,30 +365,31 @@ function indexAdd(src: Tensor, axis: number, index: Tensor, rows: number): Tenso
   const shape = [...src.shape];
   shape[axis] = rows;
   const out = Tensor.empty(shape, 'f32');
-  if (out.size > 0) sortedIndexAdd(src, index, out, rows, shapeSize(shape.slice(axis + 1)));
+  if (out.size > 0) sortedIndexAdd(src, index, out, axis, rows, shapeSize(shape.slice(axis + 1)));
   return record('indexAdd', [src], out, (g) => [indexSelect(g, axis, index)]);
 }
 
 /** The dispatches of indexAdd (shaders/index_add.wgsl): make keys, sort them, find segments, sum. */
-function sortedIndexAdd(src: Tensor, index: Tensor, out: Tensor, rows: number, inner: number): void {
+function sortedIndexAdd(src: Tensor, index: Tensor, out: Tensor, axis: number, rows: number, inner: number): void {
   const count = index.size;
   const padded = 2 ** Math.ceil(Math.log2(Math.max(count, 1)));
   const keys = Tensor.empty([padded, 2], 'u32');
   const starts = Tensor.empty([rows + 1], 'u32');
-  const launch = (entryPoint: string, buffers: Tensor[], invocations: number, k = 0, j = 0) =>
+  const check = runtime().indexCheck(() => indexErrorText('indexSelect backward', out, index, axis));
+  const launch = (entryPoint: string, buffers: GPUBuffer[], invocations: number, k = 0, j = 0) =>
     runtime().dispatch({
       shader: 'index_add',
       entryPoint,
-      params: new ParamWriter().u32(out.size).u32(count).u32(padded).u32(rows).u32(inner).u32(k).u32(j).finish(),
-      buffers: buffers.map((t) => t.buffer),
+      params: new ParamWriter().u32(out.size).u32(count).u32(padded).u32(rows).u32(inner).u32(k).u32(j).u32(entryPoint === 'make_keys' ? check.site : 0).finish(),
+      buffers,
       workgroups: grid1d(invocations),
     });
-  launch('make_keys', [index, keys], padded);
+  launch('make_keys', [index.buffer, keys.buffer, check.flag], padded);
   for (let k = 2; k <= padded; k *= 2) {
-    for (let j = k / 2; j >= 1; j /= 2) launch('bitonic_step', [keys], padded / 2, k, j);
+    for (let j = k / 2; j >= 1; j /= 2) launch('bitonic_step', [keys.buffer], padded / 2, k, j);
   }
-  launch('segment_starts', [keys, starts], rows + 1);
-  launch('accumulate', [src, keys, starts, out], out.size);
+  launch('segment_starts', [keys.buffer, starts.buffer], rows + 1);
+  launch('accumulate', [src.buffer, keys.buffer, starts.buffer, out.buffer], out.size);
   keys.dispose();
   starts.dispose();
 }
@@ -374,6 +404,7 @@ export function oneHot(index: Tensor, numClasses: number): Tensor {
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw opError('oneHot', `numClasses must be a positive integer, got ${numClasses}`, [index]);
   }
+  checkFitsDevice('oneHot', [...index.shape, numClasses], 'f32');
   const classes = arange(0, numClasses, 1, { dtype: 'i32' });
   const column = unsqueeze(index, -1);
   const out = eq(column, classes);

@@ -9,7 +9,7 @@ import { record } from '../autograd.js';
 import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
 import type { ShaderName } from '../gpu/shaders.generated.js';
-import { Tensor, formatShape, shapeSize } from '../tensor.js';
+import { Tensor, checkFitsDevice, formatShape, shapeSize } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, assertRank, broadcastShapes, broadcastStrides, opError } from './shape.js';
 import { reshape } from './movement.js';
@@ -148,6 +148,7 @@ function matmulMatrices(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
   } catch {
     throw opError('matmul', `batch dimensions ${formatShape(aBatch)} and ${formatShape(bBatch)} cannot be broadcast together`, [a, b]);
   }
+  checkFitsDevice('matmul', [...batchShape, M, N], 'f32');
   const out = K === 0 ? zeros([...batchShape, M, N]) : Tensor.empty([...batchShape, M, N]);
   if (out.size > 0 && K > 0) {
     const strides = {
@@ -214,9 +215,20 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (a.rank >= 2 && b.rank >= 2) return matmulMatrices(a, b, options.transA ?? false, options.transB ?? false, options.variant);
 
   // A vector becomes a 1-row (left) or 1-column (right) matrix, and that dimension leaves the result.
+  const kA = a.rank === 1 ? a.shape[0] : a.shape[a.rank - (options.transA ? 2 : 1)];
+  const kB = b.rank === 1 ? b.shape[0] : b.shape[b.rank - (options.transB ? 1 : 2)];
+  if (kA !== kB) {
+    throw opError('matmul', `inner dimensions differ (${kA} != ${kB}); a 1-D operand is a row vector on the left, a column vector on the right`, [a, b]);
+  }
   const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a;
   const b2 = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
-  const product = matmulMatrices(a2, b2, a.rank === 1 ? false : (options.transA ?? false), b.rank === 1 ? false : (options.transB ?? false), options.variant);
+  let product: Tensor;
+  try {
+    product = matmulMatrices(a2, b2, a.rank === 1 ? false : (options.transA ?? false), b.rank === 1 ? false : (options.transB ?? false), options.variant);
+  } catch (error) {
+    for (const t of [a2, b2]) if (t !== a && t !== b) t.dispose();
+    throw error;
+  }
   const shape = product.shape.filter((_, i) => !(a.rank === 1 && i === product.rank - 2) && !(b.rank === 1 && i === product.rank - 1));
   const result = reshape(product, shape);
   if (!result.requiresGrad) {

@@ -5,7 +5,7 @@
 import { record } from '../autograd.js';
 import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
-import { Tensor, formatShape, shapeSize } from '../tensor.js';
+import { Tensor, checkFitsDevice, formatShape, shapeSize } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { MAX_RANK, assertRank, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
 import { sumTo } from './reduce.js';
@@ -30,6 +30,7 @@ export function stridedCopy(x: Tensor, shape: readonly number[], strides: readon
 /** Same data, new shape (one dimension may be -1). Shares the buffer: no copy, no kernel. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   x.assertAlive('reshape');
+  if (!Array.isArray(shape)) throw opError('reshape', `shape must be a list of integers (one may be -1), got ${String(shape)}`, [x]);
   const resolved = [...shape];
   const unknown = resolved.indexOf(-1);
   if (unknown !== resolved.lastIndexOf(-1)) throw opError('reshape', `only one dimension may be -1, got ${formatShape(shape)}`, [x]);
@@ -49,6 +50,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
   x.assertAlive('permute');
   assertRank('permute', x);
+  if (!Array.isArray(axes)) throw opError('permute', `axes must be a list of ${x.rank} integers, got ${String(axes)}`, [x]);
   const rank = x.rank;
   const order = axes.map((a) => normalizeAxis('permute', a, rank, x.shape));
   if (order.length !== rank || new Set(order).size !== rank) {
@@ -74,12 +76,14 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
 /** Broadcasts to `shape` (NumPy rules; -1 keeps a dimension), materialised as a copy. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   x.assertAlive('expand');
+  if (!Array.isArray(shape)) throw opError('expand', `shape must be a list of integers (-1 keeps a dimension), got ${String(shape)}`, [x]);
   const lead = shape.length - x.rank;
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
   const fits = (d: number, i: number) => Number.isInteger(d) && d >= 0 && (i < lead || x.shape[i - lead] === d || x.shape[i - lead] === 1);
   if (lead < 0 || !target.every(fits)) throw opError('expand', `cannot broadcast to ${formatShape(shape)}`, [x]);
   if (target.length > MAX_RANK) throw opError('expand', `rank ${target.length} exceeds the supported maximum of ${MAX_RANK}`, [x]);
   if (sameShape(target, x.shape)) return reshape(x, x.shape);
+  checkFitsDevice('expand', target, x.dtype);
   const own = stridesOf(x.shape);
   const strides = target.map((_, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : own[i - lead]));
   const out = stridedCopy(x, target, strides);

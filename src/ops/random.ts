@@ -11,7 +11,7 @@ import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, formatShape, type DType } from '../tensor.js';
 import { add, exp, mul, mulScalar } from './elementwise.js';
 import { defineMethods } from './methods.js';
-import { assertDtype, broadcastShapes, grid1d, opError, sameShape } from './shape.js';
+import { assertDtype, broadcastShapes, checkDtype, checkShape, grid1d, opError, sameShape } from './shape.js';
 
 /** A generator seed: any safe integer, or a bigint for the full 64 bits (negative values wrap modulo 2^64). */
 export type Seed = number | bigint;
@@ -153,11 +153,19 @@ interface DrawParams {
 }
 const noDrawParams: DrawParams = { scale: 0, shift: 0, upper: 0, prob: 0, value: 0, low: 0, span: 0, categories: 0, samples: 0, fromLogits: 0 };
 
+/** The check sites of a multinomial draw and the runtime's check flag (see shaders/random.wgsl). */
+interface RowChecks {
+  invalid: number;
+  empty: number;
+  flag: GPUBuffer;
+}
+
 /** Fills `out` with one draw. Elementwise entry points run one invocation per 4 outputs, multinomial one per output. */
-function launchDraw(entry: DrawEntry, out: Tensor, stream: PhiloxStream, params: Partial<DrawParams>, input?: Tensor): void {
+function launchDraw(entry: DrawEntry, out: Tensor, stream: PhiloxStream, params: Partial<DrawParams>, input?: Tensor, checks?: RowChecks): void {
   if (out.size === 0) return;
   const d = { ...noDrawParams, ...params };
   const invocations = entry === 'draw_multinomial' ? out.size : Math.ceil(out.size / 4);
+  const buffers = input ? [out.buffer, input.buffer] : [out.buffer];
   runtime().dispatch({
     shader: 'random',
     entryPoint: entry,
@@ -170,16 +178,11 @@ function launchDraw(entry: DrawEntry, out: Tensor, stream: PhiloxStream, params:
       .f32(d.scale).f32(d.shift).f32(d.upper).f32(d.prob).f32(d.value)
       .i32(d.low).u32(d.span)
       .u32(d.categories).u32(d.samples).u32(d.fromLogits)
+      .u32(checks?.invalid ?? 0).u32(checks?.empty ?? 0)
       .finish(),
-    buffers: input ? [out.buffer, input.buffer] : [out.buffer],
+    buffers: checks ? [...buffers, checks.flag] : buffers,
     workgroups: grid1d(invocations, WORKGROUP_SIZE),
   });
-}
-
-function checkShape(op: string, shape: readonly number[]): void {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new Error(`${op}: shape must be a list of integers >= 0, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
-  }
 }
 
 function checkFinite(op: string, name: string, value: number): void {
@@ -189,10 +192,11 @@ function checkFinite(op: string, name: string, value: number): void {
 /** An f32 output tensor for a float draw (the dtype option may only say f32). */
 function floatOutput(op: string, shape: readonly number[], options: RandomOptions): Tensor {
   checkShape(op, shape);
+  if (options.dtype !== undefined) checkDtype(op, options.dtype);
   if (options.dtype !== undefined && options.dtype !== 'f32') {
     throw new Error(`${op}: random floats are f32, got dtype ${options.dtype} (cast the result with .to() instead)`);
   }
-  return Tensor.empty(shape, 'f32');
+  return Tensor.empty(shape, 'f32', op);
 }
 
 function finishLeaf(out: Tensor, options: RandomOptions): Tensor {
@@ -212,7 +216,7 @@ export function philoxBits(shape: readonly number[], key: readonly [number, numb
   if (words.length !== 6 || !words.every((w) => Number.isInteger(w) && w >= 0 && w < TWO_32)) {
     throw new Error(`philoxBits: key needs 2 and counter 4 unsigned 32-bit integers, got key [${key.join(', ')}], counter [${counter.join(', ')}]`);
   }
-  const out = Tensor.empty(shape, 'u32');
+  const out = Tensor.empty(shape, 'u32', 'philoxBits');
   launchDraw('draw_bits', out, { key: [key[0], key[1]], counter: [counter[0], counter[1], counter[2], counter[3]] }, {});
   return out;
 }
@@ -220,7 +224,7 @@ export function philoxBits(shape: readonly number[], key: readonly [number, numb
 /** Random u32 words from a generator (the bits every other draw is made from). */
 export function randomBits(shape: readonly number[], options: SampleOptions = {}): Tensor {
   checkShape('randomBits', shape);
-  const out = Tensor.empty(shape, 'u32');
+  const out = Tensor.empty(shape, 'u32', 'randomBits');
   launchDraw('draw_bits', out, (options.generator ?? defaultGenerator).nextStream(), {});
   return out;
 }
@@ -295,7 +299,7 @@ export function bernoulli(probs: Tensor, options: SampleOptions = {}): Tensor {
 export function dropoutMask(shape: readonly number[], p: number, options: SampleOptions = {}): Tensor {
   checkShape('dropoutMask', shape);
   if (!(p >= 0 && p <= 1)) throw new Error(`dropoutMask: p must be in [0, 1], got ${p}`);
-  const out = Tensor.empty(shape, 'f32');
+  const out = Tensor.empty(shape, 'f32', 'dropoutMask');
   launchDraw('draw_bernoulli_scalar', out, (options.generator ?? defaultGenerator).nextStream(), { prob: 1 - p, value: p === 1 ? 0 : 1 / (1 - p) });
   return out;
 }
@@ -307,12 +311,13 @@ export function dropoutMask(shape: readonly number[], p: number, options: Sample
 export function randint(low: number, high: number, shape: readonly number[], options: RandintOptions = {}): Tensor {
   checkShape('randint', shape);
   const dtype = options.dtype ?? 'i32';
+  checkDtype('randint', dtype);
   const [min, max] = dtype === 'u32' ? [0, TWO_32] : [-(2 ** 31), 2 ** 31];
   if (!Number.isInteger(low) || !Number.isInteger(high) || low < min || high > max) {
     throw new Error(`randint: low and high must be integers in [${min}, ${max}] for dtype ${dtype}, got low ${low} and high ${high}`);
   }
   if (low >= high) throw new Error(`randint: low must be less than high, got low ${low} and high ${high}`);
-  const out = Tensor.empty(shape, dtype);
+  const out = Tensor.empty(shape, dtype, 'randint');
   // span 2^32 does not fit in a u32; the kernel reads 0 as 2^32.
   launchDraw('draw_randint', out, (options.generator ?? defaultGenerator).nextStream(), { low, span: (high - low) % TWO_32 });
   return out;
@@ -327,32 +332,48 @@ function checkCategoryRows(op: string, input: Tensor, samples: number): void {
   if (!Number.isInteger(samples) || samples < 1) throw opError(op, `numSamples must be an integer >= 1, got ${samples}`, [input]);
 }
 
-function drawCategories(input: Tensor, outShape: readonly number[], samples: number, fromLogits: boolean, options: SampleOptions): Tensor {
-  const out = Tensor.empty(outShape, 'i32');
+function drawCategories(op: string, input: Tensor, outShape: readonly number[], samples: number, fromLogits: boolean, options: SampleOptions): Tensor {
+  const out = Tensor.empty(outShape, 'i32', op);
   const categories = input.shape[input.rank - 1];
-  launchDraw('draw_multinomial', out, (options.generator ?? defaultGenerator).nextStream(), { categories, samples, fromLogits: fromLogits ? 1 : 0 }, input);
+  // Rows are checked as they are drawn; a bad one makes the next read throw (no sync here).
+  const rows = fromLogits ? 'logits' : 'probs';
+  const invalid = runtime().deferredCheck(
+    opError(op, `row {value} of ${rows} holds ${fromLogits ? 'NaN or +Infinity' : 'NaN, Infinity or a negative weight'}`, [input]).message,
+  );
+  const empty = runtime().deferredCheck(
+    opError(op, fromLogits ? `row {value} of logits is all -Infinity: there is nothing to draw` : `row {value} of probs has no positive weight to draw (or its weights sum past the f32 range)`, [input]).message,
+  );
+  launchDraw('draw_multinomial', out, (options.generator ?? defaultGenerator).nextStream(), { categories, samples, fromLogits: fromLogits ? 1 : 0 }, input, {
+    invalid: invalid.site,
+    empty: empty.site,
+    flag: invalid.flag,
+  });
   return out;
 }
 
 /**
- * Category indices drawn from each row of `probs` [..., K] (non-negative weights; they need not sum
- * to 1), `numSamples` per row, with replacement (PyTorch's replacement=True): i32 [..., numSamples].
- * Zero-weight categories are never drawn; a row with no positive weight gives -1.
+ * Category indices drawn from each row of `probs` [..., K] (non-negative finite weights, at least one
+ * positive; they need not sum to 1), `numSamples` per row, with replacement (PyTorch's
+ * replacement=True): i32 [..., numSamples]. Zero-weight categories are never drawn. A row holding
+ * NaN, Infinity or a negative weight, or no positive weight, makes the next read of any tensor throw
+ * an error naming the row (the GPU checks the rows as it draws: no sync).
  */
 export function multinomial(probs: Tensor, numSamples = 1, options: SampleOptions = {}): Tensor {
   checkCategoryRows('multinomial', probs, numSamples);
-  return drawCategories(probs, [...probs.shape.slice(0, -1), numSamples], numSamples, false, options);
+  return drawCategories('multinomial', probs, [...probs.shape.slice(0, -1), numSamples], numSamples, false, options);
 }
 
 /**
  * Category indices drawn from softmax(logits) over the last dimension without forming the softmax:
- * i32 [...] (one per row), or [..., numSamples] when numSamples is given. -Infinity logits are never drawn.
+ * i32 [...] (one per row), or [..., numSamples] when numSamples is given. -Infinity logits are never
+ * drawn. A row holding NaN or +Infinity, or all -Infinity, makes the next read of any tensor throw an
+ * error naming the row (checked on the GPU as it draws).
  */
 export function categorical(logits: Tensor, options: CategoricalOptions = {}): Tensor {
   const samples = options.numSamples ?? 1;
   checkCategoryRows('categorical', logits, samples);
   const batch = logits.shape.slice(0, -1);
-  return drawCategories(logits, options.numSamples === undefined ? batch : [...batch, samples], samples, true, options);
+  return drawCategories('categorical', logits, options.numSamples === undefined ? batch : [...batch, samples], samples, true, options);
 }
 
 // ---- reparameterized Gaussian samples ------------------------------------------------------------

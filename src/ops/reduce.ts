@@ -12,11 +12,11 @@
 import { noGrad, record } from '../autograd.js';
 import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
-import { Tensor, scope, shapeSize, type DType } from '../tensor.js';
+import { Tensor, checkFitsDevice, scope, shapeSize, type DType } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, grid1d, normalizeAxes, normalizeAxis, opError, sameShape } from './shape.js';
 import { expand, reshape } from './movement.js';
-import { div, eq, exp, mul, mulScalar, sqrt, square, sub } from './elementwise.js';
+import { add, div, eq, exp, mul, mulScalar, ne, sqrt, square, sub } from './elementwise.js';
 import { full } from './creation.js';
 
 /** The combining functions of shaders/reduce.wgsl. */
@@ -59,7 +59,7 @@ function lanesOf(inner: number): number {
 function launchReduce(op: ReduceOp, x: Tensor, out: Tensor, view: MiddleAxis, scale: number, type: 'f32' | 'vec4<f32>'): void {
   runtime().dispatch({
     shader: 'reduce',
-    template: { OP: op, T: type },
+    template: type === 'f32' ? { OP: op, T: type, U: 'u32', I: 'i32', B: 'bool' } : { OP: op, T: type, U: 'vec4<u32>', I: 'vec4<i32>', B: 'vec4<bool>' },
     constants: { WG: WORKGROUP_SIZE },
     params: new ParamWriter().u32(view.outer).u32(view.k).u32(view.inner).u32(view.chunks).u32(view.chunkLen).f32(scale).finish(),
     buffers: [x.buffer, out.buffer],
@@ -167,6 +167,7 @@ function reduceAxes(name: string, op: ReduceOp, x: Tensor, axes: Axes, keepdims:
   if ((op === 'max' || op === 'min') && count === 0) {
     throw opError(name, `cannot reduce over an empty dimension (axes [${reduced.join(', ')}])`, [x]);
   }
+  checkFitsDevice(name, reducedShape(x.shape, reduced, keepdims), 'f32'); // only an empty x can have a larger result
   let runs = axisRuns(x.shape, reduced);
   let current = x;
   for (let j = lastReducedRun(runs); j >= 0; j = lastReducedRun(runs)) {
@@ -202,23 +203,29 @@ export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   return record('mean', [x], out, (g) => [expand(reshape(mul(g, 1 / count), keepShape(x, axes)), x.shape)]);
 }
 
-/** Largest value over the axes; the gradient is shared equally among tied maxima. */
+/**
+ * Largest value over the axes, NaN where the values include a NaN (as PyTorch); the gradient is shared
+ * equally among tied maxima (among the NaNs, where the result is NaN).
+ */
 export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const out = reduceAxes('max', 'max', x, axes, keepdims);
   return record('max', [x], out, (g) => [extremumGrad(x, out, g, axes)]);
 }
 
 /**
- * Smallest value over the axes; the gradient is shared equally among tied minima. Throws on an empty axis.
+ * Smallest value over the axes, NaN where the values include a NaN (as PyTorch); the gradient is shared
+ * equally among tied minima (among the NaNs, where the result is NaN). Throws on an empty axis.
  */
 export function min(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const out = reduceAxes('min', 'min', x, axes, keepdims);
   return record('min', [x], out, (g) => [extremumGrad(x, out, g, axes)]);
 }
 
+/** PyTorch's evenly_distribute_backward: the gradient split among the values equal to the result, or NaN like it. */
 function extremumGrad(x: Tensor, out: Tensor, g: Tensor, axes: Axes): Tensor {
   const shape = keepShape(x, axes);
-  const hits = eq(x, reshape(out, shape));
+  const result = reshape(out, shape);
+  const hits = add(eq(x, result), mul(ne(x, x), ne(result, result)));
   const share = div(hits, sum(hits, axes, true));
   return mul(share, reshape(g, shape));
 }
@@ -278,7 +285,7 @@ function launchArgReduce(
 ): void {
   runtime().dispatch({
     shader: 'argreduce',
-    template: { T: x.dtype, BEATS: beats, POSITION: previousPositions ? 'in_index[at]' : 'k' },
+    template: { T: x.dtype, BEATS: beats, POSITION: previousPositions ? 'in_index[at]' : 'k', FLOAT: x.dtype === 'f32' ? 'true' : 'false' },
     constants: { WG: WORKGROUP_SIZE },
     params: new ParamWriter().u32(view.outer).u32(view.k).u32(view.inner).u32(view.chunks).u32(view.chunkLen).finish(),
     buffers: previousPositions ? [x.buffer, values.buffer, positions.buffer, previousPositions.buffer] : [x.buffer, values.buffer, positions.buffer],
@@ -328,12 +335,18 @@ function argReduce(name: string, beats: '>' | '<', x: Tensor, axis: number | und
   return out;
 }
 
-/** Position (i32) of the largest value along `axis`, or in the flattened tensor; the first one on ties. */
+/**
+ * Position (i32) of the largest value along `axis`, or in the flattened tensor; the first one on ties,
+ * and the first NaN where there is one (as PyTorch).
+ */
 export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
   return argReduce('argmax', '>', x, axis, keepdims);
 }
 
-/** Position (i32) of the smallest value along `axis`, or in the flattened tensor; the first one on ties. */
+/**
+ * Position (i32) of the smallest value along `axis`, or in the flattened tensor; the first one on ties,
+ * and the first NaN where there is one (as PyTorch).
+ */
 export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
   return argReduce('argmin', '<', x, axis, keepdims);
 }

@@ -16,6 +16,32 @@ export function opError(op: string, message: string, inputs: Tensor[] = []): Err
   return new Error(`${op}: ${message}${detail}`);
 }
 
+/** The element types a tensor can have (see DType). */
+export const DTYPES: readonly DType[] = ['f32', 'i32', 'u32'];
+
+const dtypeAliases: Record<string, DType> = { float32: 'f32', float: 'f32', int32: 'i32', int: 'i32', uint32: 'u32' };
+
+/** Throws unless `dtype` is 'f32', 'i32' or 'u32': checked where a dtype enters, before any kernel is built for it. */
+export function checkDtype(op: string, dtype: unknown): asserts dtype is DType {
+  if (typeof dtype === 'string' && (DTYPES as readonly string[]).includes(dtype)) return;
+  const shown = typeof dtype === 'string' ? `'${dtype}'` : String(dtype);
+  const alias = typeof dtype === 'string' ? dtypeAliases[dtype.toLowerCase()] : undefined;
+  const hint = alias ? ` (did you mean '${alias}'?)` : '';
+  throw new Error(`${op}: unknown dtype ${shown}${hint}; the dtypes are ${DTYPES.map((d) => `'${d}'`).join(', ')}`);
+}
+
+/** A shape argument as error messages show it, whatever it is. */
+function shownShape(shape: unknown): string {
+  return Array.isArray(shape) ? `[${shape.map(String).join(', ')}]` : typeof shape === 'string' ? `'${shape}'` : String(shape);
+}
+
+/** Throws unless `shape` is an array of integers >= 0: checked where a shape enters, before anything is allocated. */
+export function checkShape(op: string, shape: unknown): asserts shape is readonly number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new Error(`${op}: shape must be a list of integers >= 0, got ${shownShape(shape)}`);
+  }
+}
+
 export function assertDtype(op: string, t: Tensor, allowed: readonly DType[]): void {
   if (!allowed.includes(t.dtype)) {
     throw opError(op, `expected dtype ${allowed.join(' or ')}, got ${t.dtype}`, [t]);

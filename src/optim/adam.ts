@@ -60,7 +60,8 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
   protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
     const [beta1, beta2] = group.betas;
     const decoupled = this.decoupledWeightDecay;
-    const buffers = [param.buffer, grad.buffer, this.stateBuffer(state, 'exp_avg', param).buffer, this.stateBuffer(state, 'exp_avg_sq', param).buffer];
+    const watch = this.finiteWatch(param);
+    const buffers = [param.buffer, grad.buffer, this.stateBuffer(state, 'exp_avg', param).buffer, this.stateBuffer(state, 'exp_avg_sq', param).buffer, watch.flag];
     if (group.amsgrad) buffers.push(this.stateBuffer(state, 'max_exp_avg_sq', param).buffer);
     runtime().dispatch({
       shader: 'optim_adam',
@@ -76,6 +77,9 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
         .f32(group.lr / (1 - beta1 ** state.step))
         .f32(Math.sqrt(1 - beta2 ** state.step))
         .f32(group.maximize ? -1 : 1)
+        .u32(watch.gradSite)
+        .u32(watch.paramSite)
+        .u32(state.step)
         .finish(),
       buffers,
       workgroups: vec4Workgroups(`${this.optimizerName}.step`, param),

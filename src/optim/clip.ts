@@ -69,6 +69,7 @@ export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: num
     grads.forEach((grad, k) => {
       if (scaled.has(grad.buffer)) return;
       scaled.add(grad.buffer);
+      grad.bumpVersion(); // scaled in place
       runtime().dispatch({
         shader: 'optim_clip',
         params: new ParamWriter().u32(grad.size).f32(maxNorm).finish(),

@@ -12,6 +12,8 @@ import { full, zeros } from '../ops/creation.js';
 import { clone } from '../ops/movement.js';
 import { describe, grid1d, opError, sameShape } from '../ops/shape.js';
 import { Tensor, formatShape } from '../tensor.js';
+import { runtime } from '../context.js';
+import { nonFiniteCheck } from '../ops/checks.js';
 
 /** Settings every optimizer's groups carry; each optimizer adds its own (JSON-able values only). */
 export interface GroupOptions {
@@ -27,12 +29,25 @@ export type ParamGroup<O extends GroupOptions> = O & {
 
 /** A group as passed to a constructor: settings it leaves out come from the optimizer's options. */
 export type ParamGroupInput<O extends GroupOptions> = Partial<O> & {
-  /** The group's parameters. */
-  params: Iterable<Tensor>;
+  /** The group's parameters, or [name, parameter] pairs (a module's namedParameters()). */
+  params: Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
 };
 
-/** Parameters (leaf tensors that require grad), or groups of them with their own settings. */
-export type ParamsInput<O extends GroupOptions> = Iterable<Tensor> | readonly ParamGroupInput<O>[];
+/**
+ * Parameters (leaf tensors that require grad), [name, parameter] pairs (a module's namedParameters(),
+ * whose names then appear in errors), or groups of either with their own settings.
+ */
+export type ParamsInput<O extends GroupOptions> = Iterable<Tensor> | Iterable<readonly [string, Tensor]> | readonly ParamGroupInput<O>[];
+
+/** Where an update kernel reports NaN or Inf (see Optimizer.checkFinite). */
+export interface FiniteWatchSites {
+  /** The runtime's check flag, bound by the update kernel. */
+  flag: GPUBuffer;
+  /** The site recorded when the gradient holds NaN or Inf (0: not watched). */
+  gradSite: number;
+  /** The site recorded when the updated parameter does (0: not watched). */
+  paramSite: number;
+}
 
 /** What an optimizer keeps for one parameter: updates applied so far, and named buffers. */
 export interface ParamState {
@@ -63,7 +78,15 @@ export abstract class Optimizer<O extends GroupOptions> {
   readonly optimizerName: string;
   /** The groups with their settings (change `lr` here, or through the `lr` accessor). */
   readonly paramGroups: ParamGroup<O>[];
+  /**
+   * Watches every step for NaN and Inf: the update kernels look at each gradient and updated parameter
+   * where they hold them anyway (no extra pass, no sync), and the next read of any tensor throws a
+   * NonFiniteError naming the first one and its step ("the gradient of fc1.weight became NaN or Inf at
+   * step 7"). On by default: NaN weights behind a finite loss (relu(NaN) = 0) otherwise go unnoticed.
+   */
+  checkFinite = true;
   private readonly state = new Map<Tensor, ParamState>();
+  private readonly paramNames = new Map<Tensor, string>();
   private disposed = false;
 
   /** Every state buffer name this optimizer may keep for a parameter ('exp_avg', ...). */
@@ -79,11 +102,23 @@ export abstract class Optimizer<O extends GroupOptions> {
    */
   protected constructor(optimizerName: string, params: ParamsInput<O>, defaults: O) {
     this.optimizerName = optimizerName;
-    this.paramGroups = parseParamGroups(this.optimizerName, params).map(({ params: groupParams, settings }) => {
+    this.paramGroups = parseParamGroups(this.optimizerName, params).map(({ params: groupParams, names, settings }) => {
+      names.forEach((name, i) => this.paramNames.set(groupParams[i], name ?? `parameter #${this.paramNames.size} ${formatShape(groupParams[i].shape)}`));
       const group = { ...withDefaults(this.optimizerName, defaults, settings), params: groupParams };
       this.validate(group);
       return group;
     });
+  }
+
+  /**
+   * The NaN/Inf watch of one parameter's update (see checkFinite): the runtime's check flag for the
+   * kernel to bind and its two sites (gradient, new parameter), 0 when the watch is off.
+   */
+  protected finiteWatch(param: Tensor): FiniteWatchSites {
+    if (!this.checkFinite) return { flag: runtime().errorFlag(), gradSite: 0, paramSite: 0 };
+    const name = this.paramNames.get(param)!;
+    const grad = nonFiniteCheck(`the gradient of ${name}`);
+    return { flag: grad.flag, gradSite: grad.site, paramSite: nonFiniteCheck(name).site };
   }
 
   /** The learning rate of the first group. */
@@ -122,6 +157,8 @@ export abstract class Optimizer<O extends GroupOptions> {
       if (!state) this.state.set(param, (state = { step: 0, buffers: {} }));
       state.step++;
       if (param.size > 0) this.update(param, grad, state, group);
+      // The kernel wrote the parameter in place: graphs recorded before this step can no longer use it.
+      param.bumpVersion();
     }
   }
 
@@ -279,20 +316,35 @@ function disposeStates(states: Iterable<ParamState>): void {
   for (const state of states) for (const buffer of Object.values(state.buffers)) buffer.dispose();
 }
 
-/** The constructor's parameters as groups, each parameter checked (leaf, requires grad, f32, once). */
-function parseParamGroups<O extends GroupOptions>(name: string, input: ParamsInput<O>): { params: Tensor[]; settings: Partial<O> }[] {
-  const items: unknown[] = [...(input as Iterable<unknown>)];
+const isIterable = (value: unknown): value is Iterable<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function';
+
+const isNamedParameter = (item: unknown): item is readonly [string, Tensor] =>
+  Array.isArray(item) && item.length === 2 && typeof item[0] === 'string' && item[1] instanceof Tensor;
+
+/**
+ * The constructor's parameters as groups, each parameter checked (leaf, requires grad, f32, once),
+ * with the names given as [name, parameter] pairs (null where none was).
+ */
+function parseParamGroups<O extends GroupOptions>(name: string, input: ParamsInput<O>): { params: Tensor[]; names: (string | null)[]; settings: Partial<O> }[] {
+  if (!isIterable(input)) throw new Error(`${name}: params must be a list of tensors, [name, tensor] pairs or parameter groups, got ${String(input)}`);
+  const items: unknown[] = [...input];
   let groups: { params: unknown[]; settings: Partial<O> }[];
-  if (items.every((item) => item instanceof Tensor)) {
+  if (items.every((item) => item instanceof Tensor || isNamedParameter(item))) {
     groups = [{ params: items, settings: {} }];
   } else if (items.every((item) => typeof item === 'object' && item !== null && !(item instanceof Tensor) && 'params' in item)) {
-    groups = (items as ParamGroupInput<O>[]).map(({ params, ...settings }) => ({ params: [...params], settings: settings as unknown as Partial<O> }));
+    groups = (items as ParamGroupInput<O>[]).map(({ params, ...settings }) => {
+      if (!isIterable(params)) throw new Error(`${name}: a parameter group's params must be a list of tensors, got ${String(params)}`);
+      return { params: [...params], settings: settings as unknown as Partial<O> };
+    });
   } else {
-    throw new Error(`${name}: params must be tensors or parameter groups ({ params, ...settings }), not a mix`);
+    throw new Error(`${name}: params must be tensors, [name, tensor] pairs or parameter groups ({ params, ...settings }), not a mix`);
   }
   const seen = new Set<Tensor>();
-  for (const group of groups) {
-    for (const param of group.params) {
+  const parsed = groups.map(({ params: entries, settings }) => {
+    const names = entries.map((entry) => (isNamedParameter(entry) ? entry[0] : null));
+    const params = entries.map((entry) => (isNamedParameter(entry) ? entry[1] : entry));
+    for (const param of params) {
       if (!(param instanceof Tensor)) throw new Error(`${name}: a parameter group holds ${String(param)}, not a Tensor`);
       param.assertAlive(name);
       if (param.node) throw opError(name, `parameter tensor #${param.id} is not a leaf (it is the result of ${param.node.name})`, [param]);
@@ -301,9 +353,10 @@ function parseParamGroups<O extends GroupOptions>(name: string, input: ParamsInp
       if (seen.has(param)) throw opError(name, `parameter tensor #${param.id} appears more than once`, [param]);
       seen.add(param);
     }
-  }
+    return { params: params as Tensor[], names, settings };
+  });
   if (seen.size === 0) throw new Error(`${name}: got an empty parameter list`);
-  return groups as { params: Tensor[]; settings: Partial<O> }[];
+  return parsed;
 }
 
 /** `defaults` with the settings that are given (not undefined); a setting `defaults` lacks is an error. */

@@ -56,7 +56,8 @@ export class SGD extends Optimizer<SGDOptions> {
     const withMomentum = group.momentum !== 0;
     // As PyTorch, the first update copies the gradient into the new momentum buffer.
     const firstMomentumStep = withMomentum && !state.buffers.momentum_buffer;
-    const buffers = [param.buffer, grad.buffer];
+    const watch = this.finiteWatch(param);
+    const buffers = [param.buffer, grad.buffer, watch.flag];
     if (withMomentum) buffers.push(this.stateBuffer(state, 'momentum_buffer', param).buffer);
     runtime().dispatch({
       shader: 'optim_sgd',
@@ -70,6 +71,9 @@ export class SGD extends Optimizer<SGDOptions> {
         .f32(group.maximize ? -1 : 1)
         .u32(firstMomentumStep ? 1 : 0)
         .u32(group.nesterov ? 1 : 0)
+        .u32(watch.gradSite)
+        .u32(watch.paramSite)
+        .u32(state.step)
         .finish(),
       buffers,
       workgroups: vec4Workgroups('SGD.step', param),

@@ -107,6 +107,34 @@ describe('loadMnist', () => {
     }
   });
 
+  it('rejects label bytes outside 0 .. 9 (a corrupt or foreign labels file) instead of loading them', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'gengpu-mnist-labels-'));
+    /** An IDX file: magic (u8, rank), big-endian dimensions, then the bytes. */
+    const idx = (shape: number[], bytes: Uint8Array) => {
+      const header = Buffer.alloc(4 + 4 * shape.length);
+      header.writeUInt32BE(0x0800 + shape.length, 0);
+      shape.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+      return Buffer.concat([header, bytes]);
+    };
+    try {
+      writeFileSync(join(directory, MNIST_FILES.test.images), idx([3, 28, 28], new Uint8Array(3 * 784)));
+      const cases: [number[], number, number][] = [[[7, 200, 1], 200, 1], [[255, 0, 1], 255, 0], [[1, 2, 10], 10, 2]];
+      for (const [labels, bad, position] of cases) {
+        writeFileSync(join(directory, MNIST_FILES.test.labels), idx([3], Uint8Array.from(labels)));
+        await expect(loadMnist({ split: 'test', source: directory })).rejects.toThrow(
+          `loadMnist: ${MNIST_FILES.test.labels} holds the label ${bad} at position ${position}; MNIST labels are the digits 0 .. 9`,
+        );
+      }
+      writeFileSync(join(directory, MNIST_FILES.test.labels), idx([3], Uint8Array.from([9, 0, 4])));
+      expect([...(await loadMnist({ split: 'test', source: directory })).labels]).toEqual([9, 0, 4]);
+      // Only the labels a limit keeps are read, and checked.
+      writeFileSync(join(directory, MNIST_FILES.test.labels), idx([3], Uint8Array.from([9, 0, 200])));
+      expect([...(await loadMnist({ split: 'test', source: directory, limit: 2 })).labels]).toEqual([9, 0]);
+    } finally {
+      rmSync(directory, { recursive: true });
+    }
+  });
+
   it('names the problem for bad options and missing files', async () => {
     await expect(loadMnist({ split: 'validation' as 'test' })).rejects.toThrow(/loadMnist: split must be 'train' or 'test', got 'validation'/);
     await expect(loadMnist({ split: 'test', limit: 2.5 })).rejects.toThrow(/loadMnist: limit must be an integer >= 0/);

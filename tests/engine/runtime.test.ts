@@ -2,6 +2,8 @@
 // reported clearly.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import chromium from '@sparticuz/chromium';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
@@ -93,6 +95,21 @@ describe('runtime', () => {
 
   /** What `init()` says in a fresh Node process, or 'found'. */
   const initMessage = async (entry: string, env: Record<string, string>, nodeOptions: string[] = []) => (await initOutput(entry, env, nodeOptions)).stdout;
+
+  it.runIf(process.platform === 'linux')('GENGPU_SWIFTSHADER=bundled runs on the npm-shipped SwiftShader and Vulkan loader, even beside system ones', async () => {
+    const script = `import('./src/node.ts').then((gg) => gg.init()).then(async () => {
+      const { readFileSync } = await import('node:fs');
+      const libraries = readFileSync('/proc/self/maps', 'utf8').split('\\n').map((line) => line.split(/\\s+/).pop()).filter((path) => /libvulkan|swiftshader/.test(path));
+      console.log(JSON.stringify([...new Set(libraries)]));
+    }).finally(() => process.exit(0));`;
+    const { stdout } = await promisify(execFile)('node', ['--import', 'tsx', '-e', script], {
+      env: { ...process.env, GENGPU_SWIFTSHADER: 'bundled', VK_ICD_FILENAMES: '' },
+      cwd: new URL('../..', import.meta.url).pathname,
+    });
+    const libraries: string[] = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    const bundledDirectory = dirname(await chromium.executablePath());
+    expect(libraries.sort()).toEqual([join(bundledDirectory, 'libvk_swiftshader.so'), join(bundledDirectory, 'libvulkan.so.1')]);
+  });
 
   const debianSwiftShader = '/usr/lib/chromium/vk_swiftshader_icd.json';
   it.skipIf(!existsSync(debianSwiftShader))("finds Debian's SwiftShader without its Wayland complaint on stderr (skipped: no Debian chromium here)", async () => {

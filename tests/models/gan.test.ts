@@ -386,14 +386,16 @@ describe('DCGAN', () => {
 describe('mode-collapse lab', () => {
   // The non-saturating GAN (MLPs with two hidden layers of 64, Adam 1e-3 (0.5, 0.999), batch 256)
   // from the lab's default seed: weights, latents and real batches come from seeded streams, so the
-  // run is the same every time. Measured on this seed (1000 samples): 7 modes first at step 1400.
-  it('the 2-D GAN covers >= 7 of the 8 ring modes within 1500 steps for a fixed seed, keeping the buffer count', async () => {
+  // run is the same every time. Measured on this seed (1000 samples): 6 modes at step 1200, 7 first at
+  // step 1700, all 8 at 2000 (the trajectory is chaotic: the exact exp, log and softplus kernels moved
+  // the first 7 from step 1400 to 1700).
+  it('the 2-D GAN covers >= 7 of the 8 ring modes within 2000 steps for a fixed seed, keeping the buffer count', async () => {
     const before = live();
     const result = await modeCollapseLab(
       { name: 'non-saturating', loss: 'nonSaturating', generatorLr: 1e-3, discriminatorLr: 1e-3, hiddenDim: 64 },
-      { dataset: 'ring', steps: 1500, batchSize: 256, logEvery: 100, samples: 1000 },
+      { dataset: 'ring', steps: 2000, batchSize: 256, logEvery: 100, samples: 1000 },
     );
-    expect(result.records.map((r) => r.step)).toEqual(Array.from({ length: 15 }, (_, i) => 100 * (i + 1)));
+    expect(result.records.map((r) => r.step)).toEqual(Array.from({ length: 20 }, (_, i) => 100 * (i + 1)));
     expect(result.bestModes).toBeGreaterThanOrEqual(7);
     expect(live()).toBe(before);
   }, 900_000);

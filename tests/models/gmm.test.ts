@@ -194,6 +194,45 @@ describe('GaussianMixture fitting', () => {
   });
 });
 
+describe('GaussianMixture convergence test precision', () => {
+  it('a tol of 1e-6 at scores of -30 stops where float64 EM does, with lower-bound changes that track it', async () => {
+    // Two overlapping clusters in 12 features (mean log-likelihood -30.8, where one f32 step is
+    // 1.9e-6): EM's lower bound creeps up by ~1e-6 per iteration near the end. A lower bound averaged
+    // in f32 moved in whole f32 steps (-3.8e-6, 1.9e-6, 0, ...) and stopped only when two were
+    // bit-identical: 44 iterations here instead of float64's 38.
+    const D = 12;
+    const random = new gg.data.SeededRandom(9);
+    const centres = [0, 1].map((c) => Array.from({ length: D }, (_, i) => 10 + i + c * 6 * (i % 2 ? 1 : -1) / Math.sqrt(D) * 2));
+    const rows = Array.from({ length: 4000 }, () => {
+      const centre = centres[random.random() < 0.6 ? 0 : 1];
+      return centre.map((m) => Math.fround(m + 3 * random.normal()));
+    });
+    const eye = Array.from({ length: D }, (_, i) => Array.from({ length: D }, (_, j) => (i === j ? 9 : 0)));
+    const start: GaussianMixtureParameters = { weights: [0.5, 0.5], means: [rows[0], rows[1]], covariances: [eye, eye] };
+    const tol = 1e-6;
+    const reference: number[] = [];
+    let params = start as RefParameters;
+    for (let iteration = 1; iteration <= 100; iteration++) {
+      const { lowerBound, next } = emStep(rows, 'full', params, 1e-6);
+      reference.push(lowerBound);
+      params = next;
+      if (iteration > 1 && Math.abs(lowerBound - reference[iteration - 2]) < tol) break;
+    }
+    const x = gg.tensor(rows);
+    const model = await new GaussianMixture({ nComponents: 2, covarianceType: 'full', warmStart: true, maxIter: 100, tol }).setParameters(start).fit(x);
+    x.dispose();
+    console.log(`gmm convergence at tol 1e-6: ${model.nIter} iterations (float64 EM: ${reference.length})`);
+    expect(model.converged).toBe(true);
+    expect(Math.abs(model.nIter - reference.length)).toBeLessThanOrEqual(2);
+    const history = model.lowerBoundHistory;
+    for (let i = 1; i < Math.min(history.length, reference.length); i++) {
+      const change = history[i] - history[i - 1];
+      const expected = reference[i] - reference[i - 1];
+      expect(Math.abs(change - expected), `lower-bound change at iteration ${i + 1}`).toBeLessThan(5e-7 + 0.01 * Math.abs(expected));
+    }
+  });
+});
+
 describe('GaussianMixture sampling and anomalies', () => {
   for (const type of covarianceTypes) {
     it(`${type}: samples reproduce the weights, means and covariances`, async () => {
@@ -286,6 +325,34 @@ describe('GaussianMixture robustness', () => {
     );
     expect(() => model.isAnomaly(x)).toThrow('call fitAnomalyThreshold');
     for (const t of [x, wide, withNaN, integers, vector]) t.dispose();
+  });
+
+  it('checks the values of x in every method: a NaN or Inf row is an error, not a score of +Infinity', async () => {
+    const rt = gg.runtime();
+    const x = gg.tensor([[0, 1], [1, 0], [2, 2], [3, 1]]);
+    const model = await new GaussianMixture({ nComponents: 2, seed: 1 }).fit(x);
+    await model.fitAnomalyThreshold(x);
+    const before = rt.memory().liveBuffers;
+    for (const rows of [[[NaN, 0]], [[0, 1], [2, -Infinity]]]) {
+      const bad = gg.tensor(rows);
+      const detail = `x contains NaN or Inf (x: [${rows.length}, 2] f32)`;
+      for (const op of ['score', 'bic', 'aic', 'fitAnomalyThreshold'] as const) {
+        await expect(model[op](bad)).rejects.toThrow(`GaussianMixture.${op}: ${detail}`);
+      }
+      // The methods that return tensors read nothing back: the next read reports it.
+      for (const op of ['predict', 'predictProba', 'scoreSamples', 'isAnomaly'] as const) {
+        const out = model[op](bad);
+        await expect(out.data()).rejects.toThrow(`GaussianMixture.${op}: ${detail}`);
+        out.dispose();
+      }
+      bad.dispose();
+    }
+    expect(rt.memory().liveBuffers).toBe(before);
+    // Good input afterwards is unaffected.
+    expect(Number.isFinite(await model.score(x))).toBe(true);
+    expect(() => model.sample(0)).toThrow('GaussianMixture.sample: n must be an integer >= 1, got 0');
+    expect(() => model.sample(2, { generator: 7 as unknown as gg.Generator })).toThrow('GaussianMixture.sample: generator must be a Generator, got 7');
+    x.dispose();
   });
 
   it('returns GPU memory to its baseline', async () => {

@@ -465,6 +465,40 @@ describe('bad input and memory', () => {
     for (const t of [x, wrongFeatures, withNaN, symbols, negative, twoColumns]) t.dispose();
   });
 
+  it('checks the values of X the same way in every method: predict and predictProba report at the next read', async () => {
+    const rt = gg.runtime();
+    const gaussian = new GaussianHMM({ nComponents: 3, ...gaussianStart('diag') });
+    const categorical = new CategoricalHMM({ nComponents: 2, ...categoricalTruth });
+    const withNaN = gg.tensor([[1, 2, 3], [4, Infinity, 6], [NaN, 5, 6]]);
+    const outside = gg.tensor(Int32Array.from([0, 1, 7, 2]));
+    const negative = gg.tensor(Int32Array.from([0, -2]), [2, 1]);
+    const before = rt.memory().liveBuffers;
+    const cases: [GaussianHMM | CategoricalHMM, gg.Tensor, string][] = [
+      [gaussian, withNaN, 'X contains NaN or Inf (X: [3, 3] f32)'],
+      [categorical, outside, 'X holds the symbol 7 but the model has nFeatures = 4 (symbols 0 .. 3) (X: [4] i32)'],
+      [categorical, negative, 'X holds the symbol -2; symbols must be >= 0 (X: [2, 1] i32)'],
+    ];
+    for (const [model, x, message] of cases) {
+      const name = model instanceof GaussianHMM ? 'GaussianHMM' : 'CategoricalHMM';
+      for (const op of ['score', 'scoreSamples', 'decode', 'bic', 'aic'] as const) {
+        await expect(model[op](x), op).rejects.toThrow(`${name}.${op === 'bic' || op === 'aic' ? 'score' : op}: ${message}`);
+      }
+      for (const op of ['predict', 'predictProba'] as const) {
+        const out = model[op](x);
+        await expect(out.data(), op).rejects.toThrow(`${name}.${op}: ${message}`);
+        out.dispose();
+      }
+    }
+    expect(rt.memory().liveBuffers).toBe(before);
+    // Good input afterwards is unaffected; sample checks its options.
+    const symbols = gg.tensor(Int32Array.from([0, 1, 3, 2]));
+    const states = categorical.predict(symbols);
+    expect((await states.data()).length).toBe(4);
+    expect(() => categorical.sample(3, { nSequences: 0 })).toThrow('CategoricalHMM.sample: nSequences must be an integer >= 1, got 0');
+    expect(() => categorical.sample(3, { generator: {} as gg.Generator })).toThrow('CategoricalHMM.sample: generator must be a Generator, got [object Object]');
+    for (const t of [withNaN, outside, negative, symbols, states]) t.dispose();
+  });
+
   it('frees every temporary: GPU memory returns to its baseline', async () => {
     const rt = gg.runtime();
     const lengths = [30, 12, 50];

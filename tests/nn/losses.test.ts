@@ -109,6 +109,26 @@ describe('losses', () => {
       target.dispose();
     });
 
+    it('reports a class label out of range (10 of 10 classes, -1) at the next read instead of scoring a clamped class', async () => {
+      const rt = gg.runtime();
+      const logits = gg.zeros([2, 10], { requiresGrad: true });
+      const before = rt.memory().liveBuffers;
+      for (const [labels, bad] of [[[3, 10], 10], [[-1, 0], -1]] as const) {
+        const target = gg.tensor(Int32Array.from(labels));
+        const loss = gg.scope(() => nn.crossEntropy(logits, target));
+        await expect(loss.item()).rejects.toThrow(`crossEntropy: target class ${bad} is out of range for 10 classes (inputs: [2, 10] f32, [2] i32)`);
+        for (const t of [target, loss]) t.dispose();
+      }
+      // Class axis -1 of [..., C] logits, with the labels' own shape in the message.
+      const perToken = gg.zeros([2, 3, 4]);
+      const tokens = gg.tensor(new Int32Array([0, 1, 2, 3, 4, 0]), [2, 3]);
+      const loss = gg.scope(() => nn.crossEntropy(perToken, tokens, { axis: -1 }));
+      await expect(loss.item()).rejects.toThrow('crossEntropy: target class 4 is out of range for 4 classes (inputs: [2, 3, 4] f32, [2, 3] i32)');
+      for (const t of [perToken, tokens, loss]) t.dispose();
+      expect(rt.memory().liveBuffers).toBe(before);
+      logits.dispose();
+    });
+
     it('names the shapes and dtypes on bad input', () => {
       const logits = gg.zeros([4, 5]);
       const wrongShape = gg.zeros([5], { dtype: 'i32' });

@@ -1,6 +1,7 @@
 // Indexing and joining ops against the float64 reference: slice, pad, concat, stack, split, chunk,
 // gather, indexSelect and oneHot. Values and finite-difference gradients on odd shapes, negative
-// axes and indices, i32 data, bit-identical scatter-adds, gradients of gradients, and named errors.
+// axes and indices, i32 data, bit-identical scatter-adds, gradients of gradients, named errors, and
+// out-of-range indices reported by the next read (Runtime.checkIndices) without leaking buffers.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { checkOp, expectClose } from '../helpers/check.js';
@@ -277,10 +278,12 @@ describe('gather', () => {
     });
   }
 
-  it('clamps out-of-range indices into the axis', async () => {
+  it('with checkIndices off, clamps out-of-range indices into the axis without an error', async () => {
     const values = new Int32Array([-3, 0, 4, 99, -1, 2]);
     const index = gg.tensor(values, [2, 3]);
-    await checkOp({ inputs: [[2, 5]], gpu: (x) => gg.gather(x, 1, index), ref: (x) => gatherRef(x, 1, values, [2, 3]) });
+    await withoutIndexChecks(() =>
+      checkOp({ inputs: [[2, 5]], gpu: (x) => gg.gather(x, 1, index), ref: (x) => gatherRef(x, 1, values, [2, 3]) }),
+    );
     index.dispose();
   });
 
@@ -312,16 +315,18 @@ describe('indexSelect', () => {
     });
   }
 
-  it('clamps out-of-range indices, and selects i32 rows exactly', async () => {
+  it('with checkIndices off, clamps out-of-range indices; selects i32 rows exactly', async () => {
     const values = new Int32Array([7, -2, 1, 1]);
     const index = gg.tensor(values);
-    await checkOp({ inputs: [[3, 4]], gpu: (x) => x.indexSelect(0, index), ref: (x) => indexSelectRef(x, 0, values) });
+    await withoutIndexChecks(() => checkOp({ inputs: [[3, 4]], gpu: (x) => x.indexSelect(0, index), ref: (x) => indexSelectRef(x, 0, values) }));
     const table = gg.tensor(new Int32Array([1, 2, 3, 4, 5, 6]), [3, 2]);
     const column = gg.tensor(new Int32Array([1]));
-    expect(await readAll([table.indexSelect(0, index), table.indexSelect(1, column)])).toEqual([
+    const inRange = gg.tensor(new Int32Array([2, 0, 1, 1]));
+    expect(await readAll([table.indexSelect(0, inRange), table.indexSelect(1, column)])).toEqual([
       [5, 6, 1, 2, 3, 4, 3, 4],
       [2, 4, 6],
     ]);
+    inRange.dispose();
     table.dispose();
     column.dispose();
     index.dispose();
@@ -392,6 +397,98 @@ describe('the scatter-adds of the backward passes', () => {
     }
     index.dispose();
     index2.dispose();
+  });
+});
+
+// ---- index checks --------------------------------------------------------------------------------
+
+/** Runs `fn` with the GPU index checks off (the speed switch), restoring them after. */
+async function withoutIndexChecks<T>(fn: () => Promise<T>): Promise<T> {
+  const rt = gg.runtime();
+  rt.checkIndices = false;
+  try {
+    return await fn();
+  } finally {
+    rt.checkIndices = true;
+  }
+}
+
+describe('out-of-range indices are reported at the next read', () => {
+  it('gather: names the op, the index, the axis and the shapes; the flag then clears', async () => {
+    const x = gg.tensor([[1, 2, 3, 4, 5]]);
+    const index = gg.tensor(new Int32Array([0, 99]), [1, 2]);
+    const y = x.gather(1, index);
+    await expect(y.data()).rejects.toThrow('gather: index 99 is out of range for dimension 1 of size 5 (inputs: [1, 5] f32, [1, 2] i32)');
+    expect(Array.from(await x.data())).toEqual([1, 2, 3, 4, 5]);
+    for (const t of [x, index, y]) t.dispose();
+  });
+
+  it('indexSelect -1 does not read row 0; the error rides on the next read of any tensor, without an extra readback', async () => {
+    const rt = gg.runtime();
+    const table = gg.tensor([[1, 2], [3, 4], [5, 6]]);
+    const index = gg.tensor(new Int32Array([1, -1]));
+    const unrelated = gg.tensor([7, 8]);
+    const rows = table.indexSelect(0, index);
+    const before = rt.counters.readbacks;
+    await expect(unrelated.data()).rejects.toThrow('indexSelect: index -1 is out of range for dimension 0 of size 3 (inputs: [3, 2] f32, [2] i32)');
+    expect(rt.counters.readbacks).toBe(before + 1);
+    expect(Array.from(await unrelated.data())).toEqual([7, 8]);
+    for (const t of [table, index, unrelated, rows]) t.dispose();
+  });
+
+  it('indexSelect on other axes and i32 data; in-range indices raise nothing', async () => {
+    const x = gg.tensor(new Int32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
+    const good = gg.tensor(new Int32Array([2, 0]));
+    const bad = gg.tensor(new Int32Array([0, 3]));
+    const fine = x.indexSelect(1, good);
+    expect(Array.from(await fine.data())).toEqual([3, 1, 6, 4]);
+    const picked = x.indexSelect(1, bad);
+    await expect(picked.data()).rejects.toThrow('indexSelect: index 3 is out of range for dimension 1 of size 3 (inputs: [2, 3] i32, [2] i32)');
+    for (const t of [x, good, bad, fine, picked]) t.dispose();
+  });
+
+  it('the backward kernels check their indices too (scatter-add of gather, index-add of indexSelect)', async () => {
+    const x = gg.zeros([2, 3], { requiresGrad: true });
+    const gatherIndex = gg.tensor(new Int32Array([0, 7, 1, 2]), [2, 2]);
+    const selectIndex = gg.tensor(new Int32Array([1, 5]));
+    // The forward passes run unchecked, so only the backward kernels see the bad indices.
+    const [picked, selected] = await withoutIndexChecks(async () => [x.gather(1, gatherIndex), x.indexSelect(0, selectIndex)]);
+    picked.sum().backward();
+    await expect(x.grad!.data()).rejects.toThrow('gather backward: index 7 is out of range for dimension 1 of size 3 (inputs: [2, 3] f32, [2, 2] i32)');
+    x.grad!.dispose();
+    x.grad = null;
+    selected.sum().backward();
+    await expect(x.grad!.data()).rejects.toThrow('indexSelect backward: index 5 is out of range for dimension 0 of size 2 (inputs: [2, 3] f32, [2] i32)');
+    for (const t of [x, gatherIndex, selectIndex, picked, selected]) t.dispose();
+  });
+
+  it('ops built on them name themselves: Embedding', async () => {
+    const layer = new gg.nn.Embedding(5, 3, { generator: new gg.Generator(1) });
+    const tokens = gg.tensor(new Int32Array([1, 99, 2, 0]), [2, 2]);
+    const out = layer.forward(tokens);
+    await expect(out.data()).rejects.toThrow('Embedding: index 99 is out of range for a table of 5 rows (inputs: [5, 3] f32, [2, 2] i32)');
+    out.dispose();
+    tokens.dispose();
+    layer.weight.dispose();
+  });
+
+  it('leaves no buffer behind on the error paths (a bad index, a gather from a size-0 axis)', async () => {
+    const rt = gg.runtime();
+    const x = gg.ones([4, 2]);
+    const empty = gg.zeros([2, 0]);
+    const index = gg.tensor(new Int32Array([9]));
+    const zeroIndex = gg.zeros([2, 1], { dtype: 'i32' });
+    const before = rt.memory().liveBuffers;
+    for (let i = 0; i < 3; i++) {
+      expect(() => empty.gather(1, zeroIndex)).toThrow('gather: cannot pick from axis 1 of size 0 (inputs: [2, 0] f32, [2, 1] i32)');
+      expect(() => empty.indexSelect(1, index)).toThrow('indexSelect: cannot pick from axis 1 of size 0');
+    }
+    expect(rt.memory().liveBuffers).toBe(before);
+    const total = gg.scope(() => x.indexSelect(0, index).sum());
+    await expect(total.data()).rejects.toThrow('indexSelect: index 9 is out of range');
+    total.dispose();
+    expect(rt.memory().liveBuffers).toBe(before);
+    for (const t of [x, empty, index, zeroIndex]) t.dispose();
   });
 });
 

@@ -178,7 +178,7 @@ describe('draws equal the reference computation for the same seed', () => {
   it('multinomial and categorical: inverse CDF per row, several samples per row', async () => {
     const generator = new gg.Generator(4);
     const [rows, categories, samples] = [13, 7, 3];
-    const weights = random([rows, categories], rng(9), -0.5, 2); // negative weights count as 0
+    const weights = random([rows, categories], rng(9), -0.5, 2); // zero below 0 (multinomial) or as logits
     const f32 = Math.fround;
     /** The kernel's scan in f32: the first category whose running sum passes u * total. */
     const pick = (row: number[], u: number) => {
@@ -193,7 +193,7 @@ describe('draws equal the reference computation for the same seed', () => {
       return chosen;
     };
     const rowOf = (r: number) => [...weights.data.slice(r * categories, (r + 1) * categories)];
-    const probs = gg.tensor(Float32Array.from(weights.data), [rows, categories]);
+    const probs = gg.tensor(Float32Array.from(weights.data, (v) => Math.max(v, 0)), [rows, categories]);
     const drawn = gg.multinomial(probs, samples, { generator });
     expect([...drawn.shape]).toEqual([rows, samples]);
     const expected = [...philoxWords(4, 0, rows * samples)].map((w, j) => pick(rowOf(Math.floor(j / samples)).map((v) => Math.max(v, 0)), unitFloat(w)));
@@ -213,13 +213,39 @@ describe('draws equal the reference computation for the same seed', () => {
     logits.dispose();
   });
 
-  it('multinomial never draws a zero weight and gives -1 for a row without weight', async () => {
-    const probs = gg.tensor([[0, 1, 0], [0, 0, 0], [0.5, 0, 0.5]]);
+  it('multinomial never draws a zero weight', async () => {
+    const probs = gg.tensor([[0, 1, 0], [0.5, 0, 0.5]]);
     const drawn = await values(probs.multinomial(50));
     probs.dispose();
     expect(new Set(drawn.slice(0, 50))).toEqual(new Set([1]));
-    expect(new Set(drawn.slice(50, 100))).toEqual(new Set([-1]));
-    expect(new Set(drawn.slice(100))).toEqual(new Set([0, 2]));
+    expect(new Set(drawn.slice(50))).toEqual(new Set([0, 2]));
+  });
+
+  it('rows with NaN, Infinity, negative weights or nothing to draw are reported at the next read, naming the row', async () => {
+    const rt = gg.runtime();
+    const before = rt.memory().liveBuffers;
+    const cases: [number[][], 'multinomial' | 'categorical', string][] = [
+      [[[1, 2, 0], [-1, 2, 0]], 'multinomial', 'multinomial: row 1 of probs holds NaN, Infinity or a negative weight (inputs: [2, 3] f32)'],
+      [[[NaN, 1, 1]], 'multinomial', 'multinomial: row 0 of probs holds NaN, Infinity or a negative weight'],
+      [[[1, 1], [Infinity, 1]], 'multinomial', 'multinomial: row 1 of probs holds NaN, Infinity or a negative weight'],
+      [[[1, 0], [0, 0]], 'multinomial', 'multinomial: row 1 of probs has no positive weight to draw'],
+      [[[3e38, 3e38]], 'multinomial', 'multinomial: row 0 of probs has no positive weight to draw (or its weights sum past the f32 range)'],
+      [[[-Infinity, -Infinity, -Infinity]], 'categorical', 'categorical: row 0 of logits is all -Infinity: there is nothing to draw (inputs: [1, 3] f32)'],
+      [[[0, 1], [NaN, 0]], 'categorical', 'categorical: row 1 of logits holds NaN or +Infinity (inputs: [2, 2] f32)'],
+      [[[Infinity, 0]], 'categorical', 'categorical: row 0 of logits holds NaN or +Infinity'],
+    ];
+    for (const [rows, op, message] of cases) {
+      const input = gg.tensor(rows);
+      const drawn = op === 'multinomial' ? gg.multinomial(input, 3) : gg.categorical(input, { numSamples: 2 });
+      await expect(drawn.data()).rejects.toThrow(message);
+      for (const t of [input, drawn]) t.dispose();
+    }
+    // -Infinity logits beside a finite one are fine, as are zero weights beside a positive one.
+    const [logits, weights] = [gg.tensor([[-Infinity, 0, -Infinity]]), gg.tensor([[0, 0, 2]])];
+    const fine = [gg.categorical(logits), gg.multinomial(weights, 4)];
+    expect(await Promise.all(fine.map(values))).toEqual([[1], [2, 2, 2, 2]]);
+    for (const t of [logits, weights, ...fine]) t.dispose();
+    expect(rt.memory().liveBuffers).toBe(before);
   });
 
   it('empty shapes draw nothing but still advance the generator', async () => {

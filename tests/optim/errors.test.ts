@@ -18,7 +18,7 @@ describe('optimizer errors', () => {
     ints.requiresGrad_();
     expect(() => new gg.optim.SGD([ints])).toThrow(/SGD: parameter tensor #\d+ must be f32 \(inputs: \[4\] i32\)/);
     expect(() => new gg.optim.Adam([{ params: [p] }, { params: [p] }])).toThrow(/Adam: parameter tensor #\d+ appears more than once/);
-    expect(() => new gg.optim.SGD([p, { params: [p] }] as unknown as gg.Tensor[])).toThrow(/SGD: params must be tensors or parameter groups/);
+    expect(() => new gg.optim.SGD([p, { params: [p] }] as unknown as gg.Tensor[])).toThrow(/SGD: params must be tensors, \[name, tensor\] pairs or parameter groups/);
     for (const t of [p, derived, frozen, ints]) t.dispose();
   });
 

@@ -1,0 +1,81 @@
+// Checks of tensor values that report at the next read instead of syncing now: the kernel records a
+// failure in the runtime's check flag (Runtime.deferredCheck) and the next read of any tensor throws
+// the message. For methods that return tensors without reading the GPU but must still reject bad
+// input (GaussianMixture.predict, HMM predict / predictProba, greedy sampling), and for training's
+// NaN/Inf watch, which the optimizers' update kernels report through (nonFiniteCheck). Each check is
+// one pass over the values, or none where a kernel that reads them anyway does it; nothing is allocated.
+
+import { runtime } from '../context.js';
+import { ParamWriter } from '../gpu/runtime.js';
+import type { Tensor } from '../tensor.js';
+import { grid1d } from './shape.js';
+
+/** Thrown when a loss, parameter or gradient first holds NaN or Inf. */
+export class NonFiniteError extends Error {
+  /** The first step at which a watched tensor held NaN or Inf. */
+  readonly step: number;
+  /** Which tensor: 'the loss', a watched name, or 'the gradient of' one. */
+  readonly tensorName: string;
+  constructor(step: number, tensorName: string) {
+    super(`training stopped: ${tensorName} became NaN or Inf at step ${step}`);
+    this.step = step;
+    this.tensorName = tensorName;
+    this.name = 'NonFiniteError';
+  }
+}
+
+/**
+ * A deferred check whose failure is a {@link NonFiniteError}: `tensorName` became NaN or Inf, at the step
+ * the kernel records as the check's value. The optimizers' update kernels report through these.
+ */
+export function nonFiniteCheck(tensorName: string): { flag: GPUBuffer; site: number } {
+  return runtime().deferredCheck(new NonFiniteError(0, tensorName).message.replace('at step 0', 'at step {value}'), (_, step) => new NonFiniteError(step, tensorName));
+}
+
+/** Reports `message` at the next read if f32 `x` holds NaN or an infinity (shaders/finite_check.wgsl). */
+export function checkFiniteLater(x: Tensor, message: string): void {
+  if (x.size === 0) return;
+  const { flag, site } = runtime().deferredCheck(message);
+  runtime().dispatch({
+    shader: 'finite_check',
+    params: new ParamWriter().u32(x.size).u32(site).u32(0).finish(),
+    buffers: [x.buffer, flag],
+    workgroups: [Math.min(64, Math.ceil(x.size / 256))],
+  });
+}
+
+/**
+ * Reports at the next read an i32 value of `x` below 0 (`negativeMessage`) or at or above `limit`
+ * (`largeMessage`); {value} is the value (shaders/value_check.wgsl).
+ */
+export function checkSymbolsLater(x: Tensor, limit: number, negativeMessage: string, largeMessage: string): void {
+  if (x.size === 0) return;
+  const negative = runtime().deferredCheck(negativeMessage);
+  const large = runtime().deferredCheck(largeMessage);
+  runtime().dispatch({
+    shader: 'value_check',
+    entryPoint: 'symbol_range',
+    params: new ParamWriter().u32(x.size).u32(negative.site).u32(large.site).u32(0).u32(limit).finish(),
+    buffers: [x.buffer, negative.flag],
+    workgroups: grid1d(x.size),
+  });
+}
+
+/**
+ * Reports at the next read a row of f32 `logits` [..., width] that holds NaN or +Infinity
+ * (`invalidMessage`) or is all -Infinity (`emptyMessage`); {value} is the row number.
+ */
+export function checkLogitRowsLater(logits: Tensor, invalidMessage: string, emptyMessage: string): void {
+  const width = logits.shape[logits.rank - 1];
+  const rows = logits.size / width;
+  if (!(rows > 0)) return;
+  const invalid = runtime().deferredCheck(invalidMessage);
+  const empty = runtime().deferredCheck(emptyMessage);
+  runtime().dispatch({
+    shader: 'value_check',
+    entryPoint: 'logit_rows',
+    params: new ParamWriter().u32(rows).u32(invalid.site).u32(empty.site).u32(width).u32(0).finish(),
+    buffers: [logits.buffer, invalid.flag],
+    workgroups: grid1d(rows),
+  });
+}
