@@ -222,7 +222,7 @@ function matmulCase(suite: string, name: string, aShape: number[], bShape: numbe
   const flops = 2 * batch * M * N * K;
   const reps = repsFor(flops, 2 ** 28);
   const impl = (variant: gg.MatmulVariant | undefined): GengpuImpl => ({
-    library: variant ? `gengpu ${gg.matmulVariantSpecs[variant].shader}` : `gengpu (auto: ${gg.chooseMatmulVariant(M, N, K)})`,
+    library: variant ? `gengpu ${gg.matmulVariantSpecs[variant].shader.name}` : `gengpu (auto: ${gg.chooseMatmulVariant(M, N, K)})`,
     role: variant ? 'variant' : 'gengpu',
     prepare() {
       const [ga, gb] = [upload(a), upload(b)];

@@ -8,6 +8,7 @@ import { ParamWriter } from './gpu/runtime.js';
 import { Tensor, scope } from './tensor.js';
 import { zeros } from './ops/creation.js';
 import { NonFiniteError } from './ops/checks.js';
+import * as wgsl from './gpu/shaders.generated.js';
 
 export { NonFiniteError };
 
@@ -90,7 +91,7 @@ export class FiniteWatch {
     let index = this.names.indexOf(name);
     if (index < 0) index = this.names.push(name) - 1;
     runtime().dispatch({
-      shader: 'finite_check',
+      shader: wgsl.finite_check,
       params: new ParamWriter().u32(t.size).u32(step + 1).u32(index).finish(),
       buffers: [t.buffer, this.flag.buffer],
       workgroups: [Math.min(64, Math.ceil(t.size / 256))],

@@ -4,7 +4,7 @@
 
 /// <reference types="@webgpu/types" />
 import { acquireDevice, type AcquiredDevice } from './device.js';
-import { shaderSources, type ShaderName } from './shaders.generated.js';
+import type { Shader } from './shaders.generated.js';
 
 /** Uniform parameter blocks are written into one arena buffer per batch, each at a 256-byte slot. */
 const PARAM_SLOT_BYTES = 256;
@@ -21,8 +21,8 @@ const bufferOwners = new WeakMap<GPUBuffer, Runtime>();
  * uniform parameters, its storage buffers and the grid size.
  */
 export interface KernelLaunch {
-  /** Which file in shaders/ (without .wgsl). */
-  shader: ShaderName;
+  /** The kernel family (an export of shaders.generated.ts, one per file in shaders/). */
+  shader: Shader;
   /** Replaces each `{{NAME}}` in the WGSL text: a small, explicit template step (e.g. an op name or type). */
   template?: Record<string, string | number>;
   /** Values for the shader's `override` constants (workgroup sizes, tiles). */
@@ -355,21 +355,21 @@ export class Runtime {
    * and, on a miss there, by the filled-in WGSL source, so launches that fill in to the same code
    * share one pipeline.
    */
-  pipeline(shader: ShaderName, template: Record<string, string | number> = {}, constants: Record<string, number> = {}, entryPoint = 'main'): GPUComputePipeline {
-    const launchKey = `${shader}\u0000${entryPoint}\u0000${JSON.stringify(template)}\u0000${JSON.stringify(constants)}`;
+  pipeline(shader: Shader, template: Record<string, string | number> = {}, constants: Record<string, number> = {}, entryPoint = 'main'): GPUComputePipeline {
+    const launchKey = `${shader.name}\u0000${entryPoint}\u0000${JSON.stringify(template)}\u0000${JSON.stringify(constants)}`;
     const known = this.pipelinesByLaunch.get(launchKey);
     if (known) return known;
     const code = fillTemplate(shader, template);
     const key = `${entryPoint}\u0000${JSON.stringify(constants)}\u0000${code}`;
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      const name = kernelName(shader, template, entryPoint);
+      const name = kernelName(shader.name, template, entryPoint);
       // Compile errors come back asynchronously: an error scope of its own names this kernel.
       this.device.pushErrorScope('validation');
       try {
-        const module = this.device.createShaderModule({ code, label: shader });
+        const module = this.device.createShaderModule({ code, label: shader.name });
         pipeline = this.device.createComputePipeline({
-          label: `${shader}:${JSON.stringify(template)}`,
+          label: `${shader.name}:${JSON.stringify(template)}`,
           layout: 'auto',
           compute: { module, entryPoint, constants },
         });
@@ -403,19 +403,19 @@ export class Runtime {
    * noise (a small MLP's Adam step took the same ~3 ms with and without the scopes).
    */
   dispatch(launch: KernelLaunch): void {
-    if (this.lostReason) this.checkHealthy(launch.shader);
+    if (this.lostReason) this.checkHealthy(launch.shader.name);
     const [x, y = 1, z = 1] = launch.workgroups;
     const maxGroups = this.maxWorkgroups;
     if (!(x <= maxGroups && y <= maxGroups && z <= maxGroups && x >= 0 && y >= 0 && z >= 0 && Number.isInteger(x + y + z))) {
       const axis = !(x >= 0 && x <= maxGroups && Number.isInteger(x)) ? ['x', x] : !(y >= 0 && y <= maxGroups && Number.isInteger(y)) ? ['y', y] : ['z', z];
-      throw new Error(`${kernelName(launch.shader, launch.template, launch.entryPoint)}: ${axis[1]} workgroups in ${axis[0]} exceed the device's limit of ${maxGroups} (or are not a whole number >= 0)`);
+      throw new Error(`${kernelName(launch.shader.name, launch.template, launch.entryPoint)}: ${axis[1]} workgroups in ${axis[0]} exceed the device's limit of ${maxGroups} (or are not a whole number >= 0)`);
     }
     const buffers = launch.buffers;
     for (let i = 0; i < buffers.length; i++) {
       if (!this.live.has(buffers[i])) this.checkForeignBuffer(launch, i);
     }
     if (launch.params.byteLength > PARAM_SLOT_BYTES) {
-      throw new Error(`${launch.shader}: uniform parameters of ${launch.params.byteLength} bytes exceed ${PARAM_SLOT_BYTES}`);
+      throw new Error(`${launch.shader.name}: uniform parameters of ${launch.params.byteLength} bytes exceed ${PARAM_SLOT_BYTES}`);
     }
     if (this.paramSlotsUsed === PARAM_ARENA_SLOTS) this.flush();
     // The batch's error scope opens before the pipeline and bind group are made: their errors are the batch's.
@@ -439,7 +439,7 @@ export class Runtime {
   private checkForeignBuffer(launch: KernelLaunch, index: number): void {
     const owner = bufferOwners.get(launch.buffers[index]);
     if (owner === undefined) return; // made directly on the device (e.g. the check flag), not by allocate()
-    const name = kernelName(launch.shader, launch.template, launch.entryPoint);
+    const name = kernelName(launch.shader.name, launch.template, launch.entryPoint);
     const problem = owner === this ? 'was released to the pool (its tensor was disposed)' : 'belongs to another runtime (one that was shut down, or whose device was lost)';
     throw new Error(`${name}: storage buffer ${index + 1} ${problem}`);
   }
@@ -586,16 +586,16 @@ export class Runtime {
 }
 
 /** The WGSL text of a shader with each `{{NAME}}` replaced; a missing or unused value is an error. */
-export function fillTemplate(shader: ShaderName, values: Record<string, string | number>): string {
-  const source: string = shaderSources[shader];
+export function fillTemplate(shader: Shader, values: Record<string, string | number>): string {
+  const source = shader.wgsl;
   const used = new Set<string>();
   const code = source.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
-    if (!(name in values)) throw new Error(`shader ${shader}: no value given for template slot {{${name}}}`);
+    if (!(name in values)) throw new Error(`shader ${shader.name}: no value given for template slot {{${name}}}`);
     used.add(name);
     return String(values[name]);
   });
   for (const name of Object.keys(values)) {
-    if (!used.has(name)) throw new Error(`shader ${shader}: template value '${name}' matches no {{${name}}} slot`);
+    if (!used.has(name)) throw new Error(`shader ${shader.name}: template value '${name}' matches no {{${name}}} slot`);
   }
   return code;
 }

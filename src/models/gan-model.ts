@@ -16,6 +16,7 @@ import { randn, type Generator } from '../ops/random.js';
 import { BatchNorm, BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Sequential, Tanh } from '../nn/layers.js';
 import { linear } from '../nn/functional.js';
 import { Module } from '../nn/module.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /** What GanTrainer needs of a generator: samples from latents [N, latentDim]. */
 export interface GanGenerator extends Module {
@@ -59,7 +60,7 @@ export function powerIteration(w: Tensor, u: Tensor, v: Tensor, iterations = 1, 
   }
   checkPositiveInteger(owner, 'iterations', iterations);
   runtime().dispatch({
-    shader: 'spectral_norm',
+    shader: wgsl.spectral_norm,
     constants: { WG: POWER_ITERATION_WORKGROUP },
     params: new ParamWriter().u32(rows).u32(cols).u32(iterations).f32(eps).finish(),
     buffers: [w.buffer, u.buffer, v.buffer],

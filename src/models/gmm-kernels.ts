@@ -15,6 +15,7 @@ import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import { grid1d } from '../ops/shape.js';
 import { kernelFamily, paddedFeatures, statsPerComponent, type CovarianceType, type KernelParameters } from './gmm-params.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 const WORKGROUP_SIZE = 64;
 /** The statistics pass splits the samples into chunks until it has about this many invocations... */
@@ -66,7 +67,7 @@ export function eStep(x: Tensor, mixture: GpuMixture): EStepResult {
   const resp = Tensor.empty([n, k], 'f32');
   const logLikelihood = Tensor.empty([n], 'f32');
   runtime().dispatch({
-    shader: 'gmm_estep',
+    shader: wgsl.gmm_estep,
     entryPoint: mixture.family,
     constants: { WG: WORKGROUP_SIZE },
     params: new ParamWriter().u32(n).u32(k).u32(dp / 4).u32(mixture.precisionStride).finish(),
@@ -93,7 +94,7 @@ export function momentStatistics(x: Tensor, resp: Tensor, shift: Tensor, family:
   const chunks = Math.ceil(n / chunkLen);
   const partial = Tensor.empty([chunks, k * per], 'f32');
   runtime().dispatch({
-    shader: 'gmm_moments',
+    shader: wgsl.gmm_moments,
     entryPoint: family,
     constants: { WG: WORKGROUP_SIZE },
     params: new ParamWriter().u32(n).u32(k).u32(chunks).u32(chunkLen).u32(blocks).u32(tasks).finish(),
@@ -119,7 +120,7 @@ export function candidateDistances(x: Tensor, candidates: Tensor, nearest: Tenso
   const t = candidates.shape[0];
   const out = Tensor.empty([t, n], 'f32');
   runtime().dispatch({
-    shader: 'gmm_kmeans',
+    shader: wgsl.gmm_kmeans,
     constants: { WG: WORKGROUP_SIZE },
     params: new ParamWriter().u32(n).u32(t).u32(dp / 4).finish(),
     buffers: [x.buffer, candidates.buffer, nearest.buffer, out.buffer],
@@ -137,7 +138,7 @@ export function mixtureSamples(z: Tensor, labels: Tensor, means: Tensor, factors
   const out = Tensor.empty([n, d], 'f32');
   if (out.size === 0) return out;
   runtime().dispatch({
-    shader: 'gmm_sample',
+    shader: wgsl.gmm_sample,
     constants: { WG: WORKGROUP_SIZE },
     params: new ParamWriter().u32(n * d).u32(d).u32(tied ? 0 : d * d).finish(),
     buffers: [z.buffer, labels.buffer, means.buffer, factors.buffer, out.buffer],

@@ -36,6 +36,7 @@ import {
   componentSums, covarianceFactors, covarianceLength, covarianceTypes, freeParameterCount, kernelFamily, kernelParameters, mStep, padRows, paddedFeatures,
   type CovarianceType, type KernelParameters, type MixtureShape, type MixtureState,
 } from './gmm-params.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 export type { CovarianceType as GaussianMixtureCovarianceType } from './gmm-params.js';
 
@@ -596,7 +597,7 @@ function checkMeans(op: string, means: number[][], d: number, x: Tensor): void {
 async function checkFinite(op: string, x: Tensor): Promise<void> {
   const flag = zeros([2], { dtype: 'u32' });
   runtime().dispatch({
-    shader: 'finite_check',
+    shader: wgsl.finite_check,
     params: new ParamWriter().u32(x.size).u32(1).u32(0).finish(),
     buffers: [x.buffer, flag.buffer],
     workgroups: [Math.min(64, Math.ceil(x.size / 256))],

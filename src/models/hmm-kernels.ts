@@ -11,6 +11,7 @@ import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import { grid1d } from '../ops/shape.js';
 import { gaussianStatsPerState } from './hmm-params.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 const WORKGROUP_SIZE = 64;
 /**
@@ -43,7 +44,7 @@ export function emissionLogProb(x: Tensor, emission: GpuEmission, nStates: numbe
   const out = Tensor.empty([n, nStates], 'f32');
   const gaussian = emission.kind !== 'categorical';
   runtime().dispatch({
-    shader: 'hmm_emission',
+    shader: wgsl.hmm_emission,
     entryPoint: emission.kind,
     template: { D: gaussian ? emission.nFeatures : 1 },
     constants: { WG: WORKGROUP_SIZE },
@@ -76,7 +77,7 @@ export function forwardBackward(logB: Tensor, chain: GpuChain, offsets: Tensor):
   const logScale = Tensor.empty([n], 'f32');
   const sequenceStats = Tensor.empty([sequences, sequenceStatsWidth(k)], 'f32');
   runtime().dispatch({
-    shader: 'hmm_forward_backward',
+    shader: wgsl.hmm_forward_backward,
     template: { K: k },
     constants: { WG: sequenceWorkgroupSize(sequences) },
     params: new ParamWriter().u32(sequences).finish(),
@@ -102,7 +103,7 @@ export function viterbi(logB: Tensor, chain: GpuChain, offsets: Tensor): Viterbi
   const states = Tensor.empty([n], 'i32');
   const logProb = Tensor.empty([sequences], 'f32');
   runtime().dispatch({
-    shader: 'hmm_viterbi',
+    shader: wgsl.hmm_viterbi,
     template: { K: k },
     constants: { WG: sequenceWorkgroupSize(sequences) },
     params: new ParamWriter().u32(sequences).finish(),
@@ -128,7 +129,7 @@ export function emissionStatistics(x: Tensor, gamma: Tensor, kind: 'diag' | 'ful
   const chunks = Math.ceil(n / chunkLen);
   const partial = Tensor.empty([chunks, k * perState], 'f32');
   runtime().dispatch({
-    shader: 'hmm_moments',
+    shader: wgsl.hmm_moments,
     entryPoint: kind,
     template: { D: d, D1: d + 1 },
     constants: { WG: WORKGROUP_SIZE },
@@ -146,7 +147,7 @@ export function sampleStates(uniforms: Tensor, cumStart: Tensor, cumTrans: Tenso
   const [chains, steps] = uniforms.shape;
   const out = Tensor.empty([chains, steps], 'i32');
   runtime().dispatch({
-    shader: 'hmm_sample',
+    shader: wgsl.hmm_sample,
     entryPoint: 'states',
     constants: { WG: sequenceWorkgroupSize(chains) },
     params: new ParamWriter().u32(chains).u32(steps).u32(cumStart.size).u32(0).finish(),
@@ -161,7 +162,7 @@ export function sampleGaussian(noise: Tensor, states: Tensor, means: Tensor, fac
   const [n, d] = noise.shape;
   const out = Tensor.empty([n, d], 'f32');
   runtime().dispatch({
-    shader: 'hmm_sample',
+    shader: wgsl.hmm_sample,
     entryPoint: 'gaussian',
     constants: { WG: WORKGROUP_SIZE },
     params: new ParamWriter().u32(n * d).u32(0).u32(means.shape[0]).u32(d).finish(),
@@ -177,7 +178,7 @@ export function sampleCategorical(uniforms: Tensor, states: Tensor, cumEmission:
   const [k, symbols] = cumEmission.shape;
   const out = Tensor.empty([n], 'i32');
   runtime().dispatch({
-    shader: 'hmm_sample',
+    shader: wgsl.hmm_sample,
     entryPoint: 'categorical',
     constants: { WG: WORKGROUP_SIZE },
     params: new ParamWriter().u32(n).u32(0).u32(k).u32(symbols).finish(),

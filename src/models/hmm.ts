@@ -47,6 +47,7 @@ import {
   LOG_ZERO_THRESHOLD, checkCovars, checkMatrix, checkProbabilities, checkStochasticMatrix, covarsLength, cumulativeRows, gaussianKernelParameters,
   gaussianMStep, logProbabilities, normalizedRows, samplingFactors, type GaussianCovarianceType,
 } from './hmm-params.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 export type { GaussianCovarianceType } from './hmm-params.js';
 
@@ -561,7 +562,7 @@ export class GaussianHMM extends BaseHMM {
   protected async checkValues(op: string, x: Tensor): Promise<void> {
     const flag = zeros([2], { dtype: 'u32' });
     runtime().dispatch({
-      shader: 'finite_check',
+      shader: wgsl.finite_check,
       params: new ParamWriter().u32(x.size).u32(1).u32(0).finish(),
       buffers: [x.buffer, flag.buffer],
       workgroups: [Math.min(64, Math.ceil(x.size / 256))],

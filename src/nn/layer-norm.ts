@@ -15,6 +15,7 @@ import { reshape } from '../ops/movement.js';
 import { mean, sum, sumTo } from '../ops/reduce.js';
 import { grid1d, sameShape } from '../ops/shape.js';
 import { checkFloat, checkNonNegative, checkShapeOf, opError, present } from './common.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 const WORKGROUP_SIZE = 64;
 
@@ -56,7 +57,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const stats = Tensor.empty([rows, 2], 'f32');
   if (rows > 0) {
     runtime().dispatch({
-      shader: 'layernorm',
+      shader: wgsl.layernorm,
       template,
       constants: { WG: WORKGROUP_SIZE, HAS_WEIGHT: weight ? 1 : 0, HAS_BIAS: bias ? 1 : 0 },
       params: new ParamWriter().u32(rows).u32(width / lanes).f32(1 / width).f32(eps).finish(),
@@ -87,7 +88,7 @@ function fusedBackward(x: Tensor, shape: number[], weight: Tensor | null, bias: 
   const gXhat = weight?.requiresGrad ? Tensor.empty([rows, width], 'f32') : null;
   if (rows > 0) {
     runtime().dispatch({
-      shader: 'layernorm_grad',
+      shader: wgsl.layernorm_grad,
       entryPoint: gXhat ? 'input_and_weight_grad' : 'input_grad',
       template,
       constants: { WG: WORKGROUP_SIZE, HAS_WEIGHT: weight ? 1 : 0 },

@@ -22,7 +22,7 @@
 import { isGradEnabled, record } from '../autograd.js';
 import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
-import type { ShaderName } from '../gpu/shaders.generated.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 import { Tensor, scope } from '../tensor.js';
 import { arange, full } from './creation.js';
 import { gt, mul, sub, where } from './elementwise.js';
@@ -111,7 +111,7 @@ function checkScale(op: string, scale: number, inputs: Tensor[]): void {
 // ---- launching the kernels -----------------------------------------------------------------------
 
 /** Launches one of the three kernels over `blocks` blocks of 4 rows per (batch, head) pair. */
-function launch(shader: ShaderName, a: Problem, blocks: number, buffers: GPUBuffer[]): void {
+function launch(shader: wgsl.Shader, a: Problem, blocks: number, buffers: GPUBuffer[]): void {
   if (a.batch * a.heads * blocks === 0) return;
   const layouts = [a.q, a.k, a.v, a.out, a.dq, a.dk, a.dv].flatMap((l) => [l.start, l.batch, l.head, l.row].map((floats) => floats / 4));
   runtime().dispatch({
@@ -132,15 +132,15 @@ function launch(shader: ShaderName, a: Problem, blocks: number, buffers: GPUBuff
 /** The forward kernel: writes `out` and returns each query row's logsumexp [B * H, Tq]. */
 function forwardKernel(a: Problem, q: Tensor, k: Tensor, v: Tensor, out: Tensor): Tensor {
   const lse = Tensor.empty([a.batch * a.heads, a.queries], 'f32');
-  launch('attention', a, Math.ceil(a.queries / 4), [q.buffer, k.buffer, v.buffer, out.buffer, lse.buffer]);
+  launch(wgsl.attention, a, Math.ceil(a.queries / 4), [q.buffer, k.buffer, v.buffer, out.buffer, lse.buffer]);
   return lse;
 }
 
 /** The two backward kernels: dq into `dq`, dk and dv into `dkv` (at the layouts a.dq, a.dk, a.dv). */
 function backwardKernels(a: Problem, q: Tensor, k: Tensor, v: Tensor, out: Tensor, g: Tensor, lse: Tensor, dq: Tensor, dkv: Tensor): void {
   const delta = Tensor.empty(lse.shape, 'f32');
-  launch('attention_grad_q', a, Math.ceil(a.queries / 4), [q.buffer, k.buffer, v.buffer, out.buffer, g.buffer, lse.buffer, dq.buffer, delta.buffer]);
-  launch('attention_grad_kv', a, Math.ceil(a.keyRows / 4), [q.buffer, k.buffer, v.buffer, g.buffer, lse.buffer, delta.buffer, dkv.buffer]);
+  launch(wgsl.attention_grad_q, a, Math.ceil(a.queries / 4), [q.buffer, k.buffer, v.buffer, out.buffer, g.buffer, lse.buffer, dq.buffer, delta.buffer]);
+  launch(wgsl.attention_grad_kv, a, Math.ceil(a.keyRows / 4), [q.buffer, k.buffer, v.buffer, g.buffer, lse.buffer, delta.buffer, dkv.buffer]);
   delta.dispose();
 }
 

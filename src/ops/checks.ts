@@ -9,6 +9,7 @@ import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { grid1d } from './shape.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /** Thrown when a loss, parameter or gradient first holds NaN or Inf. */
 export class NonFiniteError extends Error {
@@ -37,7 +38,7 @@ export function checkFiniteLater(x: Tensor, message: string): void {
   if (x.size === 0) return;
   const { flag, site } = runtime().deferredCheck(message);
   runtime().dispatch({
-    shader: 'finite_check',
+    shader: wgsl.finite_check,
     params: new ParamWriter().u32(x.size).u32(site).u32(0).finish(),
     buffers: [x.buffer, flag],
     workgroups: [Math.min(64, Math.ceil(x.size / 256))],
@@ -53,7 +54,7 @@ export function checkSymbolsLater(x: Tensor, limit: number, negativeMessage: str
   const negative = runtime().deferredCheck(negativeMessage);
   const large = runtime().deferredCheck(largeMessage);
   runtime().dispatch({
-    shader: 'value_check',
+    shader: wgsl.value_check,
     entryPoint: 'symbol_range',
     params: new ParamWriter().u32(x.size).u32(negative.site).u32(large.site).u32(0).u32(limit).finish(),
     buffers: [x.buffer, negative.flag],
@@ -72,7 +73,7 @@ export function checkLogitRowsLater(logits: Tensor, invalidMessage: string, empt
   const invalid = runtime().deferredCheck(invalidMessage);
   const empty = runtime().deferredCheck(emptyMessage);
   runtime().dispatch({
-    shader: 'value_check',
+    shader: wgsl.value_check,
     entryPoint: 'logit_rows',
     params: new ParamWriter().u32(rows).u32(invalid.site).u32(empty.site).u32(width).u32(0).finish(),
     buffers: [logits.buffer, invalid.flag],

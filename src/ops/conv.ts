@@ -29,6 +29,7 @@ import { noGrad } from '../autograd.js';
 import { add } from './elementwise.js';
 import { isSoftwareAdapter, matmul } from './matmul.js';
 import { permute, reshape } from './movement.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /** A size per spatial dimension: one number for both, or [height, width]. */
 export type Size2d = number | readonly [number, number];
@@ -131,7 +132,7 @@ function convWindowParams(channels: number, [inH, inW]: Pair, [outH, outW]: Pair
 
 /** Runs conv2d.wgsl or conv2d_transpose.wgsl (same parameters): x, w, optional bias -> [N, O, outH, outW]. */
 function directConvolution(
-  shader: 'conv2d' | 'conv2d_transpose', x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry,
+  shader: typeof wgsl.conv2d | typeof wgsl.conv2d_transpose, x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry,
   outChannels: number, [outH, outW]: Pair,
 ): Tensor {
   const [batch, channels, inH, inW] = x.shape;
@@ -142,14 +143,14 @@ function directConvolution(
   const block = channelBlock(groupOutChannels);
   const channelBlocks = Math.ceil(groupOutChannels / block);
   // The transposed kernel's column blocks take every stride-th column, one set per phase.
-  const phases = shader === 'conv2d' ? 1 : stride[1];
+  const phases = shader === wgsl.conv2d ? 1 : stride[1];
   const columnBlocks = phases * Math.ceil(Math.ceil(outW / phases) / COLUMN_BLOCK);
   const invocations = batch * groups * channelBlocks * outH * columnBlocks;
   const params = convWindowParams(channels, [inH, inW], [outH, outW], [w.shape[2], w.shape[3]], geometry)
     .u32(outChannels).u32(groups).u32(channels / groups).u32(groupOutChannels)
     .u32(channelBlocks).u32(columnBlocks).u32(invocations).u32(bias ? 1 : 0);
   // The transposed kernel visits every (stride / gcd(stride, dilation))-th kernel row and column.
-  if (shader === 'conv2d_transpose') params.u32(stride[0] / gcd(stride[0], dilation[0])).u32(stride[1] / gcd(stride[1], dilation[1]));
+  if (shader === wgsl.conv2d_transpose) params.u32(stride[0] / gcd(stride[0], dilation[0])).u32(stride[1] / gcd(stride[1], dilation[1]));
   runtime().dispatch({
     shader,
     template: { OC_BLOCK: block },
@@ -189,7 +190,7 @@ function weightGradient(x: Tensor, dy: Tensor, geometry: ConvGeometry, [kernelH,
 
   const partial = Tensor.empty(chunks === 1 ? shape : [weights * chunks]);
   runtime().dispatch({
-    shader: 'conv2d_weight_grad',
+    shader: wgsl.conv2d_weight_grad,
     template: { IC_BLOCK: inBlock },
     constants: { WG: CONV_WORKGROUP },
     params: convWindowParams(channels, [inH, inW], [outH, outW], [kernelH, kernelW], geometry)
@@ -217,7 +218,7 @@ function unfold(x: Tensor, [kernelH, kernelW]: Pair, geometry: ConvGeometry, [ou
   const total = batch * outH * outW * Math.ceil(rowLength / 4);
   if (total === 0) return cols;
   runtime().dispatch({
-    shader: 'conv2d_im2col',
+    shader: wgsl.conv2d_im2col,
     constants: { WG: CONV_WORKGROUP },
     params: convWindowParams(channels, [inH, inW], [outH, outW], [kernelH, kernelW], geometry)
       .u32(rowLength).u32(total)
@@ -268,7 +269,7 @@ function col2imTransposedConvolution(x: Tensor, w: Tensor, bias: Tensor | null, 
     return product;
   });
   runtime().dispatch({
-    shader: 'conv2d_col2im',
+    shader: wgsl.conv2d_col2im,
     constants: { WG: CONV_WORKGROUP },
     params: convWindowParams(outChannels, [inH, inW], [outH, outW], [kernelH, kernelW], geometry)
       .u32(out.size).u32(bias ? 1 : 0)
@@ -305,7 +306,7 @@ function im2colWeightGradient(x: Tensor, dy: Tensor, geometry: ConvGeometry, ker
 function convolve(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry, outSize: Pair): Tensor {
   const out = (geometry.variant ?? chooseConvVariant('conv2d', geometry.groups)) === 'im2col'
     ? im2colConvolution(x, w, bias, geometry, outSize)
-    : directConvolution('conv2d', x, w, bias, geometry, w.shape[0], outSize);
+    : directConvolution(wgsl.conv2d, x, w, bias, geometry, w.shape[0], outSize);
   return record('conv2d', bias ? [x, w, bias] : [x, w], out, (g) => [
     x.requiresGrad ? convolveTransposed(g, w, null, geometry, spatial(x)) : null,
     w.requiresGrad ? correlate(x, g, geometry, [w.shape[2], w.shape[3]]) : null,
@@ -317,7 +318,7 @@ function convolve(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeome
 function convolveTransposed(x: Tensor, w: Tensor, bias: Tensor | null, geometry: ConvGeometry, outSize: Pair): Tensor {
   const out = (geometry.variant ?? chooseConvVariant('convTranspose2d', geometry.groups)) === 'im2col'
     ? col2imTransposedConvolution(x, w, bias, geometry, outSize)
-    : directConvolution('conv2d_transpose', x, w, bias, geometry, w.shape[1] * geometry.groups, outSize);
+    : directConvolution(wgsl.conv2d_transpose, x, w, bias, geometry, w.shape[1] * geometry.groups, outSize);
   return record('convTranspose2d', bias ? [x, w, bias] : [x, w], out, (g) => [
     x.requiresGrad ? convolve(g, w, null, geometry, spatial(x)) : null,
     // The transposed convolution's weight gradient is a forward one with the roles of x and g swapped.
@@ -500,7 +501,7 @@ function poolKernel(entryPoint: PoolEntry, src: Tensor, size: Pair, pool: PoolGe
   const out = Tensor.empty([src.shape[0], src.shape[1], ...size]);
   if (out.size === 0) return out;
   runtime().dispatch({
-    shader: 'pool2d',
+    shader: wgsl.pool2d,
     entryPoint,
     params: new ParamWriter()
       .u32(pool.inSize[0]).u32(pool.inSize[1]).u32(pool.outSize[0]).u32(pool.outSize[1])

@@ -5,6 +5,7 @@ import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, dtypeArray, formatShape, shapeSize, type DType, type NestedArray, type TypedArray } from '../tensor.js';
 import { checkDtype, checkShape, grid1d } from './shape.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /** Options of the creation functions. */
 export interface CreateOptions {
@@ -104,7 +105,7 @@ function fillKernel(op: string, shape: readonly number[], dtype: DType, entryPoi
   const out = Tensor.empty(shape, dtype, op);
   if (out.size === 0) return out;
   runtime().dispatch({
-    shader: 'fill',
+    shader: wgsl.fill,
     entryPoint,
     template: { T: dtype },
     params: new ParamWriter().u32(out.size).f32(value).f32(start).f32(step).finish(),

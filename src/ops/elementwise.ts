@@ -12,6 +12,7 @@ import {
 } from './shape.js';
 import { full } from './creation.js';
 import { sumTo } from './reduce.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 // ---- unary ---------------------------------------------------------------------------------------
 
@@ -26,7 +27,7 @@ function unaryKernel(op: string, x: Tensor, alpha = 0, threshold = 0, name = op)
   if (out.size > 0) {
     const lanes = x.size % 4 === 0 ? 4 : 1;
     runtime().dispatch({
-      shader: 'unary',
+      shader: wgsl.unary,
       template: { OP: `op_${op}`, ...laneTypes(lanes) },
       params: new ParamWriter().u32(x.size / lanes).f32(alpha).f32(threshold).finish(),
       buffers: [x.buffer, out.buffer],
@@ -278,7 +279,7 @@ function broadcastLaunch(op: string, kernelOp: string, a: Tensor, b: Tensor, out
   const wide = (t: string) => (lanes === 4 && !broadcast ? `vec4<${t}>` : t);
   const float = a.dtype === 'f32';
   runtime().dispatch({
-    shader: 'binary',
+    shader: wgsl.binary,
     template: {
       OP: `op_${kernelOp === 'div' && !float ? 'div_int' : kernelOp}`,
       T: wide(a.dtype),
@@ -449,7 +450,7 @@ function whereTensors(condition: Tensor, at: Tensor, bt: Tensor): Tensor {
   const out = Tensor.empty(shape, at.dtype, 'where');
   if (out.size > 0) {
     runtime().dispatch({
-      shader: 'where',
+      shader: wgsl.where,
       template: { T: at.dtype },
       params: new ParamWriter()
         .u32(out.size)
@@ -476,7 +477,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   const out = Tensor.empty(x.shape, dtype);
   if (out.size > 0) {
     runtime().dispatch({
-      shader: 'cast',
+      shader: wgsl.cast,
       template: { IN: x.dtype, OUT: dtype },
       params: new ParamWriter().u32(x.size).finish(),
       buffers: [x.buffer, out.buffer],

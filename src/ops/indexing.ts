@@ -15,6 +15,7 @@ import { assertDtype, assertRank, assertSameDtype, grid1d, normalizeAxis, opErro
 import { reshape, stridedCopy, unsqueeze } from './movement.js';
 import { arange } from './creation.js';
 import { eq } from './elementwise.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /** The 32-bit pattern of `value` stored as `dtype` (how raw-word kernels receive a fill value). */
 function bitsOf(value: number, dtype: DType): number {
@@ -55,7 +56,7 @@ function embed(x: Tensor, shape: readonly number[], lo: readonly number[], step:
   const unitSteps = step.every((s) => s === 1);
   if (out.size > 0) {
     runtime().dispatch({
-      shader: 'pad',
+      shader: wgsl.pad,
       constants: { UNIT_STEP: unitSteps ? 1 : 0 },
       params: new ParamWriter()
         .u32(out.size)
@@ -149,7 +150,7 @@ function placeBlocks(tensors: readonly Tensor[], out: Tensor, widths: readonly n
   tensors.forEach((t, i) => {
     if (t.size > 0) {
       runtime().dispatch({
-        shader: 'place',
+        shader: wgsl.place,
         params: new ParamWriter().u32(t.size).u32(widths[i]).u32(outRow).u32(offset).finish(),
         buffers: [t.buffer, out.buffer],
         workgroups: grid1d(t.size),
@@ -287,7 +288,7 @@ function gatherKernel(op: string, x: Tensor, axis: number, index: Tensor, shape:
   if (out.size === 0) return out;
   const check = runtime().indexCheck(() => indexErrorText(op, x, index, axis, text));
   runtime().dispatch({
-    shader: 'gather',
+    shader: wgsl.gather,
     params: new ParamWriter()
       .u32(out.size)
       .u32(shape.length)
@@ -328,7 +329,7 @@ function scatterAdd(src: Tensor, axis: number, index: Tensor, shape: readonly nu
   if (out.size > 0) {
     const check = runtime().indexCheck(() => indexErrorText('gather backward', out, index, axis));
     runtime().dispatch({
-      shader: 'scatter',
+      shader: wgsl.scatter,
       params: new ParamWriter().u32(out.size).u32(shape.length).u32(axis).u32(src.shape[axis]).u32(check.site).u32Array(shape, 2).u32Array(src.shape, 2).finish(),
       buffers: [src.buffer, index.buffer, out.buffer, check.flag],
       workgroups: grid1d(out.size),
@@ -378,7 +379,7 @@ function sortedIndexAdd(src: Tensor, index: Tensor, out: Tensor, axis: number, r
   const check = runtime().indexCheck(() => indexErrorText('indexSelect backward', out, index, axis));
   const launch = (entryPoint: string, buffers: GPUBuffer[], invocations: number, k = 0, j = 0) =>
     runtime().dispatch({
-      shader: 'index_add',
+      shader: wgsl.index_add,
       entryPoint,
       params: new ParamWriter().u32(out.size).u32(count).u32(padded).u32(rows).u32(inner).u32(k).u32(j).u32(entryPoint === 'make_keys' ? check.site : 0).finish(),
       buffers,

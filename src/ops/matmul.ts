@@ -8,13 +8,13 @@
 import { record } from '../autograd.js';
 import { runtime } from '../context.js';
 import { ParamWriter } from '../gpu/runtime.js';
-import type { ShaderName } from '../gpu/shaders.generated.js';
 import { Tensor, checkFitsDevice, formatShape, shapeSize } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, assertRank, broadcastShapes, broadcastStrides, opError } from './shape.js';
 import { reshape } from './movement.js';
 import { sumTo } from './reduce.js';
 import { zeros } from './creation.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /**
  * The kernel variants, in ladder order (see each shader's header): naive, register-blocked,
@@ -26,7 +26,7 @@ export const matmulVariants = ['naive', 'blocked', 'tiled', 'quad'] as const;
 export type MatmulVariant = (typeof matmulVariants)[number];
 
 interface VariantSpec {
-  shader: ShaderName;
+  shader: wgsl.Shader;
   /** Outputs covered by one workgroup: rows (M) x columns (N). */
   tileRows: number;
   tileCols: number;
@@ -37,10 +37,10 @@ interface VariantSpec {
 
 /** How each variant is launched, and a one-line summary (the benchmark prints these). */
 export const matmulVariantSpecs: Readonly<Record<MatmulVariant, VariantSpec>> = {
-  naive: { shader: 'matmul_1_naive', tileRows: 16, tileCols: 16, subgroups: false, summary: 'one invocation per output' },
-  blocked: { shader: 'matmul_2_blocked', tileRows: 64, tileCols: 64, subgroups: false, summary: '8x8 outputs per invocation in registers' },
-  tiled: { shader: 'matmul_3_tiled', tileRows: 64, tileCols: 64, subgroups: false, summary: '64x64 tiles staged in workgroup memory' },
-  quad: { shader: 'matmul_4_quad', tileRows: 32, tileCols: 64, subgroups: true, summary: '32x16 outputs per invocation, A shared by quadBroadcast' },
+  naive: { shader: wgsl.matmul_1_naive, tileRows: 16, tileCols: 16, subgroups: false, summary: 'one invocation per output' },
+  blocked: { shader: wgsl.matmul_2_blocked, tileRows: 64, tileCols: 64, subgroups: false, summary: '8x8 outputs per invocation in registers' },
+  tiled: { shader: wgsl.matmul_3_tiled, tileRows: 64, tileCols: 64, subgroups: false, summary: '64x64 tiles staged in workgroup memory' },
+  quad: { shader: wgsl.matmul_4_quad, tileRows: 32, tileCols: 64, subgroups: true, summary: '32x16 outputs per invocation, A shared by quadBroadcast' },
 };
 
 /** Options of `matmul`. */

@@ -9,6 +9,7 @@ import { Tensor, checkFitsDevice, formatShape, shapeSize } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { MAX_RANK, assertRank, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
 import { sumTo } from './reduce.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /**
  * out[i] = x[offset + coords(i) . strides] over the output `shape`: the strided copy behind
@@ -19,7 +20,7 @@ export function stridedCopy(x: Tensor, shape: readonly number[], strides: readon
   const out = Tensor.empty(shape, x.dtype);
   if (out.size === 0) return out;
   runtime().dispatch({
-    shader: 'copy',
+    shader: wgsl.copy,
     params: new ParamWriter().u32(out.size).u32(shape.length).u32(offset).u32Array(shape, 2).u32Array(strides, 2).finish(),
     buffers: [x.buffer, out.buffer],
     workgroups: grid1d(out.size),

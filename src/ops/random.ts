@@ -12,6 +12,7 @@ import { Tensor, formatShape, type DType } from '../tensor.js';
 import { add, exp, mul, mulScalar } from './elementwise.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, broadcastShapes, checkDtype, checkShape, grid1d, opError, sameShape } from './shape.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /** A generator seed: any safe integer, or a bigint for the full 64 bits (negative values wrap modulo 2^64). */
 export type Seed = number | bigint;
@@ -167,7 +168,7 @@ function launchDraw(entry: DrawEntry, out: Tensor, stream: PhiloxStream, params:
   const invocations = entry === 'draw_multinomial' ? out.size : Math.ceil(out.size / 4);
   const buffers = input ? [out.buffer, input.buffer] : [out.buffer];
   runtime().dispatch({
-    shader: 'random',
+    shader: wgsl.random,
     entryPoint: entry,
     template: { T: out.dtype },
     constants: { WG: WORKGROUP_SIZE },

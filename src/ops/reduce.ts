@@ -18,6 +18,7 @@ import { assertDtype, grid1d, normalizeAxes, normalizeAxis, opError, sameShape }
 import { expand, reshape } from './movement.js';
 import { add, div, eq, exp, mul, mulScalar, ne, sqrt, square, sub } from './elementwise.js';
 import { full } from './creation.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /** The combining functions of shaders/reduce.wgsl. */
 export type ReduceOp = 'sum' | 'max' | 'min' | 'logsumexp';
@@ -58,7 +59,7 @@ function lanesOf(inner: number): number {
 /** One pass of shaders/reduce.wgsl over `view` (its inner counted in elements of `type`). */
 function launchReduce(op: ReduceOp, x: Tensor, out: Tensor, view: MiddleAxis, scale: number, type: 'f32' | 'vec4<f32>'): void {
   runtime().dispatch({
-    shader: 'reduce',
+    shader: wgsl.reduce,
     template: type === 'f32' ? { OP: op, T: type, U: 'u32', I: 'i32', B: 'bool' } : { OP: op, T: type, U: 'vec4<u32>', I: 'vec4<i32>', B: 'vec4<bool>' },
     constants: { WG: WORKGROUP_SIZE },
     params: new ParamWriter().u32(view.outer).u32(view.k).u32(view.inner).u32(view.chunks).u32(view.chunkLen).f32(scale).finish(),
@@ -284,7 +285,7 @@ function launchArgReduce(
   x: Tensor, values: Tensor, positions: Tensor, view: MiddleAxis, beats: '>' | '<', previousPositions: Tensor | null,
 ): void {
   runtime().dispatch({
-    shader: 'argreduce',
+    shader: wgsl.argreduce,
     template: { T: x.dtype, BEATS: beats, POSITION: previousPositions ? 'in_index[at]' : 'k', FLOAT: x.dtype === 'f32' ? 'true' : 'false' },
     constants: { WG: WORKGROUP_SIZE },
     params: new ParamWriter().u32(view.outer).u32(view.k).u32(view.inner).u32(view.chunks).u32(view.chunkLen).finish(),

@@ -13,6 +13,7 @@ import { defineMethods } from './methods.js';
 import { assertDtype, grid1d, normalizeAxis } from './shape.js';
 import { exp, mul, sub } from './elementwise.js';
 import { sum } from './reduce.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 const WORKGROUP_SIZE = 64;
 
@@ -24,7 +25,7 @@ function linesAround(x: Tensor, axis: number): { outer: number; k: number; inner
 type Op = 'softmax' | 'log_softmax';
 
 /** One invocation per line of `like` along `axis`, with the shared Params of both softmax shaders. */
-function lineLaunch(shader: 'softmax' | 'softmax_grad', op: Op, like: Tensor, axis: number, buffers: GPUBuffer[]): void {
+function lineLaunch(shader: typeof wgsl.softmax | typeof wgsl.softmax_grad, op: Op, like: Tensor, axis: number, buffers: GPUBuffer[]): void {
   const { outer, k, inner } = linesAround(like, axis);
   // Four neighbouring lines per invocation when they fit a vec4.
   const wide = inner % 4 === 0;
@@ -44,14 +45,14 @@ function forwardKernel(name: 'softmax' | 'logSoftmax', op: Op, x: Tensor, axis: 
   assertDtype(name, x, ['f32']);
   const a = normalizeAxis(name, axis, x.rank, x.shape);
   const out = Tensor.empty(x.shape, 'f32');
-  if (out.size > 0) lineLaunch('softmax', op, x, a, [x.buffer, out.buffer]);
+  if (out.size > 0) lineLaunch(wgsl.softmax, op, x, a, [x.buffer, out.buffer]);
   return { out, axis: a };
 }
 
 /** The fused backward kernel: dx from the forward output y and the output gradient g. */
 function backwardKernel(op: Op, y: Tensor, g: Tensor, axis: number): Tensor {
   const dx = Tensor.empty(y.shape, 'f32');
-  if (dx.size > 0) lineLaunch('softmax_grad', op, y, axis, [y.buffer, g.buffer, dx.buffer]);
+  if (dx.size > 0) lineLaunch(wgsl.softmax_grad, op, y, axis, [y.buffer, g.buffer, dx.buffer]);
   return dx;
 }
 

@@ -10,6 +10,7 @@ import {
   Optimizer, checkBoolean, checkNonNegative, checkUnitInterval, vec4Workgroups, withDefaults,
   type ParamGroup, type ParamState, type ParamsInput,
 } from './optimizer.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /**
  * Settings of {@link Adam} and {@link AdamW}, per group; every one is optional in the constructor (defaults lr 1e-3,
@@ -64,7 +65,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     const buffers = [param.buffer, grad.buffer, this.stateBuffer(state, 'exp_avg', param).buffer, this.stateBuffer(state, 'exp_avg_sq', param).buffer, watch.flag];
     if (group.amsgrad) buffers.push(this.stateBuffer(state, 'max_exp_avg_sq', param).buffer);
     runtime().dispatch({
-      shader: 'optim_adam',
+      shader: wgsl.optim_adam,
       entryPoint: group.amsgrad ? 'adam_amsgrad' : 'adam',
       params: new ParamWriter()
         .u32(param.size)

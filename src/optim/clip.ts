@@ -12,6 +12,7 @@ import { reduceRows } from '../ops/reduce.js';
 import { grid1d, opError } from '../ops/shape.js';
 import { Tensor, scope } from '../tensor.js';
 import { vec4Workgroups } from './optimizer.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /** About how many vec4s of a gradient one invocation of the partial-norm kernel folds (1024 elements). */
 const VEC4S_PER_PARTIAL = 256;
@@ -53,7 +54,7 @@ export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: num
     let firstPartial = 0;
     grads.forEach((grad, k) => {
       runtime().dispatch({
-        shader: 'optim_grad_norm',
+        shader: wgsl.optim_grad_norm,
         entryPoint: normType === 2 ? 'sum_squares' : 'max_abs',
         constants: { WG: NORM_WORKGROUP_SIZE },
         params: new ParamWriter().u32(grad.size).u32(partialCounts[k]).u32(firstPartial).finish(),
@@ -71,7 +72,7 @@ export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: num
       scaled.add(grad.buffer);
       grad.bumpVersion(); // scaled in place
       runtime().dispatch({
-        shader: 'optim_clip',
+        shader: wgsl.optim_clip,
         params: new ParamWriter().u32(grad.size).f32(maxNorm).finish(),
         buffers: [grad.buffer, norm.buffer],
         workgroups: scaleWorkgroups[k],

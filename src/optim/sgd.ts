@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor.js';
 import {
   Optimizer, checkBoolean, checkNonNegative, vec4Workgroups, withDefaults, type ParamGroup, type ParamState, type ParamsInput,
 } from './optimizer.js';
+import * as wgsl from '../gpu/shaders.generated.js';
 
 /** Settings of {@link SGD}, per group; every one is optional in the constructor. */
 export interface SGDOptions {
@@ -60,7 +61,7 @@ export class SGD extends Optimizer<SGDOptions> {
     const buffers = [param.buffer, grad.buffer, watch.flag];
     if (withMomentum) buffers.push(this.stateBuffer(state, 'momentum_buffer', param).buffer);
     runtime().dispatch({
-      shader: 'optim_sgd',
+      shader: wgsl.optim_sgd,
       entryPoint: withMomentum ? 'sgd_momentum' : 'sgd',
       params: new ParamWriter()
         .u32(param.size)

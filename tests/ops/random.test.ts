@@ -8,6 +8,7 @@ import { grid1d } from '../../src/ops/shape.js';
 import { checkOp, expectClose } from '../helpers/check.js';
 import { normalCdf, random, rng, zip } from '../helpers/reference.js';
 import { normalsFromWords, philox4x32, philoxWords, seedKey, unitFloat } from '../helpers/philox.js';
+import { random as randomKernels } from '../../src/gpu/shaders.generated.js';
 
 const sizes = [1, 3, 4, 17, 65, 129, 1000];
 const STAT_DRAWS = 100_000;
@@ -106,7 +107,7 @@ describe('Philox-4x32-10', () => {
       for (const word of counter) params.u32(word);
       for (let field = 0; field < 10; field++) params.u32(0);
       runtime().dispatch({
-        shader: 'random',
+        shader: randomKernels,
         entryPoint: 'draw_bits',
         template: { T: 'u32' },
         constants: { WG: workgroupSize },
