@@ -7,6 +7,23 @@ import * as gg from '../../src/index.js';
 const live = () => gg.runtime().memory().liveBuffers;
 const values = async (t: gg.Tensor | null) => Array.from(await t!.data());
 
+/**
+ * Builds a graph from w = [1, 2, 3] (requiresGrad), disposes its `victim` before backward, and
+ * expects backward to raise `message`, leave no gradient on w, and, once loss, `rest` and w are
+ * disposed, leave no buffer behind.
+ */
+function expectFreedGraphError(build: (w: gg.Tensor) => { loss: gg.Tensor; victim: gg.Tensor; rest: gg.Tensor[] }, message: RegExp): void {
+  const w = gg.tensor([1, 2, 3], { requiresGrad: true });
+  const before = live();
+  const { loss, victim, rest } = build(w);
+  victim.dispose();
+  expect(() => loss.backward()).toThrow(message);
+  expect(w.grad).toBeNull();
+  for (const t of [...rest, loss]) t.dispose();
+  expect(live()).toBe(victim === w ? before - 1 : before);
+  if (victim !== w) w.dispose();
+}
+
 describe('a freed graph', () => {
   it("backward on a loss returned from a scope raises naming the freed op, and leaks nothing", () => {
     const w = gg.tensor([1, 2, 3], { requiresGrad: true });
@@ -22,46 +39,35 @@ describe('a freed graph', () => {
   });
 
   it('a hand-disposed intermediate is reported the same way', () => {
-    const w = gg.tensor([1, 2, 3], { requiresGrad: true });
-    const before = live();
-    const y = w.exp();
-    const z = y.mul(2);
-    const loss = z.sum();
-    y.dispose();
-    expect(() => loss.backward()).toThrow(/the graph of this tensor was freed: tensor #\d+ \[3\] f32, the result of 'exp' saved by 'mulScalar', was disposed/);
-    expect(w.grad).toBeNull();
-    z.dispose();
-    loss.dispose();
-    expect(live()).toBe(before);
-    w.dispose();
+    expectFreedGraphError(
+      (w) => {
+        const y = w.exp();
+        const z = y.mul(2);
+        return { loss: z.sum(), victim: y, rest: [z] };
+      },
+      /the graph of this tensor was freed: tensor #\d+ \[3\] f32, the result of 'exp' saved by 'mulScalar', was disposed/,
+    );
   });
 
   it('a disposed parameter in the graph is reported, and no gradient lands on it', () => {
-    const w = gg.tensor([1, 2, 3], { requiresGrad: true });
-    const before = live();
-    const y = w.add(1);
-    const loss = y.sum();
-    w.dispose();
-    expect(() => loss.backward()).toThrow(/the graph of this tensor was freed: tensor #\d+ \[3\] f32, a leaf saved by 'addScalar', was disposed/);
-    expect(w.grad).toBeNull();
-    y.dispose();
-    loss.dispose();
-    expect(live()).toBe(before - 1);
+    expectFreedGraphError(
+      (w) => {
+        const y = w.add(1);
+        return { loss: y.sum(), victim: w, rest: [y] };
+      },
+      /the graph of this tensor was freed: tensor #\d+ \[3\] f32, a leaf saved by 'addScalar', was disposed/,
+    );
   });
 
   it('a disposed tensor that a backward rule needs (no grad of its own) is reported naming the op', () => {
-    const w = gg.tensor([1, 2, 3], { requiresGrad: true });
-    const x = gg.tensor([4, 5, 6]);
-    const before = live();
-    const y = w.mul(x);
-    const loss = y.sum();
-    x.dispose();
-    expect(() => loss.backward()).toThrow(/the graph of this tensor was freed: tensor #\d+ \[3\] f32, a leaf saved by 'mul', was disposed/);
-    expect(w.grad).toBeNull();
-    y.dispose();
-    loss.dispose();
-    expect(live()).toBe(before - 1);
-    w.dispose();
+    expectFreedGraphError(
+      (w) => {
+        const x = gg.tensor([4, 5, 6]);
+        const y = w.mul(x);
+        return { loss: y.sum(), victim: x, rest: [y] };
+      },
+      /the graph of this tensor was freed: tensor #\d+ \[3\] f32, a leaf saved by 'mul', was disposed/,
+    );
   });
 
   it('a disposed input the backward rule does not read is no error (add needs only shapes)', async () => {

@@ -1,11 +1,14 @@
 // Float64 references for the differential fuzzer (tests/fuzz/cases.ts), one per op family, written
-// as plain loops over tests/helpers/reference.ts's Ref arrays. Several re-implement references that
-// live inside tests/ops/*.test.ts (reductions, softmax lines, matmul, slicing, convolution, pooling,
-// attention) so that the fuzzer does not import test files. None of them mutates its inputs: the
-// finite-difference gradient calls each one hundreds of times on perturbed copies.
+// as plain loops over tests/helpers/reference.ts's Ref arrays. The references the op tests check
+// against too (reductions, softmax lines, matmul, slicing, joining, indexing, convolution, pooling,
+// layer norm, attention) live in tests/helpers/op-references.ts and are re-exported from here; this
+// file adds the fuzzer's own. None of them mutates its inputs: the finite-difference gradient calls
+// each one hundreds of times on perturbed copies.
 
-import { broadcastShape, erf, normalCdf, permute, ravel, ref, size, unravel, zip, type Ref } from '../helpers/reference.js';
+import { argOf, average, logSumExp, reduceRef, sliceRef, total, variance, type Range } from '../helpers/op-references.js';
+import { erf, normalCdf, permute, ravel, ref, unravel, zip, type Ref } from '../helpers/reference.js';
 
+export * from '../helpers/op-references.js';
 export { erf, normalCdf, permute, zip };
 
 // ---- unary ---------------------------------------------------------------------------------------
@@ -48,41 +51,6 @@ export const clampRef = (low: number | undefined, high: number | undefined) => (
 
 // ---- reductions ----------------------------------------------------------------------------------
 
-export type Axes = number | number[] | undefined;
-
-/** Normalised, sorted axis list (all axes when undefined). */
-export function axisList(rank: number, axes: Axes): number[] {
-  const list = axes === undefined ? [...Array(rank).keys()] : typeof axes === 'number' ? [axes] : axes;
-  return [...new Set(list.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
-}
-
-/** f applied to the values of each group that `axes` collapses. */
-export function reduceRef(a: Ref, axes: Axes, keepdims: boolean, f: (values: number[]) => number): Ref {
-  const rank = a.shape.length;
-  const reduced = axisList(rank, axes);
-  const keptShape = a.shape.map((d, i) => (reduced.includes(i) ? 1 : d));
-  const groups = Array.from({ length: size(keptShape) }, () => [] as number[]);
-  for (let i = 0; i < a.data.length; i++) {
-    const coords = unravel(i, a.shape).map((c, d) => (reduced.includes(d) ? 0 : c));
-    groups[ravel(coords, keptShape)].push(a.data[i]);
-  }
-  const shape = keepdims ? keptShape : a.shape.filter((_, i) => !reduced.includes(i));
-  return ref(shape, groups.map(f));
-}
-
-const total = (v: number[]) => v.reduce((s, x) => s + x, 0);
-const average = (v: number[]) => total(v) / v.length;
-const variance = (correction: number) => (v: number[]) => {
-  const m = average(v);
-  return total(v.map((x) => (x - m) ** 2)) / Math.max(0, v.length - correction);
-};
-const logSumExp = (v: number[]) => {
-  const m = Math.max(...v);
-  return m + Math.log(total(v.map((x) => Math.exp(x - m))));
-};
-/** First position of the winner, as PyTorch. */
-const argOf = (beats: (a: number, b: number) => boolean) => (v: number[]) => v.reduce((best, x, i) => (beats(x, v[best]) ? i : best), 0);
-
 export const reductionRefs = {
   sum: total,
   mean: average,
@@ -103,71 +71,7 @@ export function argReduceRef(a: Ref, axis: number | undefined, keepdims: boolean
   return reduceRef(a, axis, keepdims, f);
 }
 
-// ---- softmax -------------------------------------------------------------------------------------
-
-/** Applies f to every line of `a` along `axis`, in place of that line. */
-export function mapLines(a: Ref, axis: number, f: (line: number[]) => number[]): Ref {
-  const rank = a.shape.length;
-  const ax = axis < 0 ? axis + rank : axis;
-  const out = ref(a.shape, () => 0);
-  for (let i = 0; i < a.data.length; i++) {
-    const start = unravel(i, a.shape);
-    if (start[ax] !== 0) continue;
-    const at = (j: number) => ravel(start.map((c, d) => (d === ax ? j : c)), a.shape);
-    const line = Array.from({ length: a.shape[ax] }, (_, j) => a.data[at(j)]);
-    f(line).forEach((v, j) => (out.data[at(j)] = v));
-  }
-  return out;
-}
-
-export const softmaxLine = (v: number[]) => {
-  const m = Math.max(...v);
-  const e = v.map((x) => Math.exp(x - m));
-  const s = total(e);
-  return e.map((x) => x / s);
-};
-export const logSoftmaxLine = (v: number[]) => {
-  const lse = logSumExp(v);
-  return v.map((x) => x - lse);
-};
-
-// ---- matmul --------------------------------------------------------------------------------------
-
-/** torch.matmul in float64 (1-D operands promoted and their axis dropped; batch dims broadcast), with transposed operands read in place. */
-export function matmulRef(a: Ref, b: Ref, transA = false, transB = false): Ref {
-  const aShape = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
-  const bShape = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
-  const tA = a.shape.length > 1 && transA;
-  const tB = b.shape.length > 1 && transB;
-  const [aRows, aCols] = aShape.slice(-2);
-  const [bRows, bCols] = bShape.slice(-2);
-  const [M, K] = tA ? [aCols, aRows] : [aRows, aCols];
-  const N = tB ? bRows : bCols;
-  const aBatch = aShape.slice(0, -2);
-  const bBatch = bShape.slice(0, -2);
-  const batch = broadcastShape(aBatch, bBatch);
-  const batchIndex = (own: number[], coords: number[]) => ravel(own.map((d, i) => (d === 1 ? 0 : coords[coords.length - own.length + i])), own);
-  const out = new Float64Array(size(batch) * M * N);
-  for (let z = 0; z < size(batch); z++) {
-    const coords = unravel(z, batch);
-    const aBase = batchIndex(aBatch, coords) * M * K;
-    const bBase = batchIndex(bBatch, coords) * K * N;
-    for (let m = 0; m < M; m++) {
-      for (let n = 0; n < N; n++) {
-        let s = 0;
-        for (let k = 0; k < K; k++) s += a.data[aBase + (tA ? k * M + m : m * K + k)] * b.data[bBase + (tB ? n * K + k : k * N + n)];
-        out[(z * M + m) * N + n] = s;
-      }
-    }
-  }
-  const shape = [...batch, ...(a.shape.length === 1 ? [] : [M]), ...(b.shape.length === 1 ? [] : [N])];
-  return ref(shape, out);
-}
-
-// ---- movement and joining ------------------------------------------------------------------------
-
-/** The same values under another shape (reshape, squeeze, unsqueeze, flatten keep row-major order). */
-export const reshapedRef = (x: Ref, shape: number[]): Ref => ({ shape: [...shape], data: Float64Array.from(x.data) });
+// ---- movement, joining and indexing ---------------------------------------------------------------
 
 /** x broadcast to `shape` (NumPy rules). */
 export function expandRef(x: Ref, shape: number[]): Ref {
@@ -176,58 +80,6 @@ export function expandRef(x: Ref, shape: number[]): Ref {
     const c = unravel(i, shape).slice(lead).map((v, k) => (x.shape[k] === 1 ? 0 : v));
     return x.data[ravel(c, x.shape)];
   });
-}
-
-export type Range = [number | null, number | null, number] | null;
-
-/** The indices Python's `range(*slice(start, end, step).indices(n))` visits (step > 0). */
-export function pythonIndices(n: number, range: Range): number[] {
-  const [start, end, step] = range ?? [null, null, 1];
-  const clampBound = (b: number) => (b < 0 ? Math.max(b + n, 0) : Math.min(b, n));
-  const out: number[] = [];
-  for (let i = clampBound(start ?? 0); i < clampBound(end ?? n); i += step) out.push(i);
-  return out;
-}
-
-export function sliceRef(x: Ref, ranges: Range[]): Ref {
-  const picks = x.shape.map((n, k) => pythonIndices(n, ranges[k] ?? null));
-  const shape = picks.map((p) => p.length);
-  return ref(shape, (i) => x.data[ravel(unravel(i, shape).map((c, k) => picks[k][c]), x.shape)]);
-}
-
-/** torch.nn.functional.pad's constant mode: pads = [lastBefore, lastAfter, secondLastBefore, ...]; negative amounts crop. */
-export function padRef(x: Ref, pads: number[], value: number): Ref {
-  const rank = x.shape.length;
-  const padded = (k: number) => rank - 1 - k < pads.length / 2;
-  const before = x.shape.map((_, k) => (padded(k) ? pads[2 * (rank - 1 - k)] : 0));
-  const shape = x.shape.map((d, k) => (padded(k) ? d + pads[2 * (rank - 1 - k)] + pads[2 * (rank - 1 - k) + 1] : d));
-  return ref(shape, (i) => {
-    const src = unravel(i, shape).map((c, k) => c - before[k]);
-    return src.every((c, k) => c >= 0 && c < x.shape[k]) ? x.data[ravel(src, x.shape)] : value;
-  });
-}
-
-export function concatRef(parts: Ref[], axis: number): Ref {
-  const a = axis < 0 ? axis + parts[0].shape.length : axis;
-  const shape = [...parts[0].shape];
-  shape[a] = parts.reduce((s, p) => s + p.shape[a], 0);
-  return ref(shape, (i) => {
-    const c = unravel(i, shape);
-    let part = 0;
-    while (c[a] >= parts[part].shape[a]) c[a] -= parts[part++].shape[a];
-    return parts[part].data[ravel(c, parts[part].shape)];
-  });
-}
-
-export function stackRef(parts: Ref[], axis: number): Ref {
-  const rank = parts[0].shape.length + 1;
-  const a = axis < 0 ? axis + rank : axis;
-  const expanded = parts.map((p) => {
-    const shape = [...p.shape];
-    shape.splice(a, 0, 1);
-    return reshapedRef(p, shape);
-  });
-  return concatRef(expanded, a);
 }
 
 /** Piece sizes of torch.split (one size: the last piece takes the rest) and torch.chunk. */
@@ -249,194 +101,8 @@ export function splitRef(x: Ref, pieces: number[], axis: number): Ref[] {
   });
 }
 
-// ---- indexing ------------------------------------------------------------------------------------
-
-export function gatherRef(x: Ref, axis: number, index: Int32Array, indexShape: number[]): Ref {
-  const a = axis < 0 ? axis + x.shape.length : axis;
-  return ref(indexShape, (i) => {
-    const c = unravel(i, indexShape);
-    c[a] = index[i];
-    return x.data[ravel(c, x.shape)];
-  });
-}
-
-export function indexSelectRef(x: Ref, axis: number, index: Int32Array): Ref {
-  const a = axis < 0 ? axis + x.shape.length : axis;
-  const shape = [...x.shape];
-  shape[a] = index.length;
-  return ref(shape, (i) => {
-    const c = unravel(i, shape);
-    c[a] = index[c[a]];
-    return x.data[ravel(c, x.shape)];
-  });
-}
-
 /** One-hot rows along a new last axis; an index outside [0, classes) gives a row of zeros. */
 export function oneHotRef(index: Ref, classes: number): Ref {
   return ref([...index.shape, classes], (i) => (index.data[Math.floor(i / classes)] === i % classes ? 1 : 0));
 }
 
-// ---- convolution and pooling ---------------------------------------------------------------------
-
-export type Pair = [number, number];
-export interface Geometry {
-  stride: Pair;
-  padding: Pair;
-  dilation: Pair;
-  groups: number;
-}
-
-const index4 = (shape: readonly number[], a: number, b: number, c: number, d: number) => ((a * shape[1] + b) * shape[2] + c) * shape[3] + d;
-
-export function conv2dRef(x: Ref, w: Ref, bias: Ref | null, g: Geometry): Ref {
-  const [n, , h, wd] = x.shape;
-  const [o, cg, kh, kw] = w.shape;
-  const oh = Math.floor((h + 2 * g.padding[0] - g.dilation[0] * (kh - 1) - 1) / g.stride[0]) + 1;
-  const ow = Math.floor((wd + 2 * g.padding[1] - g.dilation[1] * (kw - 1) - 1) / g.stride[1]) + 1;
-  const og = o / g.groups;
-  const out = ref([n, o, oh, ow], () => 0);
-  for (let b = 0; b < n; b++)
-    for (let oc = 0; oc < o; oc++)
-      for (let y = 0; y < oh; y++)
-        for (let z = 0; z < ow; z++) {
-          let s = bias ? bias.data[oc] : 0;
-          for (let c = 0; c < cg; c++)
-            for (let i = 0; i < kh; i++)
-              for (let j = 0; j < kw; j++) {
-                const iy = y * g.stride[0] - g.padding[0] + i * g.dilation[0];
-                const iz = z * g.stride[1] - g.padding[1] + j * g.dilation[1];
-                if (iy < 0 || iy >= h || iz < 0 || iz >= wd) continue;
-                const ic = Math.floor(oc / og) * cg + c;
-                s += x.data[index4(x.shape, b, ic, iy, iz)] * w.data[index4(w.shape, oc, c, i, j)];
-              }
-          out.data[index4(out.shape, b, oc, y, z)] = s;
-        }
-  return out;
-}
-
-/** Written in scatter form (each input spreads into the output). */
-export function convTranspose2dRef(x: Ref, w: Ref, bias: Ref | null, g: Geometry, outputPadding: Pair): Ref {
-  const [n, c, h, wd] = x.shape;
-  const [, og, kh, kw] = w.shape;
-  const o = og * g.groups;
-  const cg = c / g.groups;
-  const oh = (h - 1) * g.stride[0] - 2 * g.padding[0] + g.dilation[0] * (kh - 1) + outputPadding[0] + 1;
-  const ow = (wd - 1) * g.stride[1] - 2 * g.padding[1] + g.dilation[1] * (kw - 1) + outputPadding[1] + 1;
-  const out = ref([n, o, oh, ow], (i) => (bias ? bias.data[Math.floor(i / (oh * ow)) % o] : 0));
-  for (let b = 0; b < n; b++)
-    for (let ic = 0; ic < c; ic++)
-      for (let y = 0; y < h; y++)
-        for (let z = 0; z < wd; z++)
-          for (let oo = 0; oo < og; oo++)
-            for (let i = 0; i < kh; i++)
-              for (let j = 0; j < kw; j++) {
-                const ty = y * g.stride[0] - g.padding[0] + i * g.dilation[0];
-                const tz = z * g.stride[1] - g.padding[1] + j * g.dilation[1];
-                if (ty < 0 || ty >= oh || tz < 0 || tz >= ow) continue;
-                const oc = Math.floor(ic / cg) * og + oo;
-                out.data[index4(out.shape, b, oc, ty, tz)] += x.data[index4(x.shape, b, ic, y, z)] * w.data[index4(w.shape, ic, oo, i, j)];
-              }
-  return out;
-}
-
-export function poolRef(x: Ref, kind: 'max' | 'avg', kernel: Pair, stride: Pair, padding: Pair, countIncludePad = true): Ref {
-  const [n, c, h, wd] = x.shape;
-  const oh = Math.floor((h + 2 * padding[0] - kernel[0]) / stride[0]) + 1;
-  const ow = Math.floor((wd + 2 * padding[1] - kernel[1]) / stride[1]) + 1;
-  const out = ref([n, c, oh, ow], () => 0);
-  for (let p = 0; p < n * c; p++)
-    for (let y = 0; y < oh; y++)
-      for (let z = 0; z < ow; z++) {
-        let best = -Infinity;
-        let sum = 0;
-        let count = 0;
-        for (let i = 0; i < kernel[0]; i++)
-          for (let j = 0; j < kernel[1]; j++) {
-            const iy = y * stride[0] - padding[0] + i;
-            const iz = z * stride[1] - padding[1] + j;
-            if (iy < 0 || iy >= h || iz < 0 || iz >= wd) continue;
-            const v = x.data[(p * h + iy) * wd + iz];
-            best = Math.max(best, v);
-            sum += v;
-            count++;
-          }
-        out.data[(p * oh + y) * ow + z] = kind === 'max' ? best : sum / (countIncludePad ? kernel[0] * kernel[1] : count);
-      }
-  return out;
-}
-
-// ---- layer norm ----------------------------------------------------------------------------------
-
-/** (x - mean) / sqrt(biased var + eps) over the trailing `width` values of each row, then * weight + bias. */
-export function layerNormRef(x: Ref, width: number, weight: Ref | null, bias: Ref | null, eps: number): Ref {
-  const out = ref(x.shape, () => 0);
-  for (let r = 0; r < x.data.length / width; r++) {
-    const row = x.data.subarray(r * width, (r + 1) * width);
-    const m = row.reduce((s, v) => s + v, 0) / width;
-    const v = row.reduce((s, u) => s + (u - m) ** 2, 0) / width;
-    const inv = 1 / Math.sqrt(v + eps);
-    for (let j = 0; j < width; j++) {
-      out.data[r * width + j] = (row[j] - m) * inv * (weight ? weight.data[j] : 1) + (bias ? bias.data[j] : 0);
-    }
-  }
-  return out;
-}
-
-// ---- attention -----------------------------------------------------------------------------------
-
-export interface AttentionSettings {
-  causal: boolean;
-  scale?: number;
-  kvLength?: number;
-}
-
-/** Per (batch, head): softmax over the visible keys of scale * q . k, times v; causal aligned to the last key. */
-export function attentionRef(q: Ref, k: Ref, v: Ref, { causal, scale, kvLength }: AttentionSettings): Ref {
-  const [B, H, Tq, Dh] = q.shape;
-  const Tk = k.shape[2];
-  const keys = kvLength ?? Tk;
-  const s = scale ?? 1 / Math.sqrt(Dh);
-  const offset = keys - Tq;
-  const out = ref(q.shape, () => 0);
-  for (let bh = 0; bh < B * H; bh++) {
-    for (let i = 0; i < Tq; i++) {
-      const last = causal ? Math.min(keys - 1, i + offset) : keys - 1;
-      const scores: number[] = [];
-      for (let j = 0; j <= last; j++) {
-        let dot = 0;
-        for (let d = 0; d < Dh; d++) dot += q.data[(bh * Tq + i) * Dh + d] * k.data[(bh * Tk + j) * Dh + d];
-        scores.push(dot * s);
-      }
-      const weights = softmaxLine(scores);
-      for (let d = 0; d < Dh; d++) {
-        let acc = 0;
-        for (let j = 0; j <= last; j++) acc += weights[j] * v.data[(bh * Tk + j) * Dh + d];
-        out.data[(bh * Tq + i) * Dh + d] = acc;
-      }
-    }
-  }
-  return out;
-}
-
-/** Attention over packed qkv [B, T, 3C]: per head, q, k and v are columns h * Dh.. of each third; output [B, T, C]. */
-export function packedAttentionRef(qkv: Ref, heads: number, settings: AttentionSettings): Ref {
-  const [B, T, width] = qkv.shape;
-  const C = width / 3;
-  const Dh = C / heads;
-  const part = (third: number) =>
-    ref([B, heads, T, Dh], (i) => {
-      const d = i % Dh;
-      const t = Math.floor(i / Dh) % T;
-      const h = Math.floor(i / (Dh * T)) % heads;
-      const b = Math.floor(i / (Dh * T * heads));
-      return qkv.data[(b * T + t) * width + third * C + h * Dh + d];
-    });
-  const y = attentionRef(part(0), part(1), part(2), settings);
-  return ref([B, T, C], (i) => {
-    const c = i % C;
-    const t = Math.floor(i / C) % T;
-    const b = Math.floor(i / (C * T));
-    const h = Math.floor(c / Dh);
-    return y.data[((b * heads + h) * T + t) * Dh + (c % Dh)];
-  });
-}

@@ -1,12 +1,16 @@
-// Test helpers for src/nn: float64 references of the layers (conv2d, convTranspose2d, layer norm,
-// batch norm) and checkModule, which checks a module the way checkOp checks an op: its forward
-// pass against the reference, and the gradients of its inputs and of every parameter against
-// central finite differences of that reference, then that no GPU buffer leaked.
+// Test helpers for src/nn: float64 references of the layers (linear and batch norm here; conv2d,
+// convTranspose2d and layer norm from tests/helpers/op-references.ts, the conv ones taking square
+// geometry) and checkModule, which checks a module the way checkOp checks an op: its forward pass
+// against the reference, and the gradients of its inputs and of every parameter against central
+// finite differences of that reference, then that no GPU buffer leaked.
 
 import { expect } from 'vitest';
 import * as gg from '../../src/index.js';
 import { expectClose } from '../helpers/check.js';
-import { random, ravel, ref, rng, unravel, type Ref } from '../helpers/reference.js';
+import { conv2dRef as pairConv2dRef, convTranspose2dRef as pairConvTranspose2dRef, type Geometry } from '../helpers/op-references.js';
+import { random, ref, rng, unravel, type Ref } from '../helpers/reference.js';
+
+export { layerNormRef } from '../helpers/op-references.js';
 
 export type Params = Record<string, Ref>;
 
@@ -115,70 +119,18 @@ export interface ConvGeometry {
   outputPadding?: number;
 }
 
-export function conv2dRef(x: Ref, w: Ref, b: Ref | undefined, g: ConvGeometry): Ref {
-  const [n, c, h, wd] = x.shape;
-  const [o, cg, kh, kw] = w.shape;
-  const og = o / g.groups;
-  const oh = Math.floor((h + 2 * g.padding - g.dilation * (kh - 1) - 1) / g.stride) + 1;
-  const ow = Math.floor((wd + 2 * g.padding - g.dilation * (kw - 1) - 1) / g.stride) + 1;
-  return ref([n, o, oh, ow], (i) => {
-    const [ni, oi, y, xx] = unravel(i, [n, o, oh, ow]);
-    const group = Math.floor(oi / og);
-    let s = b ? b.data[oi] : 0;
-    for (let ci = 0; ci < cg; ci++) {
-      for (let ki = 0; ki < kh; ki++) {
-        for (let kj = 0; kj < kw; kj++) {
-          const iy = y * g.stride - g.padding + ki * g.dilation;
-          const ix = xx * g.stride - g.padding + kj * g.dilation;
-          if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
-          s += x.data[ravel([ni, group * cg + ci, iy, ix], [n, c, h, wd])] * w.data[ravel([oi, ci, ki, kj], w.shape)];
-        }
-      }
-    }
-    return s;
-  });
-}
+/** The square geometry as the (height, width) pairs of tests/helpers/op-references.ts. */
+const pairs = (g: ConvGeometry): Geometry => ({
+  stride: [g.stride, g.stride],
+  padding: [g.padding, g.padding],
+  dilation: [g.dilation, g.dilation],
+  groups: g.groups,
+});
 
-export function convTranspose2dRef(x: Ref, w: Ref, b: Ref | undefined, g: ConvGeometry): Ref {
-  const [n, c, h, wd] = x.shape;
-  const [, og, kh, kw] = w.shape;
-  const cg = c / g.groups;
-  const o = og * g.groups;
-  const extra = g.outputPadding ?? 0;
-  const oh = (h - 1) * g.stride - 2 * g.padding + g.dilation * (kh - 1) + extra + 1;
-  const ow = (wd - 1) * g.stride - 2 * g.padding + g.dilation * (kw - 1) + extra + 1;
-  const out = ref([n, o, oh, ow], (i) => (b ? b.data[unravel(i, [n, o, oh, ow])[1]] : 0));
-  for (let i = 0; i < x.data.length; i++) {
-    const [ni, ci, y, xx] = unravel(i, x.shape);
-    const group = Math.floor(ci / cg);
-    for (let oo = 0; oo < og; oo++) {
-      for (let ki = 0; ki < kh; ki++) {
-        for (let kj = 0; kj < kw; kj++) {
-          const ty = y * g.stride - g.padding + ki * g.dilation;
-          const tx = xx * g.stride - g.padding + kj * g.dilation;
-          if (ty < 0 || ty >= oh || tx < 0 || tx >= ow) continue;
-          out.data[ravel([ni, group * og + oo, ty, tx], out.shape)] += x.data[i] * w.data[ravel([ci, oo, ki, kj], w.shape)];
-        }
-      }
-    }
-  }
-  return out;
-}
+export const conv2dRef = (x: Ref, w: Ref, b: Ref | undefined, g: ConvGeometry): Ref => pairConv2dRef(x, w, b ?? null, pairs(g));
 
-/** Normalises x over its last `width` values per row: (x - mean) / sqrt(biased var + eps) * w + b. */
-export function layerNormRef(x: Ref, width: number, w: Ref | undefined, b: Ref | undefined, eps: number): Ref {
-  const out = ref(x.shape, () => 0);
-  for (let r = 0; r < x.data.length / width; r++) {
-    const row = x.data.subarray(r * width, (r + 1) * width);
-    const mean = row.reduce((a, v) => a + v, 0) / width;
-    const variance = row.reduce((a, v) => a + (v - mean) ** 2, 0) / width;
-    const rstd = 1 / Math.sqrt(variance + eps);
-    for (let j = 0; j < width; j++) {
-      out.data[r * width + j] = (row[j] - mean) * rstd * (w ? w.data[j] : 1) + (b ? b.data[j] : 0);
-    }
-  }
-  return out;
-}
+export const convTranspose2dRef = (x: Ref, w: Ref, b: Ref | undefined, g: ConvGeometry): Ref =>
+  pairConvTranspose2dRef(x, w, b ?? null, pairs(g), [g.outputPadding ?? 0, g.outputPadding ?? 0]);
 
 /** Per-channel statistics of x [N, C, ...]: mean and biased variance over every axis but 1. */
 export function channelStats(x: Ref): { mean: number[]; variance: number[]; count: number } {

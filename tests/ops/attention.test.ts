@@ -8,69 +8,11 @@ import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { cachedSelfAttention, packedSelfAttention, scaledDotProductAttention, type AttentionOptions } from '../../src/ops/attention.js';
 import { checkOp, expectClose } from '../helpers/check.js';
+import { attentionRef, packedAttentionRef, type AttentionSettings } from '../helpers/op-references.js';
 import { ref, rng, random, type Ref } from '../helpers/reference.js';
 
-interface Settings {
-  causal: boolean;
-  scale?: number;
-  kvLength?: number;
-}
-
-/** Float64 attention: per (batch, head), softmax over the visible keys of scale * q . k, times v. */
-function referenceAttention(q: Ref, k: Ref, v: Ref, { causal, scale, kvLength }: Settings): Ref {
-  const [B, H, Tq, Dh] = q.shape;
-  const Tk = k.shape[2];
-  const keys = kvLength ?? Tk;
-  const s = scale ?? 1 / Math.sqrt(Dh);
-  const offset = keys - Tq;
-  const out = ref(q.shape, () => 0);
-  for (let bh = 0; bh < B * H; bh++) {
-    for (let i = 0; i < Tq; i++) {
-      const last = causal ? Math.min(keys - 1, i + offset) : keys - 1;
-      const scores: number[] = [];
-      for (let j = 0; j <= last; j++) {
-        let dot = 0;
-        for (let d = 0; d < Dh; d++) dot += q.data[(bh * Tq + i) * Dh + d] * k.data[(bh * Tk + j) * Dh + d];
-        scores.push(dot * s);
-      }
-      const max = Math.max(...scores);
-      const weights = scores.map((x) => Math.exp(x - max));
-      const total = weights.reduce((a, b) => a + b, 0);
-      for (let d = 0; d < Dh; d++) {
-        let acc = 0;
-        for (let j = 0; j <= last; j++) acc += weights[j] * v.data[(bh * Tk + j) * Dh + d];
-        out.data[(bh * Tq + i) * Dh + d] = acc / total;
-      }
-    }
-  }
-  return out;
-}
-
-/** Float64 attention over packed qkv [B, T, 3C]: per head, q, k and v are columns h * Dh.. of each third. */
-function referencePacked(qkv: Ref, heads: number, causal: boolean): Ref {
-  const [B, T, width] = qkv.shape;
-  const C = width / 3;
-  const Dh = C / heads;
-  const part = (third: number) =>
-    ref([B, heads, T, Dh], (i) => {
-      const d = i % Dh;
-      const t = Math.floor(i / Dh) % T;
-      const h = Math.floor(i / (Dh * T)) % heads;
-      const b = Math.floor(i / (Dh * T * heads));
-      return qkv.data[(b * T + t) * width + third * C + h * Dh + d];
-    });
-  const y = referenceAttention(part(0), part(1), part(2), { causal });
-  return ref([B, T, C], (i) => {
-    const c = i % C;
-    const t = Math.floor(i / C) % T;
-    const b = Math.floor(i / (C * T));
-    const h = Math.floor(c / Dh);
-    return y.data[((b * heads + h) * T + t) * Dh + (c % Dh)];
-  });
-}
-
 /** The float64 gradient dq of sum(attention(q, k, v) * w), for the second-derivative check. */
-function referenceQueryGradient(q: Ref, k: Ref, v: Ref, w: Ref, { causal, scale }: Settings): Ref {
+function referenceQueryGradient(q: Ref, k: Ref, v: Ref, w: Ref, { causal, scale }: AttentionSettings): Ref {
   const [B, H, T, Dh] = q.shape;
   const s = scale ?? 1 / Math.sqrt(Dh);
   const dq = ref(q.shape, () => 0);
@@ -96,11 +38,11 @@ function referenceQueryGradient(q: Ref, k: Ref, v: Ref, w: Ref, { causal, scale 
   return dq;
 }
 
-function attend(settings: Settings) {
+function attend(settings: AttentionSettings) {
   const options: AttentionOptions = { causal: settings.causal, scale: settings.scale, kvLength: settings.kvLength };
   return {
     gpu: (q: gg.Tensor, k: gg.Tensor, v: gg.Tensor) => scaledDotProductAttention(q, k, v, options),
-    ref: (q: Ref, k: Ref, v: Ref) => referenceAttention(q, k, v, settings),
+    ref: (q: Ref, k: Ref, v: Ref) => attentionRef(q, k, v, settings),
   };
 }
 
@@ -185,7 +127,7 @@ describe('scaledDotProductAttention', () => {
           seed: 30 + i,
           range: [-2, 2],
           gpu: (qkv) => packedSelfAttention(qkv, heads, { causal }),
-          ref: (qkv) => referencePacked(qkv, heads, causal),
+          ref: (qkv) => packedAttentionRef(qkv, heads, { causal }),
         });
       }
     }

@@ -5,15 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { checkOp } from '../helpers/check.js';
-import { ref, type Ref } from '../helpers/reference.js';
+import { conv2dRef, convTranspose2dRef, index4, poolRef, type Geometry, type Pair } from '../helpers/op-references.js';
+import { map, ref, type Ref } from '../helpers/reference.js';
 
-type Pair = [number, number];
-interface Geometry {
-  stride: Pair;
-  padding: Pair;
-  dilation: Pair;
-  groups: number;
-}
 interface ConvCase {
   x: number[];
   w: number[];
@@ -29,60 +23,8 @@ const geometryOf = (o: gg.Conv2dOptions = {}): Geometry => ({
   dilation: pair(o.dilation, 1),
   groups: o.groups ?? 1,
 });
-const index4 = (shape: readonly number[], a: number, b: number, c: number, d: number) => ((a * shape[1] + b) * shape[2] + c) * shape[3] + d;
 
-// ---- float64 references, written as plain loops ---------------------------------------------------
-
-function refConv2d(x: Ref, w: Ref, bias: Ref | null, g: Geometry): Ref {
-  const [n, , h, wd] = x.shape;
-  const [o, cg, kh, kw] = w.shape;
-  const oh = Math.floor((h + 2 * g.padding[0] - g.dilation[0] * (kh - 1) - 1) / g.stride[0]) + 1;
-  const ow = Math.floor((wd + 2 * g.padding[1] - g.dilation[1] * (kw - 1) - 1) / g.stride[1]) + 1;
-  const og = o / g.groups;
-  const out = ref([n, o, oh, ow], () => 0);
-  for (let b = 0; b < n; b++)
-    for (let oc = 0; oc < o; oc++)
-      for (let y = 0; y < oh; y++)
-        for (let z = 0; z < ow; z++) {
-          let s = bias ? bias.data[oc] : 0;
-          for (let c = 0; c < cg; c++)
-            for (let i = 0; i < kh; i++)
-              for (let j = 0; j < kw; j++) {
-                const iy = y * g.stride[0] - g.padding[0] + i * g.dilation[0];
-                const iz = z * g.stride[1] - g.padding[1] + j * g.dilation[1];
-                if (iy < 0 || iy >= h || iz < 0 || iz >= wd) continue;
-                const ic = Math.floor(oc / og) * cg + c;
-                s += x.data[index4(x.shape, b, ic, iy, iz)] * w.data[index4(w.shape, oc, c, i, j)];
-              }
-          out.data[index4(out.shape, b, oc, y, z)] = s;
-        }
-  return out;
-}
-
-/** Written in scatter form (each input spreads into the output), unlike the kernel's gather form. */
-function refConvTranspose2d(x: Ref, w: Ref, bias: Ref | null, g: Geometry, outputPadding: Pair): Ref {
-  const [n, c, h, wd] = x.shape;
-  const [, og, kh, kw] = w.shape;
-  const o = og * g.groups;
-  const cg = c / g.groups;
-  const oh = (h - 1) * g.stride[0] - 2 * g.padding[0] + g.dilation[0] * (kh - 1) + outputPadding[0] + 1;
-  const ow = (wd - 1) * g.stride[1] - 2 * g.padding[1] + g.dilation[1] * (kw - 1) + outputPadding[1] + 1;
-  const out = ref([n, o, oh, ow], (i) => (bias ? bias.data[Math.floor(i / (oh * ow)) % o] : 0));
-  for (let b = 0; b < n; b++)
-    for (let ic = 0; ic < c; ic++)
-      for (let y = 0; y < h; y++)
-        for (let z = 0; z < wd; z++)
-          for (let oo = 0; oo < og; oo++)
-            for (let i = 0; i < kh; i++)
-              for (let j = 0; j < kw; j++) {
-                const ty = y * g.stride[0] - g.padding[0] + i * g.dilation[0];
-                const tz = z * g.stride[1] - g.padding[1] + j * g.dilation[1];
-                if (ty < 0 || ty >= oh || tz < 0 || tz >= ow) continue;
-                const oc = Math.floor(ic / cg) * og + oo;
-                out.data[index4(out.shape, b, oc, ty, tz)] += x.data[index4(x.shape, b, ic, y, z)] * w.data[index4(w.shape, ic, oo, i, j)];
-              }
-  return out;
-}
+// ---- float64 references of the backward ops (forward ones: ../helpers/op-references.ts) ----------
 
 function refWeightGrad(x: Ref, dy: Ref, kernel: Pair, g: Geometry): Ref {
   const [n, c, h, wd] = x.shape;
@@ -105,32 +47,6 @@ function refWeightGrad(x: Ref, dy: Ref, kernel: Pair, g: Geometry): Ref {
               }
           out.data[index4(out.shape, oc, ci, i, j)] = s;
         }
-  return out;
-}
-
-function refPool(x: Ref, kind: 'max' | 'avg', kernel: Pair, stride: Pair, padding: Pair, countIncludePad = true): Ref {
-  const [n, c, h, wd] = x.shape;
-  const oh = Math.floor((h + 2 * padding[0] - kernel[0]) / stride[0]) + 1;
-  const ow = Math.floor((wd + 2 * padding[1] - kernel[1]) / stride[1]) + 1;
-  const out = ref([n, c, oh, ow], () => 0);
-  for (let p = 0; p < n * c; p++)
-    for (let y = 0; y < oh; y++)
-      for (let z = 0; z < ow; z++) {
-        let best = -Infinity;
-        let total = 0;
-        let count = 0;
-        for (let i = 0; i < kernel[0]; i++)
-          for (let j = 0; j < kernel[1]; j++) {
-            const iy = y * stride[0] - padding[0] + i;
-            const iz = z * stride[1] - padding[1] + j;
-            if (iy < 0 || iy >= h || iz < 0 || iz >= wd) continue;
-            const v = x.data[(p * h + iy) * wd + iz];
-            best = Math.max(best, v);
-            total += v;
-            count++;
-          }
-        out.data[(p * oh + y) * ow + z] = kind === 'max' ? best : total / (countIncludePad ? kernel[0] * kernel[1] : count);
-      }
   return out;
 }
 
@@ -158,8 +74,6 @@ function refPoolInputGrad(x: Ref, dy: Ref, kind: 'max' | 'avg', kernel: Pair, st
       }
   return out;
 }
-
-const mapRef = (a: Ref, f: (v: number) => number): Ref => ({ shape: [...a.shape], data: a.data.map(f) });
 
 // ---- cases ---------------------------------------------------------------------------------------
 
@@ -207,7 +121,7 @@ describe('conv2d', () => {
       await checkOp({
         inputs: inputsOf(c, c.w[0]),
         gpu: (x, w, b) => gg.conv2d(x, w, b ?? null, c.options),
-        ref: (x, w, b) => refConv2d(x, w, b ?? null, geometryOf(c.options)),
+        ref: (x, w, b) => conv2dRef(x, w, b ?? null, geometryOf(c.options)),
       });
     });
   }
@@ -215,7 +129,7 @@ describe('conv2d', () => {
     await checkOp({
       inputs: [[1, 2, 5, 4], [3, 2, 3, 3], [3]],
       gpu: (x, w, b) => x.conv2d(w, b, { padding: 1 }),
-      ref: (x, w, b) => refConv2d(x, w, b, geometryOf({ padding: 1 })),
+      ref: (x, w, b) => conv2dRef(x, w, b, geometryOf({ padding: 1 })),
     });
   });
 });
@@ -227,7 +141,7 @@ describe('convTranspose2d', () => {
       await checkOp({
         inputs: inputsOf(c, c.w[1] * (c.options?.groups ?? 1)),
         gpu: (x, w, b) => gg.convTranspose2d(x, w, b ?? null, c.options),
-        ref: (x, w, b) => refConvTranspose2d(x, w, b ?? null, geometryOf(c.options), outputPadding),
+        ref: (x, w, b) => convTranspose2dRef(x, w, b ?? null, geometryOf(c.options), outputPadding),
       });
     });
   }
@@ -235,7 +149,7 @@ describe('convTranspose2d', () => {
     await checkOp({
       inputs: [[1, 2, 3, 3], [2, 3, 4, 4]],
       gpu: (x, w) => x.convTranspose2d(w, null, { stride: 2, padding: 1 }),
-      ref: (x, w) => refConvTranspose2d(x, w, null, geometryOf({ stride: 2, padding: 1 }), [0, 0]),
+      ref: (x, w) => convTranspose2dRef(x, w, null, geometryOf({ stride: 2, padding: 1 }), [0, 0]),
     });
   });
 });
@@ -270,7 +184,7 @@ describe('second derivatives (gradient penalties)', () => {
       inputs: [[2, 4, 5, 6], [4, 2, 3, 3]],
       gpu: (x, w) => gg.grad(gg.conv2d(x, w, null, options).square().sum(), [x], undefined, { createGraph: true })[0],
       // d/dx sum(y^2) = convTranspose(2 y, w), with outputPadding to land on x's size
-      ref: (x, w) => refConvTranspose2d(mapRef(refConv2d(x, w, null, g), (v) => 2 * v), w, null, g, [0, 1]),
+      ref: (x, w) => convTranspose2dRef(map(conv2dRef(x, w, null, g), (v) => 2 * v), w, null, g, [0, 1]),
     });
   });
   it('convTranspose2d: d/dx and d/dw of the input gradient of sum(convTranspose2d(x, w)^2)', async () => {
@@ -279,14 +193,14 @@ describe('second derivatives (gradient penalties)', () => {
     await checkOp({
       inputs: [[1, 3, 3, 4], [3, 2, 4, 4]],
       gpu: (x, w) => gg.grad(gg.convTranspose2d(x, w, null, options).square().sum(), [x], undefined, { createGraph: true })[0],
-      ref: (x, w) => refConv2d(mapRef(refConvTranspose2d(x, w, null, g, [0, 0]), (v) => 2 * v), w, null, g),
+      ref: (x, w) => conv2dRef(map(convTranspose2dRef(x, w, null, g, [0, 0]), (v) => 2 * v), w, null, g),
     });
   });
   it('conv2d: d/dx and d/dw of the weight gradient', async () => {
     await checkOp({
       inputs: [[2, 2, 5, 5], [3, 2, 3, 3]],
       gpu: (x, w) => gg.grad(gg.conv2d(x, w).square().sum(), [w], undefined, { createGraph: true })[0],
-      ref: (x, w) => refWeightGrad(x, mapRef(refConv2d(x, w, null, geometryOf()), (v) => 2 * v), [3, 3], geometryOf()),
+      ref: (x, w) => refWeightGrad(x, map(conv2dRef(x, w, null, geometryOf()), (v) => 2 * v), [3, 3], geometryOf()),
       gradAtol: 2e-4,
     });
   });
@@ -296,7 +210,7 @@ describe('second derivatives (gradient penalties)', () => {
       await checkOp({
         inputs: [[1, 2, 5, 6]],
         gpu: (x) => gg.grad(pool(x).square().sum(), [x], undefined, { createGraph: true })[0],
-        ref: (x) => refPoolInputGrad(x, mapRef(refPool(x, kind, [3, 3], [2, 2], [1, 1]), (v) => 2 * v), kind, [3, 3], [2, 2], [1, 1]),
+        ref: (x) => refPoolInputGrad(x, map(poolRef(x, kind, [3, 3], [2, 2], [1, 1]), (v) => 2 * v), kind, [3, 3], [2, 2], [1, 1]),
       });
     }
   });
@@ -309,7 +223,7 @@ describe('composed like a GAN', () => {
     await checkOp({
       inputs: [[2, 4, 3, 3], [4, 3, 4, 4], [5, 3, 4, 4]],
       gpu: (z, wg, wd) => gg.conv2d(gg.convTranspose2d(z, wg, null, up).tanh(), wd, null, up).leakyRelu(0.2),
-      ref: (z, wg, wd) => mapRef(refConv2d(mapRef(refConvTranspose2d(z, wg, null, up, [0, 0]), Math.tanh), wd, null, up), leaky),
+      ref: (z, wg, wd) => map(conv2dRef(map(convTranspose2dRef(z, wg, null, up, [0, 0]), Math.tanh), wd, null, up), leaky),
     });
   });
   it("WGAN-GP: the gradient penalty sum(grad_x D(x)^2) differentiated by x and D's weights", async () => {
@@ -323,11 +237,11 @@ describe('composed like a GAN', () => {
         return gx.square().sum();
       },
       ref: (x, w1, w2) => {
-        const h = refConv2d(x, w1, null, up);
+        const h = conv2dRef(x, w1, null, up);
         const ones = ref([2, 1, 1, 1], () => 1);
-        const dA = refConvTranspose2d(ones, w2, null, head, [0, 0]);
+        const dA = convTranspose2dRef(ones, w2, null, head, [0, 0]);
         const dH = ref(h.shape, (i) => dA.data[i] * (1 - Math.tanh(h.data[i]) ** 2));
-        const gx = refConvTranspose2d(dH, w1, null, up, [0, 0]);
+        const gx = convTranspose2dRef(dH, w1, null, up, [0, 0]);
         return ref([], () => gx.data.reduce((t, v) => t + v * v, 0));
       },
       gradAtol: 2e-4,
@@ -346,13 +260,13 @@ describe('pooling', () => {
     const stride = options.stride === undefined ? kernel : pair(options.stride, 1);
     const padding = pair(options.padding, 0);
     it(`maxPool2d ${name}`, async () => {
-      await checkOp({ inputs: [shape], gpu: (x) => gg.maxPool2d(x, kernel, options), ref: (x) => refPool(x, 'max', kernel, stride, padding) });
+      await checkOp({ inputs: [shape], gpu: (x) => gg.maxPool2d(x, kernel, options), ref: (x) => poolRef(x, 'max', kernel, stride, padding) });
     });
     it(`avgPool2d ${name}`, async () => {
       await checkOp({
         inputs: [shape],
         gpu: (x) => x.avgPool2d(kernel, options),
-        ref: (x) => refPool(x, 'avg', kernel, stride, padding, options.countIncludePad ?? true),
+        ref: (x) => poolRef(x, 'avg', kernel, stride, padding, options.countIncludePad ?? true),
       });
     });
   }

@@ -5,67 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { checkOp, expectClose } from '../helpers/check.js';
-import { ravel, ref, size, unravel, type Ref } from '../helpers/reference.js';
+import { concatRef, gatherRef, indexSelectRef, padRef, sliceRef, stackRef, type Range } from '../helpers/op-references.js';
+import { ref, size, type Ref } from '../helpers/reference.js';
 
-// ---- float64 references ---------------------------------------------------------------------------
-
-type Range = [number | null, number | null, number] | null;
-
-/** The indices Python's `range(*slice(start, end, step).indices(n))` visits (step > 0). */
-function pythonIndices(n: number, range: Range): number[] {
-  const [start, end, step] = range ?? [null, null, 1];
-  const clampBound = (b: number) => (b < 0 ? Math.max(b + n, 0) : Math.min(b, n));
-  const out: number[] = [];
-  for (let i = clampBound(start ?? 0); i < clampBound(end ?? n); i += step) out.push(i);
-  return out;
-}
-
-function sliceRef(x: Ref, ranges: Range[]): Ref {
-  const picks = x.shape.map((n, k) => pythonIndices(n, ranges[k] ?? null));
-  const shape = picks.map((p) => p.length);
-  return ref(shape, (i) => x.data[ravel(unravel(i, shape).map((c, k) => picks[k][c]), x.shape)]);
-}
-
-function padRef(x: Ref, pads: number[], value: number): Ref {
-  const rank = x.shape.length;
-  const before = x.shape.map((_, k) => (rank - 1 - k < pads.length / 2 ? pads[2 * (rank - 1 - k)] : 0));
-  const shape = x.shape.map((d, k) => (rank - 1 - k < pads.length / 2 ? d + pads[2 * (rank - 1 - k)] + pads[2 * (rank - 1 - k) + 1] : d));
-  return ref(shape, (i) => {
-    const src = unravel(i, shape).map((c, k) => c - before[k]);
-    return src.every((c, k) => c >= 0 && c < x.shape[k]) ? x.data[ravel(src, x.shape)] : value;
-  });
-}
-
-function concatRef(parts: Ref[], axis: number): Ref {
-  const shape = [...parts[0].shape];
-  shape[axis] = parts.reduce((s, p) => s + p.shape[axis], 0);
-  return ref(shape, (i) => {
-    const c = unravel(i, shape);
-    let part = 0;
-    while (c[axis] >= parts[part].shape[axis]) c[axis] -= parts[part++].shape[axis];
-    return parts[part].data[ravel(c, parts[part].shape)];
-  });
-}
-
-const clampIndex = (v: number, n: number) => Math.min(Math.max(v, 0), n - 1);
-
-function gatherRef(x: Ref, axis: number, index: Int32Array, indexShape: number[]): Ref {
-  return ref(indexShape, (i) => {
-    const c = unravel(i, indexShape);
-    c[axis] = clampIndex(index[i], x.shape[axis]);
-    return x.data[ravel(c, x.shape)];
-  });
-}
-
-function indexSelectRef(x: Ref, axis: number, index: Int32Array): Ref {
-  const shape = [...x.shape];
-  shape[axis] = index.length;
-  return ref(shape, (i) => {
-    const c = unravel(i, shape);
-    c[axis] = clampIndex(index[c[axis]], x.shape[axis]);
-    return x.data[ravel(c, x.shape)];
-  });
-}
+// ---- helpers -------------------------------------------------------------------------------------
 
 /** Deterministic pseudo-random integers in [lo, hi) (includes repeats for small ranges). */
 function randomInts(n: number, lo: number, hi: number, seed: number): Int32Array {
@@ -170,17 +113,7 @@ describe('concat and stack', () => {
 
   for (const axis of [0, 1, 2, -1]) {
     it(`stack three [3, 5] on axis ${axis}`, async () => {
-      const a = axis < 0 ? axis + 3 : axis;
-      const stackRef = (...xs: Ref[]) => {
-        const shape = [3, 5];
-        shape.splice(a, 0, xs.length);
-        return ref(shape, (i) => {
-          const c = unravel(i, shape);
-          const [which] = c.splice(a, 1);
-          return xs[which].data[ravel(c, [3, 5])];
-        });
-      };
-      await checkOp({ inputs: [[3, 5], [3, 5], [3, 5]], gpu: (...xs) => gg.stack(xs, axis), ref: stackRef });
+      await checkOp({ inputs: [[3, 5], [3, 5], [3, 5]], gpu: (...xs) => gg.stack(xs, axis), ref: (...xs) => stackRef(xs, axis) });
     });
   }
 

@@ -4,41 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { checkOp } from '../helpers/check.js';
-import { broadcastShape, ravel, ref, size, unravel, type Ref } from '../helpers/reference.js';
-
-/** torch.matmul in float64, with transposed operands read in place. */
-function refMatmul(a: Ref, b: Ref, transA = false, transB = false): Ref {
-  const aShape = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
-  const bShape = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
-  const tA = a.shape.length > 1 && transA;
-  const tB = b.shape.length > 1 && transB;
-  const [aRows, aCols] = aShape.slice(-2);
-  const [bRows, bCols] = bShape.slice(-2);
-  const [M, K] = tA ? [aCols, aRows] : [aRows, aCols];
-  const N = tB ? bRows : bCols;
-  const aBatch = aShape.slice(0, -2);
-  const bBatch = bShape.slice(0, -2);
-  const batch = broadcastShape(aBatch, bBatch);
-  const batchIndex = (own: number[], coords: number[]) =>
-    ravel(own.map((d, i) => (d === 1 ? 0 : coords[coords.length - own.length + i])), own);
-  const out = new Float64Array(size(batch) * M * N);
-  for (let z = 0; z < size(batch); z++) {
-    const coords = unravel(z, batch);
-    const aBase = batchIndex(aBatch, coords) * M * K;
-    const bBase = batchIndex(bBatch, coords) * K * N;
-    for (let m = 0; m < M; m++) {
-      for (let n = 0; n < N; n++) {
-        let s = 0;
-        for (let k = 0; k < K; k++) {
-          s += a.data[aBase + (tA ? k * M + m : m * K + k)] * b.data[bBase + (tB ? n * K + k : k * N + n)];
-        }
-        out[(z * M + m) * N + n] = s;
-      }
-    }
-  }
-  const shape = [...batch, M, N].filter((_, i, all) => !(a.shape.length === 1 && i === all.length - 2) && !(b.shape.length === 1 && i === all.length - 1));
-  return ref(shape, out);
-}
+import { matmulRef } from '../helpers/op-references.js';
+import { ref } from '../helpers/reference.js';
 
 /** Stored shapes of A (M x K) and B (K x N) for the given transpose flags. */
 function operandShapes(M: number, K: number, N: number, transA: boolean, transB: boolean): [number[], number[]] {
@@ -61,7 +28,7 @@ describe('matmul kernels against the float64 reference', () => {
             inputs: operandShapes(M, K, N, transA, transB),
             grad: false,
             gpu: (a, b) => gg.matmul(a, b, { transA, transB, variant }),
-            ref: (a, b) => refMatmul(a, b, transA, transB),
+            ref: (a, b) => matmulRef(a, b, transA, transB),
             atol: 1e-4,
           }).catch((e: Error) => {
             throw new Error(`${variant} ${flagName(flags)} M=${M} K=${K} N=${N}: ${e.message}`);
@@ -85,7 +52,7 @@ describe('matmul kernels against the float64 reference', () => {
           inputs: [aShape, bShape],
           grad: false,
           gpu: (a, b) => gg.matmul(a, b, { transA, transB, variant }),
-          ref: (a, b) => refMatmul(a, b, transA, transB),
+          ref: (a, b) => matmulRef(a, b, transA, transB),
           atol: 1e-4,
         });
       }
@@ -97,7 +64,7 @@ describe('matmul shapes', () => {
   it('1-D operands follow torch.matmul', async () => {
     const cases: [number[], number[]][] = [[[5], [5]], [[5], [5, 3]], [[4, 5], [5]], [[5], [2, 5, 3]], [[2, 4, 5], [5]], [[1], [1]]];
     for (const [aShape, bShape] of cases) {
-      await checkOp({ inputs: [aShape, bShape], gpu: (a, b) => a.matmul(b), ref: (a, b) => refMatmul(a, b), atol: 1e-4 });
+      await checkOp({ inputs: [aShape, bShape], gpu: (a, b) => a.matmul(b), ref: (a, b) => matmulRef(a, b), atol: 1e-4 });
     }
   });
 
@@ -106,7 +73,7 @@ describe('matmul shapes', () => {
       inputs: [[5], [3, 5]],
       grad: false,
       gpu: (a, b) => gg.matmul(a, b, { transA: true, transB: true }),
-      ref: (a, b) => refMatmul(a, b, false, true),
+      ref: (a, b) => matmulRef(a, b, false, true),
     });
   });
 
@@ -151,14 +118,14 @@ describe('matmul gradients', () => {
       await checkOp({
         inputs: operandShapes(3, 5, 7, transA, transB),
         gpu: (a, b) => gg.matmul(a, b, { transA, transB }),
-        ref: (a, b) => refMatmul(a, b, transA, transB),
+        ref: (a, b) => matmulRef(a, b, transA, transB),
       });
     });
   }
 
   it('through every variant', async () => {
     for (const variant of available) {
-      await checkOp({ inputs: [[4, 6], [6, 5]], gpu: (a, b) => gg.matmul(a, b, { variant }), ref: (a, b) => refMatmul(a, b) });
+      await checkOp({ inputs: [[4, 6], [6, 5]], gpu: (a, b) => gg.matmul(a, b, { variant }), ref: (a, b) => matmulRef(a, b) });
     }
   });
 
@@ -176,7 +143,7 @@ describe('matmul gradients', () => {
       await checkOp({
         inputs: [aShape, bShape],
         gpu: (a, b) => gg.matmul(a, b, { transA, transB }),
-        ref: (a, b) => refMatmul(a, b, transA, transB),
+        ref: (a, b) => matmulRef(a, b, transA, transB),
       });
     }
   });
@@ -190,7 +157,7 @@ describe('matmul gradients', () => {
         return dA.add(a.mul(0));
       },
       ref: (a, b, c) => {
-        const cbT = refMatmul(c, b, false, true);
+        const cbT = matmulRef(c, b, false, true);
         return ref(cbT.shape, (i) => cbT.data[i] + 0 * a.data[i]);
       },
     });

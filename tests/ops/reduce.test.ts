@@ -5,37 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { checkOp } from '../helpers/check.js';
-import { ravel, ref, unravel, type Ref } from '../helpers/reference.js';
-
-type Axes = number | number[] | undefined;
-
-/** Reference reduction: f applied to the values of each group that `axes` collapses. */
-function reduceRef(a: Ref, axes: Axes, keepdims: boolean, f: (values: number[]) => number): Ref {
-  const rank = a.shape.length;
-  const list = axes === undefined ? [...Array(rank).keys()] : typeof axes === 'number' ? [axes] : axes;
-  const reduced = list.map((x) => (x < 0 ? x + rank : x));
-  const keptShape = a.shape.map((d, i) => (reduced.includes(i) ? 1 : d));
-  const groups = Array.from({ length: keptShape.reduce((n, d) => n * d, 1) }, () => [] as number[]);
-  for (let i = 0; i < a.data.length; i++) {
-    const coords = unravel(i, a.shape).map((c, d) => (reduced.includes(d) ? 0 : c));
-    groups[ravel(coords, keptShape)].push(a.data[i]);
-  }
-  const shape = keepdims ? keptShape : a.shape.filter((_, i) => !reduced.includes(i));
-  return ref(shape, groups.map(f));
-}
-
-const total = (v: number[]) => v.reduce((s, x) => s + x, 0);
-const average = (v: number[]) => total(v) / v.length;
-const logSumExp = (v: number[]) => {
-  const m = Math.max(...v);
-  return m === -Infinity ? -Infinity : m + Math.log(total(v.map((x) => Math.exp(x - m))));
-};
-const varianceOf = (correction: number) => (v: number[]) => {
-  const m = average(v);
-  return total(v.map((x) => (x - m) ** 2)) / Math.max(0, v.length - correction);
-};
-/** First position of the winner, as PyTorch. */
-const argOf = (beats: (a: number, b: number) => boolean) => (v: number[]) => v.reduce((best, x, i) => (beats(x, v[best]) ? i : best), 0);
+import { argOf, average, logSumExp, reduceRef, total, variance, type Axes } from '../helpers/op-references.js';
+import { ref } from '../helpers/reference.js';
 
 // [shape, axes]: single, negative, all, leading, middle, several, and size-1 axes; small enough for
 // finite differences. Leading / middle axes with inner sizes that are and are not multiples of 4 take
@@ -64,8 +35,8 @@ const reductions: Reduction[] = [
   ['max', (x, a, k) => x.max(a, k), (v) => Math.max(...v)],
   ['min', (x, a, k) => x.min(a, k), (v) => Math.min(...v)],
   ['logsumexp', (x, a, k) => x.logsumexp(a, k), logSumExp],
-  ['var', (x, a, k) => x.var(a, { keepdims: k }), varianceOf(1)],
-  ['std', (x, a, k) => x.std(a, { keepdims: k }), (v) => Math.sqrt(varianceOf(1)(v))],
+  ['var', (x, a, k) => x.var(a, { keepdims: k }), variance(1)],
+  ['std', (x, a, k) => x.std(a, { keepdims: k }), (v) => Math.sqrt(variance(1)(v))],
 ];
 
 describe('differentiable reductions', () => {
@@ -83,15 +54,15 @@ describe('differentiable reductions', () => {
       await checkOp({
         inputs: [[5, 17]],
         gpu: (x) => x.var(-1, { correction }),
-        ref: (x) => reduceRef(x, -1, false, varianceOf(correction)),
+        ref: (x) => reduceRef(x, -1, false, variance(correction)),
       });
       await checkOp({
         inputs: [[4, 3, 5]],
         gpu: (x) => x.std([0, 2], { correction, keepdims: true }),
-        ref: (x) => reduceRef(x, [0, 2], true, (v) => Math.sqrt(varianceOf(correction)(v))),
+        ref: (x) => reduceRef(x, [0, 2], true, (v) => Math.sqrt(variance(correction)(v))),
       });
     }
-    await checkOp({ inputs: [[3, 1]], grad: false, gpu: (x) => x.var(1), ref: (x) => reduceRef(x, 1, false, varianceOf(1)) });
+    await checkOp({ inputs: [[3, 1]], grad: false, gpu: (x) => x.var(1), ref: (x) => reduceRef(x, 1, false, variance(1)) });
   });
 
   it('max and min share the gradient equally among tied extremes', async () => {
@@ -194,7 +165,7 @@ describe('numerical stability', () => {
   });
 
   it('var of values with a large common offset keeps its digits (two-pass)', async () => {
-    await checkOp({ inputs: [[4, 129]], range: [1000, 1001], gpu: (x) => x.var(1), ref: (x) => reduceRef(x, 1, false, varianceOf(1)), rtol: 2e-3, gradRtol: 1e-2, gradAtol: 1e-3 });
+    await checkOp({ inputs: [[4, 129]], range: [1000, 1001], gpu: (x) => x.var(1), ref: (x) => reduceRef(x, 1, false, variance(1)), rtol: 2e-3, gradRtol: 1e-2, gradAtol: 1e-3 });
   });
 });
 

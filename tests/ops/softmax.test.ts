@@ -4,34 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { checkOp } from '../helpers/check.js';
-import { ravel, ref, unravel, type Ref } from '../helpers/reference.js';
-
-/** Applies f to every line of `a` along `axis` (the values x[..., :, ...]), in place of that line. */
-function mapLines(a: Ref, axis: number, f: (line: number[]) => number[]): Ref {
-  const rank = a.shape.length;
-  const ax = axis < 0 ? axis + rank : axis;
-  const out = ref(a.shape, () => 0);
-  for (let i = 0; i < a.data.length; i++) {
-    const start = unravel(i, a.shape);
-    if (start[ax] !== 0) continue;
-    const at = (j: number) => ravel(start.map((c, d) => (d === ax ? j : c)), a.shape);
-    const line = Array.from({ length: a.shape[ax] }, (_, j) => a.data[at(j)]);
-    f(line).forEach((v, j) => (out.data[at(j)] = v));
-  }
-  return out;
-}
-
-const softmaxLine = (v: number[]) => {
-  const m = Math.max(...v);
-  const e = v.map((x) => Math.exp(x - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
-};
-const logSoftmaxLine = (v: number[]) => {
-  const m = Math.max(...v);
-  const lse = m + Math.log(v.reduce((a, x) => a + Math.exp(x - m), 0));
-  return v.map((x) => x - lse);
-};
+import { logSoftmaxLine, mapLines, softmaxLine } from '../helpers/op-references.js';
+import { ref } from '../helpers/reference.js';
 
 // [shape, axis]: rows (last axis), columns with inner sizes that are not (17, 3) and are (8, 4)
 // multiples of 4, negative and middle axes, ranks 1 to 4.
