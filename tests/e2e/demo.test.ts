@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer';
+import puppeteer, { type Browser, type ElementHandle, type HTTPRequest, type Page } from 'puppeteer';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumFlags, chromiumPath } from '../../bench/browser.js';
@@ -232,6 +232,27 @@ describe('demo web app', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 150_000);
+
+  it('VAE: the controls stay disabled while MNIST loads, so an early Start cannot fail', async () => {
+    // MNIST's requests are held until the test has looked at the page mid-load.
+    const held: HTTPRequest[] = [];
+    let released = false;
+    const { page, errors } = await open('vae', async (p) => {
+      await p.setRequestInterception(true);
+      p.on('request', (request) => (request.url().includes('/data/mnist/') && !released ? held.push(request) : void request.continue()));
+    });
+    await page.waitForFunction(() => document.querySelector('.note')?.textContent?.includes('loading MNIST'), { timeout: 60_000 });
+    const disabled = await page.$$eval('#start, #reset, #save', (buttons) => buttons.map((b) => (b as HTMLButtonElement).disabled));
+    expect(disabled).toEqual([true, true, true]);
+    await page.click('#start');
+    released = true;
+    for (const request of held.splice(0)) void request.continue();
+    await waitReady(page, errors);
+    expect((await status(page)).step).toBe(0);
+    expect(await page.$eval('#start', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 
   it('GAN: the lab counts modes live under the chosen loss; the DCGAN draws digits and keeps earlier grids', async () => {
     const { page, errors } = await open('gan');
