@@ -1,4 +1,4 @@
-// Benchmark (not a test): the GAN targets of issue 7.
+// Benchmark (not a test): how well the GANs train, and what the known failure modes look like.
 //   1. DCGAN on MNIST: trains a small MNIST classifier once (kept in bench/results/gan-classifier.safetensors
 //      and reused), then reports for the untrained generator and after training, on 10k generated vs
 //      the 10k test images: the Fréchet classifier distance (FCD), the classifier's label histogram

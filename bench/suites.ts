@@ -14,6 +14,7 @@ import {
   type HostTensor, type PeerLibrary, type PeerOp, type Prepared, type Reference, type ResultRow, type TimingOptions,
 } from './harness.js';
 import type { EnvironmentReport } from './report.js';
+import { settle } from './timing.js';
 
 interface GengpuImpl {
   library: string;
@@ -46,21 +47,6 @@ export interface SuiteOptions extends TimingOptions {
 }
 
 // ---- running gengpu ------------------------------------------------------------------------------
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Submits the recorded work and waits for `t`. In Node, Dawn busy-polls a core while a readback is
- * pending (a core taken from SwiftShader), so the wait first sleeps until most of the expected time
- * since `start` (when recording began: the GPU works while later ops are still being recorded) is up.
- */
-async function settle(t: gg.Tensor, start: number, expectedMs: number): Promise<void> {
-  const rt = gg.runtime();
-  rt.flush();
-  const left = start + expectedMs - performance.now();
-  if (left > 2) await sleep(left);
-  await rt.read(t.buffer, 0, 4);
-}
 
 /** A gengpu case from a function recording one repetition and returning its result. */
 function gengpuCase(record: () => gg.Tensor, reps: number, inputs: gg.Tensor[]): Prepared {

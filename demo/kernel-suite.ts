@@ -10,6 +10,7 @@
 
 import { Bench } from 'tinybench';
 import * as gg from '../src/index.js';
+import { settle } from '../bench/timing.js';
 
 export interface CompileRow {
   variant: string;
@@ -34,16 +35,6 @@ export interface DispatchResult {
   usRecordingPerOp: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Submits the recorded work and waits until `t` is computed, sleeping through `expectedMs` first. */
-async function settle(t: gg.Tensor, expectedMs: number): Promise<void> {
-  const rt = gg.runtime();
-  rt.flush();
-  if (expectedMs > 2) await sleep(expectedMs);
-  await rt.read(t.buffer, 0, 4);
-}
-
 /** A tinybench task whose iterations run `body` (recording GPU work) and wait for its result. */
 function timedTask(body: () => gg.Tensor, recordingMs: number[] = []): () => Promise<{ overriddenDuration: number }> {
   let fastest = Infinity;
@@ -51,7 +42,7 @@ function timedTask(body: () => gg.Tensor, recordingMs: number[] = []): () => Pro
     const start = performance.now();
     const result = body();
     recordingMs.push(performance.now() - start);
-    await settle(result, Number.isFinite(fastest) ? fastest * 0.8 : 0);
+    await settle(result, start, Number.isFinite(fastest) ? fastest * 0.8 : 0);
     const ms = performance.now() - start;
     result.dispose();
     fastest = Math.min(fastest, ms);
@@ -80,7 +71,7 @@ export async function measureCompile(rt: gg.Runtime): Promise<CompileRow[]> {
   for (const variant of availableVariants(rt)) {
     const start = performance.now();
     const c = gg.scope(() => gg.matmul(gg.ones([4, 4]), gg.ones([4, 4]), { variant }));
-    await settle(c, 0);
+    await settle(c, performance.now(), 0);
     c.dispose();
     rows.push({ variant, ms: performance.now() - start, summary: gg.matmulVariantSpecs[variant].summary });
   }
@@ -148,7 +139,7 @@ export async function measureDispatch(rt: gg.Runtime, timing: SuiteTiming = {}):
     const submitsBefore = rt.counters.submits;
     const once = addChain();
     const submits = rt.counters.submits - submitsBefore;
-    await settle(once, 0);
+    await settle(once, performance.now(), 0);
     once.dispose();
     const overhead = new Bench({ name: 'dispatch', time: taskMs, iterations: 5, warmupIterations: 2 });
     const recordingMs: number[] = [];

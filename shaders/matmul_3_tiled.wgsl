@@ -15,8 +15,8 @@
 //
 // Edges: panel entries outside the matrix are stored as 0, so partial tiles and any K need no
 // special case in the inner loop; only the final stores are guarded. On SwiftShader workgroup memory
-// and barriers cost more than they save (see /work/shared/webgpu.md), so the chooser uses this
-// variant only on real GPUs.
+// and barriers cost more than they save (`npm run bench -- --only matmul` shows every variant), so
+// the chooser uses this variant only on real GPUs.
 
 #include "matmul_common"
 

@@ -12,9 +12,9 @@
 // cost. Per step of 4 along K an invocation loads two 4 x 4 blocks of A (its quarter of the 32 rows)
 // and four of B (its 16 columns), 96 loads, and does 32 block products, 2048 multiply-adds: 21 per
 // load, against 4 for matmul_2_blocked. quadBroadcast is a register shuffle. The accumulators no
-// longer fit in registers, but a spilled accumulator costs far less than a load. Measured in Node
-// on SwiftShader: 32 x 32 tiles (8 columns a lane) reach ~8 GFLOPS, these 32 x 64 tiles ~9-9.5,
-// at the price of a longer pipeline compile (~0.9 s against ~0.35 s).
+// longer fit in registers, but a spilled accumulator costs far less than a load. Wider tiles (32 x 64
+// rather than 32 x 32, 16 columns a lane) won on SwiftShader at the price of a longer pipeline
+// compile; `npm run bench -- --only matmul` gives this kernel's figures on any adapter.
 //
 // Lanes take their role (which rows to load, which columns to compute) from their quad lane id, the
 // same id quadBroadcast uses, so the kernel is correct for any subgroup size. Every lane runs the

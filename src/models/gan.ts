@@ -1,4 +1,4 @@
-// Generative adversarial networks (issue 7), the public entry: import everything GAN from here.
+// Generative adversarial networks, the public entry: import everything GAN from here.
 //   gan-model.ts  MLP and DCGAN generators and discriminators, SpectralNorm (power-iteration kernel);
 //   gan-train.ts  the five losses, WGAN-GP's gradient penalty, the divergence watch, GanTrainer;
 //   gan-checkpoint.ts  both networks, both optimizers and the trainer's noise stream in one safetensors file;

@@ -1,4 +1,4 @@
-// Variational autoencoders on MNIST (issue 6), the public entry: import everything VAE from here.
+// Variational autoencoders on MNIST, the public entry: import everything VAE from here.
 //   vae-model.ts  MlpVae (784-400-z) and ConvVae, the ELBO, the importance-weighted NLL, sampling,
 //                 reconstructions, interpolations and the 2-D latent grid;
 //   vae-train.ts  VaeTrainer (seeded Adam, beta, KL warm-up, progress through gg.trainLoop) and

@@ -50,9 +50,9 @@ export type ConvOp = 'conv2d' | 'convTranspose2d' | 'weightGrad';
 
 /**
  * The variant used when none is forced. On a software adapter (groups = 1) the matmul path for the
- * convolution and its weight gradient, where it measured 2-3x faster than the direct kernels
- * (bench/, conv suites); the transposed convolution keeps its direct kernel, which the col2im path
- * did not beat there. GPUs keep the direct kernels.
+ * convolution and its weight gradient, where it beat the direct kernels (`npm run bench -- --only
+ * conv` shows both); the transposed convolution keeps its direct kernel, which the col2im path did
+ * not beat there. GPUs keep the direct kernels.
  */
 export function chooseConvVariant(op: ConvOp, groups: number): ConvVariant {
   return groups === 1 && op !== 'convTranspose2d' && isSoftwareAdapter() ? 'im2col' : 'direct';

@@ -1,4 +1,4 @@
-// Autograd never fails silently (issue 17): a graph freed by a scope or by dispose(), a saved tensor
+// Autograd never fails silently: a graph freed by a scope or by dispose(), a saved tensor
 // changed in place between forward and backward, a second backward through a released graph and an
 // async function given to noGrad() each raise an error that says what happened, and leak nothing.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The runtime's life cycle (issue 17): tensors belong to the runtime that made them and say so when
+// The runtime's life cycle: tensors belong to the runtime that made them and say so when
 // used after shutdown() or device loss; the pool never takes another runtime's buffers; init() after
 // device loss gives a new working runtime; a failing dispatch is reported naming its op.
 import { afterAll, describe, expect, it } from 'vitest';
