@@ -6,7 +6,7 @@
 // one pass over the values, or none where a kernel that reads them anyway does it; nothing is allocated.
 
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
+import { ParamWriter, type DeferredCheck } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { grid1d } from './shape.js';
 import * as wgsl from '../gpu/shaders.generated.js';
@@ -18,7 +18,7 @@ export class NonFiniteError extends Error {
   /** Which tensor: 'the loss', a watched name, or 'the gradient of' one. */
   readonly tensorName: string;
   constructor(step: number, tensorName: string) {
-    super(`training stopped: ${tensorName} became NaN or Inf at step ${step}`);
+    super(nonFiniteMessage(tensorName, step));
     this.step = step;
     this.tensorName = tensorName;
     this.name = 'NonFiniteError';
@@ -29,8 +29,13 @@ export class NonFiniteError extends Error {
  * A deferred check whose failure is a {@link NonFiniteError}: `tensorName` became NaN or Inf, at the step
  * the kernel records as the check's value. The optimizers' update kernels report through these.
  */
-export function nonFiniteCheck(tensorName: string): { flag: GPUBuffer; site: number } {
-  return runtime().deferredCheck(new NonFiniteError(0, tensorName).message.replace('at step 0', 'at step {value}'), (_, step) => new NonFiniteError(step, tensorName));
+export function nonFiniteCheck(tensorName: string): DeferredCheck {
+  return runtime().deferredCheck(nonFiniteMessage(tensorName, '{value}'), (_, step) => new NonFiniteError(step, tensorName));
+}
+
+/** NonFiniteError's message; with step '{value}', the deferred check's template of it. */
+function nonFiniteMessage(tensorName: string, step: number | string): string {
+  return `training stopped: ${tensorName} became NaN or Inf at step ${step}`;
 }
 
 /** Reports `message` at the next read if f32 `x` holds NaN or an infinity (shaders/finite_check.wgsl). */
