@@ -1,4 +1,4 @@
-// Bundles shaders/*.wgsl into src/gpu/shaders.generated.ts, one export per kernel family, so the
+// Bundles shaders/*.wgsl and shaders/<family>/*.wgsl (model kernels) into src/gpu/shaders.generated.ts, one export per kernel family, so the
 // same WGSL text loads identically in the browser (vite), in vitest, in plain Node scripts and in the
 // published package. A line `#include "name"` is replaced by shaders/include/name.wgsl, so kernels of
 // one family share their parameter struct and helpers instead of repeating them. Comments and blank
@@ -6,7 +6,7 @@
 // commented .wgsl files are the source to read, and the tests run exactly the text that ships.
 // Runs automatically from npm's prepare/pretest/prestart/prebench/typecheck scripts.
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const shaderDir = dirname(fileURLToPath(import.meta.url));
@@ -39,10 +39,24 @@ function stripComments(wgsl, file) {
   return stripped;
 }
 
-const files = readdirSync(shaderDir).filter((f) => f.endsWith('.wgsl')).sort();
+/** The kernel files under shaders/ (the engine's at the top, models' in sub-folders), as paths relative to it. */
+function kernelFiles(dir = '') {
+  return readdirSync(join(shaderDir, dir), { withFileTypes: true })
+    .flatMap((entry) => {
+      const path = dir ? `${dir}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) return path === 'include' ? [] : kernelFiles(path);
+      return entry.name.endsWith('.wgsl') ? [path] : [];
+    })
+    .sort();
+}
+
+const files = kernelFiles();
+const seen = new Map();
 // One export per kernel family, so that a bundler keeps only the kernels an app's ops launch.
 const entries = files.map((f) => {
-  const name = f.slice(0, -'.wgsl'.length);
+  const name = basename(f, '.wgsl');
+  if (seen.has(name)) throw new Error(`shaders/bundle.mjs: shaders/${f} and shaders/${seen.get(name)} have the same kernel name "${name}"`);
+  seen.set(name, f);
   const wgsl = JSON.stringify(stripComments(expandIncludes(join(shaderDir, f)), f));
   return `/** shaders/${f} */\nexport const ${name}: Shader = { name: ${JSON.stringify(name)}, wgsl: ${wgsl} };`;
 });

@@ -3,12 +3,9 @@
 // stay on the GPU (shaders/finite_check.wgsl); JS reads them only when it prints a progress line.
 
 import { noGrad } from './autograd.js';
-import { runtime } from './context.js';
-import { ParamWriter } from './gpu/runtime.js';
 import { Tensor, scope } from './tensor.js';
 import { zeros } from './ops/creation.js';
-import { NonFiniteError } from './ops/checks.js';
-import * as wgsl from './gpu/shaders.generated.js';
+import { NonFiniteError, recordNonFinite } from './ops/checks.js';
 
 export { NonFiniteError };
 
@@ -90,12 +87,7 @@ export class FiniteWatch {
     if (t.dtype !== 'f32' || t.size === 0) return;
     let index = this.names.indexOf(name);
     if (index < 0) index = this.names.push(name) - 1;
-    runtime().dispatch({
-      shader: wgsl.finite_check,
-      params: new ParamWriter().u32(t.size).u32(step + 1).u32(index).finish(),
-      buffers: [t.buffer, this.flag.buffer],
-      workgroups: [Math.min(64, Math.ceil(t.size / 256))],
-    });
+    recordNonFinite(t, this.flag.buffer, step + 1, index);
   }
 
   /**

@@ -19,8 +19,6 @@
 // no weight is 0; an empty component keeps its last mean and covariance; regCovar (and, if rounding
 // needs it, jitter) keeps each covariance positive definite. The parameters are never NaN.
 
-import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, formatShape, scope } from '../tensor.js';
 import { full, tensor, zeros } from '../ops/creation.js';
 import { addScalar, div, ltScalar } from '../ops/elementwise.js';
@@ -28,7 +26,7 @@ import { concat, indexSelect, oneHot, pad } from '../ops/indexing.js';
 import { reshape } from '../ops/movement.js';
 import { argmax, argmin, mean, sum, variance } from '../ops/reduce.js';
 import { Generator, multinomial, rand, randint, randn, type Seed } from '../ops/random.js';
-import { checkFiniteLater } from '../ops/checks.js';
+import { allFinite, checkFiniteLater } from '../ops/checks.js';
 import {
   candidateDistances, eStep, momentStatistics, mixtureSamples, padFeatures, uploadParameters, type EStepResult, type GpuMixture,
 } from './gmm-kernels.js';
@@ -36,7 +34,6 @@ import {
   componentSums, covarianceFactors, covarianceLength, covarianceTypes, freeParameterCount, kernelFamily, kernelParameters, mStep, padRows, paddedFeatures,
   type CovarianceType, type KernelParameters, type MixtureShape, type MixtureState,
 } from './gmm-params.js';
-import * as wgsl from '../gpu/shaders.generated.js';
 
 export type { CovarianceType as GaussianMixtureCovarianceType } from './gmm-params.js';
 
@@ -274,7 +271,7 @@ export class GaussianMixture {
       fail('fit', `warmStart: x has ${d} features but the current parameters have ${this.shape!.nFeatures}`, x);
     }
     if (Array.isArray(this.init) && !warm) checkMeans('fit', this.init, d, x);
-    await checkFinite('fit', x);
+    if (!(await allFinite(x))) fail('fit', 'x contains NaN or Inf', x);
     const shape: MixtureShape = { nComponents: this.nComponents, nFeatures: d, covarianceType: this.covarianceType };
     const moments = warm ? null : await dataMoments(x);
     const padded = padFeatures(x);
@@ -591,24 +588,6 @@ function checkMeans(op: string, means: number[][], d: number, x: Tensor): void {
   if (!means.every((m) => Array.isArray(m) && m.length === d && m.every(Number.isFinite))) {
     fail(op, `init means must be ${means.length} rows of ${d} finite numbers (one per feature of x)`, x);
   }
-}
-
-/** Throws when x holds NaN or Inf (shaders/finite_check.wgsl; one readback). */
-async function checkFinite(op: string, x: Tensor): Promise<void> {
-  const flag = zeros([2], { dtype: 'u32' });
-  runtime().dispatch({
-    shader: wgsl.finite_check,
-    params: new ParamWriter().u32(x.size).u32(1).u32(0).finish(),
-    buffers: [x.buffer, flag.buffer],
-    workgroups: [Math.min(64, Math.ceil(x.size / 256))],
-  });
-  let bad: number;
-  try {
-    [bad] = await flag.data();
-  } finally {
-    flag.dispose();
-  }
-  if (bad !== 0) fail(op, 'x contains NaN or Inf', x);
 }
 
 interface DataMoments {

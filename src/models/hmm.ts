@@ -27,16 +27,14 @@
 // syncs: their check runs on the GPU beside the work and makes the next read throw
 // (src/ops/checks.ts).
 
-import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, formatShape, scope } from '../tensor.js';
-import { tensor, zeros } from '../ops/creation.js';
+import { tensor } from '../ops/creation.js';
 import { cast } from '../ops/elementwise.js';
 import { concat, slice } from '../ops/indexing.js';
 import { reshape } from '../ops/movement.js';
 import { max, min, sum } from '../ops/reduce.js';
 import { Generator, rand, randn, type Seed } from '../ops/random.js';
-import { checkFiniteLater, checkSymbolsLater } from '../ops/checks.js';
+import { allFinite, checkFiniteLater, checkSymbolsLater } from '../ops/checks.js';
 import { SeededRandom } from '../data/random.js';
 import {
   emissionLogProb, emissionStatistics, forwardBackward, sampleCategorical, sampleGaussian, sampleStates, sequenceStatsWidth, viterbi,
@@ -47,7 +45,6 @@ import {
   LOG_ZERO_THRESHOLD, checkCovars, checkMatrix, checkProbabilities, checkStochasticMatrix, covarsLength, cumulativeRows, gaussianKernelParameters,
   gaussianMStep, logProbabilities, normalizedRows, samplingFactors, type GaussianCovarianceType,
 } from './hmm-params.js';
-import * as wgsl from '../gpu/shaders.generated.js';
 
 export type { GaussianCovarianceType } from './hmm-params.js';
 
@@ -560,20 +557,7 @@ export class GaussianHMM extends BaseHMM {
   }
 
   protected async checkValues(op: string, x: Tensor): Promise<void> {
-    const flag = zeros([2], { dtype: 'u32' });
-    runtime().dispatch({
-      shader: wgsl.finite_check,
-      params: new ParamWriter().u32(x.size).u32(1).u32(0).finish(),
-      buffers: [x.buffer, flag.buffer],
-      workgroups: [Math.min(64, Math.ceil(x.size / 256))],
-    });
-    let bad: number;
-    try {
-      [bad] = await flag.data();
-    } finally {
-      flag.dispose();
-    }
-    if (bad !== 0) this.fail(op, 'X contains NaN or Inf', x);
+    if (!(await allFinite(x))) this.fail(op, 'X contains NaN or Inf', x);
   }
 
   protected checkValuesLater(op: string, x: Tensor): void {

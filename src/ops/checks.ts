@@ -8,6 +8,7 @@
 import { runtime } from '../context.js';
 import { ParamWriter, type DeferredCheck } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
+import { zeros } from './creation.js';
 import { grid1d } from './shape.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
@@ -38,16 +39,37 @@ function nonFiniteMessage(tensorName: string, step: number | string): string {
   return `training stopped: ${tensorName} became NaN or Inf at step ${step}`;
 }
 
-/** Reports `message` at the next read if f32 `x` holds NaN or an infinity (shaders/finite_check.wgsl). */
-export function checkFiniteLater(x: Tensor, message: string): void {
+/**
+ * Launches shaders/finite_check.wgsl over f32 `x`: if x holds NaN or an infinity and `flag` (two u32, or
+ * the runtime's check flag) is still 0, it records `record` (non-zero) and then `index`.
+ */
+export function recordNonFinite(x: Tensor, flag: GPUBuffer, record: number, index: number): void {
   if (x.size === 0) return;
-  const { flag, site } = runtime().deferredCheck(message);
   runtime().dispatch({
     shader: wgsl.finite_check,
-    params: new ParamWriter().u32(x.size).u32(site).u32(0).finish(),
+    params: new ParamWriter().u32(x.size).u32(record).u32(index).finish(),
     buffers: [x.buffer, flag],
     workgroups: [Math.min(64, Math.ceil(x.size / 256))],
   });
+}
+
+/** Whether f32 `x` holds no NaN and no infinity (one pass and one readback). */
+export async function allFinite(x: Tensor): Promise<boolean> {
+  const flag = zeros([2], { dtype: 'u32' });
+  try {
+    recordNonFinite(x, flag.buffer, 1, 0);
+    const [bad] = await flag.data();
+    return bad === 0;
+  } finally {
+    flag.dispose();
+  }
+}
+
+/** Reports `message` at the next read if f32 `x` holds NaN or an infinity. */
+export function checkFiniteLater(x: Tensor, message: string): void {
+  if (x.size === 0) return;
+  const { flag, site } = runtime().deferredCheck(message);
+  recordNonFinite(x, flag, site, 0);
 }
 
 /**
