@@ -101,31 +101,19 @@ export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions = {}): IdxA
   return { dtype: header.dtype, shape, data: readValues(header.dtype, view, count, bytes, header.dataOffset) };
 }
 
+/** The multi-byte element types: their array type and big-endian reader (IDX stores MSB first). */
+const MULTI_BYTE = {
+  i16: { array: Int16Array, read: (view: DataView, i: number) => view.getInt16(2 * i) },
+  i32: { array: Int32Array, read: (view: DataView, i: number) => view.getInt32(4 * i) },
+  f32: { array: Float32Array, read: (view: DataView, i: number) => view.getFloat32(4 * i) },
+  f64: { array: Float64Array, read: (view: DataView, i: number) => view.getFloat64(8 * i) },
+} as const;
+
 function readValues(dtype: IdxDtype, view: DataView, count: number, bytes: Uint8Array, offset: number): IdxData {
-  switch (dtype) {
-    case 'u8':
-      return bytes.subarray(offset, offset + count);
-    case 'i8':
-      return new Int8Array(bytes.buffer, bytes.byteOffset + offset, count);
-    case 'i16': {
-      const out = new Int16Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt16(2 * i);
-      return out;
-    }
-    case 'i32': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i);
-      return out;
-    }
-    case 'f32': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i);
-      return out;
-    }
-    case 'f64': {
-      const out = new Float64Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i);
-      return out;
-    }
-  }
+  if (dtype === 'u8') return bytes.subarray(offset, offset + count);
+  if (dtype === 'i8') return new Int8Array(bytes.buffer, bytes.byteOffset + offset, count);
+  const { array, read } = MULTI_BYTE[dtype];
+  const out = new array(count);
+  for (let i = 0; i < count; i++) out[i] = read(view, i);
+  return out;
 }

@@ -145,20 +145,11 @@ export function gridOfGaussians(n: number, options: GridOptions = {}): ToyDatase
  * them): moon 0 is (cos t, sin t), moon 1 is (1 - cos t, 0.5 - sin t), t in [0, pi].
  */
 export function twoMoons(n: number, options: NoiseOptions = {}): ToyDataset {
-  const { noise = 0.05, seed = 0 } = options;
-  checkCount('twoMoons', n);
-  checkPositive('twoMoons', { noise });
-  const random = new SeededRandom(seed);
-  const points = new Float32Array(2 * n);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
+  return noisyCurve('twoMoons', n, options, true, (random) => {
     const moon = random.int(2);
     const t = Math.PI * random.random();
-    labels[i] = moon;
-    points[2 * i] = (moon === 0 ? Math.cos(t) : 1 - Math.cos(t)) + noise * random.normal();
-    points[2 * i + 1] = (moon === 0 ? Math.sin(t) : 0.5 - Math.sin(t)) + noise * random.normal();
-  }
-  return new ToyDataset(points, labels, null, noise);
+    return moon === 0 ? [Math.cos(t), Math.sin(t), moon] : [1 - Math.cos(t), 0.5 - Math.sin(t), moon];
+  });
 }
 
 /**
@@ -166,17 +157,30 @@ export function twoMoons(n: number, options: NoiseOptions = {}): ToyDataset {
  * spiral spans about [-1.4, 1.3]; noise is added after scaling.
  */
 export function swissRoll(n: number, options: NoiseOptions = {}): ToyDataset {
+  return noisyCurve('swissRoll', n, options, false, (random) => {
+    const t = 1.5 * Math.PI * (1 + 2 * random.random());
+    return [(t * Math.cos(t)) / 10, (t * Math.sin(t)) / 10, 0];
+  });
+}
+
+/**
+ * n points on a curve with Gaussian noise: `place` draws a point [x, y, label] from the seeded stream,
+ * then the noise of x and of y is drawn. Labels are kept only when `labelled`.
+ */
+function noisyCurve(op: string, n: number, options: NoiseOptions, labelled: boolean, place: (random: SeededRandom) => [number, number, number]): ToyDataset {
   const { noise = 0.05, seed = 0 } = options;
-  checkCount('swissRoll', n);
-  checkPositive('swissRoll', { noise });
+  checkCount(op, n);
+  checkPositive(op, { noise });
   const random = new SeededRandom(seed);
   const points = new Float32Array(2 * n);
+  const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const t = 1.5 * Math.PI * (1 + 2 * random.random());
-    points[2 * i] = (t * Math.cos(t)) / 10 + noise * random.normal();
-    points[2 * i + 1] = (t * Math.sin(t)) / 10 + noise * random.normal();
+    const [x, y, label] = place(random);
+    labels[i] = label;
+    points[2 * i] = x + noise * random.normal();
+    points[2 * i + 1] = y + noise * random.normal();
   }
-  return new ToyDataset(points, null, null, noise);
+  return new ToyDataset(points, labelled ? labels : null, null, noise);
 }
 
 /** The index of the nearest center for each point ([n, 2] and [modes, 2], row-major). */
