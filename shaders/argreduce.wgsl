@@ -9,13 +9,14 @@
 // {{FLOAT}} whether T is f32. As PyTorch, a NaN beats every number (argmax and argmin both give the
 // first NaN's position); the comparison alone would never pick one, as NaN compares false.
 // Bindings: @0 uniform Params, @1 x (read), @2 out_value, @3 out_index, @4 in_index (second pass only).
+// Includes: grid (the folded 1-D launch), reduce_chunks (which range of which line a task
+// searches, as in reduce.wgsl) and reduce_split (that split's fields of Params).
+
+#include "grid"
+#include "reduce_chunks"
 
 struct Params {
-  outer: u32,
-  k: u32,
-  inner: u32,
-  chunks: u32,
-  chunk_len: u32,
+#include "reduce_split"
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -24,29 +25,22 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out_index: array<i32>;
 @group(0) @binding(4) var<storage, read> in_index: array<i32>;
 
-override WG: u32 = 64;
-
 const IS_FLOAT: bool = {{FLOAT}};
 // On the bits, since a compiler may fold `v != v`; never for integer types.
 fn is_nan(v: {{T}}) -> bool { return IS_FLOAT && (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let task = gid.x + gid.y * nwg.x * WG;
-  if (task >= p.outer * p.chunks * p.inner) { return; }
-  let i = task % p.inner;
-  let chunk = (task / p.inner) % p.chunks;
-  let o = task / (p.inner * p.chunks);
-  let begin = chunk * p.chunk_len;
-  let end = min(p.k, begin + p.chunk_len);
-  let stride = p.inner;
-  // The host never makes an empty chunk, so the line's first element starts the search.
-  var at = (o * p.k + begin) * stride + i;
+fn main(grid: Grid) {
+  let task = flat_index(grid);
+  if (task >= task_count()) { return; }
+  let chunk = chunk_of(task);
+  // The host never makes an empty chunk, so the range's first element starts the search.
+  var at = chunk.first;
   var best = x[at];
-  var k = begin;
+  var k = chunk.begin;
   var best_position = i32({{POSITION}});
-  for (k = begin + 1u; k < end; k++) {
-    at += stride;
+  for (k = chunk.begin + 1u; k < chunk.end; k++) {
+    at += p.inner;
     let v = x[at];
     if (!is_nan(best) && (v {{BEATS}} best || is_nan(v))) {
       best = v;

@@ -24,8 +24,11 @@
 // i + offset (offset = tk - tq; 0 in training, the cached length when decoding), and sees keys
 // j <= i + offset. Keys past tk and query rows past tq (the ragged last block) are clamped for
 // loading, masked, and never stored.
+// Includes: attention_common (the Params, the blocks of rows, the q, k and v loads and the causal
+// mask that the three attention kernels share) and grid (the folded 1-D launch).
 
 #include "attention_common"
+#include "grid"
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
@@ -37,35 +40,13 @@
 // The lowest finite f32 stands in for -inf (WGSL has no infinite constants): exp(LOWEST - m) is 0.
 const LOWEST: f32 = -0x1.fffffep+127f;
 
-/** Dimensions 4d..4d+3 of four rows (offsets in vec4s of each row's start): column c is row c. */
-fn load_q(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(q[rows.x + d], q[rows.y + d], q[rows.z + d], q[rows.w + d]);
-}
-fn load_k(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(k[rows.x + d], k[rows.y + d], k[rows.z + d], k[rows.w + d]);
-}
-fn load_v(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(v[rows.x + d], v[rows.y + d], v[rows.z + d], v[rows.w + d]);
-}
-
-/** Which of four queries (their key positions) may see `key`. */
-fn visible(positions: vec4<u32>, key: u32) -> vec4<bool> {
-  let in_range = vec4<bool>(key < p.tk);
-  if (p.causal == 0u) { return in_range; }
-  return in_range & (vec4<u32>(key) <= positions);
-}
-
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let task = gid.x + gid.y * nwg.x * WG;
-  let pairs = p.batch * p.heads;
-  if (task >= pairs * p.blocks) { return; }
-  let pair = task / p.blocks;
-  let b = pair / p.heads;
-  let h = pair % p.heads;
-  let row0 = (task % p.blocks) * 4u;
-  let q_rows = rows_at(p.q_at, b, h, min(vec4<u32>(row0) + STEP, vec4<u32>(p.tq - 1u)));
-  let positions = vec4<u32>(row0 + p.offset) + STEP;
+fn main(grid: Grid) {
+  let task = flat_index(grid);
+  if (task >= p.batch * p.heads * p.blocks) { return; }
+  let block = block_of(task);
+  let q_rows = rows_at(p.q_at, block, min(vec4<u32>(block.first) + STEP, vec4<u32>(p.tq - 1u)));
+  let positions = vec4<u32>(block.first + p.offset) + STEP;
 
   // qt[d] * K gives scores: qt[d][e][r] = scale * q[row r][4d + e].
   var qt: array<mat4x4<f32>, DH4>;
@@ -77,13 +58,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var m = vec4<f32>(LOWEST);
   var l = vec4<f32>(0.0);
 
-  var end = p.tk;
-  if (p.causal != 0u) { end = min(end, row0 + 4u + p.offset); }
+  let end = keys_end(block);
   for (var j0 = 0u; j0 < end; j0 += 4u) {
     let keys = vec4<u32>(j0) + STEP;
     let clamped = min(keys, vec4<u32>(p.tk - 1u));
-    let k_rows = rows_at(p.k_at, b, h, clamped);
-    let v_rows = rows_at(p.v_at, b, h, clamped);
+    let k_rows = rows_at(p.k_at, block, clamped);
+    let v_rows = rows_at(p.v_at, block, clamped);
     var s = mat4x4<f32>();
     for (var d = 0u; d < DH4; d++) {
       s += qt[d] * load_k(k_rows, d);
@@ -112,13 +92,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   let inv_l = 1.0 / l;
   let row_lse = m + log(l);
-  let out_rows = rows_at(p.o_at, b, h, vec4<u32>(row0) + STEP);
+  let out_rows = rows_at(p.o_at, block, vec4<u32>(block.first) + STEP);
   for (var r = 0u; r < 4u; r++) {
-    let row = row0 + r;
+    let row = block.first + r;
     if (row >= p.tq) { break; }
     for (var d = 0u; d < DH4; d++) {
       out[out_rows[r] + d] = acc[d][r] * inv_l[r];
     }
-    lse[pair * p.tq + row] = row_lse[r];
+    lse[block.pair * p.tq + row] = row_lse[r];
   }
 }

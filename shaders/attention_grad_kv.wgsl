@@ -13,8 +13,11 @@
 // that they can land beside dq in the gradient of a packed qkv tensor (one writable binding per
 // buffer). Layouts as in attention.wgsl (dout shares out's, o_at). Register blocking as in
 // attention.wgsl, transposed: here column c of a score block is query c against the 4 keys.
+// Includes: attention_common (Params, blocks of rows, q, k and v loads; as attention.wgsl) and grid
+// (the folded 1-D launch).
 
 #include "attention_common"
+#include "grid"
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
@@ -25,15 +28,6 @@
 @group(0) @binding(6) var<storage, read> delta: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dkv: array<vec4<f32>>;
 
-fn load_q(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(q[rows.x + d], q[rows.y + d], q[rows.z + d], q[rows.w + d]);
-}
-fn load_k(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(k[rows.x + d], k[rows.y + d], k[rows.z + d], k[rows.w + d]);
-}
-fn load_v(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(v[rows.x + d], v[rows.y + d], v[rows.z + d], v[rows.w + d]);
-}
 fn load_dout(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
   return mat4x4<f32>(dout[rows.x + d], dout[rows.y + d], dout[rows.z + d], dout[rows.w + d]);
 }
@@ -46,18 +40,14 @@ fn seen_by(keys: vec4<u32>, query: u32) -> vec4<bool> {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let task = gid.x + gid.y * nwg.x * WG;
-  let pairs = p.batch * p.heads;
-  if (task >= pairs * p.blocks) { return; }
-  let pair = task / p.blocks;
-  let b = pair / p.heads;
-  let h = pair % p.heads;
-  let key0 = (task % p.blocks) * 4u;
-  let keys = vec4<u32>(key0) + STEP;
+fn main(grid: Grid) {
+  let task = flat_index(grid);
+  if (task >= p.batch * p.heads * p.blocks) { return; }
+  let block = block_of(task);
+  let keys = vec4<u32>(block.first) + STEP;
   let clamped_keys = min(keys, vec4<u32>(p.k_rows - 1u));
-  let k_rows = rows_at(p.k_at, b, h, clamped_keys);
-  let v_rows = rows_at(p.v_at, b, h, clamped_keys);
+  let k_rows = rows_at(p.k_at, block, clamped_keys);
+  let v_rows = rows_at(p.v_at, block, clamped_keys);
 
   // kt[d] * Q gives scores (column c: query c against the 4 keys); vt[d] * dOut gives dp likewise.
   var kt: array<mat4x4<f32>, DH4>;
@@ -69,16 +59,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var dk_acc: array<mat4x4<f32>, DH4>;
   var dv_acc: array<mat4x4<f32>, DH4>;
 
-  // Causal: query i sees key j when i + offset >= j, so the walk starts at query key0 - offset.
+  // Causal: query i sees key j when i + offset >= j, so the walk starts at query (first key) - offset.
   var start = 0u;
-  if (p.causal != 0u && key0 > p.offset) { start = key0 - p.offset; }
+  if (p.causal != 0u && block.first > p.offset) { start = block.first - p.offset; }
   let zero = vec4<f32>(0.0);
-  let lse_base = pair * p.tq;
+  let lse_base = block.pair * p.tq;
   for (var i0 = start; i0 < p.tq; i0 += 4u) {
     let queries = vec4<u32>(i0) + STEP;
     let clamped = min(queries, vec4<u32>(p.tq - 1u));
-    let q_rows = rows_at(p.q_at, b, h, clamped);
-    let g_rows = rows_at(p.o_at, b, h, clamped);
+    let q_rows = rows_at(p.q_at, block, clamped);
+    let g_rows = rows_at(p.o_at, block, clamped);
     var s = mat4x4<f32>();
     var dp = mat4x4<f32>();
     for (var d = 0u; d < DH4; d++) {
@@ -108,10 +98,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
 
-  let dk_rows = rows_at(p.dk_at, b, h, keys);
-  let dv_rows = rows_at(p.dv_at, b, h, keys);
+  let dk_rows = rows_at(p.dk_at, block, keys);
+  let dv_rows = rows_at(p.dv_at, block, keys);
   for (var r = 0u; r < 4u; r++) {
-    if (key0 + r >= p.k_rows) { break; }
+    if (block.first + r >= p.k_rows) { break; }
     for (var d = 0u; d < DH4; d++) {
       dkv[dk_rows[r] + d] = dk_acc[d][r] * p.scale;
       dkv[dv_rows[r] + d] = dv_acc[d][r];

@@ -11,8 +11,11 @@
 // @7 dq, @8 delta [batch * heads, tq]. Layouts as in attention.wgsl: dout shares out's (o_at), dq
 // has its own (dq_at). Masking and register blocking (4 x 4 blocks as mat4x4, column c of a score
 // block = key c) as in attention.wgsl; DH4 = Dh / 4.
+// Includes: attention_common (Params, blocks of rows, q, k and v loads, causal mask; as attention.wgsl)
+// and grid (the folded 1-D launch).
 
 #include "attention_common"
+#include "grid"
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
@@ -24,15 +27,6 @@
 @group(0) @binding(7) var<storage, read_write> dq: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> delta: array<f32>;
 
-fn load_q(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(q[rows.x + d], q[rows.y + d], q[rows.z + d], q[rows.w + d]);
-}
-fn load_k(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(k[rows.x + d], k[rows.y + d], k[rows.z + d], k[rows.w + d]);
-}
-fn load_v(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(v[rows.x + d], v[rows.y + d], v[rows.z + d], v[rows.w + d]);
-}
 fn load_out(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
   return mat4x4<f32>(out[rows.x + d], out[rows.y + d], out[rows.z + d], out[rows.w + d]);
 }
@@ -40,25 +34,15 @@ fn load_dout(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
   return mat4x4<f32>(dout[rows.x + d], dout[rows.y + d], dout[rows.z + d], dout[rows.w + d]);
 }
 
-fn visible(positions: vec4<u32>, key: u32) -> vec4<bool> {
-  let in_range = vec4<bool>(key < p.tk);
-  if (p.causal == 0u) { return in_range; }
-  return in_range & (vec4<u32>(key) <= positions);
-}
-
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let task = gid.x + gid.y * nwg.x * WG;
-  let pairs = p.batch * p.heads;
-  if (task >= pairs * p.blocks) { return; }
-  let pair = task / p.blocks;
-  let b = pair / p.heads;
-  let h = pair % p.heads;
-  let row0 = (task % p.blocks) * 4u;
-  let rows = min(vec4<u32>(row0) + STEP, vec4<u32>(p.tq - 1u));
-  let q_rows = rows_at(p.q_at, b, h, rows);
-  let o_rows = rows_at(p.o_at, b, h, rows);
-  let positions = vec4<u32>(row0 + p.offset) + STEP;
+fn main(grid: Grid) {
+  let task = flat_index(grid);
+  if (task >= p.batch * p.heads * p.blocks) { return; }
+  let block = block_of(task);
+  let rows = min(vec4<u32>(block.first) + STEP, vec4<u32>(p.tq - 1u));
+  let q_rows = rows_at(p.q_at, block, rows);
+  let o_rows = rows_at(p.o_at, block, rows);
+  let positions = vec4<u32>(block.first + p.offset) + STEP;
 
   var qt: array<mat4x4<f32>, DH4>;
   var gt: array<mat4x4<f32>, DH4>;
@@ -70,17 +54,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     gt[d] = transpose(g);
     row_delta += vec4<f32>(dot(g[0], o[0]), dot(g[1], o[1]), dot(g[2], o[2]), dot(g[3], o[3]));
   }
-  let lse_base = pair * p.tq;
+  let lse_base = block.pair * p.tq;
   let row_lse = vec4<f32>(lse[lse_base + rows.x], lse[lse_base + rows.y], lse[lse_base + rows.z], lse[lse_base + rows.w]);
 
   var acc: array<mat4x4<f32>, DH4>;
-  var end = p.tk;
-  if (p.causal != 0u) { end = min(end, row0 + 4u + p.offset); }
+  let end = keys_end(block);
   for (var j0 = 0u; j0 < end; j0 += 4u) {
     let keys = vec4<u32>(j0) + STEP;
     let clamped = min(keys, vec4<u32>(p.tk - 1u));
-    let k_rows = rows_at(p.k_at, b, h, clamped);
-    let v_rows = rows_at(p.v_at, b, h, clamped);
+    let k_rows = rows_at(p.k_at, block, clamped);
+    let v_rows = rows_at(p.v_at, block, clamped);
     var s = mat4x4<f32>();
     var dp = mat4x4<f32>();
     for (var d = 0u; d < DH4; d++) {
@@ -101,9 +84,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
 
-  let dq_rows = rows_at(p.dq_at, b, h, vec4<u32>(row0) + STEP);
+  let dq_rows = rows_at(p.dq_at, block, vec4<u32>(block.first) + STEP);
   for (var r = 0u; r < 4u; r++) {
-    let row = row0 + r;
+    let row = block.first + r;
     if (row >= p.tq) { break; }
     for (var d = 0u; d < DH4; d++) {
       dq[dq_rows[r] + d] = acc[d][r] * p.scale;

@@ -15,6 +15,11 @@
 // Integer division by zero gives all bits set (-1 for i32, 4294967295 for u32, as CUDA's hardware
 // and XLA do) instead of WGSL's x / 0 = x, which passes for a plausible value; WGSL defines
 // i32's -2147483648 / -1 as the dividend, and that stays.
+// Includes: grid (the folded 1-D launch), coords (an output index's coordinates, for
+// broadcasting) and ieee (NaN tests and pow with PyTorch's special values).
+
+#include "grid"
+#include "coords"
 
 struct Params {
   n: u32,
@@ -28,8 +33,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> a: array<T>;
 @group(0) @binding(2) var<storage, read> b: array<T>;
 @group(0) @binding(3) var<storage, read_write> out: array<{{OUT}}>;
-
-override WG: u32 = 256;
 
 alias T = {{T}};
 alias F = {{F}};
@@ -68,8 +71,8 @@ fn op_gt(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_
 fn op_ge(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_t(x, y) & (x >= y)); }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.n) { return; }
   if (!BROADCAST) {
     out[i] = {{OP}}(a[i], b[i]);
@@ -82,9 +85,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var ib = 0u;
   for (var k = i32(p.rank) - 1; k >= 0; k--) {
     let d = u32(k);
-    let extent = p.shape[d / 4u][d % 4u];
-    let coord = rest % extent;
-    rest = rest / extent;
+    let coord = take_coord(&rest, d);
     ia += coord * p.a_strides[d / 4u][d % 4u];
     ib += coord * p.b_strides[d / 4u][d % 4u];
   }

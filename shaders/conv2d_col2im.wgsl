@@ -6,6 +6,9 @@
 //                     cols[(o * kH + kh) * kW + kw, n, iy * W + ix]
 // Bindings: @0 uniform Params, @1 cols [O * kH * kW, N, H * W] (read), @2 bias [O] (read; any buffer
 // when has_bias = 0), @3 out [N, O, OH, OW]. One invocation per output value, 2-D grid when large.
+// Includes: grid (the folded 1-D launch) and conv_window (the window fields of Params).
+
+#include "grid"
 
 struct Params {
   out_channels: u32,
@@ -19,11 +22,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-override WG: u32 = 64;
-
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.total) { return; }
   let z = i % p.out_w;
   let y = (i / p.out_w) % p.out_h;

@@ -7,6 +7,9 @@
 // One invocation per 4 adjacent entries of a row of cols (fewer at the end of a row whose length is
 // not a multiple of 4), on a 2-D grid for large outputs. Memory-bound; its cost is small beside the
 // matmul it feeds.
+// Includes: grid (the folded 1-D launch) and conv_window (the window fields of Params).
+
+#include "grid"
 
 struct Params {
   channels: u32,
@@ -18,8 +21,6 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> cols: array<f32>;
-
-override WG: u32 = 64;
 
 // x at (n, c) for output pixel (oh, ow) and tap (kh, kw), or 0 in the padding.
 fn tap(n: u32, k: u32, oh: u32, ow: u32) -> f32 {
@@ -35,8 +36,8 @@ fn tap(n: u32, k: u32, oh: u32, ow: u32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.total) { return; }
   let quads = (p.row_len + 3u) / 4u;
   let k = (i % quads) * 4u;

@@ -18,14 +18,17 @@
 // costs 4 input loads and OC_BLOCK weight loads for 4 * OC_BLOCK multiply-adds. Numbering: column
 // block fastest (phase, then position within the phase), then row, channel block, group, image.
 // Block entries past the last column or the group's last channel are not written.
+// Includes: grid (the folded 1-D launch), conv_window and conv_groups (the window and channel-group
+// fields of Params) and conv_channels (writing out the register block's channels, as conv2d.wgsl
+// does).
+
+#include "grid"
+#include "conv_channels"
 
 struct Params {
   channels: u32,
 #include "conv_window"
-  out_channels: u32,
-  groups: u32,
-  group_channels: u32,
-  group_out_channels: u32,
+#include "conv_groups"
   channel_blocks: u32,
   column_blocks: u32,
   invocations: u32,
@@ -40,7 +43,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-override WG: u32 = 64;
 const OC_BLOCK: u32 = {{OC_BLOCK}}u; // 1, 2, 4 or 8
 const LANES = vec4<u32>(0u, 1u, 2u, 3u);
 
@@ -67,8 +69,8 @@ fn store(n: u32, group: u32, oc: u32, oh: u32, ow0: u32, values: vec4<f32>) {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let task = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let task = flat_index(grid);
   if (task >= p.invocations) { return; }
   var rest = task;
   let column_block = rest % p.column_blocks;
@@ -136,16 +138,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
 
-  store(n, group, oc0, oh, ow0, acc0);
-  if (OC_BLOCK > 1u) { store(n, group, oc0 + 1u, oh, ow0, acc1); }
-  if (OC_BLOCK > 2u) {
-    store(n, group, oc0 + 2u, oh, ow0, acc2);
-    store(n, group, oc0 + 3u, oh, ow0, acc3);
-  }
-  if (OC_BLOCK > 4u) {
-    store(n, group, oc0 + 4u, oh, ow0, acc4);
-    store(n, group, oc0 + 5u, oh, ow0, acc5);
-    store(n, group, oc0 + 6u, oh, ow0, acc6);
-    store(n, group, oc0 + 7u, oh, ow0, acc7);
-  }
+  store_channels(n, group, oc0, oh, ow0, Channels(acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7));
 }

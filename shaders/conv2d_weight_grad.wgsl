@@ -17,14 +17,15 @@
 // pixel costs 4 + IC_BLOCK loads for 4 * IC_BLOCK multiply-adds. Numbering: kw fastest, then kh,
 // chunk, input-channel block, output-channel block, group. Block entries past a group's last
 // channel read clamped channels and are not written. Deterministic: every sum has a fixed order.
+// Includes: grid (the folded 1-D launch), conv_window and conv_groups (the window and channel-group
+// fields of Params).
+
+#include "grid"
 
 struct Params {
   channels: u32,
 #include "conv_window"
-  out_channels: u32,
-  groups: u32,
-  group_channels: u32,
-  group_out_channels: u32,
+#include "conv_groups"
   out_blocks: u32,
   in_blocks: u32,
   rows: u32,
@@ -38,7 +39,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 
-override WG: u32 = 64;
 const IC_BLOCK: u32 = {{IC_BLOCK}}u; // 1, 2, 4 or 8
 const LANES = vec4<u32>(0u, 1u, 2u, 3u);
 
@@ -54,8 +54,8 @@ fn store(group: u32, oc0: u32, ic: u32, kh: u32, kw: u32, chunk: u32, values: ve
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let task = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let task = flat_index(grid);
   if (task >= p.invocations) { return; }
   var rest = task;
   let kw = rest % p.kernel_w;

@@ -4,6 +4,10 @@
 // therefore materialised contiguously in one pass.
 // Bindings: @0 uniform Params, @1 x (read), @2 out. Elements are copied as raw 32-bit words, so
 // one pipeline serves f32, i32 and u32. One invocation per output element (2-D grid for large n).
+// Includes: grid (the folded 1-D launch) and coords (an output index's coordinates).
+
+#include "grid"
+#include "coords"
 
 struct Params {
   n: u32,
@@ -17,19 +21,15 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<u32>;
 
-override WG: u32 = 256;
-
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.n) { return; }
   var rest = i;
   var src = p.offset;
   for (var k = i32(p.rank) - 1; k >= 0; k--) {
     let d = u32(k);
-    let extent = p.shape[d / 4u][d % 4u];
-    src += (rest % extent) * p.strides[d / 4u][d % 4u];
-    rest = rest / extent;
+    src += take_coord(&rest, d) * p.strides[d / 4u][d % 4u];
   }
   out[i] = x[src];
 }

@@ -6,6 +6,9 @@
 // Bindings: @0 uniform Params, @1 x (read, f32 as raw bits), @2 flag (2 atomic u32).
 // Each invocation checks a strided run of elements; a value is non-finite when its exponent bits are
 // all ones (tested on the bits, since compilers may fold `x != x`).
+// Includes: grid (the launch's size, for the strided walk).
+
+#include "grid"
 
 struct Params {
   n: u32,
@@ -17,14 +20,13 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read_write> flag: array<atomic<u32>, 2>;
 
-override WG: u32 = 256;
 const EXPONENT_MASK: u32 = 0x7f800000u;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let stride = nwg.x * WG;
+fn main(grid: Grid) {
+  let stride = grid.groups.x * WG;
   var bad = false;
-  for (var i = gid.x; i < p.n; i += stride) {
+  for (var i = grid.id.x; i < p.n; i += stride) {
     bad = bad || (x[i] & EXPONENT_MASK) == EXPONENT_MASK;
   }
   if (!bad) { return; }

@@ -8,6 +8,11 @@
 // Bindings: @0 uniform Params, @1 x (raw 32-bit words: f32, i32 and u32 share one pipeline),
 // @2 index (i32), @3 out, @4 check_flag. One invocation per output element (2-D grid for large n);
 // rank <= 8.
+// Includes: grid (the folded 1-D launch), coords (an output index's coordinates) and
+// check_flag (reports and clamps an index out of range).
+
+#include "grid"
+#include "coords"
 
 struct Params {
   n: u32,
@@ -28,25 +33,19 @@ struct Params {
 
 #include "check_flag"
 
-override WG: u32 = 256;
-
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.n) { return; }
   var rest = i;
   var src = 0u;
   var at = 0u;
   for (var k = i32(p.rank) - 1; k >= 0; k--) {
     let d = u32(k);
-    let extent = p.shape[d / 4u][d % 4u];
-    let c = rest % extent;
-    rest = rest / extent;
+    let c = take_coord(&rest, d);
     at += c * p.index_strides[d / 4u][d % 4u];
     if (d != p.axis) { src += c * p.x_strides[d / 4u][d % 4u]; }
   }
-  let raw = index[at];
-  if (raw < 0 || raw >= i32(p.axis_size)) { report_check(p.site, raw); }
-  let j = u32(clamp(raw, 0, i32(p.axis_size) - 1));
+  let j = checked_index(p.site, index[at], p.axis_size);
   out[i] = x[src + j * p.x_strides[p.axis / 4u][p.axis % 4u]];
 }

@@ -17,6 +17,10 @@
 // clamped into [0, rows) as gather.wgsl reads them; make_keys reports one outside it to the runtime's
 // check flag (site `site`; see include/check_flag.wgsl). On a real GPU the short-distance passes of the sort
 // could run in workgroup memory; on SwiftShader barriers cost more than the extra passes.
+// Includes: grid (the folded 1-D launch) and check_flag (reports and clamps an index out of range,
+// as gather does).
+
+#include "grid"
 
 struct Params {
   n: u32,
@@ -31,8 +35,6 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 
-override WG: u32 = 256;
-
 // make_keys: @1 index, @2 keys, @3 check_flag
 @group(0) @binding(1) var<storage, read> index: array<i32>;
 @group(0) @binding(2) var<storage, read_write> new_keys: array<vec2<u32>>;
@@ -41,14 +43,12 @@ override WG: u32 = 256;
 #include "check_flag"
 
 @compute @workgroup_size(WG)
-fn make_keys(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let l = gid.x + gid.y * nwg.x * WG;
+fn make_keys(grid: Grid) {
+  let l = flat_index(grid);
   if (l >= p.padded) { return; }
   var row = 0xffffffffu;
   if (l < p.count) {
-    let raw = index[l];
-    if (raw < 0 || raw >= i32(p.rows)) { report_check(p.site, raw); }
-    row = u32(clamp(raw, 0, i32(p.rows) - 1));
+    row = checked_index(p.site, index[l], p.rows);
   }
   new_keys[l] = vec2<u32>(row, l);
 }
@@ -61,8 +61,8 @@ fn key_greater(a: vec2<u32>, b: vec2<u32>) -> bool {
 }
 
 @compute @workgroup_size(WG)
-fn bitonic_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * WG;
+fn bitonic_step(grid: Grid) {
+  let t = flat_index(grid);
   if (t >= p.padded / 2u) { return; }
   let lo = (t / p.j) * 2u * p.j + t % p.j;
   let hi = lo + p.j;
@@ -80,8 +80,8 @@ fn bitonic_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 @group(0) @binding(2) var<storage, read_write> new_starts: array<u32>;
 
 @compute @workgroup_size(WG)
-fn segment_starts(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let v = gid.x + gid.y * nwg.x * WG;
+fn segment_starts(grid: Grid) {
+  let v = flat_index(grid);
   if (v > p.rows) { return; }
   var lo = 0u;
   var hi = p.padded;
@@ -99,8 +99,8 @@ fn segment_starts(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
-fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn accumulate(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.n) { return; }
   let c = i % p.inner;
   let ov = i / p.inner;

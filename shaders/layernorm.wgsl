@@ -8,6 +8,9 @@
 // values of the row; {{TOTAL}} sums an accumulator's lanes). weight and bias are [D]; when the layer
 // has none, HAS_WEIGHT / HAS_BIAS are false and the host binds x in their place (never read).
 // Bindings: @0 uniform Params, @1 x (read), @2 weight (read), @3 bias (read), @4 y, @5 stats.
+// Includes: grid (the folded 1-D launch).
+
+#include "grid"
 
 alias T = {{T}};
 
@@ -25,15 +28,14 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> y: array<T>;
 @group(0) @binding(5) var<storage, read_write> stats: array<vec2<f32>>;
 
-override WG: u32 = 64;
 override HAS_WEIGHT: bool = true;
 override HAS_BIAS: bool = true;
 
 fn total(v: T) -> f32 { return {{TOTAL}}; }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let row = flat_index(grid);
   if (row >= p.rows) { return; }
   let start = row * p.width;
   var sum = T(0.0);

@@ -9,6 +9,9 @@
 // and the host binds x in its place (never read).
 // Bindings: @0 uniform Params, @1 x (read), @2 weight (read), @3 stats (read), @4 g (read), @5 dx,
 // @6 g_xhat (input_and_weight_grad only).
+// Includes: grid (the folded 1-D launch).
+
+#include "grid"
 
 alias T = {{T}};
 
@@ -26,7 +29,6 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> dx: array<T>;
 @group(0) @binding(6) var<storage, read_write> g_xhat: array<T>;
 
-override WG: u32 = 64;
 override HAS_WEIGHT: bool = true;
 
 fn total(v: T) -> f32 { return {{TOTAL}}; }
@@ -57,15 +59,15 @@ fn input_grad_row(row: u32) {
 }
 
 @compute @workgroup_size(WG)
-fn input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = gid.x + gid.y * nwg.x * WG;
+fn input_grad(grid: Grid) {
+  let row = flat_index(grid);
   if (row >= p.rows) { return; }
   input_grad_row(row);
 }
 
 @compute @workgroup_size(WG)
-fn input_and_weight_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = gid.x + gid.y * nwg.x * WG;
+fn input_and_weight_grad(grid: Grid) {
+  let row = flat_index(grid);
   if (row >= p.rows) { return; }
   input_grad_row(row);
   let start = row * p.width;

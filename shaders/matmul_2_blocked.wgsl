@@ -2,7 +2,8 @@
 // 4 x 4 blocks (mat4x4 accumulators), and walks K four steps at a time.
 // Bindings: @0 uniform Params, @1 a (read), @2 b (read), @3 out (contiguous [batch, M, N]).
 // Workgroup: 8 x 8 invocations = a 64 x 64 tile of outputs; x runs along N, y along M, z is the batch.
-// Params, strides and batch broadcasting: shaders/include/matmul_common.wgsl.
+// Params, strides and batch broadcasting: shaders/include/matmul_common.wgsl; the clamped block
+// loads and the guarded block store: include/matmul_blocks.wgsl (shared with matmul_4_quad).
 //
 // The idea: per step of 4 along K, an invocation loads a 4 x 4 block of A for each of its 2 row
 // groups and of B for each of its 2 column groups (64 loads), then multiplies them as matrices:
@@ -39,15 +40,11 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
   var c10 = mat4x4<f32>();
   var c11 = mat4x4<f32>();
   for (var k = 0u; k < p.K; k += 4u) {
-    let ks = vec4<u32>(k) + STEP;
-    let keep = ks < vec4<u32>(p.K);
-    let clamped = min(ks, vec4<u32>(p.K - 1u));
-    let a_ks = clamped * p.a_stride_k;
-    let b_ks = clamped * p.b_stride_k;
-    let a0 = load_a(rows0, a_ks, keep);
-    let a1 = load_a(rows1, a_ks, keep);
-    let b0 = load_b(b_ks, cols0, keep);
-    let b1 = load_b(b_ks, cols1, keep);
+    let steps = k_steps(k);
+    let a0 = load_a(rows0, steps);
+    let a1 = load_a(rows1, steps);
+    let b0 = load_b(steps, cols0);
+    let b1 = load_b(steps, cols1);
     c00 += a0 * b0;
     c01 += a0 * b1;
     c10 += a1 * b0;

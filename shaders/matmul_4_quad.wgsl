@@ -4,7 +4,9 @@
 // four, so each invocation loads only a quarter of them and quadBroadcast hands the rest around.
 // Bindings: @0 uniform Params, @1 a (read), @2 b (read), @3 out (contiguous [batch, M, N]).
 // Workgroup: 4 invocations (one quad); x runs along N, y along M, z is the batch.
-// Params, strides and batch broadcasting: shaders/include/matmul_common.wgsl. Needs the 'subgroups' feature.
+// Params, strides and batch broadcasting: shaders/include/matmul_common.wgsl; the clamped block
+// loads and the guarded block store: include/matmul_blocks.wgsl (shared with matmul_2_blocked).
+// Needs the 'subgroups' feature.
 //
 // Why this shape, on a CPU implementation: SwiftShader runs 4 invocations as the 4 lanes of a SIMD
 // register, and each load from a storage buffer is a bounds-checked per-lane gather (a vec4 load is
@@ -61,17 +63,13 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(subgroup_invocation_id
   var c60 = mat4x4<f32>(); var c61 = mat4x4<f32>(); var c62 = mat4x4<f32>(); var c63 = mat4x4<f32>();
   var c70 = mat4x4<f32>(); var c71 = mat4x4<f32>(); var c72 = mat4x4<f32>(); var c73 = mat4x4<f32>();
   for (var k = 0u; k < p.K; k += 4u) {
-    let ks = vec4<u32>(k) + STEP;
-    let keep = ks < vec4<u32>(p.K);
-    let clamped = min(ks, vec4<u32>(p.K - 1u));
-    let a_ks = clamped * p.a_stride_k;
-    let b_ks = clamped * p.b_stride_k;
-    let lo = load_a(rows_lo, a_ks, keep);
-    let hi = load_a(rows_hi, a_ks, keep);
-    let b0 = load_b(b_ks, cols0, keep);
-    let b1 = load_b(b_ks, cols1, keep);
-    let b2 = load_b(b_ks, cols2, keep);
-    let b3 = load_b(b_ks, cols3, keep);
+    let steps = k_steps(k);
+    let lo = load_a(rows_lo, steps);
+    let hi = load_a(rows_hi, steps);
+    let b0 = load_b(steps, cols0);
+    let b1 = load_b(steps, cols1);
+    let b2 = load_b(steps, cols2);
+    let b3 = load_b(steps, cols3);
     // Row block r of the tile was loaded by lane r % 4 (into its `lo` for r < 4, its `hi` after).
     let a0 = mat4x4<f32>(quadBroadcast(lo[0], 0u), quadBroadcast(lo[1], 0u), quadBroadcast(lo[2], 0u), quadBroadcast(lo[3], 0u));
     let a1 = mat4x4<f32>(quadBroadcast(lo[0], 1u), quadBroadcast(lo[1], 1u), quadBroadcast(lo[2], 1u), quadBroadcast(lo[3], 1u));

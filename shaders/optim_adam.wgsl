@@ -12,11 +12,14 @@
 // Entry points: `adam` (@1 param, @2 grad, @3 exp_avg, @4 exp_avg_sq, @5 check_flag) and
 // `adam_amsgrad` (also @6 max_exp_avg_sq). Bindings: @0 uniform Params, @1 read-write, @2 read,
 // @3..@6 read-write.
-// The NaN/Inf watch (include/optim_watch) looks at the gradient and the new parameter here, where
-// they are in registers anyway, so watching training costs no pass of its own.
-// All buffers are viewed as vec4s; the last vec4 may run past the tensor's n elements into the
-// buffer's padding (pooled buffers are multiples of 16 bytes): those lanes are read but keep their
-// old values, so no byte outside the tensor changes. One invocation per vec4, 2-D grid when large.
+// All buffers are viewed as vec4s, one invocation per vec4; lanes past the tensor's end keep their
+// old values, so no byte outside the tensor changes.
+// Includes: check_flag and optim_common (the decayed gradient, the NaN/Inf watch on the gradient
+// and the new parameter that reports to the runtime's check flag, and the parameter's write-back),
+// grid (the folded 1-D launch), vec4_view (the vec4 count and the lanes past the tensor's end).
+
+#include "grid"
+#include "vec4_view"
 
 struct Params {
   n: u32,
@@ -43,30 +46,26 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> max_exp_avg_sq: array<vec4<f32>>;
 
 #include "check_flag"
-#include "optim_watch"
+#include "optim_common"
 
-override WG: u32 = 256;
-
-fn vec4_count() -> u32 {
-  return (p.n + 3u) / 4u;
+// Both moments of vec4 i before and after a step along gradient g.
+struct Moments {
+  m: vec4<f32>,
+  v: vec4<f32>,
+  m_new: vec4<f32>,
+  v_new: vec4<f32>,
 }
 
-// True for the lanes of vec4 i that lie past the tensor's last element.
-fn past_end(i: u32) -> vec4<bool> {
-  return vec4<u32>(4u * i) + vec4<u32>(0u, 1u, 2u, 3u) >= vec4<u32>(p.n);
+fn moments(i: u32, g: vec4<f32>) -> Moments {
+  let m = exp_avg[i];
+  let v = exp_avg_sq[i];
+  return Moments(m, v, m + p.one_minus_beta1 * (g - m), p.beta2 * v + p.one_minus_beta2 * g * g);
 }
 
-// The gradient the moments see: sign-flipped when maximizing, plus Adam's coupled L2 term.
-fn effective_grad(i: u32, w: vec4<f32>) -> vec4<f32> {
-  return p.grad_sign * grad[i] + p.weight_decay * w;
-}
-
-fn new_exp_avg(m: vec4<f32>, g: vec4<f32>) -> vec4<f32> {
-  return m + p.one_minus_beta1 * (g - m);
-}
-
-fn new_exp_avg_sq(v: vec4<f32>, g: vec4<f32>) -> vec4<f32> {
-  return p.beta2 * v + p.one_minus_beta2 * g * g;
+/** Writes the new moments of vec4 i back, except in the lanes past the tensor's end (`tail`). */
+fn store_moments(i: u32, state: Moments, tail: vec4<bool>) {
+  exp_avg[i] = select(state.m_new, state.m, tail);
+  exp_avg_sq[i] = select(state.v_new, state.v, tail);
 }
 
 // The parameter after its step, given the second moment the denominator uses.
@@ -76,40 +75,26 @@ fn stepped(w: vec4<f32>, m: vec4<f32>, v: vec4<f32>) -> vec4<f32> {
 }
 
 @compute @workgroup_size(WG)
-fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn adam(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= vec4_count()) { return; }
   let w = param[i];
-  let g = effective_grad(i, w);
-  let m = exp_avg[i];
-  let v = exp_avg_sq[i];
-  let m_new = new_exp_avg(m, g);
-  let v_new = new_exp_avg_sq(v, g);
+  let state = moments(i, decayed_grad(i, w));
   let tail = past_end(i);
-  let w_new = stepped(w, m_new, v_new);
-  watch(grad[i], w_new, tail);
-  param[i] = select(w_new, w, tail);
-  exp_avg[i] = select(m_new, m, tail);
-  exp_avg_sq[i] = select(v_new, v, tail);
+  store_param(i, w, stepped(w, state.m_new, state.v_new), tail);
+  store_moments(i, state, tail);
 }
 
 @compute @workgroup_size(WG)
-fn adam_amsgrad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn adam_amsgrad(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= vec4_count()) { return; }
   let w = param[i];
-  let g = effective_grad(i, w);
-  let m = exp_avg[i];
-  let v = exp_avg_sq[i];
+  let state = moments(i, decayed_grad(i, w));
   let v_max = max_exp_avg_sq[i];
-  let m_new = new_exp_avg(m, g);
-  let v_new = new_exp_avg_sq(v, g);
-  let v_max_new = max(v_max, v_new);
+  let v_max_new = max(v_max, state.v_new);
   let tail = past_end(i);
-  let w_new = stepped(w, m_new, v_max_new);
-  watch(grad[i], w_new, tail);
-  param[i] = select(w_new, w, tail);
-  exp_avg[i] = select(m_new, m, tail);
-  exp_avg_sq[i] = select(v_new, v, tail);
+  store_param(i, w, stepped(w, state.m_new, v_max_new), tail);
+  store_moments(i, state, tail);
   max_exp_avg_sq[i] = select(v_max_new, v_max, tail);
 }

@@ -7,6 +7,10 @@
 // Bindings: @0 uniform Params, @1 x (read), @2 out. Elements are raw 32-bit words (f32, i32 and u32
 // share one pipeline; `fill` arrives as the bit pattern of the value in the tensor's dtype).
 // One invocation per output element (2-D grid for large n); rank <= 8.
+// Includes: grid (the folded 1-D launch) and coords (an output index's coordinates).
+
+#include "grid"
+#include "coords"
 
 struct Params {
   n: u32,
@@ -22,13 +26,12 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<u32>;
 
-override WG: u32 = 256;
 // True when every step is 1 (pad): skips two integer divisions per axis, which SwiftShader feels.
 override UNIT_STEP: bool = false;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.n) { return; }
   var rest = i;
   var src = 0u;
@@ -36,9 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var inside = true;
   for (var k = i32(p.rank) - 1; k >= 0; k--) {
     let d = u32(k);
-    let extent = p.shape[d / 4u][d % 4u];
-    let c = rest % extent;
-    rest = rest / extent;
+    let c = take_coord(&rest, d);
     let rel = i32(c) - p.lo[d / 4u][d % 4u];
     var q = u32(max(rel, 0));
     if (!UNIT_STEP) {

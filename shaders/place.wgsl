@@ -5,6 +5,9 @@
 // Consecutive invocations read and write consecutive addresses within a row.
 // Bindings: @0 uniform Params, @1 x (read), @2 out (written only inside the block). Raw 32-bit
 // words, so f32, i32 and u32 share one pipeline. One invocation per x element (2-D grid for large n).
+// Includes: grid (the folded 1-D launch).
+
+#include "grid"
 
 struct Params {
   n: u32,
@@ -17,11 +20,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<u32>;
 
-override WG: u32 = 256;
-
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.n) { return; }
   let r = i / p.x_row;
   out[r * p.out_row + p.offset + (i - r * p.x_row)] = x[i];

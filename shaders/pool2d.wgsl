@@ -15,6 +15,9 @@
 // has to live until backward. Forward kernels run one invocation per output; backward kernels one
 // per input element, summing over the windows that contain it: no atomics, a fixed order,
 // deterministic results.
+// Includes: grid (the folded 1-D launch).
+
+#include "grid"
 
 struct Params {
   in_h: u32,
@@ -35,12 +38,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(3) var<storage, read> keys: array<f32>;
-
-override WG: u32 = 256;
-
-fn invocation_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
 
 fn is_nan(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
@@ -93,8 +90,8 @@ fn covering_windows(i: u32, pad: u32, kernel: u32, stride: u32, out_size: u32) -
 }
 
 @compute @workgroup_size(WG)
-fn max_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = invocation_index(gid, nwg);
+fn max_pool(grid: Grid) {
+  let o = flat_index(grid);
   if (o >= p.invocations) { return; }
   let ow = o % p.out_w;
   let oh = (o / p.out_w) % p.out_h;
@@ -103,8 +100,8 @@ fn max_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 }
 
 @compute @workgroup_size(WG)
-fn max_pool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
+fn max_pool_backward(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.invocations) { return; }
   let iw = i % p.in_w;
   let ih = (i / p.in_w) % p.in_h;
@@ -124,8 +121,8 @@ fn max_pool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
 }
 
 @compute @workgroup_size(WG)
-fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = invocation_index(gid, nwg);
+fn avg_pool(grid: Grid) {
+  let o = flat_index(grid);
   if (o >= p.invocations) { return; }
   let ow = o % p.out_w;
   let oh = (o / p.out_w) % p.out_h;
@@ -143,8 +140,8 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 }
 
 @compute @workgroup_size(WG)
-fn avg_pool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
+fn avg_pool_backward(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.invocations) { return; }
   let iw = i % p.in_w;
   let ih = (i / p.in_w) % p.in_h;

@@ -16,7 +16,10 @@
 // (@3, include/check_flag.wgsl) with the row number: at site `site_invalid` a weight that is NaN,
 // infinite or negative (a logit that is NaN or +Infinity), at `site_empty` a row with nothing to draw
 // (weights all 0 or summing past the f32 range; logits all -Infinity).
-// Grid: 1-D, folded into 2-D past 65535 workgroups (flat index = gid.x + gid.y * nwg.x * WG).
+// Grid: 1-D, folded into 2-D past 65535 workgroups (include/grid).
+// Includes: grid (the folded 1-D launch) and check_flag (reports a bad row to multinomial's caller).
+
+#include "grid"
 
 struct Params {
   n: u32,              // number of outputs
@@ -46,8 +49,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> check_flag: array<atomic<u32>, 4>;
 
 #include "check_flag"
-
-override WG: u32 = 64;
 
 const PHILOX_M0: u32 = 0xd2511f53u;
 const PHILOX_M1: u32 = 0xcd9e8d57u;
@@ -153,28 +154,24 @@ fn write4(first: u32, v: vec4<{{T}}>) {
   }
 }
 
-fn flat_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
-
 @compute @workgroup_size(WG)
-fn draw_bits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let g = flat_index(gid, nwg);
+fn draw_bits(grid: Grid) {
+  let g = flat_index(grid);
   if (4u * g >= p.n) { return; }
   write4(4u * g, vec4<{{T}}>(philox_block(g)));
 }
 
 @compute @workgroup_size(WG)
-fn draw_uniform(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let g = flat_index(gid, nwg);
+fn draw_uniform(grid: Grid) {
+  let g = flat_index(grid);
   if (4u * g >= p.n) { return; }
   let v = p.scale * unit_floats(philox_block(g)) + p.shift;
   write4(4u * g, vec4<{{T}}>(select(v, vec4<f32>(p.shift), v >= vec4<f32>(p.upper))));
 }
 
 @compute @workgroup_size(WG)
-fn draw_normal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let g = flat_index(gid, nwg);
+fn draw_normal(grid: Grid) {
+  let g = flat_index(grid);
   if (4u * g >= p.n) { return; }
   let words = philox_block(g);
   let z = vec4<f32>(box_muller(words.x, words.y), box_muller(words.z, words.w));
@@ -182,8 +179,8 @@ fn draw_normal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 }
 
 @compute @workgroup_size(WG)
-fn draw_bernoulli(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let g = flat_index(gid, nwg);
+fn draw_bernoulli(grid: Grid) {
+  let g = flat_index(grid);
   let first = 4u * g;
   if (first >= p.n) { return; }
   let last = p.n - 1u;
@@ -192,15 +189,15 @@ fn draw_bernoulli(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 }
 
 @compute @workgroup_size(WG)
-fn draw_bernoulli_scalar(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let g = flat_index(gid, nwg);
+fn draw_bernoulli_scalar(grid: Grid) {
+  let g = flat_index(grid);
   if (4u * g >= p.n) { return; }
   write4(4u * g, vec4<{{T}}>(select(vec4<f32>(0.0), vec4<f32>(p.value), unit_floats(philox_block(g)) < vec4<f32>(p.prob))));
 }
 
 @compute @workgroup_size(WG)
-fn draw_randint(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let g = flat_index(gid, nwg);
+fn draw_randint(grid: Grid) {
+  let g = flat_index(grid);
   if (4u * g >= p.n) { return; }
   let words = philox_block(g);
   let steps = vec4<u32>(scale_to_span(words.x), scale_to_span(words.y), scale_to_span(words.z), scale_to_span(words.w));
@@ -241,8 +238,8 @@ fn check_row(row: u32, row_start: u32, row_end: u32, largest: f32, total: f32) {
 // never chosen. If rounding leaves u * total at or above the final sum, the last category with
 // positive weight is taken; a row with no positive weight gives -1.
 @compute @workgroup_size(WG)
-fn draw_multinomial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let j = flat_index(gid, nwg);
+fn draw_multinomial(grid: Grid) {
+  let j = flat_index(grid);
   if (j >= p.n) { return; }
   let row_start = (j / p.samples) * p.categories;
   let row_end = row_start + p.categories;

@@ -19,21 +19,20 @@
 //   pass, since exp(logsumexp(part)) = the sum over the part: chunks and passes compose exactly.
 //   As PyTorch: a NaN makes the result NaN (it turns the weight NaN, which stays NaN), and +inf
 //   gives +inf (equal values add exp(0) = 1, never exp(inf - inf)).
+// Includes: grid (the folded 1-D launch), reduce_chunks (which range of which line a task folds),
+// reduce_split (that split's fields of Params) and ieee (NaN tests).
+
+#include "grid"
+#include "reduce_chunks"
 
 struct Params {
-  outer: u32,
-  k: u32,
-  inner: u32,
-  chunks: u32,
-  chunk_len: u32,
+#include "reduce_split"
   scale: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<{{T}}>;
 @group(0) @binding(2) var<storage, read_write> out: array<{{T}}>;
-
-override WG: u32 = 64;
 
 alias T = {{T}};
 alias F = T;
@@ -89,24 +88,19 @@ fn finish_logsumexp(a: Acc) -> T {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let task = gid.x + gid.y * nwg.x * WG;
-  if (task >= p.outer * p.chunks * p.inner) { return; }
-  let i = task % p.inner;
-  let chunk = (task / p.inner) % p.chunks;
-  let o = task / (p.inner * p.chunks);
-  let begin = chunk * p.chunk_len;
-  let end = min(p.k, begin + p.chunk_len);
+fn main(grid: Grid) {
+  let task = flat_index(grid);
+  if (task >= task_count()) { return; }
+  let chunk = chunk_of(task);
+  let end = chunk.end;
   let stride = p.inner;
-  // Element k of this line sits at line_start + k * stride.
-  let line_start = o * p.k * stride + i;
   // Four independent accumulators break the dependency chain; merged at the end.
   var acc0 = start_{{OP}}();
   var acc1 = start_{{OP}}();
   var acc2 = start_{{OP}}();
   var acc3 = start_{{OP}}();
-  var k = begin;
-  var at = line_start + begin * stride;
+  var k = chunk.begin;
+  var at = chunk.first;
   for (; k + 4u <= end; k += 4u) {
     acc0 = fold_{{OP}}(acc0, x[at]);
     acc1 = fold_{{OP}}(acc1, x[at + stride]);

@@ -11,6 +11,11 @@
 // it is reported to the runtime's check flag (site `site`; see include/check_flag.wgsl).
 // Bindings: @0 uniform Params, @1 src (f32), @2 index (i32), @3 out (f32), @4 check_flag. One
 // invocation per output element (2-D grid for large n); rank <= 8.
+// Includes: grid (the folded 1-D launch), coords (an output index's coordinates) and
+// check_flag (reports and clamps an index out of range, as gather does).
+
+#include "grid"
+#include "coords"
 
 struct Params {
   n: u32,
@@ -30,11 +35,9 @@ struct Params {
 
 #include "check_flag"
 
-override WG: u32 = 256;
-
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.n) { return; }
   var rest = i;
   var base = 0u;
@@ -44,9 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var inside = true;
   for (var k = i32(p.rank) - 1; k >= 0; k--) {
     let d = u32(k);
-    let extent = p.shape[d / 4u][d % 4u];
-    let c = rest % extent;
-    rest = rest / extent;
+    let c = take_coord(&rest, d);
     let src_extent = p.src_shape[d / 4u][d % 4u];
     if (d == p.axis) {
       target_row = c;
@@ -59,12 +60,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   var sum = 0.0;
   if (inside) {
-    let last = i32(p.shape[p.axis / 4u][p.axis % 4u]) - 1;
+    let axis_size = p.shape[p.axis / 4u][p.axis % 4u];
     for (var l = 0u; l < p.count; l++) {
       let at = base + l * axis_stride;
-      let raw = index[at];
-      if (raw < 0 || raw > last) { report_check(p.site, raw); }
-      if (u32(clamp(raw, 0, last)) == target_row) { sum += src[at]; }
+      if (checked_index(p.site, index[at], axis_size) == target_row) { sum += src[at]; }
     }
   }
   out[i] = sum;

@@ -9,6 +9,9 @@
 // neighbouring invocations read neighbouring addresses, so no transposing copy is needed. {{T}} is
 // f32, or vec4<f32> when inner is a multiple of 4 (the host divides inner by 4; four lines at once).
 // Bindings: @0 uniform Params, @1 x (read), @2 out.
+// Includes: grid (the folded 1-D launch).
+
+#include "grid"
 
 struct Params {
   outer: u32,
@@ -19,8 +22,6 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<{{T}}>;
 @group(0) @binding(2) var<storage, read_write> out: array<{{T}}>;
-
-override WG: u32 = 64;
 
 alias T = {{T}};
 
@@ -49,8 +50,8 @@ fn line_constant_log_softmax(s: Stats) -> T { return log(s.sum_exp); }
 fn output_log_softmax(v: T, s: Stats, log_sum: T) -> T { return (v - s.max) - log_sum; }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let task = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let task = flat_index(grid);
   if (task >= p.outer * p.inner) { return; }
   let stride = p.inner;
   let start = (task / p.inner) * p.k * stride + task % p.inner;

@@ -6,6 +6,9 @@
 // one pass for the sum (four interleaved accumulators), one to write. {{T}} is f32, or vec4<f32> when
 // inner is a multiple of 4.
 // Bindings: @0 uniform Params, @1 y (read), @2 g (read), @3 dx.
+// Includes: grid (the folded 1-D launch).
+
+#include "grid"
 
 struct Params {
   outer: u32,
@@ -18,8 +21,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> g: array<{{T}}>;
 @group(0) @binding(3) var<storage, read_write> dx: array<{{T}}>;
 
-override WG: u32 = 64;
-
 alias T = {{T}};
 
 // What each element adds to the line's sum, and its gradient given that sum.
@@ -29,8 +30,8 @@ fn term_log_softmax(at: u32) -> T { return g[at]; }
 fn grad_log_softmax(at: u32, total: T) -> T { return g[at] - exp(y[at]) * total; }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let task = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let task = flat_index(grid);
   if (task >= p.outer * p.inner) { return; }
   let stride = p.inner;
   let start = (task / p.inner) * p.k * stride + task % p.inner;

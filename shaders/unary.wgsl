@@ -7,10 +7,14 @@
 // {{OP}} names one of the op_* functions below; `alpha` is the op's scalar argument (leakyRelu's
 // slope, the constant of x + c, the exponent of x ^ c, softplus's beta), ignored by the rest;
 // `threshold` is softplus's second one. The grid may be 2-D when more than 65535 workgroups are
-// needed, so the flat index folds in gid.y.
+// needed (include/grid).
 // NaN, infinities and signed zeros follow PyTorch (see include/ieee.wgsl for why each is explicit):
 // NaN propagates through every op, comparisons with NaN are false (ne true), and the special
 // values of log, exp, pow, rsqrt, tanh, ... are those of C's libm, which PyTorch uses.
+// Includes: grid (the folded 1-D launch) and ieee (NaN tests and the accurate elementary
+// functions with PyTorch's special values).
+
+#include "grid"
 
 alias V = {{V}};
 alias F = V;
@@ -27,8 +31,6 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<V>;
 @group(0) @binding(2) var<storage, read_write> out: array<V>;
-
-override WG: u32 = 256;
 
 #include "ieee"
 
@@ -181,8 +183,8 @@ fn op_eq_scalar(v: V, a: f32) -> V { return select(V(0.0), V(1.0), ordered(v, V(
 fn op_ne_scalar(v: V, a: f32) -> V { return select(V(1.0), V(0.0), ordered(v, V(a)) & (v == V(a))); }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.n) { return; }
   out[i] = {{OP}}(x[i], p.alpha);
 }

@@ -8,6 +8,9 @@
 //                 a row that is all -Infinity (site2): logits with nothing to pick.
 // Bindings: @0 uniform Params, @1 values (raw 32-bit words), @2 check_flag. symbol_range runs one
 // invocation per value, logit_rows one per row (2-D grid for large n).
+// Includes: grid (the folded 1-D launch) and check_flag (reports what fails).
+
+#include "grid"
 
 struct Params {
   n: u32,
@@ -23,17 +26,12 @@ struct Params {
 
 #include "check_flag"
 
-override WG: u32 = 256;
 const EXPONENT_MASK: u32 = 0x7f800000u;
 const NEG_INFINITY_BITS: u32 = 0xff800000u;
 
-fn flat_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
-
 @compute @workgroup_size(WG)
-fn symbol_range(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
+fn symbol_range(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.n) { return; }
   let v = bitcast<i32>(values[i]);
   if (v < 0) { report_check(p.site, v); }
@@ -42,8 +40,8 @@ fn symbol_range(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 
 // NaN and infinities are tested on the bits: compilers may assume floats are finite.
 @compute @workgroup_size(WG)
-fn logit_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = flat_index(gid, nwg);
+fn logit_rows(grid: Grid) {
+  let row = flat_index(grid);
   if (row >= p.n) { return; }
   var all_negative_infinity = true;
   for (var i = row * p.width; i < (row + 1u) * p.width; i++) {

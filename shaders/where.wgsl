@@ -2,6 +2,11 @@
 // Bindings: @0 uniform Params, @1 cond (f32 mask), @2 a, @3 b, @4 out. One invocation per output
 // element; coordinates of i in the output shape (rank <= 8) dotted with each input's strides
 // (0 on broadcast dimensions) give that input's offset.
+// Includes: grid (the folded 1-D launch) and coords (an output index's coordinates, for
+// broadcasting).
+
+#include "grid"
+#include "coords"
 
 struct Params {
   n: u32,
@@ -18,11 +23,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read> b: array<{{T}}>;
 @group(0) @binding(4) var<storage, read_write> out: array<{{T}}>;
 
-override WG: u32 = 256;
-
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let i = flat_index(grid);
   if (i >= p.n) { return; }
   var rest = i;
   var ic = 0u;
@@ -30,9 +33,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var ib = 0u;
   for (var k = i32(p.rank) - 1; k >= 0; k--) {
     let d = u32(k);
-    let extent = p.shape[d / 4u][d % 4u];
-    let coord = rest % extent;
-    rest = rest / extent;
+    let coord = take_coord(&rest, d);
     ic += coord * p.c_strides[d / 4u][d % 4u];
     ia += coord * p.a_strides[d / 4u][d % 4u];
     ib += coord * p.b_strides[d / 4u][d % 4u];

@@ -1,6 +1,7 @@
 // Shared by the register-blocked matmuls (matmul_2_blocked, matmul_4_quad), inlined where they say
-// #include "matmul_blocks": row and column offsets clamped into the matrix, 4 x 4 block loads of A
-// and B with the K tail masked to zero, and the guarded store of a 4 x 4 output block.
+// #include "matmul_blocks": row and column offsets clamped into the matrix, the four steps along K
+// that one pass of the K loop takes, 4 x 4 block loads of A and B with the K tail masked to zero,
+// and the guarded store of a 4 x 4 output block.
 // Needs matmul_common's Params and bindings.
 
 const STEP = vec4<u32>(0u, 1u, 2u, 3u);
@@ -15,8 +16,24 @@ fn b_cols(base: u32, first: u32) -> vec4<u32> {
   return base + min(vec4<u32>(first) + STEP, vec4<u32>(p.N - 1u)) * p.b_stride_n;
 }
 
-/** The 4 x 4 block of A at `rows` and steps `ks` (a_stride_k-scaled); column j holds k + j. */
-fn load_a(rows: vec4<u32>, ks: vec4<u32>, keep: vec4<bool>) -> mat4x4<f32> {
+/** Steps k..k+3 along K: which of them lie inside K (`keep`), and their offsets in A and B (clamped
+ * into the matrix, a_stride_k- and b_stride_k-scaled). */
+struct KSteps {
+  keep: vec4<bool>,
+  a: vec4<u32>,
+  b: vec4<u32>,
+}
+
+fn k_steps(k: u32) -> KSteps {
+  let ks = vec4<u32>(k) + STEP;
+  let clamped = min(ks, vec4<u32>(p.K - 1u));
+  return KSteps(ks < vec4<u32>(p.K), clamped * p.a_stride_k, clamped * p.b_stride_k);
+}
+
+/** The 4 x 4 block of A at `rows` and `steps`; column j holds k + j. */
+fn load_a(rows: vec4<u32>, steps: KSteps) -> mat4x4<f32> {
+  let ks = steps.a;
+  let keep = steps.keep;
   let zero = vec4<f32>();
   return mat4x4<f32>(
     select(zero, vec4<f32>(a[rows.x + ks.x], a[rows.y + ks.x], a[rows.z + ks.x], a[rows.w + ks.x]), keep.x),
@@ -26,8 +43,10 @@ fn load_a(rows: vec4<u32>, ks: vec4<u32>, keep: vec4<bool>) -> mat4x4<f32> {
   );
 }
 
-/** The 4 x 4 block of B at steps `ks` (b_stride_k-scaled) and `cols`; column j holds cols[j]. */
-fn load_b(ks: vec4<u32>, cols: vec4<u32>, keep: vec4<bool>) -> mat4x4<f32> {
+/** The 4 x 4 block of B at `steps` and `cols`; column j holds cols[j]. */
+fn load_b(steps: KSteps, cols: vec4<u32>) -> mat4x4<f32> {
+  let ks = steps.b;
+  let keep = steps.keep;
   let zero = vec4<f32>();
   return mat4x4<f32>(
     select(zero, vec4<f32>(b[ks.x + cols.x], b[ks.y + cols.x], b[ks.z + cols.x], b[ks.w + cols.x]), keep),
