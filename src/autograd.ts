@@ -16,12 +16,20 @@
 //   the read watcher of src/tensor.ts), so only tensors a rule really uses ("saved tensors") count.
 // - Second backward. Without `retainGraph`, backward() and grad() release the graph they ran through;
 //   another backward through any of its nodes raises instead of silently summing stale gradients.
+//
+// Broadcasting is undone here, once: a rule may return the gradient of a broadcast input at the
+// output's shape, and the walk sums it down to the input's shape (sumTo). The walk makes gradients
+// with the ops' Tensor methods (add, mul, sum, reshape), so this module imports no op family and the
+// op families need not import each other for their backward rules.
 
 import { Tensor, formatShape, nextTensorIdValue, scope, watchTensorReads } from './tensor.js';
-import { fullLike } from './ops/creation.js';
+import { full, fullLike } from './ops/creation.js';
 import { defineMethods } from './ops/methods.js';
 
-/** Given the gradient of the output, returns one gradient per input (null where none flows). */
+/**
+ * Given the gradient of the output, returns one gradient per input (null where none flows). A gradient may
+ * have the output's shape where its input was broadcast to it: backward sums it down (see {@link sumTo}).
+ */
 export type BackwardRule = (gradOutput: Tensor) => (Tensor | null)[];
 
 /** How an op result was made, for the backward pass: the op, its inputs and its backward rule. */
@@ -80,6 +88,43 @@ export function record(name: string, inputs: Tensor[], output: Tensor, backward:
     output.node = { name, inputs, backward, versions, released: false };
   }
   return output;
+}
+
+/**
+ * A backward rule with a fast form and a differentiable one: `fused` (typically one kernel, whose result
+ * has no graph) runs when the backward pass is not itself recorded; `composed` (written with ops) runs
+ * when it is, under `createGraph`, so that gradients of gradients exist. Both must give the same
+ * gradient; the op checks run both.
+ */
+export function fusedOrComposed(fused: BackwardRule, composed: BackwardRule): BackwardRule {
+  return (gradOutput) => (gradEnabled ? composed(gradOutput) : fused(gradOutput));
+}
+
+/**
+ * Runs `fn`, an op composed of several tensor ops on `inputs`, in a scope of its own unless its result
+ * will carry a graph: without one, its intermediates are freed at once; with one, the backward pass
+ * needs them, and the caller's scope frees them later, as with any op's result.
+ */
+export function composite(inputs: readonly (Tensor | null)[], fn: () => Tensor): Tensor {
+  const recorded = gradEnabled && inputs.some((t) => t?.requiresGrad);
+  return recorded ? fn() : scope(fn);
+}
+
+/** Whether `from` is `to` or broadcasts to it (NumPy rules: from the right, each size equal or 1). */
+function broadcastsTo(from: readonly number[], to: readonly number[]): boolean {
+  if (from.length > to.length) return false;
+  const lead = to.length - from.length;
+  return from.every((d, i) => d === to[lead + i] || d === 1);
+}
+
+/** Sums a broadcast gradient back down to `shape` (the inverse of NumPy broadcasting). */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (!broadcastsTo(shape, g.shape)) throw new Error(`sumTo: shape ${formatShape(shape)} does not broadcast to the gradient's ${formatShape(g.shape)}`);
+  const lead = g.rank - shape.length;
+  const axes = g.shape.flatMap((d, i) => (i < lead || (shape[i - lead] === 1 && d !== 1) ? [i] : []));
+  if (axes.length === 0) return formatShape(g.shape) === formatShape(shape) ? g : g.reshape(shape);
+  if (g.size === 0) return full(shape, 0);
+  return g.sum(axes).reshape(shape);
 }
 
 /** The error for a disposed tensor that `saver`'s backward needs. */
@@ -237,10 +282,13 @@ function propagate(
       if (!t.node) continue;
       const inputGrads = runRule(t, g);
       t.node.inputs.forEach((input, i) => {
-        const gi = inputGrads[i];
+        let gi = inputGrads[i];
         if (!gi || !input.requiresGrad) return;
         if (formatShape(gi.shape) !== formatShape(input.shape)) {
-          throw new Error(`${op} of ${t.node!.name}: gradient for input ${i} has shape ${formatShape(gi.shape)}, expected ${formatShape(input.shape)}`);
+          if (!broadcastsTo(input.shape, gi.shape)) {
+            throw new Error(`${op} of ${t.node!.name}: gradient for input ${i} has shape ${formatShape(gi.shape)}, expected ${formatShape(input.shape)}`);
+          }
+          gi = sumTo(gi, input.shape);
         }
         const previous = grads.get(input);
         grads.set(input, previous ? previous.add(gi) : gi);

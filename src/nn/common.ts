@@ -1,19 +1,10 @@
 // Helpers shared by the nn files: input checks whose errors name the layer or function, the shapes
-// and the dtypes, and `composite`, which runs an op built from several tensor ops so that its
-// intermediates are freed at once when no graph is recorded (they stay when the backward pass
-// needs them, and the caller's scope frees them then, as with any op's result).
+// and the dtypes.
 
-import { isGradEnabled } from '../autograd.js';
-import { Tensor, formatShape, scope } from '../tensor.js';
+import { Tensor, formatShape } from '../tensor.js';
 import { assertDtype, opError, sameShape } from '../ops/shape.js';
 
 export { opError };
-
-/** Runs `fn` (tensor ops on `inputs`) in a scope of its own unless its result will carry a graph. */
-export function composite(inputs: readonly (Tensor | null)[], fn: () => Tensor): Tensor {
-  const recorded = isGradEnabled() && inputs.some((t) => t?.requiresGrad);
-  return recorded ? fn() : scope(fn);
-}
 
 /** The tensors that are present, for error messages and graph inputs. */
 export function present(tensors: readonly (Tensor | null)[]): Tensor[] {

@@ -1,9 +1,11 @@
 // One helper that checks an op the way every op is checked: run it on the GPU and in the float64
 // reference (tests/helpers/reference.ts), compare values; then compare the GPU backward pass with a
-// central finite-difference gradient of the reference; and assert that no GPU buffer leaked.
+// central finite-difference gradient of the reference, twice: as backward() runs it (fused backward
+// rules take their one-kernel path) and recorded with createGraph (they take their composed path, see
+// fusedOrComposed); and assert that no GPU buffer leaked.
 
 import { expect } from 'vitest';
-import { Tensor, runtime, scope, tensor } from '../../src/index.js';
+import { Tensor, grad, runtime, scope, tensor } from '../../src/index.js';
 import { random, ref, rng, type Ref } from './reference.js';
 
 export interface OpCheck {
@@ -81,19 +83,23 @@ export async function checkOp(spec: OpCheck): Promise<void> {
   const weights = new Float64Array(expected.data.length).map(() => Math.fround(next() * 2 - 1));
 
   const before = runtime().memory().liveBuffers;
-  const { out, grads } = await (async () => {
+  const { out, grads, recordedGrads } = await (async () => {
     const inputs = refs.map((r, i) => tensor(Float32Array.from(r.data), r.shape, { requiresGrad: gradInputs.includes(i) }));
+    const weighted = (y: Tensor) => y.mul(tensor(Float32Array.from(weights), y.shape)).sum();
     const result = scope(() => {
       const y = spec.gpu(...inputs);
-      if (gradInputs.length) y.mul(tensor(Float32Array.from(weights), y.shape)).sum().backward();
+      if (gradInputs.length) weighted(y).backward();
       return y;
     });
+    const recorded = gradInputs.length ? scope(() => grad(weighted(spec.gpu(...inputs)), gradInputs.map((i) => inputs[i]), undefined, { createGraph: true }).map((g) => g.keep())) : [];
     const values = {
       out: await result.data(),
       outShape: result.shape,
       grads: await Promise.all(gradInputs.map((i) => inputs[i].grad?.data())),
+      recordedGrads: await Promise.all(recorded.map((g) => g.data())),
     };
     result.dispose();
+    for (const g of recorded) g.dispose();
     for (const t of inputs) t.dispose();
     expect([...values.outShape], 'output shape').toEqual(expected.shape);
     return values;
@@ -104,6 +110,7 @@ export async function checkOp(spec: OpCheck): Promise<void> {
     if (!g) expect.fail(`input ${k} received no gradient`);
     const numeric = numericGradient(spec.ref, refs.map((r) => ({ shape: r.shape, data: Float64Array.from(r.data) })), k, weights, spec.eps ?? 1e-6);
     expectClose(g!, numeric, spec.gradAtol ?? 1e-4, spec.gradRtol ?? 1e-3, `gradient of input ${k}`);
+    expectClose(recordedGrads[j], numeric, spec.gradAtol ?? 1e-4, spec.gradRtol ?? 1e-3, `gradient of input ${k} with createGraph`);
   });
   expect(runtime().memory().liveBuffers, 'live GPU buffers after the check').toBe(before);
 }
