@@ -7,9 +7,9 @@
 
 export { init, runtime, shutdown, type InitOptions } from './context.js';
 export { Tensor, scope, type DType, type NestedArray, type TypedArray } from './tensor.js';
-export { backward, grad, noGrad, isGradEnabled, record, type BackwardOptions, type BackwardRule, type GradNode } from './autograd.js';
+export { backward, grad, noGrad, isGradEnabled, record, sumTo, fusedOrComposed, type BackwardOptions, type BackwardRule, type GradNode } from './autograd.js';
 export { platform, setPlatform, browserPlatform, type Platform, type LocalFileSystem } from './platform.js';
-export { Runtime, ParamWriter, type DeferredCheck, type KernelLaunch, type MemoryStats } from './gpu/runtime.js';
+export { Runtime, type DeferredCheck, type KernelLaunch, type KernelBuffers, type MemoryStats } from './gpu/runtime.js';
 export * from './ops/creation.js';
 export * from './ops/elementwise.js';
 export * from './ops/movement.js';
@@ -20,7 +20,24 @@ export * from './ops/indexing.js';
 export * from './ops/matmul.js';
 export * from './ops/conv.js';
 export * from './ops/random.js';
-export { trainLoop, formatProgress, formatDuration, NonFiniteError, type Progress, type TrainLoopOptions, type TrainHistory } from './train.js';
+export {
+  trainLoop,
+  formatProgress,
+  formatDuration,
+  saveTrainerCheckpoint,
+  loadTrainerCheckpoint,
+  NonFiniteError,
+  type Progress,
+  type TrainLoopOptions,
+  type TrainHistory,
+  type BatchSource,
+  type Trainer,
+  type Losses,
+  type TrainerState,
+  type TrainerRecord,
+  type RandomState,
+  type LoadTrainerCheckpointOptions,
+} from './train/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';

@@ -4,7 +4,7 @@
 
 /// <reference types="@webgpu/types" />
 import { acquireDevice, type AcquiredDevice } from './device.js';
-import type { Shader } from './shaders.generated.js';
+import type { Binding, ParamField, Shader } from './shaders.generated.js';
 
 /** Uniform parameter blocks are written into one arena buffer per batch, each at a 256-byte slot. */
 const PARAM_SLOT_BYTES = 256;
@@ -16,25 +16,45 @@ const BIND_GROUP_CACHE_SIZE = 8192;
 /** The runtime that allocated each pooled buffer, to name a buffer that reaches another runtime. */
 const bufferOwners = new WeakMap<GPUBuffer, Runtime>();
 
+/** A launch's storage buffers, keyed by the WGSL variable names of the shader's bindings. */
+export type KernelBuffers<B extends string = string> = { readonly [Name in B]?: GPUBuffer };
+
+/** The buffers argument of a launch of shader `S`. */
+export type BuffersOf<S> = S extends Shader<any, infer B> ? KernelBuffers<B> : never;
+
 /**
  * One compute dispatch as ops describe it to `Runtime.dispatch`: the shader and how to specialize it, its
- * uniform parameters, its storage buffers and the grid size.
+ * uniform parameters, its storage buffers and the grid size. `P` and `B` come from the shader: its Params
+ * struct's fields and its storage variables' names, as shaders/bundle.mjs read them from the WGSL.
  */
-export interface KernelLaunch {
+export interface KernelLaunch<P = any, B extends string = string> {
   /** The kernel family (an export of shaders.generated.ts, one per file in shaders/). */
-  shader: Shader;
+  shader: Shader<P, B>;
   /** Replaces each `{{NAME}}` in the WGSL text: a small, explicit template step (e.g. an op name or type). */
   template?: Record<string, string | number>;
   /** Values for the shader's `override` constants (workgroup sizes, tiles). */
   constants?: Record<string, number>;
   /** The WGSL entry point (default 'main'). */
   entryPoint?: string;
-  /** Contents of the uniform block bound at @binding(0); see ParamWriter. */
-  params: ArrayBuffer;
-  /** Storage buffers bound at @binding(1), @binding(2), ... in this order. */
-  buffers: GPUBuffer[];
+  /**
+   * Every field of the shader's Params struct, by name: the runtime packs them with the shader's uniform
+   * layout into the block bound at @binding(0). Vector and array fields take up to their element count
+   * of numbers (the rest are zero).
+   */
+  params: NoInfer<P>;
+  /**
+   * The storage buffers by variable name, bound at their @binding numbers: exactly the variables the entry
+   * point uses (with `layout: 'auto'` a pipeline binds only those). A name given `undefined` counts as absent.
+   */
+  buffers: KernelBuffers<NoInfer<B>>;
   /** Workgroups to dispatch in x, y and z (y and z default to 1). */
   workgroups: [number, number?, number?];
+}
+
+/** What a compiled pipeline binds: whether it reads the Params block, and the storage variables it uses. */
+interface PipelineBindings {
+  params: boolean;
+  storage: readonly Binding[];
 }
 
 /**
@@ -85,6 +105,8 @@ export class Runtime {
   private pipelinesByLaunch = new Map<string, GPUComputePipeline>();
   /** Each pipeline's bind group layout, asked for once (every call of getBindGroupLayout makes a new object). */
   private bindGroupLayouts = new Map<GPUComputePipeline, GPUBindGroupLayout>();
+  /** The bindings each pipeline's entry point statically uses, read from its WGSL once when it is compiled. */
+  private pipelineBindings = new Map<GPUComputePipeline, PipelineBindings>();
   /** Small ids for pipelines and buffers, to key the bind group cache. */
   private ids = new WeakMap<object, number>();
   private nextId = 0;
@@ -102,6 +124,8 @@ export class Runtime {
   private pendingDispatches = 0;
   private paramArena: GPUBuffer;
   private paramStaging = new Uint8Array(PARAM_SLOT_BYTES * PARAM_ARENA_SLOTS);
+  /** The staging bytes seen as 4-byte words of each Params element type, for packing without allocating. */
+  private paramWords = paramWords(this.paramStaging.buffer);
   private paramSlotsUsed = 0;
 
   private lostReason: string | null = null;
@@ -379,6 +403,7 @@ export class Runtime {
       this.kernelNames.set(pipeline, name);
       this.pipelines.set(key, pipeline);
       this.bindGroupLayouts.set(pipeline, pipeline.getBindGroupLayout(0));
+      this.pipelineBindings.set(pipeline, staticBindings(shader, code, entryPoint));
       this.counters.pipelinesCompiled++;
     }
     this.pipelinesByLaunch.set(launchKey, pipeline);
@@ -402,7 +427,7 @@ export class Runtime {
    * an empty submit; per dispatch it would add a third or more to every op, per batch it is lost in the
    * noise (a small MLP's Adam step took the same ~3 ms with and without the scopes).
    */
-  dispatch(launch: KernelLaunch): void {
+  dispatch<P, B extends string>(launch: KernelLaunch<P, B>): void {
     if (this.lostReason) this.checkHealthy(launch.shader.name);
     const [x, y = 1, z = 1] = launch.workgroups;
     const maxGroups = this.maxWorkgroups;
@@ -410,21 +435,18 @@ export class Runtime {
       const axis = !(x >= 0 && x <= maxGroups && Number.isInteger(x)) ? ['x', x] : !(y >= 0 && y <= maxGroups && Number.isInteger(y)) ? ['y', y] : ['z', z];
       throw new Error(`${kernelName(launch.shader.name, launch.template, launch.entryPoint)}: ${axis[1]} workgroups in ${axis[0]} exceed the device's limit of ${maxGroups} (or are not a whole number >= 0)`);
     }
-    const buffers = launch.buffers;
-    for (let i = 0; i < buffers.length; i++) {
-      if (!this.live.has(buffers[i])) this.checkForeignBuffer(launch, i);
-    }
-    if (launch.params.byteLength > PARAM_SLOT_BYTES) {
-      throw new Error(`${launch.shader.name}: uniform parameters of ${launch.params.byteLength} bytes exceed ${PARAM_SLOT_BYTES}`);
-    }
+    const paramBytes = launch.shader.paramBytes;
+    if (paramBytes > PARAM_SLOT_BYTES) throw new Error(`${launch.shader.name}: uniform parameters of ${paramBytes} bytes exceed ${PARAM_SLOT_BYTES}`);
     if (this.paramSlotsUsed === PARAM_ARENA_SLOTS) this.flush();
     // The batch's error scope opens before the pipeline and bind group are made: their errors are the batch's.
     if (!this.encoder) this.beginBatch();
     const pipeline = this.pipeline(launch.shader, launch.template, launch.constants, launch.entryPoint);
-    const paramOffset = this.paramSlotsUsed++ * PARAM_SLOT_BYTES;
-    this.paramStaging.set(new Uint8Array(launch.params), paramOffset);
-
-    const bindGroup = this.bindGroup(pipeline, paramOffset, Math.max(16, launch.params.byteLength), launch.buffers);
+    const bindings = this.pipelineBindings.get(pipeline)!;
+    const buffers = this.namedBuffers(launch, bindings.storage);
+    const paramOffset = this.paramSlotsUsed * PARAM_SLOT_BYTES;
+    packParams(launch.shader, launch.params as object, this.paramWords, paramOffset);
+    this.paramSlotsUsed++;
+    const bindGroup = this.bindGroup(pipeline, bindings.params ? paramOffset : -1, paramBytes, bindings.storage, buffers);
 
     if (!this.pass) this.pass = this.encoder!.beginComputePass();
     this.pass.setPipeline(pipeline);
@@ -435,13 +457,47 @@ export class Runtime {
     if (++this.pendingDispatches >= DISPATCHES_PER_SUBMIT) this.flush();
   }
 
+  /**
+   * A launch's named buffers for the variables its entry point uses, in the order of `used`. Throws, naming
+   * the kernel, for a missing, unknown or unused name and for a buffer that is not live.
+   */
+  private namedBuffers(launch: KernelLaunch, used: readonly Binding[]): GPUBuffer[] {
+    const given = launch.buffers as Record<string, GPUBuffer | undefined>;
+    const buffers = new Array<GPUBuffer>(used.length);
+    for (let i = 0; i < used.length; i++) {
+      const buffer = given[used[i].name];
+      if (buffer === undefined) throw this.bufferMismatch(launch, used);
+      if (!this.live.has(buffer)) this.checkForeignBuffer(launch, buffer, `storage buffer '${used[i].name}' (binding ${used[i].binding})`);
+      buffers[i] = buffer;
+    }
+    let count = 0;
+    for (const name in given) if (given[name] !== undefined) count++;
+    if (count !== used.length) throw this.bufferMismatch(launch, used);
+    return buffers;
+  }
+
+  /** The error for a launch whose buffer names are not exactly the variables its entry point uses. */
+  private bufferMismatch(launch: KernelLaunch, used: readonly Binding[]): Error {
+    const given = Object.keys(launch.buffers).filter((name) => (launch.buffers as Record<string, unknown>)[name] !== undefined);
+    const usedNames = used.map((b) => b.name);
+    const missing = usedNames.filter((name) => !given.includes(name));
+    const extra = given.filter((name) => !usedNames.includes(name));
+    const declared = launch.shader.bindings.map((b) => b.name);
+    const problems = [
+      ...(missing.length ? [`no buffer for ${missing.map((n) => `'${n}'`).join(', ')}`] : []),
+      ...extra.map((n) => (declared.includes(n) ? `'${n}' is not used by this entry point` : `'${n}' is not a storage variable of the shader`)),
+    ];
+    const name = kernelName(launch.shader.name, launch.template, launch.entryPoint);
+    return new Error(`${name}: ${problems.join('; ')} (it binds ${usedNames.map((n) => `'${n}'`).join(', ') || 'no storage buffers'}; given ${given.length} buffers)`);
+  }
+
   /** Throws for a storage buffer that is not live in this runtime, unless it is one made outside the pool. */
-  private checkForeignBuffer(launch: KernelLaunch, index: number): void {
-    const owner = bufferOwners.get(launch.buffers[index]);
+  private checkForeignBuffer(launch: KernelLaunch, buffer: GPUBuffer, what: string): void {
+    const owner = bufferOwners.get(buffer);
     if (owner === undefined) return; // made directly on the device (e.g. the check flag), not by allocate()
     const name = kernelName(launch.shader.name, launch.template, launch.entryPoint);
     const problem = owner === this ? 'was released to the pool (its tensor was disposed)' : 'belongs to another runtime (one that was shut down, or whose device was lost)';
-    throw new Error(`${name}: storage buffer ${index + 1} ${problem}`);
+    throw new Error(`${name}: ${what} ${problem}`);
   }
 
   /** Opens a command batch: a new encoder, inside a validation error scope that flush() closes. */
@@ -473,14 +529,18 @@ export class Runtime {
     return id;
   }
 
-  /** The bind group of one dispatch: its parameter slot at @binding(0), then its storage buffers. */
-  private bindGroup(pipeline: GPUComputePipeline, paramOffset: number, paramBytes: number, buffers: GPUBuffer[]): GPUBindGroup {
+  /**
+   * The bind group of one dispatch: its parameter slot at @binding(0) (none when `paramOffset` < 0), then
+   * each storage buffer at the binding number of its entry in `bindings`.
+   */
+  private bindGroup(pipeline: GPUComputePipeline, paramOffset: number, paramBytes: number, bindings: readonly Binding[], buffers: readonly GPUBuffer[]): GPUBindGroup {
+    // A pipeline's bindings are fixed, so the buffers' ids in order identify the bind group.
     let key = `${this.idOf(pipeline)}:${paramOffset}:${paramBytes}`;
-    for (const buffer of buffers) key += `:${this.idOf(buffer)}`;
+    for (let i = 0; i < buffers.length; i++) key += `:${this.idOf(buffers[i])}`;
     let bindGroup = this.bindGroups.get(key);
     if (!bindGroup) {
-      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.paramArena, offset: paramOffset, size: paramBytes } }];
-      buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+      const entries: GPUBindGroupEntry[] = paramOffset < 0 ? [] : [{ binding: 0, resource: { buffer: this.paramArena, offset: paramOffset, size: paramBytes } }];
+      buffers.forEach((buffer, i) => entries.push({ binding: bindings[i].binding, resource: { buffer } }));
       bindGroup = this.device.createBindGroup({ layout: this.bindGroupLayouts.get(pipeline)!, entries });
       this.counters.bindGroupsCreated++;
       if (this.bindGroups.size >= BIND_GROUP_CACHE_SIZE) this.bindGroups.clear();
@@ -600,49 +660,117 @@ export function fillTemplate(shader: Shader, values: Record<string, string | num
   return code;
 }
 
+/** The same bytes seen as 4-byte words of each Params element type. */
+export interface ParamWords {
+  u32: Uint32Array;
+  i32: Int32Array;
+  f32: Float32Array;
+}
+
+/** `bytes` as ParamWords, for packParams. */
+export function paramWords(bytes: ArrayBuffer): ParamWords {
+  return { u32: new Uint32Array(bytes), i32: new Int32Array(bytes), f32: new Float32Array(bytes) };
+}
+
+/**
+ * Writes `params` into `words` at `byteOffset` with the shader's uniform layout: what Runtime.dispatch
+ * binds at @binding(0). Throws, naming the shader and the field, for a missing or unknown field and for a
+ * value its WGSL type cannot hold: u32 and i32 take whole numbers in range, f32 any number (NaN and the
+ * infinities are f32 values, and ops such as full() pass them). Vector and array fields take an array of
+ * up to their element count; the rest is written as zeros.
+ */
+export function packParams(shader: Shader, params: object, words: ParamWords, byteOffset: number): void {
+  const values = params as Record<string, number | readonly number[] | undefined>;
+  const fields = shader.params;
+  const base = byteOffset >> 2;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    const value = values[field.name];
+    const target = words[field.element];
+    const at = base + (field.offset >> 2);
+    if (field.count === 1) {
+      if (!fitsElement(field.element, value)) throw paramError(shader, field, value);
+      target[at] = value as number;
+    } else {
+      if (!Array.isArray(value) || value.length > field.count) throw paramError(shader, field, value);
+      for (let j = 0; j < field.count; j++) {
+        const element = j < value.length ? value[j] : 0;
+        if (!fitsElement(field.element, element)) throw paramError(shader, field, value, j);
+        target[at + j] = element;
+      }
+    }
+  }
+  let count = 0;
+  for (const name in values) if (values[name] !== undefined) count++;
+  if (count !== fields.length) {
+    const unknown = Object.keys(values).filter((name) => !fields.some((f) => f.name === name));
+    const list = unknown.map((name) => `'${name}'`).join(', ');
+    throw new Error(`${shader.name}: params field${unknown.length === 1 ? '' : 's'} ${list} not in its Params struct (${fields.map((f) => f.name).join(', ')})`);
+  }
+}
+
+/** Whether `value` is a number the Params element type holds exactly (u32, i32: whole numbers in range). */
+function fitsElement(element: ParamField['element'], value: unknown): boolean {
+  if (typeof value !== 'number') return false;
+  if (element === 'f32') return true;
+  if (!Number.isInteger(value)) return false;
+  return element === 'u32' ? value >= 0 && value <= 0xffffffff : value >= -0x80000000 && value <= 0x7fffffff;
+}
+
+/** The error for a Params value that is missing or that its field's type cannot hold. */
+function paramError(shader: Shader, field: ParamField, value: unknown, element?: number): Error {
+  const what = value === undefined ? 'is missing' : `cannot be ${describeValue(value)}`;
+  const at = element === undefined ? '' : ` (element ${element})`;
+  const takes = field.count === 1 ? `a ${field.element}` : `up to ${field.count} ${field.element} values`;
+  return new Error(`${shader.name}: params field '${field.name}' (${field.type})${at} ${what}: it takes ${takes}`);
+}
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => describeValue(v)).join(', ')}]`;
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The bindings an entry point of filled-in WGSL statically uses: the module-scope variables its body and
+ * the functions it calls (transitively) name, less those a function declares locally. A pipeline with
+ * `layout: 'auto'` has exactly these in its bind group layout.
+ */
+function staticBindings(shader: Shader, code: string, entryPoint: string): PipelineBindings {
+  const bodies = new Map<string, string>();
+  for (const match of code.matchAll(/\bfn\s+(\w+)\s*\(/g)) {
+    const open = code.indexOf('{', match.index);
+    let depth = 0;
+    let end = open;
+    for (; end < code.length; end++) {
+      if (code[end] === '{') depth++;
+      else if (code[end] === '}' && --depth === 0) break;
+    }
+    bodies.set(match[1], code.slice(match.index + match[0].length, end));
+  }
+  const uniformName = /@group\(0\)\s*@binding\(0\)\s*var<uniform>\s*(\w+)/.exec(code)?.[1];
+  const used = new Set<string>();
+  const seen = new Set([entryPoint]);
+  const pending = [entryPoint];
+  while (pending.length) {
+    const body = bodies.get(pending.pop()!);
+    if (body === undefined) continue;
+    const locals = new Set<string>();
+    for (const [, name] of body.matchAll(/\b(?:let|var|const)\s+(\w+)/g)) locals.add(name);
+    for (const [, name] of body.matchAll(/(\w+)\s*:(?!:)/g)) locals.add(name);
+    for (const [, name] of body.matchAll(/(?<![.\w])([A-Za-z_]\w*)/g)) {
+      if (bodies.has(name)) {
+        if (!seen.has(name)) {
+          seen.add(name);
+          pending.push(name);
+        }
+      } else if (!locals.has(name)) used.add(name);
+    }
+  }
+  return { params: uniformName !== undefined && used.has(uniformName), storage: shader.bindings.filter((b) => used.has(b.name)) };
+}
+
 /** A kernel's short name for errors: 'binary(op_add)', 'optim_adam.adam', 'matmul'. */
 function kernelName(shader: string, template: Record<string, string | number> = {}, entryPoint = 'main'): string {
   const op = template.OP;
   return `${shader}${entryPoint === 'main' ? '' : `.${entryPoint}`}${op === undefined ? '' : `(${op})`}`;
-}
-
-/**
- * Packs a uniform block the way WGSL lays it out: 4-byte scalars in order, then vec4 arrays aligned
- * to 16 bytes. Write fields in the order the shader's Params struct declares them.
- */
-export class ParamWriter {
-  private view = new DataView(new ArrayBuffer(PARAM_SLOT_BYTES));
-  private offset = 0;
-
-  /** Appends a u32 (4 bytes). */
-  u32(value: number): this {
-    this.view.setUint32(this.offset, value >>> 0, true);
-    this.offset += 4;
-    return this;
-  }
-  /** Appends an i32 (4 bytes). */
-  i32(value: number): this {
-    this.view.setInt32(this.offset, value | 0, true);
-    this.offset += 4;
-    return this;
-  }
-  /** Appends an f32 (4 bytes). */
-  f32(value: number): this {
-    this.view.setFloat32(this.offset, value, true);
-    this.offset += 4;
-    return this;
-  }
-  /** `array<vec4<u32>, vec4s>`: the values, zero-padded to 4 * vec4s entries. */
-  u32Array(values: readonly number[], vec4s: number): this {
-    if (values.length > vec4s * 4) throw new Error(`ParamWriter: ${values.length} values do not fit in ${vec4s} vec4s`);
-    this.offset = Math.ceil(this.offset / 16) * 16;
-    for (let i = 0; i < vec4s * 4; i++) this.view.setUint32(this.offset + 4 * i, (values[i] ?? 0) >>> 0, true);
-    this.offset += vec4s * 16;
-    return this;
-  }
-  /** The block written so far, padded to a multiple of 16 bytes (at least 16). */
-  finish(): ArrayBuffer {
-    const size = Math.max(16, Math.ceil(this.offset / 16) * 16);
-    return this.view.buffer.slice(0, size);
-  }
 }

@@ -1,6 +1,6 @@
 /**
  * The functional forms of the layers (PyTorch's torch.nn.functional, `gg.nn.functional`): linear,
- * layerNorm (a fused kernel, see layer-norm.ts), batchNorm and dropout take their weights as
+ * layerNorm (a fused kernel, see src/ops/layernorm.ts), batchNorm and dropout take their weights as
  * arguments; the layers in layers.ts hold the weights and call these. The activations are the
  * engine's ops, re-exported here so that models can take everything from one place.
  *
@@ -13,9 +13,10 @@ import { matmul } from '../ops/matmul.js';
 import { reshape } from '../ops/movement.js';
 import { mean } from '../ops/reduce.js';
 import { dropoutMask, type Generator } from '../ops/random.js';
-import { checkFloat, checkNonNegative, checkProbability, checkShapeOf, composite, opError, present } from './common.js';
+import { checkFloat, checkNonNegative, checkProbability, checkShapeOf, opError, present } from './common.js';
+import { composite } from '../autograd.js';
 
-export { layerNorm } from './layer-norm.js';
+export { layerNorm } from '../ops/layernorm.js';
 export { relu, leakyRelu, gelu, tanh, sigmoid, softplus, type GeluApproximation } from '../ops/elementwise.js';
 export { softmax, logSoftmax } from '../ops/softmax.js';
 

@@ -11,7 +11,8 @@ import { reshape, unsqueeze } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/softmax.js';
 import { assertDtype, normalizeAxis, sameShape } from '../ops/shape.js';
-import { checkFloat, checkNonNegative, checkProbability, composite, opError } from './common.js';
+import { checkFloat, checkNonNegative, checkProbability, opError } from './common.js';
+import { composite } from '../autograd.js';
 
 /** How a loss combines its per-element (or per-sample) values: their mean, their sum, or none (kept as a tensor). */
 export type Reduction = 'mean' | 'sum' | 'none';

@@ -19,9 +19,9 @@
 // queries with the end of the keys: query i sees keys j <= i + Tk - Tq (training: the usual lower
 // triangle; decoding one token: every cached key).
 
-import { isGradEnabled, record } from '../autograd.js';
+import { composite, fusedOrComposed, isGradEnabled, record, type BackwardRule } from '../autograd.js';
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
+import type { KernelBuffers } from '../gpu/runtime.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 import { Tensor, scope } from '../tensor.js';
 import { arange, full } from './creation.js';
@@ -111,19 +111,31 @@ function checkScale(op: string, scale: number, inputs: Tensor[]): void {
 // ---- launching the kernels -----------------------------------------------------------------------
 
 /** Launches one of the three kernels over `blocks` blocks of 4 rows per (batch, head) pair. */
-function launch(shader: wgsl.Shader, a: Problem, blocks: number, buffers: GPUBuffer[]): void {
+function launch<B extends string>(shader: wgsl.Shader<wgsl.AttentionParams, B>, a: Problem, blocks: number, buffers: KernelBuffers<B>): void {
   if (a.batch * a.heads * blocks === 0) return;
-  const layouts = [a.q, a.k, a.v, a.out, a.dq, a.dk, a.dv].flatMap((l) => [l.start, l.batch, l.head, l.row].map((floats) => floats / 4));
+  const at = (l: RowLayout) => [l.start, l.batch, l.head, l.row].map((floats) => floats / 4);
   runtime().dispatch({
     shader,
     template: { DH4: a.headDim / 4 },
     constants: { WG: WORKGROUP_SIZE },
-    params: new ParamWriter()
-      .u32(a.batch).u32(a.heads).u32(a.queries).u32(a.keys)
-      .u32(a.keyRows).u32(a.causal ? a.keys - a.queries : 0).u32(a.causal ? 1 : 0).f32(a.scale)
-      .u32(blocks)
-      .u32Array(layouts, 7)
-      .finish(),
+    params: {
+      batch: a.batch,
+      heads: a.heads,
+      tq: a.queries,
+      tk: a.keys,
+      k_rows: a.keyRows,
+      offset: a.causal ? a.keys - a.queries : 0,
+      causal: a.causal ? 1 : 0,
+      scale: a.scale,
+      blocks,
+      q_at: at(a.q),
+      k_at: at(a.k),
+      v_at: at(a.v),
+      o_at: at(a.out),
+      dq_at: at(a.dq),
+      dk_at: at(a.dk),
+      dv_at: at(a.dv),
+    },
     buffers,
     workgroups: grid1d(a.batch * a.heads * blocks, WORKGROUP_SIZE),
   });
@@ -132,21 +144,21 @@ function launch(shader: wgsl.Shader, a: Problem, blocks: number, buffers: GPUBuf
 /** The forward kernel: writes `out` and returns each query row's logsumexp [B * H, Tq]. */
 function forwardKernel(a: Problem, q: Tensor, k: Tensor, v: Tensor, out: Tensor): Tensor {
   const lse = Tensor.empty([a.batch * a.heads, a.queries], 'f32');
-  launch(wgsl.attention, a, Math.ceil(a.queries / 4), [q.buffer, k.buffer, v.buffer, out.buffer, lse.buffer]);
+  launch(wgsl.attention, a, Math.ceil(a.queries / 4), { q: q.buffer, k: k.buffer, v: v.buffer, out: out.buffer, lse: lse.buffer });
   return lse;
 }
 
 /** The two backward kernels: dq into `dq`, dk and dv into `dkv` (at the layouts a.dq, a.dk, a.dv). */
 function backwardKernels(a: Problem, q: Tensor, k: Tensor, v: Tensor, out: Tensor, g: Tensor, lse: Tensor, dq: Tensor, dkv: Tensor): void {
   const delta = Tensor.empty(lse.shape, 'f32');
-  launch(wgsl.attention_grad_q, a, Math.ceil(a.queries / 4), [q.buffer, k.buffer, v.buffer, out.buffer, g.buffer, lse.buffer, dq.buffer, delta.buffer]);
-  launch(wgsl.attention_grad_kv, a, Math.ceil(a.keyRows / 4), [q.buffer, k.buffer, v.buffer, g.buffer, lse.buffer, delta.buffer, dkv.buffer]);
+  launch(wgsl.attention_grad_q, a, Math.ceil(a.queries / 4), { q: q.buffer, k: k.buffer, v: v.buffer, out: out.buffer, dout: g.buffer, lse: lse.buffer, dq: dq.buffer, delta: delta.buffer });
+  launch(wgsl.attention_grad_kv, a, Math.ceil(a.keyRows / 4), { q: q.buffer, k: k.buffer, v: v.buffer, dout: g.buffer, lse: lse.buffer, delta: delta.buffer, dkv: dkv.buffer });
   delta.dispose();
 }
 
 /** The forward kernel recorded with its backward rule (fused, or `composed` when the backward is recorded). */
-function recordFused(op: string, inputs: Tensor[], out: Tensor, lse: Tensor, fused: (g: Tensor) => Tensor[], composed: (g: Tensor) => Tensor[]): Tensor {
-  const result = record(op, inputs, out, (g) => (isGradEnabled() ? composed(g) : fused(g)));
+function recordFused(op: string, inputs: Tensor[], out: Tensor, lse: Tensor, fused: BackwardRule, composed: BackwardRule): Tensor {
+  const result = record(op, inputs, out, fusedOrComposed(fused, composed));
   if (!result.requiresGrad) lse.dispose();
   return result;
 }
@@ -180,10 +192,10 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   const scale = options.scale ?? 1 / Math.sqrt(Dh);
   checkScale(SDPA, scale, inputs);
   const settings = { B, H, Tq, Tk, keys, causal, scale };
-  if (Dh > MAX_FUSED_HEAD_DIM) return scopedUnlessRecorded(inputs, () => composedAttention(q, k, v, settings));
+  if (Dh > MAX_FUSED_HEAD_DIM) return composite(inputs, () => composedAttention(q, k, v, settings));
   if (Dh % 4 !== 0) {
     const widen = (t: Tensor) => pad(t, [0, 4 - (Dh % 4)]);
-    return scopedUnlessRecorded(inputs, () => slice(fusedHeadsFirst(widen(q), widen(k), widen(v), settings), 3, 0, Dh));
+    return composite(inputs, () => slice(fusedHeadsFirst(widen(q), widen(k), widen(v), settings), 3, 0, Dh));
   }
   return fusedHeadsFirst(q, k, v, settings);
 }
@@ -196,11 +208,6 @@ interface Settings {
   keys: number;
   causal: boolean;
   scale: number;
-}
-
-/** Runs a composition of ops in a scope of its own unless its result carries a graph (then the caller's scope frees it). */
-function scopedUnlessRecorded(inputs: Tensor[], fn: () => Tensor): Tensor {
-  return isGradEnabled() && inputs.some((t) => t.requiresGrad) ? fn() : scope(fn);
 }
 
 function fusedHeadsFirst(q: Tensor, k: Tensor, v: Tensor, s: Settings): Tensor {
@@ -301,7 +308,7 @@ export function packedSelfAttention(qkv: Tensor, heads: number, options: Omit<At
   const scale = options.scale ?? 1 / Math.sqrt(Dh);
   checkScale(PACKED, scale, [qkv]);
   if (!fusible(Dh)) {
-    return scopedUnlessRecorded([qkv], () => {
+    return composite([qkv], () => {
       const [q, k, v] = unpack(qkv, heads);
       return mergeHeads(scaledDotProductAttention(q, k, v, { causal, scale }));
     });

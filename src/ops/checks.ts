@@ -6,7 +6,7 @@
 // one pass over the values, or none where a kernel that reads them anyway does it; nothing is allocated.
 
 import { runtime } from '../context.js';
-import { ParamWriter, type DeferredCheck } from '../gpu/runtime.js';
+import type { DeferredCheck } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { zeros } from './creation.js';
 import { grid1d } from './shape.js';
@@ -47,8 +47,8 @@ export function recordNonFinite(x: Tensor, flag: GPUBuffer, record: number, inde
   if (x.size === 0) return;
   runtime().dispatch({
     shader: wgsl.finite_check,
-    params: new ParamWriter().u32(x.size).u32(record).u32(index).finish(),
-    buffers: [x.buffer, flag],
+    params: { n: x.size, step_plus_one: record, watch_index: index },
+    buffers: { x: x.buffer, flag },
     workgroups: [Math.min(64, Math.ceil(x.size / 256))],
   });
 }
@@ -83,8 +83,8 @@ export function checkSymbolsLater(x: Tensor, limit: number, negativeMessage: str
   runtime().dispatch({
     shader: wgsl.value_check,
     entryPoint: 'symbol_range',
-    params: new ParamWriter().u32(x.size).u32(negative.site).u32(large.site).u32(0).u32(limit).finish(),
-    buffers: [x.buffer, negative.flag],
+    params: { n: x.size, site: negative.site, site2: large.site, width: 0, limit },
+    buffers: { values: x.buffer, check_flag: negative.flag },
     workgroups: grid1d(x.size),
   });
 }
@@ -102,8 +102,8 @@ export function checkLogitRowsLater(logits: Tensor, invalidMessage: string, empt
   runtime().dispatch({
     shader: wgsl.value_check,
     entryPoint: 'logit_rows',
-    params: new ParamWriter().u32(rows).u32(invalid.site).u32(empty.site).u32(width).u32(0).finish(),
-    buffers: [logits.buffer, invalid.flag],
+    params: { n: rows, site: invalid.site, site2: empty.site, width, limit: 0 },
+    buffers: { values: logits.buffer, check_flag: invalid.flag },
     workgroups: grid1d(rows),
   });
 }

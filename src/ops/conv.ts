@@ -20,7 +20,6 @@
 
 import { record } from '../autograd.js';
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, checkFitsDevice, formatShape } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, grid1d, opError } from './shape.js';
@@ -121,13 +120,24 @@ const spatial = (t: Tensor): Pair => [t.shape[2], t.shape[3]];
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
- * The first Params fields of every convolution kernel: a channel count, then the window
- * (shaders/include/conv_window.wgsl). Each kernel's own fields follow.
+ * The window fields every convolution kernel's Params share (shaders/include/conv_window.wgsl), to spread
+ * into a launch's params next to its channel count and its own fields.
  */
-function convWindowParams(channels: number, [inH, inW]: Pair, [outH, outW]: Pair, [kernelH, kernelW]: Pair, { stride, padding, dilation }: ConvGeometry): ParamWriter {
-  return new ParamWriter()
-    .u32(channels).u32(inH).u32(inW).u32(outH).u32(outW).u32(kernelH).u32(kernelW)
-    .u32(stride[0]).u32(stride[1]).u32(padding[0]).u32(padding[1]).u32(dilation[0]).u32(dilation[1]);
+function convWindowParams([inH, inW]: Pair, [outH, outW]: Pair, [kernelH, kernelW]: Pair, { stride, padding, dilation }: ConvGeometry) {
+  return {
+    in_h: inH,
+    in_w: inW,
+    out_h: outH,
+    out_w: outW,
+    kernel_h: kernelH,
+    kernel_w: kernelW,
+    stride_h: stride[0],
+    stride_w: stride[1],
+    pad_h: padding[0],
+    pad_w: padding[1],
+    dilation_h: dilation[0],
+    dilation_w: dilation[1],
+  };
 }
 
 /** Runs conv2d.wgsl or conv2d_transpose.wgsl (same parameters): x, w, optional bias -> [N, O, outH, outW]. */
@@ -146,20 +156,32 @@ function directConvolution(
   const phases = shader === wgsl.conv2d ? 1 : stride[1];
   const columnBlocks = phases * Math.ceil(Math.ceil(outW / phases) / COLUMN_BLOCK);
   const invocations = batch * groups * channelBlocks * outH * columnBlocks;
-  const params = convWindowParams(channels, [inH, inW], [outH, outW], [w.shape[2], w.shape[3]], geometry)
-    .u32(outChannels).u32(groups).u32(channels / groups).u32(groupOutChannels)
-    .u32(channelBlocks).u32(columnBlocks).u32(invocations).u32(bias ? 1 : 0);
-  // The transposed kernel visits every (stride / gcd(stride, dilation))-th kernel row and column.
-  if (shader === wgsl.conv2d_transpose) params.u32(stride[0] / gcd(stride[0], dilation[0])).u32(stride[1] / gcd(stride[1], dilation[1]));
-  runtime().dispatch({
-    shader,
+  const params = {
+    channels,
+    ...convWindowParams([inH, inW], [outH, outW], [w.shape[2], w.shape[3]], geometry),
+    out_channels: outChannels,
+    groups,
+    group_channels: channels / groups,
+    group_out_channels: groupOutChannels,
+    channel_blocks: channelBlocks,
+    column_blocks: columnBlocks,
+    invocations,
+    has_bias: bias ? 1 : 0,
+  };
+  const launch = {
     template: { OC_BLOCK: block },
     constants: { WG: CONV_WORKGROUP },
-    params: params.finish(),
-    // Without a bias the kernel ignores binding 3; the weight stands in (it has at least O values).
-    buffers: [x.buffer, w.buffer, (bias ?? w).buffer, out.buffer],
+    // Without a bias the kernel ignores it; the weight stands in (it has at least O values).
+    buffers: { x: x.buffer, w: w.buffer, bias: (bias ?? w).buffer, out: out.buffer },
     workgroups: grid1d(invocations, CONV_WORKGROUP),
-  });
+  };
+  if (shader === wgsl.conv2d) {
+    runtime().dispatch({ ...launch, shader: wgsl.conv2d, params });
+  } else {
+    // The transposed kernel visits every (stride / gcd(stride, dilation))-th kernel row and column.
+    const tapSteps = { tap_step_h: stride[0] / gcd(stride[0], dilation[0]), tap_step_w: stride[1] / gcd(stride[1], dilation[1]) };
+    runtime().dispatch({ ...launch, shader: wgsl.conv2d_transpose, params: { ...params, ...tapSteps } });
+  }
   return out;
 }
 
@@ -193,11 +215,21 @@ function weightGradient(x: Tensor, dy: Tensor, geometry: ConvGeometry, [kernelH,
     shader: wgsl.conv2d_weight_grad,
     template: { IC_BLOCK: inBlock },
     constants: { WG: CONV_WORKGROUP },
-    params: convWindowParams(channels, [inH, inW], [outH, outW], [kernelH, kernelW], geometry)
-      .u32(outChannels).u32(groups).u32(groupChannels).u32(groupOutChannels)
-      .u32(outBlocks).u32(inBlocks).u32(rows).u32(chunks).u32(chunkRows).u32(invocations)
-      .finish(),
-    buffers: [x.buffer, dy.buffer, partial.buffer],
+    params: {
+      channels,
+      ...convWindowParams([inH, inW], [outH, outW], [kernelH, kernelW], geometry),
+      out_channels: outChannels,
+      groups,
+      group_channels: groupChannels,
+      group_out_channels: groupOutChannels,
+      out_blocks: outBlocks,
+      in_blocks: inBlocks,
+      rows,
+      chunks,
+      chunk_rows: chunkRows,
+      invocations,
+    },
+    buffers: { x: x.buffer, dy: dy.buffer, partial: partial.buffer },
     workgroups: grid1d(invocations, CONV_WORKGROUP),
   });
   if (chunks === 1) return partial;
@@ -220,10 +252,8 @@ function unfold(x: Tensor, [kernelH, kernelW]: Pair, geometry: ConvGeometry, [ou
   runtime().dispatch({
     shader: wgsl.conv2d_im2col,
     constants: { WG: CONV_WORKGROUP },
-    params: convWindowParams(channels, [inH, inW], [outH, outW], [kernelH, kernelW], geometry)
-      .u32(rowLength).u32(total)
-      .finish(),
-    buffers: [x.buffer, cols.buffer],
+    params: { channels, ...convWindowParams([inH, inW], [outH, outW], [kernelH, kernelW], geometry), row_len: rowLength, total },
+    buffers: { x: x.buffer, cols: cols.buffer },
     workgroups: grid1d(total, CONV_WORKGROUP),
   });
   return cols;
@@ -271,11 +301,14 @@ function col2imTransposedConvolution(x: Tensor, w: Tensor, bias: Tensor | null, 
   runtime().dispatch({
     shader: wgsl.conv2d_col2im,
     constants: { WG: CONV_WORKGROUP },
-    params: convWindowParams(outChannels, [inH, inW], [outH, outW], [kernelH, kernelW], geometry)
-      .u32(out.size).u32(bias ? 1 : 0)
-      .finish(),
-    // Without a bias the kernel ignores binding 2; the products stand in.
-    buffers: [cols.buffer, (bias ?? cols).buffer, out.buffer],
+    params: {
+      out_channels: outChannels,
+      ...convWindowParams([inH, inW], [outH, outW], [kernelH, kernelW], geometry),
+      total: out.size,
+      has_bias: bias ? 1 : 0,
+    },
+    // Without a bias the kernel ignores it; the products stand in.
+    buffers: { cols: cols.buffer, bias: (bias ?? cols).buffer, out: out.buffer },
     workgroups: grid1d(out.size, CONV_WORKGROUP),
   });
   cols.dispose();
@@ -406,17 +439,22 @@ function convDetail(x: Tensor, kernel: Pair, geometry: ConvGeometry): string {
 
 // ---- public convolution ops ----------------------------------------------------------------------
 
+/** What conv2d and convTranspose2d check first: live f32 tensors, a rank-4 input and weight, the geometry. */
+function checkConvolution(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, weightLayout: string, options: Conv2dOptions): { inputs: Tensor[]; geometry: ConvGeometry } {
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  checkTensors(op, inputs);
+  checkRank4(op, x, 'input', '(N, C, H, W)', inputs);
+  checkRank4(op, weight, 'weight', weightLayout, inputs);
+  return { inputs, geometry: resolveGeometry(op, options, inputs) };
+}
+
 /**
  * 2-D convolution (PyTorch's F.conv2d): x [N, C, H, W], weight [O, C/groups, kH, kW], optional
  * bias [O] -> [N, O, OH, OW] with OH = floor((H + 2 padding - dilation (kH - 1) - 1) / stride) + 1.
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
   const op = 'conv2d';
-  const inputs = bias ? [x, weight, bias] : [x, weight];
-  checkTensors(op, inputs);
-  checkRank4(op, x, 'input', '(N, C, H, W)', inputs);
-  checkRank4(op, weight, 'weight', '(O, C/groups, kH, kW)', inputs);
-  const geometry = resolveGeometry(op, options, inputs);
+  const { inputs, geometry } = checkConvolution(op, x, weight, bias, '(O, C/groups, kH, kW)', options);
   const [outChannels, groupChannels, kernelH, kernelW] = weight.shape;
   checkGroups(op, x.shape[1], outChannels, geometry.groups, inputs);
   if (groupChannels * geometry.groups !== x.shape[1]) {
@@ -436,11 +474,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTranspose2dOptions = {}): Tensor {
   const op = 'convTranspose2d';
-  const inputs = bias ? [x, weight, bias] : [x, weight];
-  checkTensors(op, inputs);
-  checkRank4(op, x, 'input', '(N, C, H, W)', inputs);
-  checkRank4(op, weight, 'weight', '(C, O/groups, kH, kW)', inputs);
-  const geometry = resolveGeometry(op, options, inputs);
+  const { inputs, geometry } = checkConvolution(op, x, weight, bias, '(C, O/groups, kH, kW)', options);
   const outputPadding = resolvePair(op, 'outputPadding', options.outputPadding, [0, 0], 0, inputs);
   const [weightChannels, groupOutChannels, kernelH, kernelW] = weight.shape;
   const outChannels = groupOutChannels * geometry.groups;
@@ -503,12 +537,21 @@ function poolKernel(entryPoint: PoolEntry, src: Tensor, size: Pair, pool: PoolGe
   runtime().dispatch({
     shader: wgsl.pool2d,
     entryPoint,
-    params: new ParamWriter()
-      .u32(pool.inSize[0]).u32(pool.inSize[1]).u32(pool.outSize[0]).u32(pool.outSize[1])
-      .u32(pool.kernel[0]).u32(pool.kernel[1]).u32(pool.stride[0]).u32(pool.stride[1])
-      .u32(pool.padding[0]).u32(pool.padding[1]).u32(pool.countIncludePad ? 1 : 0).u32(out.size)
-      .finish(),
-    buffers: keys ? [src.buffer, out.buffer, keys.buffer] : [src.buffer, out.buffer],
+    params: {
+      in_h: pool.inSize[0],
+      in_w: pool.inSize[1],
+      out_h: pool.outSize[0],
+      out_w: pool.outSize[1],
+      kernel_h: pool.kernel[0],
+      kernel_w: pool.kernel[1],
+      stride_h: pool.stride[0],
+      stride_w: pool.stride[1],
+      pad_h: pool.padding[0],
+      pad_w: pool.padding[1],
+      count_include_pad: pool.countIncludePad ? 1 : 0,
+      invocations: out.size,
+    },
+    buffers: { src: src.buffer, dst: out.buffer, keys: keys?.buffer },
     workgroups: grid1d(out.size),
   });
   return out;

@@ -2,7 +2,6 @@
 // linspace) so that no JS array is built and no upload interrupts the pending command batch.
 
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, dtypeArray, formatShape, shapeSize, type DType, type NestedArray, type TypedArray } from '../tensor.js';
 import { checkDtype, checkShape, grid1d } from './shape.js';
 import * as wgsl from '../gpu/shaders.generated.js';
@@ -108,8 +107,8 @@ function fillKernel(op: string, shape: readonly number[], dtype: DType, entryPoi
     shader: wgsl.fill,
     entryPoint,
     template: { T: dtype },
-    params: new ParamWriter().u32(out.size).f32(value).f32(start).f32(step).finish(),
-    buffers: [out.buffer],
+    params: { n: out.size, value, start, step },
+    buffers: { out: out.buffer },
     workgroups: grid1d(out.size),
   });
   return out;

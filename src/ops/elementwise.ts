@@ -2,16 +2,14 @@
 // (shaders/binary.wgsl), where (shaders/where.wgsl) and dtype casts (shaders/cast.wgsl).
 // Each op's backward rule sits beside it and is written with tensor ops, so it is differentiable too.
 
-import { isGradEnabled, record } from '../autograd.js';
+import { fusedOrComposed, record } from '../autograd.js';
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, type DType } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import {
   MAX_RANK, assertDtype, assertRank, assertSameDtype, broadcastShapes, broadcastStrides, checkDtype, collapseDims, grid1d, opError, sameShape,
 } from './shape.js';
 import { full } from './creation.js';
-import { sumTo } from './reduce.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 // ---- unary ---------------------------------------------------------------------------------------
@@ -29,8 +27,8 @@ function unaryKernel(op: string, x: Tensor, alpha = 0, threshold = 0, name = op)
     runtime().dispatch({
       shader: wgsl.unary,
       template: { OP: `op_${op}`, ...laneTypes(lanes) },
-      params: new ParamWriter().u32(x.size / lanes).f32(alpha).f32(threshold).finish(),
-      buffers: [x.buffer, out.buffer],
+      params: { n: x.size / lanes, alpha, threshold },
+      buffers: { x: x.buffer, out: out.buffer },
       workgroups: grid1d(x.size / lanes),
     });
   }
@@ -157,11 +155,14 @@ export type GeluApproximation = 'none' | 'tanh';
 export function gelu(x: Tensor, approximate: GeluApproximation = 'none'): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
   const kernel = approximate === 'none' ? 'gelu' : 'gelu_tanh';
-  return record('gelu', [x], unaryKernel(kernel, x, 0, 0, 'gelu'), (g) => [mul(g, geluDerivative(x, approximate))]);
+  return record('gelu', [x], unaryKernel(kernel, x, 0, 0, 'gelu'), fusedOrComposed(
+    (g) => [mul(g, unaryKernel(approximate === 'none' ? 'gelu_grad' : 'gelu_tanh_grad', x))],
+    (g) => [mul(g, geluDerivative(x, approximate))],
+  ));
 }
-/** GELU's derivative: one fused kernel, or tensor ops when the backward pass itself is recorded. */
+
+/** GELU's derivative written with tensor ops (differentiable again). */
 function geluDerivative(x: Tensor, approximate: GeluApproximation): Tensor {
-  if (!isGradEnabled() || !x.requiresGrad) return unaryKernel(approximate === 'none' ? 'gelu_grad' : 'gelu_tanh_grad', x);
   if (approximate === 'none') {
     // Phi(x) + x phi(x), with Phi(x) = (1 + erf(x / sqrt 2)) / 2 and phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
     const cdf = mulScalar(addScalar(erf(mulScalar(x, Math.SQRT1_2)), 1), 0.5);
@@ -291,14 +292,14 @@ function broadcastLaunch(op: string, kernelOp: string, a: Tensor, b: Tensor, out
       FLOAT: float ? 'true' : 'false',
     },
     constants: { BROADCAST: broadcast ? 1 : 0, ROW_LANES: broadcast ? lanes : 1 },
-    params: new ParamWriter()
-      .u32(out.size / lanes)
-      .u32(collapsed.shape.length)
-      .u32Array(collapsed.shape, 2)
-      .u32Array(collapsed.strides[0], 2)
-      .u32Array(collapsed.strides[1], 2)
-      .finish(),
-    buffers: [a.buffer, b.buffer, out.buffer],
+    params: {
+      n: out.size / lanes,
+      rank: collapsed.shape.length,
+      shape: collapsed.shape,
+      a_strides: collapsed.strides[0],
+      b_strides: collapsed.strides[1],
+    },
+    buffers: { a: a.buffer, b: b.buffer, out: out.buffer },
     workgroups: grid1d(out.size / lanes),
   });
   return out;
@@ -337,7 +338,7 @@ export function add(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number' && a.dtype === 'f32') return addScalar(alive(a, 'add'), b);
   return withTensors([b], a.dtype, (bt) => {
     const out = broadcastLaunch('add', 'add', a, bt, a.dtype);
-    return record('add', [a, bt], out, (g) => [sumTo(g, a.shape), sumTo(g, bt.shape)]);
+    return record('add', [a, bt], out, (g) => [g, g]);
   });
 }
 /** a - b with NumPy broadcasting; `b` may be a number. Both tensors must share a dtype. */
@@ -345,7 +346,7 @@ export function sub(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number' && a.dtype === 'f32') return addScalar(alive(a, 'sub'), -b);
   return withTensors([b], a.dtype, (bt) => {
     const out = broadcastLaunch('sub', 'sub', a, bt, a.dtype);
-    return record('sub', [a, bt], out, (g) => [sumTo(g, a.shape), sumTo(neg(g), bt.shape)]);
+    return record('sub', [a, bt], out, (g) => [g, neg(g)]);
   });
 }
 /** a * b with NumPy broadcasting; `b` may be a number. Both tensors must share a dtype. */
@@ -353,7 +354,7 @@ export function mul(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number' && a.dtype === 'f32') return mulScalar(alive(a, 'mul'), b);
   return withTensors([b], a.dtype, (bt) => {
     const out = broadcastLaunch('mul', 'mul', a, bt, a.dtype);
-    return record('mul', [a, bt], out, (g) => [sumTo(mul(g, bt), a.shape), sumTo(mul(g, a), bt.shape)]);
+    return record('mul', [a, bt], out, (g) => [mul(g, bt), mul(g, a)]);
   });
 }
 /**
@@ -371,7 +372,7 @@ export function div(a: Tensor, b: Operand): Tensor {
   return withTensors([b], a.dtype, (bt) => {
     const out = broadcastLaunch('div', 'div', a, bt, a.dtype);
     // d(a/b)/db = -a/b^2 = -out/b
-    return record('div', [a, bt], out, (g) => [sumTo(div(g, bt), a.shape), sumTo(neg(mul(g, div(out, bt))), bt.shape)]);
+    return record('div', [a, bt], out, (g) => [div(g, bt), neg(mul(g, div(out, bt)))]);
   });
 }
 /**
@@ -384,8 +385,8 @@ export function pow(a: Tensor, b: Operand): Tensor {
   assertDtype('pow', a, ['f32']);
   const out = broadcastLaunch('pow', 'pow', a, b, 'f32');
   return record('pow', [a, b], out, (g) => [
-    sumTo(where(eqScalar(b, 0), 0, mul(g, mul(b, pow(a, addScalar(b, -1))))), a.shape),
-    sumTo(where(mul(eqScalar(a, 0), geScalar(b, 0)), 0, mul(g, mul(out, log(a)))), b.shape),
+    where(eqScalar(b, 0), 0, mul(g, mul(b, pow(a, addScalar(b, -1))))),
+    where(mul(eqScalar(a, 0), geScalar(b, 0)), 0, mul(g, mul(out, log(a)))),
   ]);
 }
 /**
@@ -398,7 +399,7 @@ export function maximum(a: Tensor, b: Operand): Tensor {
     const out = broadcastLaunch('maximum', 'maximum', a, bt, a.dtype);
     return record('maximum', [a, bt], out, (g) => {
       const ties = eq(a, bt);
-      return [sumTo(mul(g, shareMask(lt(a, bt), ties)), a.shape), sumTo(mul(g, shareMask(gt(a, bt), ties)), bt.shape)];
+      return [mul(g, shareMask(lt(a, bt), ties)), mul(g, shareMask(gt(a, bt), ties))];
     });
   });
 }
@@ -412,7 +413,7 @@ export function minimum(a: Tensor, b: Operand): Tensor {
     const out = broadcastLaunch('minimum', 'minimum', a, bt, a.dtype);
     return record('minimum', [a, bt], out, (g) => {
       const ties = eq(a, bt);
-      return [sumTo(mul(g, shareMask(gt(a, bt), ties)), a.shape), sumTo(mul(g, shareMask(lt(a, bt), ties)), bt.shape)];
+      return [mul(g, shareMask(gt(a, bt), ties)), mul(g, shareMask(lt(a, bt), ties))];
     });
   });
 }
@@ -452,21 +453,21 @@ function whereTensors(condition: Tensor, at: Tensor, bt: Tensor): Tensor {
     runtime().dispatch({
       shader: wgsl.where,
       template: { T: at.dtype },
-      params: new ParamWriter()
-        .u32(out.size)
-        .u32(shape.length)
-        .u32Array(shape, 2)
-        .u32Array(broadcastStrides(condition.shape, shape), 2)
-        .u32Array(broadcastStrides(at.shape, shape), 2)
-        .u32Array(broadcastStrides(bt.shape, shape), 2)
-        .finish(),
-      buffers: [condition.buffer, at.buffer, bt.buffer, out.buffer],
+      params: {
+        n: out.size,
+        rank: shape.length,
+        shape,
+        c_strides: broadcastStrides(condition.shape, shape),
+        a_strides: broadcastStrides(at.shape, shape),
+        b_strides: broadcastStrides(bt.shape, shape),
+      },
+      buffers: { cond: condition.buffer, a: at.buffer, b: bt.buffer, out: out.buffer },
       workgroups: grid1d(out.size),
     });
   }
   return record('where', [condition, at, bt], out, (g) => {
     const zero = full([], 0);
-    return [null, sumTo(where(condition, g, zero), at.shape), sumTo(where(condition, zero, g), bt.shape)];
+    return [null, where(condition, g, zero), where(condition, zero, g)];
   });
 }
 
@@ -479,8 +480,8 @@ export function cast(x: Tensor, dtype: DType): Tensor {
     runtime().dispatch({
       shader: wgsl.cast,
       template: { IN: x.dtype, OUT: dtype },
-      params: new ParamWriter().u32(x.size).finish(),
-      buffers: [x.buffer, out.buffer],
+      params: { n: x.size },
+      buffers: { x: x.buffer, out: out.buffer },
       workgroups: grid1d(x.size),
     });
   }

@@ -8,7 +8,7 @@
 
 import { record } from '../autograd.js';
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
+import type { BuffersOf } from '../gpu/runtime.js';
 import { Tensor, checkFitsDevice, dtypeArray, shapeSize, type DType } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, assertRank, assertSameDtype, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
@@ -58,16 +58,8 @@ function embed(x: Tensor, shape: readonly number[], lo: readonly number[], step:
     runtime().dispatch({
       shader: wgsl.pad,
       constants: { UNIT_STEP: unitSteps ? 1 : 0 },
-      params: new ParamWriter()
-        .u32(out.size)
-        .u32(shape.length)
-        .u32(bitsOf(value, x.dtype))
-        .u32Array(shape, 2)
-        .u32Array(x.shape, 2)
-        .u32Array(lo, 2)
-        .u32Array(step, 2)
-        .finish(),
-      buffers: [x.buffer, out.buffer],
+      params: { n: out.size, rank: shape.length, fill: bitsOf(value, x.dtype), shape, x_shape: x.shape, lo, step },
+      buffers: { x: x.buffer, out: out.buffer },
       workgroups: grid1d(out.size),
     });
   }
@@ -151,8 +143,8 @@ function placeBlocks(tensors: readonly Tensor[], out: Tensor, widths: readonly n
     if (t.size > 0) {
       runtime().dispatch({
         shader: wgsl.place,
-        params: new ParamWriter().u32(t.size).u32(widths[i]).u32(outRow).u32(offset).finish(),
-        buffers: [t.buffer, out.buffer],
+        params: { n: t.size, x_row: widths[i], out_row: outRow, offset },
+        buffers: { x: t.buffer, out: out.buffer },
         workgroups: grid1d(t.size),
       });
     }
@@ -289,17 +281,17 @@ function gatherKernel(op: string, x: Tensor, axis: number, index: Tensor, shape:
   const check = runtime().indexCheck(() => indexErrorText(op, x, index, axis, text));
   runtime().dispatch({
     shader: wgsl.gather,
-    params: new ParamWriter()
-      .u32(out.size)
-      .u32(shape.length)
-      .u32(axis)
-      .u32(x.shape[axis])
-      .u32(check.site)
-      .u32Array(shape, 2)
-      .u32Array(stridesOf(x.shape), 2)
-      .u32Array(indexStrides, 2)
-      .finish(),
-    buffers: [x.buffer, index.buffer, out.buffer, check.flag],
+    params: {
+      n: out.size,
+      rank: shape.length,
+      axis,
+      axis_size: x.shape[axis],
+      site: check.site,
+      shape,
+      x_strides: stridesOf(x.shape),
+      index_strides: indexStrides,
+    },
+    buffers: { x: x.buffer, index: index.buffer, out: out.buffer, check_flag: check.flag },
     workgroups: grid1d(out.size),
   });
   return out;
@@ -330,8 +322,8 @@ function scatterAdd(src: Tensor, axis: number, index: Tensor, shape: readonly nu
     const check = runtime().indexCheck(() => indexErrorText('gather backward', out, index, axis));
     runtime().dispatch({
       shader: wgsl.scatter,
-      params: new ParamWriter().u32(out.size).u32(shape.length).u32(axis).u32(src.shape[axis]).u32(check.site).u32Array(shape, 2).u32Array(src.shape, 2).finish(),
-      buffers: [src.buffer, index.buffer, out.buffer, check.flag],
+      params: { n: out.size, rank: shape.length, axis, count: src.shape[axis], site: check.site, shape, src_shape: src.shape },
+      buffers: { src: src.buffer, index: index.buffer, out: out.buffer, check_flag: check.flag },
       workgroups: grid1d(out.size),
     });
   }
@@ -377,20 +369,20 @@ function sortedIndexAdd(src: Tensor, index: Tensor, out: Tensor, axis: number, r
   const keys = Tensor.empty([padded, 2], 'u32');
   const starts = Tensor.empty([rows + 1], 'u32');
   const check = runtime().indexCheck(() => indexErrorText('indexSelect backward', out, index, axis));
-  const launch = (entryPoint: string, buffers: GPUBuffer[], invocations: number, k = 0, j = 0) =>
+  const launch = (entryPoint: string, buffers: BuffersOf<typeof wgsl.index_add>, invocations: number, k = 0, j = 0) =>
     runtime().dispatch({
       shader: wgsl.index_add,
       entryPoint,
-      params: new ParamWriter().u32(out.size).u32(count).u32(padded).u32(rows).u32(inner).u32(k).u32(j).u32(entryPoint === 'make_keys' ? check.site : 0).finish(),
+      params: { n: out.size, count, padded, rows, inner, k, j, site: entryPoint === 'make_keys' ? check.site : 0 },
       buffers,
       workgroups: grid1d(invocations),
     });
-  launch('make_keys', [index.buffer, keys.buffer, check.flag], padded);
+  launch('make_keys', { index: index.buffer, new_keys: keys.buffer, check_flag: check.flag }, padded);
   for (let k = 2; k <= padded; k *= 2) {
-    for (let j = k / 2; j >= 1; j /= 2) launch('bitonic_step', [keys.buffer], padded / 2, k, j);
+    for (let j = k / 2; j >= 1; j /= 2) launch('bitonic_step', { sort_keys: keys.buffer }, padded / 2, k, j);
   }
-  launch('segment_starts', [keys.buffer, starts.buffer], rows + 1);
-  launch('accumulate', [src.buffer, keys.buffer, starts.buffer, out.buffer], out.size);
+  launch('segment_starts', { sorted_keys: keys.buffer, new_starts: starts.buffer }, rows + 1);
+  launch('accumulate', { src: src.buffer, keys: keys.buffer, starts: starts.buffer, out: out.buffer }, out.size);
   keys.dispose();
   starts.dispose();
 }

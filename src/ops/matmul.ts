@@ -2,17 +2,15 @@
 // style) and transposed operands read in place (`transA`, `transB`: the kernels take strides, so
 // A·Bᵀ and Aᵀ·B cost no copy). Four kernel variants, a ladder from naive to fast, live in
 // shaders/matmul_1..4_*.wgsl; `chooseMatmulVariant` picks one per shape and adapter, and
-// `matmul(a, b, {variant})` forces one. The backward rule is written with matmul and sumTo, so it is
+// `matmul(a, b, {variant})` forces one. The backward rule is written with matmul, so it is
 // differentiable again.
 
 import { record } from '../autograd.js';
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, checkFitsDevice, formatShape, shapeSize } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, assertRank, broadcastShapes, broadcastStrides, opError } from './shape.js';
 import { reshape } from './movement.js';
-import { sumTo } from './reduce.js';
 import { zeros } from './creation.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
@@ -26,7 +24,7 @@ export const matmulVariants = ['naive', 'blocked', 'tiled', 'quad'] as const;
 export type MatmulVariant = (typeof matmulVariants)[number];
 
 interface VariantSpec {
-  shader: wgsl.Shader;
+  shader: wgsl.Shader<wgsl.Matmul1NaiveParams, 'a' | 'b' | 'out'>;
   /** Outputs covered by one workgroup: rows (M) x columns (N). */
   tileRows: number;
   tileCols: number;
@@ -105,15 +103,21 @@ function launchMatmul(variant: MatmulVariant, a: Tensor, b: Tensor, out: Tensor,
       for (let x = 0; x < groupsX; x += step) {
         runtime().dispatch({
           shader: spec.shader,
-          params: new ParamWriter()
-            .u32(M).u32(N).u32(K).u32(batchShape.length)
-            .u32(product.aStrideM).u32(product.aStrideK).u32(product.bStrideK).u32(product.bStrideN)
-            .u32Array([x, y, z], 1)
-            .u32Array(batchShape, 2)
-            .u32Array(product.aBatchStrides, 2)
-            .u32Array(product.bBatchStrides, 2)
-            .finish(),
-          buffers: [a.buffer, b.buffer, out.buffer],
+          params: {
+            M,
+            N,
+            K,
+            batch_rank: batchShape.length,
+            a_stride_m: product.aStrideM,
+            a_stride_k: product.aStrideK,
+            b_stride_k: product.bStrideK,
+            b_stride_n: product.bStrideN,
+            tile_offset: [x, y, z],
+            batch_shape: batchShape,
+            a_batch_strides: product.aBatchStrides,
+            b_batch_strides: product.bBatchStrides,
+          },
+          buffers: { a: a.buffer, b: b.buffer, out: out.buffer },
           workgroups: [Math.min(step, groupsX - x), Math.min(step, groupsY - y), Math.min(step, batch - z)],
         });
       }
@@ -167,7 +171,7 @@ function matmulMatrices(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
     launchMatmul(variant ?? chooseMatmulVariant(product.M, N, K), a, b, out, product);
   }
   return record('matmul', [a, b], out, (g) => [
-    a.requiresGrad ? sumTo(gradA(g, b, transA, transB, variant), a.shape) : null,
+    a.requiresGrad ? gradA(g, b, transA, transB, variant) : null,
     b.requiresGrad ? gradB(g, a, b, transA, transB, variant) : null,
   ]);
 }
@@ -191,8 +195,8 @@ function gradB(g: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: boolean
     const grad = transB ? matmul(gStack, aStack, { transA: true, variant }) : matmul(aStack, gStack, { transA: true, variant });
     return reshape(grad, b.shape);
   }
-  const full = transB ? matmul(g, a, { transA: true, transB: transA, variant }) : matmul(a, g, { transA: !transA, variant });
-  return sumTo(full, b.shape);
+  // At g's batch shape; where b was broadcast over batches, backward sums it down to b's shape.
+  return transB ? matmul(g, a, { transA: true, transB: transA, variant }) : matmul(a, g, { transA: !transA, variant });
 }
 
 /**

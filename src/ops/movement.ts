@@ -4,11 +4,9 @@
 
 import { record } from '../autograd.js';
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, checkFitsDevice, formatShape, shapeSize } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { MAX_RANK, assertRank, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
-import { sumTo } from './reduce.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 /**
@@ -21,8 +19,8 @@ export function stridedCopy(x: Tensor, shape: readonly number[], strides: readon
   if (out.size === 0) return out;
   runtime().dispatch({
     shader: wgsl.copy,
-    params: new ParamWriter().u32(out.size).u32(shape.length).u32(offset).u32Array(shape, 2).u32Array(strides, 2).finish(),
-    buffers: [x.buffer, out.buffer],
+    params: { n: out.size, rank: shape.length, offset, shape, strides },
+    buffers: { x: x.buffer, out: out.buffer },
     workgroups: grid1d(out.size),
   });
   return out;
@@ -88,7 +86,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const own = stridesOf(x.shape);
   const strides = target.map((_, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : own[i - lead]));
   const out = stridedCopy(x, target, strides);
-  return record('expand', [x], out, (g) => [sumTo(g, x.shape)]);
+  return record('expand', [x], out, (g) => [g]);
 }
 
 /** Removes size-1 dimensions (all of them, or the given ones). */

@@ -7,7 +7,6 @@
 // the reparameterized Gaussian samples that VAEs train through.
 
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, formatShape, type DType } from '../tensor.js';
 import { add, exp, mul, mulScalar } from './elementwise.js';
 import { defineMethods } from './methods.js';
@@ -166,22 +165,33 @@ function launchDraw(entry: DrawEntry, out: Tensor, stream: PhiloxStream, params:
   if (out.size === 0) return;
   const d = { ...noDrawParams, ...params };
   const invocations = entry === 'draw_multinomial' ? out.size : Math.ceil(out.size / 4);
-  const buffers = input ? [out.buffer, input.buffer] : [out.buffer];
   runtime().dispatch({
     shader: wgsl.random,
     entryPoint: entry,
     template: { T: out.dtype },
     constants: { WG: WORKGROUP_SIZE },
-    params: new ParamWriter()
-      .u32(out.size)
-      .u32(stream.key[0]).u32(stream.key[1])
-      .u32(stream.counter[0]).u32(stream.counter[1]).u32(stream.counter[2]).u32(stream.counter[3])
-      .f32(d.scale).f32(d.shift).f32(d.upper).f32(d.prob).f32(d.value)
-      .i32(d.low).u32(d.span)
-      .u32(d.categories).u32(d.samples).u32(d.fromLogits)
-      .u32(checks?.invalid ?? 0).u32(checks?.empty ?? 0)
-      .finish(),
-    buffers: checks ? [...buffers, checks.flag] : buffers,
+    params: {
+      n: out.size,
+      key_lo: stream.key[0],
+      key_hi: stream.key[1],
+      counter0: stream.counter[0],
+      counter1: stream.counter[1],
+      counter2: stream.counter[2],
+      counter3: stream.counter[3],
+      scale: d.scale,
+      shift: d.shift,
+      upper: d.upper,
+      prob: d.prob,
+      value: d.value,
+      low: d.low,
+      span: d.span,
+      categories: d.categories,
+      samples: d.samples,
+      from_logits: d.fromLogits,
+      site_invalid: checks?.invalid ?? 0,
+      site_empty: checks?.empty ?? 0,
+    },
+    buffers: { out: out.buffer, probs: input?.buffer, check_flag: checks?.flag },
     workgroups: grid1d(invocations, WORKGROUP_SIZE),
   });
 }

@@ -1,6 +1,5 @@
 // Reductions over any set of axes: sum, mean, max, min, logsumexp, variance and std (differentiable),
-// argmax and argmin (i32 positions, PyTorch semantics), and sumTo, the reduction that every
-// broadcasting op's backward rule uses to bring a gradient back to its input's shape.
+// argmax and argmin (i32 positions, PyTorch semantics).
 //
 // No reduction transposes its input with a copy. The shape is read as runs of kept and reduced axes (size-1 axes
 // dropped), and each pass reduces one run of reduced axes with x viewed as [outer, k, inner]
@@ -11,13 +10,11 @@
 
 import { noGrad, record } from '../autograd.js';
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import { Tensor, checkFitsDevice, scope, shapeSize, type DType } from '../tensor.js';
 import { defineMethods } from './methods.js';
-import { assertDtype, grid1d, normalizeAxes, normalizeAxis, opError, sameShape } from './shape.js';
+import { assertDtype, grid1d, normalizeAxes, normalizeAxis, opError } from './shape.js';
 import { expand, reshape } from './movement.js';
 import { add, div, eq, exp, mul, mulScalar, ne, sqrt, square, sub } from './elementwise.js';
-import { full } from './creation.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 /** The combining functions of shaders/reduce.wgsl. */
@@ -62,8 +59,8 @@ function launchReduce(op: ReduceOp, x: Tensor, out: Tensor, view: MiddleAxis, sc
     shader: wgsl.reduce,
     template: type === 'f32' ? { OP: op, T: type, U: 'u32', I: 'i32', B: 'bool' } : { OP: op, T: type, U: 'vec4<u32>', I: 'vec4<i32>', B: 'vec4<bool>' },
     constants: { WG: WORKGROUP_SIZE },
-    params: new ParamWriter().u32(view.outer).u32(view.k).u32(view.inner).u32(view.chunks).u32(view.chunkLen).f32(scale).finish(),
-    buffers: [x.buffer, out.buffer],
+    params: { outer: view.outer, k: view.k, inner: view.inner, chunks: view.chunks, chunk_len: view.chunkLen, scale },
+    buffers: { x: x.buffer, out: out.buffer },
     workgroups: grid1d(view.outer * view.chunks * view.inner, WORKGROUP_SIZE),
   });
 }
@@ -288,8 +285,8 @@ function launchArgReduce(
     shader: wgsl.argreduce,
     template: { T: x.dtype, BEATS: beats, POSITION: previousPositions ? 'in_index[at]' : 'k', FLOAT: x.dtype === 'f32' ? 'true' : 'false' },
     constants: { WG: WORKGROUP_SIZE },
-    params: new ParamWriter().u32(view.outer).u32(view.k).u32(view.inner).u32(view.chunks).u32(view.chunkLen).finish(),
-    buffers: previousPositions ? [x.buffer, values.buffer, positions.buffer, previousPositions.buffer] : [x.buffer, values.buffer, positions.buffer],
+    params: { outer: view.outer, k: view.k, inner: view.inner, chunks: view.chunks, chunk_len: view.chunkLen },
+    buffers: { x: x.buffer, out_value: values.buffer, out_index: positions.buffer, in_index: previousPositions?.buffer },
     workgroups: grid1d(view.outer * view.chunks * view.inner, WORKGROUP_SIZE),
   });
 }
@@ -350,18 +347,6 @@ export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
  */
 export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
   return argReduce('argmin', '<', x, axis, keepdims);
-}
-
-// ---- broadcasting support ------------------------------------------------------------------------
-
-/** Sums a broadcast gradient back down to `shape` (the inverse of NumPy broadcasting). */
-export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const lead = g.rank - shape.length;
-  const axes = g.shape.flatMap((d, i) => (i < lead || (shape[i - lead] === 1 && d !== 1) ? [i] : []));
-  if (axes.length === 0) return reshape(g, shape);
-  if (g.size === 0) return full(shape, 0);
-  return reshape(sum(g, axes), shape);
 }
 
 declare module '../tensor.js' {

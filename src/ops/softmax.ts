@@ -5,9 +5,9 @@
 // a transposing copy. The backward rules are fused kernels too (shaders/softmax_grad.wgsl), written
 // again with tensor ops for when the backward pass is itself recorded (gradients of gradients).
 
-import { isGradEnabled, record } from '../autograd.js';
+import { fusedOrComposed, record } from '../autograd.js';
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
+import type { KernelBuffers } from '../gpu/runtime.js';
 import { Tensor, shapeSize } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, grid1d, normalizeAxis } from './shape.js';
@@ -25,7 +25,7 @@ function linesAround(x: Tensor, axis: number): { outer: number; k: number; inner
 type Op = 'softmax' | 'log_softmax';
 
 /** One invocation per line of `like` along `axis`, with the shared Params of both softmax shaders. */
-function lineLaunch(shader: typeof wgsl.softmax | typeof wgsl.softmax_grad, op: Op, like: Tensor, axis: number, buffers: GPUBuffer[]): void {
+function lineLaunch<B extends string>(shader: wgsl.Shader<wgsl.SoftmaxParams, B>, op: Op, like: Tensor, axis: number, buffers: KernelBuffers<B>): void {
   const { outer, k, inner } = linesAround(like, axis);
   // Four neighbouring lines per invocation when they fit a vec4.
   const wide = inner % 4 === 0;
@@ -34,7 +34,7 @@ function lineLaunch(shader: typeof wgsl.softmax | typeof wgsl.softmax_grad, op: 
     shader,
     template: { OP: op, T: wide ? 'vec4<f32>' : 'f32' },
     constants: { WG: WORKGROUP_SIZE },
-    params: new ParamWriter().u32(outer).u32(k).u32(lanes).finish(),
+    params: { outer, k, inner: lanes },
     buffers,
     workgroups: grid1d(outer * lanes, WORKGROUP_SIZE),
   });
@@ -45,35 +45,35 @@ function forwardKernel(name: 'softmax' | 'logSoftmax', op: Op, x: Tensor, axis: 
   assertDtype(name, x, ['f32']);
   const a = normalizeAxis(name, axis, x.rank, x.shape);
   const out = Tensor.empty(x.shape, 'f32');
-  if (out.size > 0) lineLaunch(wgsl.softmax, op, x, a, [x.buffer, out.buffer]);
+  if (out.size > 0) lineLaunch(wgsl.softmax, op, x, a, { x: x.buffer, out: out.buffer });
   return { out, axis: a };
 }
 
 /** The fused backward kernel: dx from the forward output y and the output gradient g. */
 function backwardKernel(op: Op, y: Tensor, g: Tensor, axis: number): Tensor {
   const dx = Tensor.empty(y.shape, 'f32');
-  if (dx.size > 0) lineLaunch(wgsl.softmax_grad, op, y, axis, [y.buffer, g.buffer, dx.buffer]);
+  if (dx.size > 0) lineLaunch(wgsl.softmax_grad, op, y, axis, { y: y.buffer, g: g.buffer, dx: dx.buffer });
   return dx;
 }
 
 /** exp(x) / sum(exp(x)) along `axis` (default: the last). */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const { out, axis: a } = forwardKernel('softmax', 'softmax', x, axis);
-  // dx = y * (g - sum(g * y)); fused unless this backward pass is itself recorded.
-  return record('softmax', [x], out, (g) => {
-    if (!isGradEnabled()) return [backwardKernel('softmax', out, g, a)];
-    return [mul(out, sub(g, sum(mul(g, out), a, true)))];
-  });
+  // dx = y * (g - sum(g * y))
+  return record('softmax', [x], out, fusedOrComposed(
+    (g) => [backwardKernel('softmax', out, g, a)],
+    (g) => [mul(out, sub(g, sum(mul(g, out), a, true)))],
+  ));
 }
 
 /** x - logsumexp(x) along `axis` (default: the last), without forming exp(x). */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const { out, axis: a } = forwardKernel('logSoftmax', 'log_softmax', x, axis);
-  // dx = g - softmax(x) * sum(g), with softmax(x) = exp(y); fused unless this backward pass is recorded.
-  return record('logSoftmax', [x], out, (g) => {
-    if (!isGradEnabled()) return [backwardKernel('log_softmax', out, g, a)];
-    return [sub(g, mul(exp(out), sum(g, a, true)))];
-  });
+  // dx = g - softmax(x) * sum(g), with softmax(x) = exp(y)
+  return record('logSoftmax', [x], out, fusedOrComposed(
+    (g) => [backwardKernel('log_softmax', out, g, a)],
+    (g) => [sub(g, mul(exp(out), sum(g, a, true)))],
+  ));
 }
 
 declare module '../tensor.js' {

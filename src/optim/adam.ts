@@ -4,7 +4,6 @@
 // passes them with the other settings in the uniform block.
 
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import {
   Optimizer, checkBoolean, checkNonNegative, checkUnitInterval, vec4Workgroups, withDefaults,
@@ -61,28 +60,29 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
   protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
     const [beta1, beta2] = group.betas;
     const decoupled = this.decoupledWeightDecay;
-    const watch = this.finiteWatch(param);
-    const buffers = [param.buffer, grad.buffer, this.stateBuffer(state, 'exp_avg', param).buffer, this.stateBuffer(state, 'exp_avg_sq', param).buffer, watch.flag];
-    if (group.amsgrad) buffers.push(this.stateBuffer(state, 'max_exp_avg_sq', param).buffer);
+    const shared = this.updateLaunch(param, grad, state);
     runtime().dispatch({
       shader: wgsl.optim_adam,
       entryPoint: group.amsgrad ? 'adam_amsgrad' : 'adam',
-      params: new ParamWriter()
-        .u32(param.size)
-        .f32(1 - beta1)
-        .f32(beta2)
-        .f32(1 - beta2)
-        .f32(group.eps)
-        .f32(decoupled ? 0 : group.weightDecay)
-        .f32(decoupled ? 1 - group.lr * group.weightDecay : 1)
-        .f32(group.lr / (1 - beta1 ** state.step))
-        .f32(Math.sqrt(1 - beta2 ** state.step))
-        .f32(group.maximize ? -1 : 1)
-        .u32(watch.gradSite)
-        .u32(watch.paramSite)
-        .u32(state.step)
-        .finish(),
-      buffers,
+      params: {
+        n: param.size,
+        one_minus_beta1: 1 - beta1,
+        beta2,
+        one_minus_beta2: 1 - beta2,
+        eps: group.eps,
+        weight_decay: decoupled ? 0 : group.weightDecay,
+        param_scale: decoupled ? 1 - group.lr * group.weightDecay : 1,
+        step_size: group.lr / (1 - beta1 ** state.step),
+        bias_correction2_sqrt: Math.sqrt(1 - beta2 ** state.step),
+        grad_sign: group.maximize ? -1 : 1,
+        ...shared.params,
+      },
+      buffers: {
+        ...shared.buffers,
+        exp_avg: this.stateBuffer(state, 'exp_avg', param).buffer,
+        exp_avg_sq: this.stateBuffer(state, 'exp_avg_sq', param).buffer,
+        max_exp_avg_sq: group.amsgrad ? this.stateBuffer(state, 'max_exp_avg_sq', param).buffer : undefined,
+      },
       workgroups: vec4Workgroups(`${this.optimizerName}.step`, param),
     });
   }

@@ -4,7 +4,6 @@
 // every gradient in place by min(1, maxNorm / (norm + 1e-6)).
 
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import { zeros } from '../ops/creation.js';
 import { sqrt } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
@@ -57,8 +56,8 @@ export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: num
         shader: wgsl.optim_grad_norm,
         entryPoint: normType === 2 ? 'sum_squares' : 'max_abs',
         constants: { WG: NORM_WORKGROUP_SIZE },
-        params: new ParamWriter().u32(grad.size).u32(partialCounts[k]).u32(firstPartial).finish(),
-        buffers: [grad.buffer, partials.buffer],
+        params: { n: grad.size, partials: partialCounts[k], first_partial: firstPartial },
+        buffers: { grad: grad.buffer, out: partials.buffer },
         workgroups: grid1d(partialCounts[k], NORM_WORKGROUP_SIZE),
       });
       firstPartial += partialCounts[k];
@@ -73,8 +72,8 @@ export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: num
       grad.bumpVersion(); // scaled in place
       runtime().dispatch({
         shader: wgsl.optim_clip,
-        params: new ParamWriter().u32(grad.size).f32(maxNorm).finish(),
-        buffers: [grad.buffer, norm.buffer],
+        params: { n: grad.size, max_norm: maxNorm },
+        buffers: { grad: grad.buffer, total_norm: norm.buffer },
         workgroups: scaleWorkgroups[k],
       });
     });

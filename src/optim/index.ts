@@ -6,7 +6,7 @@
  */
 
 export {
-  Optimizer, type FiniteWatchSites, type GroupOptions, type OptimizerHyperparameters, type ParamGroup, type ParamGroupInput, type ParamState, type ParamsInput,
+  Optimizer, type UpdateLaunch, type GroupOptions, type OptimizerHyperparameters, type ParamGroup, type ParamGroupInput, type ParamState, type ParamsInput,
 } from './optimizer.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';

@@ -39,14 +39,22 @@ export type ParamGroupInput<O extends GroupOptions> = Partial<O> & {
  */
 export type ParamsInput<O extends GroupOptions> = Iterable<Tensor> | Iterable<readonly [string, Tensor]> | readonly ParamGroupInput<O>[];
 
-/** Where an update kernel reports NaN or Inf (see Optimizer.checkFinite). */
-export interface FiniteWatchSites {
-  /** The runtime's check flag, bound by the update kernel. */
-  flag: GPUBuffer;
-  /** The site recorded when the gradient holds NaN or Inf (0: not watched). */
-  gradSite: number;
-  /** The site recorded when the updated parameter does (0: not watched). */
-  paramSite: number;
+/**
+ * What every update kernel binds and reads for one parameter (include/optim_common.wgsl): the parameter
+ * and its gradient, and where to report NaN or Inf (see Optimizer.checkFinite).
+ */
+export interface UpdateLaunch {
+  /** The Params fields of the NaN/Inf watch. */
+  params: {
+    /** The site recorded when the gradient holds NaN or Inf (0: not watched). */
+    grad_site: number;
+    /** The site recorded when the updated parameter does (0: not watched). */
+    param_site: number;
+    /** The step reported with a failure. */
+    step: number;
+  };
+  /** The parameter, its gradient and the runtime's check flag. */
+  buffers: { param: GPUBuffer; grad: GPUBuffer; check_flag: GPUBuffer };
 }
 
 /** What an optimizer keeps for one parameter: updates applied so far, and named buffers. */
@@ -111,14 +119,18 @@ export abstract class Optimizer<O extends GroupOptions> {
   }
 
   /**
-   * The NaN/Inf watch of one parameter's update (see checkFinite): the runtime's check flag for the
-   * kernel to bind and its two sites (gradient, new parameter), 0 when the watch is off.
+   * The part of one parameter's update launch every optimizer shares: the parameter, its gradient and the
+   * NaN/Inf watch (see checkFinite), whose sites are 0 when the watch is off.
    */
-  protected finiteWatch(param: Tensor): FiniteWatchSites {
-    if (!this.checkFinite) return { flag: runtime().errorFlag(), gradSite: 0, paramSite: 0 };
+  protected updateLaunch(param: Tensor, grad: Tensor, state: ParamState): UpdateLaunch {
+    const buffers = { param: param.buffer, grad: grad.buffer };
+    if (!this.checkFinite) return { params: { grad_site: 0, param_site: 0, step: state.step }, buffers: { ...buffers, check_flag: runtime().errorFlag() } };
     const name = this.paramNames.get(param)!;
-    const grad = nonFiniteCheck(`the gradient of ${name}`);
-    return { flag: grad.flag, gradSite: grad.site, paramSite: nonFiniteCheck(name).site };
+    const gradCheck = nonFiniteCheck(`the gradient of ${name}`);
+    return {
+      params: { grad_site: gradCheck.site, param_site: nonFiniteCheck(name).site, step: state.step },
+      buffers: { ...buffers, check_flag: gradCheck.flag },
+    };
   }
 
   /** The learning rate of the first group. */

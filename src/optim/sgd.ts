@@ -3,7 +3,6 @@
 // momentum buffer in place.
 
 import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import {
   Optimizer, checkBoolean, checkNonNegative, vec4Workgroups, withDefaults, type ParamGroup, type ParamState, type ParamsInput,
@@ -57,26 +56,25 @@ export class SGD extends Optimizer<SGDOptions> {
     const withMomentum = group.momentum !== 0;
     // As PyTorch, the first update copies the gradient into the new momentum buffer.
     const firstMomentumStep = withMomentum && !state.buffers.momentum_buffer;
-    const watch = this.finiteWatch(param);
-    const buffers = [param.buffer, grad.buffer, watch.flag];
-    if (withMomentum) buffers.push(this.stateBuffer(state, 'momentum_buffer', param).buffer);
+    const shared = this.updateLaunch(param, grad, state);
     runtime().dispatch({
       shader: wgsl.optim_sgd,
       entryPoint: withMomentum ? 'sgd_momentum' : 'sgd',
-      params: new ParamWriter()
-        .u32(param.size)
-        .f32(group.lr)
-        .f32(group.weightDecay)
-        .f32(group.momentum)
-        .f32(1 - group.dampening)
-        .f32(group.maximize ? -1 : 1)
-        .u32(firstMomentumStep ? 1 : 0)
-        .u32(group.nesterov ? 1 : 0)
-        .u32(watch.gradSite)
-        .u32(watch.paramSite)
-        .u32(state.step)
-        .finish(),
-      buffers,
+      params: {
+        n: param.size,
+        lr: group.lr,
+        weight_decay: group.weightDecay,
+        momentum: group.momentum,
+        one_minus_dampening: 1 - group.dampening,
+        grad_sign: group.maximize ? -1 : 1,
+        first_step: firstMomentumStep ? 1 : 0,
+        nesterov: group.nesterov ? 1 : 0,
+        ...shared.params,
+      },
+      buffers: {
+        ...shared.buffers,
+        momentum_buffer: withMomentum ? this.stateBuffer(state, 'momentum_buffer', param).buffer : undefined,
+      },
       workgroups: vec4Workgroups('SGD.step', param),
     });
   }

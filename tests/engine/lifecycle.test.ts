@@ -75,11 +75,11 @@ describe('runtime life cycle', () => {
 
 describe('dispatch errors name their op', () => {
   /** The launch that x.neg() makes for a [4] tensor (captured, so the test follows the kernel's template), with other buffers. */
-  const launch = (buffers: GPUBuffer[], workgroups: [number, number?, number?] = [1]): gg.KernelLaunch => {
+  const launch = (buffers: gg.KernelBuffers, workgroups: [number, number?, number?] = [1]): gg.KernelLaunch => {
     const rt = gg.runtime();
     let captured: gg.KernelLaunch | null = null;
     const dispatch = rt.dispatch;
-    rt.dispatch = (l: gg.KernelLaunch) => void (captured = l);
+    rt.dispatch = ((l: gg.KernelLaunch) => void (captured = l)) as typeof rt.dispatch;
     try {
       gg.scope(() => gg.zeros([4]).neg());
     } finally {
@@ -94,12 +94,12 @@ describe('dispatch errors name their op', () => {
     const out = gg.zeros([4]);
     const released = rt.allocate(16);
     rt.release(released);
-    expect(() => rt.dispatch(launch([released, out.buffer]))).toThrow(/unary\(op_neg\): storage buffer 1 was released to the pool/);
+    expect(() => rt.dispatch(launch({ x: released, out: out.buffer }))).toThrow(/unary\(op_neg\): storage buffer 'x' \(binding 1\) was released to the pool/);
     const other = await gg.Runtime.create();
     const foreign = other.allocate(16);
-    expect(() => rt.dispatch(launch([x.buffer, foreign]))).toThrow(/unary\(op_neg\): storage buffer 2 belongs to another runtime/);
+    expect(() => rt.dispatch(launch({ x: x.buffer, out: foreign }))).toThrow(/unary\(op_neg\): storage buffer 'out' \(binding 2\) belongs to another runtime/);
     other.destroy();
-    rt.dispatch(launch([x.buffer, out.buffer]));
+    rt.dispatch(launch({ x: x.buffer, out: out.buffer }));
     expect(await values(out)).toEqual([-1, -2, -3, -4]);
     x.dispose();
     out.dispose();
@@ -109,7 +109,7 @@ describe('dispatch errors name their op', () => {
     const rt = gg.runtime();
     const x = gg.zeros([4]);
     const limit = rt.device.limits.maxComputeWorkgroupsPerDimension;
-    expect(() => rt.dispatch(launch([x.buffer, x.buffer], [limit + 1]))).toThrow(
+    expect(() => rt.dispatch(launch({ x: x.buffer, out: x.buffer }, [limit + 1]))).toThrow(
       new RegExp(`unary\\(op_neg\\): ${limit + 1} workgroups in x exceed the device's limit of ${limit}`),
     );
     x.dispose();
@@ -118,8 +118,8 @@ describe('dispatch errors name their op', () => {
   it('an error the GPU reports for a command batch names the ops in that batch, and is reported once', async () => {
     const rt = gg.runtime();
     const x = gg.tensor([1, 2, 3, 4]);
-    // One storage buffer where the kernel binds two: the GPU rejects the bind group.
-    rt.dispatch(launch([x.buffer]));
+    // One buffer both read and written by one dispatch: the GPU rejects the usage.
+    rt.dispatch(launch({ x: x.buffer, out: x.buffer }));
     await expect(rt.sync()).rejects.toThrow(/the GPU reported an error in a command batch of 1 dispatch \(unary\(op_neg\)\)/);
     x.dispose();
     await works();

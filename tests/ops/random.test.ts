@@ -3,7 +3,7 @@
 // on 100k draws (moments, Kolmogorov-Smirnov, chi-square), reparameterization gradients and errors.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { ParamWriter, runtime } from '../../src/index.js';
+import { runtime } from '../../src/index.js';
 import { grid1d } from '../../src/ops/shape.js';
 import { checkOp, expectClose } from '../helpers/check.js';
 import { normalCdf, random, rng, zip } from '../helpers/reference.js';
@@ -102,17 +102,16 @@ describe('Philox-4x32-10', () => {
     for (const workgroupSize of [1, 32, 256]) {
       expect(grid1d(Math.ceil(n / 4), workgroupSize)[1] > 1).toBe(workgroupSize === 1);
       const out = gg.Tensor.empty([n], 'u32');
-      // The Params block of shaders/random.wgsl: n, key, counter, then the (unused) distribution fields.
-      const params = new ParamWriter().u32(n).u32(key[0]).u32(key[1]);
-      for (const word of counter) params.u32(word);
-      for (let field = 0; field < 10; field++) params.u32(0);
+      // The Params of shaders/random.wgsl: n, key, counter, then the distribution fields draw_bits ignores.
+      const [counter0, counter1, counter2, counter3] = counter;
+      const unused = { scale: 0, shift: 0, upper: 0, prob: 0, value: 0, low: 0, span: 0, categories: 0, samples: 0, from_logits: 0, site_invalid: 0, site_empty: 0 };
       runtime().dispatch({
         shader: randomKernels,
         entryPoint: 'draw_bits',
         template: { T: 'u32' },
         constants: { WG: workgroupSize },
-        params: params.finish(),
-        buffers: [out.buffer],
+        params: { n, key_lo: key[0], key_hi: key[1], counter0, counter1, counter2, counter3, ...unused },
+        buffers: { out: out.buffer },
         workgroups: grid1d(Math.ceil(n / 4), workgroupSize),
       });
       expect(await values(out), `workgroup size ${workgroupSize}`).toEqual(expected);
