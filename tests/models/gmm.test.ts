@@ -4,7 +4,7 @@
 // clear errors for bad input; and GPU memory returning to its baseline.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { GaussianMixture, type GaussianMixtureCovarianceType as CovarianceType, type GaussianMixtureParameters } from '../../src/models/gmm.js';
+import { GaussianMixture, type GaussianMixtureCovarianceType as CovarianceType, type GaussianMixtureParameters } from '../../src/models/gmm/index.js';
 import { componentCovariances, emStep, posterior, type RefParameters } from './gmm-reference.js';
 
 const covarianceTypes: CovarianceType[] = ['full', 'diag', 'tied', 'spherical'];

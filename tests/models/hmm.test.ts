@@ -4,7 +4,7 @@
 // memory returning to its baseline.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { CategoricalHMM, GaussianHMM, type GaussianCovarianceType } from '../../src/models/hmm.js';
+import { CategoricalHMM, GaussianHMM, type GaussianCovarianceType } from '../../src/models/hmm/index.js';
 import {
   bruteForcePath, categoricalEmStep, categoricalLogB, forwardBackward, gaussianEmStep, gaussianLogB, viterbi,
   type RefCategorical, type RefGaussian,

@@ -17,43 +17,33 @@
 //   xi_t(i, j) = exp(la_t(i) + log A_ij + log b_t+1(j) + lb_t+1(j) - log c_t+1),
 // one shared exp per (i, j) giving both the logsumexp and the transition count. log P = sum_t log c_t
 // (a compensated sum).
-// The WGSL spec lets compilers assume no infinities, so the host writes log 0 as -1e30 (LOG_ZERO in
-// src/models/hmm-params.ts), never -inf; every logsumexp subtracts its own maximum, so exp sees
-// arguments <= 0 and each sum is >= 1.
+// log 0 arrives as -1e30, never -inf (see hmm_chain); every logsumexp subtracts its own maximum, so
+// exp sees arguments <= 0 and each sum is >= 1.
 //
-// Bindings: @0 uniform Params, @1 log_b [N, K] (read), @2 log_start [K] (read), @3 log_trans [K, K]
-// (read), @4 offsets [S + 1] u32 (read), @5 posteriors [N, K] (la during the forward pass, then
-// gamma), @6 log_scale [N] (log c_t, scratch), @7 sequence_stats [S, K * K + K + 1] (write):
-// xi summed over the sequence's steps (K x K, row = from), gamma at its first frame (K), log P (1).
+// Bindings: @0-@4 Params and the model's inputs, from hmm_chain; @5 posteriors [N, K] (la during the
+// forward pass, then gamma), @6 log_scale [N] (log c_t, scratch), @7 sequence_stats
+// [S, K * K + K + 1] (write): xi summed over the sequence's steps (K x K, row = from), gamma at its
+// first frame (K), log P (1).
 // Grid: 1-D over the S sequences, folded into 2-D past 65535 workgroups (the host picks WG).
-// {{K}} is the state count: la, lb, log A and the running xi sums live in private arrays (on
-// SwiftShader that takes 30% less time than reading log A and accumulating xi in storage buffers at
-// every step). On a GPU with many states, one workgroup per sequence with an invocation per state
+// K, the state count, is a template value: la, lb, log A and the running xi sums live in private
+// arrays (on SwiftShader that takes 30% less time than reading log A and accumulating xi in storage
+// buffers at every step). On a GPU with many states, one workgroup per sequence with an invocation per state
 // would spread each step's K² work; on SwiftShader barriers cost more than they save, and a batch
 // has sequences to spare.
+// Includes: grid (the folded 1-D launch), hmm_chain (Params, the model's inputs, K).
 
-struct Params {
-  sequences: u32,
-}
+#include "grid"
+#include "hmm_chain"
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> log_b: array<f32>;
-@group(0) @binding(2) var<storage, read> log_start: array<f32>;
-@group(0) @binding(3) var<storage, read> log_trans: array<f32>;
-@group(0) @binding(4) var<storage, read> offsets: array<u32>;
 @group(0) @binding(5) var<storage, read_write> posteriors: array<f32>;
 @group(0) @binding(6) var<storage, read_write> log_scale: array<f32>;
 @group(0) @binding(7) var<storage, read_write> sequence_stats: array<f32>;
 
-override WG: u32 = 8;
-const K: u32 = {{K}}u;
 const STATS: u32 = K * K + K + 1u;
-const FLT_MAX: f32 = 0x1.fffffep+127f; // the largest finite f32
 
 // Normalises the log values v in place by their logsumexp and returns it.
 fn normalise(v: ptr<function, array<f32, K>>) -> f32 {
-  var m = -FLT_MAX;
-  for (var j = 0u; j < K; j++) { m = max(m, (*v)[j]); }
+  let m = largest(v);
   var total = 0.0;
   for (var j = 0u; j < K; j++) { total += exp((*v)[j] - m); }
   let lse = m + log(total);
@@ -62,8 +52,8 @@ fn normalise(v: ptr<function, array<f32, K>>) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let s = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let s = flat_index(grid);
   if (s >= p.sequences) { return; }
   let first = offsets[s];
   let end = offsets[s + 1u];
@@ -72,8 +62,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var e = 0u; e < K * K; e++) { trans[e] = log_trans[e]; }
 
   // ---- forward ----
-  var la: array<f32, K>;
-  for (var j = 0u; j < K; j++) { la[j] = log_start[j] + log_b[first * K + j]; }
+  var la = first_frame_scores(first);
   // log P = sum_t log c_t, summed with Kahan's compensation: over thousands of frames a plain f32 sum
   // would drift by more than fit()'s default tolerance.
   var log_p = normalise(&la);

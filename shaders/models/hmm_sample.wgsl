@@ -1,5 +1,6 @@
-// Hidden Markov model sampling from uniform and normal draws made by the Philox generator
-// (src/ops/random.ts), so a seed gives the same samples on every adapter.
+// Hidden Markov model sampling from uniform draws made by the Philox generator (src/ops/random.ts),
+// so a seed gives the same samples on every adapter. Gaussian emissions are drawn by
+// gaussian_sample.wgsl, shared with the mixture.
 //
 // states: one invocation per chain walks the Markov chain: z_0 from the start distribution, then
 //   z_t from row z_t-1 of the transition matrix, each by inverse CDF: the first state whose
@@ -8,29 +9,22 @@
 //   zero-probability state). Serial in time by nature; chains run in parallel.
 //   Bindings: @1 uniforms [chains, steps] (read), @2 cum_start [K], @3 cum_trans [K, K],
 //   @4 states [chains, steps] i32 (write). Grid: 1-D over chains.
-// gaussian: x_t = mu_z + L_z eps_t with the lower Cholesky factor L_z of Sigma_z (diagonal factors
-//   for diagonal covariances), one invocation per output (t, j): mu_zj + sum_{i <= j} L_z[j, i] eps_ti.
-//   Bindings: @1 noise [N, D] (read), @2 states [N] i32 (read), @3 means [K, D], @4 factors [K, D, D],
-//   @5 samples [N, D] (write). Grid: 1-D over N * D.
 // categorical: x_t by inverse CDF of row z_t of the emission matrix, one invocation per frame.
 //   Bindings: @1 uniforms [N] (read), @2 states [N] i32 (read), @3 cum_emission [K, V],
 //   @4 symbols [N] i32 (write). Grid: 1-D over N.
-// Grids fold into 2-D past 65535 workgroups (flat = gid.x + gid.y * nwg.x * WG).
+// Grids fold into 2-D past 65535 workgroups.
+// Includes: grid (the folded 1-D launch).
+
+#include "grid"
 
 struct Params {
-  count: u32,     // chains (states), N * D (gaussian) or N (categorical)
+  count: u32,     // chains (states) or N (categorical)
   steps: u32,     // states: steps per chain
   k: u32,         // states of the model
-  width: u32,     // gaussian: D; categorical: V
+  width: u32,     // categorical: V
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-
-override WG: u32 = 64;
-
-fn flat_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
 
 @group(0) @binding(1) var<storage, read> random_values: array<f32>;
 
@@ -54,8 +48,8 @@ fn inverse_cdf_trans(row: u32, u: f32) -> u32 {
 }
 
 @compute @workgroup_size(WG)
-fn states(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let chain = flat_index(gid, nwg);
+fn states(grid: Grid) {
+  let chain = flat_index(grid);
   if (chain >= p.count) { return; }
   let base = chain * p.steps;
   var state = inverse_cdf_start(random_values[base]);
@@ -66,33 +60,14 @@ fn states(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   }
 }
 
-// ---- gaussian: @2 frame_states, @3 means, @4 factors, @5 samples ----
+// ---- categorical: @2 frame_states, @3 cum_emission, @4 symbols ----
 @group(0) @binding(2) var<storage, read> frame_states: array<i32>;
-@group(0) @binding(3) var<storage, read> means: array<f32>;
-@group(0) @binding(4) var<storage, read> factors: array<f32>;
-@group(0) @binding(5) var<storage, read_write> samples: array<f32>;
-
-@compute @workgroup_size(WG)
-fn gaussian(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let index = flat_index(gid, nwg);
-  if (index >= p.count) { return; }
-  let d = p.width;
-  let frame = index / d;
-  let j = index % d;
-  let state = u32(frame_states[frame]);
-  let row = (state * d + j) * d;
-  var value = means[state * d + j];
-  for (var i = 0u; i <= j; i++) { value = fma(factors[row + i], random_values[frame * d + i], value); }
-  samples[index] = value;
-}
-
-// ---- categorical: @2 frame_states (as above), @3 cum_emission, @4 symbols ----
 @group(0) @binding(3) var<storage, read> cum_emission: array<f32>;
 @group(0) @binding(4) var<storage, read_write> symbols: array<i32>;
 
 @compute @workgroup_size(WG)
-fn categorical(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let frame = flat_index(gid, nwg);
+fn categorical(grid: Grid) {
+  let frame = flat_index(grid);
   if (frame >= p.count) { return; }
   let row = u32(frame_states[frame]) * p.width;
   let u = random_values[frame];

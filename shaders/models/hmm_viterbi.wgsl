@@ -7,48 +7,36 @@
 // with delta_first(j) = log pi_j + log b_first(j). Each step subtracts its maximum from delta (and adds
 // it to a running total), so delta stays near 0 and f32 resolves close paths as well at frame 10 000
 // as at frame 10: the path is unchanged by the shift, and its log-probability is the running total.
-// Ties go to the lowest state index (as NumPy's argmax). log 0 arrives as -1e30, never -inf (the
-// WGSL spec lets compilers assume no infinities).
+// Ties go to the lowest state index (as NumPy's argmax). log 0 arrives as -1e30, never -inf (see
+// hmm_chain).
 //
-// Bindings: @0 uniform Params, @1 log_b [N, K] (read), @2 log_start [K] (read), @3 log_trans [K, K]
-// (read), @4 offsets [S + 1] u32 (read), @5 back [N, K] u32 (scratch), @6 states [N] i32 (write),
-// @7 log_prob [S] (write). Grid: 1-D over the S sequences, folded into 2-D past 65535 workgroups.
-// {{K}} is the state count.
+// Bindings: @0-@4 Params and the model's inputs, from hmm_chain; @5 back [N, K] u32 (scratch),
+// @6 states [N] i32 (write), @7 log_prob [S] (write). Grid: 1-D over the S sequences, folded into 2-D
+// past 65535 workgroups (the host picks WG). K, the state count, is a template value.
+// Includes: grid (the folded 1-D launch), hmm_chain (Params, the model's inputs, K).
 
-struct Params {
-  sequences: u32,
-}
+#include "grid"
+#include "hmm_chain"
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> log_b: array<f32>;
-@group(0) @binding(2) var<storage, read> log_start: array<f32>;
-@group(0) @binding(3) var<storage, read> log_trans: array<f32>;
-@group(0) @binding(4) var<storage, read> offsets: array<u32>;
 @group(0) @binding(5) var<storage, read_write> back: array<u32>;
 @group(0) @binding(6) var<storage, read_write> states: array<i32>;
 @group(0) @binding(7) var<storage, read_write> log_prob: array<f32>;
 
-override WG: u32 = 8;
-const K: u32 = {{K}}u;
-const FLT_MAX: f32 = 0x1.fffffep+127f; // the largest finite f32
-
 // Subtracts the maximum of v from every entry and returns it.
 fn shift_to_max(v: ptr<function, array<f32, K>>) -> f32 {
-  var m = -FLT_MAX;
-  for (var j = 0u; j < K; j++) { m = max(m, (*v)[j]); }
+  let m = largest(v);
   for (var j = 0u; j < K; j++) { (*v)[j] -= m; }
   return m;
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let s = gid.x + gid.y * nwg.x * WG;
+fn main(grid: Grid) {
+  let s = flat_index(grid);
   if (s >= p.sequences) { return; }
   let first = offsets[s];
   let end = offsets[s + 1u];
 
-  var delta: array<f32, K>;
-  for (var j = 0u; j < K; j++) { delta[j] = log_start[j] + log_b[first * K + j]; }
+  var delta = first_frame_scores(first);
   var total = shift_to_max(&delta);
   for (var t = first + 1u; t < end; t++) {
     var next: array<f32, K>;

@@ -5,13 +5,15 @@
 //
 // Where the work runs. Every pass over the N samples is a WGSL kernel: the E-step computes each
 // sample's log-density under every component from the Cholesky factors of the precisions and turns
-// them into responsibilities with an online logsumexp (shaders/gmm_estep.wgsl); the M-step's
-// sufficient statistics n_k, Σ r x and Σ r x xᵀ are chunked reductions about the current means
-// (shaders/gmm_moments.wgsl); k-means++ scores its candidate centres in shaders/gmm_kmeans.wgsl.
+// them into responsibilities with an online logsumexp (shaders/models/gaussian_logpdf.wgsl); the
+// M-step's sufficient statistics n_k, Σ r x and Σ r x xᵀ are chunked reductions about the current
+// means (shaders/models/gaussian_moments.wgsl); k-means++ scores its candidate centres in
+// shaders/models/kmeans_distances.wgsl. These kernels are shared with the Gaussian HMM
+// (src/models/shared/).
 // One EM iteration then reads back one small buffer: the per-component statistics and partial sums
 // of the per-sample log-likelihoods, which the convergence test needs (see LOWER_BOUND_BLOCK).
 // From those, the host forms the new weights, means and covariances and their D x D Cholesky
-// factors in float64 (src/models/gmm-params.ts): K tiny factorisations are not worth a GPU launch each.
+// factors in float64 (params.ts): K tiny factorisations are not worth a GPU launch each.
 //
 // Stability. Log-densities stay in log space until the responsibilities; the covariance statistics
 // are taken about each component's current mean, so f32 keeps its digits when the data sit far
@@ -19,23 +21,26 @@
 // no weight is 0; an empty component keeps its last mean and covariance; regCovar (and, if rounding
 // needs it, jitter) keeps each covariance positive definite. The parameters are never NaN.
 
-import { Tensor, formatShape, scope } from '../tensor.js';
-import { full, tensor, zeros } from '../ops/creation.js';
-import { addScalar, div, ltScalar } from '../ops/elementwise.js';
-import { concat, indexSelect, oneHot, pad } from '../ops/indexing.js';
-import { reshape } from '../ops/movement.js';
-import { argmax, argmin, mean, sum, variance } from '../ops/reduce.js';
-import { Generator, multinomial, rand, randint, randn, type Seed } from '../ops/random.js';
-import { allFinite, checkFiniteLater } from '../ops/checks.js';
+import { Tensor, formatShape, scope } from '../../tensor.js';
+import { tensor } from '../../ops/creation.js';
+import { div, ltScalar } from '../../ops/elementwise.js';
+import { concat, oneHot, pad } from '../../ops/indexing.js';
+import { reshape } from '../../ops/movement.js';
+import { argmax, mean, sum } from '../../ops/reduce.js';
+import { Generator, multinomial, rand, randn, type Seed } from '../../ops/random.js';
+import { allFinite, checkFiniteLater } from '../../ops/checks.js';
 import {
-  candidateDistances, eStep, momentStatistics, mixtureSamples, padFeatures, uploadParameters, type EStepResult, type GpuMixture,
-} from './gmm-kernels.js';
+  componentSums, gaussianSamples, padFeatures, padRows, paddedFeatures, responsibilities, uploadGaussians, weightedMoments,
+  type PackedGaussians, type Responsibilities,
+} from '../shared/gaussian.js';
+import { dataMoments, rows, type DataMoments } from '../shared/linalg.js';
+import { defaultLocalTrials, kmeansPlusPlus, lloyd, nearestCenter, roundedToF32 } from '../shared/kmeans.js';
 import {
-  componentSums, covarianceFactors, covarianceLength, covarianceTypes, freeParameterCount, kernelFamily, kernelParameters, mStep, padRows, paddedFeatures,
-  type CovarianceType, type KernelParameters, type MixtureShape, type MixtureState,
-} from './gmm-params.js';
+  covarianceFactors, covarianceLength, covarianceTypes, freeParameterCount, kernelFamily, kernelParameters, mStep,
+  type CovarianceType, type MixtureShape, type MixtureState,
+} from './params.js';
 
-export type { CovarianceType as GaussianMixtureCovarianceType } from './gmm-params.js';
+export type { CovarianceType as GaussianMixtureCovarianceType } from './params.js';
 
 /** How the first parameters are chosen: by k-means++ seeding, by k-means, from random responsibilities, or given means [K][D]. */
 export type GaussianMixtureInit = 'kmeans++' | 'kmeans' | 'random' | number[][];
@@ -97,10 +102,6 @@ export interface GaussianMixtureSample {
  * K D x D matrices on the host in float64, which stops paying past this.
  */
 const MAX_FEATURES = 128;
-/** Lloyd iterations of the k-means initialisation stop after this many... */
-const KMEANS_MAX_ITER = 100;
-/** ...or once the centres move (sum of squared shifts) less than this times the mean feature variance (scikit-learn's KMeans tol). */
-const KMEANS_TOL = 1e-4;
 
 interface RunResult {
   state: MixtureState;
@@ -273,7 +274,7 @@ export class GaussianMixture {
     if (Array.isArray(this.init) && !warm) checkMeans('fit', this.init, d, x);
     if (!(await allFinite(x))) fail('fit', 'x contains NaN or Inf', x);
     const shape: MixtureShape = { nComponents: this.nComponents, nFeatures: d, covarianceType: this.covarianceType };
-    const moments = warm ? null : await dataMoments(x);
+    const moments = warm ? null : await dataMoments(x, false);
     const padded = padFeatures(x);
     let best: RunResult | null = null;
     try {
@@ -305,9 +306,9 @@ export class GaussianMixture {
       const shift = roundedToF32(state.means);
       const parameters = kernelParameters(state, shape);
       const summary = scope(() => {
-        const mixture = uploadParameters(parameters, shape.covarianceType, shape.nComponents, shape.nFeatures);
-        const { resp, logLikelihood } = eStep(x, mixture);
-        const stats = momentStatistics(x, resp, mixture.means, mixture.family);
+        const mixture = uploadGaussians(parameters);
+        const { resp, logLikelihood } = responsibilities(x, mixture);
+        const stats = weightedMoments(x, resp, mixture.means, mixture.family);
         return concat([stats, lowerBoundPartials(logLikelihood)]);
       });
       const values = (await summary.data()) as Float32Array;
@@ -339,14 +340,14 @@ export class GaussianMixture {
       const centers = Array.isArray(this.init)
         ? Float64Array.from(this.init.flat())
         : this.init === 'kmeans++'
-          ? await kmeansPlusPlus(padded, D, K, this.generator)
-          : await lloyd(padded, await kmeansPlusPlus(padded, D, K, this.generator), data.variances);
+          ? await kmeansPlusPlus(padded, D, K, this.generator, defaultLocalTrials(K))
+          : await lloyd(padded, await kmeansPlusPlus(padded, D, K, this.generator, defaultLocalTrials(K)), data.variances);
       shift = roundedToF32(centers);
       resp = scope(() => oneHot(nearestCenter(padded, shift, K), K));
     }
     const statsTensor = scope(() => {
       const shiftTensor = tensor(padRows(shift, D), [K, paddedFeatures(D)]);
-      return momentStatistics(padded, resp, shiftTensor, kernelFamily(shape.covarianceType));
+      return weightedMoments(padded, resp, shiftTensor, kernelFamily(shape.covarianceType));
     });
     resp.dispose();
     const stats = (await statsTensor.data()) as Float32Array;
@@ -419,7 +420,7 @@ export class GaussianMixture {
       const z = randn([n, D], { generator });
       const means = tensor(Float32Array.from(state.means), [K, D]);
       const factors = tensor(Float32Array.from(covarianceFactors(state, shape)));
-      return { samples: mixtureSamples(z, labels, means, factors, shape.covarianceType === 'tied'), labels };
+      return { samples: gaussianSamples(z, labels, means, factors, shape.covarianceType === 'tied'), labels };
     });
   }
 
@@ -458,14 +459,14 @@ export class GaussianMixture {
    * The responsibilities or the log-likelihoods of x under the current parameters. The values of x
    * are checked on the GPU as well: NaN or Inf makes the next read throw (no sync here).
    */
-  private posterior(op: string, x: Tensor, output: keyof EStepResult): Tensor {
+  private posterior(op: string, x: Tensor, output: keyof Responsibilities): Tensor {
     const { state, shape } = this.fitted(op);
     this.checkData(op, x);
     if (x.shape[1] !== shape.nFeatures) {
       fail(op, `x has ${x.shape[1]} features but the model has ${shape.nFeatures}`, x);
     }
     checkFiniteLater(x, failure(op, 'x contains NaN or Inf', x));
-    return scope(() => eStep(padFeatures(x), uploadState(state, shape))[output]);
+    return scope(() => responsibilities(padFeatures(x), uploadGaussians(kernelParameters(state, shape)))[output]);
   }
 
   /** The mean log-likelihood of x, read back (score, bic, aic; `op` names the method in errors). */
@@ -508,10 +509,6 @@ function failure(op: string, message: string, x?: Tensor): string {
   return `GaussianMixture.${op}: ${message}${detail}`;
 }
 
-function uploadState(state: MixtureState, shape: MixtureShape): GpuMixture {
-  return uploadParameters(kernelParameters(state, shape), shape.covarianceType, shape.nComponents, shape.nFeatures);
-}
-
 /** Whether every D x D matrix in `matrices` equals its transpose (to 1e-9 relative). */
 function isSymmetric(matrices: Float64Array, d: number): boolean {
   for (let m = 0; m < matrices.length; m += d * d) {
@@ -524,12 +521,6 @@ function isSymmetric(matrices: Float64Array, d: number): boolean {
     }
   }
   return true;
-}
-
-function rows(values: Float64Array, width: number): number[][] {
-  const out: number[][] = [];
-  for (let i = 0; i < values.length; i += width) out.push(Array.from(values.subarray(i, i + width)));
-  return out;
 }
 
 /**
@@ -555,7 +546,7 @@ function lowerBoundBlocks(n: number): number {
  * way for all samples and differently from one iteration to the next, so it would not average out.
  * To first order the shift is Σ_k n_k (f32(c_k) - c_k) / N, n_k the responsibility mass.
  */
-function exactLowerBound(partials: Float32Array, stats: Float32Array, parameters: KernelParameters, shape: MixtureShape, n: number): number {
+function exactLowerBound(partials: Float32Array, stats: Float32Array, parameters: PackedGaussians, shape: MixtureShape, n: number): number {
   let total = partials.reduce((sum, v) => sum + v, 0);
   const family = kernelFamily(shape.covarianceType);
   for (let k = 0; k < shape.nComponents; k++) {
@@ -573,11 +564,6 @@ function lowerBoundPartials(logLikelihood: Tensor): Tensor {
   return sum(reshape(padded, [blocks, LOWER_BOUND_BLOCK]), 1);
 }
 
-/** The values as the GPU holds them (rounded to f32), so host and kernels use the same shift. */
-function roundedToF32(values: Float64Array): Float64Array {
-  return Float64Array.from(Float32Array.from(values));
-}
-
 function tile(row: Float64Array, times: number): Float64Array {
   const out = new Float64Array(row.length * times);
   for (let i = 0; i < times; i++) out.set(row, i * row.length);
@@ -588,20 +574,6 @@ function checkMeans(op: string, means: number[][], d: number, x: Tensor): void {
   if (!means.every((m) => Array.isArray(m) && m.length === d && m.every(Number.isFinite))) {
     fail(op, `init means must be ${means.length} rows of ${d} finite numbers (one per feature of x)`, x);
   }
-}
-
-interface DataMoments {
-  means: Float64Array;
-  variances: Float64Array;
-}
-
-/** Per-feature mean and (population) variance of x: one readback. */
-async function dataMoments(x: Tensor): Promise<DataMoments> {
-  const d = x.shape[1];
-  const both = scope(() => concat([mean(x, 0), variance(x, 0, { correction: 0 })]));
-  const values = Float64Array.from((await both.data()) as Float32Array);
-  both.dispose();
-  return { means: values.slice(0, d), variances: values.slice(d) };
 }
 
 /** The data's diagonal covariance (plus regCovar) in the layout of every component: what an empty component falls back to at initialisation. */
@@ -618,100 +590,4 @@ function dataCovariances(variances: Float64Array, shape: MixtureShape, regCovar:
     }
   }
   return out;
-}
-
-/**
- * i32 [N]: the index of the nearest of the k centres [k, D] to each row of the padded x: the E-step
- * of unit spherical components with equal weights.
- */
-function nearestCenter(padded: Tensor, centers: Float64Array, k: number): Tensor {
-  const dp = padded.shape[1];
-  const d = centers.length / k;
-  return scope(() => {
-    const mixture: GpuMixture = {
-      family: 'diag',
-      nComponents: k,
-      nFeatures: d,
-      means: tensor(padRows(centers, d), [k, dp]),
-      precisions: tensor(new Float32Array(k * dp).fill(1)),
-      precisionStride: 0,
-      logNorm: zeros([k]),
-    };
-    return argmax(eStep(padded, mixture).resp, -1);
-  });
-}
-
-/** Larger than any squared distance: the "nearest centre so far" before there is one. */
-const NO_CENTER_YET = 3.4028234663852886e38;
-/**
- * Added to the seeding weights (squared distances) so that data with fewer distinct points than
- * components still has a positive weight to draw from (multinomial rejects an all-zero row); far
- * below any distance that matters, so the draws are otherwise unchanged (as hmm-init.ts).
- */
-const SEEDING_FLOOR = 1e-30;
-
-/**
- * Greedy k-means++ seeding on the GPU, as scikit-learn's, on the padded x: the first centre
- * uniformly; then, for each next one, 2 + floor(ln k) candidates drawn with probability
- * proportional to the squared distance to the nearest centre so far, keeping the candidate that
- * lowers the total of those distances most (shaders/gmm_kmeans.wgsl scores them). Nothing is read
- * back until the k centres are chosen. Returns [k, D].
- */
-async function kmeansPlusPlus(padded: Tensor, d: number, k: number, generator: Generator): Promise<Float64Array> {
-  const [n, dp] = padded.shape;
-  const trials = 2 + Math.floor(Math.log(k));
-  const centers = scope(() => {
-    const first = indexSelect(padded, 0, randint(0, n, [1], { generator }));
-    const chosen = [first];
-    let nearest = scope(() => reshape(candidateDistances(padded, first, full([n], NO_CENTER_YET)), [n]));
-    for (let i = 1; i < k; i++) {
-      const next = scope(() => {
-        const candidates = indexSelect(padded, 0, multinomial(addScalar(nearest, SEEDING_FLOOR), trials, { generator }));
-        const withCandidate = candidateDistances(padded, candidates, nearest);
-        const best = reshape(argmin(sum(withCandidate, -1)), [1]);
-        return { center: indexSelect(candidates, 0, best), nearest: reshape(indexSelect(withCandidate, 0, best), [n]) };
-      });
-      nearest.dispose();
-      nearest = next.nearest;
-      chosen.push(next.center);
-    }
-    return concat(chosen, 0);
-  });
-  const values = (await centers.data()) as Float32Array;
-  centers.dispose();
-  return Float64Array.from({ length: k * d }, (_, i) => values[Math.floor(i / d) * dp + (i % d)]);
-}
-
-/**
- * Lloyd's k-means from `start` [k, D] on the padded x: assign each row to its nearest centre, move
- * each centre to its rows' mean (a centre with no rows stays), until the centres settle. One
- * readback per iteration.
- */
-async function lloyd(padded: Tensor, start: Float64Array, variances: Float64Array): Promise<Float64Array> {
-  const d = variances.length;
-  const k = start.length / d;
-  const tolerance = (KMEANS_TOL * variances.reduce((s, v) => s + v, 0)) / d;
-  let centers = roundedToF32(start);
-  for (let iteration = 0; iteration < KMEANS_MAX_ITER; iteration++) {
-    const statsTensor = scope(() => {
-      const assignment = oneHot(nearestCenter(padded, centers, k), k);
-      return momentStatistics(padded, assignment, tensor(padRows(centers, d), [k, padded.shape[1]]), 'diag');
-    });
-    const stats = (await statsTensor.data()) as Float32Array;
-    statsTensor.dispose();
-    const moved = Float64Array.from(centers);
-    let shiftTotal = 0;
-    for (let c = 0; c < k; c++) {
-      const sums = componentSums(stats, 'diag', d, c);
-      if (sums.mass === 0) continue;
-      for (let i = 0; i < d; i++) {
-        const step = sums.first(i) / sums.mass;
-        moved[c * d + i] += step;
-        shiftTotal += step * step;
-      }
-    }
-    centers = roundedToF32(moved);
-    if (shiftTotal <= tolerance) break;
-  }
-  return centers;
 }

@@ -1,7 +1,11 @@
-// Host-side float64 math of the hidden Markov models (src/models/hmm.ts): checking user-given
-// parameters, turning parameters into what the kernels read (log probabilities, Cholesky factors,
-// cumulative tables for sampling), and the Baum-Welch M-step from the statistics the GPU reduced.
-// Everything here is K x K or K x D sized: a GPU launch per tiny matrix would cost more than it saves.
+// Host-side float64 math of the hidden Markov models: checking user-given parameters, turning
+// parameters into what the kernels read (log probabilities, cumulative tables for sampling), and the
+// Baum-Welch M-step from the statistics the GPU reduced. Everything here is K x K or K x D sized: a
+// GPU launch per tiny matrix would cost more than it saves. The Gaussian factors and moments' layout
+// are the mixture's too (src/models/shared/).
+
+import { componentSums } from '../shared/gaussian.js';
+import { cholesky } from '../shared/linalg.js';
 
 /**
  * log 0 as the kernels see it. The WGSL spec lets compilers assume no infinities, so probabilities of
@@ -17,11 +21,6 @@ const SUM_TOLERANCE = 1e-5;
 
 /** How a Gaussian HMM's covariances are shaped: a diagonal ('diag') or a full matrix ('full') per state. */
 export type GaussianCovarianceType = 'diag' | 'full';
-
-/** Statistics per state in the emission-statistics buffer (see shaders/hmm_moments.wgsl). */
-export function gaussianStatsPerState(type: GaussianCovarianceType, d: number): number {
-  return type === 'full' ? (d + 1) * (d + 1) : 1 + 2 * d;
-}
 
 /** Elements of the covariance parameters: diag [K, D], full [K, D, D]. */
 export function covarsLength(type: GaussianCovarianceType, k: number, d: number): number {
@@ -78,7 +77,7 @@ export function checkCovars(where: string, values: unknown, type: GaussianCovari
         if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))) throw new Error(`${where}: full covars[${state}] must be symmetric`);
       }
     }
-    if (!cholesky(m, 0, d)) throw new Error(`${where}: full covars[${state}] must be positive definite`);
+    if (!cholesky(m, d)) throw new Error(`${where}: full covars[${state}] must be positive definite`);
     flat.set(m, state * d * d);
   });
   return flat;
@@ -94,86 +93,6 @@ function describeValue(value: unknown): string {
 /** Natural logs as f32, with LOG_ZERO for probabilities of 0. */
 export function logProbabilities(values: Float64Array): Float32Array {
   return Float32Array.from(values, (v) => (v > 0 ? Math.log(v) : LOG_ZERO));
-}
-
-/** The lower Cholesky factor of the D x D matrix at a[offset..], or null when it is not positive definite. */
-export function cholesky(a: Float64Array, offset: number, d: number): Float64Array | null {
-  const l = new Float64Array(d * d);
-  for (let j = 0; j < d; j++) {
-    let diagonal = a[offset + j * d + j];
-    for (let m = 0; m < j; m++) diagonal -= l[j * d + m] ** 2;
-    if (!(diagonal > 0)) return null;
-    l[j * d + j] = Math.sqrt(diagonal);
-    for (let i = j + 1; i < d; i++) {
-      let v = a[offset + i * d + j];
-      for (let m = 0; m < j; m++) v -= l[i * d + m] * l[j * d + m];
-      l[i * d + j] = v / l[j * d + j];
-    }
-  }
-  return l;
-}
-
-/** The inverse of a lower-triangular D x D matrix (also lower triangular), by forward substitution. */
-function invertLower(l: Float64Array, d: number): Float64Array {
-  const inverse = new Float64Array(d * d);
-  for (let col = 0; col < d; col++) {
-    for (let i = col; i < d; i++) {
-      let v = i === col ? 1 : 0;
-      for (let m = col; m < i; m++) v -= l[i * d + m] * inverse[m * d + col];
-      inverse[i * d + col] = v / l[i * d + i];
-    }
-  }
-  return inverse;
-}
-
-/** Gaussian emission parameters as shaders/hmm_emission.wgsl reads them. */
-export interface GaussianKernelParameters {
-  means: Float32Array;
-  /** diag: precisions 1 / var [K, D]; full: inverse Cholesky factors L⁻¹ [K, D, D]. */
-  factors: Float32Array;
-  /** [K]: the log normalising constant of each state's density. */
-  logNorm: Float32Array;
-}
-
-export function gaussianKernelParameters(means: Float64Array, covars: Float64Array, type: GaussianCovarianceType, k: number, d: number): GaussianKernelParameters {
-  const factors = new Float32Array(covarsLength(type, k, d));
-  const logNorm = new Float32Array(k);
-  const log2Pi = Math.log(2 * Math.PI);
-  for (let state = 0; state < k; state++) {
-    let logDet = 0;
-    if (type === 'diag') {
-      for (let i = 0; i < d; i++) {
-        const variance = covars[state * d + i];
-        factors[state * d + i] = 1 / variance;
-        logDet += Math.log(variance);
-      }
-    } else {
-      const l = choleskyOrThrow(covars, state, d);
-      factors.set(invertLower(l, d), state * d * d);
-      for (let i = 0; i < d; i++) logDet += 2 * Math.log(l[i * d + i]);
-    }
-    logNorm[state] = -0.5 * (d * log2Pi + logDet);
-  }
-  return { means: Float32Array.from(means), factors, logNorm };
-}
-
-/** Lower factors L_k with L_k L_kᵀ = Sigma_k, as [K, D, D] (diagonal for diag covariances): for sampling. */
-export function samplingFactors(covars: Float64Array, type: GaussianCovarianceType, k: number, d: number): Float32Array {
-  const out = new Float32Array(k * d * d);
-  for (let state = 0; state < k; state++) {
-    if (type === 'diag') {
-      for (let i = 0; i < d; i++) out[state * d * d + i * d + i] = Math.sqrt(covars[state * d + i]);
-    } else {
-      out.set(choleskyOrThrow(covars, state, d), state * d * d);
-    }
-  }
-  return out;
-}
-
-function choleskyOrThrow(covars: Float64Array, state: number, d: number): Float64Array {
-  const l = cholesky(covars, state * d * d, d);
-  if (!l) throw new Error(`GaussianHMM: the covariance of state ${state} is not positive definite`);
-  return l;
 }
 
 /**
@@ -216,7 +135,7 @@ export interface GaussianMStepInput {
   type: GaussianCovarianceType;
   k: number;
   d: number;
-  /** [K * gaussianStatsPerState(type, d)], from shaders/hmm_moments.wgsl. */
+  /** The weighted moments about the shift, laid out as shaders/models/gaussian_moments.wgsl writes them. */
   stats: ArrayLike<number>;
   /** [K, D]: the shift the statistics were taken about (the means as f32). */
   shift: Float64Array;
@@ -238,16 +157,14 @@ export function gaussianMStep(input: GaussianMStepInput): { means: Float64Array;
   const { type, k, d, stats, shift, minCovar } = input;
   const means = Float64Array.from(input.previousMeans);
   const covars = Float64Array.from(input.previousCovars);
-  const per = gaussianStatsPerState(type, d);
   for (let state = 0; state < k; state++) {
-    const base = state * per;
-    const n = stats[base];
+    const sums = componentSums(stats, type, d, state);
+    const n = sums.mass;
     if (!(n >= EMPTY_STATE_MASS)) continue;
-    // Both layouts start [n, s_0 .. s_D-1]; the second moments E[d_i d_j] differ in place.
-    const first = (i: number) => stats[base + 1 + i] / n;
+    const first = (i: number) => sums.first(i) / n;
     const second = type === 'full'
-      ? (i: number, j: number) => (stats[base + (1 + i) * (d + 1) + 1 + j] + stats[base + (1 + j) * (d + 1) + 1 + i]) / (2 * n)
-      : (i: number, j: number) => (i === j ? stats[base + 1 + d + i] / n : 0);
+      ? (i: number, j: number) => sums.second(i, j) / n
+      : (i: number, j: number) => (i === j ? sums.second(i, i) / n : 0);
     // o = mean - shift: the new means' offset, or the kept means' when they are not updated.
     const offset = new Float64Array(d);
     for (let i = 0; i < d; i++) {
@@ -265,7 +182,7 @@ export function gaussianMStep(input: GaussianMStepInput): { means: Float64Array;
     for (let i = 0; i < d; i++) {
       for (let j = 0; j <= i; j++) matrix[i * d + j] = matrix[j * d + i] = centred(i, j) + (i === j ? minCovar : 0);
     }
-    if (cholesky(matrix, 0, d)) covars.set(matrix, state * d * d);
+    if (cholesky(matrix, d)) covars.set(matrix, state * d * d);
   }
   return { means, covars };
 }

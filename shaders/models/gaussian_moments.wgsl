@@ -1,15 +1,16 @@
-// Gaussian mixture M-step statistics: for each component k and each chunk of samples, the
-// responsibility-weighted sums
+// Weighted Gaussian moments, the M-step statistics of the Gaussian mixture and the Gaussian HMM (and
+// the centre updates of k-means, with one-hot weights): for each component k and each chunk of
+// samples, the weighted sums
 //   n_k = Σ r_nk,   s_k = Σ r_nk d_n,   S_k = Σ r_nk d_n d_nᵀ,   with d_n = x_n - c_k,
-// where c_k is a per-component shift (the means the E-step just used). Shifted sums keep f32 accurate
+// where r are the responsibilities (mixture) or state posteriors (HMM) and c_k is a per-component
+// shift (the means the E-step just used). Shifted sums keep f32 accurate
 // when the data sit far from the origin; the host then forms μ_k = c_k + s_k / n_k and
 // Σ_k = S_k / n_k - (μ_k - c_k)(μ_k - c_k)ᵀ in float64. Each chunk writes its own partial sums and the
 // host adds the chunks with sum(0), so every output is a short serial sum plus a tree of partials.
 // Bindings: @0 uniform Params, @1 x [N, Dp] (read), @2 resp [N, K] (read), @3 shift [K, Dp] (read),
 // @4 partial (write, vec4s, layout per entry point).
 // Features are padded to Dp, a multiple of 4, with zeros (in x and the shift): Bp = Dp / 4 blocks.
-// Grid: 1-D, folded into 2-D past 65535 workgroups (task = gid.x + gid.y * nwg.x * WG). Tasks that
-// share a chunk are neighbours, so a workgroup walks the same samples in step. A zero responsibility
+// Grid: 1-D, folded into 2-D past 65535 workgroups. Tasks that share a chunk are neighbours, so a workgroup walks the same samples in step. A zero responsibility
 // (common once clusters separate: exp underflows) skips the sample.
 //
 // full: with the augmented d' = [d (Dp), 1, 0, 0, 0] of B = Bp + 1 blocks, the 4B x 4B matrix
@@ -21,6 +22,9 @@
 // diag: task (chunk, k, block) accumulates n_k and blocks of s_k and of diag S_k.
 //   Layout: partial [chunks, K, 1 + 2 Bp] of vec4 = [(n_k, 0, 0, 0), s_k (Bp), diag S_k (Bp)];
 //   n_k is written by the block-0 task.
+// Includes: grid (the folded 1-D launch).
+
+#include "grid"
 
 struct Params {
   n: u32,          // samples
@@ -37,7 +41,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> shift: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> partial: array<vec4<f32>>;
 
-override WG: u32 = 64;
 const ONE = vec4<f32>(1.0, 0.0, 0.0, 0.0);
 
 struct Task {
@@ -45,16 +48,20 @@ struct Task {
   k: u32,
   /** The pair (full) or block (diag) index. */
   part: u32,
+  /** The chunk's samples: [first, end). */
+  first: u32,
+  end: u32,
 }
 
-fn task_of(gid: vec3<u32>, nwg: vec3<u32>) -> Task {
-  let task = gid.x + gid.y * nwg.x * WG;
-  return Task(task / (p.tasks * p.k), (task / p.tasks) % p.k, task % p.tasks);
+fn task_of(grid: Grid) -> Task {
+  let task = flat_index(grid);
+  let chunk = task / (p.tasks * p.k);
+  return Task(chunk, (task / p.tasks) % p.k, task % p.tasks, chunk * p.chunk_len, min(p.n, (chunk + 1u) * p.chunk_len));
 }
 
 @compute @workgroup_size(WG)
-fn full(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = task_of(gid, nwg);
+fn full(grid: Grid) {
+  let t = task_of(grid);
   if (t.chunk >= p.chunks) { return; }
   // Pair index -> (row block, column block), row-major over the upper triangle of B x B blocks.
   let b = p.blocks + 1u;
@@ -76,8 +83,7 @@ fn full(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var a1 = vec4<f32>(0.0);
   var a2 = vec4<f32>(0.0);
   var a3 = vec4<f32>(0.0);
-  let end = min(p.n, (t.chunk + 1u) * p.chunk_len);
-  for (var n = t.chunk * p.chunk_len; n < end; n++) {
+  for (var n = t.first; n < t.end; n++) {
     let r = resp[n * p.k + t.k];
     if (r == 0.0) { continue; }
     let w = r * select(x[n * p.blocks + row_at] - c_row, ONE, row_is_one);
@@ -95,15 +101,14 @@ fn full(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 
 @compute @workgroup_size(WG)
-fn diag(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = task_of(gid, nwg);
+fn diag(grid: Grid) {
+  let t = task_of(grid);
   if (t.chunk >= p.chunks) { return; }
   let c = shift[t.k * p.blocks + t.part];
   var total = 0.0;
   var first = vec4<f32>(0.0);
   var second = vec4<f32>(0.0);
-  let end = min(p.n, (t.chunk + 1u) * p.chunk_len);
-  for (var n = t.chunk * p.chunk_len; n < end; n++) {
+  for (var n = t.first; n < t.end; n++) {
     let r = resp[n * p.k + t.k];
     if (r == 0.0) { continue; }
     let d = x[n * p.blocks + t.part] - c;
