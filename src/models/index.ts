@@ -4,11 +4,8 @@
  *
  * @module
  */
-export * from './gmm.js';
-export * from './hmm.js';
-export * from './vae.js';
-export * from './gan.js';
-export * from './gpt.js';
-export * from './rnn.js';
-export * from './language-model.js';
-export * from './sampling.js';
+export * from './gmm/index.js';
+export * from './hmm/index.js';
+export * from './vae/index.js';
+export * from './gan/index.js';
+export * from './lm/index.js';

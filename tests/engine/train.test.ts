@@ -29,7 +29,7 @@ describe('trainLoop', () => {
       },
     });
     expect(lines.map((p) => p.step)).toEqual([10, 20, 30, 40]);
-    expect(lines[3].loss).toBeLessThan(lines[0].loss * 0.1);
+    expect(lines[3].losses.loss).toBeLessThan(lines[0].losses.loss * 0.1);
     expect(lines[1].examplesPerSecond).toBeGreaterThan(0);
     expect(lines[3].etaSeconds).toBe(0);
     expect(history.points).toHaveLength(4);

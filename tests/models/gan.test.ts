@@ -1,4 +1,4 @@
-// The GAN (src/models/gan.ts): each loss against float64 reference values and gradients, WGAN-GP's
+// The GAN (src/models/gan/): each loss against float64 reference values and gradients, WGAN-GP's
 // penalty (a gradient of a gradient) against a float64 reference and finite differences, the
 // spectral-norm power-iteration kernel against a float64 top singular value, the divergence watch
 // (NaN at its exact step, a discriminator that wins outright), the DCGAN networks, the 2-D lab
@@ -28,7 +28,7 @@ import {
   saveMnistClassifier,
   trainMnistClassifier,
   type GanLoss,
-} from '../../src/models/gan.js';
+} from '../../src/models/gan/index.js';
 import { frechetDistance, gaussianStatistics, symmetricEigen, type GaussianStatistics } from '../../src/metrics/frechet.js';
 import { checkOp, expectClose } from '../helpers/check.js';
 import { random, ref, rng, type Ref } from '../helpers/reference.js';
@@ -433,12 +433,12 @@ describe('GAN checkpoints', () => {
     const before = live();
     const real = gg.randn([32, 2], { generator: new gg.Generator(3) });
     const saved = pair(1);
-    for (let i = 0; i < 3; i++) gg.scope(() => void saved.step(() => real));
+    for (let i = 0; i < 3; i++) gg.scope(() => void saved.step(real));
     const bytes = await saveGanCheckpoint(saved, { note: 'three steps' });
     const loaded = pair(2);
     expect((await loadGanCheckpoint(bytes, loaded)).note).toBe('three steps');
     const next = async (trainer: GanTrainer) => {
-      const { discriminator, generator } = gg.scope(() => trainer.step(() => real));
+      const { discriminator, generator } = gg.scope(() => trainer.step(real));
       const z = gg.randn([8, 16], { generator: new gg.Generator(4) });
       const samples = gg.noGrad(() => gg.scope(() => trainer.generator.forward(z)));
       const values = [await discriminator.item(), await generator.item(), ...(await samples.data())];

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { GPT } from '../../src/models/gpt.js';
+import { GPT } from '../../src/models/lm/index.js';
 import { crossEntropy } from '../../src/nn/losses.js';
 import { AdamW } from '../../src/optim/adam.js';
 import { clipGradNorm } from '../../src/optim/clip.js';

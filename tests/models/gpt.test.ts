@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { GPT, type GPTConfig } from '../../src/models/gpt.js';
-import { evaluate, sampleText, trainLanguageModel } from '../../src/models/language-model.js';
-import { filterLogits, sampleNext } from '../../src/models/sampling.js';
+import { GPT, type GPTConfig, evaluate, sampleText, trainLanguageModel, filterLogits, sampleNext } from '../../src/models/lm/index.js';
 import { expectClose } from '../helpers/check.js';
 
 const tiny: GPTConfig = { vocabSize: 11, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16 };

@@ -3,8 +3,7 @@
 // hidden-state decoder against the full forward pass; and a few steps of training on a short text.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { CharRNN, GRU } from '../../src/models/rnn.js';
-import { sampleText, trainLanguageModel } from '../../src/models/language-model.js';
+import { CharRNN, GRU, sampleText, trainLanguageModel } from '../../src/models/lm/index.js';
 import { checkModule, type Params } from '../nn/helpers.js';
 import { expectClose } from '../helpers/check.js';
 import { ref, type Ref } from '../helpers/reference.js';

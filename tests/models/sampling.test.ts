@@ -3,9 +3,7 @@
 // the host-side top-k / top-p filter), and a GPT whose weights went NaN.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { GPT, type GPTConfig } from '../../src/models/gpt.js';
-import { sampleText } from '../../src/models/language-model.js';
-import { generate, sampleNext, type Decoder } from '../../src/models/sampling.js';
+import { GPT, type GPTConfig, sampleText, generate, sampleNext, type Decoder } from '../../src/models/lm/index.js';
 
 const tiny: GPTConfig = { vocabSize: 11, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16 };
 

@@ -1,4 +1,4 @@
-// The VAE (src/models/vae.ts): its ELBO terms and importance-weighted bound against a float64
+// The VAE (src/models/vae/): its ELBO terms and importance-weighted bound against a float64
 // reference with the same noise, its gradients (through the reparameterization) against finite
 // differences, training on an MNIST subset, checkpoints that reload and resume bit for bit,
 // generation, the applications, and the live-buffer count through all of it.
@@ -19,7 +19,7 @@ import {
   saveVaeCheckpoint,
   synthesizeLabelled,
   type Vae,
-} from '../../src/models/vae.js';
+} from '../../src/models/vae/index.js';
 import { expectClose } from '../helpers/check.js';
 import { random, ref, rng, type Ref } from '../helpers/reference.js';
 import { conv2dRef, convTranspose2dRef, linearRef } from '../nn/helpers.js';
@@ -244,7 +244,7 @@ describe('VAE training and checkpoints', () => {
     const x = firstImages(await mnistTrain, 8);
     const counts: number[] = [];
     for (let step = 0; step < 5; step++) {
-      const loss = gg.scope(() => trainer.trainStep(x));
+      const loss = gg.scope(() => trainer.step(x).loss);
       expect(Number.isFinite(await loss.item())).toBe(true);
       loss.dispose();
       counts.push(rt.memory().liveBuffers);
@@ -262,7 +262,7 @@ describe('VAE training and checkpoints', () => {
     const settings = { seed: 5, klWarmupSteps: 10, emaDecay: 0.9 };
     const model = new MlpVae({ hiddenDim: 32, latentDim: 2, generator: new gg.Generator(5) });
     const trainer = new VaeTrainer(model, settings);
-    for (let i = 0; i < 3; i++) gg.scope(() => void trainer.trainStep(x));
+    for (let i = 0; i < 3; i++) gg.scope(() => void trainer.step(x));
     const bytes = await saveVaeCheckpoint(model, trainer, { note: 'test' });
     expect(readVaeConfig(bytes)).toEqual({ kind: 'mlp', inputDim: 784, hiddenDim: 32, latentDim: 2, activation: 'relu' });
 
@@ -287,7 +287,7 @@ describe('VAE training and checkpoints', () => {
     const resumed = new VaeTrainer(resumedModel, { ...settings, seed: 99 });
     await loadVaeCheckpoint(bytes, { trainer: resumed });
     expect(resumed.stepCount).toBe(3);
-    const [lossA, lossB] = [gg.scope(() => trainer.trainStep(x)), gg.scope(() => resumed.trainStep(x))];
+    const [lossA, lossB] = [gg.scope(() => trainer.step(x).loss), gg.scope(() => resumed.step(x).loss)];
     expect(await lossB.item()).toBe(await lossA.item());
     for (const [original, copy] of [[model, resumedModel], [trainer.averaged!, resumed.averaged!]]) {
       const theirs = copy.namedParameters();

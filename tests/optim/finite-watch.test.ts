@@ -19,7 +19,7 @@ describe('the optimizers watch gradients and parameters for NaN and Inf', () => 
     const run = gg.trainLoop({
       steps: 30,
       logEvery: 10,
-      onProgress: (progress) => losses.push(progress.loss),
+      onProgress: (progress) => losses.push(progress.losses.loss),
       step: (step) => {
         optimizer.zeroGrad();
         const loss = hiddenNaNLoss(p, step, 7);
@@ -91,7 +91,7 @@ describe('the optimizers watch gradients and parameters for NaN and Inf', () => 
     const model = gg.models.createVae({ kind: 'mlp', inputDim: 4, hiddenDim: 3, latentDim: 2, activation: 'relu' }, { generator: new gg.Generator(1) });
     const trainer = new gg.models.VaeTrainer(model, { seed: 1 });
     const x = gg.tensor([[0.5, Number.NaN, 0.5, 0.5]]);
-    const loss = gg.scope(() => trainer.trainStep(x));
+    const loss = gg.scope(() => trainer.step(x).loss);
     await expect(loss.item()).rejects.toThrow(/training stopped: the gradient of encoder\..*weight became NaN or Inf at step 1|the gradient of .* became NaN or Inf at step 1/);
     loss.dispose();
     x.dispose();

@@ -3,7 +3,7 @@
 // NaN / Inf, empty and huge tensors) through ./run.ts: a clear error naming the op (or, for the cases
 // that must work, the right output, NaN in and NaN out as in PyTorch), no GPU buffer leaked, and a
 // runtime that still works afterwards. One test per category; a failure lists each failing case by
-// name with what went wrong. The same table with a printed summary: `npx tsx bench/bad-input.ts`.
+// name with what went wrong. The same table with a printed summary: `npx tsx bench/robustness/bad-input.ts`.
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, badInputCases } from './cases.js';
 import { describeFailure, passed, runCase } from './run.js';

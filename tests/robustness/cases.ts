@@ -4,7 +4,7 @@
 // and the shapes or dtype where they matter) or must work (then it checks its output, e.g. NaN in,
 // NaN out as in PyTorch). tests/robustness/run.ts runs a case and judges it (clear error, no GPU
 // buffer leaked, the runtime still works afterwards); tests/robustness/bad-input.test.ts runs the
-// table in CI and bench/bad-input.ts prints a summary.
+// table in CI and bench/robustness/bad-input.ts prints a summary.
 //
 // A case makes every tensor, module and optimizer through `ctx.own(...)`, so that the runner can
 // dispose exactly what the case made and count any buffer left over as a leak of the library. Checks

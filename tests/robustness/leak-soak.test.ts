@@ -1,4 +1,4 @@
-// The leak soak's quick form (bench/leak-soak.ts runs 1000 steps of each): every model trainer runs
+// The leak soak's quick form (bench/robustness/leak-soak.ts runs 1000 steps of each): every model trainer runs
 // 20 steps on tiny sizes, in rounds of 5 with checkpoint round trips, evaluation and sampling between
 // rounds; the live GPU buffer count must stay exactly flat after the warm-up (the first round plus a
 // step) and return to its baseline once the trainer has disposed what it made. See tests/robustness/soak.ts.

@@ -1,5 +1,5 @@
 // Runs one bad-input case (tests/robustness/cases.ts) and judges it, for the vitest suite and for
-// bench/bad-input.ts alike. Outside a memory scope, so that nothing hides a leak:
+// bench/robustness/bad-input.ts alike. Outside a memory scope, so that nothing hides a leak:
 //  1. run the case; a must-fail case must throw an Error naming one of its ops (as a word) and
 //     mentioning each of its mentions, synchronously or at the case's own read; a must-work case
 //     must not throw, and its own output check (ctx.expectValues) must pass;

@@ -1,4 +1,4 @@
-// The leak soak shared by bench/leak-soak.ts (1000 steps of each trainer) and
+// The leak soak shared by bench/robustness/leak-soak.ts (1000 steps of each trainer) and
 // tests/robustness/leak-soak.test.ts (the quick CI form): every model trainer runs N steps on tiny
 // sizes, and the live GPU buffers (gg.runtime().memory()) are read after every step, at the same
 // point of its loop each time. A trainer passes when

@@ -1,10 +1,10 @@
 // Variational autoencoders on MNIST, the public entry: import everything VAE from here.
-//   vae-model.ts  MlpVae (784-400-z) and ConvVae, the ELBO, the importance-weighted NLL, sampling,
-//                 reconstructions, interpolations and the 2-D latent grid;
-//   vae-train.ts  VaeTrainer (seeded Adam, beta, KL warm-up, progress through gg.trainLoop) and
-//                 safetensors checkpoints that resume exactly;
-//   vae-eval.ts   test-set evaluation, anomaly detection by -ELBO with ROC-AUC, and the data
-//                 augmentation experiment.
+//   model.ts       MlpVae (784-400-z) and ConvVae, the ELBO, the importance-weighted NLL, sampling,
+//                  reconstructions, interpolations and the 2-D latent grid;
+//   trainer.ts     VaeTrainer, a Trainer (seeded Adam, beta, KL warm-up, progress through gg.trainLoop);
+//   checkpoint.ts  safetensors checkpoints of a model, or of a trainer that resume exactly;
+//   eval.ts        test-set evaluation, anomaly detection by -ELBO with ROC-AUC, and the data
+//                  augmentation experiment.
 // Image grids, PNG files and canvas drawing are in src/metrics/.
 
 export {
@@ -24,18 +24,9 @@ export {
   type ImportanceOptions,
   type NegativeElboOptions,
   type VaeSampleOptions,
-} from './vae-model.js';
-export {
-  VaeTrainer,
-  formatVaeProgress,
-  saveVaeCheckpoint,
-  loadVaeCheckpoint,
-  readVaeConfig,
-  type VaeTrainerOptions,
-  type FitOptions,
-  type EpochRecord,
-  type LoadVaeOptions,
-} from './vae-train.js';
+} from './model.js';
+export { VaeTrainer, type VaeTrainerOptions, type FitOptions, type EpochRecord } from './trainer.js';
+export { saveVaeCheckpoint, loadVaeCheckpoint, readVaeConfig, type LoadVaeOptions } from './checkpoint.js';
 export {
   evaluateVae,
   estimateNll,
@@ -53,4 +44,4 @@ export {
   type SynthesisOptions,
   type AugmentationOptions,
   type AugmentationResult,
-} from './vae-eval.js';
+} from './eval.js';

@@ -4,23 +4,21 @@
 // - negativeElboScores: per-image -ELBO, the anomaly score;
 // - anomalyDetection: ROC-AUC of that score separating a digit class the model never saw from the
 //   test digits of the classes it was trained on;
-// - augmentationExperiment: a small classifier trained on a small labelled set with and without
+// - augmentationExperiment: the MNIST classifier trained on a small labelled set with and without
 //   VAE-made examples added, reporting the accuracy change as measured.
 // Sums stay on the GPU while the batches run; JS reads them once at the end.
 
-import { noGrad } from '../autograd.js';
-import { Tensor, scope } from '../tensor.js';
-import { tensor, zeros } from '../ops/creation.js';
-import { concat, stack, indexSelect } from '../ops/indexing.js';
-import { Generator, reparameterize } from '../ops/random.js';
-import { Linear, ReLU, Sequential } from '../nn/layers.js';
-import { crossEntropy } from '../nn/losses.js';
-import { Adam } from '../optim/adam.js';
-import { arrayDataset, batches, type Dataset } from '../data/loader.js';
-import { MnistDataset } from '../data/mnist.js';
-import { SeededRandom } from '../data/random.js';
-import { rocAuc } from '../metrics/roc.js';
-import type { Vae } from './vae-model.js';
+import { noGrad } from '../../autograd.js';
+import { Tensor, scope } from '../../tensor.js';
+import { tensor, zeros } from '../../ops/creation.js';
+import { concat, stack, indexSelect } from '../../ops/indexing.js';
+import { Generator, reparameterize } from '../../ops/random.js';
+import type { Dataset } from '../../data/loader.js';
+import { MnistDataset } from '../../data/mnist.js';
+import { SeededRandom } from '../../data/random.js';
+import { rocAuc } from '../../metrics/roc.js';
+import { classifierAccuracy, trainMnistClassifier } from '../shared/mnist-classifier.js';
+import type { Vae } from './model.js';
 
 /** Options of `evaluateVae` (and, with more, `estimateNll`). */
 export interface EvaluationOptions {
@@ -286,7 +284,7 @@ export interface AugmentationOptions extends SynthesisOptions {
   classifierSteps?: number;
   /** Classifier batch size (default 64). */
   batchSize?: number;
-  /** Hidden width of the 784-h-10 classifier (default 128). */
+  /** Feature width of the MNIST classifier (784-256-h-10, src/models/shared/mnist-classifier.ts) (default 128). */
   hiddenDim?: number;
 }
 
@@ -306,50 +304,19 @@ export interface AugmentationResult {
   method: string;
 }
 
-/** Trains a 784-h-10 MLP classifier with Adam and returns its test accuracy. */
-async function classifierAccuracy(train: MnistDataset, test: MnistDataset, options: Required<Pick<AugmentationOptions, 'classifierSteps' | 'batchSize' | 'hiddenDim' | 'seed'>>): Promise<number> {
+/** Trains the MNIST classifier on `train` for the experiment's steps and returns its accuracy on `test`. */
+async function accuracyAfterTraining(train: MnistDataset, test: MnistDataset, options: Required<Pick<AugmentationOptions, 'classifierSteps' | 'batchSize' | 'hiddenDim' | 'seed'>>): Promise<number> {
   const { classifierSteps, batchSize, hiddenDim, seed } = options;
-  const pixels = train.imageShape.reduce((n, d) => n * d, 1);
-  const generator = new Generator(seed);
-  const classifier = new Sequential(new Linear(pixels, hiddenDim, { generator }), new ReLU(), new Linear(hiddenDim, 10, { generator }));
-  const optimizer = new Adam(classifier.namedParameters(), { lr: 1e-3 });
-  const data = arrayDataset({ images: { values: train.images, exampleShape: [pixels] }, labels: { values: train.labels, exampleShape: [] } });
+  const classifier = await trainMnistClassifier(train, { steps: classifierSteps, batchSize, featureDim: hiddenDim, seed, log: () => {} });
   try {
-    let step = 0;
-    for (let epoch = 0; step < classifierSteps; epoch++) {
-      for (const batch of batches(data, { batchSize, seed, epoch })) {
-        if (step++ >= classifierSteps) break;
-        scope(() => {
-          optimizer.zeroGrad();
-          crossEntropy(classifier.forward(batch.images), batch.labels).backward();
-          optimizer.step();
-        });
-      }
-    }
-    const correct = zeros([]);
-    try {
-      noGrad(() => {
-        for (let begin = 0; begin < test.length; begin += 1000) {
-          const end = Math.min(test.length, begin + 1000);
-          scope(() => {
-            const x = tensor(test.images.subarray(begin * pixels, end * pixels), [end - begin, pixels]);
-            const hits = classifier.forward(x).argmax(-1).eq(tensor(test.labels.subarray(begin, end), [end - begin])).sum();
-            correct.assign(correct.add(hits));
-          });
-        }
-      });
-      return (await correct.item()) / test.length;
-    } finally {
-      correct.dispose();
-    }
+    return await classifierAccuracy(classifier, test);
   } finally {
-    optimizer.dispose();
     classifier.dispose();
   }
 }
 
 /**
- * Does adding VAE samples to a small labelled set help a classifier? Trains the same 784-h-10 MLP
+ * Does adding VAE samples to a small labelled set help a classifier? Trains the same MNIST classifier
  * (same initial weights, same number of Adam steps, same batch-order seed) on the labelled images
  * alone and on the labelled images plus synthesizeLabelled's images, and reports both test
  * accuracies as measured. The VAE may have been trained on unlabelled images (the semi-supervised
@@ -368,8 +335,8 @@ export async function augmentationExperiment(model: Vae, labelled: MnistDataset,
   labels.set(synthetic.labels, labelled.length);
   const augmented = new MnistDataset(images, labels, labelled.imageShape);
   const settings = { classifierSteps, batchSize, hiddenDim, seed };
-  const baselineAccuracy = await classifierAccuracy(labelled, test, settings);
-  const augmentedAccuracy = await classifierAccuracy(augmented, test, settings);
+  const baselineAccuracy = await accuracyAfterTraining(labelled, test, settings);
+  const augmentedAccuracy = await accuracyAfterTraining(augmented, test, settings);
   return {
     labelled: labelled.length,
     synthetic: synthetic.labels.length,

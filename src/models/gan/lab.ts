@@ -6,13 +6,14 @@
 // so a run shows when modes appear and disappear (a collapsing generator hops between a few modes)
 // for each loss and stabilizer (spectral norm, label smoothing, two-timescale learning rates).
 
-import { noGrad } from '../autograd.js';
-import { scope } from '../tensor.js';
-import { indexSelect } from '../ops/indexing.js';
-import { DEFAULT_SEED, Generator, randint, randn, type Seed } from '../ops/random.js';
-import { gridOfGaussians, modeCoverage, ringOfGaussians, type ToyDataset } from '../data/toy2d.js';
-import { MlpDiscriminator, MlpGenerator } from './gan-model.js';
-import { GanTrainer, type DivergenceEvent, type GanLogRecord, type GanLoss } from './gan-train.js';
+import { noGrad } from '../../autograd.js';
+import { scope } from '../../tensor.js';
+import { indexSelect } from '../../ops/indexing.js';
+import { DEFAULT_SEED, Generator, randint, randn, type Seed } from '../../ops/random.js';
+import { gridOfGaussians, modeCoverage, ringOfGaussians, type ToyDataset } from '../../data/toy2d.js';
+import { MlpDiscriminator, MlpGenerator } from './model.js';
+import type { GanLoss } from './losses.js';
+import { GanTrainer, type DivergenceEvent, type GanLogRecord } from './trainer.js';
 
 /** The lab's mixtures: the ring of 8 Gaussians or the 5 x 5 grid. */
 export type LabDataset = 'ring' | 'grid';

@@ -4,11 +4,11 @@
 // drawn token back and streams it to a callback. Models plug in through `Decoder`: the GPT's keeps a
 // KV cache (each new token costs O(T)), the char-RNN's keeps its hidden state (O(1)).
 
-import { argmax } from '../ops/reduce.js';
-import { categorical, type Generator } from '../ops/random.js';
-import { tensor } from '../ops/creation.js';
-import { checkLogitRowsLater } from '../ops/checks.js';
-import { Tensor, formatShape, scope } from '../tensor.js';
+import { argmax } from '../../ops/reduce.js';
+import { categorical, type Generator } from '../../ops/random.js';
+import { tensor } from '../../ops/creation.js';
+import { checkLogitRowsLater } from '../../ops/checks.js';
+import { Tensor, formatShape, scope } from '../../tensor.js';
 
 /** A model's incremental decoding state for a batch of sequences. */
 export interface Decoder {

@@ -10,18 +10,18 @@
 // O(T) work per token instead of recomputing the whole window. Training and evaluation helpers
 // shared with the char-RNN are in language-model.ts; sampling (temperature, top-k, top-p) in sampling.ts.
 
-import { noGrad } from '../autograd.js';
-import { Dropout, Embedding, GELU, LayerNorm, Linear, Sequential } from '../nn/layers.js';
-import { normal, zeros as zeroInit } from '../nn/init.js';
-import { composite } from '../nn/common.js';
-import { Module } from '../nn/module.js';
-import { cachedSelfAttention, packedSelfAttention } from '../ops/attention.js';
-import { arange, tensor, zeros } from '../ops/creation.js';
-import { slice } from '../ops/indexing.js';
-import { matmul } from '../ops/matmul.js';
-import { reshape } from '../ops/movement.js';
-import type { Generator } from '../ops/random.js';
-import { Tensor, checkFitsDevice, formatShape, scope } from '../tensor.js';
+import { noGrad } from '../../autograd.js';
+import { Dropout, Embedding, GELU, LayerNorm, Linear, Sequential } from '../../nn/layers.js';
+import { normal, zeros as zeroInit } from '../../nn/init.js';
+import { composite } from '../../autograd.js';
+import { Module } from '../../nn/module.js';
+import { cachedSelfAttention, packedSelfAttention } from '../../ops/attention.js';
+import { arange, tensor, zeros } from '../../ops/creation.js';
+import { slice } from '../../ops/indexing.js';
+import { matmul } from '../../ops/matmul.js';
+import { reshape } from '../../ops/movement.js';
+import type { Generator } from '../../ops/random.js';
+import { Tensor, checkFitsDevice, formatShape, scope } from '../../tensor.js';
 import type { LanguageModel } from './language-model.js';
 import type { Decoder } from './sampling.js';
 

@@ -13,18 +13,18 @@
 // The stacked weights are split into per-gate matrices once per forward pass, so each step runs
 // small matrix products and elementwise ops on [B, H] tensors and never slices activations.
 
-import { noGrad } from '../autograd.js';
-import { Dropout, Embedding, Linear } from '../nn/layers.js';
-import { uniform } from '../nn/init.js';
-import { composite } from '../nn/common.js';
-import { Module } from '../nn/module.js';
-import { linear } from '../nn/functional.js';
-import { tensor, zeros } from '../ops/creation.js';
-import { sigmoid, tanh } from '../ops/elementwise.js';
-import { slice, split, stack } from '../ops/indexing.js';
-import { reshape } from '../ops/movement.js';
-import type { Generator } from '../ops/random.js';
-import { Tensor, checkFitsDevice, formatShape, scope } from '../tensor.js';
+import { noGrad } from '../../autograd.js';
+import { Dropout, Embedding, Linear } from '../../nn/layers.js';
+import { uniform } from '../../nn/init.js';
+import { composite } from '../../autograd.js';
+import { Module } from '../../nn/module.js';
+import { linear } from '../../nn/functional.js';
+import { tensor, zeros } from '../../ops/creation.js';
+import { sigmoid, tanh } from '../../ops/elementwise.js';
+import { slice, split, stack } from '../../ops/indexing.js';
+import { reshape } from '../../ops/movement.js';
+import type { Generator } from '../../ops/random.js';
+import { Tensor, checkFitsDevice, formatShape, scope } from '../../tensor.js';
 import type { LanguageModel } from './language-model.js';
 import type { Decoder } from './sampling.js';
 

@@ -8,16 +8,16 @@
 // needs encode() and decode(): the loss, the importance-weighted likelihood bound of Burda et al.,
 // sampling from the prior, reconstructions, interpolations and the 2-D latent manifold grid.
 
-import { noGrad } from '../autograd.js';
-import { Tensor, formatShape, scope } from '../tensor.js';
-import { tensor } from '../ops/creation.js';
-import { concat } from '../ops/indexing.js';
-import { reparameterize, randn, type Generator } from '../ops/random.js';
-import { Conv2d, ConvTranspose2d, Linear } from '../nn/layers.js';
-import { binaryCrossEntropyWithLogits, klDivDiagonalGaussian } from '../nn/losses.js';
-import { Module } from '../nn/module.js';
+import { noGrad } from '../../autograd.js';
+import { Tensor, formatShape, scope } from '../../tensor.js';
+import { tensor } from '../../ops/creation.js';
+import { concat } from '../../ops/indexing.js';
+import { reparameterize, randn, type Generator } from '../../ops/random.js';
+import { Conv2d, ConvTranspose2d, Linear } from '../../nn/layers.js';
+import { binaryCrossEntropyWithLogits, klDivDiagonalGaussian } from '../../nn/losses.js';
+import { Module } from '../../nn/module.js';
 
-/** The hidden layers' nonlinearity: ReLU (PyTorch's example) or GELU (its tanh approximation, as bench/vae.ts measured it). */
+/** The hidden layers' nonlinearity: ReLU (PyTorch's example) or GELU (its tanh approximation, as bench/models/vae.ts measured it). */
 export type VaeActivation = 'relu' | 'gelu';
 
 /** An MLP VAE: inputDim -> hiddenDim -> (mu, logVar) of latentDim, and back. */

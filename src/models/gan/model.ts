@@ -3,20 +3,18 @@
 //   DcganGenerator / DcganDiscriminator  DCGAN (Radford et al., 2016) sized for 28 x 28 MNIST:
 //     transposed convolutions up with BatchNorm and ReLU, a tanh output in [-1, 1]; strided
 //     convolutions down with LeakyReLU(0.2) (BatchNorm optional), one logit per image;
-//   SpectralNorm  W / σ(W) with σ estimated by power iteration (shaders/spectral_norm.wgsl).
+//   SpectralNorm  W / σ(W) with σ estimated by power iteration (src/ops/spectral-norm.ts).
 // Every discriminator returns logits [N]; every generator maps latents [N, latentDim] to samples.
 
-import { noGrad } from '../autograd.js';
-import { runtime } from '../context.js';
-import { ParamWriter } from '../gpu/runtime.js';
-import { Tensor, formatShape, scope } from '../tensor.js';
-import { normal as normalInit } from '../nn/init.js';
-import { conv2d } from '../ops/conv.js';
-import { randn, type Generator } from '../ops/random.js';
-import { BatchNorm, BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Sequential, Tanh } from '../nn/layers.js';
-import { linear } from '../nn/functional.js';
-import { Module } from '../nn/module.js';
-import * as wgsl from '../gpu/shaders.generated.js';
+import { noGrad } from '../../autograd.js';
+import { Tensor, formatShape, scope } from '../../tensor.js';
+import { normal as normalInit } from '../../nn/init.js';
+import { conv2d } from '../../ops/conv.js';
+import { randn, type Generator } from '../../ops/random.js';
+import { BatchNorm, BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Sequential, Tanh } from '../../nn/layers.js';
+import { linear } from '../../nn/functional.js';
+import { Module } from '../../nn/module.js';
+import { powerIteration } from '../../ops/spectral-norm.js';
 
 /** What GanTrainer needs of a generator: samples from latents [N, latentDim]. */
 export interface GanGenerator extends Module {
@@ -40,33 +38,6 @@ function checkPositiveInteger(owner: string, name: string, value: number): void 
 }
 
 // ---- spectral normalisation ----------------------------------------------------------------------
-
-const POWER_ITERATION_WORKGROUP = 256;
-
-/**
- * Runs `iterations` steps of power iteration on w viewed as [rows, cols], updating u [rows] and
- * v [cols] in place on the GPU (one dispatch). Afterwards uᵀ w v estimates w's largest singular value.
- */
-export function powerIteration(w: Tensor, u: Tensor, v: Tensor, iterations = 1, eps = 1e-12): void {
-  const owner = 'powerIteration';
-  for (const t of [w, u, v]) t.assertAlive(owner);
-  const rows = w.shape[0];
-  const cols = w.size / rows;
-  if (w.dtype !== 'f32' || u.dtype !== 'f32' || v.dtype !== 'f32' || w.rank < 2 || u.size !== rows || v.size !== cols) {
-    throw new Error(
-      `${owner}: expected f32 w [rows, ...] with u [rows] and v [cols = size / rows], got w ${formatShape(w.shape)} ${w.dtype}, ` +
-        `u ${formatShape(u.shape)} ${u.dtype}, v ${formatShape(v.shape)} ${v.dtype}`,
-    );
-  }
-  checkPositiveInteger(owner, 'iterations', iterations);
-  runtime().dispatch({
-    shader: wgsl.spectral_norm,
-    constants: { WG: POWER_ITERATION_WORKGROUP },
-    params: new ParamWriter().u32(rows).u32(cols).u32(iterations).f32(eps).finish(),
-    buffers: [w.buffer, u.buffer, v.buffer],
-    workgroups: [1],
-  });
-}
 
 /** Options of {@link SpectralNorm}. */
 export interface SpectralNormOptions extends Seeded {

@@ -1,0 +1,76 @@
+// Trainer checkpoints: a Trainer's stateDict() as one safetensors file, in gg.io's checkpoint layout
+// ('model.<name>' and 'optimizer.<name>' tensors, the optimizers' hyperparameters as JSON in
+// __metadata__['optimizer.hyperparameters']) plus the trainer's counters, random streams and settings
+// as JSON in __metadata__['trainer.state']. The VAE, GAN and language-model checkpoints are this file
+// with family metadata of their own.
+
+import { scope, type Tensor } from '../tensor.js';
+import { HYPERPARAMETERS_KEY } from '../io/checkpoint.js';
+import { readHeader } from '../io/format.js';
+import { loadTensors, serialize } from '../io/tensors.js';
+import { settingsMismatch, unprefixed, type Trainer, type TrainerRecord, type TrainerState } from './trainer.js';
+
+/** The __metadata__ key that holds a trainer checkpoint's {@link TrainerRecord} as JSON. */
+export const TRAINER_STATE_KEY = 'trainer.state';
+
+/** Options of `loadTrainerCheckpoint`. */
+export interface LoadTrainerCheckpointOptions {
+  /** Who is loading, for errors (default 'loadTrainerCheckpoint'). */
+  owner?: string;
+  /** Who writes such files, for the error about a file without a trainer state (default 'saveTrainerCheckpoint'). */
+  writer?: string;
+  /** The record of a file written before __metadata__['trainer.state'] existed, read from its metadata (null: none). */
+  legacyRecord?: (metadata: Record<string, string>) => TrainerRecord | null;
+}
+
+/** A trainer's whole state as safetensors bytes, with `metadata` (whose keys may not be the two the file reserves). */
+export async function saveTrainerCheckpoint(trainer: Pick<Trainer<unknown>, 'stateDict'>, metadata: Record<string, string> = {}): Promise<Uint8Array<ArrayBuffer>> {
+  for (const key of [TRAINER_STATE_KEY, HYPERPARAMETERS_KEY]) {
+    if (key in metadata) throw new Error(`saveTrainerCheckpoint: the metadata key '${key}' is reserved for the trainer's state`);
+  }
+  // serialize() records its GPU copies before returning, so the scope may free the copies stateDict()
+  // made as soon as it ends; the object wrapper is because scopes refuse a bare promise.
+  const pending = scope(() => {
+    const { model, optimizer, hyperparameters, step, counters, random, settings } = trainer.stateDict();
+    const tensors: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(model)) tensors[`model.${name}`] = t;
+    for (const [name, t] of Object.entries(optimizer)) tensors[`optimizer.${name}`] = t;
+    const record: TrainerRecord = { step, counters, random, settings };
+    const all = { ...metadata, [HYPERPARAMETERS_KEY]: JSON.stringify(hyperparameters), [TRAINER_STATE_KEY]: JSON.stringify(record) };
+    return { bytes: serialize(tensors, all) };
+  });
+  return pending.bytes;
+}
+
+/** The trainer record a file holds, or null (the file was not written by saveTrainerCheckpoint). */
+export function readTrainerRecord(metadata: Record<string, string>): TrainerRecord | null {
+  const stored = metadata[TRAINER_STATE_KEY];
+  return stored === undefined ? null : (JSON.parse(stored) as TrainerRecord);
+}
+
+/**
+ * Restores a checkpoint from saveTrainerCheckpoint into a trainer built with the same models and settings; returns the
+ * file's metadata. The settings are compared before any tensor is read, and the trainer's loadStateDict checks every
+ * name, shape and dtype before it changes anything.
+ */
+export async function loadTrainerCheckpoint(bytes: Uint8Array, trainer: Trainer<unknown>, options: LoadTrainerCheckpointOptions = {}): Promise<Record<string, string>> {
+  const { owner = 'loadTrainerCheckpoint', writer = 'saveTrainerCheckpoint' } = options;
+  const { metadata } = readHeader(bytes);
+  const record = readTrainerRecord(metadata) ?? options.legacyRecord?.(metadata) ?? null;
+  if (!record) throw new Error(`${owner}: the file has no __metadata__['${TRAINER_STATE_KEY}']; it was not written by ${writer}`);
+  const own = scope(() => ({ settings: trainer.stateDict().settings })).settings;
+  const mismatch = settingsMismatch(record.settings, own);
+  if (mismatch) throw new Error(`${owner}: the file was trained with ${mismatch}`);
+  const stored = metadata[HYPERPARAMETERS_KEY];
+  if (stored === undefined) throw new Error(`${owner}: the file has no optimizer (no __metadata__['${HYPERPARAMETERS_KEY}'])`);
+  const tensors = loadTensors(bytes);
+  try {
+    const stray = Object.keys(tensors).filter((name) => !name.startsWith('model.') && !name.startsWith('optimizer.'));
+    if (stray.length > 0) throw new Error(`${owner}: tensors outside 'model.' and 'optimizer.': ${stray.join(', ')}`);
+    const state: TrainerState = { ...record, model: unprefixed('model', tensors), optimizer: unprefixed('optimizer', tensors), hyperparameters: JSON.parse(stored) };
+    await trainer.loadStateDict(state);
+  } finally {
+    for (const t of Object.values(tensors)) t.dispose();
+  }
+  return metadata;
+}
