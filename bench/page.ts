@@ -1,12 +1,13 @@
 // The benchmark page's script (bench/bench.html): sets up the peers (TensorFlow.js webgpu and wasm,
-// jax-js webgpu eager and jit, jax-js wasm), runs the suites of bench/suites.ts with the options
+// jax-js webgpu eager and jit, jax-js wasm), runs the cases of bench/suites.ts with the options
 // bench/run.ts put in the URL, prints progress lines to the console, and reports the result.
 
 import * as jax from '@jax-js/jax';
-import type { PeerLibrary } from './harness.js';
-import { jaxPeer } from './peers/jax.js';
-import { configureTfjs, tfjsPeer } from './peers/tfjs.js';
-import { runEnvironment, type SuiteOptions } from './suites.js';
+import type { PeerLibrary } from './harness/harness.js';
+import { jaxPeer } from './harness/peers/jax.js';
+import { configureTfjs, tfjsPeer } from './harness/peers/tfjs.js';
+import { runEnvironment, type SuiteOptions } from './harness/runner.js';
+import { allCases } from './suites.js';
 
 type PageOptions = Omit<SuiteOptions, 'log'>;
 
@@ -20,7 +21,7 @@ async function main() {
   if (available.includes('webgpu')) peers.push(jaxPeer({ device: 'webgpu', jit: false }), jaxPeer({ device: 'webgpu', jit: true }));
   if (available.includes('wasm')) peers.push(jaxPeer({ device: 'wasm', jit: true }));
   log(`jax-js devices: ${available.join(', ')}`);
-  return runEnvironment('Chromium (headless)', navigator.userAgent, peers, { ...options, log });
+  return runEnvironment('Chromium (headless)', navigator.userAgent, allCases, peers, { ...options, log });
 }
 
 main()

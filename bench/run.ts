@@ -1,4 +1,4 @@
-// Benchmark entry point (`npm run bench`): runs the suites of bench/suites.ts in headless Chromium
+// Benchmark entry point (`npm run bench`): runs the cases of bench/suites.ts in headless Chromium
 // beside TensorFlow.js and jax-js on the same adapter (bench/bench.html), or in Node with `--node`,
 // prints the Markdown table and writes bench/results/<date>.json and .md.
 //   npm run bench                       the full run in Chromium
@@ -13,9 +13,10 @@ import { cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as gg from '../src/node.js';
-import { openBrowser } from './browser.js';
-import { markdownReport, type BenchReport, type EnvironmentReport } from './report.js';
-import { runEnvironment, type SuiteOptions } from './suites.js';
+import { openBrowser } from './harness/browser.js';
+import { markdownReport, type BenchReport, type EnvironmentReport } from './harness/report.js';
+import { runEnvironment, timingDefaults, type SuiteOptions } from './harness/runner.js';
+import { allCases } from './suites.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => {
@@ -29,13 +30,13 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const outDir = option('out') ?? (quick ? undefined : join(repoRoot, 'bench', 'results'));
 const gengpuVersion = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-const options = { quick, only, gengpuVersion, budgetMs: 1500, slowMs: 4000 };
+const options = { ...timingDefaults, quick, only, gengpuVersion };
 const started = performance.now();
 const log = (line: string) => console.log(`${((performance.now() - started) / 1000).toFixed(0).padStart(5)} s  ${line}`);
 
 let environment: EnvironmentReport;
 if (inNode) {
-  environment = await runEnvironment('Node (Dawn)', `Node ${process.version}`, [], { ...options, log } satisfies SuiteOptions);
+  environment = await runEnvironment('Node (Dawn)', `Node ${process.version}`, allCases, [], { ...options, log } satisfies SuiteOptions);
   gg.shutdown();
 } else {
   const session = await openBrowser();

@@ -1,16 +1,12 @@
 // The Kernels page's suite (demo/pages/kernels.ts), run on the visitor's own GPU: pipeline compile
 // times, matmul GFLOPS for every kernel variant and the automatic choice, and the per-op dispatch
 // overhead, one part at a time so the page can draw between them. The full benchmark with peers is
-// bench/run.ts (npm run bench).
-//
-// Each timed iteration records a batch of products and reads back one value at the end, so the GPU
-// is measured, not the round trip. While a readback is pending, Dawn's Node binding busy-polls a
-// CPU core, which on SwiftShader is a core taken from the kernels; so each iteration first submits
-// its work, sleeps through most of the time the fastest iteration so far took, and only then waits.
+// bench/run.ts (npm run bench); both time GPU work with bench/harness/timing.ts: each timed
+// iteration records a batch of work and reads back one value at the end, so the GPU is measured,
+// not the round trip.
 
-import { Bench } from 'tinybench';
 import * as gg from '../src/index.js';
-import { settle } from '../bench/timing.js';
+import { settle, settledIteration, timeIterations } from '../bench/harness/timing.js';
 
 export interface CompileRow {
   variant: string;
@@ -33,21 +29,6 @@ export interface DispatchResult {
   usPerOpMedian: number;
   usPerOpBest: number;
   usRecordingPerOp: number;
-}
-
-/** A tinybench task whose iterations run `body` (recording GPU work) and wait for its result. */
-function timedTask(body: () => gg.Tensor, recordingMs: number[] = []): () => Promise<{ overriddenDuration: number }> {
-  let fastest = Infinity;
-  return async () => {
-    const start = performance.now();
-    const result = body();
-    recordingMs.push(performance.now() - start);
-    await settle(result, start, Number.isFinite(fastest) ? fastest * 0.8 : 0);
-    const ms = performance.now() - start;
-    result.dispose();
-    fastest = Math.min(fastest, ms);
-    return { overriddenDuration: ms };
-  };
 }
 
 /** How long each measurement runs; the demo's quick ladder passes less than the defaults. */
@@ -88,30 +69,23 @@ export async function measureMatmul(rt: gg.Runtime, n: number, timing: SuiteTimi
   try {
     // Enough products per iteration to keep the GPU busy for a while, one readback per iteration.
     const reps = Math.max(1, Math.round(Math.round(2 ** 26 / n ** 3) * 4 * workScale));
-    const bench = new Bench({ name: `matmul ${n}`, time: taskMs, iterations, warmupIterations: 1, warmupTime: 0 });
-    for (const choice of [...available, 'auto'] as const) {
-      const variant = choice === 'auto' ? undefined : choice;
-      bench.add(choice, timedTask(() => gg.scope(() => {
+    const gflops = (ms: number) => (2 * n ** 3 * reps) / (ms * 1e6);
+    for (const variant of [...available, undefined]) {
+      const measured = await timeIterations(settledIteration(() => gg.scope(() => {
         let c = gg.matmul(a, b, { variant });
         for (let i = 1; i < reps; i++) {
           c.dispose();
           c = gg.matmul(a, b, { variant });
         }
         return c;
-      })));
-    }
-    await bench.run();
-    for (const task of bench.tasks) {
-      const result = task.result;
-      if (result.state !== 'completed') throw new Error(`matmul ${n} ${task.name}: ${result.state}`);
-      const gflops = (ms: number) => (2 * n ** 3 * reps) / (ms * 1e6);
+      })), { budgetMs: taskMs, iterations });
       rows.push({
         n,
-        variant: task.name === 'auto' ? `auto (${gg.chooseMatmulVariant(n, n, n)})` : task.name,
-        msPerProduct: result.latency.p50 / reps,
-        gflopsMedian: gflops(result.latency.p50),
-        gflopsBest: gflops(result.latency.min),
-        iterations: result.latency.samplesCount,
+        variant: variant ?? `auto (${gg.chooseMatmulVariant(n, n, n)})`,
+        msPerProduct: measured.median / reps,
+        gflopsMedian: gflops(measured.median),
+        gflopsBest: gflops(measured.min),
+        iterations: measured.samples,
       });
     }
   } finally {
@@ -141,18 +115,14 @@ export async function measureDispatch(rt: gg.Runtime, timing: SuiteTiming = {}):
     const submits = rt.counters.submits - submitsBefore;
     await settle(once, performance.now(), 0);
     once.dispose();
-    const overhead = new Bench({ name: 'dispatch', time: taskMs, iterations: 5, warmupIterations: 2 });
     const recordingMs: number[] = [];
-    overhead.add('chain', timedTask(addChain, recordingMs));
-    await overhead.run();
-    const result = overhead.tasks[0].result;
-    if (result.state !== 'completed') throw new Error(`dispatch overhead: ${result.state}`);
+    const measured = await timeIterations(settledIteration(addChain, (ms) => recordingMs.push(ms)), { budgetMs: taskMs, iterations: 5 });
     const median = [...recordingMs].sort((p, q) => p - q)[Math.floor(recordingMs.length / 2)];
     return {
       chain,
       submits,
-      usPerOpMedian: (result.latency.p50 / chain) * 1000,
-      usPerOpBest: (result.latency.min / chain) * 1000,
+      usPerOpMedian: (measured.median / chain) * 1000,
+      usPerOpBest: (measured.min / chain) * 1000,
       usRecordingPerOp: (median / chain) * 1000,
     };
   } finally {

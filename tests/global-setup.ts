@@ -2,7 +2,7 @@
 // way the tests will, so that an npm-shipped Chromium and SwiftShader driver are unpacked here once
 // instead of by parallel workers racing each other. The driver it chose (VK_ICD_FILENAMES) is then
 // inherited by every worker.
-import { chromiumPath } from '../bench/browser.js';
+import { chromiumPath } from '../bench/harness/browser.js';
 import { init, shutdown } from '../src/node.js';
 
 export default async function setup(): Promise<void> {

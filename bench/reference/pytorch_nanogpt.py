@@ -1,5 +1,5 @@
 # Reference (not part of the library): nanoGPT's CPU shakespeare_char run restated in PyTorch, to tell
-# what the recipe itself reaches from what gengpu reaches (bench/gpt.ts runs the same recipe).
+# what the recipe itself reaches from what gengpu reaches (bench/models/gpt.ts runs the same recipe).
 # 4 layers, 4 heads, width 128, block 64, batch 12, no biases, no dropout, exact GELU, weights tied;
 # AdamW (0.9, 0.99), weight decay 0.1 on matrices, lr 1e-3 with 100 warmup steps and a cosine to 1e-4
 # at 2000 iterations, gradient clipping at 1; tiny Shakespeare split 90/10, character vocabulary.
@@ -8,7 +8,7 @@
 # Needs PyTorch (Debian: apt-get install python3-torch):
 #   python3 bench/reference/pytorch_nanogpt.py [--seed 1337] [--iters 2000]
 #   ... --dump out/run    also writes out/run-init.safetensors (the initial weights) and out/run.json
-#                         (every step's batch starts and loss, the final figures) for bench/gpt-replay.ts
+#                         (every step's batch starts and loss, the final figures) for bench/models/gpt-replay.ts
 # tests/fixtures/pytorch_gpt_replay.py imports the model and the schedule from here.
 import argparse, json, math, pathlib, struct, time
 import torch

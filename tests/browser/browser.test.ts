@@ -2,7 +2,7 @@
 // give the same numbers (the RNG's raw words bit for bit), a short training loop must lower its
 // loss, and no buffer may leak.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, type BrowserSession } from '../../bench/browser.js';
+import { openBrowser, type BrowserSession } from '../../bench/harness/browser.js';
 import { expectClose } from '../helpers/check.js';
 import { runSmokeCases, type SmokeResults } from './smoke-cases.js';
 

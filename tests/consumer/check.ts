@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import puppeteer from 'puppeteer';
-import { chromiumFlags, chromiumPath } from '../../bench/browser.js';
+import { chromiumFlags, chromiumPath } from '../../bench/harness/browser.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openBrowser, type BrowserSession } from '../../bench/browser.js';
+import { openBrowser, type BrowserSession } from '../../bench/harness/browser.js';
 import { runDataCases, type DataCaseResults } from './browser-cases.js';
 
 const packageDirectory = (name: string) => dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type ElementHandle, type HTTPRequest, type Page } from 'puppeteer';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumFlags, chromiumPath } from '../../bench/browser.js';
+import { chromiumFlags, chromiumPath } from '../../bench/harness/browser.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const configFile = join(repoRoot, 'demo', 'vite.config.ts');

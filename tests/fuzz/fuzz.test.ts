@@ -1,7 +1,7 @@
 // The differential fuzzer's quick form for CI: 500 cases from a fixed seed (tests/fuzz/cases.ts),
 // every op family against float64, values and gradients, each case through checkOp. All must pass;
 // a failure names each failing case's seed, index and description, and the command that reruns it
-// alone. The full run is bench/fuzz.ts (`npx tsx bench/fuzz.ts --cases 10000 --seed 1`).
+// alone. The full run is bench/robustness/fuzz.ts (`npx tsx bench/robustness/fuzz.ts --cases 10000 --seed 1`).
 import { describe, expect, it } from 'vitest';
 import { FAMILIES, fuzzCases, type FuzzCase } from './cases.js';
 import { reproduceCommand, runCase } from './run.js';

@@ -1,5 +1,5 @@
 // The fuzzer's comparison core, shared by the quick vitest form (tests/fuzz/fuzz.test.ts) and the
-// full run (bench/fuzz.ts): runs one case through tests/helpers/check.ts's checkOp and sorts the
+// full run (bench/robustness/fuzz.ts): runs one case through tests/helpers/check.ts's checkOp and sorts the
 // outcome. checkOp reports through vitest's `expect`, which throws an AssertionError on failure
 // inside or outside a vitest worker alike, so the runner catches that error and classifies it by
 // the label checkOp gives each comparison ('output shape', 'forward', 'gradient of input k',
@@ -33,5 +33,5 @@ export async function runCase(c: FuzzCase): Promise<Outcome> {
 
 /** How to rerun one case alone. */
 export function reproduceCommand(c: Pick<FuzzCase, 'seed' | 'index'>): string {
-  return `npx tsx bench/fuzz.ts --seed ${c.seed} --from ${c.index} --cases 1`;
+  return `npx tsx bench/robustness/fuzz.ts --seed ${c.seed} --from ${c.index} --cases 1`;
 }

@@ -1,11 +1,24 @@
 // Float64 references of the ops, written as plain loops over tests/helpers/reference.ts's Ref
 // arrays: reductions, softmax lines, matmul, slicing, padding and joining, gather and indexSelect,
-// convolution and pooling, layer norm and attention. The one copy that the op tests
-// (tests/ops/*.test.ts), the layer tests (tests/nn/helpers.ts) and the differential fuzzer
-// (tests/fuzz/references.ts) all check against. None of them mutates its inputs: finite-difference
-// gradients call each one hundreds of times on perturbed copies.
+// convolution (with its weight gradient) and pooling, layer norm and attention. The one copy that the op tests
+// (tests/ops/*.test.ts), the layer tests (tests/nn/helpers.ts), the differential fuzzer
+// (tests/fuzz/references.ts) and the benchmark's checks (bench/kernels/, bench/models/steps.ts) all
+// check against. None of them mutates its inputs: finite-difference gradients call each one
+// hundreds of times on perturbed copies.
 
 import { broadcastShape, ravel, ref, size, unravel, type Ref } from './reference.js';
+
+/**
+ * An op's float64 output defined one element at a time: `whole` computes all of it, `atPositions`
+ * only some flat positions, which is how the benchmark checks products too large to compute whole.
+ */
+export interface Elements {
+  shape: number[];
+  at(i: number): number;
+}
+
+export const whole = (e: Elements): Ref => ref(e.shape, (i) => e.at(i));
+export const atPositions = (e: Elements, positions: readonly number[]): Float64Array => Float64Array.from(positions, (i) => e.at(i));
 
 // ---- reductions ----------------------------------------------------------------------------------
 
@@ -78,7 +91,7 @@ export const logSoftmaxLine = (v: number[]) => {
 // ---- matmul --------------------------------------------------------------------------------------
 
 /** torch.matmul in float64 (1-D operands promoted and their axis dropped; batch dims broadcast), with transposed operands read in place. */
-export function matmulRef(a: Ref, b: Ref, transA = false, transB = false): Ref {
+export function matmulElements(a: Ref, b: Ref, transA = false, transB = false): Elements {
   const aShape = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
   const bShape = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
   const tA = a.shape.length > 1 && transA;
@@ -91,22 +104,22 @@ export function matmulRef(a: Ref, b: Ref, transA = false, transB = false): Ref {
   const bBatch = bShape.slice(0, -2);
   const batch = broadcastShape(aBatch, bBatch);
   const batchIndex = (own: number[], coords: number[]) => ravel(own.map((d, i) => (d === 1 ? 0 : coords[coords.length - own.length + i])), own);
-  const out = new Float64Array(size(batch) * M * N);
-  for (let z = 0; z < size(batch); z++) {
-    const coords = unravel(z, batch);
-    const aBase = batchIndex(aBatch, coords) * M * K;
-    const bBase = batchIndex(bBatch, coords) * K * N;
-    for (let m = 0; m < M; m++) {
-      for (let n = 0; n < N; n++) {
-        let s = 0;
-        for (let k = 0; k < K; k++) s += a.data[aBase + (tA ? k * M + m : m * K + k)] * b.data[bBase + (tB ? n * K + k : k * N + n)];
-        out[(z * M + m) * N + n] = s;
-      }
-    }
-  }
-  const shape = [...batch, ...(a.shape.length === 1 ? [] : [M]), ...(b.shape.length === 1 ? [] : [N])];
-  return ref(shape, out);
+  return {
+    shape: [...batch, ...(a.shape.length === 1 ? [] : [M]), ...(b.shape.length === 1 ? [] : [N])],
+    at(i) {
+      const n = i % N;
+      const m = Math.floor(i / N) % M;
+      const coords = unravel(Math.floor(i / (M * N)), batch);
+      const aBase = batchIndex(aBatch, coords) * M * K;
+      const bBase = batchIndex(bBatch, coords) * K * N;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a.data[aBase + (tA ? k * M + m : m * K + k)] * b.data[bBase + (tB ? n * K + k : k * N + n)];
+      return s;
+    },
+  };
 }
+
+export const matmulRef = (a: Ref, b: Ref, transA = false, transB = false): Ref => whole(matmulElements(a, b, transA, transB));
 
 // ---- movement, joining and indexing ---------------------------------------------------------------
 
@@ -226,6 +239,33 @@ export function conv2dRef(x: Ref, w: Ref, bias: Ref | null, g: Geometry): Ref {
         }
   return out;
 }
+
+/** conv2d's weight gradient: each weight element's sum of dy times the input values it met. */
+export function conv2dWeightGradElements(x: Ref, dy: Ref, kernel: Pair, g: Geometry): Elements {
+  const [n, c, h, wd] = x.shape;
+  const [, o, oh, ow] = dy.shape;
+  const cg = c / g.groups;
+  const og = o / g.groups;
+  const shape = [o, cg, kernel[0], kernel[1]];
+  return {
+    shape,
+    at(p) {
+      const [oc, ci, i, j] = unravel(p, shape);
+      let s = 0;
+      for (let b = 0; b < n; b++)
+        for (let y = 0; y < oh; y++)
+          for (let z = 0; z < ow; z++) {
+            const iy = y * g.stride[0] - g.padding[0] + i * g.dilation[0];
+            const iz = z * g.stride[1] - g.padding[1] + j * g.dilation[1];
+            if (iy < 0 || iy >= h || iz < 0 || iz >= wd) continue;
+            s += dy.data[index4(dy.shape, b, oc, y, z)] * x.data[index4(x.shape, b, Math.floor(oc / og) * cg + ci, iy, iz)];
+          }
+      return s;
+    },
+  };
+}
+
+export const conv2dWeightGradRef = (x: Ref, dy: Ref, kernel: Pair, g: Geometry): Ref => whole(conv2dWeightGradElements(x, dy, kernel, g));
 
 /** Written in scatter form (each input spreads into the output), unlike the kernel's gather form. */
 export function convTranspose2dRef(x: Ref, w: Ref, bias: Ref | null, g: Geometry, outputPadding: Pair): Ref {

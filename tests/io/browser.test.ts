@@ -5,7 +5,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, type BrowserSession } from '../../bench/browser.js';
+import { openBrowser, type BrowserSession } from '../../bench/harness/browser.js';
 import * as gg from '../../src/index.js';
 import { caseTensors, type BrowserCaseResult } from './browser-case.js';
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { checkOp } from '../helpers/check.js';
-import { conv2dRef, convTranspose2dRef, index4, poolRef, type Geometry, type Pair } from '../helpers/op-references.js';
+import { conv2dRef, conv2dWeightGradRef, convTranspose2dRef, poolRef, type Geometry, type Pair } from '../helpers/op-references.js';
 import { map, ref, type Ref } from '../helpers/reference.js';
 
 interface ConvCase {
@@ -24,31 +24,7 @@ const geometryOf = (o: gg.Conv2dOptions = {}): Geometry => ({
   groups: o.groups ?? 1,
 });
 
-// ---- float64 references of the backward ops (forward ones: ../helpers/op-references.ts) ----------
-
-function refWeightGrad(x: Ref, dy: Ref, kernel: Pair, g: Geometry): Ref {
-  const [n, c, h, wd] = x.shape;
-  const [, o, oh, ow] = dy.shape;
-  const cg = c / g.groups;
-  const og = o / g.groups;
-  const out = ref([o, cg, kernel[0], kernel[1]], () => 0);
-  for (let oc = 0; oc < o; oc++)
-    for (let ci = 0; ci < cg; ci++)
-      for (let i = 0; i < kernel[0]; i++)
-        for (let j = 0; j < kernel[1]; j++) {
-          let s = 0;
-          for (let b = 0; b < n; b++)
-            for (let y = 0; y < oh; y++)
-              for (let z = 0; z < ow; z++) {
-                const iy = y * g.stride[0] - g.padding[0] + i * g.dilation[0];
-                const iz = z * g.stride[1] - g.padding[1] + j * g.dilation[1];
-                if (iy < 0 || iy >= h || iz < 0 || iz >= wd) continue;
-                s += dy.data[index4(dy.shape, b, oc, y, z)] * x.data[index4(x.shape, b, Math.floor(oc / og) * cg + ci, iy, iz)];
-              }
-          out.data[index4(out.shape, oc, ci, i, j)] = s;
-        }
-  return out;
-}
+// ---- float64 references of the backward ops (the others: ../helpers/op-references.ts) ------------
 
 /** Pooling's input gradient for output gradient dy: to each window's first maximum, or shared evenly. */
 function refPoolInputGrad(x: Ref, dy: Ref, kind: 'max' | 'avg', kernel: Pair, stride: Pair, padding: Pair): Ref {
@@ -169,7 +145,7 @@ describe('conv2dWeightGrad', () => {
       await checkOp({
         inputs: [x, dy],
         gpu: (a, b) => gg.conv2dWeightGrad(a, b, kernel, options),
-        ref: (a, b) => refWeightGrad(a, b, kernel, geometryOf(options)),
+        ref: (a, b) => conv2dWeightGradRef(a, b, kernel, geometryOf(options)),
         atol: 1e-4,
       });
     });
@@ -200,7 +176,7 @@ describe('second derivatives (gradient penalties)', () => {
     await checkOp({
       inputs: [[2, 2, 5, 5], [3, 2, 3, 3]],
       gpu: (x, w) => gg.grad(gg.conv2d(x, w).square().sum(), [w], undefined, { createGraph: true })[0],
-      ref: (x, w) => refWeightGrad(x, map(conv2dRef(x, w, null, geometryOf()), (v) => 2 * v), [3, 3], geometryOf()),
+      ref: (x, w) => conv2dWeightGradRef(x, map(conv2dRef(x, w, null, geometryOf()), (v) => 2 * v), [3, 3], geometryOf()),
       gradAtol: 2e-4,
     });
   });

@@ -3,21 +3,19 @@
 // warmup steps, AdamW betas (0.9, 0.99), weight decay 0.1, clip 1.0), no dropout, no biases.
 // nanoGPT reports validation loss 1.88 for it; this prints the validation history, tokens/s, total
 // time, the final validation loss over the whole split (nats, bits/char, perplexity) and a sample.
-//   npx tsx bench/gpt.ts                     the 2000-iteration run (long on a software adapter)
-//   npx tsx bench/gpt.ts --iters 200         a shorter run of the same configuration
-//   npx tsx bench/gpt.ts --seed 1            another seed for the weights, batches and dropout (default 1337, nanoGPT's)
-//   npx tsx bench/gpt.ts --checkpoint f.st   save (and with --resume, continue from) a checkpoint
-//   npx tsx bench/gpt.ts --baby [--iters 3] [--batch 8]
+//   npx tsx bench/models/gpt.ts                     the 2000-iteration run (long on a software adapter)
+//   npx tsx bench/models/gpt.ts --iters 200         a shorter run of the same configuration
+//   npx tsx bench/models/gpt.ts --seed 1            another seed for the weights, batches and dropout (default 1337, nanoGPT's)
+//   npx tsx bench/models/gpt.ts --checkpoint f.st   save (and with --resume, continue from) a checkpoint
+//   npx tsx bench/models/gpt.ts --baby [--iters 3] [--batch 8]
 //                                            nanoGPT's baby GPT (6 layers, 6 heads, width 384, block
 //                                            256, dropout 0.2): a few iterations, its speed only.
 //                                            nanoGPT's batch is 64 (--batch 64): about a teraflop per
 //                                            iteration, minutes each on a software adapter, so 8 here
-//   npx tsx bench/gpt.ts --rnn [--iters 1000] the char-RNN (embedding 64, 2-layer GRU of 256) on the
+//   npx tsx bench/models/gpt.ts --rnn [--iters 1000] the char-RNN (embedding 64, 2-layer GRU of 256) on the
 //                                            same data, block 64, batch 12, lr 2e-3
-import * as gg from '../src/node.js';
-import { GPT } from '../src/models/gpt.js';
-import { CharRNN } from '../src/models/rnn.js';
-import { evaluate, formatEvaluation, sampleText, trainLanguageModel, type LanguageModel } from '../src/models/language-model.js';
+import * as gg from '../../src/node.js';
+import { CharRNN, GPT, evaluate, formatEvaluation, sampleText, trainLanguageModel, type LanguageModel } from '../../src/models/lm/index.js';
 
 function flag(name: string): boolean {
   return process.argv.includes(`--${name}`);

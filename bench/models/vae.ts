@@ -12,14 +12,14 @@
 // mean training image, and an exponential moving average of the weights (decay 0.999) evaluated
 // beside the raw weights; the figures after training come from the average.
 //
-// Run: npx tsx bench/vae.ts [--epochs=10] [--activation=gelu] [--iw-images=1000] [--iw-samples=1000] [--anomaly-digit=9]
+// Run: npx tsx bench/models/vae.ts [--epochs=10] [--activation=gelu] [--iw-images=1000] [--iw-samples=1000] [--anomaly-digit=9]
 //        [--anomaly-epochs=5] [--manifold-epochs=3] [--labelled-per-class=10] [--conv-epochs=0] [--train-limit=60000]
 // --iw-images bounds the test images the k = 1000 estimate runs on (all 10,000 take long on a CPU adapter);
 // --train-limit uses the first N training images (for a quick trial run).
 
 import { mkdir } from 'node:fs/promises';
-import * as gg from '../src/node.js';
-import { tensorGrid, writePng } from '../src/metrics/index.js';
+import * as gg from '../../src/node.js';
+import { tensorGrid, writePng } from '../../src/metrics/index.js';
 import {
   ConvVae,
   MlpVae,
@@ -29,17 +29,16 @@ import {
   estimateNll,
   evaluateVae,
   filterByLabel,
-  formatVaeProgress,
   saveVaeCheckpoint,
   type EpochRecord,
   type Vae,
   type VaeActivation,
-} from '../src/models/vae.js';
+} from '../../src/models/vae/index.js';
 
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const flag = (name: string, fallback: number) => {
   const value = Number(flags[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`bench/vae: --${name} must be an integer >= 0, got ${flags[name]}`);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`bench/models/vae: --${name} must be an integer >= 0, got ${flags[name]}`);
   return value;
 };
 const epochs = flag('epochs', 10);
@@ -54,7 +53,7 @@ const trainLimit = flag('train-limit', 60000);
 const activation = (flags.activation ?? 'gelu') as VaeActivation;
 const emaDecay = 0.999;
 const batchSize = 128;
-const resultsDir = new URL('./results/', import.meta.url).pathname;
+const resultsDir = new URL('../results/', import.meta.url).pathname;
 
 const rt = await gg.init();
 console.log(`adapter: ${rt.adapterInfo.vendor} ${rt.adapterInfo.architecture} ${rt.adapterInfo.description}`);
@@ -91,7 +90,7 @@ async function trainVae(
     batchSize,
     shuffleSeed: 1,
     logEvery: 94,
-    onProgress: (p, epoch) => console.log(`  epoch ${epoch}  ${formatVaeProgress(p)}`),
+    onProgress: (p, epoch) => console.log(`  epoch ${epoch}  ${gg.formatProgress(p)}`),
     onEpoch: (record) => onEpoch?.(trainer, record),
   });
   return trainer;

@@ -7,7 +7,7 @@
 // the baseline once each trainer has disposed what it made. The trainers and the checks are in
 // tests/robustness/soak.ts (tests/robustness/leak-soak.test.ts runs the same with 20 steps).
 //
-//   npx tsx bench/leak-soak.ts [--steps 1000] [--round 50] [--only gpt,gan-hinge] [--warmup 51]
+//   npx tsx bench/robustness/leak-soak.ts [--steps 1000] [--round 50] [--only gpt,gan-hinge] [--warmup 51]
 //
 // --round: steps between checkpoint round trips / evaluation / sampling (default: a twentieth of
 // the steps, 5 to 50); --warmup: steps before the count must stay flat (default round + 1); --only:
@@ -15,8 +15,8 @@
 // drift, ms/step, ETA), then a table; exits 1 if any trainer drifts, fails to return to its
 // baseline, or throws. With NODE_OPTIONS=--expose-gc the heap figures are taken after a full GC.
 
-import { init, shutdown, formatDuration, Tensor } from '../src/node.js';
-import { defaultRoundSteps, formatSoakTable, runSoak, soakCases, type SoakResult } from '../tests/robustness/soak.js';
+import { init, shutdown, formatDuration, Tensor } from '../../src/node.js';
+import { defaultRoundSteps, formatSoakTable, runSoak, soakCases, type SoakResult } from '../../tests/robustness/soak.js';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,21 +1,20 @@
-// Benchmark (not a test): trains bench/gpt.ts's nanoGPT configuration from PyTorch's initial weights
+// Benchmark (not a test): trains bench/models/gpt.ts's nanoGPT configuration from PyTorch's initial weights
 // on PyTorch's batches, as recorded by `python3 bench/reference/pytorch_nanogpt.py --dump PREFIX`,
 // and compares the two runs: the loss of every step (the mean gap per 250 steps) and the validation
 // loss over the whole split at the end. The first steps agree to float32 rounding; after that the
 // runs drift apart as any two float32 runs do, so the end figures say whether gengpu trains to the
 // same place, not to the same bits.
-//   python3 bench/reference/pytorch_nanogpt.py --dump /tmp/nanogpt && npx tsx bench/gpt-replay.ts /tmp/nanogpt
+//   python3 bench/reference/pytorch_nanogpt.py --dump /tmp/nanogpt && npx tsx bench/models/gpt-replay.ts /tmp/nanogpt
 import { readFileSync } from 'node:fs';
-import * as gg from '../src/node.js';
-import { GPT } from '../src/models/gpt.js';
-import { evaluate, formatEvaluation } from '../src/models/language-model.js';
-import { crossEntropy } from '../src/nn/losses.js';
-import { AdamW } from '../src/optim/adam.js';
-import { clipGradNorm } from '../src/optim/clip.js';
-import { CosineWithWarmup } from '../src/optim/schedulers.js';
+import * as gg from '../../src/node.js';
+import { GPT, evaluate, formatEvaluation } from '../../src/models/lm/index.js';
+import { crossEntropy } from '../../src/nn/losses.js';
+import { AdamW } from '../../src/optim/adam.js';
+import { clipGradNorm } from '../../src/optim/clip.js';
+import { CosineWithWarmup } from '../../src/optim/schedulers.js';
 
 const prefix = process.argv[2];
-if (!prefix) throw new Error('bench/gpt-replay: give the --dump prefix of bench/reference/pytorch_nanogpt.py, e.g. npx tsx bench/gpt-replay.ts /tmp/nanogpt');
+if (!prefix) throw new Error('bench/models/gpt-replay: give the --dump prefix of bench/reference/pytorch_nanogpt.py, e.g. npx tsx bench/models/gpt-replay.ts /tmp/nanogpt');
 const record = JSON.parse(readFileSync(`${prefix}.json`, 'utf8')) as { seed: number; iters: number; starts: number[][]; losses: number[]; wholeSplitVal: number };
 
 await gg.init();
@@ -62,7 +61,7 @@ for (let step = 0; step < record.iters; step++) {
   schedule.step();
   const value = await loss.item();
   loss.dispose();
-  if (!Number.isFinite(value)) throw new Error(`bench/gpt-replay: the loss is ${value} at step ${step}`);
+  if (!Number.isFinite(value)) throw new Error(`bench/models/gpt-replay: the loss is ${value} at step ${step}`);
   gapSum += value - record.losses[step];
   lossSum += value;
   counted++;

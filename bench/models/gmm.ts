@@ -3,16 +3,16 @@
 // fit (k-means initialisation, then EM to convergence), and how well the fit recovered the
 // generating means. When Python with scikit-learn is installed, times scikit-learn's
 // GaussianMixture on the same data beside it.
-// Run: npx tsx bench/gmm.ts   (N, D, K can be overridden: npx tsx bench/gmm.ts 20000 16 32)
+// Run: npx tsx bench/models/gmm.ts   (N, D, K can be overridden: npx tsx bench/models/gmm.ts 20000 16 32)
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as gg from '../src/node.js';
-import { GaussianMixture, type GaussianMixtureCovarianceType as CovarianceType } from '../src/models/gmm.js';
-import { eStep, momentStatistics, uploadParameters } from '../src/models/gmm-kernels.js';
-import { kernelFamily, kernelParameters, type MixtureState } from '../src/models/gmm-params.js';
+import * as gg from '../../src/node.js';
+import { GaussianMixture, type GaussianMixtureCovarianceType as CovarianceType } from '../../src/models/gmm/index.js';
+import { responsibilities, uploadGaussians, weightedMoments } from '../../src/models/shared/gaussian.js';
+import { kernelFamily, kernelParameters, type MixtureState } from '../../src/models/gmm/params.js';
 
 const [N, D, K] = [process.argv[2], process.argv[3], process.argv[4]].map((v, i) => (v ? Number(v) : [100_000, 16, 32][i]));
 const TIMED_ITERATIONS = 5;
@@ -88,15 +88,15 @@ for (const type of ['full', 'diag'] as CovarianceType[]) {
     means: Float64Array.from(params.means.flat()),
     covariances: Float64Array.from((params.covariances as unknown[]).flat(2) as number[]),
   };
-  const mixture = uploadParameters(kernelParameters(state, shape), type, K, D);
-  const { resp, logLikelihood } = eStep(x, mixture);
+  const mixture = uploadGaussians(kernelParameters(state, shape));
+  const { resp, logLikelihood } = responsibilities(x, mixture);
   await gg.runtime().sync();
   const eStepMs = await median(5, async () => {
-    gg.scope(() => eStep(x, mixture));
+    gg.scope(() => responsibilities(x, mixture));
     await gg.runtime().sync();
   });
   const statsMs = await median(5, async () => {
-    gg.scope(() => momentStatistics(x, resp, mixture.means, kernelFamily(type)));
+    gg.scope(() => weightedMoments(x, resp, mixture.means, kernelFamily(type)));
     await gg.runtime().sync();
   });
   for (const t of [resp, logLikelihood, mixture.means, mixture.precisions, mixture.logNorm]) t.dispose();

@@ -4,13 +4,13 @@
 // category, clear errors, unclear errors (each listed with the message it gave), must-work cases
 // that worked, GPU buffer leaks, poisoned runtimes, and the share of cases that passed all checks.
 //
-//   npx tsx bench/bad-input.ts [--category nn,loss] [--verbose]
+//   npx tsx bench/robustness/bad-input.ts [--category nn,loss] [--verbose]
 //
 // --verbose prints every case with its verdict and message. Exits 1 if any case failed.
 
-import { init, shutdown } from '../src/node.js';
-import { CATEGORIES, badInputCases, type Category } from '../tests/robustness/cases.js';
-import { describeFailure, passed, runCase, type Outcome } from '../tests/robustness/run.js';
+import { init, shutdown } from '../../src/node.js';
+import { CATEGORIES, badInputCases, type Category } from '../../tests/robustness/cases.js';
+import { describeFailure, passed, runCase, type Outcome } from '../../tests/robustness/run.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -9,7 +9,7 @@
 //      and bench/results/gan-lab-<dataset>.png (one panel per setting: generated points in black over
 //      the modes' 3-std discs in grey).
 //
-// Run: npx tsx bench/gan.ts [--steps=700] [--batch=64] [--width=8] [--g-lr=4e-4] [--d-lr=1e-4] [--smoothing=0.1] [--lab-steps=2000] [--lab-batch=256] [--lab-hidden=64] [--lab-log=100] [--lab=ring,grid]
+// Run: npx tsx bench/models/gan.ts [--steps=700] [--batch=64] [--width=8] [--g-lr=4e-4] [--d-lr=1e-4] [--smoothing=0.1] [--lab-steps=2000] [--lab-batch=256] [--lab-hidden=64] [--lab-log=100] [--lab=ring,grid]
 //        [--lab-std=0.02] [--settings=all|ns,minimax,hinge,ls,ns-smooth,ns-sn,hinge-sn-ttur,wgan-gp] [--skip-mnist] [--skip-lab]
 //        [--eval-samples=10000]
 // --width w sets the DCGAN's channels: generator [2w, w] (at 7 x 7 and 14 x 14), discriminator [w, 2w].
@@ -22,8 +22,8 @@
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import * as gg from '../src/node.js';
-import { imageGrid, tensorGrid, writePng } from '../src/metrics/index.js';
+import * as gg from '../../src/node.js';
+import { imageGrid, tensorGrid, writePng } from '../../src/metrics/index.js';
 import {
   classifierReport,
   DcganDiscriminator,
@@ -41,12 +41,12 @@ import {
   type LabDataset,
   type LabResult,
   type LabSetting,
-} from '../src/models/gan.js';
+} from '../../src/models/gan/index.js';
 
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const flag = (name: string, fallback: number) => {
   const value = Number(flags[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`bench/gan: --${name} must be an integer >= 0, got ${flags[name]}`);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`bench/models/gan: --${name} must be an integer >= 0, got ${flags[name]}`);
   return value;
 };
 const steps = flag('steps', 700);
@@ -60,14 +60,14 @@ const evalSamples = flag('eval-samples', 10000);
 const width = flag('width', 8);
 const real = (name: string, fallback: number) => {
   const value = Number(flags[name] ?? fallback);
-  if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`bench/gan: --${name} must be a number >= 0, got ${flags[name]}`);
+  if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`bench/models/gan: --${name} must be a number >= 0, got ${flags[name]}`);
   return value;
 };
 const generatorLr = real('g-lr', 4e-4);
 const discriminatorLr = real('d-lr', 1e-4);
 const labelSmoothing = real('smoothing', 0.1);
 const labDatasets = (flags.lab ?? 'ring,grid').split(',') as LabDataset[];
-const resultsDir = new URL('./results/', import.meta.url).pathname;
+const resultsDir = new URL('../results/', import.meta.url).pathname;
 const classifierPath = `${resultsDir}gan-classifier.safetensors`;
 
 const rt = await gg.init();
@@ -172,7 +172,7 @@ function labPanel(dataset: LabDataset, points: Float32Array, side: number): Floa
 async function lab(): Promise<void> {
   const keys = flags.settings && flags.settings !== 'all' ? flags.settings.split(',') : Object.keys(labSettings);
   const chosen = keys.map((key) => {
-    if (!labSettings[key]) throw new Error(`bench/gan: --settings takes ${Object.keys(labSettings).join(', ')}; got '${key}'`);
+    if (!labSettings[key]) throw new Error(`bench/models/gan: --settings takes ${Object.keys(labSettings).join(', ')}; got '${key}'`);
     return labSettings[key];
   });
   for (const dataset of labDatasets) {

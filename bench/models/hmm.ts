@@ -3,11 +3,11 @@
 // symbols. Prints the time per Baum-Welch iteration (and its GPU passes alone), Viterbi decoding of
 // the batch, and a whole fit from scratch (k-means start, then iterations to convergence) with how
 // well it recovered the generating transition matrix. The data are drawn by the models' own sampler.
-// Run: npx tsx bench/hmm.ts   (sequences, steps, K, D can be overridden: npx tsx bench/hmm.ts 100 200 8 4)
+// Run: npx tsx bench/models/hmm.ts   (sequences, steps, K, D can be overridden: npx tsx bench/models/hmm.ts 100 200 8 4)
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import * as gg from '../src/node.js';
-import { CategoricalHMM, GaussianHMM, type GaussianCovarianceType } from '../src/models/hmm.js';
+import * as gg from '../../src/node.js';
+import { CategoricalHMM, GaussianHMM, type GaussianCovarianceType } from '../../src/models/hmm/index.js';
 
 const [S, T, K, D] = [2, 3, 4, 5].map((a, i) => (process.argv[a] ? Number(process.argv[a]) : [100, 200, 8, 4][i]));
 const V = 16;

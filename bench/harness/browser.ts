@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Flags measured to give WebGPU (SwiftShader) in headless Chromium on a closed network. */
 export const chromiumFlags = [

@@ -1,8 +1,8 @@
 // Benchmark (not a test): trains the 784-256-256-10 MLP on the full MNIST training set (60k, batch
 // 128, Adam 1e-3) and prints the test accuracy after each epoch and the time per step, stopping
-// once the target accuracy is reached. Run: `npx tsx bench/mnist-mlp.ts [maxEpochs=8] [target=0.97]`.
+// once the target accuracy is reached. Run: `npx tsx bench/models/mnist-mlp.ts [maxEpochs=8] [target=0.97]`.
 
-import * as gg from '../src/node.js';
+import * as gg from '../../src/node.js';
 
 const maxEpochs = Number(process.argv[2] ?? 8);
 const target = Number(process.argv[3] ?? 0.97);

@@ -2,16 +2,16 @@
 // (tests/fuzz/cases.ts draws the cases, tests/fuzz/run.ts checks each with checkOp). Outside
 // vitest: mismatches are caught and counted, not thrown.
 //
-//   npx tsx bench/fuzz.ts [--cases 10000] [--seed 1] [--from 0] [--family unary,conv] [--show 10]
+//   npx tsx bench/robustness/fuzz.ts [--cases 10000] [--seed 1] [--from 0] [--family unary,conv] [--show 10]
 //
 // --from starts at that case index (cases are independent: `--from 1234 --cases 1` reruns case 1234
 // of the seed alone); --family keeps only those families (this changes which case an index draws);
 // --show is how many failing cases to print in full. Prints progress (cases done, mismatches,
 // cases/s, ETA), then a summary by family and the first failing cases. Exits 1 on any mismatch.
 
-import { init, shutdown } from '../src/node.js';
-import { FAMILIES, fuzzCase, type Family, type FuzzCase } from '../tests/fuzz/cases.js';
-import { reproduceCommand, runCase, type MismatchKind } from '../tests/fuzz/run.js';
+import { init, shutdown } from '../../src/node.js';
+import { FAMILIES, fuzzCase, type Family, type FuzzCase } from '../../tests/fuzz/cases.js';
+import { reproduceCommand, runCase, type MismatchKind } from '../../tests/fuzz/run.js';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,10 +1,11 @@
-// The benchmark harness shared by Node and the page: what a library hands the harness for one row
-// (a prepared case that can be checked and then timed), the peer-library interface the page fills
-// with TensorFlow.js and jax-js, seeded host data, float64 reference checks, and the timing itself
-// (tinybench, after a check and one untimed iteration; a case whose single iteration is already
-// slow is reported from fewer samples rather than stalling the run).
+// The benchmark's shared vocabulary, used by Node and the page alike: what a library hands the
+// harness for one row (a prepared case that can be checked and then timed), the peer-library
+// interface the page fills with TensorFlow.js and jax-js, the report's rows, seeded host data, and
+// the check of a result against its float64 reference (tests/helpers/op-references.ts computes
+// the references themselves).
 
-import { Bench } from 'tinybench';
+import { ref, type Ref } from '../../tests/helpers/reference.js';
+import type { Timing } from './timing.js';
 
 /** Row-major host data with its shape: the inputs every library of a row starts from. */
 export interface HostTensor {
@@ -24,7 +25,7 @@ export interface Prepared {
 /** Thrown by a peer for a row it cannot run; the row shows "n/a" with the reason. */
 export class NotAvailable extends Error {}
 
-/** The operations the harness asks peers for (gengpu's side is written in bench/suites.ts). */
+/** The operations the harness asks peers for (gengpu's side is written in bench/kernels/ and bench/models/steps.ts). */
 export type PeerOp =
   | { kind: 'matmul'; a: HostTensor; b: HostTensor }
   | { kind: 'softmax'; x: HostTensor }
@@ -38,7 +39,7 @@ export type PeerOp =
   | { kind: 'mlpStep'; weights: HostTensor[]; x: HostTensor; labels: Int32Array; lr: number }
   | { kind: 'vaeStep'; weights: HostTensor[]; x: HostTensor; eps: HostTensor; lr: number }
   /**
-   * The DCGAN step of bench/suites.ts. Weights in PyTorch layouts, generator then discriminator:
+   * The DCGAN step of bench/models/steps.ts. Weights in PyTorch layouts, generator then discriminator:
    * Linear(100, 6272) weight, bias; BatchNorm1d(6272) weight, bias; ConvTranspose2d(128, 64, 4)
    * weight, bias; BatchNorm2d(64) weight, bias; ConvTranspose2d(64, 1, 4) weight, bias; then
    * Conv2d(1, 64, 4) weight, bias; Conv2d(64, 128, 4) weight, bias; Linear(6272, 1) weight, bias.
@@ -53,13 +54,6 @@ export interface PeerLibrary {
   kind: 'webgpu' | 'cpu';
   /** Prepares `op` to run `reps` times per iteration; throws NotAvailable for what it cannot run. */
   prepare(op: PeerOp, reps: number): Promise<Prepared>;
-}
-
-export interface Timing {
-  median: number;
-  min: number;
-  max: number;
-  samples: number;
 }
 
 /** A row of the report: one library (or gengpu kernel variant) on one case. */
@@ -77,29 +71,6 @@ export interface ResultRow {
   /** Largest error of the check, relative to the reference's largest magnitude. */
   checkError?: number;
   notAvailable?: string;
-}
-
-export interface TimingOptions {
-  /** Checks only, no timing (CI). */
-  quick: boolean;
-  /** tinybench's time budget per row, ms. */
-  budgetMs: number;
-  /** A single iteration slower than this is reported alone instead of sampled. */
-  slowMs: number;
-}
-
-/** Times a checked case: one untimed warm iteration, then tinybench (per-iteration ms). */
-export async function timeIterations(prepared: Prepared, options: TimingOptions): Promise<Timing> {
-  const start = performance.now();
-  await prepared.iterate();
-  const single = performance.now() - start;
-  if (single > options.slowMs) return { median: single, min: single, max: single, samples: 1 };
-  const bench = new Bench({ time: options.budgetMs, iterations: 3, warmupIterations: 0, warmupTime: 0 });
-  bench.add('case', () => prepared.iterate());
-  await bench.run();
-  const result = bench.tasks[0].result;
-  if (result.state !== 'completed') throw new Error(`timing failed: ${result.state === 'errored' ? String(result.error) : result.state}`);
-  return { median: result.latency.p50, min: result.latency.min, max: result.latency.max, samples: result.latency.samplesCount };
 }
 
 // ---- host data -----------------------------------------------------------------------------------
@@ -133,6 +104,9 @@ export class HostRandom {
     return Math.floor(this.next() * n);
   }
 }
+
+/** Host data as a float64 reference array, for tests/helpers/op-references.ts's functions. */
+export const hostRef = (t: HostTensor): Ref => ref(t.shape, t.data);
 
 /** Reorders a row-major tensor's axes (host side, untimed: peers that want another layout). */
 export function permuteHost(t: HostTensor, axes: number[]): HostTensor {
@@ -186,14 +160,4 @@ export function checkAgainst(name: string, actual: ArrayLike<number>, reference:
     }
   }
   return worst;
-}
-
-/** Splits a flat position into row-major indices. */
-export function unravel(position: number, shape: number[]): number[] {
-  const index = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    index[d] = position % shape[d];
-    position = Math.floor(position / shape[d]);
-  }
-  return index;
 }
