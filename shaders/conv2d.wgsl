@@ -10,10 +10,10 @@
 // adjacent output columns of one output row. The accumulators are one vec4 per channel (its lanes
 // are the 4 columns), so each step costs 4 input loads and OC_BLOCK weight loads for 4 * OC_BLOCK
 // multiply-adds. They are plain vec4 variables, not arrays: SwiftShader spills indexed private
-// arrays to memory (10x slower), and the `if (OC_BLOCK > k)` tests fold away at compile time.
+// arrays to memory, and the `if (OC_BLOCK > k)` tests fold away at compile time.
 // Loops run over taps (kh, kw) outside and input channels inside, so the padding checks happen
-// once per tap and the inner loop only steps two offsets (2.4x faster on SwiftShader than channels
-// outside; 8 channels per block were another 25% over 4). Invocations are numbered column block
+// once per tap and the inner loop only steps two offsets (channels outside, and blocks of 4
+// channels, were both slower on SwiftShader). Invocations are numbered column block
 // fastest, then row, channel block, group and image, so neighbours read the same weights and
 // neighbouring inputs. A block running past the last column or the group's last channel computes
 // clamped (in-bounds) values there and skips the write. No workgroup memory: on SwiftShader it

@@ -13,12 +13,11 @@
 //        [--lab-std=0.02] [--settings=all|ns,minimax,hinge,ls,ns-smooth,ns-sn,hinge-sn-ttur,wgan-gp] [--skip-mnist] [--skip-lab]
 //        [--eval-samples=10000]
 // --width w sets the DCGAN's channels: generator [2w, w] (at 7 x 7 and 14 x 14), discriminator [w, 2w].
-// DcganGenerator's default width 32 takes about 10 s per step on the 2-core software adapter (its
-// convolutions run near 0.3 GFLOPS there), so the benchmark's default is width 8 (16x fewer
-// multiply-adds); on a real GPU pass --width=32. The default learning rates are two-timescale in the
-// generator's favour with one-sided label smoothing: with DCGAN's 2e-4 for both and no smoothing
-// (--g-lr=2e-4 --d-lr=2e-4 --smoothing=0) this small discriminator wins (loss 0.01, generator loss 5.5
-// after 600 steps) and the samples stay dark blobs.
+// DcganGenerator's default width 32 is slow on a software adapter, so the benchmark's default is
+// width 8 (16x fewer multiply-adds); on a real GPU pass --width=32. The default learning rates are
+// two-timescale in the generator's favour with one-sided label smoothing: with DCGAN's 2e-4 for both
+// and no smoothing (--g-lr=2e-4 --d-lr=2e-4 --smoothing=0) this small discriminator wins (its loss
+// falls towards 0 while the generator's climbs) and the samples stay dark blobs.
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
