@@ -43,7 +43,7 @@ export interface KernelLaunch<P = any, B extends string = string> {
    */
   params: NoInfer<P>;
   /**
-   * The storage buffers by variable name, bound at their @binding numbers: exactly the variables the entry
+   * The storage buffers by variable name, bound at their `@binding` numbers: exactly the variables the entry
    * point uses (with `layout: 'auto'` a pipeline binds only those). A name given `undefined` counts as absent.
    */
   buffers: KernelBuffers<NoInfer<B>>;

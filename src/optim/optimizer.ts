@@ -54,7 +54,14 @@ export interface UpdateLaunch {
     step: number;
   };
   /** The parameter, its gradient and the runtime's check flag. */
-  buffers: { param: GPUBuffer; grad: GPUBuffer; check_flag: GPUBuffer };
+  buffers: {
+    /** The parameter, updated in place. */
+    param: GPUBuffer;
+    /** Its gradient. */
+    grad: GPUBuffer;
+    /** The runtime's check flag, where the watch reports. */
+    check_flag: GPUBuffer;
+  };
 }
 
 /** What an optimizer keeps for one parameter: updates applied so far, and named buffers. */

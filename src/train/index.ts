@@ -1,7 +1,7 @@
 // Training, the public entry: the Trainer contract, the loop that drives it, the progress line and
 // trainer checkpoints.
 
-export { trainLoop, NonFiniteError, type TrainLoopOptions, type TrainHistory, type BatchSource } from './loop.js';
+export { trainLoop, NonFiniteError, type TrainLoopOptions, type LoopSettings, type TrainHistory, type BatchSource } from './loop.js';
 export { formatProgress, formatDuration, type Progress } from './progress.js';
 export {
   randomState,

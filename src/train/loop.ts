@@ -20,7 +20,7 @@ export { NonFiniteError };
 export type BatchSource<Batch> = ((step: number) => Batch) | Iterable<Batch>;
 
 /** The settings of `trainLoop` shared by both ways of giving it steps. */
-interface LoopSettings {
+export interface LoopSettings {
   /** The step the run ends at (a positive integer; with startStep, the number of steps is steps - startStep). */
   steps: number;
   /** Steps already taken by a run this one continues (default 0): steps are numbered from startStep + 1. */

@@ -47,7 +47,14 @@ export interface LanguageModelTrainerOptions {
   /** Global gradient-norm limit; 0 turns clipping off (default 1). */
   gradClip?: number;
   /** Linear warmup then cosine decay of the learning rate (CosineWithWarmup's options); default: a constant lr. */
-  schedule?: { warmupSteps: number; totalSteps: number; minLr?: number };
+  schedule?: {
+    /** Steps of linear warmup from 0 to the optimizer's lr. */
+    warmupSteps: number;
+    /** The step at which the cosine decay reaches minLr. */
+    totalSteps: number;
+    /** The learning rate at the end of the decay (default 0). */
+    minLr?: number;
+  };
   /** The generator behind the model's dropout, saved in the state so that a resumed run repeats its masks. */
   generator?: RandomGenerator;
 }
