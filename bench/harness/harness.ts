@@ -70,6 +70,8 @@ export interface ResultRow {
   unit?: 'GFLOPS' | 'GB/s' | 'µs/op';
   /** Largest error of the check, relative to the reference's largest magnitude. */
   checkError?: number;
+  /** gengpu's compute dispatches per repetition, counted over one iteration after the check (steady state). */
+  dispatches?: number;
   notAvailable?: string;
 }
 

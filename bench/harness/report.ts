@@ -42,8 +42,8 @@ export function markdownTable(env: EnvironmentReport): string {
   const lines = [
     `**${env.environment}** — adapter: ${env.adapter}; ${env.libraries.map((l) => `${l.name} ${l.version}`).join(', ')}`,
     '',
-    '| suite | case | library | ms median (min–max, n) | throughput | vs best WebGPU peer | vs best WASM peer |',
-    '|---|---|---|---|---|---|---|',
+    '| suite | case | library | ms median (min–max, n) | throughput | dispatches | vs best WebGPU peer | vs best WASM peer |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   const cases = [...new Map(env.rows.map((r) => [`${r.suite}\u0000${r.case}`, r])).keys()];
   for (const key of cases) {
@@ -54,7 +54,8 @@ export function markdownTable(env: EnvironmentReport): string {
       const time = r.ms ? `${formatMs(r.ms.median)} (${formatMs(r.ms.min)}–${formatMs(r.ms.max)}, ${r.ms.samples})` : r.notAvailable ? `n/a: ${r.notAvailable}` : 'checked';
       const throughput = r.throughput === undefined ? '' : `${r.throughput.toFixed(r.throughput < 10 ? 2 : 1)} ${r.unit}`;
       const name = r.role === 'gengpu' ? `**${r.library}**` : r.library;
-      lines.push(`| ${r.suite} | ${r.case} | ${name} | ${time} | ${throughput} | ${mine ? ratio(webgpu, r) : ''} | ${mine ? ratio(cpu, r) : ''} |`);
+      const dispatches = r.dispatches === undefined ? '' : String(r.dispatches);
+      lines.push(`| ${r.suite} | ${r.case} | ${name} | ${time} | ${throughput} | ${dispatches} | ${mine ? ratio(webgpu, r) : ''} | ${mine ? ratio(cpu, r) : ''} |`);
     }
   }
   return lines.join('\n');

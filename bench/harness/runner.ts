@@ -28,6 +28,19 @@ export const timingDefaults = { budgetMs: 1500, slowMs: 4000 };
 const throughputOf = (c: Case, ms: number) =>
   c.work === 0 ? undefined : c.unit === 'µs/op' ? (ms * 1000) / c.work : c.work / (ms * 1e6);
 
+/**
+ * gengpu's compute dispatches per repetition of a case, over one iteration after its check: a training
+ * step's count is what fusion and step replay cut, so the report shows it beside the time. Undefined for
+ * an implementation that records none through the runtime (the raw-WebGPU floor).
+ */
+async function dispatchesPerRepetition(c: Case, prepared: Prepared): Promise<number | undefined> {
+  const counters = gg.runtime().counters;
+  const before = counters.dispatches;
+  await prepared.iterate();
+  const dispatches = counters.dispatches - before;
+  return dispatches > 0 ? dispatches / c.reps : undefined;
+}
+
 /** Checks and times one prepared case; failures of a peer become n/a rows, gengpu's are fatal. */
 async function measure(
   c: Case, library: string, role: ResultRow['role'], prepare: () => Promise<Prepared> | Prepared,
@@ -40,10 +53,11 @@ async function measure(
     const result = await prepared.check();
     const output = c.checked ? c.checked(result) : result;
     const checkError = checkAgainst(`${c.suite} ${c.name} ${library}`, output, reference());
-    if (options.quick) return { row: { ...base, checkError }, output };
+    const dispatches = role === 'gengpu' || role === 'variant' ? await dispatchesPerRepetition(c, prepared) : undefined;
+    if (options.quick) return { row: { ...base, checkError, dispatches }, output };
     const timing = await timeIterations(() => prepared!.iterate(), options);
     const ms = { median: timing.median / c.reps, min: timing.min / c.reps, max: timing.max / c.reps, samples: timing.samples };
-    return { row: { ...base, ms, throughput: throughputOf(c, ms.median), unit: c.work === 0 ? undefined : c.unit, checkError }, output };
+    return { row: { ...base, ms, throughput: throughputOf(c, ms.median), unit: c.work === 0 ? undefined : c.unit, checkError, dispatches }, output };
   } catch (error) {
     if (role === 'gengpu' || role === 'variant' || !(error instanceof Error)) throw error;
     return { row: { ...base, notAvailable: error instanceof NotAvailable ? error.message : `failed: ${error.message.split('\n')[0]}` } };
@@ -78,7 +92,10 @@ export async function runSuites(caseList: CaseList, peers: PeerLibrary[], option
       rows.push((await measure(c, peer.name, peer.kind, () => peer.prepare(op, c.reps), peerReference, options)).row);
     }
     const done = rows.filter((r) => r.case === c.name && r.suite === c.suite);
-    const summary = done.map((r) => `${r.library} ${r.ms ? `${r.ms.median.toFixed(r.ms.median < 1 ? 3 : 1)} ms` : r.notAvailable ? 'n/a' : 'checked'}`).join(', ');
+    const summary = done.map((r) => {
+      const result = r.ms ? `${r.ms.median.toFixed(r.ms.median < 1 ? 3 : 1)} ms` : r.notAvailable ? 'n/a' : 'checked';
+      return `${r.library} ${result}${r.dispatches === undefined ? '' : ` (${r.dispatches} dispatches)`}`;
+    }).join(', ');
     options.log(`[${index + 1}/${cases.length}] ${c.suite}: ${c.name} (${((performance.now() - started) / 1000).toFixed(1)} s) ${summary}`);
   }
   return rows;
