@@ -1,6 +1,6 @@
 // Benchmark (not a test): trains the 784-256-256-10 MLP on the full MNIST training set (60k, batch
-// 128, Adam 1e-3) and prints the test accuracy after each epoch and the time per step, stopping
-// once the target accuracy is reached. Run: `npx tsx bench/models/mnist-mlp.ts [maxEpochs=8] [target=0.97]`.
+// 128, Adam 1e-3) with trainLoop, printing the test accuracy after each epoch and the time per step,
+// and stopping once the target accuracy is reached. Run: `npx tsx bench/models/mnist-mlp.ts [maxEpochs=8] [target=0.97]`.
 
 import * as gg from '../../src/node.js';
 
@@ -33,40 +33,36 @@ async function testAccuracy(): Promise<number> {
 }
 
 const loader = new gg.data.DataLoader(train, { batchSize, shuffle: true, seed: 1 });
-let totalSteps = 0;
-let trainingMs = 0;
+/** The loader's batches, epoch after epoch (each pass over a DataLoader reshuffles). */
+function* epochs(): Generator<gg.data.Batch<'images' | 'labels'>> {
+  for (let epoch = 1; epoch <= maxEpochs; epoch++) yield* loader;
+}
 let reached = false;
-for (let epoch = 1; epoch <= maxEpochs && !reached; epoch++) {
-  const started = performance.now();
-  let steps = 0;
-  let lossSum = gg.zeros([]);
-  for (const { images, labels } of loader) {
-    const next = gg.scope(() => {
+const history = await gg.trainLoop({
+  steps: maxEpochs * loader.length,
+  trainer: {
+    step: ({ images, labels }: gg.data.Batch<'images' | 'labels'>) => {
       optimizer.zeroGrad();
       const loss = gg.nn.crossEntropy(model.forward(images), labels);
       loss.backward();
       optimizer.step();
-      return gg.noGrad(() => lossSum.add(loss));
-    });
-    lossSum.dispose();
-    lossSum = next;
-    steps++;
-  }
-  const meanLoss = (await lossSum.item()) / steps; // the epoch's only sync besides the evaluation
-  lossSum.dispose();
-  const ms = performance.now() - started;
-  totalSteps += steps;
-  trainingMs += ms;
-  const accuracy = await testAccuracy();
-  reached = accuracy >= target;
-  console.log(
-    `epoch ${epoch}: train loss ${meanLoss.toFixed(4)}  test accuracy ${(accuracy * 100).toFixed(2)}%  ` +
-      `${(ms / steps).toFixed(1)} ms/step  ${Math.round((steps * batchSize) / (ms / 1000)).toLocaleString('en-US')} images/s`,
-  );
-}
+      return { loss };
+    },
+  },
+  batches: epochs(),
+  examplesPerStep: batchSize,
+  unit: 'img',
+  logEvery: loader.length, // a line per epoch, with the test accuracy: the run's only syncs
+  evaluate: async () => ({ 'test accuracy %': 100 * (await testAccuracy()) }),
+  onProgress: (p) => {
+    console.log(`epoch ${p.step / loader.length}  ${gg.formatProgress(p)}  ${((1000 * p.elapsedSeconds) / p.step).toFixed(1)} ms/step`);
+    reached = p.metrics['test accuracy %'] >= 100 * target;
+    return reached ? 'stop' : undefined;
+  },
+});
 console.log(
   `${reached ? 'reached' : 'did not reach'} ${(target * 100).toFixed(0)}% test accuracy; ` +
-    `${totalSteps} steps, ${(trainingMs / totalSteps).toFixed(1)} ms/step on average, ${(trainingMs / 1000).toFixed(0)} s of training`,
+    `${history.steps} steps, ${((1000 * history.seconds) / history.steps).toFixed(1)} ms/step on average, ${history.seconds.toFixed(0)} s of training`,
 );
 optimizer.dispose();
 model.dispose();
