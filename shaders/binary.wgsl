@@ -16,7 +16,8 @@
 // and XLA do) instead of WGSL's x / 0 = x, which passes for a plausible value; WGSL defines
 // i32's -2147483648 / -1 as the dividend, and that stays.
 // Includes: grid (the folded 1-D launch), coords (an output index's coordinates, for
-// broadcasting) and ieee (NaN tests and pow with PyTorch's special values).
+// broadcasting), ieee (NaN tests and pow with PyTorch's special values) and binary_ops (the op
+// functions, shared with the fused kernels of src/ops/fusion.ts).
 
 #include "grid"
 #include "coords"
@@ -43,32 +44,12 @@ const IS_FLOAT: bool = {{FLOAT}};
 
 #include "ieee"
 
-/** NaN lanes of x; never for integer types (whose bits may look like a NaN's). */
-fn nan_of(x: T) -> FB { return FB(IS_FLOAT) & is_nan(bitcast<F>(x)); }
-
 override BROADCAST: bool = false;
 // With BROADCAST, how many consecutive outputs along the last dimension one invocation computes: the
 // coordinate arithmetic (a division per dimension) is then paid once per ROW_LANES outputs.
 override ROW_LANES: u32 = 1;
 
-fn op_add(x: T, y: T) -> T { return x + y; }
-fn op_sub(x: T, y: T) -> T { return x - y; }
-fn op_mul(x: T, y: T) -> T { return x * y; }
-fn op_div(x: T, y: T) -> T { return x / y; }
-fn op_div_int(x: T, y: T) -> T {
-  var all_ones = 0xffffffffu; // a var, so that no constant f32 NaN is formed where T is f32
-  return select(x / y, bitcast<T>(FU(all_ones)), y == T(0));
-}
-fn op_maximum(x: T, y: T) -> T { return select(select(max(x, y), x, nan_of(x)), y, nan_of(y)); }
-fn op_minimum(x: T, y: T) -> T { return select(select(min(x, y), x, nan_of(x)), y, nan_of(y)); }
-fn op_pow(x: F, y: F) -> F { return pow_c(x, y); }
-fn ordered_t(x: T, y: T) -> FB { return !(nan_of(x) | nan_of(y)); }
-fn op_eq(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_t(x, y) & (x == y)); }
-fn op_ne(x: T, y: T) -> {{OUT}} { return select({{OUT}}(1), {{OUT}}(0), ordered_t(x, y) & (x == y)); }
-fn op_lt(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_t(x, y) & (x < y)); }
-fn op_le(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_t(x, y) & (x <= y)); }
-fn op_gt(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_t(x, y) & (x > y)); }
-fn op_ge(x: T, y: T) -> {{OUT}} { return select({{OUT}}(0), {{OUT}}(1), ordered_t(x, y) & (x >= y)); }
+#include "binary_ops"
 
 @compute @workgroup_size(WG)
 fn main(grid: Grid) {

@@ -12,6 +12,7 @@ export { platform, setPlatform, browserPlatform, type Platform, type LocalFileSy
 export { Runtime, type DeferredCheck, type KernelLaunch, type KernelBuffers, type MemoryStats } from './gpu/runtime.js';
 export * from './ops/creation.js';
 export * from './ops/elementwise.js';
+export { setFusion, isFusionEnabled, fusedKernelSource } from './ops/fusion.js';
 export * from './ops/movement.js';
 export * from './ops/assign.js';
 export * from './ops/reduce.js';

@@ -18,25 +18,51 @@ export type TypedArray = Float32Array | Int32Array | Uint32Array;
 export type NestedArray = number | NestedArray[];
 
 /**
+ * What a pending tensor (see Tensor.pending) runs to get its values; src/ops/fusion.ts makes these.
+ */
+export interface PendingValues {
+  /** Records the kernel that writes the values into `out`. */
+  compute(out: GPUBuffer): void;
+  /** Lets go of the storage it reads: after compute, or instead of it when the tensor is disposed first. */
+  release(): void;
+}
+
+/** A tensor's memory as a pending expression holds it: retained while it may still read the buffer. */
+export interface SharedStorage {
+  readonly buffer: GPUBuffer;
+  /** Pending tensors that will read this buffer: an in-place write (bumpVersion) computes them first. */
+  readonly readers: Set<Tensor>;
+  retain(): SharedStorage;
+  release(): void;
+}
+
+/**
  * A GPU buffer shared by a tensor and its reshape views; returned to the pool of the runtime that made it
  * (never to another runtime's) when the last one goes. Its version counts in-place writes, as PyTorch's
- * version counter: views share it because they share the memory.
+ * version counter: views share it because they share the memory. A pending tensor's buffer is allocated
+ * when its values are computed, so a fused group's intermediates never take memory.
  */
-class Storage {
-  readonly buffer: GPUBuffer;
+class Storage implements SharedStorage {
   readonly runtime: Runtime;
+  readonly readers = new Set<Tensor>();
   version = 0;
+  private allocated: GPUBuffer | null;
   private refs = 1;
-  constructor(buffer: GPUBuffer, owner: Runtime) {
-    this.buffer = buffer;
+  private readonly bytes: number;
+  constructor(bytes: number, owner: Runtime, buffer: GPUBuffer | null) {
+    this.bytes = bytes;
+    this.allocated = buffer;
     this.runtime = owner;
+  }
+  get buffer(): GPUBuffer {
+    return (this.allocated ??= this.runtime.allocate(this.bytes));
   }
   retain(): this {
     this.refs++;
     return this;
   }
   release(): void {
-    if (--this.refs === 0) this.runtime.release(this.buffer);
+    if (--this.refs === 0 && this.allocated) this.runtime.release(this.allocated);
   }
 }
 
@@ -123,6 +149,8 @@ export class Tensor {
   node: GradNode | null = null;
 
   private storage: Storage | null;
+  /** What computes this tensor's values when something first needs them (null once they exist). */
+  private pendingValues: PendingValues | null = null;
   private scope: MemoryScope | null = null;
   /** The version when dispose() released the storage. */
   private finalVersion = 0;
@@ -153,14 +181,32 @@ export class Tensor {
   static empty(shape: readonly number[], dtype: DType = 'f32', op?: string): Tensor {
     if (op !== undefined) checkFitsDevice(op, shape, dtype);
     const rt = runtime();
-    const buffer = rt.allocate(shapeSize(shape) * 4);
-    return new Tensor(shape, dtype, new Storage(buffer, rt));
+    const bytes = shapeSize(shape) * 4;
+    return new Tensor(shape, dtype, new Storage(bytes, rt, rt.allocate(bytes)));
+  }
+
+  /**
+   * A tensor whose values `values` computes when something first needs its buffer (a kernel input, a
+   * read, a view, an in-place write of what it reads, the end of its scope): how fused elementwise ops
+   * (src/ops/fusion.ts) defer their work. Its buffer is allocated then too.
+   */
+  static pending(shape: readonly number[], dtype: DType, values: PendingValues, op: string): Tensor {
+    try {
+      checkFitsDevice(op, shape, dtype);
+    } catch (error) {
+      values.release(); // the storage it retained to read
+      throw error;
+    }
+    const t = new Tensor(shape, dtype, new Storage(shapeSize(shape) * 4, runtime(), null));
+    t.pendingValues = values;
+    return t;
   }
 
   /** A tensor sharing this one's buffer with another shape of the same size (used by reshape). */
   static view(source: Tensor, shape: readonly number[]): Tensor {
     source.assertAlive('view');
     if (readWatcher !== null) readWatcher(source);
+    source.realize(); // the view shares the buffer, so the values must be in it
     return new Tensor(shape, source.dtype, source.storage!.retain());
   }
 
@@ -176,9 +222,41 @@ export class Tensor {
 
   /** The GPU buffer; throws a clear error after dispose() or once its runtime is gone. */
   get buffer(): GPUBuffer {
-    if (readWatcher !== null) readWatcher(this);
-    this.assertAlive('buffer');
+    this.noteRead('buffer');
+    this.realize();
     return this.storage!.buffer;
+  }
+
+  /**
+   * Marks a read of this tensor by `op` (the read watcher sees it, a disposed tensor throws) without
+   * touching the buffer: for ops that record an expression now and read the buffer later.
+   */
+  noteRead(op: string): void {
+    if (readWatcher !== null) readWatcher(this);
+    this.assertAlive(op);
+  }
+
+  /** True while this tensor's values are a recorded expression not yet computed (see Tensor.pending). */
+  get isPending(): boolean {
+    return this.pendingValues !== null;
+  }
+
+  /** Computes a pending tensor's values now (records its kernel); nothing for any other tensor. */
+  realize(): void {
+    const values = this.pendingValues;
+    if (values === null) return;
+    this.pendingValues = null;
+    try {
+      values.compute(this.storage!.buffer);
+    } finally {
+      values.release();
+    }
+  }
+
+  /** This tensor's memory, for a pending expression that will read it (src/ops/fusion.ts). */
+  get sharedStorage(): SharedStorage {
+    this.assertAlive('sharedStorage');
+    return this.storage!;
   }
 
   /**
@@ -190,9 +268,14 @@ export class Tensor {
     return this.storage ? this.storage.version : this.finalVersion;
   }
 
-  /** Records an in-place write of this tensor's memory (for ops that change a buffer in place; see `version`). */
+  /**
+   * Records an in-place write of this tensor's memory (for ops that change a buffer in place; see
+   * `version`); call it before recording the write.
+   */
   bumpVersion(): void {
     this.assertAlive('bumpVersion');
+    // Called before the write is recorded: pending tensors that read the old values compute them first.
+    for (const reader of [...this.storage!.readers]) reader.realize();
     this.storage!.version++;
   }
 
@@ -225,6 +308,9 @@ export class Tensor {
     if (!this.storage) return;
     this.finalVersion = this.storage.version;
     this.madeBy = this.node?.name ?? null;
+    // Disposed before anything needed its values: they are never computed.
+    this.pendingValues?.release();
+    this.pendingValues = null;
     this.storage.release();
     this.storage = null;
     this.scope?.tensors.delete(this);
@@ -352,6 +438,7 @@ export function scope<T>(fn: () => T): T {
   const returned = new Set<Tensor>();
   collectTensors(result, returned);
   const parent = scopeStack[scopeStack.length - 1] ?? null;
+  for (const t of returned) t.realize(); // before the scope's other tensors, which it may read, go
   for (const t of [...inner.tensors]) {
     if (returned.has(t)) t.adoptInto(parent);
     else if (t.requiresGrad && !t.node) t.keep();

@@ -17,11 +17,12 @@ export function assign(target: Tensor, source: Tensor): Tensor {
   if (isGradEnabled() && target.requiresGrad) {
     throw opError('assign', 'in-place update of a tensor that requires grad; do it inside noGrad()', [target]);
   }
+  // An in-place write: a graph that saved `target` (or a view of it) can no longer use it for backward,
+  // and pending tensors that read it compute their values before the copy.
+  target.bumpVersion();
   if (target.buffer !== source.buffer && target.size > 0) {
     runtime().copy(source.buffer, 0, target.buffer, 0, target.size * 4);
   }
-  // An in-place write: a graph that saved `target` (or a view of it) can no longer use it for backward.
-  target.bumpVersion();
   return target;
 }
 

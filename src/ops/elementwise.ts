@@ -1,6 +1,7 @@
 // Elementwise ops: unary math (shaders/unary.wgsl), binary ops with NumPy broadcasting
 // (shaders/binary.wgsl), where (shaders/where.wgsl) and dtype casts (shaders/cast.wgsl).
 // Each op's backward rule sits beside it and is written with tensor ops, so it is differentiable too.
+// With fusion on (src/ops/fusion.ts), each kernel launch here becomes a node of a fused expression.
 
 import { fusedOrComposed, record } from '../autograd.js';
 import { runtime } from '../context.js';
@@ -10,6 +11,7 @@ import {
   MAX_RANK, assertDtype, assertRank, assertSameDtype, broadcastShapes, broadcastStrides, checkDtype, collapseDims, grid1d, opError, sameShape,
 } from './shape.js';
 import { full } from './creation.js';
+import { fuseBinary, fuseCast, fuseUnary, fuseWhere } from './fusion.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 // ---- unary ---------------------------------------------------------------------------------------
@@ -21,6 +23,9 @@ import * as wgsl from '../gpu/shaders.generated.js';
 function unaryKernel(op: string, x: Tensor, alpha = 0, threshold = 0, name = op): Tensor {
   x.assertAlive(name);
   assertDtype(name, x, ['f32']);
+  // softplus reads a second argument that the generated kernels do not pass.
+  const fused = op === 'softplus' ? null : fuseUnary(op, x, alpha, name);
+  if (fused) return fused;
   const out = Tensor.empty(x.shape, 'f32');
   if (out.size > 0) {
     const lanes = x.size % 4 === 0 ? 4 : 1;
@@ -269,6 +274,8 @@ function broadcastLaunch(op: string, kernelOp: string, a: Tensor, b: Tensor, out
   assertRank(op, b);
   const shape = broadcastShapes(op, a.shape, b.shape);
   if (shape.length > MAX_RANK) throw opError(op, `broadcast rank ${shape.length} exceeds ${MAX_RANK}`, [a, b]);
+  const fused = fuseBinary(op, kernelOp === 'div' && a.dtype !== 'f32' ? 'div_int' : kernelOp, a, b, shape, outDtype);
+  if (fused) return fused;
   const out = Tensor.empty(shape, outDtype, op);
   if (out.size === 0) return out;
   const broadcast = !(sameShape(a.shape, shape) && sameShape(b.shape, shape));
@@ -448,8 +455,8 @@ function whereTensors(condition: Tensor, at: Tensor, bt: Tensor): Tensor {
   assertSameDtype('where', [at, bt]);
   const shape = broadcastShapes('where', condition.shape, at.shape, bt.shape);
   if (shape.length > MAX_RANK) throw opError('where', `broadcast rank ${shape.length} exceeds ${MAX_RANK}`, [condition, at, bt]);
-  const out = Tensor.empty(shape, at.dtype, 'where');
-  if (out.size > 0) {
+  const out = fuseWhere(condition, at, bt, shape) ?? Tensor.empty(shape, at.dtype, 'where');
+  if (out.size > 0 && !out.isPending) {
     runtime().dispatch({
       shader: wgsl.where,
       template: { T: at.dtype },
@@ -475,8 +482,8 @@ function whereTensors(condition: Tensor, at: Tensor, bt: Tensor): Tensor {
 export function cast(x: Tensor, dtype: DType): Tensor {
   x.assertAlive('cast');
   checkDtype('cast', dtype); // before a kernel is built for it
-  const out = Tensor.empty(x.shape, dtype);
-  if (out.size > 0) {
+  const out = fuseCast(x, dtype) ?? Tensor.empty(x.shape, dtype);
+  if (out.size > 0 && !out.isPending) {
     runtime().dispatch({
       shader: wgsl.cast,
       template: { IN: x.dtype, OUT: dtype },

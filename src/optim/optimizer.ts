@@ -175,9 +175,10 @@ export abstract class Optimizer<O extends GroupOptions> {
       let state = this.state.get(param);
       if (!state) this.state.set(param, (state = { step: 0, buffers: {} }));
       state.step++;
-      if (param.size > 0) this.update(param, grad, state, group);
-      // The kernel wrote the parameter in place: graphs recorded before this step can no longer use it.
+      // The kernel writes the parameter in place: graphs recorded before this step can no longer use it,
+      // and pending tensors that read it compute their values first.
       param.bumpVersion();
+      if (param.size > 0) this.update(param, grad, state, group);
     }
   }
 

@@ -79,11 +79,14 @@ describe('dispatch errors name their op', () => {
     const rt = gg.runtime();
     let captured: gg.KernelLaunch | null = null;
     const dispatch = rt.dispatch;
+    const fusion = gg.isFusionEnabled();
     rt.dispatch = ((l: gg.KernelLaunch) => void (captured = l)) as typeof rt.dispatch;
+    gg.setFusion(false); // the hand-written unary kernel's launch, not a generated one
     try {
       gg.scope(() => gg.zeros([4]).neg());
     } finally {
       rt.dispatch = dispatch;
+      gg.setFusion(fusion);
     }
     return { ...captured!, buffers, workgroups };
   };

@@ -5,11 +5,20 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import chromium from '@sparticuz/chromium';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { sizeClass } from '../../src/gpu/runtime.js';
 
 describe('runtime', () => {
+  // These count the hand-written kernels' pipelines, dispatches and bind groups, so they run unfused
+  // (tests/setup.ts may turn fusion on for a whole run).
+  let fusion = false;
+  beforeAll(() => {
+    fusion = gg.isFusionEnabled();
+    gg.setFusion(false);
+  });
+  afterAll(() => gg.setFusion(fusion));
+
   it('compiles each pipeline once per (WGSL source, constants)', () => {
     const rt = gg.runtime();
     gg.scope(() => gg.tensor([1, 2]).exp());

@@ -1,0 +1,314 @@
+// Elementwise fusion. With setFusion(true), the ops of src/ops/elementwise.ts (unary math, scalar
+// arithmetic, broadcasting binary ops, where, casts) record an expression over their inputs instead of
+// launching a kernel; the result is a pending tensor (Tensor.pending), and the first thing that needs
+// its buffer (another kind of op, a read, a view, an in-place write of an input, the end of a scope)
+// runs one generated kernel, shaders/fused.wgsl filled in, for the whole expression. The generated code
+// calls the op functions the hand-written kernels include (shaders/include/unary_ops.wgsl and
+// binary_ops.wgsl), so results are the same bits with fusion on or off. Kernels are cached by their
+// WGSL, which depends on the expression's structure, dtypes, which inputs broadcast and the lanes,
+// never on sizes, strides or scalar values: those travel as uniforms.
+
+import { runtime } from '../context.js';
+import { Tensor, type DType, type PendingValues, type SharedStorage } from '../tensor.js';
+import { fillTemplate, type KernelBuffers } from '../gpu/runtime.js';
+import * as wgsl from '../gpu/shaders.generated.js';
+import type { Binding, Shader } from '../gpu/shaders.generated.js';
+import { broadcastStrides, collapseDims, grid1d, sameShape } from './shape.js';
+
+/** The most ops, distinct inputs and collapsed dimensions one generated kernel takes (shaders/fused.wgsl's Params). */
+const MAX_FUSED_OPS = 16;
+const MAX_FUSED_INPUTS = 6;
+const MAX_FUSED_RANK = 4;
+
+/** A node of a recorded expression; every op node has one scalar slot (MAX_FUSED_OPS scalars at most). */
+type Expr = InputExpr | UnaryExpr | BinaryExpr | WhereExpr | CastExpr;
+/** A computed tensor's memory, read at the expression's output coordinates (broadcast where its shape is smaller). */
+interface InputExpr {
+  kind: 'input';
+  storage: SharedStorage;
+  shape: readonly number[];
+  dtype: DType;
+}
+/** op_<op>(x, alpha) of include/unary_ops.wgsl (f32). */
+interface UnaryExpr {
+  kind: 'unary';
+  op: string;
+  x: Expr;
+  alpha: number;
+  dtype: 'f32';
+}
+/** op_<op>(a, b) of include/binary_ops.wgsl for operands of `operandDtype`. */
+interface BinaryExpr {
+  kind: 'binary';
+  op: string;
+  a: Expr;
+  b: Expr;
+  operandDtype: DType;
+  dtype: DType;
+}
+/** where.wgsl's select: a where the f32 condition is non-zero, else b. */
+interface WhereExpr {
+  kind: 'where';
+  condition: Expr;
+  a: Expr;
+  b: Expr;
+  dtype: DType;
+}
+/** cast.wgsl's conversion to `dtype`. */
+interface CastExpr {
+  kind: 'cast';
+  x: Expr;
+  dtype: DType;
+}
+
+let fusionEnabled = false;
+
+/**
+ * Turns elementwise fusion on or off (default off). Either way results are bit-identical; with it on,
+ * chains of elementwise ops run as one kernel each, made when their result is first needed.
+ */
+export function setFusion(enabled: boolean): void {
+  fusionEnabled = enabled;
+}
+
+/** Whether elementwise ops are fused (see setFusion). */
+export function isFusionEnabled(): boolean {
+  return fusionEnabled;
+}
+
+/** The expression of each pending tensor made here, for the ops that take it as an input. */
+const expressions = new WeakMap<Tensor, FusedValues>();
+
+/** The distinct inputs of an expression, in the order the kernel binds them. */
+function inputsOf(root: Expr): InputExpr[] {
+  const inputs: InputExpr[] = [];
+  walk(root, (e) => {
+    if (e.kind === 'input' && !inputs.some((known) => sameInput(known, e))) inputs.push(e);
+  });
+  return inputs;
+}
+
+function sameInput(a: InputExpr, b: InputExpr): boolean {
+  return a.storage === b.storage && a.dtype === b.dtype && sameShape(a.shape, b.shape);
+}
+
+/** Visits each node of the DAG once, operands before the ops that use them. */
+function walk(root: Expr, visit: (e: Expr) => void): void {
+  const seen = new Set<Expr>();
+  const visitNode = (e: Expr): void => {
+    if (seen.has(e)) return;
+    seen.add(e);
+    if (e.kind === 'unary' || e.kind === 'cast') visitNode(e.x);
+    else if (e.kind === 'binary') [e.a, e.b].forEach(visitNode);
+    else if (e.kind === 'where') [e.condition, e.a, e.b].forEach(visitNode);
+    visit(e);
+  };
+  visitNode(root);
+}
+
+function opCount(root: Expr): number {
+  let count = 0;
+  walk(root, (e) => {
+    if (e.kind !== 'input') count++;
+  });
+  return count;
+}
+
+/** The output shape collapsed with every input's strides, or null when it needs more than MAX_FUSED_RANK dimensions. */
+function layout(shape: readonly number[], inputs: readonly InputExpr[]): { shape: number[]; strides: number[][] } | null {
+  const collapsed = collapseDims(shape, inputs.map((input) => broadcastStrides(input.shape, shape)));
+  return collapsed.shape.length <= MAX_FUSED_RANK ? collapsed : null;
+}
+
+/** A pending tensor's expression: retains the memory it reads until it is computed or dropped. */
+class FusedValues implements PendingValues {
+  private readonly inputs: InputExpr[];
+  private owner: Tensor | null = null;
+  readonly root: Expr;
+  readonly shape: readonly number[];
+  constructor(root: Expr, shape: readonly number[]) {
+    this.root = root;
+    this.shape = shape;
+    this.inputs = inputsOf(root);
+    for (const input of this.inputs) input.storage.retain();
+  }
+
+  /** Registers `owner` as a reader of each input's memory (so an in-place write computes it first). */
+  attach(owner: Tensor): void {
+    this.owner = owner;
+    for (const input of this.inputs) input.storage.readers.add(owner);
+  }
+
+  compute(out: GPUBuffer): void {
+    const kernel = generate(this.root, this.shape);
+    const buffers: Record<string, GPUBuffer> = { out };
+    kernel.inputs.forEach((input, k) => (buffers[`in${k}`] = input.storage.buffer));
+    const strides = kernel.layout.strides.flatMap((s) => [...s, 0, 0, 0, 0].slice(0, 4));
+    const n = shapeSizeOf(this.shape) / kernel.lanes;
+    runtime().dispatch({
+      shader: kernel.shader,
+      params: { n, rank: kernel.layout.shape.length, shape: kernel.layout.shape, strides, scalars: kernel.scalars },
+      buffers: buffers as KernelBuffers,
+      workgroups: grid1d(n),
+    });
+  }
+
+  release(): void {
+    for (const input of this.inputs) {
+      if (this.owner) input.storage.readers.delete(this.owner);
+      input.storage.release();
+    }
+    this.inputs.length = 0;
+  }
+}
+
+function shapeSizeOf(shape: readonly number[]): number {
+  return shape.reduce((n, d) => n * d, 1);
+}
+
+/** The operand an op records for tensor `t`: its expression while it is pending, else its memory. */
+function operand(t: Tensor, fuseInto: boolean): Expr {
+  const pending = t.isPending ? expressions.get(t) : undefined;
+  if (pending && fuseInto) return pending.root;
+  t.realize();
+  return { kind: 'input', storage: t.sharedStorage, shape: t.shape, dtype: t.dtype };
+}
+
+/**
+ * The pending result of an elementwise op on `tensors` when fusion is on, or null when the caller should
+ * launch its own kernel (fusion off, an empty result, or a layout the generated kernels do not take).
+ * `build` makes the op's node from its operands' nodes. Pending operands are fused in while the group
+ * stays within MAX_FUSED_OPS and MAX_FUSED_INPUTS; past that they are computed first.
+ */
+function fuse(op: string, tensors: readonly Tensor[], shape: readonly number[], dtype: DType, build: (operands: Expr[]) => Expr): Tensor | null {
+  if (!fusionEnabled || shapeSizeOf(shape) === 0) return null;
+  // The read watcher (autograd's saved-tensor checks) sees these reads now, as a kernel launch's.
+  for (const t of tensors) t.noteRead(op);
+  let root = build(tensors.map((t) => operand(t, true)));
+  let inputs = inputsOf(root);
+  if (opCount(root) > MAX_FUSED_OPS || inputs.length > MAX_FUSED_INPUTS || !layout(shape, inputs)) {
+    root = build(tensors.map((t) => operand(t, false)));
+    inputs = inputsOf(root);
+    if (!layout(shape, inputs)) return null;
+  }
+  const values = new FusedValues(root, shape);
+  const result = Tensor.pending(shape, dtype, values, op);
+  values.attach(result);
+  expressions.set(result, values);
+  return result;
+}
+
+/** unaryKernel's op (f32), fused; null when the caller should launch it itself. */
+export function fuseUnary(op: string, x: Tensor, alpha: number, name: string): Tensor | null {
+  return fuse(name, [x], x.shape, 'f32', ([e]) => ({ kind: 'unary', op, x: e, alpha, dtype: 'f32' }));
+}
+
+/** A broadcasting binary op (`op` the binary_ops function without op_), fused; null when the caller should launch it. */
+export function fuseBinary(name: string, op: string, a: Tensor, b: Tensor, shape: readonly number[], dtype: DType): Tensor | null {
+  return fuse(name, [a, b], shape, dtype, ([ea, eb]) => ({ kind: 'binary', op, a: ea, b: eb, operandDtype: a.dtype, dtype }));
+}
+
+/** where(condition, a, b), fused; null when the caller should launch it. */
+export function fuseWhere(condition: Tensor, a: Tensor, b: Tensor, shape: readonly number[]): Tensor | null {
+  return fuse('where', [condition, a, b], shape, a.dtype, ([ec, ea, eb]) => ({ kind: 'where', condition: ec, a: ea, b: eb, dtype: a.dtype }));
+}
+
+/** A dtype conversion, fused; null when the caller should launch it. */
+export function fuseCast(x: Tensor, dtype: DType): Tensor | null {
+  return fuse('cast', [x], x.shape, dtype, ([e]) => ({ kind: 'cast', x: e, dtype }));
+}
+
+// ---- code generation -----------------------------------------------------------------------------
+
+/** A generated kernel and what one launch of it for a particular expression passes. */
+interface GeneratedKernel {
+  shader: Shader;
+  inputs: InputExpr[];
+  layout: { shape: number[]; strides: number[][] };
+  lanes: 1 | 4;
+  scalars: number[];
+}
+
+/** Generated kernels by their WGSL. */
+const kernels = new Map<string, Shader>();
+
+/** The WGSL type of one value of `dtype` with the kernel's lanes: the aliases of shaders/fused.wgsl. */
+const laneAlias: Record<DType, string> = { f32: 'F', i32: 'FI', u32: 'FU' };
+
+/** The filled-in WGSL of the kernel for `root` over `shape`, its inputs, layout, lanes and scalar arguments. */
+function generateSource(root: Expr, shape: readonly number[]): Omit<GeneratedKernel, 'shader'> & { code: string } {
+  const inputs = inputsOf(root);
+  const collapsed = layout(shape, inputs)!;
+  const contiguous = inputs.map((input) => sameShape(input.shape, shape));
+  const lanes = contiguous.every(Boolean) && shapeSizeOf(shape) % 4 === 0 ? 4 : 1;
+  const wide = (t: string) => (lanes === 4 ? `vec4<${t}>` : t);
+  const names = new Map<Expr, string>();
+  const scalars: number[] = [];
+  const operandDtypes = new Set<DType>();
+  const body: string[] = [];
+  walk(root, (e) => {
+    const name = `v${names.size}`;
+    names.set(e, name);
+    const of = (operand: Expr) => names.get(operand)!;
+    let value: string;
+    if (e.kind === 'input') {
+      const k = inputs.findIndex((input) => sameInput(input, e));
+      value = contiguous[k] ? `in${k}[i]` : `in${k}[input_offset(i, ${k}u)]`;
+    } else if (e.kind === 'unary') {
+      value = `op_${e.op}(${of(e.x)}, scalar(${scalars.length}u))`;
+      scalars.push(e.alpha);
+    } else if (e.kind === 'binary') {
+      operandDtypes.add(e.operandDtype);
+      value = `op_${e.op}_${e.operandDtype}(${of(e.a)}, ${of(e.b)})`;
+    } else if (e.kind === 'where') {
+      value = `select(${of(e.b)}, ${of(e.a)}, ${of(e.condition)} != F(0.0))`;
+    } else {
+      value = `${laneAlias[e.dtype]}(${of(e.x)})`;
+    }
+    body.push(`  let ${name} = ${value};`);
+  });
+  body.push(`  out[i] = ${names.get(root)};`);
+  const bindings = inputs.map((input, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${wide(input.dtype)}>;`);
+  bindings.push(`@group(0) @binding(${inputs.length + 1}) var<storage, read_write> out: array<${wide(root.dtype)}>;`);
+  const binaryOps = [...operandDtypes].sort().map((dtype) => binaryOpsFor(dtype));
+  const code = fillTemplate(wgsl.fused, {
+    F: wide('f32'),
+    U: wide('u32'),
+    I: wide('i32'),
+    B: wide('bool'),
+    BINDINGS: bindings.join('\n'),
+    BINARY_OPS: binaryOps.join('\n'),
+    BODY: body.join('\n'),
+  });
+  return { code, inputs, layout: collapsed, lanes, scalars };
+}
+
+/** include/binary_ops.wgsl for operands of `dtype`: its names suffixed with the dtype, T that dtype with the kernel's lanes. */
+function binaryOpsFor(dtype: DType): string {
+  const renamed = wgsl.include_binary_ops
+    .replace(/\b(op_\w+|nan_of|ordered_t|IS_FLOAT)\b/g, `$1_${dtype}`)
+    .replace(/\bT\b/g, `T_${dtype}`);
+  return `alias T_${dtype} = ${laneAlias[dtype]};\nconst IS_FLOAT_${dtype}: bool = ${dtype === 'f32'};\n${renamed}`;
+}
+
+function generate(root: Expr, shape: readonly number[]): GeneratedKernel {
+  const { code, ...launch } = generateSource(root, shape);
+  let shader = kernels.get(code);
+  if (!shader) {
+    const bindings: Binding[] = launch.inputs.map((_, k) => ({ binding: k + 1, name: `in${k}`, access: 'read' }));
+    bindings.push({ binding: launch.inputs.length + 1, name: 'out', access: 'read_write' });
+    // A name of its own: the runtime's pipeline cache is keyed by the shader's name and template.
+    shader = { name: `fused_${kernels.size}`, wgsl: code, params: wgsl.fused.params, paramBytes: wgsl.fused.paramBytes, bindings };
+    kernels.set(code, shader);
+  }
+  return { shader, ...launch };
+}
+
+/**
+ * The WGSL of the kernel that will compute a pending tensor (its generated part, the bindings and
+ * main's body, at the end), or null for a tensor whose values are already computed.
+ */
+export function fusedKernelSource(t: Tensor): string | null {
+  const values = t.isPending ? expressions.get(t) : undefined;
+  return values ? generateSource(values.root, values.shape).code : null;
+}
