@@ -1,11 +1,32 @@
 // The elementwise family: chains of x + 1 ops, on a small vector for the per-op overhead (beside a
-// raw WebGPU chain with no library at all, the adapter's floor) and on a large one for bandwidth;
+// raw WebGPU chain with no library at all, the adapter's floor) and on a large one for bandwidth,
+// each op as its own kernel and fused into generated ones (setFusion(true));
 // checked against x + length in float64, then timed beside the peers' chains.
 // Alone, in Node: `npx tsx bench/kernels/elementwise.ts [--quick]`.
 
 import * as gg from '../../src/index.js';
 import { gengpuCase, isEntryPoint, upload, type Case } from '../harness/cases.js';
-import { HostRandom, type Prepared } from '../harness/harness.js';
+import { HostRandom, type HostTensor, type Prepared } from '../harness/harness.js';
+
+/** gengpu's x + 1 chain, each op its own kernel or, with `fused`, recorded into generated kernels. */
+function addChain(x: HostTensor, length: number, fused: boolean): Prepared {
+  const gx = upload(x);
+  return gengpuCase(() => {
+    const previous = gg.isFusionEnabled();
+    gg.setFusion(fused);
+    try {
+      let y = gx.add(1);
+      for (let i = 1; i < length; i++) {
+        const next = y.add(1);
+        y.dispose();
+        y = next;
+      }
+      return y;
+    } finally {
+      gg.setFusion(previous);
+    }
+  }, 1, [gx]);
+}
 
 /** A chain of x + 1 ops: on a small vector it measures per-op overhead, on a large one bandwidth. */
 function chainCase(size: number, length: number, random: HostRandom): Case {
@@ -19,21 +40,8 @@ function chainCase(size: number, length: number, random: HostRandom): Case {
     reps: 1,
     reference: () => ({ values: Float64Array.from(x.data, (v) => v + length), tolerance: 1e-6 }),
     gengpu: [
-      {
-        library: 'gengpu', role: 'gengpu',
-        prepare() {
-          const gx = upload(x);
-          return gengpuCase(() => {
-            let y = gx.add(1);
-            for (let i = 1; i < length; i++) {
-              const next = y.add(1);
-              y.dispose();
-              y = next;
-            }
-            return y;
-          }, 1, [gx]);
-        },
-      },
+      { library: 'gengpu', role: 'gengpu', prepare: () => addChain(x, length, false) },
+      { library: 'gengpu, fused (setFusion(true))', role: 'variant', prepare: () => addChain(x, length, true) },
       ...(perOp ? [{ library: 'raw WebGPU (the adapter\'s floor)', role: 'variant' as const, prepare: () => rawDispatchChain(x.data, length) }] : []),
     ],
     peer: { kind: 'addChain', x, length },
