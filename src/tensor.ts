@@ -29,10 +29,13 @@ export interface PendingValues {
 
 /** A tensor's memory as a pending expression holds it: retained while it may still read the buffer. */
 export interface SharedStorage {
+  /** The GPU buffer (allocated on first use). */
   readonly buffer: GPUBuffer;
   /** Pending tensors that will read this buffer: an in-place write (bumpVersion) computes them first. */
   readonly readers: Set<Tensor>;
+  /** Keeps the buffer from returning to the pool until the matching release(). */
   retain(): SharedStorage;
+  /** Lets go of one hold; the last one returns the buffer to its runtime's pool. */
   release(): void;
 }
 
