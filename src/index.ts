@@ -21,26 +21,7 @@ export * from './ops/indexing.js';
 export * from './ops/matmul.js';
 export * from './ops/conv.js';
 export * from './ops/random.js';
-export {
-  trainLoop,
-  formatProgress,
-  formatDuration,
-  saveTrainerCheckpoint,
-  loadTrainerCheckpoint,
-  NonFiniteError,
-  type Progress,
-  type TrainLoopOptions,
-  type LoopSettings,
-  type TrainHistory,
-  type BatchSource,
-  type Trainer,
-  type Losses,
-  type TrainerState,
-  type TrainerRecord,
-  type TrainerSetting,
-  type RandomState,
-  type LoadTrainerCheckpointOptions,
-} from './train/index.js';
+export * from './train/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';

@@ -1,15 +1,10 @@
-// Training, the public entry: the Trainer contract, the loop that drives it, the progress line and
-// trainer checkpoints.
+// Training, the public entry (src/index.ts re-exports all of it): the Trainer contract, the loop that
+// drives it, the progress line and trainer checkpoints. The helpers trainer implementations share to
+// build and check their states live in trainer.ts and checkpoint.ts, imported from there.
 
 export { trainLoop, NonFiniteError, type TrainLoopOptions, type LoopSettings, type TrainHistory, type BatchSource } from './loop.js';
 export { formatProgress, formatDuration, type Progress } from './progress.js';
 export {
-  randomState,
-  restoreRandom,
-  settingsMismatch,
-  checkStateTensors,
-  prefixed,
-  unprefixed,
   type Trainer,
   type Losses,
   type TrainerState,
@@ -17,4 +12,4 @@ export {
   type TrainerSetting,
   type RandomState,
 } from './trainer.js';
-export { saveTrainerCheckpoint, loadTrainerCheckpoint, readTrainerRecord, TRAINER_STATE_KEY, type LoadTrainerCheckpointOptions } from './checkpoint.js';
+export { saveTrainerCheckpoint, loadTrainerCheckpoint, type LoadTrainerCheckpointOptions } from './checkpoint.js';

@@ -11,8 +11,8 @@ import { BatchNorm } from '../../nn/layers.js';
 import type { Module } from '../../nn/module.js';
 import { Adam } from '../../optim/adam.js';
 import type { OptimizerHyperparameters } from '../../optim/optimizer.js';
-import { checkStateTensors, formatProgress, NonFiniteError, prefixed, randomState, restoreRandom, settingsMismatch, trainLoop, unprefixed } from '../../train/index.js';
-import type { Progress, Trainer, TrainerSetting, TrainerState } from '../../train/index.js';
+import { formatProgress, NonFiniteError, trainLoop, type Progress } from '../../train/index.js';
+import { checkStateTensors, prefixed, randomState, restoreRandom, settingsMismatch, unprefixed, type Trainer, type TrainerSetting, type TrainerState } from '../../train/trainer.js';
 import { checkLoss, checkSmoothing, discriminatorLoss, generatorLoss, gradientPenalty, type GanLoss } from './losses.js';
 import type { GanDiscriminator, GanGenerator } from './model.js';
 

@@ -3,7 +3,8 @@
 // src/train/checkpoint.ts. Files written before trainer checkpoints (trainLanguageModel's, with the
 // step and the dropout stream's offset in __metadata__['step'] and ['generatorOffset']) still load.
 
-import { loadTrainerCheckpoint, randomState, saveTrainerCheckpoint, type TrainerRecord } from '../../train/index.js';
+import { loadTrainerCheckpoint, saveTrainerCheckpoint } from '../../train/index.js';
+import { randomState, type TrainerRecord } from '../../train/trainer.js';
 import type { LanguageModelTrainer } from './trainer.js';
 
 /** The trainer record of a file from before trainer checkpoints, for `trainer` (whose seed the file did not keep). */

@@ -13,17 +13,8 @@ import { SeededRandom } from '../../data/random.js';
 import type { TextCorpus, TextSplit } from '../../data/text.js';
 import type { Generator as RandomGenerator } from '../../ops/random.js';
 import type { Tensor } from '../../tensor.js';
-import {
-  checkStateTensors,
-  formatProgress,
-  randomState,
-  restoreRandom,
-  trainLoop,
-  type Losses,
-  type Progress,
-  type Trainer,
-  type TrainerState,
-} from '../../train/index.js';
+import { formatProgress, trainLoop, type Progress } from '../../train/index.js';
+import { checkStateTensors, randomState, restoreRandom, type Losses, type Trainer, type TrainerState } from '../../train/trainer.js';
 import { evaluate, formatEvaluation, type Evaluation } from './eval.js';
 import type { LanguageModel } from './language-model.js';
 import { loadLanguageModelCheckpoint, saveLanguageModelCheckpoint } from './checkpoint.js';

@@ -6,7 +6,8 @@
 
 import { loadCheckpoint, saveCheckpoint, type Stateful } from '../../io/checkpoint.js';
 import { readHeader } from '../../io/format.js';
-import { loadTrainerCheckpoint, readTrainerRecord, saveTrainerCheckpoint, type TrainerRecord } from '../../train/index.js';
+import { loadTrainerCheckpoint, readTrainerRecord, saveTrainerCheckpoint } from '../../train/checkpoint.js';
+import type { TrainerRecord } from '../../train/trainer.js';
 import { createVae, type Vae, type VaeConfig } from './model.js';
 import { splitAverage, withAverage, type VaeTrainer } from './trainer.js';
 

@@ -9,8 +9,8 @@ import { scope, type Tensor } from '../../tensor.js';
 import { Generator } from '../../ops/random.js';
 import { Adam } from '../../optim/adam.js';
 import { batches, type Dataset } from '../../data/loader.js';
-import { checkStateTensors, formatProgress, prefixed, randomState, restoreRandom, settingsMismatch, trainLoop, unprefixed } from '../../train/index.js';
-import type { Losses, Progress, Trainer, TrainerState } from '../../train/index.js';
+import { formatProgress, trainLoop, type Progress } from '../../train/index.js';
+import { checkStateTensors, prefixed, randomState, restoreRandom, settingsMismatch, unprefixed, type Losses, type Trainer, type TrainerState } from '../../train/trainer.js';
 import { createVae, type Vae } from './model.js';
 
 /** The weight average's tensors are stored beside the model's under this prefix ('ema.fc1.weight'). */
