@@ -229,14 +229,17 @@ interface GeneratedKernel {
   scalars: number[];
 }
 
-/** Generated kernels by their WGSL. */
+/** Generated kernels by their generated parts (which determine the WGSL). */
 const kernels = new Map<string, Shader>();
 
 /** The WGSL type of one value of `dtype` with the kernel's lanes: the aliases of shaders/fused.wgsl. */
 const laneAlias: Record<DType, string> = { f32: 'F', i32: 'FI', u32: 'FU' };
 
-/** The filled-in WGSL of the kernel for `root` over `shape`, its inputs, layout, lanes and scalar arguments. */
-function generateSource(root: Expr, shape: readonly number[]): Omit<GeneratedKernel, 'shader'> & { code: string } {
+/**
+ * The generated parts of the kernel for `root` over `shape` (bindings, binary-op dtypes, body: together
+ * they determine the WGSL, and are the cache key), its inputs, layout, lanes and scalar arguments.
+ */
+function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKernel, 'shader'> & { key: string; fill: () => string } {
   const inputs = inputsOf(root);
   const collapsed = layout(shape, inputs)!;
   const contiguous = inputs.map((input) => sameShape(input.shape, shape));
@@ -270,17 +273,19 @@ function generateSource(root: Expr, shape: readonly number[]): Omit<GeneratedKer
   body.push(`  out[i] = ${names.get(root)};`);
   const bindings = inputs.map((input, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${wide(input.dtype)}>;`);
   bindings.push(`@group(0) @binding(${inputs.length + 1}) var<storage, read_write> out: array<${wide(root.dtype)}>;`);
-  const binaryOps = [...operandDtypes].sort().map((dtype) => binaryOpsFor(dtype));
-  const code = fillTemplate(wgsl.fused, {
+  const dtypes = [...operandDtypes].sort();
+  const key = `${lanes}|${dtypes.join()}|${bindings.join('\n')}|${body.join('\n')}`;
+  // The template (with the op libraries inlined) is filled only for a kernel not seen before.
+  const fill = () => fillTemplate(wgsl.fused, {
     F: wide('f32'),
     U: wide('u32'),
     I: wide('i32'),
     B: wide('bool'),
     BINDINGS: bindings.join('\n'),
-    BINARY_OPS: binaryOps.join('\n'),
+    BINARY_OPS: dtypes.map(binaryOpsFor).join('\n'),
     BODY: body.join('\n'),
   });
-  return { code, inputs, layout: collapsed, lanes, scalars };
+  return { key, fill, inputs, layout: collapsed, lanes, scalars };
 }
 
 /** include/binary_ops.wgsl for operands of `dtype`: its names suffixed with the dtype, T that dtype with the kernel's lanes. */
@@ -292,14 +297,15 @@ function binaryOpsFor(dtype: DType): string {
 }
 
 function generate(root: Expr, shape: readonly number[]): GeneratedKernel {
-  const { code, ...launch } = generateSource(root, shape);
-  let shader = kernels.get(code);
+  const { key, fill, ...launch } = generateParts(root, shape);
+  let shader = kernels.get(key);
   if (!shader) {
+    const code = fill();
     const bindings: Binding[] = launch.inputs.map((_, k) => ({ binding: k + 1, name: `in${k}`, access: 'read' }));
     bindings.push({ binding: launch.inputs.length + 1, name: 'out', access: 'read_write' });
     // A name of its own: the runtime's pipeline cache is keyed by the shader's name and template.
     shader = { name: `fused_${kernels.size}`, wgsl: code, params: wgsl.fused.params, paramBytes: wgsl.fused.paramBytes, bindings };
-    kernels.set(code, shader);
+    kernels.set(key, shader);
   }
   return { shader, ...launch };
 }
@@ -310,5 +316,5 @@ function generate(root: Expr, shape: readonly number[]): GeneratedKernel {
  */
 export function fusedKernelSource(t: Tensor): string | null {
   const values = t.isPending ? expressions.get(t) : undefined;
-  return values ? generateSource(values.root, values.shape).code : null;
+  return values ? generate(values.root, values.shape).shader.wgsl : null;
 }
