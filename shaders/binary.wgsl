@@ -24,7 +24,6 @@
 
 struct Params {
   n: u32,
-  rank: u32,
   shape: array<vec4<u32>, 2>,
   a_strides: array<vec4<u32>, 2>,
   b_strides: array<vec4<u32>, 2>,
@@ -61,17 +60,11 @@ fn main(grid: Grid) {
   }
   // Coordinates of this invocation's first output, and each input's offset there.
   let first = i * ROW_LANES;
-  var rest = first;
-  var ia = 0u;
-  var ib = 0u;
-  for (var k = i32(p.rank) - 1; k >= 0; k--) {
-    let d = u32(k);
-    let coord = take_coord(&rest, d);
-    ia += coord * p.a_strides[d / 4u][d % 4u];
-    ib += coord * p.b_strides[d / 4u][d % 4u];
-  }
+  let c = coords_of(first);
+  let ia = offset_of(c, p.a_strides[0], p.a_strides[1]);
+  let ib = offset_of(c, p.b_strides[0], p.b_strides[1]);
   // The next outputs lie along the last dimension (its extent is a multiple of ROW_LANES).
-  let last = p.rank - 1u;
+  let last = RANK - 1u;
   let step_a = p.a_strides[last / 4u][last % 4u];
   let step_b = p.b_strides[last / 4u][last % 4u];
   for (var j = 0u; j < ROW_LANES; j++) {

@@ -4,14 +4,14 @@
 // therefore materialised contiguously in one pass.
 // Bindings: @0 uniform Params, @1 x (read), @2 out. Elements are copied as raw 32-bit words, so
 // one pipeline serves f32, i32 and u32. One invocation per output element (2-D grid for large n).
-// Includes: grid (the folded 1-D launch) and coords (an output index's coordinates).
+// Includes: grid (the folded 1-D launch) and coords (an output index's coordinates; the launch
+// sets RANK).
 
 #include "grid"
 #include "coords"
 
 struct Params {
   n: u32,
-  rank: u32,
   offset: u32,
   shape: array<vec4<u32>, 2>,
   strides: array<vec4<u32>, 2>,
@@ -25,11 +25,5 @@ struct Params {
 fn main(grid: Grid) {
   let i = flat_index(grid);
   if (i >= p.n) { return; }
-  var rest = i;
-  var src = p.offset;
-  for (var k = i32(p.rank) - 1; k >= 0; k--) {
-    let d = u32(k);
-    src += take_coord(&rest, d) * p.strides[d / 4u][d % 4u];
-  }
-  out[i] = x[src];
+  out[i] = x[p.offset + offset_of(coords_of(i), p.strides[0], p.strides[1])];
 }

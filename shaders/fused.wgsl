@@ -6,11 +6,15 @@
 // {{BODY}} one `let` per op, calling the same op functions as the hand-written kernels, so fused and
 // unfused results are the same bits.
 // Params: n invocations; the output shape collapsed to at most 4 dimensions (the host merges the
-// dimensions every input walks contiguously), each input's strides in it (0 where it is broadcast),
-// and the ops' scalar arguments (x + c's c, leakyRelu's slope), one slot per op.
-// Includes: grid (the folded 1-D launch), ieee (the helpers the op functions use) and unary_ops.
+// dimensions every input walks contiguously; the launch sets RANK), each input's strides in it (0
+// where it is broadcast), and the ops' scalar arguments (x + c's c, leakyRelu's slope), one slot per op.
+// A body that reads a broadcast input starts with `let c = coords_of(i);` and reads input k at
+// offset_of(c, p.strides[k], ZERO).
+// Includes: grid (the folded 1-D launch), coords (an output index's coordinates), ieee (the helpers
+// the op functions use) and unary_ops.
 
 #include "grid"
+#include "coords"
 
 alias F = {{F}};
 alias V = F;
@@ -20,8 +24,7 @@ alias FB = {{B}};
 
 struct Params {
   n: u32,
-  rank: u32,
-  shape: vec4<u32>,
+  shape: array<vec4<u32>, 2>,
   strides: array<vec4<u32>, 6>,
   scalars: array<vec4<f32>, 4>,
 }
@@ -33,17 +36,8 @@ struct Params {
 #include "unary_ops"
 {{BINARY_OPS}}
 
-/** Where input `k` holds the value of output element i: i's coordinates dotted with its strides. */
-fn input_offset(i: u32, k: u32) -> u32 {
-  var rest = i;
-  var offset = 0u;
-  for (var d = i32(p.rank) - 1; d >= 0; d--) {
-    let extent = p.shape[u32(d)];
-    offset += (rest % extent) * p.strides[k][u32(d)];
-    rest = rest / extent;
-  }
-  return offset;
-}
+/** The strides of dimensions 4 to 7, which a fused kernel's inputs never have. */
+const ZERO = vec4<u32>(0u);
 
 /** The scalar argument of op slot k. */
 fn scalar(k: u32) -> f32 {

@@ -298,10 +298,9 @@ function broadcastLaunch(op: string, kernelOp: string, a: Tensor, b: Tensor, out
       B: wide('bool'),
       FLOAT: float ? 'true' : 'false',
     },
-    constants: { BROADCAST: broadcast ? 1 : 0, ROW_LANES: broadcast ? lanes : 1 },
+    constants: broadcast ? { BROADCAST: 1, ROW_LANES: lanes, RANK: collapsed.shape.length } : {},
     params: {
       n: out.size / lanes,
-      rank: collapsed.shape.length,
       shape: collapsed.shape,
       a_strides: collapsed.strides[0],
       b_strides: collapsed.strides[1],
@@ -457,16 +456,18 @@ function whereTensors(condition: Tensor, at: Tensor, bt: Tensor): Tensor {
   if (shape.length > MAX_RANK) throw opError('where', `broadcast rank ${shape.length} exceeds ${MAX_RANK}`, [condition, at, bt]);
   const out = fuseWhere(condition, at, bt, shape) ?? Tensor.empty(shape, at.dtype, 'where');
   if (out.size > 0 && !out.isPending) {
+    // Dimensions every operand walks contiguously merge (a scalar against a matrix is then rank 1).
+    const collapsed = collapseDims(shape, [condition, at, bt].map((t) => broadcastStrides(t.shape, shape)));
     runtime().dispatch({
       shader: wgsl.where,
       template: { T: at.dtype },
+      constants: { RANK: collapsed.shape.length },
       params: {
         n: out.size,
-        rank: shape.length,
-        shape,
-        c_strides: broadcastStrides(condition.shape, shape),
-        a_strides: broadcastStrides(at.shape, shape),
-        b_strides: broadcastStrides(bt.shape, shape),
+        shape: collapsed.shape,
+        c_strides: collapsed.strides[0],
+        a_strides: collapsed.strides[1],
+        b_strides: collapsed.strides[2],
       },
       buffers: { cond: condition.buffer, a: at.buffer, b: bt.buffer, out: out.buffer },
       workgroups: grid1d(out.size),

@@ -147,7 +147,8 @@ class FusedValues implements PendingValues {
     const n = shapeSizeOf(this.shape) / kernel.lanes;
     runtime().dispatch({
       shader: kernel.shader,
-      params: { n, rank: kernel.layout.shape.length, shape: kernel.layout.shape, strides, scalars: kernel.scalars },
+      constants: { RANK: kernel.layout.shape.length },
+      params: { n, shape: kernel.layout.shape, strides, scalars: kernel.scalars },
       buffers: buffers as KernelBuffers,
       workgroups: grid1d(n),
     });
@@ -256,7 +257,7 @@ function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKern
     let value: string;
     if (e.kind === 'input') {
       const k = inputs.findIndex((input) => sameInput(input, e));
-      value = contiguous[k] ? `in${k}[i]` : `in${k}[input_offset(i, ${k}u)]`;
+      value = contiguous[k] ? `in${k}[i]` : `in${k}[offset_of(c, p.strides[${k}], ZERO)]`;
     } else if (e.kind === 'unary') {
       value = `op_${e.op}(${of(e.x)}, scalar(${scalars.length}u))`;
       scalars.push(e.alpha);
@@ -271,6 +272,7 @@ function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKern
     body.push(`  let ${name} = ${value};`);
   });
   body.push(`  out[i] = ${names.get(root)};`);
+  if (!contiguous.every(Boolean)) body.unshift('  let c = coords_of(i);');
   const bindings = inputs.map((input, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${wide(input.dtype)}>;`);
   bindings.push(`@group(0) @binding(${inputs.length + 1}) var<storage, read_write> out: array<${wide(root.dtype)}>;`);
   const dtypes = [...operandDtypes].sort();

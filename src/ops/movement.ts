@@ -6,7 +6,7 @@ import { record } from '../autograd.js';
 import { runtime } from '../context.js';
 import { Tensor, checkFitsDevice, formatShape, shapeSize } from '../tensor.js';
 import { defineMethods } from './methods.js';
-import { MAX_RANK, assertRank, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
+import { MAX_RANK, assertRank, collapseDims, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 /**
@@ -17,9 +17,12 @@ export function stridedCopy(x: Tensor, shape: readonly number[], strides: readon
   if (shape.length > MAX_RANK) throw opError('copy', `rank ${shape.length} exceeds ${MAX_RANK}`, [x]);
   const out = Tensor.empty(shape, x.dtype);
   if (out.size === 0) return out;
+  // Dimensions the source walks contiguously merge (a transpose of a batch of matrices stays rank 3).
+  const collapsed = collapseDims(shape, [strides]);
   runtime().dispatch({
     shader: wgsl.copy,
-    params: { n: out.size, rank: shape.length, offset, shape, strides },
+    constants: { RANK: collapsed.shape.length },
+    params: { n: out.size, offset, shape: collapsed.shape, strides: collapsed.strides[0] },
     buffers: { x: x.buffer, out: out.buffer },
     workgroups: grid1d(out.size),
   });

@@ -113,6 +113,9 @@ const pairs = [
   [[4, 1, 8], [1, 5, 1]],
   [[2, 3, 4], [3, 4]],
   [[6, 4], [6, 1]],
+  // Alternating broadcast dimensions do not merge: ranks 7 and 8 reach the kernels.
+  [[2, 1, 3, 1, 2, 1, 3], [1, 2, 1, 2, 1, 3, 1]],
+  [[2, 1, 2, 1, 2, 1, 2, 1], [1, 3, 1, 2, 1, 2, 1, 4]],
 ];
 
 describe('binary ops with broadcasting', () => {
@@ -133,12 +136,14 @@ describe('binary ops with broadcasting', () => {
     }
   });
   it('where', async () => {
-    await checkOp({
-      inputs: [[4, 1], [4, 3], [3]],
-      gradInputs: [1, 2],
-      gpu: (c, a, b) => gg.where(c.gt(0), a, b),
-      ref: (c, a, b) => zip([c, a, b], (cv, av, bv) => (cv > 0 ? av : bv)),
-    });
+    for (const inputs of [[[4, 1], [4, 3], [3]], [[], [2, 5], [2, 5]], [[2, 1, 2, 1, 2, 1], [1, 3, 1, 2, 1, 1], [1, 1, 1, 1, 1, 3]]]) {
+      await checkOp({
+        inputs,
+        gradInputs: [1, 2],
+        gpu: (c, a, b) => gg.where(c.gt(0), a, b),
+        ref: (c, a, b) => zip([c, a, b], (cv, av, bv) => (cv > 0 ? av : bv)),
+      });
+    }
   });
 });
 

@@ -58,6 +58,9 @@ describe('permute, transpose and .T', () => {
     [[2, 3, 5], [-1, -3, -2]],
     [[65, 1, 3], [1, 2, 0]],
     [[2, 1, 3, 4, 2], [4, 3, 2, 1, 0]],
+    // Reversing 8 axes leaves 8 dimensions after merging: every lane of the kernel's coordinates.
+    [[2, 3, 2, 3, 2, 3, 2, 3], [7, 6, 5, 4, 3, 2, 1, 0]],
+    [[3, 2, 1, 2, 3, 2], [1, 0, 3, 2, 5, 4]],
   ];
   for (const [shape, axes] of cases) {
     it(`permute ${JSON.stringify(shape)} by ${JSON.stringify(axes)}`, async () => {
