@@ -12,9 +12,17 @@ const PARAM_ARENA_SLOTS = 512;
 /** Submit the pending encoder after this many dispatches even if no one waits for the result. */
 const DISPATCHES_PER_SUBMIT = 256;
 const BIND_GROUP_CACHE_SIZE = 8192;
+/** Timestamps per query set while profiling (two per dispatch). */
+const QUERIES_PER_SET = 512;
 
 /** The runtime that allocated each pooled buffer, to name a buffer that reaches another runtime. */
 const bufferOwners = new WeakMap<GPUBuffer, Runtime>();
+
+/** One profiled dispatch: its kernel's name and the GPU time it took (see Runtime.startProfile). */
+export interface KernelTiming {
+  kernel: string;
+  ms: number;
+}
 
 /** A launch's storage buffers, keyed by the WGSL variable names of the shader's bindings. */
 export type KernelBuffers<B extends string = string> = { readonly [Name in B]?: GPUBuffer };
@@ -121,6 +129,8 @@ export class Runtime {
 
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  /** While a profile records (startProfile): query sets of begin/end timestamps, and each dispatch's kernel name. */
+  private profiling: { sets: GPUQuerySet[]; kernels: string[] } | null = null;
   private pendingDispatches = 0;
   private paramArena: GPUBuffer;
   private paramStaging = new Uint8Array(PARAM_SLOT_BYTES * PARAM_ARENA_SLOTS);
@@ -448,10 +458,12 @@ export class Runtime {
     this.paramSlotsUsed++;
     const bindGroup = this.bindGroup(pipeline, bindings.params ? paramOffset : -1, paramBytes, bindings.storage, buffers);
 
-    if (!this.pass) this.pass = this.encoder!.beginComputePass();
-    this.pass.setPipeline(pipeline);
-    this.pass.setBindGroup(0, bindGroup);
-    this.pass.dispatchWorkgroups(x, y, z);
+    if (this.profiling) this.beginTimedPass(pipeline);
+    else if (!this.pass) this.pass = this.encoder!.beginComputePass();
+    this.pass!.setPipeline(pipeline);
+    this.pass!.setBindGroup(0, bindGroup);
+    this.pass!.dispatchWorkgroups(x, y, z);
+    if (this.profiling) this.endPass();
     this.batchKernels.push(pipeline);
     this.counters.dispatches++;
     if (++this.pendingDispatches >= DISPATCHES_PER_SUBMIT) this.flush();
@@ -498,6 +510,60 @@ export class Runtime {
     const name = kernelName(launch.shader.name, launch.template, launch.entryPoint);
     const problem = owner === this ? 'was released to the pool (its tensor was disposed)' : 'belongs to another runtime (one that was shut down, or whose device was lost)';
     throw new Error(`${name}: ${what} ${problem}`);
+  }
+
+  // ---- profiling ---------------------------------------------------------------------------------
+
+  /**
+   * Starts timing every dispatch on the GPU (timestamp queries; the device must have 'timestamp-query').
+   * Each dispatch then runs in a compute pass of its own, so a profiled run is a little slower than a
+   * plain one; stopProfile() returns the times.
+   */
+  startProfile(): void {
+    if (!this.device.features.has('timestamp-query')) {
+      throw new Error(`startProfile: this GPU (${this.adapterInfo.description || this.adapterInfo.vendor || 'unknown adapter'}) does not offer timestamp queries`);
+    }
+    if (this.profiling) throw new Error('startProfile: a profile is already recording');
+    this.flush();
+    this.profiling = { sets: [], kernels: [] };
+  }
+
+  /** Stops the profile startProfile() began and returns each dispatch's kernel and GPU time, in order. */
+  async stopProfile(): Promise<KernelTiming[]> {
+    const profile = this.profiling;
+    if (!profile) throw new Error('stopProfile: no profile is recording (call startProfile first)');
+    this.profiling = null;
+    const count = profile.kernels.length * 2;
+    const bytes = Math.max(8, count * 8);
+    const resolved = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = this.endPass();
+    profile.sets.forEach((set, k) => {
+      const queries = Math.min(QUERIES_PER_SET, count - k * QUERIES_PER_SET);
+      encoder.resolveQuerySet(set, 0, queries, resolved, k * QUERIES_PER_SET * 8);
+    });
+    encoder.copyBufferToBuffer(resolved, 0, staging, 0, bytes);
+    this.flush();
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+      const stamps = new BigInt64Array(staging.getMappedRange().slice(0));
+      return profile.kernels.map((kernel, i) => ({ kernel, ms: Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6 }));
+    } finally {
+      staging.destroy();
+      resolved.destroy();
+      for (const set of profile.sets) set.destroy();
+    }
+  }
+
+  /** Opens a compute pass for one profiled dispatch, writing timestamps at its start and end. */
+  private beginTimedPass(pipeline: GPUComputePipeline): void {
+    const profile = this.profiling!;
+    const index = (profile.kernels.length * 2) % QUERIES_PER_SET;
+    if (index === 0) profile.sets.push(this.device.createQuerySet({ type: 'timestamp', count: QUERIES_PER_SET }));
+    profile.kernels.push(this.kernelNames.get(pipeline) ?? pipeline.label);
+    this.pass = this.endPass().beginComputePass({
+      timestampWrites: { querySet: profile.sets[profile.sets.length - 1], beginningOfPassWriteIndex: index, endOfPassWriteIndex: index + 1 },
+    });
   }
 
   /** Opens a command batch: a new encoder, inside a validation error scope that flush() closes. */
