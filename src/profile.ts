@@ -7,8 +7,11 @@ import type { KernelTiming } from './gpu/runtime.js';
 
 /** One kernel's share of a profile: how many dispatches it made and their GPU time together. */
 export interface KernelShare {
+  /** The kernel's name. */
   kernel: string;
+  /** Its dispatches. */
   calls: number;
+  /** Their GPU time together, ms. */
   ms: number;
 }
 

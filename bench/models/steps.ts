@@ -8,7 +8,7 @@
 import * as gg from '../../src/index.js';
 import { logSumExp, matmulRef } from '../../tests/helpers/op-references.js';
 import { ref, type Ref } from '../../tests/helpers/reference.js';
-import { isEntryPoint, upload, type Case } from '../harness/cases.js';
+import { isEntryPoint, upload, type Case, type GengpuImpl } from '../harness/cases.js';
 import { HostRandom, hostRef, type HostTensor, type Prepared } from '../harness/harness.js';
 import { settledIteration } from '../harness/timing.js';
 
@@ -27,6 +27,28 @@ function trainingCase(step: () => gg.Tensor, cleanup: () => void): Prepared {
     iterate: settledIteration(() => gg.scope(step)),
     dispose: cleanup,
   };
+}
+
+/**
+ * A training step as two rows: run eagerly (the op code records every dispatch each step), and
+ * captured with gg.capture (the recorded step replayed: no op code, one submit). The replayed row's
+ * check takes the eager call and the first recorded one; the timed iterations replay.
+ */
+function trainingImpls(library: string, make: () => { step: () => gg.Tensor; cleanup: () => void }): GengpuImpl[] {
+  return [
+    { library, role: 'gengpu', prepare: () => { const { step, cleanup } = make(); return trainingCase(step, cleanup); } },
+    {
+      library: `${library}, replayed (gg.capture)`, role: 'variant',
+      prepare() {
+        const { step, cleanup } = make();
+        const captured = gg.capture(step);
+        return trainingCase(() => captured(), () => {
+          captured.dispose();
+          cleanup();
+        });
+      },
+    },
+  ];
 }
 
 /** A step function for trainingCase: one optimizer step on the loss `lossOf` records, returning that loss. */
@@ -88,20 +110,17 @@ function mlpCase(random: HostRandom): Case {
       for (let r = 0; r < batch; r++) loss += logSumExp([...logits.subarray(r * 10, r * 10 + 10)]) - logits[r * 10 + labels[r]];
       return { values: Float64Array.of(loss / batch), at: [0], tolerance: 1e-4 };
     },
-    gengpu: [{
-      library: 'gengpu', role: 'gengpu',
-      prepare() {
-        const layers = [0, 1, 2].map((i) => new gg.nn.Linear(sizes[i], sizes[i + 1]));
-        loadLinears(layers, weights);
-        const model = new gg.nn.Sequential(layers[0], new gg.nn.ReLU(), layers[1], new gg.nn.ReLU(), layers[2]);
-        const optimizer = new gg.optim.Adam(model.parameters(), { lr: 1e-3 });
-        const [gx, gy] = [upload(x), gg.tensor(labels, [batch], { dtype: 'i32' })];
-        return trainingCase(
-          descend(optimizer, () => gg.nn.crossEntropy(model.forward(gx), gy)),
-          () => [model, optimizer, gx, gy].forEach((t) => t.dispose()),
-        );
-      },
-    }],
+    gengpu: trainingImpls('gengpu', () => {
+      const layers = [0, 1, 2].map((i) => new gg.nn.Linear(sizes[i], sizes[i + 1]));
+      loadLinears(layers, weights);
+      const model = new gg.nn.Sequential(layers[0], new gg.nn.ReLU(), layers[1], new gg.nn.ReLU(), layers[2]);
+      const optimizer = new gg.optim.Adam(model.parameters(), { lr: 1e-3 });
+      const [gx, gy] = [upload(x), gg.tensor(labels, [batch], { dtype: 'i32' })];
+      return {
+        step: descend(optimizer, () => gg.nn.crossEntropy(model.forward(gx), gy)),
+        cleanup: () => [model, optimizer, gx, gy].forEach((t) => t.dispose()),
+      };
+    }),
     peer: { kind: 'mlpStep', weights, x, labels, lr: 1e-3 },
     peersMatchGengpu: true,
   };
@@ -131,21 +150,21 @@ function vaeCase(random: HostRandom): Case {
       mu.forEach((m, i) => (loss += -0.5 * (1 + logVar[i] - m * m - Math.exp(logVar[i]))));
       return { values: Float64Array.of(loss / batch), at: [0], tolerance: 1e-4 };
     },
-    gengpu: [{
-      library: 'gengpu (gg.models.MlpVae)', role: 'gengpu',
-      prepare() {
-        const vae = new gg.models.MlpVae({ inputDim: 784, hiddenDim: 400, latentDim: 20 });
-        loadLinears([vae.fc1, vae.fc21, vae.fc22, vae.fc3, vae.fc4], weights);
-        const optimizer = new gg.optim.Adam(vae.parameters(), { lr: 1e-3 });
-        const [gx, ge] = [upload(x), upload(eps)];
-        return trainingCase(descend(optimizer, () => {
+    gengpu: trainingImpls('gengpu (gg.models.MlpVae)', () => {
+      const vae = new gg.models.MlpVae({ inputDim: 784, hiddenDim: 400, latentDim: 20 });
+      loadLinears([vae.fc1, vae.fc21, vae.fc22, vae.fc3, vae.fc4], weights);
+      const optimizer = new gg.optim.Adam(vae.parameters(), { lr: 1e-3 });
+      const [gx, ge] = [upload(x), upload(eps)];
+      return {
+        step: descend(optimizer, () => {
           const { mu, logVar } = vae.encode(gx);
           const logits = vae.decode(mu.add(logVar.mul(0.5).exp().mul(ge)));
           const reconstruction = gg.nn.binaryCrossEntropyWithLogits(logits, gx, { reduction: 'sum' });
           return reconstruction.add(gg.nn.klDivDiagonalGaussian(mu, logVar, { reduction: 'sum' })).mul(1 / batch);
-        }), () => [vae, optimizer, gx, ge].forEach((t) => t.dispose()));
-      },
-    }],
+        }),
+        cleanup: () => [vae, optimizer, gx, ge].forEach((t) => t.dispose()),
+      };
+    }),
     peer: { kind: 'vaeStep', weights, x, eps, lr: 1e-3 },
     peersMatchGengpu: true,
   };
@@ -178,49 +197,47 @@ function dcganCase(batch: number, random: HostRandom): Case {
     suite: 'training step', name: `DCGAN on MNIST shapes, batch ${batch}: D step + G step, Adam`, unit: 'GFLOPS', work: 0, reps: 1,
     // A sanity reference: with BCE on logits near zero, the first discriminator loss (real + fake) is near 2 ln 2.
     reference: () => ({ values: Float64Array.of(2 * Math.LN2), at: [0], tolerance: 0.5 }),
-    gengpu: [{
-      library: 'gengpu (gg.nn layers)', role: 'gengpu',
-      prepare() {
-        const G = new gg.nn.Sequential(
-          new gg.nn.Linear(latent, 128 * 7 * 7), new gg.nn.BatchNorm1d(128 * 7 * 7), new gg.nn.ReLU(),
-        );
-        const G2 = new gg.nn.Sequential(
-          new gg.nn.ConvTranspose2d(128, 64, 4, { stride: 2, padding: 1 }), new gg.nn.BatchNorm2d(64), new gg.nn.ReLU(),
-          new gg.nn.ConvTranspose2d(64, 1, 4, { stride: 2, padding: 1 }), new gg.nn.Tanh(),
-        );
-        const D = new gg.nn.Sequential(
-          new gg.nn.Conv2d(1, 64, 4, { stride: 2, padding: 1 }), new gg.nn.LeakyReLU(0.2),
-          new gg.nn.Conv2d(64, 128, 4, { stride: 2, padding: 1 }), new gg.nn.LeakyReLU(0.2),
-          new gg.nn.Flatten(), new gg.nn.Linear(128 * 7 * 7, 1),
-        );
-        const parameters = [...G.parameters(), ...G2.parameters(), ...D.parameters()];
-        gg.noGrad(() => parameters.forEach((p, i) => {
-          if (p.shape.join() !== weights[i].shape.join()) throw new Error(`DCGAN parameter ${i}: [${p.shape}] is not [${weights[i].shape}]`);
-          const t = upload(weights[i]);
-          p.assign(t);
-          t.dispose();
-        }));
-        const generate = (noise: gg.Tensor) => G2.forward(G.forward(noise).reshape([batch, 128, 7, 7]));
-        const adam = { lr: 2e-4, betas: [0.5, 0.999] as const };
-        const optD = new gg.optim.Adam(D.parameters(), adam);
-        const optG = new gg.optim.Adam([...G.parameters(), ...G2.parameters()], adam);
-        const [gz, gReal] = [upload(z), upload(real)];
-        const [ones, zeros] = [gg.ones([batch, 1]), gg.zeros([batch, 1])];
-        return trainingCase(() => {
-          optD.zeroGrad();
-          const fake = generate(gz);
-          const lossD = gg.nn.binaryCrossEntropyWithLogits(D.forward(gReal), ones)
-            .add(gg.nn.binaryCrossEntropyWithLogits(D.forward(fake.detach()), zeros));
-          lossD.backward();
-          optD.step();
-          optG.zeroGrad();
-          const lossG = gg.nn.binaryCrossEntropyWithLogits(D.forward(fake), ones);
-          lossG.backward();
-          optG.step();
-          return lossD;
-        }, () => [G, G2, D, optD, optG, gz, gReal, ones, zeros].forEach((t) => t.dispose()));
-      },
-    }],
+    gengpu: trainingImpls('gengpu (gg.nn layers)', () => {
+      const G = new gg.nn.Sequential(
+        new gg.nn.Linear(latent, 128 * 7 * 7), new gg.nn.BatchNorm1d(128 * 7 * 7), new gg.nn.ReLU(),
+      );
+      const G2 = new gg.nn.Sequential(
+        new gg.nn.ConvTranspose2d(128, 64, 4, { stride: 2, padding: 1 }), new gg.nn.BatchNorm2d(64), new gg.nn.ReLU(),
+        new gg.nn.ConvTranspose2d(64, 1, 4, { stride: 2, padding: 1 }), new gg.nn.Tanh(),
+      );
+      const D = new gg.nn.Sequential(
+        new gg.nn.Conv2d(1, 64, 4, { stride: 2, padding: 1 }), new gg.nn.LeakyReLU(0.2),
+        new gg.nn.Conv2d(64, 128, 4, { stride: 2, padding: 1 }), new gg.nn.LeakyReLU(0.2),
+        new gg.nn.Flatten(), new gg.nn.Linear(128 * 7 * 7, 1),
+      );
+      const parameters = [...G.parameters(), ...G2.parameters(), ...D.parameters()];
+      gg.noGrad(() => parameters.forEach((p, i) => {
+        if (p.shape.join() !== weights[i].shape.join()) throw new Error(`DCGAN parameter ${i}: [${p.shape}] is not [${weights[i].shape}]`);
+        const t = upload(weights[i]);
+        p.assign(t);
+        t.dispose();
+      }));
+      const generate = (noise: gg.Tensor) => G2.forward(G.forward(noise).reshape([batch, 128, 7, 7]));
+      const adam = { lr: 2e-4, betas: [0.5, 0.999] as const };
+      const optD = new gg.optim.Adam(D.parameters(), adam);
+      const optG = new gg.optim.Adam([...G.parameters(), ...G2.parameters()], adam);
+      const [gz, gReal] = [upload(z), upload(real)];
+      const [ones, zeros] = [gg.ones([batch, 1]), gg.zeros([batch, 1])];
+      const step = () => {
+        optD.zeroGrad();
+        const fake = generate(gz);
+        const lossD = gg.nn.binaryCrossEntropyWithLogits(D.forward(gReal), ones)
+          .add(gg.nn.binaryCrossEntropyWithLogits(D.forward(fake.detach()), zeros));
+        lossD.backward();
+        optD.step();
+        optG.zeroGrad();
+        const lossG = gg.nn.binaryCrossEntropyWithLogits(D.forward(fake), ones);
+        lossG.backward();
+        optG.step();
+        return lossD;
+      };
+      return { step, cleanup: () => [G, G2, D, optD, optG, gz, gReal, ones, zeros].forEach((t) => t.dispose()) };
+    }),
     peer: { kind: 'dcganStep', weights, z, real, lr: 2e-4, beta1: 0.5 },
     peersMatchGengpu: true,
   };
@@ -244,19 +261,16 @@ function gptCase(random: HostRandom): Case {
     unit: 'GFLOPS', work: flops, reps: 1,
     // Small-std initial weights predict nearly uniformly: the first loss is close to ln(vocab).
     reference: () => ({ values: Float64Array.of(Math.log(config.vocabSize)), at: [0], tolerance: 0.05 }),
-    gengpu: [{
-      library: 'gengpu (gg.models.GPT)', role: 'gengpu',
-      prepare() {
-        const model = new gg.models.GPT(config, { generator: new gg.Generator(1337) });
-        const optimizer = new gg.optim.AdamW(model.parameters(), { lr: 1e-3, betas: [0.9, 0.99], weightDecay: 0.1 });
-        const x = gg.tensor(input, [batch, config.blockSize], { dtype: 'i32' });
-        const y = gg.tensor(target, [batch, config.blockSize], { dtype: 'i32' });
-        return trainingCase(
-          descend(optimizer, () => gg.nn.crossEntropy(model.forward(x), y, { axis: -1 }), () => gg.optim.clipGradNorm(model.parameters(), 1)),
-          () => [model, optimizer, x, y].forEach((t) => t.dispose()),
-        );
-      },
-    }],
+    gengpu: trainingImpls('gengpu (gg.models.GPT)', () => {
+      const model = new gg.models.GPT(config, { generator: new gg.Generator(1337) });
+      const optimizer = new gg.optim.AdamW(model.parameters(), { lr: 1e-3, betas: [0.9, 0.99], weightDecay: 0.1 });
+      const x = gg.tensor(input, [batch, config.blockSize], { dtype: 'i32' });
+      const y = gg.tensor(target, [batch, config.blockSize], { dtype: 'i32' });
+      return {
+        step: descend(optimizer, () => gg.nn.crossEntropy(model.forward(x), y, { axis: -1 }), () => gg.optim.clipGradNorm(model.parameters(), 1)),
+        cleanup: () => [model, optimizer, x, y].forEach((t) => t.dispose()),
+      };
+    }),
     peer: notWritten,
   };
 }

@@ -4,6 +4,7 @@
 
 /// <reference types="@webgpu/types" />
 import { acquireDevice, type AcquiredDevice } from './device.js';
+import { Recording, ReplayPlan, type RecordedDispatch } from './replay.js';
 import type { Binding, ParamField, Shader } from './shaders.generated.js';
 
 /** Uniform parameter blocks are written into one arena buffer per batch, each at a 256-byte slot. */
@@ -18,9 +19,19 @@ const QUERIES_PER_SET = 512;
 /** The runtime that allocated each pooled buffer, to name a buffer that reaches another runtime. */
 const bufferOwners = new WeakMap<GPUBuffer, Runtime>();
 
+/** What Runtime.record returns. */
+export interface RecordedCall<T> {
+  /** What the function returned. */
+  result: T;
+  /** The GPU commands it made. */
+  recording: Recording;
+}
+
 /** One profiled dispatch: its kernel's name and the GPU time it took (see Runtime.startProfile). */
 export interface KernelTiming {
+  /** The kernel's name ('unary(op_exp)', 'matmul_4_quad'). */
   kernel: string;
+  /** Its GPU time, ms. */
   ms: number;
 }
 
@@ -78,6 +89,13 @@ export interface MemoryStats {
   pooledBuffers: number;
   /** Bytes of those buffers. */
   pooledBytes: number;
+  /**
+   * Buffers held by step captures (gg.capture: their copies of the arguments and results, and the step's
+   * temporaries, kept for its replays) until the capture is disposed; not counted as live.
+   */
+  capturedBuffers: number;
+  /** Bytes of those buffers. */
+  capturedBytes: number;
 }
 
 /** Rounds a byte size up to a pool size class: 4 classes per power of two, at least 256 bytes. */
@@ -125,10 +143,20 @@ export class Runtime {
    */
   private bindGroups = new Map<string, GPUBindGroup>();
   private freeBuffers = new Map<number, GPUBuffer[]>();
-  private stats: MemoryStats = { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0 };
+  private stats = { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0 };
+  /** Live buffers that step captures hold (see MemoryStats.capturedBuffers). */
+  private captureHeld = new Set<GPUBuffer>();
+  private captureHeldBytes = 0;
 
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  /** The commands being recorded for a replay (see record), or null. */
+  private recorder: Recording | null = null;
+  /** While a replay remakes its per-step parameters: the plan, and the commands of the replayable() call running. */
+  private patching: { plan: ReplayPlan; commands: readonly number[]; next: number } | null = null;
+  /** How many times each buffer has been handed out by allocate(), so a replay sees one that changed hands. */
+  private allocations = new WeakMap<GPUBuffer, number>();
+  private allocationCount = 0;
   /** While a profile records (startProfile): query sets of begin/end timestamps, and each dispatch's kernel name. */
   private profiling: { sets: GPUQuerySet[]; kernels: string[] } | null = null;
   private pendingDispatches = 0;
@@ -318,6 +346,7 @@ export class Runtime {
       bufferOwners.set(buffer, this);
     }
     this.live.add(buffer);
+    this.allocations.set(buffer, ++this.allocationCount);
     this.stats.liveBuffers++;
     this.stats.liveBytes += size;
     return buffer;
@@ -371,11 +400,27 @@ export class Runtime {
 
   /** A snapshot of live and pooled buffer counts and bytes. */
   memory(): MemoryStats {
-    return { ...this.stats };
+    const { liveBuffers, liveBytes, pooledBuffers, pooledBytes } = this.stats;
+    const [capturedBuffers, capturedBytes] = [this.captureHeld.size, this.captureHeldBytes];
+    return { liveBuffers: liveBuffers - capturedBuffers, liveBytes: liveBytes - capturedBytes, pooledBuffers, pooledBytes, capturedBuffers, capturedBytes };
+  }
+
+  /** Counts a live buffer as held by a step capture (MemoryStats.capturedBuffers) instead of live, until releaseFromCapture. */
+  holdForCapture(buffer: GPUBuffer): void {
+    if (!this.live.has(buffer) || this.captureHeld.has(buffer)) throw new Error('holdForCapture: the buffer is not a live buffer of this runtime, or is already held');
+    this.captureHeld.add(buffer);
+    this.captureHeldBytes += buffer.size;
+  }
+
+  /** Counts a buffer held by a step capture as live again (before it is released or its tensor disposed). */
+  releaseFromCapture(buffer: GPUBuffer): void {
+    if (!this.captureHeld.delete(buffer)) throw new Error('releaseFromCapture: the buffer is not held by a capture');
+    this.captureHeldBytes -= buffer.size;
   }
 
   /** Copies bytes from JS into a buffer, ordered after every op recorded so far. */
   write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+    this.recorder?.commands.push({ kind: 'write', buffer, byteOffset, data: new Uint8Array(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) });
     // queue.writeBuffer runs before any commands still waiting in our encoder, so those must go first.
     if (this.pendingDispatches > 0 || this.encoder) this.flush();
     this.device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
@@ -453,6 +498,7 @@ export class Runtime {
     const pipeline = this.pipeline(launch.shader, launch.template, launch.constants, launch.entryPoint);
     const bindings = this.pipelineBindings.get(pipeline)!;
     const buffers = this.namedBuffers(launch, bindings.storage);
+    if (this.patching) return this.patchParams(launch, pipeline, buffers);
     const paramOffset = this.paramSlotsUsed * PARAM_SLOT_BYTES;
     packParams(launch.shader, launch.params as object, this.paramWords, paramOffset);
     this.paramSlotsUsed++;
@@ -465,6 +511,12 @@ export class Runtime {
     this.pass!.dispatchWorkgroups(x, y, z);
     if (this.profiling) this.endPass();
     this.batchKernels.push(pipeline);
+    this.recorder?.commands.push({
+      kind: 'dispatch', pipeline, kernel: this.kernelNames.get(pipeline) ?? pipeline.label,
+      bindings: bindings.storage.map((b) => b.binding), buffers,
+      params: bindings.params ? this.paramStaging.slice(paramOffset, paramOffset + paramBytes) : null,
+      workgroups: [x, y, z], perStep: -1,
+    });
     this.counters.dispatches++;
     if (++this.pendingDispatches >= DISPATCHES_PER_SUBMIT) this.flush();
   }
@@ -510,6 +562,161 @@ export class Runtime {
     const name = kernelName(launch.shader.name, launch.template, launch.entryPoint);
     const problem = owner === this ? 'was released to the pool (its tensor was disposed)' : 'belongs to another runtime (one that was shut down, or whose device was lost)';
     throw new Error(`${name}: ${what} ${problem}`);
+  }
+
+  // ---- recording and replay (src/gpu/replay.ts) ----------------------------------------------------
+
+  /** Runs `fn` as usual and returns, with its result, the GPU commands it made (see src/gpu/replay.ts). */
+  record<T>(fn: () => T): RecordedCall<T> {
+    if (this.recorder) throw new Error('record: a recording is already open (captured functions do not nest)');
+    const recording = (this.recorder = new Recording());
+    try {
+      return { result: fn(), recording };
+    } finally {
+      this.recorder = null;
+    }
+  }
+
+  /**
+   * Runs `fn`, code whose dispatches take parameters that change from step to step (an optimizer's
+   * step count, a generator's draw counter), and which advances the host state they come from. A
+   * recording keeps `fn`: each replay calls it again, and its dispatches then only remake their
+   * parameters in the replay's uniform buffer. So `fn` may use only what outlives the step (the
+   * tensors of a scope that ends are disposed by the time a replay calls it: take their buffers
+   * before).
+   */
+  replayable<T>(fn: () => T): T {
+    const recorder = this.recorder;
+    if (!recorder) return fn();
+    const first = recorder.commands.length;
+    const result = fn();
+    const index = recorder.perStep.push(fn) - 1;
+    for (let i = first; i < recorder.commands.length; i++) {
+      const command = recorder.commands[i];
+      if (command.kind !== 'dispatch') throw new Error('replayable: only dispatches can remake their parameters at each replay');
+      command.perStep = index;
+    }
+    return result;
+  }
+
+  /**
+   * A plan that replays `recording`: buffers it used that are now free are taken out of the pool for
+   * it (until releasePlan), those still held by tensors are checked at each replay.
+   */
+  planReplay(recording: Recording): ReplayPlan {
+    const external = new Map<GPUBuffer, number>();
+    const reserved: GPUBuffer[] = [];
+    for (const buffer of recording.buffers()) {
+      if (this.live.has(buffer)) {
+        external.set(buffer, this.allocations.get(buffer)!);
+        continue;
+      }
+      const free = this.freeBuffers.get(buffer.size);
+      const at = free ? free.indexOf(buffer) : -1;
+      if (at < 0) {
+        // Made outside the pool (the check flag) and kept by the runtime: nothing to hold.
+        if (bufferOwners.get(buffer) === undefined) continue;
+        throw new Error('planReplay: a buffer of the recording was destroyed (the pool was emptied) before the plan was made');
+      }
+      free!.splice(at, 1);
+      this.stats.pooledBuffers--;
+      this.stats.pooledBytes -= buffer.size;
+      this.live.add(buffer);
+      this.stats.liveBuffers++;
+      this.stats.liveBytes += buffer.size;
+      this.holdForCapture(buffer);
+      reserved.push(buffer);
+    }
+    const dispatches = recording.commands.filter((c): c is RecordedDispatch => c.kind === 'dispatch');
+    const paramBuffer = this.device.createBuffer({ size: Math.max(1, dispatches.length) * PARAM_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const plan = new ReplayPlan(recording, paramBuffer, external, reserved);
+    let slot = 0;
+    recording.commands.forEach((c, i) => {
+      if (c.kind !== 'dispatch') return;
+      const offset = slot++ * PARAM_SLOT_BYTES;
+      if (c.params) plan.staging.set(c.params, offset);
+      const entries: GPUBindGroupEntry[] = c.params ? [{ binding: 0, resource: { buffer: paramBuffer, offset, size: c.params.length } }] : [];
+      c.buffers.forEach((buffer, k) => entries.push({ binding: c.bindings[k], resource: { buffer } }));
+      plan.setDispatch(i, offset, this.device.createBindGroup({ layout: this.bindGroupLayouts.get(c.pipeline)!, entries }));
+    });
+    return plan;
+  }
+
+  /**
+   * Runs a plan's commands once. Returns null, or (running nothing) why it cannot: a buffer it uses
+   * was released or changed hands since it was recorded.
+   */
+  replay(plan: ReplayPlan): string | null {
+    if (this.lostReason) this.checkHealthy('replay');
+    for (const [buffer, allocation] of plan.external) {
+      if (!this.live.has(buffer) || this.allocations.get(buffer) !== allocation) {
+        return 'a tensor it used (a parameter, a gradient, an optimizer state) was disposed or replaced since it was recorded';
+      }
+    }
+    // The per-step code remakes its dispatches' parameters in the plan's uniform bytes.
+    plan.perStepCommands.forEach((commands, index) => {
+      this.patching = { plan, commands, next: 0 };
+      try {
+        plan.recording.perStep[index]();
+        if (this.patching.next !== commands.length) throw new Error(`replay: per-step code made ${this.patching.next} of its ${commands.length} recorded dispatches`);
+      } finally {
+        this.patching = null;
+      }
+    });
+    this.flush();
+    this.device.queue.writeBuffer(plan.paramBuffer, 0, plan.staging.buffer, 0, plan.staging.byteLength);
+    let encoder = this.beginBatch();
+    let pass: GPUComputePassEncoder | null = null;
+    const kernels: GPUComputePipeline[] = [];
+    plan.recording.commands.forEach((c, i) => {
+      if (c.kind === 'dispatch') {
+        pass ??= encoder.beginComputePass();
+        pass.setPipeline(c.pipeline);
+        pass.setBindGroup(0, plan.bindGroup(i));
+        pass.dispatchWorkgroups(...c.workgroups);
+        kernels.push(c.pipeline);
+        return;
+      }
+      pass?.end();
+      pass = null;
+      if (c.kind === 'copy') {
+        encoder.copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.bytes);
+        return;
+      }
+      // Bytes from JS land between the commands before and after them, as when they were recorded.
+      this.encoder = encoder;
+      this.batchKernels = kernels.splice(0);
+      this.flush();
+      this.device.queue.writeBuffer(c.buffer, c.byteOffset, c.data);
+      encoder = this.beginBatch();
+    });
+    (pass as GPUComputePassEncoder | null)?.end();
+    this.encoder = encoder;
+    this.batchKernels = kernels;
+    this.flush();
+    this.counters.dispatches += plan.dispatchCount;
+    this.checksPending = true;
+    return null;
+  }
+
+  /** Gives the buffers a plan held back to the pool, and frees its uniform buffer. */
+  releasePlan(plan: ReplayPlan): void {
+    for (const buffer of plan.reserved) {
+      this.releaseFromCapture(buffer);
+      this.release(buffer);
+    }
+    plan.paramBuffer.destroy();
+  }
+
+  /** A dispatch made while a replay remakes per-step parameters: packs them into the plan's slot. */
+  private patchParams(launch: KernelLaunch, pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[]): void {
+    const patching = this.patching!;
+    const index = patching.commands[patching.next++];
+    const recorded = patching.plan.recording.commands[index] as RecordedDispatch | undefined;
+    if (!recorded || recorded.pipeline !== pipeline || !recorded.buffers.every((b, k) => b === buffers[k])) {
+      throw new Error(`replay: ${this.kernelNames.get(pipeline) ?? launch.shader.name} made other work at this replay than when it was recorded`);
+    }
+    if (recorded.params) packParams(launch.shader, launch.params as object, patching.plan.words, patching.plan.paramOffset(index));
   }
 
   // ---- profiling ---------------------------------------------------------------------------------
@@ -617,6 +824,7 @@ export class Runtime {
 
   /** Records a buffer-to-buffer copy (ordered with the dispatches around it). */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.recorder?.commands.push({ kind: 'copy', src, srcOffset, dst, dstOffset, bytes });
     this.endPass().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
@@ -653,6 +861,10 @@ export class Runtime {
   /** Reads bytes back to JS: the one place that waits for the GPU. */
   async read(buffer: GPUBuffer, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
     this.checkHealthy('read');
+    if (this.recorder) {
+      this.recorder.reads++;
+      throw new Error('read: a captured function cannot read tensors back (data(), item(), ...): return them, and read them after the call');
+    }
     const size = Math.ceil(byteLength / 4) * 4;
     // Checks recorded since the last read travel with this one: the flag is copied after the data.
     const withFlag = this.checksPending;
@@ -728,8 +940,11 @@ export function fillTemplate(shader: Shader, values: Record<string, string | num
 
 /** The same bytes seen as 4-byte words of each Params element type. */
 export interface ParamWords {
+  /** The words as u32. */
   u32: Uint32Array;
+  /** The words as i32. */
   i32: Int32Array;
+  /** The words as f32. */
   f32: Float32Array;
 }
 
@@ -749,6 +964,8 @@ export function packParams(shader: Shader, params: object, words: ParamWords, by
   const values = params as Record<string, number | readonly number[] | undefined>;
   const fields = shader.params;
   const base = byteOffset >> 2;
+  // Padding between fields is zeroed too: a recording compares the bytes of two calls' parameters.
+  words.u32.fill(0, base, base + (shader.paramBytes >> 2));
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i];
     const value = values[field.name];

@@ -161,39 +161,52 @@ interface RowChecks {
 }
 
 /** Fills `out` with one draw. Elementwise entry points run one invocation per 4 outputs, multinomial one per output. */
-function launchDraw(entry: DrawEntry, out: Tensor, stream: PhiloxStream, params: Partial<DrawParams>, input?: Tensor, checks?: RowChecks): void {
-  if (out.size === 0) return;
+function launchDraw(entry: DrawEntry, out: Tensor, streams: DrawStreams, params: Partial<DrawParams>, input?: Tensor, checks?: RowChecks): void {
   const d = { ...noDrawParams, ...params };
   const invocations = entry === 'draw_multinomial' ? out.size : Math.ceil(out.size / 4);
-  runtime().dispatch({
-    shader: wgsl.random,
-    entryPoint: entry,
-    template: { T: out.dtype },
-    constants: { WG: WORKGROUP_SIZE },
-    params: {
-      n: out.size,
-      key_lo: stream.key[0],
-      key_hi: stream.key[1],
-      counter0: stream.counter[0],
-      counter1: stream.counter[1],
-      counter2: stream.counter[2],
-      counter3: stream.counter[3],
-      scale: d.scale,
-      shift: d.shift,
-      upper: d.upper,
-      prob: d.prob,
-      value: d.value,
-      low: d.low,
-      span: d.span,
-      categories: d.categories,
-      samples: d.samples,
-      from_logits: d.fromLogits,
-      site_invalid: checks?.invalid ?? 0,
-      site_empty: checks?.empty ?? 0,
-    },
-    buffers: { out: out.buffer, probs: input?.buffer, check_flag: checks?.flag },
-    workgroups: grid1d(invocations, WORKGROUP_SIZE),
+  // Taken now: a replay runs the function below after these tensors' scope has freed them (their
+  // buffers stay with the recording).
+  const [n, dtype, buffers] = [out.size, out.dtype, { out: out.buffer, probs: input?.buffer, check_flag: checks?.flag }];
+  // Replayable: a replayed step (gg.capture) takes its next draw from the generator here, as this one does.
+  runtime().replayable(() => {
+    // An empty draw advances the generator all the same, as PyTorch's.
+    const stream = streams.nextStream();
+    if (n === 0) return;
+    runtime().dispatch({
+      shader: wgsl.random,
+      entryPoint: entry,
+      template: { T: dtype },
+      constants: { WG: WORKGROUP_SIZE },
+      params: {
+        n,
+        key_lo: stream.key[0],
+        key_hi: stream.key[1],
+        counter0: stream.counter[0],
+        counter1: stream.counter[1],
+        counter2: stream.counter[2],
+        counter3: stream.counter[3],
+        scale: d.scale,
+        shift: d.shift,
+        upper: d.upper,
+        prob: d.prob,
+        value: d.value,
+        low: d.low,
+        span: d.span,
+        categories: d.categories,
+        samples: d.samples,
+        from_logits: d.fromLogits,
+        site_invalid: checks?.invalid ?? 0,
+        site_empty: checks?.empty ?? 0,
+      },
+      buffers,
+      workgroups: grid1d(invocations, WORKGROUP_SIZE),
+    });
   });
+}
+
+/** Where a draw's key and counter come from: a Generator (each draw advances it). */
+interface DrawStreams {
+  nextStream(): PhiloxStream;
 }
 
 function checkFinite(op: string, name: string, value: number): void {
@@ -228,7 +241,8 @@ export function philoxBits(shape: readonly number[], key: readonly [number, numb
     throw new Error(`philoxBits: key needs 2 and counter 4 unsigned 32-bit integers, got key [${key.join(', ')}], counter [${counter.join(', ')}]`);
   }
   const out = Tensor.empty(shape, 'u32', 'philoxBits');
-  launchDraw('draw_bits', out, { key: [key[0], key[1]], counter: [counter[0], counter[1], counter[2], counter[3]] }, {});
+  const stream: PhiloxStream = { key: [key[0], key[1]], counter: [counter[0], counter[1], counter[2], counter[3]] };
+  launchDraw('draw_bits', out, { nextStream: () => stream }, {});
   return out;
 }
 
@@ -236,7 +250,7 @@ export function philoxBits(shape: readonly number[], key: readonly [number, numb
 export function randomBits(shape: readonly number[], options: SampleOptions = {}): Tensor {
   checkShape('randomBits', shape);
   const out = Tensor.empty(shape, 'u32', 'randomBits');
-  launchDraw('draw_bits', out, (options.generator ?? defaultGenerator).nextStream(), {});
+  launchDraw('draw_bits', out, options.generator ?? defaultGenerator, {});
   return out;
 }
 
@@ -245,7 +259,7 @@ function drawUniform(op: string, shape: readonly number[], low: number, high: nu
   checkFinite(op, 'high', high);
   if (!(low < high)) throw new Error(`${op}: low must be less than high, got low ${low} and high ${high}`);
   const out = floatOutput(op, shape, options);
-  launchDraw('draw_uniform', out, (options.generator ?? defaultGenerator).nextStream(), { scale: high - low, shift: low, upper: high });
+  launchDraw('draw_uniform', out, options.generator ?? defaultGenerator, { scale: high - low, shift: low, upper: high });
   return finishLeaf(out, options);
 }
 
@@ -254,7 +268,7 @@ function drawNormal(op: string, shape: readonly number[], mean: number, std: num
   checkFinite(op, 'std', std);
   if (std < 0) throw new Error(`${op}: std must be >= 0, got ${std}`);
   const out = floatOutput(op, shape, options);
-  launchDraw('draw_normal', out, (options.generator ?? defaultGenerator).nextStream(), { scale: std, shift: mean });
+  launchDraw('draw_normal', out, options.generator ?? defaultGenerator, { scale: std, shift: mean });
   return finishLeaf(out, options);
 }
 
@@ -299,7 +313,7 @@ export function bernoulli(probs: Tensor, options: SampleOptions = {}): Tensor {
   probs.assertAlive('bernoulli');
   assertDtype('bernoulli', probs, ['f32']);
   const out = Tensor.empty(probs.shape, 'f32');
-  launchDraw('draw_bernoulli', out, (options.generator ?? defaultGenerator).nextStream(), { value: 1 }, probs);
+  launchDraw('draw_bernoulli', out, options.generator ?? defaultGenerator, { value: 1 }, probs);
   return out;
 }
 
@@ -311,7 +325,7 @@ export function dropoutMask(shape: readonly number[], p: number, options: Sample
   checkShape('dropoutMask', shape);
   if (!(p >= 0 && p <= 1)) throw new Error(`dropoutMask: p must be in [0, 1], got ${p}`);
   const out = Tensor.empty(shape, 'f32', 'dropoutMask');
-  launchDraw('draw_bernoulli_scalar', out, (options.generator ?? defaultGenerator).nextStream(), { prob: 1 - p, value: p === 1 ? 0 : 1 / (1 - p) });
+  launchDraw('draw_bernoulli_scalar', out, options.generator ?? defaultGenerator, { prob: 1 - p, value: p === 1 ? 0 : 1 / (1 - p) });
   return out;
 }
 
@@ -330,7 +344,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   if (low >= high) throw new Error(`randint: low must be less than high, got low ${low} and high ${high}`);
   const out = Tensor.empty(shape, dtype, 'randint');
   // span 2^32 does not fit in a u32; the kernel reads 0 as 2^32.
-  launchDraw('draw_randint', out, (options.generator ?? defaultGenerator).nextStream(), { low, span: (high - low) % TWO_32 });
+  launchDraw('draw_randint', out, options.generator ?? defaultGenerator, { low, span: (high - low) % TWO_32 });
   return out;
 }
 
@@ -354,7 +368,7 @@ function drawCategories(op: string, input: Tensor, outShape: readonly number[], 
   const empty = runtime().deferredCheck(
     opError(op, fromLogits ? `row {value} of logits is all -Infinity: there is nothing to draw` : `row {value} of probs has no positive weight to draw (or its weights sum past the f32 range)`, [input]).message,
   );
-  launchDraw('draw_multinomial', out, (options.generator ?? defaultGenerator).nextStream(), { categories, samples, fromLogits: fromLogits ? 1 : 0 }, input, {
+  launchDraw('draw_multinomial', out, options.generator ?? defaultGenerator, { categories, samples, fromLogits: fromLogits ? 1 : 0 }, input, {
     invalid: invalid.site,
     empty: empty.site,
     flag: invalid.flag,

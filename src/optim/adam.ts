@@ -57,7 +57,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     checkBoolean(name, 'maximize', o.maximize);
   }
 
-  protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
+  protected override update(param: Tensor, grad: GPUBuffer, state: ParamState, group: ParamGroup<AdamOptions>): void {
     const [beta1, beta2] = group.betas;
     const decoupled = this.decoupledWeightDecay;
     const shared = this.updateLaunch(param, grad, state);

@@ -108,8 +108,8 @@ export abstract class Optimizer<O extends GroupOptions> {
   protected abstract get stateBufferNames(): readonly string[];
   /** Throws a named error for a bad setting. */
   protected abstract validate(options: O): void;
-  /** Records the fused update of one parameter (its state's step already counts this update). */
-  protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
+  /** Records the fused update of one parameter from its gradient's buffer (its state's step already counts this update). */
+  protected abstract update(param: Tensor, grad: GPUBuffer, state: ParamState, group: ParamGroup<O>): void;
 
   /**
    * @param optimizerName used in errors and in hyperparameters() ('SGD', 'Adam', ...)
@@ -129,8 +129,8 @@ export abstract class Optimizer<O extends GroupOptions> {
    * The part of one parameter's update launch every optimizer shares: the parameter, its gradient and the
    * NaN/Inf watch (see checkFinite), whose sites are 0 when the watch is off.
    */
-  protected updateLaunch(param: Tensor, grad: Tensor, state: ParamState): UpdateLaunch {
-    const buffers = { param: param.buffer, grad: grad.buffer };
+  protected updateLaunch(param: Tensor, grad: GPUBuffer, state: ParamState): UpdateLaunch {
+    const buffers = { param: param.buffer, grad };
     if (!this.checkFinite) return { params: { grad_site: 0, param_site: 0, step: state.step }, buffers: { ...buffers, check_flag: runtime().errorFlag() } };
     const name = this.paramNames.get(param)!;
     const gradCheck = nonFiniteCheck(`the gradient of ${name}`);
@@ -174,11 +174,18 @@ export abstract class Optimizer<O extends GroupOptions> {
     for (const { param, grad, group } of updates) {
       let state = this.state.get(param);
       if (!state) this.state.set(param, (state = { step: 0, buffers: {} }));
-      state.step++;
+      const paramState = state;
       // The kernel writes the parameter in place: graphs recorded before this step can no longer use it,
       // and pending tensors that read it compute their values first.
       param.bumpVersion();
-      if (param.size > 0) this.update(param, grad, state, group);
+      // The buffer, not the tensor: a replay runs this after a later zeroGrad() freed the tensor.
+      const gradBuffer = grad.buffer;
+      // Replayable: a replayed step (gg.capture) counts the step and remakes the update's parameters
+      // (step count, learning rate) here, as this eager one does.
+      runtime().replayable(() => {
+        paramState.step++;
+        if (param.size > 0) this.update(param, gradBuffer, paramState, group);
+      });
     }
   }
 

@@ -52,7 +52,7 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 
-  protected override update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<SGDOptions>): void {
+  protected override update(param: Tensor, grad: GPUBuffer, state: ParamState, group: ParamGroup<SGDOptions>): void {
     const withMomentum = group.momentum !== 0;
     // As PyTorch, the first update copies the gradient into the new momentum buffer.
     const firstMomentumStep = withMomentum && !state.buffers.momentum_buffer;

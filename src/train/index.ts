@@ -1,5 +1,5 @@
 // Training, the public entry (src/index.ts re-exports all of it): the Trainer contract, the loop that
-// drives it, the progress line and trainer checkpoints. The helpers trainer implementations share to
+// drives it, the progress line, trainer checkpoints and step capture (replay). The helpers trainer implementations share to
 // build and check their states live in trainer.ts and checkpoint.ts, imported from there.
 
 export { trainLoop, NonFiniteError, type TrainLoopOptions, type LoopSettings, type TrainHistory, type BatchSource } from './loop.js';
@@ -13,3 +13,4 @@ export {
   type RandomState,
 } from './trainer.js';
 export { saveTrainerCheckpoint, loadTrainerCheckpoint, type LoadTrainerCheckpointOptions } from './checkpoint.js';
+export { capture, type CaptureOptions, type CaptureResult, type CapturedFunction } from './capture.js';

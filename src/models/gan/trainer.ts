@@ -15,6 +15,7 @@ import { formatProgress, NonFiniteError, trainLoop, type Progress } from '../../
 import { checkStateTensors, prefixed, randomState, restoreRandom, settingsMismatch, unprefixed, type Trainer, type TrainerSetting, type TrainerState } from '../../train/trainer.js';
 import { checkLoss, checkSmoothing, discriminatorLoss, generatorLoss, gradientPenalty, type GanLoss } from './losses.js';
 import type { GanDiscriminator, GanGenerator } from './model.js';
+import { runtime } from '../../context.js';
 
 // ---- divergence ----------------------------------------------------------------------------------
 
@@ -301,7 +302,7 @@ export class GanTrainer implements Trainer<RealBatches> {
     let d: Tensor | null = null;
     for (const batch of batches) d = this.discriminatorStep(batch);
     const g = this.generatorStep(batches[batches.length - 1].shape[0]);
-    this.stepCount++;
+    runtime().replayable(() => this.stepCount++); // counted by replayed steps (gg.capture) too
     return noGrad(() => ({ discriminator: d!.detach(), generator: g.detach() }));
   }
 

@@ -18,6 +18,7 @@ import { checkStateTensors, randomState, restoreRandom, type Losses, type Traine
 import { evaluate, formatEvaluation, type Evaluation } from './eval.js';
 import type { LanguageModel } from './language-model.js';
 import { loadLanguageModelCheckpoint, saveLanguageModelCheckpoint } from './checkpoint.js';
+import { runtime } from '../../context.js';
 
 /** Token windows [B, T] (i32) and their next tokens [B, T]: one micro-batch. */
 export interface TokenBatch {
@@ -93,8 +94,11 @@ export class LanguageModelTrainer implements Trainer<TokenBatch | readonly Token
     }
     if (this.gradClip > 0) clipGradNorm(this.model.parameters(), this.gradClip);
     this.optimizer.step();
-    this.schedule?.step();
-    this.stepCount++;
+    // Host state a replayed step (gg.capture) advances too: the schedule's lr reaches the next update.
+    runtime().replayable(() => {
+      this.schedule?.step();
+      this.stepCount++;
+    });
     return { loss: total! };
   }
 

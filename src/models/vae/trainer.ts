@@ -12,6 +12,7 @@ import { batches, type Dataset } from '../../data/loader.js';
 import { formatProgress, trainLoop, type Progress } from '../../train/index.js';
 import { checkStateTensors, prefixed, randomState, restoreRandom, settingsMismatch, unprefixed, type Losses, type Trainer, type TrainerState } from '../../train/trainer.js';
 import { createVae, type Vae } from './model.js';
+import { runtime } from '../../context.js';
 
 /** The weight average's tensors are stored beside the model's under this prefix ('ema.fc1.weight'). */
 const AVERAGE_PREFIX = 'ema';
@@ -133,7 +134,7 @@ export class VaeTrainer implements Trainer<Tensor> {
 
   /** One Adam step on a batch of images for the beta-weighted objective; the caller's scope frees the losses. */
   step(images: Tensor): Losses {
-    const step = ++this.stepCount;
+    const step = runtime().replayable(() => ++this.stepCount); // counted by replayed steps (gg.capture) too
     this.optimizer.zeroGrad();
     const { loss, reconstruction, kl } = this.model.elbo(images, { beta: this.klWeight(step), generator: this.generator });
     loss.backward();
