@@ -1,7 +1,8 @@
 // The training loop: drives a Trainer (or a plain step function) over batches, averages every named
 // loss, shows progress (formatProgress) and stops on the first NaN or Inf, naming the step and the
 // tensor. The checks and the loss sums stay on the GPU (shaders/finite_check.wgsl); JS reads them
-// only at progress lines and evaluations.
+// only at progress lines and evaluations. A trainer's steps are captured and replayed (capture.ts)
+// when its batches are tensors.
 
 import { noGrad } from '../autograd.js';
 import { Tensor, scope } from '../tensor.js';
@@ -10,6 +11,7 @@ import { concat } from '../ops/indexing.js';
 import { NonFiniteError, recordNonFinite } from '../ops/checks.js';
 import { formatProgress, type Progress } from './progress.js';
 import type { Losses, Trainer } from './trainer.js';
+import { capture, type CapturedFunction } from './capture.js';
 
 export { NonFiniteError };
 
@@ -27,6 +29,13 @@ export interface LoopSettings {
   startStep?: number;
   /** Named tensors to check for NaN/Inf after every step, with their gradients (e.g. trainer.namedParameters()). */
   watch?: () => Iterable<[string, Tensor]>;
+  /**
+   * Records a trainer's step and replays it (gg.capture) instead of running its op code each time (default true):
+   * the same results bit for bit, for a fraction of the CPU time. Applies when every batch is made of tensors (a
+   * tensor, or lists and plain objects of them); a step that cannot be replayed runs eagerly, and the next progress
+   * line says why, once.
+   */
+  capture?: boolean;
   /** For the examples/s figure (e.g. the batch size, or the tokens per step). */
   examplesPerStep?: number;
   /** What examplesPerStep counts, for the progress line (default 'ex'). */
@@ -168,6 +177,63 @@ function checkedLosses(losses: Losses, names: string[] | null, step: number): Lo
 }
 
 /**
+ * A trainer's steps through gg.capture: its batch's tensors become the captured function's arguments,
+ * and the batch is rebuilt around them (the same lists and objects) for the trainer. A batch of
+ * another layout starts a new capture.
+ */
+class ReplayedSteps<Batch> {
+  private captured: CapturedFunction<Tensor[], Losses> | null = null;
+  private layout = '';
+  private template: unknown = null;
+  private readonly trainer: Pick<Trainer<Batch>, 'step'>;
+  private readonly onFallback: (message: string) => void;
+  constructor(trainer: Pick<Trainer<Batch>, 'step'>, onFallback: (message: string) => void) {
+    this.trainer = trainer;
+    this.onFallback = onFallback;
+  }
+
+  /** The step's losses, replayed where it can be; null for a batch not made of tensors (run it eagerly). */
+  step(batch: Batch): Losses | null {
+    const tensors: Tensor[] = [];
+    const layout = batchLayout(batch, tensors);
+    if (layout === null) return null;
+    if (layout !== this.layout) {
+      this.captured?.dispose();
+      this.layout = layout;
+      this.template = batch;
+      this.captured = capture((...args: Tensor[]) => this.trainer.step(rebuildBatch(this.template, args.values()) as Batch), { onFallback: this.onFallback });
+    }
+    return this.captured!(...tensors);
+  }
+
+  dispose(): void {
+    this.captured?.dispose();
+  }
+}
+
+/** The layout of a batch made of tensors ('T', '[T,T]', '{x:T,y:T}'), collecting them in order; null for anything else. */
+function batchLayout(batch: unknown, tensors: Tensor[]): string | null {
+  if (batch instanceof Tensor) {
+    tensors.push(batch);
+    return 'T';
+  }
+  const parts = Array.isArray(batch)
+    ? batch.map((item) => batchLayout(item, tensors))
+    : batch !== null && typeof batch === 'object' && Object.getPrototypeOf(batch) === Object.prototype
+      ? Object.entries(batch).map(([key, item]) => { const inner = batchLayout(item, tensors); return inner === null ? null : `${JSON.stringify(key)}:${inner}`; })
+      : null;
+  if (parts === null || parts.includes(null)) return null;
+  return Array.isArray(batch) ? `[${parts.join()}]` : `{${parts.join()}}`;
+}
+
+/** `template`'s lists and objects with its tensors replaced, in order, by `tensors`. */
+function rebuildBatch(template: unknown, tensors: Iterator<Tensor>): unknown {
+  if (template instanceof Tensor) return tensors.next().value;
+  if (Array.isArray(template)) return template.map((item) => rebuildBatch(item, tensors));
+  return Object.fromEntries(Object.entries(template as object).map(([key, item]) => [key, rebuildBatch(item, tensors)]));
+}
+
+/**
  * Runs steps startStep + 1 ... steps, each in a memory scope, and reports progress every `logEvery` steps. The loss
  * sums and the NaN/Inf checks stay on the GPU and are read only at progress lines and evaluations, so a non-finite
  * loss, watched tensor or gradient throws a {@link NonFiniteError} (naming its first step and tensor) there.
@@ -180,6 +246,9 @@ export async function trainLoop<Batch>(options: TrainLoopOptions<Batch>): Promis
   const evaluateEvery = options.evaluateEvery ?? logEvery;
   const onProgress = options.onProgress ?? ((p: Progress) => console.log(formatProgress(p)));
   const trainer: Pick<Trainer<Batch>, 'step'> = 'trainer' in options ? options.trainer : (stepFunctionTrainer(options.step) as Pick<Trainer<unknown>, 'step'>);
+  // Why replays were refused, for the next progress line.
+  const warnings: string[] = [];
+  const replayed = 'trainer' in options && options.capture !== false ? new ReplayedSteps(trainer, (message) => warnings.push(message)) : null;
   const batches = batchReader<Batch>('trainer' in options ? options.batches : (((step: number) => step) as (step: number) => Batch));
   const watch = new FiniteWatch();
   let names: string[] | null = null;
@@ -192,7 +261,8 @@ export async function trainLoop<Batch>(options: TrainLoopOptions<Batch>): Promis
   try {
     for (let step = startStep + 1; step <= steps; step++) {
       scope(() => {
-        const losses = checkedLosses(trainer.step(batches.next(step)), names, step);
+        const batch = batches.next(step);
+        const losses = checkedLosses(replayed?.step(batch) ?? trainer.step(batch), names, step);
         names ??= Object.keys(losses);
         for (const name of names) watch.check(losses[name], lossLabel(name), step);
         for (const [name, t] of options.watch?.() ?? []) {
@@ -227,7 +297,7 @@ export async function trainLoop<Batch>(options: TrainLoopOptions<Batch>): Promis
           totalSteps: steps,
           losses,
           metrics,
-          warnings: [],
+          warnings: warnings.splice(0),
           unit,
           examplesPerSecond: examplesPerStep * stepsPerSecond,
           stepsPerSecond,
@@ -241,6 +311,7 @@ export async function trainLoop<Batch>(options: TrainLoopOptions<Batch>): Promis
     }
   } finally {
     batches.close();
+    replayed?.dispose();
     watch.dispose();
     (sums as Tensor | null)?.dispose();
   }
