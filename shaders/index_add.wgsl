@@ -13,6 +13,10 @@
 //                   Keys are distinct (positions differ), so the sorted order is unique.
 //   segment_starts  starts[v] = first sorted key with row >= v (binary search), v in [0, rows].
 //   accumulate      one invocation per output element, summing src over its row's segment.
+// For few rows and positions the host runs one entry point instead of these four:
+//   accumulate_scan one invocation per output element, scanning every position for its row and
+//                   adding in increasing position order: the same sums as the sorted segments (one
+//                   dispatch against the sort's dozens, for O(out.size x count) reads).
 // Bindings differ per entry point (each uses @1.. in order; see the declarations below). Indices are
 // clamped into [0, rows) as gather.wgsl reads them; make_keys reports one outside it to the runtime's
 // check flag (site `site`; see include/check_flag.wgsl). On a real GPU the short-distance passes of the sort
@@ -112,4 +116,30 @@ fn accumulate(grid: Grid) {
     sum += src[src_base + keys[s].y * p.inner];
   }
   out[i] = sum;
+}
+
+// accumulate_scan: @1 src, @2 index, @3 check_flag, @4 out
+@group(0) @binding(1) var<storage, read> scan_src: array<f32>;
+@group(0) @binding(2) var<storage, read> scan_index: array<i32>;
+@group(0) @binding(4) var<storage, read_write> scan_out: array<f32>;
+
+@compute @workgroup_size(WG)
+fn accumulate_scan(grid: Grid) {
+  let i = flat_index(grid);
+  if (i >= p.n) { return; }
+  let c = i % p.inner;
+  let ov = i / p.inner;
+  let v = ov % p.rows;
+  let src_base = (ov / p.rows) * p.count * p.inner + c;
+  // The first element reports an index outside [0, rows); every element clamps each as make_keys does.
+  if (i == 0u) {
+    for (var l = 0u; l < p.count; l++) { _ = checked_index(p.site, scan_index[l], p.rows); }
+  }
+  var sum = 0.0;
+  for (var l = 0u; l < p.count; l++) {
+    if (clamped_index(scan_index[l], p.rows) == v) {
+      sum += scan_src[src_base + l * p.inner];
+    }
+  }
+  scan_out[i] = sum;
 }

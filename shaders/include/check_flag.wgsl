@@ -24,5 +24,10 @@ fn report_check(site: u32, value: i32) {
  * throw and must never read out of bounds. */
 fn checked_index(site: u32, raw: i32, size: u32) -> u32 {
   if (raw < 0 || raw >= i32(size)) { report_check(site, raw); }
+  return clamped_index(raw, size);
+}
+
+/** checked_index without the report: where another invocation reports the same index. */
+fn clamped_index(raw: i32, size: u32) -> u32 {
   return u32(clamp(raw, 0, i32(size) - 1));
 }

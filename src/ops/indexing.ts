@@ -362,21 +362,38 @@ function indexAdd(src: Tensor, axis: number, index: Tensor, rows: number): Tenso
   return record('indexAdd', [src], out, (g) => [indexSelect(g, axis, index)]);
 }
 
-/** The dispatches of indexAdd (shaders/index_add.wgsl): make keys, sort them, find segments, sum. */
+/**
+ * Up to how many reads (output elements x positions) indexAdd scans instead of sorting: one dispatch
+ * instead of log2(P)(log2(P)+1)/2 + 3. A GPU makes the reads of a small model's embedding gradient in
+ * less time than the sort's dispatches cost; the software adapter runs each invocation's loop
+ * serially, so there the scan pays only for tiny tables.
+ */
+function scanIndexAddReads(): number {
+  return runtime().adapterInfo.isFallbackAdapter ? 1 << 16 : 1 << 24;
+}
+
+/**
+ * The dispatches of indexAdd (shaders/index_add.wgsl): make keys, sort them, find segments, sum; or,
+ * for few reads, one scan (the same sums).
+ */
 function sortedIndexAdd(src: Tensor, index: Tensor, out: Tensor, axis: number, rows: number, inner: number): void {
   const count = index.size;
   const padded = 2 ** Math.ceil(Math.log2(Math.max(count, 1)));
-  const keys = Tensor.empty([padded, 2], 'u32');
-  const starts = Tensor.empty([rows + 1], 'u32');
   const check = runtime().indexCheck(() => indexErrorText('indexSelect backward', out, index, axis));
   const launch = (entryPoint: string, buffers: BuffersOf<typeof wgsl.index_add>, invocations: number, k = 0, j = 0) =>
     runtime().dispatch({
       shader: wgsl.index_add,
       entryPoint,
-      params: { n: out.size, count, padded, rows, inner, k, j, site: entryPoint === 'make_keys' ? check.site : 0 },
+      params: { n: out.size, count, padded, rows, inner, k, j, site: entryPoint === 'make_keys' || entryPoint === 'accumulate_scan' ? check.site : 0 },
       buffers,
       workgroups: grid1d(invocations),
     });
+  if (out.size * count <= scanIndexAddReads()) {
+    launch('accumulate_scan', { scan_src: src.buffer, scan_index: index.buffer, check_flag: check.flag, scan_out: out.buffer }, out.size);
+    return;
+  }
+  const keys = Tensor.empty([padded, 2], 'u32');
+  const starts = Tensor.empty([rows + 1], 'u32');
   launch('make_keys', { index: index.buffer, new_keys: keys.buffer, check_flag: check.flag }, padded);
   for (let k = 2; k <= padded; k *= 2) {
     for (let j = k / 2; j >= 1; j /= 2) launch('bitonic_step', { sort_keys: keys.buffer }, padded / 2, k, j);

@@ -280,6 +280,21 @@ describe('the scatter-adds of the backward passes', () => {
     return bits;
   }
 
+  it('add in position order, scanning few rows and sorting many: the float32 sums of a host loop, bit for bit', async () => {
+    // 36 x 1000 reads scan on every adapter; 36 x 3000 sort on the software one.
+    for (const count of [1000, 3000]) {
+      const tokens = randomInts(count, 0, 9, count);
+      const index = gg.tensor(tokens);
+      const bits = await gradientBits([9, 4], (x) => x.indexSelect(0, index), 1);
+      const expected = new Float32Array(36);
+      tokens.forEach((row, l) => {
+        for (let c = 0; c < 4; c++) expected[row * 4 + c] = Math.fround(expected[row * 4 + c] + Math.fround(Math.sin((l * 4 + c) * 12.9898 + 1) * 1e3));
+      });
+      expect(bits).toEqual(new Uint32Array(expected.buffer));
+      index.dispose();
+    }
+  });
+
   it('are bit-identical run to run and match a float64 sum (embedding rows hit thousands of times)', async () => {
     const tokens = randomInts(3000, 0, 9, 11);
     const index = gg.tensor(tokens);
