@@ -244,8 +244,12 @@ function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKern
   const inputs = inputsOf(root);
   const collapsed = layout(shape, inputs)!;
   const contiguous = inputs.map((input) => sameShape(input.shape, shape));
-  const lanes = contiguous.every(Boolean) && shapeSizeOf(shape) % 4 === 0 ? 4 : 1;
+  const lanes = fourLanes(collapsed) ? 4 : 1;
   const wide = (t: string) => (lanes === 4 ? `vec4<${t}>` : t);
+  // With 4 lanes, an input broadcast along the last dimension (stride 0 there) is read one value at a
+  // time and splat; every other input is read 4 values at a time.
+  const last = collapsed.shape.length - 1;
+  const splat = inputs.map((_, k) => lanes === 4 && !contiguous[k] && collapsed.strides[k][last] === 0);
   const names = new Map<Expr, string>();
   const scalars: number[] = [];
   const operandDtypes = new Set<DType>();
@@ -257,7 +261,8 @@ function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKern
     let value: string;
     if (e.kind === 'input') {
       const k = inputs.findIndex((input) => sameInput(input, e));
-      value = contiguous[k] ? `in${k}[i]` : `in${k}[offset_of(c, p.strides[${k}], ZERO)]`;
+      const offset = `offset_of(c, p.strides[${k}], ZERO)`;
+      value = contiguous[k] ? `in${k}[i]` : splat[k] ? `${wide(e.dtype)}(in${k}[${offset}])` : lanes === 4 ? `in${k}[${offset} / 4u]` : `in${k}[${offset}]`;
     } else if (e.kind === 'unary') {
       value = `op_${e.op}(${of(e.x)}, scalar(${scalars.length}u))`;
       scalars.push(e.alpha);
@@ -272,8 +277,8 @@ function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKern
     body.push(`  let ${name} = ${value};`);
   });
   body.push(`  out[i] = ${names.get(root)};`);
-  if (!contiguous.every(Boolean)) body.unshift('  let c = coords_of(i);');
-  const bindings = inputs.map((input, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${wide(input.dtype)}>;`);
+  if (!contiguous.every(Boolean)) body.unshift(`  let c = coords_of(${lanes === 4 ? 'i * 4u' : 'i'});`);
+  const bindings = inputs.map((input, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${splat[k] ? input.dtype : wide(input.dtype)}>;`);
   bindings.push(`@group(0) @binding(${inputs.length + 1}) var<storage, read_write> out: array<${wide(root.dtype)}>;`);
   const dtypes = [...operandDtypes].sort();
   const key = `${lanes}|${dtypes.join()}|${bindings.join('\n')}|${body.join('\n')}`;
@@ -288,6 +293,17 @@ function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKern
     BODY: body.join('\n'),
   });
   return { key, fill, inputs, layout: collapsed, lanes, scalars };
+}
+
+/**
+ * Whether a kernel over this collapsed layout can compute 4 outputs per invocation: the last dimension's
+ * extent is a multiple of 4, and every input either walks it contiguously from a multiple of 4 (stride
+ * 1 there, the others multiples of 4: vec4 loads) or is broadcast along it (stride 0: one value, splat).
+ */
+function fourLanes(collapsed: { shape: number[]; strides: number[][] }): boolean {
+  const last = collapsed.shape.length - 1;
+  if (collapsed.shape[last] % 4 !== 0) return false;
+  return collapsed.strides.every((strides) => strides[last] === 0 || (strides[last] === 1 && strides.every((s, d) => d === last || s % 4 === 0)));
 }
 
 /** include/binary_ops.wgsl for operands of `dtype`: its names suffixed with the dtype, T that dtype with the kernel's lanes. */

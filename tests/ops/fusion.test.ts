@@ -112,6 +112,22 @@ describe('elementwise fusion', () => {
     for (const t of [x, ...chainTensors]) t.dispose();
   });
 
+  it('computes 4 outputs per invocation over broadcast inputs: rows read as vec4, columns splat', async () => {
+    gg.setFusion(true);
+    const [x, bias, column] = [gg.randn([6, 8]), gg.randn([8]), gg.randn([6, 1])];
+    const sum = x.add(bias);
+    const scaled = sum.mul(column);
+    const y = scaled.relu();
+    const source = gg.fusedKernelSource(y)!;
+    expect(source).toContain('var<storage, read> in1: array<vec4<f32>>;');
+    expect(source).toContain('var<storage, read> in2: array<f32>;');
+    expect(source).toContain('let c = coords_of(i * 4u);');
+    expect(source).toContain('vec4<f32>(in2[offset_of(c, p.strides[2], ZERO)])');
+    const expected = gg.scope(() => { gg.setFusion(false); const e = x.add(bias).mul(column).relu(); gg.setFusion(true); return e; });
+    expect(Array.from(await y.data())).toEqual(Array.from(await expected.data()));
+    for (const t of [x, bias, column, sum, scaled, y, expected]) t.dispose();
+  });
+
   it('reuses the generated kernel for the same structure at other sizes and scalars', async () => {
     gg.setFusion(true);
     const run = async (n: number, c: number) => {
@@ -131,6 +147,7 @@ describe('elementwise fusion', () => {
     const layouts: [number[], number[][]][] = [
       [[3, 5, 7], [[3, 5, 7], [5, 1], [7], [], [3, 1, 7]]],
       [[2, 4, 8], [[2, 4, 8]]], // vec4 lanes
+      [[3, 4, 8], [[3, 4, 8], [8], [4, 1], [3, 1, 8], []]], // vec4 lanes with broadcast inputs (vec4 loads and splats)
       [[13], [[13], [1]]],
       [[2, 3, 2, 3, 2, 3], [[2, 3, 2, 3, 2, 3], [3, 1, 3, 1, 3], [2, 1, 1, 1, 1, 3]]], // more dimensions than a fused kernel takes
     ];
