@@ -1,6 +1,6 @@
 // The elementwise family: chains of x + 1 ops, on a small vector for the per-op overhead (beside a
 // raw WebGPU chain with no library at all, the adapter's floor) and on a large one for bandwidth,
-// each op as its own kernel and fused into generated ones (setFusion(true));
+// fused into generated kernels (the default) and each op as its own kernel (setFusion(false));
 // checked against x + length in float64, then timed beside the peers' chains.
 // Alone, in Node: `npx tsx bench/kernels/elementwise.ts [--quick]`.
 
@@ -40,8 +40,8 @@ function chainCase(size: number, length: number, random: HostRandom): Case {
     reps: 1,
     reference: () => ({ values: Float64Array.from(x.data, (v) => v + length), tolerance: 1e-6 }),
     gengpu: [
-      { library: 'gengpu', role: 'gengpu', prepare: () => addChain(x, length, false) },
-      { library: 'gengpu, fused (setFusion(true))', role: 'variant', prepare: () => addChain(x, length, true) },
+      { library: 'gengpu', role: 'gengpu', prepare: () => addChain(x, length, true) },
+      { library: 'gengpu, unfused (setFusion(false))', role: 'variant', prepare: () => addChain(x, length, false) },
       ...(perOp ? [{ library: 'raw WebGPU (the adapter\'s floor)', role: 'variant' as const, prepare: () => rawDispatchChain(x.data, length) }] : []),
     ],
     peer: { kind: 'addChain', x, length },

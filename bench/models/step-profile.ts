@@ -3,7 +3,7 @@
 // replayed by gg.capture, and the GPU time of each kernel (gg.profile, timestamp queries). The
 // first questions before optimising a step: is it CPU- or GPU-bound, and are the matmuls the step
 // or the cheap ops around them?
-// `npx tsx bench/models/step-profile.ts [--fusion] [--only text] [--kernels N]`
+// `npx tsx bench/models/step-profile.ts [--no-fusion] [--only text] [--kernels N]`
 
 import * as gg from '../../src/node.js';
 import { trainingStepCases } from './steps.js';
@@ -30,9 +30,9 @@ async function recordMs(step: Prepared): Promise<number> {
 }
 
 await gg.init();
-gg.setFusion(args.includes('--fusion'));
+gg.setFusion(!args.includes('--no-fusion'));
 const rt = gg.runtime();
-console.log(`${rt.adapterInfo.vendor} ${rt.adapterInfo.architecture} ${rt.adapterInfo.description}`.trim() + (gg.isFusionEnabled() ? ', fusion on' : ''));
+console.log(`${rt.adapterInfo.vendor} ${rt.adapterInfo.architecture} ${rt.adapterInfo.description}`.trim() + (gg.isFusionEnabled() ? '' : ', fusion off'));
 for (const c of trainingStepCases(false)) {
   if (only && !c.name.includes(only)) continue;
   console.log(`\n${c.name}`);

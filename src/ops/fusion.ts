@@ -1,4 +1,4 @@
-// Elementwise fusion. With setFusion(true), the ops of src/ops/elementwise.ts (unary math, scalar
+// Elementwise fusion. While it is on (setFusion; the default), the ops of src/ops/elementwise.ts (unary math, scalar
 // arithmetic, broadcasting binary ops, where, casts) record an expression over their inputs instead of
 // launching a kernel; the result is a pending tensor (Tensor.pending), and the first thing that needs
 // its buffer (another kind of op, a read, a view, an in-place write of an input, the end of a scope)
@@ -61,11 +61,12 @@ interface CastExpr {
   dtype: DType;
 }
 
-let fusionEnabled = false;
+let fusionEnabled = true;
 
 /**
- * Turns elementwise fusion on or off (default off). Either way results are bit-identical; with it on,
- * chains of elementwise ops run as one kernel each, made when their result is first needed.
+ * Turns elementwise fusion on or off (default on). Either way results are bit-identical; with it on,
+ * chains of elementwise ops run as one kernel each, made when their result is first needed; off, each
+ * op launches its hand-written kernel at once.
  */
 export function setFusion(enabled: boolean): void {
   fusionEnabled = enabled;
