@@ -1,12 +1,24 @@
 // The elementwise family: chains of x + 1 ops, on a small vector for the per-op overhead (beside a
 // raw WebGPU chain with no library at all, the adapter's floor) and on a large one for bandwidth,
-// fused into generated kernels (the default) and each op as its own kernel (setFusion(false));
+// fused into generated kernels (the default), each op as its own kernel (setFusion(false)), and
+// captured and replayed by gg.capture (as jax.jit compiles the chain once);
 // checked against x + length in float64, then timed beside the peers' chains.
 // Alone, in Node: `npx tsx bench/kernels/elementwise.ts [--quick]`.
 
 import * as gg from '../../src/index.js';
 import { gengpuCase, isEntryPoint, upload, type Case } from '../harness/cases.js';
 import { HostRandom, type HostTensor, type Prepared } from '../harness/harness.js';
+
+/** `length` x + 1 ops on x, each intermediate disposed once the next op has it. */
+function chainOf(x: gg.Tensor, length: number): gg.Tensor {
+  let y = x.add(1);
+  for (let i = 1; i < length; i++) {
+    const next = y.add(1);
+    y.dispose();
+    y = next;
+  }
+  return y;
+}
 
 /** gengpu's x + 1 chain, each op its own kernel or, with `fused`, recorded into generated kernels. */
 function addChain(x: HostTensor, length: number, fused: boolean): Prepared {
@@ -15,17 +27,19 @@ function addChain(x: HostTensor, length: number, fused: boolean): Prepared {
     const previous = gg.isFusionEnabled();
     gg.setFusion(fused);
     try {
-      let y = gx.add(1);
-      for (let i = 1; i < length; i++) {
-        const next = y.add(1);
-        y.dispose();
-        y = next;
-      }
-      return y;
+      return chainOf(gx, length);
     } finally {
       gg.setFusion(previous);
     }
   }, 1, [gx]);
+}
+
+/** The fused chain captured with gg.capture and replayed: jax.jit's way (record once, call many). */
+function capturedChain(x: HostTensor, length: number): Prepared {
+  const gx = upload(x);
+  const captured = gg.capture((input: gg.Tensor) => chainOf(input, length));
+  const prepared = gengpuCase(() => captured(gx), 1, [gx]);
+  return { ...prepared, dispose: () => { captured.dispose(); prepared.dispose(); } };
 }
 
 /** A chain of x + 1 ops: on a small vector it measures per-op overhead, on a large one bandwidth. */
@@ -42,6 +56,7 @@ function chainCase(size: number, length: number, random: HostRandom): Case {
     gengpu: [
       { library: 'gengpu', role: 'gengpu', prepare: () => addChain(x, length, true) },
       { library: 'gengpu, unfused (setFusion(false))', role: 'variant', prepare: () => addChain(x, length, false) },
+      { library: 'gengpu, captured (gg.capture)', role: 'variant', prepare: () => capturedChain(x, length) },
       ...(perOp ? [{ library: 'raw WebGPU (the adapter\'s floor)', role: 'variant' as const, prepare: () => rawDispatchChain(x.data, length) }] : []),
     ],
     peer: { kind: 'addChain', x, length },

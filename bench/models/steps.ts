@@ -1,8 +1,9 @@
 // One training step of each model, as rows of the benchmark: an MLP and the MLP VAE on MNIST
 // shapes (checked against their first loss in float64, from tests/helpers/op-references.ts's
-// matmul), a DCGAN's discriminator and generator steps, GPT in nanoGPT's CPU configuration (both
-// sanity-checked against the loss of an untrained model) and one GMM EM iteration (against the
-// float64 log-likelihood it starts from). Peers run the same steps from the same weights and are
+// matmul), a DCGAN's discriminator and generator steps, GPT in nanoGPT's CPU configuration and a
+// char-RNN through its trainer (these three sanity-checked against the loss of an untrained model)
+// and one GMM EM iteration (against the float64 log-likelihood it starts from). Each gengpu step is
+// timed eagerly and replayed by gg.capture. Peers run the same steps from the same weights and are
 // checked against gengpu's checked losses. Alone, in Node: `npx tsx bench/models/steps.ts [--quick]`.
 
 import * as gg from '../../src/index.js';
@@ -275,6 +276,33 @@ function gptCase(random: HostRandom): Case {
   };
 }
 
+function charRnnCase(random: HostRandom): Case {
+  const [vocabSize, batch, steps] = [65, 16, 32];
+  const input = Int32Array.from({ length: batch * steps }, () => random.int(vocabSize));
+  const target = Int32Array.from({ length: batch * steps }, () => random.int(vocabSize));
+  return {
+    // Hundreds of small dispatches (a GRU cell per time step, forward and back): where the CPU's
+    // recording, not the GPU, sets the pace.
+    suite: 'training step', name: `char-RNN (2-layer GRU, 128 wide, T=${steps}), batch ${batch}, AdamW`, unit: 'GFLOPS', work: 0, reps: 1,
+    // An untrained model predicts nearly uniformly: the first loss is close to ln(vocab).
+    reference: () => ({ values: Float64Array.of(Math.log(vocabSize)), at: [0], tolerance: 0.1 }),
+    gengpu: trainingImpls('gengpu (gg.models.CharRNN, LanguageModelTrainer)', () => {
+      const model = new gg.models.CharRNN({ vocabSize, hiddenSize: 128, numLayers: 2 }, { generator: new gg.Generator(7) });
+      const trainer = new gg.models.LanguageModelTrainer(model, { lr: 2e-3 });
+      const x = gg.tensor(input, [batch, steps], { dtype: 'i32' });
+      const y = gg.tensor(target, [batch, steps], { dtype: 'i32' });
+      return {
+        step: () => trainer.step({ x, y }).loss,
+        cleanup: () => {
+          trainer.dispose();
+          [model, x, y].forEach((t) => t.dispose());
+        },
+      };
+    }),
+    peer: notWritten,
+  };
+}
+
 function gmmCase(points: number, random: HostRandom): Case {
   const [D, K] = [16, 32];
   const centers = Array.from({ length: K }, () => Array.from({ length: D }, () => 12 * (random.next() - 0.5)));
@@ -330,7 +358,7 @@ function gmmCase(points: number, random: HostRandom): Case {
 
 export function trainingStepCases(quick: boolean): Case[] {
   const random = new HostRandom(2032);
-  return [mlpCase(random), vaeCase(random), dcganCase(quick ? 4 : 64, random), gptCase(random), gmmCase(quick ? 10_000 : 100_000, random)];
+  return [mlpCase(random), vaeCase(random), dcganCase(quick ? 4 : 64, random), gptCase(random), charRnnCase(random), gmmCase(quick ? 10_000 : 100_000, random)];
 }
 
 if (isEntryPoint(import.meta.url)) await (await import('../harness/alone.js')).runAlone(trainingStepCases);

@@ -607,6 +607,10 @@ export class Runtime {
     const external = new Map<GPUBuffer, number>();
     const reserved: GPUBuffer[] = [];
     for (const buffer of recording.buffers()) {
+      if (buffer === this.checkFlag) {
+        external.set(buffer, 0); // the runtime's own, for as long as it lives
+        continue;
+      }
       if (this.live.has(buffer)) {
         external.set(buffer, this.allocations.get(buffer)!);
         continue;
@@ -614,8 +618,6 @@ export class Runtime {
       const free = this.freeBuffers.get(buffer.size);
       const at = free ? free.indexOf(buffer) : -1;
       if (at < 0) {
-        // Made outside the pool (the check flag) and kept by the runtime: nothing to hold.
-        if (bufferOwners.get(buffer) === undefined) continue;
         throw new Error('planReplay: a buffer of the recording was destroyed (the pool was emptied) before the plan was made');
       }
       free!.splice(at, 1);
@@ -649,6 +651,7 @@ export class Runtime {
   replay(plan: ReplayPlan): string | null {
     if (this.lostReason) this.checkHealthy('replay');
     for (const [buffer, allocation] of plan.external) {
+      if (buffer === this.checkFlag) continue;
       if (!this.live.has(buffer) || this.allocations.get(buffer) !== allocation) {
         return 'a tensor it used (a parameter, a gradient, an optimizer state) was disposed or replaced since it was recorded';
       }
@@ -695,7 +698,8 @@ export class Runtime {
     this.batchKernels = kernels;
     this.flush();
     this.counters.dispatches += plan.dispatchCount;
-    this.checksPending = true;
+    // Checks the replayed kernels made travel with the next read, as after eager work.
+    if (this.checkFlag !== null && plan.external.has(this.checkFlag)) this.checksPending = true;
     return null;
   }
 

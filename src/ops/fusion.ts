@@ -15,12 +15,16 @@ import * as wgsl from '../gpu/shaders.generated.js';
 import type { Binding, Shader } from '../gpu/shaders.generated.js';
 import { broadcastStrides, collapseDims, grid1d, sameShape } from './shape.js';
 
-/** The most ops, distinct inputs and collapsed dimensions one generated kernel takes (shaders/fused.wgsl's Params). */
-const MAX_FUSED_OPS = 16;
+/**
+ * The most ops, distinct inputs, distinct scalar arguments and collapsed dimensions one generated kernel
+ * takes (the last three: shaders/fused.wgsl's Params).
+ */
+const MAX_FUSED_OPS = 256;
 const MAX_FUSED_INPUTS = 6;
+const MAX_FUSED_SCALARS = 16;
 const MAX_FUSED_RANK = 4;
 
-/** A node of a recorded expression; every op node has one scalar slot (MAX_FUSED_OPS scalars at most). */
+/** A node of a recorded expression; unary nodes take a scalar argument (equal ones share a slot). */
 type Expr = InputExpr | UnaryExpr | BinaryExpr | WhereExpr | CastExpr;
 /** A computed tensor's memory, read at the expression's output coordinates (broadcast where its shape is smaller). */
 interface InputExpr {
@@ -99,20 +103,56 @@ function walk(root: Expr, visit: (e: Expr) => void): void {
   const visitNode = (e: Expr): void => {
     if (seen.has(e)) return;
     seen.add(e);
-    if (e.kind === 'unary' || e.kind === 'cast') visitNode(e.x);
-    else if (e.kind === 'binary') [e.a, e.b].forEach(visitNode);
-    else if (e.kind === 'where') [e.condition, e.a, e.b].forEach(visitNode);
+    operandsOf(e).forEach(visitNode);
     visit(e);
   };
   visitNode(root);
 }
 
-function opCount(root: Expr): number {
-  let count = 0;
-  walk(root, (e) => {
-    if (e.kind !== 'input') count++;
-  });
-  return count;
+/** What a group would take: its ops (shared nodes counted once per use), distinct inputs and distinct scalars. */
+interface GroupSize {
+  ops: number;
+  inputs: InputExpr[];
+  scalars: Set<string>;
+}
+
+/** Each node's GroupSize, made from its operands' as nodes are built: no walk of the group per op. */
+const sizes = new WeakMap<Expr, GroupSize>();
+
+/** A scalar argument as a key that tells -0 from 0 (equal keys share a uniform slot). */
+function scalarKey(value: number): string {
+  return Object.is(value, -0) ? '-0' : String(value);
+}
+
+function operandsOf(e: Expr): Expr[] {
+  if (e.kind === 'unary' || e.kind === 'cast') return [e.x];
+  if (e.kind === 'binary') return [e.a, e.b];
+  if (e.kind === 'where') return [e.condition, e.a, e.b];
+  return [];
+}
+
+function groupSize(e: Expr): GroupSize {
+  let size = sizes.get(e);
+  if (size) return size;
+  if (e.kind === 'input') {
+    size = { ops: 0, inputs: [e], scalars: new Set() };
+  } else {
+    size = { ops: 1, inputs: [], scalars: new Set(e.kind === 'unary' ? [scalarKey(e.alpha)] : []) };
+    for (const operand of operandsOf(e)) {
+      const part = groupSize(operand);
+      size.ops += part.ops;
+      for (const input of part.inputs) if (!size.inputs.some((known) => sameInput(known, input))) size.inputs.push(input);
+      for (const key of part.scalars) size.scalars.add(key);
+    }
+  }
+  sizes.set(e, size);
+  return size;
+}
+
+/** Whether one generated kernel takes the group of `root` over `shape`. */
+function fits(root: Expr, shape: readonly number[]): boolean {
+  const size = groupSize(root);
+  return size.ops <= MAX_FUSED_OPS && size.inputs.length <= MAX_FUSED_INPUTS && size.scalars.size <= MAX_FUSED_SCALARS && layout(shape, size.inputs) !== null;
 }
 
 /** The output shape collapsed with every input's strides, or null when it needs more than MAX_FUSED_RANK dimensions. */
@@ -130,7 +170,7 @@ class FusedValues implements PendingValues {
   constructor(root: Expr, shape: readonly number[]) {
     this.root = root;
     this.shape = shape;
-    this.inputs = inputsOf(root);
+    this.inputs = [...groupSize(root).inputs];
     for (const input of this.inputs) input.storage.retain();
   }
 
@@ -180,18 +220,16 @@ function operand(t: Tensor, fuseInto: boolean): Expr {
  * The pending result of an elementwise op on `tensors` when fusion is on, or null when the caller should
  * launch its own kernel (fusion off, an empty result, or a layout the generated kernels do not take).
  * `build` makes the op's node from its operands' nodes. Pending operands are fused in while the group
- * stays within MAX_FUSED_OPS and MAX_FUSED_INPUTS; past that they are computed first.
+ * stays within the MAX_FUSED_ limits; past them they are computed first.
  */
 function fuse(op: string, tensors: readonly Tensor[], shape: readonly number[], dtype: DType, build: (operands: Expr[]) => Expr): Tensor | null {
   if (!fusionEnabled || shapeSizeOf(shape) === 0) return null;
   // The read watcher (autograd's saved-tensor checks) sees these reads now, as a kernel launch's.
   for (const t of tensors) t.noteRead(op);
   let root = build(tensors.map((t) => operand(t, true)));
-  let inputs = inputsOf(root);
-  if (opCount(root) > MAX_FUSED_OPS || inputs.length > MAX_FUSED_INPUTS || !layout(shape, inputs)) {
+  if (!fits(root, shape)) {
     root = build(tensors.map((t) => operand(t, false)));
-    inputs = inputsOf(root);
-    if (!layout(shape, inputs)) return null;
+    if (!fits(root, shape)) return null;
   }
   const values = new FusedValues(root, shape);
   const result = Tensor.pending(shape, dtype, values, op);
@@ -253,6 +291,8 @@ function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKern
   const splat = inputs.map((_, k) => lanes === 4 && !contiguous[k] && collapsed.strides[k][last] === 0);
   const names = new Map<Expr, string>();
   const scalars: number[] = [];
+  /** The slot of each distinct scalar argument. */
+  const slots = new Map<string, number>();
   const operandDtypes = new Set<DType>();
   const body: string[] = [];
   walk(root, (e) => {
@@ -265,8 +305,9 @@ function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKern
       const offset = `offset_of(c, p.strides[${k}], ZERO)`;
       value = contiguous[k] ? `in${k}[i]` : splat[k] ? `${wide(e.dtype)}(in${k}[${offset}])` : lanes === 4 ? `in${k}[${offset} / 4u]` : `in${k}[${offset}]`;
     } else if (e.kind === 'unary') {
-      value = `op_${e.op}(${of(e.x)}, scalar(${scalars.length}u))`;
-      scalars.push(e.alpha);
+      const key = scalarKey(e.alpha);
+      if (!slots.has(key)) slots.set(key, scalars.push(e.alpha) - 1);
+      value = `op_${e.op}(${of(e.x)}, scalar(${slots.get(key)}u))`;
     } else if (e.kind === 'binary') {
       operandDtypes.add(e.operandDtype);
       value = `op_${e.op}_${e.operandDtype}(${of(e.a)}, ${of(e.b)})`;

@@ -9,7 +9,6 @@
 
 import { runtime } from '../context.js';
 import { Tensor, scope } from '../tensor.js';
-import { clone } from '../ops/movement.js';
 import type { Recording, ReplayPlan } from '../gpu/replay.js';
 
 /** What a captured function returns: a tensor, a list of tensors or a record of them. */
@@ -105,7 +104,7 @@ export function capture<A extends Tensor[], R extends CaptureResult>(fn: (...arg
         if (refusal === null) {
           replays++;
           fallbackReason = null;
-          return mapResult(outputs!, clone);
+          return mapResult(outputs!, copyOf);
         }
         fallBack(refusal);
       } else {
@@ -121,14 +120,14 @@ export function capture<A extends Tensor[], R extends CaptureResult>(fn: (...arg
     if (!inputs || differentArguments(args, inputs) !== null) {
       dropInputs();
       previous = null;
-      inputs = args.map((a) => clone(a).keep());
+      inputs = args.map((a) => copyOf(a).keep());
       hold(inputs);
     } else {
       copyInto(args, inputs);
     }
     // The results are copied inside the recording: replays then write copies the capture owns, even
     // where `fn` returns a tensor it did not make (a parameter, an argument).
-    const { result, recording } = rt.record(() => scope(() => mapResult(fn(...(inputs as A)), clone)));
+    const { result, recording } = rt.record(() => scope(() => mapResult(fn(...(inputs as A)), copyOf)));
     if (recording.reads > 0) {
       tensorsOf(result).forEach((t) => t.dispose());
       throw new Error('capture: the captured function read a tensor back (data(), item(), ...); return the tensor instead and read it after the call');
@@ -152,7 +151,7 @@ export function capture<A extends Tensor[], R extends CaptureResult>(fn: (...arg
     outputs = result;
     tensorsOf(result).forEach((t) => t.keep());
     hold(tensorsOf(result));
-    return mapResult(result, clone);
+    return mapResult(result, copyOf);
   }) as CapturedFunction<A, R>;
 
   Object.defineProperties(captured, {
@@ -179,6 +178,13 @@ function differentArguments(args: readonly Tensor[], inputs: readonly Tensor[]):
     }
   }
   return null;
+}
+
+/** A new tensor with t's values: a buffer-to-buffer copy (no kernel, no autograd). */
+function copyOf(t: Tensor): Tensor {
+  const out = Tensor.empty(t.shape, t.dtype);
+  if (t.size > 0) runtime().copy(t.buffer, 0, out.buffer, 0, t.size * 4);
+  return out;
 }
 
 /** Copies each argument's values into the recording's copy of it (GPU to GPU). */

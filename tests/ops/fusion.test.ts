@@ -163,17 +163,24 @@ describe('elementwise fusion', () => {
     }
   });
 
-  it('computes the inputs of a group past 16 ops first, and still gives the same bits', async () => {
-    const build = () => {
+  it('computes the inputs of a group past 256 ops or 16 distinct scalars first, and still gives the same bits', async () => {
+    const long = () => {
       let y = gg.tensor([0.5, -2, 3, Number.NaN, 7, -0]);
-      for (let k = 0; k < 40; k++) y = k % 2 ? y.mul(1.01) : y.tanh();
+      for (let k = 0; k < 600; k++) y = k % 2 ? y.mul(1.01) : y.tanh();
       return y;
     };
-    const unfused = await runWith(false, build);
-    const before = dispatches();
-    const fused = await runWith(true, build);
-    expect(dispatches() - before).toBe(3);
-    expect(Array.from(fused)).toEqual(Array.from(unfused));
+    const varied = () => {
+      let y = gg.tensor([0.5, -2, 3, Number.NaN, 7, -0]);
+      for (let k = 0; k < 40; k++) y = y.mul(1 + k / 100);
+      return y;
+    };
+    for (const build of [long, varied]) {
+      const unfused = await runWith(false, build);
+      const before = dispatches();
+      const fused = await runWith(true, build);
+      expect(dispatches() - before).toBe(3);
+      expect(Array.from(fused)).toEqual(Array.from(unfused));
+    }
   });
 
   it('keeps an input alive for a pending tensor when the input is disposed first', async () => {

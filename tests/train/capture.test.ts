@@ -278,3 +278,20 @@ describe('trainLoop replays trainer steps by default', () => {
     expect(live()).toBe(before);
   });
 });
+
+describe('capture on a fresh runtime', () => {
+  it('replays a step with no GPU checks, before the runtime ever made its check flag', async () => {
+    gg.shutdown();
+    await gg.init();
+    const x = gg.tensor([1, 2, 3]);
+    const captured = gg.capture((t: gg.Tensor) => t.mul(2).add(1));
+    for (let i = 0; i < 5; i++) {
+      const y = captured(x);
+      expect(Array.from(await y.data())).toEqual([3, 5, 7]);
+      y.dispose();
+    }
+    expect(captured.replays).toBe(2);
+    captured.dispose();
+    x.dispose();
+  });
+});
