@@ -160,6 +160,8 @@ export class ReplayPlan {
   readonly perStepCommands: number[][];
   /** Dispatches among the commands. */
   readonly dispatchCount: number;
+  /** The command encoder the last replay went into (until it is submitted, the uniforms must not change). */
+  encodedIn: GPUCommandEncoder | null = null;
   private readonly offsets = new Map<number, number>();
   private readonly bindGroups = new Map<number, GPUBindGroup>();
 

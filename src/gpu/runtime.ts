@@ -666,18 +666,20 @@ export class Runtime {
         this.patching = null;
       }
     });
-    this.flush();
+    // The uniforms are written now, ahead of the open batch: the plan's previous replay must not wait there.
+    if (this.encoder !== null && plan.encodedIn === this.encoder) this.flush();
     this.device.queue.writeBuffer(plan.paramBuffer, 0, plan.staging.buffer, 0, plan.staging.byteLength);
-    let encoder = this.beginBatch();
+    // Into the open batch, after the eager work before it (the arguments' copies); the results' copies
+    // and the next read join it: one submit per call.
+    let encoder = this.endPass();
     let pass: GPUComputePassEncoder | null = null;
-    const kernels: GPUComputePipeline[] = [];
     plan.recording.commands.forEach((c, i) => {
       if (c.kind === 'dispatch') {
         pass ??= encoder.beginComputePass();
         pass.setPipeline(c.pipeline);
         pass.setBindGroup(0, plan.bindGroup(i));
         pass.dispatchWorkgroups(...c.workgroups);
-        kernels.push(c.pipeline);
+        this.batchKernels.push(c.pipeline);
         return;
       }
       pass?.end();
@@ -687,16 +689,14 @@ export class Runtime {
         return;
       }
       // Bytes from JS land between the commands before and after them, as when they were recorded.
-      this.encoder = encoder;
-      this.batchKernels = kernels.splice(0);
       this.flush();
       this.device.queue.writeBuffer(c.buffer, c.byteOffset, c.data);
-      encoder = this.beginBatch();
+      encoder = this.endPass();
     });
     (pass as GPUComputePassEncoder | null)?.end();
-    this.encoder = encoder;
-    this.batchKernels = kernels;
-    this.flush();
+    plan.encodedIn = encoder;
+    this.pendingDispatches += plan.dispatchCount;
+    if (this.pendingDispatches >= DISPATCHES_PER_SUBMIT) this.flush();
     this.counters.dispatches += plan.dispatchCount;
     // Checks the replayed kernels made travel with the next read, as after eager work.
     if (this.checkFlag !== null && plan.external.has(this.checkFlag)) this.checksPending = true;

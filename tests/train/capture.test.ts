@@ -279,6 +279,35 @@ describe('trainLoop replays trainer steps by default', () => {
   });
 });
 
+describe('replays back to back', () => {
+  it('give each call its own per-step values when nothing is read between them', async () => {
+    const run = async (capture: boolean) => {
+      const w = gg.tensor([1, 2, 3]).requiresGrad_();
+      const optimizer = new gg.optim.Adam([w], { lr: 0.1 });
+      const step = (x: gg.Tensor) => {
+        optimizer.zeroGrad();
+        const loss = w.mul(x).square().sum();
+        loss.backward();
+        optimizer.step();
+        return loss;
+      };
+      const recorded = capture ? gg.capture(step) : null;
+      const captured = recorded ?? ((x: gg.Tensor) => gg.scope(() => step(x)));
+      const x = gg.tensor([0.5, -1, 2]);
+      const losses = Array.from({ length: 6 }, () => captured(x));
+      const values = await Promise.all(losses.map((l) => l.item()));
+      losses.forEach((l) => l.dispose());
+      recorded?.dispose();
+      optimizer.zeroGrad();
+      optimizer.dispose();
+      w.dispose();
+      x.dispose();
+      return values;
+    };
+    expect(await run(true)).toEqual(await run(false));
+  });
+});
+
 describe('capture on a fresh runtime', () => {
   it('replays a step with no GPU checks, before the runtime ever made its check flag', async () => {
     gg.shutdown();
