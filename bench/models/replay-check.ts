@@ -2,7 +2,7 @@
 // three ways from the same weights and batch, eagerly with fusion off (each op its hand-written
 // kernel), eagerly fused, and fused and replayed by gg.capture, and the largest difference between
 // their losses at any step. Expected: 0, every step.
-// `npx tsx bench/models/replay-check.ts [--steps 100] [--only text]`
+// `npx tsx bench/models/replay-check.ts [--steps 100] [--only text,text]`
 
 import * as gg from '../../src/node.js';
 import { trainingStepCases } from './steps.js';
@@ -11,7 +11,7 @@ import type { Prepared } from '../harness/harness.js';
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const steps = Number(option('--steps') ?? 100);
-const only = option('--only');
+const only = option('--only')?.split(',');
 if (!Number.isInteger(steps) || steps < 2 || steps % 2 !== 0) throw new Error(`--steps must be an even integer >= 2, got ${steps}`);
 
 /** `steps` losses of a prepared step (its check() takes two steps and returns their losses), with fusion as given. */
@@ -30,7 +30,7 @@ async function losses(prepare: () => Prepared, fusion: boolean): Promise<number[
 await gg.init();
 console.log(`${steps} steps each; largest |loss difference| against eager unfused steps:`);
 for (const c of trainingStepCases(false)) {
-  if (c.gengpu.length < 2 || (only && !c.name.includes(only))) continue;
+  if (c.gengpu.length < 2 || (only && !only.some((text) => c.name.includes(text)))) continue;
   const [eager, replayed] = c.gengpu;
   const started = performance.now();
   const reference = await losses(() => eager.prepare(), false);
