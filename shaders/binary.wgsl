@@ -15,12 +15,12 @@
 // Integer division by zero gives all bits set (-1 for i32, 4294967295 for u32, as CUDA's hardware
 // and XLA do) instead of WGSL's x / 0 = x, which passes for a plausible value; WGSL defines
 // i32's -2147483648 / -1 as the dividend, and that stays.
-// Includes: grid (the folded 1-D launch), coords (an output index's coordinates, for
-// broadcasting), ieee (NaN tests and pow with PyTorch's special values) and binary_ops (the op
+// Includes: grid (the folded 1-D launch), coords_rank (an output index's coordinates, for
+// broadcasting; the launch sets RANK), ieee (NaN tests and pow with PyTorch's special values) and binary_ops (the op
 // functions, shared with the fused kernels of src/ops/fusion.ts).
 
 #include "grid"
-#include "coords"
+#include "coords_rank"
 
 struct Params {
   n: u32,

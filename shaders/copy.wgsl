@@ -4,11 +4,11 @@
 // therefore materialised contiguously in one pass.
 // Bindings: @0 uniform Params, @1 x (read), @2 out. Elements are copied as raw 32-bit words, so
 // one pipeline serves f32, i32 and u32. One invocation per output element (2-D grid for large n).
-// Includes: grid (the folded 1-D launch) and coords (an output index's coordinates; the launch
-// sets RANK).
+// Includes: grid (the folded 1-D launch) and coords_rank (an output index's coordinates; the
+// launch sets RANK).
 
 #include "grid"
-#include "coords"
+#include "coords_rank"
 
 struct Params {
   n: u32,

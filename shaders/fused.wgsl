@@ -10,11 +10,11 @@
 // where it is broadcast), and the ops' scalar arguments (x + c's c, leakyRelu's slope), one slot per op.
 // A body that reads a broadcast input starts with `let c = coords_of(i);` and reads input k at
 // offset_of(c, p.strides[k], ZERO).
-// Includes: grid (the folded 1-D launch), coords (an output index's coordinates), ieee (the helpers
+// Includes: grid (the folded 1-D launch), coords_rank (an output index's coordinates), ieee (the helpers
 // the op functions use) and unary_ops.
 
 #include "grid"
-#include "coords"
+#include "coords_rank"
 
 alias F = {{F}};
 alias V = F;

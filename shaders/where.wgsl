@@ -3,11 +3,11 @@
 // element; coordinates of i in the output shape (rank <= 8, after the host merges the dimensions every
 // operand walks contiguously) dotted with each input's strides
 // (0 on broadcast dimensions) give that input's offset.
-// Includes: grid (the folded 1-D launch) and coords (an output index's coordinates, for
+// Includes: grid (the folded 1-D launch) and coords_rank (an output index's coordinates, for
 // broadcasting; the launch sets RANK).
 
 #include "grid"
-#include "coords"
+#include "coords_rank"
 
 struct Params {
   n: u32,
