@@ -96,6 +96,18 @@ fn segment_starts(grid: Grid) {
   new_starts[v] = lo;
 }
 
+/** Output element i = [o, row, c]: its row, and where src[o, 0, c] lies (positions l then step by inner). */
+struct OutputElement {
+  row: u32,
+  src_base: u32,
+}
+
+fn output_element(i: u32) -> OutputElement {
+  let c = i % p.inner;
+  let o_row = i / p.inner;
+  return OutputElement(o_row % p.rows, (o_row / p.rows) * p.count * p.inner + c);
+}
+
 // accumulate: @1 src, @2 keys, @3 starts, @4 out
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> keys: array<vec2<u32>>;
@@ -106,10 +118,9 @@ fn segment_starts(grid: Grid) {
 fn accumulate(grid: Grid) {
   let i = flat_index(grid);
   if (i >= p.n) { return; }
-  let c = i % p.inner;
-  let ov = i / p.inner;
-  let v = ov % p.rows;
-  let src_base = (ov / p.rows) * p.count * p.inner + c;
+  let e = output_element(i);
+  let v = e.row;
+  let src_base = e.src_base;
   let end = starts[v + 1u];
   var sum = 0.0;
   for (var s = starts[v]; s < end; s++) {
@@ -127,10 +138,9 @@ fn accumulate(grid: Grid) {
 fn accumulate_scan(grid: Grid) {
   let i = flat_index(grid);
   if (i >= p.n) { return; }
-  let c = i % p.inner;
-  let ov = i / p.inner;
-  let v = ov % p.rows;
-  let src_base = (ov / p.rows) * p.count * p.inner + c;
+  let e = output_element(i);
+  let v = e.row;
+  let src_base = e.src_base;
   // The first element reports an index outside [0, rows); every element clamps each as make_keys does.
   if (i == 0u) {
     for (var l = 0u; l < p.count; l++) { _ = checked_index(p.site, scan_index[l], p.rows); }
