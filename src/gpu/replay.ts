@@ -69,6 +69,16 @@ export class Recording {
   readonly perStep: (() => unknown)[] = [];
   /** Reads of tensors started while recording (each was refused). */
   reads = 0;
+  /** Buffers released while recording, reused by the recording's own allocations first (last released first). */
+  readonly released: GPUBuffer[] = [];
+
+  /** The buffer of `size` bytes released last while recording and not reused since, if any. */
+  reuse(size: number): GPUBuffer | undefined {
+    for (let i = this.released.length - 1; i >= 0; i--) {
+      if (this.released[i].size === size) return this.released.splice(i, 1)[0];
+    }
+    return undefined;
+  }
 
   /** Every buffer the commands touch, each once. */
   buffers(): Set<GPUBuffer> {

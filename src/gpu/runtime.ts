@@ -334,7 +334,7 @@ export class Runtime {
     if (size > maxSize) {
       throw new Error(`allocate: ${bytes} bytes exceeds this device's largest storage buffer (${maxSize} bytes)`);
     }
-    let buffer = this.freeBuffers.get(size)?.pop();
+    let buffer = this.recorder?.reuse(size) ?? this.freeBuffers.get(size)?.pop();
     if (buffer) {
       this.stats.pooledBuffers--;
       this.stats.pooledBytes -= size;
@@ -368,6 +368,20 @@ export class Runtime {
       buffer.destroy(); // the runtime is gone: nothing will reuse it
       return;
     }
+    this.stats.pooledBuffers++;
+    this.stats.pooledBytes += size;
+    if (this.recorder) {
+      // Reused by the recorded call alone: how its buffers are shared then depends on its own
+      // allocations and releases, not on what else the pool holds, so two calls record alike.
+      this.recorder.released.push(buffer);
+      return;
+    }
+    this.pool(buffer);
+  }
+
+  /** Puts a released buffer in the pool's free list of its size. */
+  private pool(buffer: GPUBuffer): void {
+    const size = buffer.size;
     let list = this.freeBuffers.get(size);
     if (!list) this.freeBuffers.set(size, (list = []));
     // Kept in descending id order, so allocate() pops the oldest free buffer of the class: the same
@@ -381,8 +395,6 @@ export class Runtime {
       else high = middle;
     }
     list.splice(low, 0, buffer);
-    this.stats.pooledBuffers++;
-    this.stats.pooledBytes += size;
   }
 
   /** Destroys every pooled buffer (live ones are untouched). */
@@ -574,6 +586,7 @@ export class Runtime {
       return { result: fn(), recording };
     } finally {
       this.recorder = null;
+      for (const buffer of recording.released.splice(0)) this.pool(buffer);
     }
   }
 

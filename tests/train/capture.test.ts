@@ -308,6 +308,42 @@ describe('replays back to back', () => {
   });
 });
 
+describe('recordings of a step agree whatever the pool holds', () => {
+  it('replays a GAN step inside chunks that keep a running sum of its losses (the demo\'s way)', async () => {
+    const weights = new gg.Generator(6);
+    const generator = new gg.models.MlpGenerator({ hiddenDim: 8, hiddenLayers: 1, generator: weights });
+    const discriminator = new gg.models.MlpDiscriminator({ hiddenDim: 8, hiddenLayers: 1, spectralNorm: true, generator: weights });
+    const trainer = new gg.models.GanTrainer(generator, discriminator, { loss: 'hinge', discriminatorSteps: 2, seed: 7 });
+    const pool = gg.randn([64, 2]);
+    const picks = new gg.Generator(9);
+    const realBatch = () => gg.indexSelect(pool, 0, gg.randint(0, 64, [8], { generator: picks }));
+    const captured = gg.capture(() => {
+      const { discriminator: d, generator: g } = trainer.step([realBatch(), realBatch()]);
+      return gg.concat([d.reshape([1]), g.reshape([1])]);
+    }, { onFallback: (message) => { throw new Error(`unexpected: ${message}`); } });
+    for (const steps of [1, 2, 3, 3, 2]) {
+      let total: gg.Tensor | null = null;
+      for (let i = 0; i < steps; i++) {
+        const losses = gg.scope(() => captured());
+        if (total) {
+          const sum: gg.Tensor = gg.scope(() => total!.add(losses));
+          total.dispose();
+          losses.dispose();
+          total = sum;
+        } else {
+          total = losses;
+        }
+      }
+      await total!.data();
+      total!.dispose();
+    }
+    expect(captured.replays).toBeGreaterThanOrEqual(6);
+    captured.dispose();
+    trainer.dispose();
+    for (const t of [generator, discriminator, pool]) t.dispose();
+  });
+});
+
 describe('capture on a fresh runtime', () => {
   it('replays a step with no GPU checks, before the runtime ever made its check flag', async () => {
     gg.shutdown();
