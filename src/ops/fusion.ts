@@ -19,7 +19,7 @@ import { broadcastStrides, collapseDims, grid1d, sameShape } from './shape.js';
  * The most ops, distinct inputs, distinct scalar arguments and collapsed dimensions one generated kernel
  * takes (the last three: shaders/fused.wgsl's Params).
  */
-const MAX_FUSED_OPS = 1024;
+const MAX_FUSED_OPS = 256;
 const MAX_FUSED_INPUTS = 6;
 const MAX_FUSED_SCALARS = 16;
 const MAX_FUSED_RANK = 4;
