@@ -79,6 +79,8 @@ class GanPage implements DemoPage {
   private shell: ShellApi | null = null;
 
   private trainer: gg.models.GanTrainer | null = null;
+  /** A whole step (its real batches drawn on the GPU too), recorded and replayed (gg.capture). */
+  private captured: gg.CapturedFunction<[], gg.Tensor> | null = null;
   private sizer = new ChunkSizer();
   /** Draws the real batches' indices. */
   private picks = new gg.Generator(1);
@@ -174,6 +176,8 @@ class GanPage implements DemoPage {
   }
 
   private freeModel(): void {
+    this.captured?.dispose();
+    this.captured = null;
     this.trainer?.dispose();
     this.trainer?.generator.dispose();
     this.trainer?.discriminator.dispose();
@@ -242,8 +246,11 @@ class GanPage implements DemoPage {
   async train() {
     const chunk = await this.sizer.run(() =>
       gg.scope(() => {
-        const { discriminator, generator } = this.trainer!.step(Array.from({ length: this.trainer!.discriminatorSteps }, () => this.realBatch()));
-        return gg.concat([discriminator.reshape([1]), generator.reshape([1])]);
+        this.captured ??= gg.capture(() => {
+          const { discriminator, generator } = this.trainer!.step(Array.from({ length: this.trainer!.discriminatorSteps }, () => this.realBatch()));
+          return gg.concat([discriminator.reshape([1]), generator.reshape([1])]);
+        });
+        return this.captured();
       }),
     );
     this.steps += chunk.steps;
