@@ -51,6 +51,16 @@ fn op_sigmoid(v: V, a: f32) -> V {
   let e = exp_accurate(-abs(v));
   return keep_nan(v, select(e / (V(1.0) + e), V(1.0) / (V(1.0) + e), v >= V(0.0)));
 }
+// SiLU (swish), v sigmoid(v), with PyTorch's special values written out (WGSL promises no inf * 0):
+// silu(inf) = inf, silu(-inf) = NaN (PyTorch's x / (1 + exp(-x)) is -inf / inf there), NaN stays NaN.
+// Its derivative s (1 + v (1 - s)), s = sigmoid(v), is NaN at both infinities, as PyTorch's (inf * 0).
+fn op_silu(v: V, a: f32) -> V {
+  return keep_nan(v, select(v * op_sigmoid(v, 0.0), nan_f(), is_inf(v) & (v < V(0.0))));
+}
+fn op_silu_grad(v: V, a: f32) -> V {
+  let s = op_sigmoid(v, 0.0);
+  return keep_nan(v, select(s * (V(1.0) + v * (V(1.0) - s)), nan_f(), is_inf(v)));
+}
 // erf, from two polynomials fitted in float64 and checked in f32 against a float64 erf
 // (tests/ops/elementwise.test.ts): erf(v) = v + v P(v^2) for |v| < 0.875 (P of degree 5), and
 // erfc(a) = exp(-Q(a)) for 0.875 <= a <= 6 (Q of degree 9), since -log(erfc) is smooth and close to

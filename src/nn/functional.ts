@@ -17,7 +17,7 @@ import { checkFloat, checkNonNegative, checkProbability, checkShapeOf, opError, 
 import { composite } from '../autograd.js';
 
 export { layerNorm } from '../ops/layernorm.js';
-export { relu, leakyRelu, gelu, tanh, sigmoid, softplus, type GeluApproximation } from '../ops/elementwise.js';
+export { relu, leakyRelu, gelu, tanh, sigmoid, silu, softplus, type GeluApproximation } from '../ops/elementwise.js';
 export { softmax, logSoftmax } from '../ops/softmax.js';
 
 /** x Wᵀ + b (PyTorch's F.linear): x [..., in], weight [out, in], bias [out] -> [..., out]. */

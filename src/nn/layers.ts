@@ -6,7 +6,7 @@
 import { noGrad } from '../autograd.js';
 import { Tensor, checkFitsDevice, formatShape, scope } from '../tensor.js';
 import { full, zeros } from '../ops/creation.js';
-import { gelu, leakyRelu, relu, sigmoid, softplus, tanh, type GeluApproximation, type SoftplusOptions } from '../ops/elementwise.js';
+import { gelu, leakyRelu, relu, sigmoid, silu, softplus, tanh, type GeluApproximation, type SoftplusOptions } from '../ops/elementwise.js';
 import { conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions, type Size2d } from '../ops/conv.js';
 import { indexSelect } from '../ops/indexing.js';
 import { flatten, reshape } from '../ops/movement.js';
@@ -452,6 +452,13 @@ export class Tanh extends Module {
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return sigmoid(x);
+  }
+}
+
+/** SiLU (swish), x * sigmoid(x), elementwise (PyTorch's SiLU). */
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor {
+    return silu(x);
   }
 }
 

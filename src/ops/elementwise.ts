@@ -109,6 +109,20 @@ export function sigmoid(x: Tensor): Tensor {
   const out = unaryKernel('sigmoid', x);
   return record('sigmoid', [x], out, (g) => [mul(g, mul(out, rsubScalar(out, 1)))]);
 }
+/**
+ * SiLU (swish), x * sigmoid(x), elementwise (f32), as torch.nn.functional.silu: inf at inf, NaN at -inf
+ * (PyTorch's -inf / inf). Its gradient is s (1 + x (1 - s)) with s = sigmoid(x), one kernel in a plain
+ * backward pass.
+ */
+export function silu(x: Tensor): Tensor {
+  return record('silu', [x], unaryKernel('silu', x), fusedOrComposed(
+    (g) => [mul(g, unaryKernel('silu_grad', x, 0, 0, 'silu'))],
+    (g) => {
+      const s = sigmoid(x);
+      return [mul(g, mul(s, addScalar(mul(x, rsubScalar(s, 1)), 1)))];
+    },
+  ));
+}
 /** max(x, 0), elementwise (f32; NaN stays NaN); the gradient at 0 is 0. */
 export function relu(x: Tensor): Tensor {
   return record('relu', [x], unaryKernel('relu', x), (g) => [mul(g, gtScalar(x, 0))]);
@@ -527,6 +541,8 @@ declare module '../tensor.js' {
     tanh(): Tensor;
     /** 1 / (1 + e^-x). See {@link sigmoid}. */
     sigmoid(): Tensor;
+    /** x * sigmoid(x). See {@link silu}. */
+    silu(): Tensor;
     /** max(x, 0). See {@link relu}. */
     relu(): Tensor;
     /** Leaky ReLU (default slope 0.01). See {@link leakyRelu}. */
@@ -571,6 +587,6 @@ declare module '../tensor.js' {
 }
 
 defineMethods({
-  neg, exp, log, sqrt, rsqrt, abs, sign, sin, cos, square, reciprocal, tanh, sigmoid, relu, leakyRelu, softplus, erf, gelu, clamp,
+  neg, exp, log, sqrt, rsqrt, abs, sign, sin, cos, square, reciprocal, tanh, sigmoid, silu, relu, leakyRelu, softplus, erf, gelu, clamp,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, to: cast,
 });

@@ -6,7 +6,7 @@
 // tolerances) plus a one-line description naming family, op, shapes and options.
 //
 // Families (FAMILY_WEIGHTS sets how often each is drawn):
-//   unary     neg exp log sqrt rsqrt abs sin cos square reciprocal tanh sigmoid relu leakyRelu
+//   unary     neg exp log sqrt rsqrt abs sin cos square reciprocal tanh sigmoid silu relu leakyRelu
 //             softplus (beta, threshold) erf gelu (both forms) clamp (either bound optional)
 //   binary    add sub mul div pow maximum minimum, two tensors broadcast together (ranks 0-4,
 //             dropped leading dims, size-1 dims) or a tensor and a number
@@ -236,7 +236,7 @@ interface Body {
 // ---- unary ---------------------------------------------------------------------------------------
 
 const UNARY_OPS = [
-  'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sin', 'cos', 'square', 'reciprocal', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'softplus', 'erf', 'gelu', 'gelu tanh', 'clamp',
+  'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sin', 'cos', 'square', 'reciprocal', 'tanh', 'sigmoid', 'silu', 'relu', 'leakyRelu', 'softplus', 'erf', 'gelu', 'gelu tanh', 'clamp',
 ] as const;
 
 function unaryCase(d: Draw): Body {
@@ -292,10 +292,10 @@ function unaryCase(d: Draw): Body {
       f = R.clampRef(low, high);
       break;
     }
-    case 'sigmoid':
+    case 'sigmoid': case 'silu':
       x = d.uniform(shape, -6, 6);
-      gpu = (t) => t.sigmoid();
-      f = u.sigmoid;
+      gpu = (t) => t[op]();
+      f = u[op];
       break;
     case 'sin': case 'cos': case 'tanh':
       x = d.uniform(shape, -4, 4);

@@ -28,6 +28,7 @@ export const unaryRefs = {
   reciprocal: (v: number) => 1 / v,
   tanh: Math.tanh,
   sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
+  silu: (v: number) => v / (1 + Math.exp(-v)),
   relu: (v: number) => (v > 0 ? v : 0),
   erf,
   gelu: (v: number) => v * normalCdf(v),

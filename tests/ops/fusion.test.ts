@@ -56,6 +56,7 @@ const ops: Op[] = [
   (x) => x.relu(),
   (x) => x.gelu(),
   (x) => x.gelu('tanh'),
+  (x) => x.silu(),
   (x) => x.erf(),
   (x) => x.sin(),
   (x) => x.abs(),
