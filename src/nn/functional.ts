@@ -1,8 +1,9 @@
 /**
  * The functional forms of the layers (PyTorch's torch.nn.functional, `gg.nn.functional`): linear,
- * layerNorm (a fused kernel, see src/ops/layernorm.ts), batchNorm and dropout take their weights as
- * arguments; the layers in layers.ts hold the weights and call these. The activations are the
- * engine's ops, re-exported here so that models can take everything from one place.
+ * layerNorm and groupNorm (fused kernels, see src/ops/layernorm.ts and groupnorm.ts), batchNorm and
+ * dropout take their weights as arguments; the layers in layers.ts hold the weights and call these.
+ * The activations are the engine's ops, re-exported here so that models can take everything from
+ * one place.
  *
  * @module
  */
@@ -17,6 +18,7 @@ import { checkFloat, checkNonNegative, checkProbability, checkShapeOf, opError, 
 import { composite } from '../autograd.js';
 
 export { layerNorm } from '../ops/layernorm.js';
+export { groupNorm } from '../ops/groupnorm.js';
 export { relu, leakyRelu, gelu, tanh, sigmoid, silu, softplus, type GeluApproximation } from '../ops/elementwise.js';
 export { softmax, logSoftmax } from '../ops/softmax.js';
 

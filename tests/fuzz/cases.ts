@@ -24,6 +24,8 @@
 //             sometimes a forced variant
 //   pool      maxPool2d avgPool2d: stride, padding, countIncludePad
 //   layerNorm nn.functional.layerNorm over the last 1-2 dims, weight and bias optional, eps
+//   groupNorm nn.functional.groupNorm over ranks 2-4, 1-3 groups of 1-3 channels, weight and bias
+//             optional, eps
 //   attention scaledDotProductAttention (causal, scale, kvLength) and packedSelfAttention
 //
 // Input values keep each op inside its domain and away from its kinks by construction, so that
@@ -33,10 +35,10 @@
 // the threshold; max / min / argmax / argmin / maxPool2d and maximum / minimum draw every value of
 // the case from a jittered grid with gaps of at least (range / count) / 2 (>= 3e-3), so there are
 // no ties and no winner changes within a step; var / std reduce at least two values, drawn from
-// such a grid too (std's gradient grows as 1 / std); layerNorm's rows have a standard deviation of
-// at least 0.1 (a row of nearly equal values is ill-conditioned in f32). Some cases
+// such a grid too (std's gradient grows as 1 / std); layerNorm's rows and groupNorm's groups have a
+// standard deviation of at least 0.1 (a row of nearly equal values is ill-conditioned in f32). Some cases
 // shift the values by a common offset (softmax, logSoftmax and logsumexp by up to 100, var, std
-// and layerNorm by up to 10: stability of the max-shifted and two-pass forms; the description
+// and layerNorm and groupNorm by up to 10: stability of the max-shifted and two-pass forms; the description
 // then says "values c+-r").
 //
 // Tolerances (|gpu - ref| <= atol + rtol |ref|), float32 against float64, per family:
@@ -52,6 +54,7 @@
 //   conv        1e-4   1e-4   3e-4     1e-3      dot products of C k k terms; weight gradients sum N OH OW
 //   pool        2e-5   1e-4   1e-4     1e-3      max is exact; average divides a short sum
 //   layerNorm   1e-4   2e-4   5e-4     2e-3      1/std amplifies f32 rounding of short rows
+//   groupNorm   1e-4   2e-4   5e-4     2e-3      as layerNorm (a group is a row)
 //   attention   5e-5   2e-4   2e-4     1e-3      scores, online softmax and weighted sums, in f32
 // A case's op may widen these (noted in its description when it does).
 
@@ -61,12 +64,12 @@ import type { OpCheck } from '../helpers/check.js';
 import { ref, rng, size, type Ref } from '../helpers/reference.js';
 import * as R from './references.js';
 
-export const FAMILIES = ['unary', 'binary', 'where', 'reduce', 'softmax', 'matmul', 'movement', 'indexing', 'conv', 'pool', 'layerNorm', 'attention'] as const;
+export const FAMILIES = ['unary', 'binary', 'where', 'reduce', 'softmax', 'matmul', 'movement', 'indexing', 'conv', 'pool', 'layerNorm', 'groupNorm', 'attention'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** Relative frequency of each family (unary and binary have the most ops). */
 export const FAMILY_WEIGHTS: Readonly<Record<Family, number>> = {
-  unary: 3, binary: 2, where: 1, reduce: 2, softmax: 1, matmul: 1.5, movement: 2, indexing: 1, conv: 1.5, pool: 1, layerNorm: 1, attention: 1,
+  unary: 3, binary: 2, where: 1, reduce: 2, softmax: 1, matmul: 1.5, movement: 2, indexing: 1, conv: 1.5, pool: 1, layerNorm: 1, groupNorm: 1, attention: 1,
 };
 
 export interface Tolerance {
@@ -89,6 +92,7 @@ export const TOLERANCES: Readonly<Record<Family, Tolerance>> = {
   conv: { atol: 1e-4, rtol: 1e-4, gradAtol: 3e-4, gradRtol: 1e-3 },
   pool: { atol: 2e-5, rtol: 1e-4, gradAtol: 1e-4, gradRtol: 1e-3 },
   layerNorm: { atol: 1e-4, rtol: 2e-4, gradAtol: 5e-4, gradRtol: 2e-3 },
+  groupNorm: { atol: 1e-4, rtol: 2e-4, gradAtol: 5e-4, gradRtol: 2e-3 },
   attention: { atol: 5e-5, rtol: 2e-4, gradAtol: 2e-4, gradRtol: 1e-3 },
 };
 
@@ -914,6 +918,37 @@ function layerNormCase(d: Draw): Body {
   };
 }
 
+// ---- group norm ----------------------------------------------------------------------------------
+
+function groupNormCase(d: Draw): Body {
+  const groups = d.int(1, 3);
+  const channels = groups * d.int(1, 3);
+  const shape = [d.int(1, 3), channels, ...d.shape(d.int(0, 2), Math.floor(MAX_ELEMENTS / (3 * channels)))];
+  // A group of one value has no spread to normalise (its output is 0, its gradient 1/sqrt(eps) noise).
+  if (size(shape) === shape[0] * groups) shape.push(2);
+  const width = size(shape) / (shape[0] * groups);
+  const hasWeight = d.chance(0.6);
+  const hasBias = d.chance(0.6);
+  const eps = d.pick([undefined, 1e-5, 1e-3]);
+  const shift = d.chance(0.25) ? d.pick([-5, 5, 10]) : 0;
+  const inputs = [d.rows(shape, width, shift - 2, shift + 2, 0.1)];
+  if (hasWeight) inputs.push(d.uniform([channels], 0.5, 1.5));
+  if (hasBias) inputs.push(d.uniform([channels], -1, 1));
+  return {
+    op: 'groupNorm',
+    detail: `x=${fmt(shape)} numGroups=${groups} weight=${hasWeight} bias=${hasBias} eps=${eps}${shift ? ` values ${shift}+-2` : ''}`,
+    spec: {
+      inputs,
+      gpu: (t, ...rest) => {
+        const weight = hasWeight ? rest[0] : null;
+        const bias = hasBias ? rest[hasWeight ? 1 : 0] : null;
+        return eps === undefined ? gg.nn.functional.groupNorm(t, groups, weight, bias) : gg.nn.functional.groupNorm(t, groups, weight, bias, eps);
+      },
+      ref: (t, ...rest) => R.groupNormRef(t, groups, hasWeight ? rest[0] : null, hasBias ? rest[hasWeight ? 1 : 0] : null, eps ?? 1e-5),
+    },
+  };
+}
+
 // ---- attention -----------------------------------------------------------------------------------
 
 function attentionCase(d: Draw): Body {
@@ -970,6 +1005,7 @@ const GENERATORS: Record<Family, (d: Draw) => Body> = {
   conv: convCase,
   pool: poolCase,
   layerNorm: layerNormCase,
+  groupNorm: groupNormCase,
   attention: attentionCase,
 };
 

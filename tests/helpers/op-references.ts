@@ -335,6 +335,23 @@ export function layerNormRef(x: Ref, width: number, weight: Ref | null | undefin
   return out;
 }
 
+// ---- group norm ----------------------------------------------------------------------------------
+
+/**
+ * x [N, C, ...] in numGroups groups of channels: each (n, group) block normalised with its mean and
+ * biased variance, then * weight[c] + bias[c].
+ */
+export function groupNormRef(x: Ref, numGroups: number, weight: Ref | null | undefined, bias: Ref | null | undefined, eps: number): Ref {
+  const channels = x.shape[1];
+  const spatial = x.shape.slice(2).reduce((a, b) => a * b, 1);
+  const width = (channels / numGroups) * spatial;
+  const normalized = layerNormRef(x, width, null, null, eps);
+  return ref(x.shape, (i) => {
+    const c = Math.floor(i / spatial) % channels;
+    return normalized.data[i] * (weight ? weight.data[c] : 1) + (bias ? bias.data[c] : 0);
+  });
+}
+
 // ---- attention -----------------------------------------------------------------------------------
 
 export interface AttentionSettings {
