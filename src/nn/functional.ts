@@ -2,8 +2,8 @@
  * The functional forms of the layers (PyTorch's torch.nn.functional, `gg.nn.functional`): linear,
  * layerNorm and groupNorm (fused kernels, see src/ops/layernorm.ts and groupnorm.ts), batchNorm and
  * dropout take their weights as arguments; the layers in layers.ts hold the weights and call these.
- * The activations are the engine's ops, re-exported here so that models can take everything from
- * one place.
+ * interpolate (nearest-neighbour upsampling) is built from tensor ops. The activations are the
+ * engine's ops, re-exported here so that models can take everything from one place.
  *
  * @module
  */
@@ -19,6 +19,7 @@ import { composite } from '../autograd.js';
 
 export { layerNorm } from '../ops/layernorm.js';
 export { groupNorm } from '../ops/groupnorm.js';
+export { interpolate, type InterpolateMode, type InterpolateOptions } from './upsample.js';
 export { relu, leakyRelu, gelu, tanh, sigmoid, silu, softplus, type GeluApproximation } from '../ops/elementwise.js';
 export { softmax, logSoftmax } from '../ops/softmax.js';
 

@@ -1,7 +1,7 @@
 // The layers, as torch.nn: PyTorch's constructor arguments (camelCased), weight layouts, state-dict
 // keys and default initialisation, each drawn from a seeded generator (the `generator` option, else
 // the default one, gg.manualSeed). Linear, Conv2d, ConvTranspose2d, BatchNorm1d/2d, LayerNorm,
-// GroupNorm, Embedding, Dropout, Sequential, Flatten, and the activations as modules.
+// GroupNorm, Embedding, Dropout, Sequential, Flatten, Upsample, and the activations as modules.
 
 import { noGrad } from '../autograd.js';
 import { Tensor, checkFitsDevice, formatShape, scope } from '../tensor.js';
@@ -278,6 +278,7 @@ export class BatchNorm2d extends BatchNorm {
 
 export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { GroupNorm, type GroupNormOptions } from './group-norm.js';
+export { Upsample } from './upsample.js';
 
 // ---- Embedding -----------------------------------------------------------------------------------
 
