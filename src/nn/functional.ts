@@ -2,19 +2,23 @@
  * The functional forms of the layers (PyTorch's torch.nn.functional, `gg.nn.functional`): linear,
  * layerNorm and groupNorm (fused kernels, see src/ops/layernorm.ts and groupnorm.ts), batchNorm and
  * dropout take their weights as arguments; the layers in layers.ts hold the weights and call these.
- * interpolate (nearest-neighbour upsampling) is built from tensor ops. The activations are the
- * engine's ops, re-exported here so that models can take everything from one place.
+ * interpolate (nearest-neighbour upsampling) and timestepEmbedding (a diffusion model's sinusoidal
+ * time input) are built from tensor ops. The activations are the engine's ops, re-exported here so
+ * that models can take everything from one place.
  *
  * @module
  */
 
 import { noGrad } from '../autograd.js';
 import { Tensor, formatShape, scope } from '../tensor.js';
+import { tensor } from '../ops/creation.js';
+import { concat, pad } from '../ops/indexing.js';
 import { matmul } from '../ops/matmul.js';
 import { reshape } from '../ops/movement.js';
 import { mean } from '../ops/reduce.js';
 import { dropoutMask, type Generator } from '../ops/random.js';
-import { checkFloat, checkNonNegative, checkProbability, checkShapeOf, opError, present } from './common.js';
+import { assertDtype } from '../ops/shape.js';
+import { checkFloat, checkNonNegative, checkPositiveInteger, checkProbability, checkShapeOf, opError, present } from './common.js';
 import { composite } from '../autograd.js';
 
 export { layerNorm } from '../ops/layernorm.js';
@@ -126,4 +130,28 @@ export function dropout(x: Tensor, p = 0.5, training = true, options: DropoutOpt
   checkProbability('dropout', 'p', p);
   if (!training || p === 0) return x;
   return composite([x], () => x.mul(dropoutMask(x.shape, p, options)));
+}
+
+/**
+ * Sinusoidal timestep embeddings, as DDPM's and guided-diffusion's `timestep_embedding`: t [B] holds
+ * timesteps (f32, fractional ones included, or i32), the result [B, dim] is
+ * cat(cos(t * freqs), sin(t * freqs)) with freqs[i] = exp(-ln(maxPeriod) * i / half), half =
+ * floor(dim / 2) (cosines first), and a zero column last when dim is odd. Differentiable in an f32 t.
+ * The frequencies are computed in float64 and rounded to f32; the sines and cosines are the engine's
+ * sin and cos (WGSL's built-ins, whose error WGSL bounds only within [-pi, pi]).
+ */
+export function timestepEmbedding(t: Tensor, dim: number, maxPeriod = 10000): Tensor {
+  t.assertAlive('timestepEmbedding');
+  assertDtype('timestepEmbedding', t, ['f32', 'i32']);
+  if (t.rank !== 1) throw opError('timestepEmbedding', `expected a 1-D tensor of timesteps, got rank ${t.rank}`, [t]);
+  checkPositiveInteger('timestepEmbedding', 'dim', dim);
+  if (!(maxPeriod > 0 && Number.isFinite(maxPeriod))) throw new Error(`timestepEmbedding: maxPeriod must be a finite number > 0, got ${maxPeriod}`);
+  const half = Math.floor(dim / 2);
+  return composite([t], () => {
+    const steps = reshape(t.dtype === 'f32' ? t : t.to('f32'), [t.size, 1]);
+    const freqs = tensor(Float32Array.from({ length: half }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / half)), [1, half]);
+    const args = steps.mul(freqs);
+    const embedding = concat([args.cos(), args.sin()], 1);
+    return dim % 2 === 1 ? pad(embedding, [0, 1]) : embedding;
+  });
 }
