@@ -13,6 +13,8 @@ class Everything extends nn.Module {
   readonly drop: gg.nn.Dropout;
   readonly bn: gg.nn.BatchNorm2d;
   readonly conv: gg.nn.Conv2d;
+  readonly groupNorm: gg.nn.GroupNorm;
+  readonly upsample: gg.nn.Upsample;
   readonly up: gg.nn.ConvTranspose2d;
   readonly head: gg.nn.Sequential;
 
@@ -24,15 +26,18 @@ class Everything extends nn.Module {
     this.drop = this.registerModule('drop', new nn.Dropout(0.1, { generator }));
     this.bn = this.registerModule('bn', new nn.BatchNorm2d(8));
     this.conv = this.registerModule('conv', new nn.Conv2d(8, 4, [3, 1], { padding: [1, 0], generator }));
+    this.groupNorm = this.registerModule('groupNorm', new nn.GroupNorm(2, 4));
+    this.upsample = this.registerModule('upsample', new nn.Upsample({ scaleFactor: [2, 1] }));
     this.up = this.registerModule('up', new nn.ConvTranspose2d(4, 2, [2, 1], { stride: [2, 1], generator }));
-    this.head = this.registerModule('head', new nn.Sequential(new nn.Flatten(), new nn.Linear(24, 3, { generator })));
+    this.head = this.registerModule('head', new nn.Sequential(new nn.Flatten(), new nn.Linear(48, 3, { generator })));
   }
 
   /** tokens [N, 6] -> logits [N, 3] */
   forward(tokens: gg.Tensor): gg.Tensor {
     const h = this.drop.forward(this.fc.forward(this.norm.forward(this.embed.forward(tokens))).gelu());
     const image = h.permute([0, 2, 1]).unsqueeze(-1); // [N, 8, 6, 1]
-    return this.head.forward(this.up.forward(this.conv.forward(this.bn.forward(image)).relu()));
+    const features = this.groupNorm.forward(this.conv.forward(this.bn.forward(image))).silu(); // [N, 4, 6, 1]
+    return this.head.forward(this.up.forward(this.upsample.forward(features)));
   }
 }
 
@@ -82,6 +87,8 @@ it('each layer, run without a graph outside any scope, leaves only its output', 
     [new nn.Conv2d(4, 3, 3, { generator }), image],
     [new nn.ConvTranspose2d(4, 3, 3, { generator }), image],
     [new nn.BatchNorm2d(4), image],
+    [new nn.GroupNorm(2, 4), image],
+    [new nn.Upsample({ scaleFactor: 2 }), image],
   ];
   for (const [layer, input] of cases) {
     const before = rt.memory().liveBuffers;
