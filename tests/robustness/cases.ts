@@ -152,7 +152,7 @@ bad('value', 'sampleNormal: negative sigma', 'sampleNormal', (c) => c.own(gg.sam
 
 // ---- elementwise ---------------------------------------------------------------------------------
 category = 'elementwise';
-for (const op of ['exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'abs', 'neg', 'sin', 'erf'] as const) {
+for (const op of ['exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'silu', 'relu', 'abs', 'neg', 'sin', 'erf'] as const) {
   bad('dtype', `${op}: i32 input`, op, (c) => c.own(i32(c, [2, 2])[op]()), ['i32']);
 }
 bad('dtype', 'gelu: u32 input', 'gelu', (c) => c.own(c.own(gg.tensor(Uint32Array.from([1, 2]))).gelu()), ['u32']);
@@ -164,7 +164,7 @@ bad('value', "gelu: approximate 'fast'", 'gelu', (c) => c.own(f32(c, [2]).gelu('
 const special = [NaN_, Inf, -Inf];
 for (const [op, expected] of [
   ['exp', [NaN_, Inf, 0]], ['log', [NaN_, Inf, NaN_]], ['sqrt', [NaN_, Inf, NaN_]], ['relu', [NaN_, Inf, 0]], ['tanh', [NaN_, 1, -1]],
-  ['sigmoid', [NaN_, 1, 0]], ['abs', [NaN_, Inf, Inf]], ['neg', [NaN_, -Inf, Inf]], ['softplus', [NaN_, Inf, 0]], ['erf', [NaN_, 1, -1]],
+  ['sigmoid', [NaN_, 1, 0]], ['silu', [NaN_, Inf, NaN_]], ['abs', [NaN_, Inf, Inf]], ['neg', [NaN_, -Inf, Inf]], ['softplus', [NaN_, Inf, 0]], ['erf', [NaN_, 1, -1]],
   ['square', [NaN_, Inf, Inf]], ['reciprocal', [NaN_, 0, -0]],
 ] as const) {
   works('nan', `${op}: NaN, Inf, -Inf in`, (c) => c.expectValues(c.own(from(c, special)[op]()), [3], expected));
@@ -489,6 +489,23 @@ bad('value', 'LayerNorm: NaN eps', 'LayerNorm', (c) => c.own(new nn.LayerNorm(4,
 bad('shape', 'layerNorm: weight of the wrong shape', 'layerNorm', (c) => c.own(nn.functional.layerNorm(f32(c, [2, 4]), 4, f32(c, [3]))), ['[3]']);
 works('empty', 'LayerNorm: no rows', (c) => c.expectValues(forward(c, new nn.LayerNorm(4), f32(c, [0, 4])), [0, 4], []));
 works('nan', 'layerNorm: a NaN makes its row NaN', (c) => c.expectValues(c.own(nn.functional.layerNorm(from(c, [[1, NaN_], [1, 3]]), 2)), [2, 2], [NaN_, NaN_, -1, 1], 1e-3));
+bad('shape', 'GroupNorm: 6 channels into GroupNorm(2, 4)', ['GroupNorm', 'groupNorm'], (c) => forward(c, new nn.GroupNorm(2, 4), f32(c, [2, 6, 3])), ['[2, 6, 3]']);
+bad('shape', 'groupNorm: 6 channels in 4 groups', 'groupNorm', (c) => c.own(nn.functional.groupNorm(f32(c, [2, 6, 3]), 4)), ['[2, 6, 3]']);
+bad('shape', 'groupNorm: rank-1 input', 'groupNorm', (c) => c.own(nn.functional.groupNorm(f32(c, [6]), 3)), ['[6]']);
+bad('dtype', 'GroupNorm: i32 input', ['GroupNorm', 'groupNorm'], (c) => forward(c, new nn.GroupNorm(2, 4), i32(c, [2, 4, 3])), ['i32']);
+bad('value', 'GroupNorm: 4 channels in 3 groups', 'GroupNorm', (c) => c.own(new nn.GroupNorm(3, 4)), ['3', '4']);
+bad('value', 'GroupNorm: NaN eps', 'GroupNorm', (c) => c.own(new nn.GroupNorm(2, 4, { eps: NaN_ })), ['NaN']);
+works('empty', 'GroupNorm: no samples', (c) => c.expectValues(forward(c, new nn.GroupNorm(2, 4), f32(c, [0, 4, 3])), [0, 4, 3], []));
+works('nan', 'groupNorm: a NaN makes its group NaN', (c) => c.expectValues(c.own(nn.functional.groupNorm(from(c, [[[1, NaN_], [1, 3]]]), 2)), [1, 2, 2], [NaN_, NaN_, -1, 1], 1e-3));
+bad('value', 'interpolate: scale factor 1.5', 'interpolate', (c) => c.own(nn.functional.interpolate(f32(c, [1, 2, 3, 3]), { scaleFactor: 1.5 })), ['1.5']);
+bad('shape', 'interpolate: size not a multiple', 'interpolate', (c) => c.own(nn.functional.interpolate(f32(c, [1, 2, 3, 3]), { size: [4, 6] })), ['[4, 6]', '[1, 2, 3, 3]']);
+bad('shape', 'interpolate: rank-2 input', 'interpolate', (c) => c.own(nn.functional.interpolate(f32(c, [2, 3]), { scaleFactor: 2 })), ['[2, 3]']);
+bad('value', "Upsample: mode 'bilinear'", 'Upsample', (c) => c.own(new nn.Upsample({ scaleFactor: 2, mode: 'bilinear' as 'nearest' })), ["'bilinear'"]);
+works('empty', 'interpolate: no samples', (c) => c.expectValues(c.own(nn.functional.interpolate(f32(c, [0, 2, 3]), { scaleFactor: 2 })), [0, 2, 6], []));
+bad('shape', 'timestepEmbedding: 2-D timesteps', 'timestepEmbedding', (c) => c.own(nn.functional.timestepEmbedding(f32(c, [2, 3]), 4)), ['[2, 3]']);
+bad('dtype', 'timestepEmbedding: u32 timesteps', 'timestepEmbedding', (c) => c.own(nn.functional.timestepEmbedding(c.own(gg.tensor(Uint32Array.from([1, 2]))), 4)), ['u32']);
+bad('value', 'timestepEmbedding: dim 0', 'timestepEmbedding', (c) => c.own(nn.functional.timestepEmbedding(f32(c, [2]), 0)), ['0']);
+works('empty', 'timestepEmbedding: no timesteps', (c) => c.expectValues(c.own(nn.functional.timestepEmbedding(f32(c, [0]), 5)), [0, 5], []));
 bad('dtype', 'Embedding: f32 indices', 'Embedding', (c) => forward(c, new nn.Embedding(5, 3), f32(c, [2])), ['f32']);
 bad('index', 'Embedding: index 5 of 5 rows', 'Embedding', async (c) => c.read(forward(c, new nn.Embedding(5, 3), ints(c, [0, 5]))), ['5']);
 bad('index', 'Embedding: index -1 in a 2-D batch', 'Embedding', async (c) => c.read(forward(c, new nn.Embedding(5, 3), c.own(gg.tensor(Int32Array.from([0, 1, -1, 2]), [2, 2])))), ['-1']);
