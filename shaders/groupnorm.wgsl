@@ -10,7 +10,8 @@
 // weight and bias are [C]; when the layer has none, HAS_WEIGHT / HAS_BIAS are false and the host binds
 // x in their place (never read).
 // Bindings: @0 uniform Params, @1 x (read), @2 weight (read), @3 bias (read), @4 y, @5 stats.
-// Launch: one workgroup of WG invocations per row, the workgroups folded into 2-D past 65535.
+// Launch: one workgroup per row, of WG invocations (a power of two from 32 to 256 that the host picks
+// from the row length), the workgroups folded into 2-D past 65535.
 // Includes: grid (for WG), workgroup_sum (the tree sum).
 
 #include "grid"

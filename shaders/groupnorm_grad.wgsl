@@ -2,7 +2,8 @@
 // src/ops/groupnorm.ts writes the same rules with tensor ops). x, g and dx are [N, C, ...spatial]
 // (contiguous), S the spatial size, G groups of Cg = C / G channels, D = Cg * S values per (n, group)
 // row, and (mean, rstd) per row from the forward pass's stats, xhat = (x - mean) * rstd. Two entry
-// points, both one workgroup per item (folded into 2-D past 65535 workgroups):
+// points, both one workgroup per item (of WG invocations, a power of two from 32 to 256 that the host
+// picks from the item's length; folded into 2-D past 65535 workgroups):
 //   channel_sums, per plane (n, c) of S values: sum_g = sum(g) and sum_g_xhat = sum(g * xhat). Summed
 //     over n on the host they are the bias's and the weight's gradients; weighted by weight[c] and
 //     summed over a group's channels they are the two sums the input gradient needs;

@@ -17,10 +17,17 @@ import { mean, sum } from './reduce.js';
 import { assertDtype, grid1d, opError, sameShape } from './shape.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
-const WORKGROUP_SIZE = 256;
+/**
+ * The workgroup size for items of `length` values each: enough invocations to stride an item, a power
+ * of two (for the tree sum) from 32 to 256, so that short items (few spatial positions) do not keep
+ * mostly idle workgroups of 256.
+ */
+function workgroupSize(length: number): number {
+  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(length, 1)))));
+}
 
-/** Workgroup counts for one workgroup per item, folded into 2-D past 65535 (the kernels unfold it). */
-const perItem = (items: number) => grid1d(items * WORKGROUP_SIZE, WORKGROUP_SIZE);
+/** Workgroup counts for one workgroup of `size` per item, folded into 2-D past 65535 (the kernels unfold it). */
+const perItem = (items: number, size: number) => grid1d(items * size, size);
 
 /** The sizes the kernels see: batch N, channels C, groups G, channels per group, spatial size S. */
 interface GroupLayout {
@@ -64,13 +71,14 @@ export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = 
   const out = Tensor.empty(x.shape, 'f32');
   const stats = Tensor.empty([rows, 2], 'f32');
   if (x.size > 0) {
+    const size = workgroupSize(width);
     runtime().dispatch({
       shader: wgsl.groupnorm,
-      constants: { WG: WORKGROUP_SIZE, HAS_WEIGHT: weight ? 1 : 0, HAS_BIAS: bias ? 1 : 0 },
+      constants: { WG: size, HAS_WEIGHT: weight ? 1 : 0, HAS_BIAS: bias ? 1 : 0 },
       params: { rows, groups, group_channels: groupChannels, spatial, inv_count: 1 / width, eps },
       // Without a weight or a bias the kernel skips it (HAS_WEIGHT, HAS_BIAS); x stands in.
       buffers: { x: x.buffer, weight: (weight ?? x).buffer, bias: (bias ?? x).buffer, y: out.buffer, stats: stats.buffer },
-      workgroups: perItem(rows),
+      workgroups: perItem(rows, size),
     });
   }
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
@@ -105,25 +113,26 @@ function fusedBackward(x: Tensor, layout: GroupLayout, weight: Tensor | null, bi
   const sumG = Tensor.empty([batch, channels], 'f32');
   const sumGXhat = Tensor.empty([batch, channels], 'f32');
   const shader = wgsl.groupnorm_grad;
-  const constants = { WG: WORKGROUP_SIZE, HAS_WEIGHT: weight ? 1 : 0 };
+  const hasWeight = weight ? 1 : 0;
+  const [planeSize, rowSize] = [workgroupSize(spatial), workgroupSize(groupChannels * spatial)];
   const params = { channels, group_channels: groupChannels, spatial, inv_count: 1 / (groupChannels * spatial) };
   const sums = { stats: stats.buffer, g: g.buffer, sum_g: sumG.buffer, sum_g_xhat: sumGXhat.buffer };
   runtime().dispatch({
     shader,
     entryPoint: 'channel_sums',
-    constants,
+    constants: { WG: planeSize, HAS_WEIGHT: hasWeight },
     params: { items: planes, ...params },
     buffers: { x: x.buffer, ...sums },
-    workgroups: perItem(planes),
+    workgroups: perItem(planes, planeSize),
   });
   runtime().dispatch({
     shader,
     entryPoint: 'input_grad',
-    constants,
+    constants: { WG: rowSize, HAS_WEIGHT: hasWeight },
     params: { items: batch * groups, ...params },
     // Without a weight the kernel skips it (HAS_WEIGHT); x stands in.
     buffers: { x: x.buffer, weight: (weight ?? x).buffer, ...sums, dx: dx.buffer },
-    workgroups: perItem(batch * groups),
+    workgroups: perItem(batch * groups, rowSize),
   });
   const dWeight = weight?.requiresGrad ? sum(sumGXhat, 0) : null;
   const dBias = bias?.requiresGrad ? sum(sumG, 0) : null;
