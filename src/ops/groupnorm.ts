@@ -38,8 +38,8 @@ interface GroupLayout {
   spatial: number;
 }
 
-function checkInputs(x: Tensor, numGroups: number, weight: Tensor | null, bias: Tensor | null, eps: number): GroupLayout {
-  const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
+/** Checks the op's arguments (`inputs` are the tensors among them, for the errors) and returns the layout. */
+function checkInputs(x: Tensor, numGroups: number, weight: Tensor | null, bias: Tensor | null, eps: number, inputs: Tensor[]): GroupLayout {
   for (const t of inputs) {
     t.assertAlive('groupNorm');
     assertDtype('groupNorm', t, ['f32']);
@@ -64,7 +64,8 @@ function checkInputs(x: Tensor, numGroups: number, weight: Tensor | null, bias: 
  * `weight` and plus `bias` per channel ([C] each, optional).
  */
 export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
-  const layout = checkInputs(x, numGroups, weight, bias, eps);
+  const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
+  const layout = checkInputs(x, numGroups, weight, bias, eps, inputs);
   const { batch, groups, groupChannels, spatial } = layout;
   const rows = batch * groups;
   const width = groupChannels * spatial;
@@ -81,7 +82,6 @@ export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = 
       workgroups: perItem(rows, size),
     });
   }
-  const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   const result = record('groupNorm', inputs, out, fusedOrComposed(
     (g) => gradList(fusedBackward(x, layout, weight, bias, stats, g), weight, bias),
     (g) => gradList(recordedBackward(x, layout, weight, bias, eps, g), weight, bias),
