@@ -9,6 +9,7 @@
 // computes; in the Wᵀ u pass neighbouring invocations read neighbouring columns (coalesced), in the
 // W v pass each invocation reads its own rows contiguously. The squared norm of the new vector is
 // summed by a tree in workgroup memory; vectors are divided by max(norm, eps) as F.normalize does.
+// Includes: workgroup_sum (the tree sum).
 
 struct Params {
   rows: u32,
@@ -23,20 +24,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> v: array<f32>;
 
 override WG: u32 = 256;
-var<workgroup> partial: array<f32, WG>;
 
-// The sum of every invocation's `value`, returned to all of them.
-fn workgroup_sum(t: u32, value: f32) -> f32 {
-  partial[t] = value;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half /= 2u) {
-    if (t < half) { partial[t] += partial[t + half]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
+#include "workgroup_sum"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
