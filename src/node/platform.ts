@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import type { LocalFileSystem, Platform } from '../platform.js';
@@ -107,11 +107,22 @@ async function withoutWaylandProbe<T>(request: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Dawn's flags for an instance on the Vulkan driver `icd`. WebGPU zero-fills workgroup memory; through
+ * Vulkan's VK_KHR_zero_initialize_workgroup_memory, SwiftShader compiles that fill one element at a
+ * time, so a kernel with a workgroup array of thousands of entries (index_add's sort) takes seconds to
+ * compile. Without the extension Dawn writes the fill into the shader as a loop.
+ */
+function dawnFlags(icd: string | null): string[] {
+  const swiftShader = icd !== null && /swiftshader/i.test(basename(icd));
+  return swiftShader ? ['disable-dawn-features=use_vulkan_zero_initialize_workgroup_memory_extension'] : [];
+}
+
 async function requestAdapter(powerPreference: GPUPowerPreference): Promise<GPUAdapter | null> {
   const dawn = await importDawn();
   Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUShaderStage, ... as in a browser
-  const requestFromNewInstance = async (): Promise<GPUAdapter | null> => {
-    const gpu = dawn.create([]);
+  const requestFromNewInstance = async (icd: string | null = null): Promise<GPUAdapter | null> => {
+    const gpu = dawn.create(dawnFlags(icd));
     dawnInstances.push(gpu);
     return withoutWaylandProbe(() => gpu.requestAdapter({ powerPreference }));
   };
@@ -120,7 +131,7 @@ async function requestAdapter(powerPreference: GPUPowerPreference): Promise<GPUA
   const chosenIcd = process.env.VK_ICD_FILENAMES;
   if (chosenIcd) {
     loadVulkanLoader(dirname(chosenIcd));
-    return requestFromNewInstance();
+    return requestFromNewInstance(chosenIcd);
   }
   if (hasGpuDeviceNode()) {
     loadVulkanLoader(null);
@@ -131,7 +142,7 @@ async function requestAdapter(powerPreference: GPUPowerPreference): Promise<GPUA
   if (!icd) return null;
   process.env.VK_ICD_FILENAMES = icd; // read by the Vulkan loader when the next instance is made
   loadVulkanLoader(dirname(icd));
-  return requestFromNewInstance();
+  return requestFromNewInstance(icd);
 }
 
 function toPath(location: string): string {
