@@ -5,22 +5,25 @@
 // change from run to run. Instead the positions are sorted by (row, position), after which each row's
 // positions form one segment, in increasing order, and each output element sums its own segment:
 // bit-identical results, and every src value is read exactly once.
-// Four entry points, run in this order by the host:
-//   make_keys       keys[l] = (clamp(index[l]), l) for l < count; (0xffffffff, l) pads up to `padded`
-//                   (the next power of two), sorting after every real key.
-//   bitonic_step    one compare-exchange pass of a bitonic sort (stage width k, distance j) over the
-//                   `padded` keys, one invocation per pair; log2(P)(log2(P)+1)/2 passes in all.
-//                   Keys are distinct (positions differ), so the sorted order is unique.
-//   segment_starts  starts[v] = first sorted key with row >= v (binary search), v in [0, rows].
-//   accumulate      one invocation per output element, summing src over its row's segment.
-// For few rows and positions the host runs one entry point instead of these four:
+// The keys are (clamp(index[l]), l) for l < count and (0xffffffff, l) up to `padded` (the next power
+// of two), pads that sort after every real key. Keys are distinct (positions differ), so the sorted
+// order is unique. They are sorted by a bitonic sort, whose passes (stage width k, distance j) run
+// in workgroup memory wherever j < BLOCK, BLOCK consecutive keys per workgroup; the host runs:
+//   sort_blocks     makes the keys of each block from the index and runs every stage k <= BLOCK on
+//                   it: one dispatch sorts `padded` <= BLOCK keys completely;
+//   then, for each stage k = 2 BLOCK, 4 BLOCK, ..., padded:
+//     bitonic_step  one pass at a distance j >= BLOCK over the whole array, one invocation per pair
+//                   (log2(k / BLOCK) of them in the stage);
+//     merge_blocks  the stage's passes j < BLOCK, in workgroup memory;
+//   accumulate      one invocation per output element: finds its row's segment by binary search in
+//                   the sorted keys and sums src over it.
+// For few rows and positions the host runs one entry point instead of these:
 //   accumulate_scan one invocation per output element, scanning every position for its row and
 //                   adding in increasing position order: the same sums as the sorted segments (one
-//                   dispatch against the sort's dozens, for O(out.size x count) reads).
+//                   dispatch, for O(out.size x count) reads).
 // Bindings differ per entry point (each uses @1.. in order; see the declarations below). Indices are
-// clamped into [0, rows) as gather.wgsl reads them; make_keys reports one outside it to the runtime's
-// check flag (site `site`; see include/check_flag.wgsl). On a real GPU the short-distance passes of the sort
-// could run in workgroup memory; on SwiftShader barriers cost more than the extra passes.
+// clamped into [0, rows) as gather.wgsl reads them; sort_blocks and accumulate_scan report one
+// outside it to the runtime's check flag (site `site`; see include/check_flag.wgsl).
 // Includes: grid (the folded 1-D launch) and check_flag (reports and clamps an index out of range,
 // as gather does).
 
@@ -39,31 +42,81 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 
-// make_keys: @1 index, @2 keys, @3 check_flag
-@group(0) @binding(1) var<storage, read> index: array<i32>;
-@group(0) @binding(2) var<storage, read_write> new_keys: array<vec2<u32>>;
-@group(0) @binding(3) var<storage, read_write> check_flag: array<atomic<u32>, 4>;
-
-#include "check_flag"
-
-@compute @workgroup_size(WG)
-fn make_keys(grid: Grid) {
-  let l = flat_index(grid);
-  if (l >= p.padded) { return; }
-  var row = 0xffffffffu;
-  if (l < p.count) {
-    row = checked_index(p.site, index[l], p.rows);
-  }
-  new_keys[l] = vec2<u32>(row, l);
-}
-
-// bitonic_step: @1 keys
-@group(0) @binding(1) var<storage, read_write> sort_keys: array<vec2<u32>>;
+// The sort's keys in workgroup memory: one block of BLOCK consecutive positions per workgroup. The
+// host sets BLOCK (a power of two) and counts the workgroups with it; it sets WG too, as each
+// invocation takes every WG-th pair of the block.
+override BLOCK: u32;
+var<workgroup> block_keys: array<vec2<u32>, BLOCK>;
 
 fn key_greater(a: vec2<u32>, b: vec2<u32>) -> bool {
   return a.x > b.x || (a.x == b.x && a.y > b.y);
 }
 
+/** Which block this workgroup holds (the launch folds its workgroups as grid1d does). */
+fn block_of(workgroup: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return workgroup.x + workgroup.y * groups.x;
+}
+
+/** One compare-exchange pass (stage k, distance j < size) over the `size` keys in block_keys, which
+ * start at position `first`: each invocation takes pairs lid, lid + WG, .... The direction follows
+ * the keys' global positions, so the block's part of the stage is exactly what a pass over the
+ * whole array would do. */
+fn block_pass(first: u32, size: u32, lid: u32, k: u32, j: u32) {
+  workgroupBarrier();
+  for (var t = lid; t < size / 2u; t += WG) {
+    let lo = (t / j) * 2u * j + t % j;
+    let hi = lo + j;
+    let a = block_keys[lo];
+    let b = block_keys[hi];
+    if (key_greater(a, b) == (((first + lo) & k) == 0u)) {
+      block_keys[lo] = b;
+      block_keys[hi] = a;
+    }
+  }
+}
+
+// sort_blocks: @1 sort_keys, @2 index, @3 check_flag
+@group(0) @binding(1) var<storage, read_write> sort_keys: array<vec2<u32>>;
+@group(0) @binding(2) var<storage, read> index: array<i32>;
+@group(0) @binding(3) var<storage, read_write> check_flag: array<atomic<u32>, 4>;
+
+#include "check_flag"
+
+@compute @workgroup_size(WG)
+fn sort_blocks(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let first = block_of(workgroup, groups) * BLOCK;
+  if (first >= p.padded) { return; }
+  // A whole block, or the one short block of a `padded` < BLOCK.
+  let size = min(p.padded, BLOCK);
+  for (var i = lid; i < size; i += WG) {
+    let l = first + i;
+    var row = 0xffffffffu;
+    if (l < p.count) {
+      row = checked_index(p.site, index[l], p.rows);
+    }
+    block_keys[i] = vec2<u32>(row, l);
+  }
+  for (var k = 2u; k <= size; k *= 2u) {
+    for (var j = k / 2u; j >= 1u; j /= 2u) { block_pass(first, size, lid, k, j); }
+  }
+  workgroupBarrier();
+  for (var i = lid; i < size; i += WG) { sort_keys[first + i] = block_keys[i]; }
+}
+
+// merge_blocks: @1 sort_keys (the passes j < BLOCK of a stage k > BLOCK, so `padded` is a multiple of BLOCK)
+@compute @workgroup_size(WG)
+fn merge_blocks(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  let first = block_of(workgroup, groups) * BLOCK;
+  if (first >= p.padded) { return; }
+  for (var i = lid; i < BLOCK; i += WG) { block_keys[i] = sort_keys[first + i]; }
+  for (var j = BLOCK / 2u; j >= 1u; j /= 2u) { block_pass(first, BLOCK, lid, p.k, j); }
+  workgroupBarrier();
+  for (var i = lid; i < BLOCK; i += WG) { sort_keys[first + i] = block_keys[i]; }
+}
+
+// bitonic_step: @1 sort_keys (one pass at a distance j >= BLOCK, one invocation per pair)
 @compute @workgroup_size(WG)
 fn bitonic_step(grid: Grid) {
   let t = flat_index(grid);
@@ -79,23 +132,6 @@ fn bitonic_step(grid: Grid) {
   }
 }
 
-// segment_starts: @1 keys, @2 starts
-@group(0) @binding(1) var<storage, read> sorted_keys: array<vec2<u32>>;
-@group(0) @binding(2) var<storage, read_write> new_starts: array<u32>;
-
-@compute @workgroup_size(WG)
-fn segment_starts(grid: Grid) {
-  let v = flat_index(grid);
-  if (v > p.rows) { return; }
-  var lo = 0u;
-  var hi = p.padded;
-  while (lo < hi) {
-    let mid = (lo + hi) / 2u;
-    if (sorted_keys[mid].x < v) { lo = mid + 1u; } else { hi = mid; }
-  }
-  new_starts[v] = lo;
-}
-
 /** Output element i = [o, row, c]: its row, and where src[o, 0, c] lies (positions l then step by inner). */
 struct OutputElement {
   row: u32,
@@ -108,23 +144,32 @@ fn output_element(i: u32) -> OutputElement {
   return OutputElement(o_row % p.rows, (o_row / p.rows) * p.count * p.inner + c);
 }
 
-// accumulate: @1 src, @2 keys, @3 starts, @4 out
+// accumulate: @1 src, @2 keys, @3 out
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> keys: array<vec2<u32>>;
-@group(0) @binding(3) var<storage, read> starts: array<u32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+/** The first sorted key with row >= v (the pads, row 0xffffffff, lie past p.count). */
+fn segment_start(v: u32) -> u32 {
+  var lo = 0u;
+  var hi = p.count;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (keys[mid].x < v) { lo = mid + 1u; } else { hi = mid; }
+  }
+  return lo;
+}
 
 @compute @workgroup_size(WG)
 fn accumulate(grid: Grid) {
   let i = flat_index(grid);
   if (i >= p.n) { return; }
   let e = output_element(i);
-  let v = e.row;
-  let src_base = e.src_base;
-  let end = starts[v + 1u];
   var sum = 0.0;
-  for (var s = starts[v]; s < end; s++) {
-    sum += src[src_base + keys[s].y * p.inner];
+  for (var s = segment_start(e.row); s < p.count; s++) {
+    let key = keys[s];
+    if (key.x != e.row) { break; }
+    sum += src[e.src_base + key.y * p.inner];
   }
   out[i] = sum;
 }
@@ -141,7 +186,7 @@ fn accumulate_scan(grid: Grid) {
   let e = output_element(i);
   let v = e.row;
   let src_base = e.src_base;
-  // The first element reports an index outside [0, rows); every element clamps each as make_keys does.
+  // The first element reports an index outside [0, rows); every element clamps each as sort_blocks does.
   if (i == 0u) {
     for (var l = 0u; l < p.count; l++) { _ = checked_index(p.site, scan_index[l], p.rows); }
   }

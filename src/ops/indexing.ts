@@ -349,9 +349,11 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor, text?: Index
  * The transpose of indexSelect: src's shape with `rows` along axis, where row v is the sum of the
  * src slices l with index[l] = v. The positions are sorted by (row, position) with a bitonic sort,
  * then each output element sums its row's segment in increasing position order: bit-identical run
- * to run, each src value read once. Cost for L indices (P = next power of two >= L):
- * log2(P)(log2(P)+1)/2 sort passes of P/2 invocations (105 dispatches for L = 16384), one binary
- * search per row, then one pass over the output: O(P log^2 P + out.size + src.size).
+ * to run, each src value read once. Dispatches for L indices (P = next power of two >= L, B =
+ * SORT_BLOCK = 2048 keys sorted in one workgroup's memory): 2 for P <= B (sort, sum); beyond,
+ * 2 + s(s+3)/2 with s = log2(P / B), a global pass for each distance >= B and one in-memory merge
+ * per stage (11 for L = 16384). Work: O(P log^2 P) compare-exchanges, a binary search per output
+ * element, one pass over src.
  */
 function indexAdd(src: Tensor, axis: number, index: Tensor, rows: number): Tensor {
   assertDtype('indexSelect backward', src, ['f32']);
@@ -364,44 +366,69 @@ function indexAdd(src: Tensor, axis: number, index: Tensor, rows: number): Tenso
 
 /**
  * Up to how many reads (output elements x positions) indexAdd scans instead of sorting: one dispatch
- * instead of log2(P)(log2(P)+1)/2 + 3. A GPU makes the reads of a small model's embedding gradient in
- * less time than the sort's dispatches cost; the software adapter runs each invocation's loop
- * serially, so there the scan pays only for tiny tables.
+ * instead of two or more. A GPU makes the reads of a small model's embedding gradient in less time
+ * than the sort's dispatches cost; the software adapter runs each invocation's loop serially, so
+ * there the scan pays only for tiny tables.
  */
 function scanIndexAddReads(): number {
   return runtime().adapterInfo.isFallbackAdapter ? 1 << 16 : 1 << 24;
 }
 
 /**
- * The dispatches of indexAdd (shaders/index_add.wgsl): make keys, sort them, find segments, sum; or,
- * for few reads, one scan (the same sums).
+ * Keys sorted in workgroup memory by one workgroup: 2048 keys of 8 bytes fill the 16384 bytes every
+ * WebGPU device offers (maxComputeWorkgroupStorageSize), so the index of a training batch of up to
+ * 2048 tokens sorts in one dispatch.
+ */
+const SORT_BLOCK = 2048;
+
+/**
+ * Invocations per workgroup of the sort's passes in workgroup memory. A GPU runs a workgroup's
+ * invocations side by side, so many make a pass short; the software adapter runs them as coroutines
+ * that all switch at every barrier, so there fewer of them, each taking more pairs, cost less.
+ */
+function sortWorkgroupSize(): number {
+  return runtime().adapterInfo.isFallbackAdapter ? 32 : 256;
+}
+
+/**
+ * The dispatches of indexAdd (shaders/index_add.wgsl): sort the keys, block by block in workgroup
+ * memory, then the stages that cross blocks (a global pass per distance >= SORT_BLOCK, the rest in
+ * workgroup memory again); sum each row's segment. Or, for few reads, one scan (the same sums).
  */
 function sortedIndexAdd(src: Tensor, index: Tensor, out: Tensor, axis: number, rows: number, inner: number): void {
   const count = index.size;
   const padded = 2 ** Math.ceil(Math.log2(Math.max(count, 1)));
   const check = runtime().indexCheck(() => indexErrorText('indexSelect backward', out, index, axis));
-  const launch = (entryPoint: string, buffers: BuffersOf<typeof wgsl.index_add>, invocations: number, k = 0, j = 0) =>
+  const launch = (
+    entryPoint: string,
+    buffers: BuffersOf<typeof wgsl.index_add>,
+    workgroups: [number, number],
+    constants: Record<string, number> = {},
+    k = 0,
+    j = 0,
+  ) =>
     runtime().dispatch({
       shader: wgsl.index_add,
       entryPoint,
-      params: { n: out.size, count, padded, rows, inner, k, j, site: entryPoint === 'make_keys' || entryPoint === 'accumulate_scan' ? check.site : 0 },
+      params: { n: out.size, count, padded, rows, inner, k, j, site: entryPoint === 'sort_blocks' || entryPoint === 'accumulate_scan' ? check.site : 0 },
       buffers,
-      workgroups: grid1d(invocations),
+      workgroups,
+      constants,
     });
   if (out.size * count <= scanIndexAddReads()) {
-    launch('accumulate_scan', { scan_src: src.buffer, scan_index: index.buffer, check_flag: check.flag, scan_out: out.buffer }, out.size);
+    launch('accumulate_scan', { scan_src: src.buffer, scan_index: index.buffer, check_flag: check.flag, scan_out: out.buffer }, grid1d(out.size));
     return;
   }
   const keys = Tensor.empty([padded, 2], 'u32');
-  const starts = Tensor.empty([rows + 1], 'u32');
-  launch('make_keys', { index: index.buffer, new_keys: keys.buffer, check_flag: check.flag }, padded);
-  for (let k = 2; k <= padded; k *= 2) {
-    for (let j = k / 2; j >= 1; j /= 2) launch('bitonic_step', { sort_keys: keys.buffer }, padded / 2, k, j);
+  const blocks = grid1d(Math.ceil(padded / SORT_BLOCK), 1);
+  const inWorkgroup = { BLOCK: SORT_BLOCK, WG: sortWorkgroupSize() };
+  launch('sort_blocks', { sort_keys: keys.buffer, index: index.buffer, check_flag: check.flag }, blocks, inWorkgroup);
+  for (let k = 2 * SORT_BLOCK; k <= padded; k *= 2) {
+    for (let j = k / 2; j >= SORT_BLOCK; j /= 2) launch('bitonic_step', { sort_keys: keys.buffer }, grid1d(padded / 2), {}, k, j);
+    launch('merge_blocks', { sort_keys: keys.buffer }, blocks, inWorkgroup, k);
   }
-  launch('segment_starts', { sorted_keys: keys.buffer, new_starts: starts.buffer }, rows + 1);
-  launch('accumulate', { src: src.buffer, keys: keys.buffer, starts: starts.buffer, out: out.buffer }, out.size);
+  launch('accumulate', { src: src.buffer, keys: keys.buffer, out: out.buffer }, grid1d(out.size));
   keys.dispose();
-  starts.dispose();
 }
 
 /**

@@ -280,19 +280,89 @@ describe('the scatter-adds of the backward passes', () => {
     return bits;
   }
 
-  it('add in position order, scanning few rows and sorting many: the float32 sums of a host loop, bit for bit', async () => {
-    // 36 x 1000 reads scan on every adapter; 36 x 3000 sort on the software one.
-    for (const count of [1000, 3000]) {
-      const tokens = randomInts(count, 0, 9, count);
+  /** The weight gradientBits puts on output element i. */
+  const weight = (i: number, weightSeed: number) => Math.fround(Math.sin(i * 12.9898 + weightSeed) * 1e3);
+
+  /**
+   * indexAdd of gradientBits' weights ([count, inner]) into [rows, inner] on the host: float32 sums
+   * in increasing position (what the kernels must give bit for bit) and float64 sums.
+   */
+  function positionOrderSums(tokens: Int32Array, rows: number, inner: number, weightSeed: number): [Float32Array, Float64Array] {
+    const f32 = new Float32Array(rows * inner);
+    const f64 = new Float64Array(rows * inner);
+    tokens.forEach((token, l) => {
+      const row = Math.min(Math.max(token, 0), rows - 1);
+      for (let c = 0; c < inner; c++) {
+        const w = weight(l * inner + c, weightSeed);
+        f32[row * inner + c] = Math.fround(f32[row * inner + c] + w);
+        f64[row * inner + c] += w;
+      }
+    });
+    return [f32, f64];
+  }
+
+  /** The dispatches of indexSelect's backward alone, for an index of `count` into [rows, inner]. */
+  async function backwardDispatches(rows: number, inner: number, index: gg.Tensor): Promise<number> {
+    const x = gg.zeros([rows, inner], { requiresGrad: true });
+    const y = x.indexSelect(0, index);
+    const g = gg.ones(y.shape);
+    await Promise.all([y.data(), g.data()]);
+    const before = gg.runtime().counters.dispatches;
+    const [dx] = gg.grad(y, [x], g);
+    const dispatches = gg.runtime().counters.dispatches - before;
+    for (const t of [x, y, g, dx]) t.dispose();
+    return dispatches;
+  }
+
+  // The sort keeps 2048 keys per workgroup (SORT_BLOCK in src/ops/indexing.ts): up to that one
+  // dispatch sorts, beyond it each stage of s = log2(padded / 2048) adds its global passes and a merge.
+  // These sizes pass scanIndexAddReads on the software adapter, which CI runs, so they sort there;
+  // a GPU scans them in one dispatch. [what, rows, inner, tokens, sort dispatches]
+  const sortCases: [string, number, number, Int32Array, number][] = [
+    ['1 position', 65537, 1, new Int32Array([65536]), 2],
+    ['700 positions: one short block', 9, 12, randomInts(700, 0, 9, 700), 2],
+    ['2048 positions: one full block', 9, 4, randomInts(2048, 0, 9, 2048), 2],
+    ['2049 positions: one stage across blocks', 9, 4, randomInts(2049, 0, 9, 2049), 4],
+    ['4099 positions: two stages', 9, 4, randomInts(4099, 0, 9, 4099), 7],
+    ['9000 positions: three stages', 13, 4, randomInts(9000, 0, 13, 9000), 11],
+    ['2049 positions, all the same row', 9, 4, new Int32Array(2049).fill(4), 4],
+  ];
+  for (const [what, rows, inner, tokens, sortDispatches] of sortCases) {
+    it(`add in position order, the float32 sums of a host loop bit for bit: ${what}`, async () => {
       const index = gg.tensor(tokens);
-      const bits = await gradientBits([9, 4], (x) => x.indexSelect(0, index), 1);
-      const expected = new Float32Array(36);
-      tokens.forEach((row, l) => {
-        for (let c = 0; c < 4; c++) expected[row * 4 + c] = Math.fround(expected[row * 4 + c] + Math.fround(Math.sin((l * 4 + c) * 12.9898 + 1) * 1e3));
-      });
-      expect(bits).toEqual(new Uint32Array(expected.buffer));
+      const bits = await gradientBits([rows, inner], (x) => x.indexSelect(0, index), 1);
+      const [f32, f64] = positionOrderSums(tokens, rows, inner, 1);
+      expect(bits).toEqual(new Uint32Array(f32.buffer));
+      expectClose(new Float32Array(bits.buffer), f64, 0.05, 1e-5, `index-add of ${what}`);
+      const software = gg.runtime().adapterInfo.isFallbackAdapter;
+      expect(await backwardDispatches(rows, inner, index)).toBe(software ? sortDispatches : 1);
       index.dispose();
-    }
+    });
+  }
+
+  it('scan few rows and positions in one dispatch, in position order too', async () => {
+    // 36 x 1000 reads scan on every adapter.
+    const tokens = randomInts(1000, 0, 9, 1000);
+    const index = gg.tensor(tokens);
+    const bits = await gradientBits([9, 4], (x) => x.indexSelect(0, index), 1);
+    expect(bits).toEqual(new Uint32Array(positionOrderSums(tokens, 9, 4, 1)[0].buffer));
+    expect(await backwardDispatches(9, 4, index)).toBe(1);
+    index.dispose();
+  });
+
+  it('sorting, clamp an index out of range with checks off, and report it with checks on', async () => {
+    const tokens = randomInts(2049, 0, 9, 5);
+    tokens[3] = -1;
+    tokens[2000] = 99;
+    const index = gg.tensor(tokens);
+    const bits = await withoutIndexChecks(() => gradientBits([9, 4], (x) => x.indexSelect(0, index), 2));
+    expect(bits).toEqual(new Uint32Array(positionOrderSums(tokens, 9, 4, 2)[0].buffer));
+    const x = gg.zeros([9, 4], { requiresGrad: true });
+    const selected = await withoutIndexChecks(async () => x.indexSelect(0, index));
+    selected.sum().backward();
+    // Either bad index may be the first reported: invocations of one dispatch race for the flag.
+    await expect(x.grad!.data()).rejects.toThrow(/^indexSelect backward: index (-1|99) is out of range for dimension 0 of size 9 \(inputs: \[9, 4\] f32, \[2049\] i32\)/);
+    for (const t of [x, index, selected]) t.dispose();
   });
 
   it('are bit-identical run to run and match a float64 sum (embedding rows hit thousands of times)', async () => {
