@@ -280,8 +280,10 @@ export async function trainLoop<Batch>(options: TrainLoopOptions<Batch>): Promis
       const logs = step % logEvery === 0 || step === steps;
       const evaluates = options.evaluate !== undefined && (step % evaluateEvery === 0 || step === steps);
       if (!logs && !evaluates) continue;
-      trainingMs += performance.now() - resumed;
+      // The watch's read waits for the GPU to finish the steps queued so far: their time counts too (replayed
+      // steps queue far faster than the GPU runs them).
       const bad = await watch.firstBad();
+      trainingMs += performance.now() - resumed;
       if (bad) throw new NonFiniteError(bad.step, bad.name);
       if (evaluates) metrics = { ...metrics, ...((await options.evaluate!(step)) ?? {}) };
       if (logs) {
