@@ -114,6 +114,21 @@ function fillKernel(op: string, shape: readonly number[], dtype: DType, entryPoi
   return out;
 }
 
+/**
+ * A 0-d f32 tensor holding `value()`, which a replayed step (gg.capture) calls again and writes at each
+ * replay: how a number that changes from step to step (a decay ramp, a schedule) reaches kernels that a
+ * captured step replays, where a scalar argument would be frozen.
+ */
+export function stepScalar(value: () => number): Tensor {
+  const out = Tensor.empty([], 'f32', 'stepScalar');
+  // The buffer, not the tensor: a replay runs this after the step's scope freed the tensor.
+  const buffer = out.buffer;
+  runtime().replayable(() =>
+    runtime().dispatch({ shader: wgsl.fill, entryPoint: 'fill', template: { T: 'f32' }, params: { n: 1, value: value(), start: 0, step: 0 }, buffers: { out: buffer }, workgroups: grid1d(1) }),
+  );
+  return out;
+}
+
 /** A filled tensor; `op` is the creation function the caller called, for its errors. */
 function filled(op: string, shape: readonly number[], value: number, options: CreateOptions): Tensor {
   const t = fillKernel(op, shape, options.dtype ?? 'f32', 'fill', value, 0, 0);

@@ -9,7 +9,8 @@ import { readHeader } from '../../io/format.js';
 import { loadTrainerCheckpoint, readTrainerRecord, saveTrainerCheckpoint } from '../../train/checkpoint.js';
 import type { TrainerRecord } from '../../train/trainer.js';
 import { createVae, type Vae, type VaeConfig } from './model.js';
-import { splitAverage, withAverage, type VaeTrainer } from './trainer.js';
+import type { VaeTrainer } from './trainer.js';
+import { splitAverage, withAverage } from '../../train/weight-average.js';
 
 const CONFIG_KEY = 'vae.config';
 /** Where files from before trainer checkpoints kept the trainer's state. */

@@ -10,24 +10,10 @@ import { Generator } from '../../ops/random.js';
 import { Adam } from '../../optim/adam.js';
 import { batches, type Dataset } from '../../data/loader.js';
 import { formatProgress, trainLoop, type Progress } from '../../train/index.js';
-import { checkStateTensors, prefixed, randomState, restoreRandom, settingsMismatch, unprefixed, type Losses, type Trainer, type TrainerState } from '../../train/trainer.js';
+import { checkStateTensors, randomState, restoreRandom, settingsMismatch, type Losses, type Trainer, type TrainerState } from '../../train/trainer.js';
 import { createVae, type Vae } from './model.js';
 import { runtime } from '../../context.js';
-
-/** The weight average's tensors are stored beside the model's under this prefix ('ema.fc1.weight'). */
-const AVERAGE_PREFIX = 'ema';
-
-/** A model state with a weight average split into the raw weights and the average's (its prefix removed). */
-export function splitAverage(state: Record<string, Tensor>): { raw: Record<string, Tensor>; average: Record<string, Tensor> } {
-  const average = unprefixed(AVERAGE_PREFIX, state);
-  const raw = Object.fromEntries(Object.entries(state).filter(([name]) => !name.startsWith(`${AVERAGE_PREFIX}.`)));
-  return { raw, average };
-}
-
-/** A model state and a weight average's as one, the average's names prefixed. */
-export function withAverage(raw: Record<string, Tensor>, average: Record<string, Tensor>): Record<string, Tensor> {
-  return { ...raw, ...prefixed(AVERAGE_PREFIX, average) };
-}
+import { checkDecay, rampedDecay, splitAverage, updateWeightAverage, withAverage } from '../../train/weight-average.js';
 
 /** Options of {@link VaeTrainer}. */
 export interface VaeTrainerOptions {
@@ -116,7 +102,7 @@ export class VaeTrainer implements Trainer<Tensor> {
     const { lr = 1e-3, beta = 1, klWarmupSteps = 0, seed = 0, emaDecay = 0 } = options;
     if (!(beta >= 0) || !Number.isFinite(beta)) throw new Error(`VaeTrainer: beta must be a finite number >= 0, got ${beta}`);
     if (!Number.isInteger(klWarmupSteps) || klWarmupSteps < 0) throw new Error(`VaeTrainer: klWarmupSteps must be an integer >= 0, got ${klWarmupSteps}`);
-    if (!(emaDecay >= 0 && emaDecay < 1)) throw new Error(`VaeTrainer: emaDecay must be in [0, 1), got ${emaDecay}`);
+    checkDecay('VaeTrainer', emaDecay);
     this.beta = beta;
     this.klWarmupSteps = klWarmupSteps;
     this.emaDecay = emaDecay;
@@ -139,19 +125,8 @@ export class VaeTrainer implements Trainer<Tensor> {
     const { loss, reconstruction, kl } = this.model.elbo(images, { beta: this.klWeight(step), generator: this.generator });
     loss.backward();
     this.optimizer.step();
-    if (this.averaged) this.updateAverage(step);
+    if (this.averaged) updateWeightAverage(this.averaged.parameters(), this.model.parameters(), () => rampedDecay(this.emaDecay, this.stepCount));
     return noGrad(() => ({ loss: loss.detach(), reconstruction: reconstruction.mean(), kl: kl.mean() }));
-  }
-
-  /** averaged <- averaged + (1 - decay) (weights - averaged), for every parameter. */
-  private updateAverage(step: number): void {
-    const weight = 1 - Math.min(this.emaDecay, (1 + step) / (10 + step));
-    const current = this.model.parameters();
-    noGrad(() =>
-      scope(() => {
-        this.averaged!.parameters().forEach((average, i) => average.assign(average.add(current[i].sub(average).mul(weight))));
-      }),
-    );
   }
 
   namedParameters(): [string, Tensor][] {
