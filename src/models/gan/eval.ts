@@ -9,18 +9,12 @@ import { noGrad } from '../../autograd.js';
 import { Tensor, scope } from '../../tensor.js';
 import { concat } from '../../ops/indexing.js';
 import { randn, type Generator } from '../../ops/random.js';
-import { frechetDistance, type GaussianStatistics } from '../../metrics/frechet.js';
-import { classifierReport, type ClassifierReport, type MnistClassifier } from '../shared/mnist-classifier.js';
+import type { GaussianStatistics } from '../../metrics/frechet.js';
+import { evaluateImages, type ImageEvaluation, type MnistClassifier } from '../shared/mnist-classifier.js';
 import type { GanGenerator } from './model.js';
 
-/**
- * How a generator's images look to the classifier: the Fréchet classifier distance (FCD) to reference statistics, and
- * the predicted-digit histogram, coverage and confidence.
- */
-export interface GeneratorEvaluation extends Omit<ClassifierReport, 'statistics' | 'accuracy'> {
-  /** The Fréchet classifier distance to the reference images. */
-  fcd: number;
-}
+/** How a generator's images look to the classifier (see evaluateImages). */
+export type GeneratorEvaluation = ImageEvaluation;
 
 /** Options of `evaluateGenerator`. */
 export interface GeneratorEvaluationOptions {
@@ -45,8 +39,7 @@ export async function evaluateGenerator(
   const { samples = 10000, batchSize = 500 } = options;
   const images = generateImages(generator, samples, { batchSize, generator: options.generator });
   try {
-    const report = await classifierReport(classifier, images);
-    return { fcd: frechetDistance(report.statistics, reference), labelHistogram: report.labelHistogram, digitsCovered: report.digitsCovered, meanConfidence: report.meanConfidence };
+    return await evaluateImages(classifier, images, reference);
   } finally {
     images.dispose();
   }

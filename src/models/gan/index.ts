@@ -54,6 +54,8 @@ export {
   saveMnistClassifier,
   loadMnistClassifier,
   classifierReport,
+  evaluateImages,
+  type ImageEvaluation,
   type ClassifierTrainingOptions,
   type ClassifierReport,
   type ReportOptions,

@@ -16,7 +16,7 @@ import { batches, type Dataset } from '../../data/loader.js';
 import type { MnistDataset } from '../../data/mnist.js';
 import { loadCheckpoint, saveCheckpoint } from '../../io/checkpoint.js';
 import { readHeader } from '../../io/format.js';
-import { gaussianStatistics, type GaussianStatistics } from '../../metrics/frechet.js';
+import { frechetDistance, gaussianStatistics, type GaussianStatistics } from '../../metrics/frechet.js';
 import { formatProgress, trainLoop } from '../../train/index.js';
 
 /**
@@ -231,4 +231,19 @@ export async function classifierReport(classifier: MnistClassifier, images: Tens
     predictions.dispose();
     confidence.dispose();
   }
+}
+
+/**
+ * How generated images look to the classifier: the Fréchet classifier distance (FCD: the FID recipe with this net's
+ * penultimate features) to reference statistics, and the predicted-digit histogram, coverage and confidence.
+ */
+export interface ImageEvaluation extends Omit<ClassifierReport, 'statistics' | 'accuracy'> {
+  /** The Fréchet classifier distance to the reference images. */
+  fcd: number;
+}
+
+/** Evaluates images [N, 784] in [0, 1] (any generator's) against reference statistics (classifierReport of test images). */
+export async function evaluateImages(classifier: MnistClassifier, images: Tensor, reference: GaussianStatistics): Promise<ImageEvaluation> {
+  const report = await classifierReport(classifier, images);
+  return { fcd: frechetDistance(report.statistics, reference), labelHistogram: report.labelHistogram, digitsCovered: report.digitsCovered, meanConfidence: report.meanConfidence };
 }
