@@ -9,3 +9,4 @@ export * from './hmm/index.js';
 export * from './vae/index.js';
 export * from './gan/index.js';
 export * from './lm/index.js';
+export * from './diffusion/index.js';

@@ -100,6 +100,37 @@ describe('capture and replay equal eager steps bit for bit', () => {
     expect(live()).toBe(before);
   });
 
+  it('the VAE trainer with a weight average (its decay ramps up step by step)', async () => {
+    const before = live();
+    const batches = batchesOf<[gg.Tensor]>(6, [[4, 6]], 20);
+    await expectReplayEqualsEager(() => {
+      const model = gg.models.createVae({ kind: 'mlp', inputDim: 6, hiddenDim: 5, latentDim: 2, activation: 'relu' }, { generator: new gg.Generator(4) });
+      const trainer = new gg.models.VaeTrainer(model, { seed: 5, emaDecay: 0.999 });
+      return { step: (images: gg.Tensor) => trainer.step(images), weights: () => [...model.parameters(), ...trainer.averaged!.parameters()], dispose: () => { trainer.dispose(); model.dispose(); } };
+    }, batches);
+    batches.flat().forEach((t) => t.dispose());
+    expect(live()).toBe(before);
+  });
+
+  it('the diffusion trainer (steps, noise and label dropout drawn per step, clipping, weight average)', async () => {
+    const before = live();
+    const batches = Array.from({ length: 6 }, (_, i) => [
+      gg.randn([5, 3], { generator: new gg.Generator(30 + i) }),
+      gg.randint(0, 2, [5], { generator: new gg.Generator(40 + i) }),
+    ] as [gg.Tensor, gg.Tensor]);
+    await expectReplayEqualsEager(() => {
+      const model = new gg.models.MlpDenoiser({ dim: 3, hidden: 8, blocks: 1, numClasses: 2, generator: new gg.Generator(6) });
+      const trainer = new gg.models.DiffusionTrainer(model, { seed: 7, labelDropout: 0.5, schedule: { steps: 50 } });
+      return {
+        step: (data: gg.Tensor, labels: gg.Tensor) => trainer.step({ data, labels }),
+        weights: () => [...model.parameters(), ...trainer.averaged!.parameters()],
+        dispose: () => { trainer.dispose(); model.dispose(); },
+      };
+    }, batches);
+    batches.flat().forEach((t) => t.dispose());
+    expect(live()).toBe(before);
+  });
+
   it('the GAN trainer (spectral norm, two discriminator updates, noise per step)', async () => {
     const before = live();
     const batches = batchesOf<[gg.Tensor, gg.Tensor]>(6, [[8, 2], [8, 2]], 20);
