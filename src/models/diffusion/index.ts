@@ -10,7 +10,7 @@
 
 export { NoiseSchedule, type NoiseScheduleOptions, type ScheduleKind, type ForwardCoefficients } from './schedule.js';
 export { Denoiser, MlpDenoiser, Conditioning, type MlpDenoiserConfig, type DenoiserConfig, type DenoiserInitOptions } from './denoiser.js';
-export { diffusionLoss, predictedNoiseAndData, perExample, type Prediction, type DiffusionLossOptions } from './objective.js';
+export { diffusionLoss, diffusionLossAt, predictedNoiseAndData, perExample, type Prediction, type DiffusionLossOptions } from './objective.js';
 export { ddpmSample, ddimSample, type SamplerOptions, type DdimOptions, type SamplingProgress } from './samplers.js';
 export { DiffusionTrainer, type DiffusionTrainerOptions, type DiffusionBatch, type DiffusionFitOptions } from './trainer.js';
 export { createDenoiser } from './create.js';

@@ -38,17 +38,28 @@ export function diffusionLoss(model: Denoiser, schedule: NoiseSchedule, x0: Tens
   const batch = x0.shape[0];
   const t = randint(0, schedule.steps, [batch], { generator });
   const noise = randn(x0.shape, { generator });
-  const coefficients = schedule.forwardCoefficients(t);
-  const signal = coefficients.signal.reshape(perExample(x0));
-  const sigma = coefficients.noise.reshape(perExample(x0));
-  const xt = x0.mul(signal).add(noise.mul(sigma));
-  const target = prediction === 'epsilon' ? noise : noise.mul(signal).sub(x0.mul(sigma));
   let conditioning = labels;
   if (labels && labelDropout > 0) {
     const kept = rand([batch], { generator }).ge(labelDropout);
     conditioning = where(kept, labels, model.numClasses);
   }
-  return mseLoss(model.forward(xt, cast(t, 'f32'), conditioning), target);
+  return diffusionLossAt(model, schedule, x0, t, noise, { prediction, labels: conditioning });
+}
+
+/**
+ * The DDPM loss for given steps t ([B] i32) and noise ε (x_0's shape): what diffusionLoss computes once it has drawn
+ * them (a replay against another implementation passes its draws here).
+ */
+export function diffusionLossAt(
+  model: Denoiser, schedule: NoiseSchedule, x0: Tensor, t: Tensor, noise: Tensor, options: { prediction?: Prediction; labels?: Tensor } = {},
+): Tensor {
+  const { prediction = 'epsilon', labels } = options;
+  const coefficients = schedule.forwardCoefficients(t);
+  const signal = coefficients.signal.reshape(perExample(x0));
+  const sigma = coefficients.noise.reshape(perExample(x0));
+  const xt = x0.mul(signal).add(noise.mul(sigma));
+  const target = prediction === 'epsilon' ? noise : noise.mul(signal).sub(x0.mul(sigma));
+  return mseLoss(model.forward(xt, cast(t, 'f32'), labels), target);
 }
 
 /** The noise ε and clean-data estimate x̂_0 implied by a network output at x_t with ā = alphaBar. */
