@@ -13,4 +13,5 @@ export {
   type RandomState,
 } from './trainer.js';
 export { saveTrainerCheckpoint, loadTrainerCheckpoint, type LoadTrainerCheckpointOptions } from './checkpoint.js';
+export { runEpochs, type EpochSummary, type EpochsOptions } from './epochs.js';
 export { capture, type CaptureOptions, type CaptureResult, type CapturedFunction } from './capture.js';

@@ -8,8 +8,9 @@ import { noGrad } from '../../autograd.js';
 import { scope, type Tensor } from '../../tensor.js';
 import { Generator } from '../../ops/random.js';
 import { Adam } from '../../optim/adam.js';
-import { batches, type Dataset } from '../../data/loader.js';
-import { formatProgress, trainLoop, type Progress } from '../../train/index.js';
+import type { Dataset } from '../../data/loader.js';
+import type { Progress } from '../../train/progress.js';
+import { runEpochs } from '../../train/epochs.js';
 import { checkStateTensors, randomState, restoreRandom, settingsMismatch, type Losses, type Trainer, type TrainerState } from '../../train/trainer.js';
 import { createVae, type Vae } from './model.js';
 import { runtime } from '../../context.js';
@@ -165,35 +166,22 @@ export class VaeTrainer implements Trainer<Tensor> {
   /** Trains for `epochs` passes over the dataset (shuffled, seeded), with progress lines. */
   async fit(dataset: Dataset<'images'>, options: FitOptions): Promise<EpochRecord[]> {
     const { epochs, batchSize = 128, shuffleSeed = 0, watchParameters = true } = options;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`VaeTrainer.fit: epochs must be a positive integer, got ${epochs}`);
-    if (dataset.length === 0) throw new Error('VaeTrainer.fit: the dataset is empty');
-    const data = imagesOnly(dataset);
     const records: EpochRecord[] = [];
-    for (let e = 0; e < epochs; e++) {
-      const epoch = this.epochCount + 1;
-      const steps = Math.ceil(data.length / batchSize);
-      const onProgress = options.onProgress ?? ((p: Progress) => console.log(`epoch ${epoch}  ${formatProgress(p)}`));
-      const history = await trainLoop({
-        trainer: { step: (batch: Record<'images', Tensor>) => this.step(batch.images) },
-        batches: batches(data, { batchSize, seed: shuffleSeed, epoch: this.epochCount }),
-        steps,
-        examplesPerStep: batchSize,
-        unit: 'img',
-        logEvery: options.logEvery,
-        onProgress: (p) => onProgress(p, epoch),
-        watch: watchParameters ? () => this.namedParameters() : undefined,
-      });
-      let previous = 0;
-      let total = 0;
-      for (const { step, losses } of history.points) {
-        total += (losses.reconstruction + losses.kl) * (step - previous);
-        previous = step;
-      }
-      const record = { epoch, steps, trainNegativeElbo: total / steps, seconds: history.seconds };
-      this.epochCount++;
-      records.push(record);
-      await options.onEpoch?.(record);
-    }
+    await runEpochs({
+      owner: 'VaeTrainer.fit', dataset: imagesOnly(dataset), epochs, batchSize, shuffleSeed, completed: this.epochCount,
+      step: (batch) => this.step(batch.images),
+      lossOf: (losses) => losses.reconstruction + losses.kl,
+      unit: 'img',
+      logEvery: options.logEvery,
+      onProgress: options.onProgress,
+      watch: watchParameters ? () => this.namedParameters() : undefined,
+      onEpoch: async ({ epoch, steps, loss, seconds }) => {
+        const record = { epoch, steps, trainNegativeElbo: loss, seconds };
+        this.epochCount++;
+        records.push(record);
+        await options.onEpoch?.(record);
+      },
+    });
     return records;
   }
 
