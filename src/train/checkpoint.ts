@@ -2,10 +2,13 @@
 // ('model.<name>' and 'optimizer.<name>' tensors, the optimizers' hyperparameters as JSON in
 // __metadata__['optimizer.hyperparameters']) plus the trainer's counters, random streams and settings
 // as JSON in __metadata__['trainer.state']. The VAE, GAN and language-model checkpoints are this file
-// with family metadata of their own.
+// with family metadata of their own; saveModelCheckpoint / loadModelCheckpoint are the part a family
+// with an architecture config shares (a model alone, or with its trainer; the weight average either way).
 
 import { scope, type Tensor } from '../tensor.js';
-import { HYPERPARAMETERS_KEY } from '../io/checkpoint.js';
+import { HYPERPARAMETERS_KEY, loadCheckpoint, saveCheckpoint, type Stateful } from '../io/checkpoint.js';
+import type { Module } from '../nn/module.js';
+import { splitAverage, withAverage } from './weight-average.js';
 import { readHeader } from '../io/format.js';
 import { loadTensors, serialize } from '../io/tensors.js';
 import { settingsMismatch, unprefixed, type Trainer, type TrainerRecord, type TrainerState } from './trainer.js';
@@ -73,4 +76,86 @@ export async function loadTrainerCheckpoint(bytes: Uint8Array, trainer: Trainer<
     for (const t of Object.values(tensors)) t.dispose();
   }
   return metadata;
+}
+
+/** How a model family stores its architecture and rebuilds a model from it (see saveModelCheckpoint). */
+export interface ModelFamily<Config, M extends Module & { readonly config: Config }> {
+  /** The family's loader and saver, for errors ('loadVaeCheckpoint', 'saveVaeCheckpoint'). */
+  loader: string;
+  saver: string;
+  /** The __metadata__ key of the architecture ('vae.config'). */
+  configKey: string;
+  /** A new model of that architecture. */
+  create: (config: Config) => M;
+  /** The record of a file from before trainer checkpoints, if the family wrote such files. */
+  legacyRecord?: (metadata: Record<string, string>) => TrainerRecord | null;
+}
+
+/** Options of `loadModelCheckpoint`. */
+export interface LoadModelOptions<M, T> {
+  /** Load into this model (its architecture must match the file's); default: a new model built from the file. */
+  model?: M;
+  /** Restore the whole training state into this trainer (of `model`). */
+  trainer?: T;
+  /** Without a trainer, from a file with a weight average: load the averaged weights (default false: the raw ones). */
+  averaged?: boolean;
+}
+
+/**
+ * A model checkpoint of a family: the weights under 'model.*' and the architecture in the metadata; with a trainer,
+ * the trainer's whole state (a trainer checkpoint), so a run resumes exactly.
+ */
+export function saveModelCheckpoint<Config, M extends Module & { readonly config: Config }>(
+  family: ModelFamily<Config, M>, model: M, trainer?: Trainer<unknown> & { readonly model: M }, metadata: Record<string, string> = {},
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (trainer && trainer.model !== model) throw new Error(`${family.saver}: the trainer trains another model`);
+  const all: Record<string, string> = { ...metadata, [family.configKey]: JSON.stringify(model.config) };
+  return trainer ? saveTrainerCheckpoint(trainer, all) : saveCheckpoint({ model, metadata: all });
+}
+
+/** The architecture a family's checkpoint holds (reads the header only). */
+export function readModelConfig<Config>(bytes: Uint8Array, family: Pick<ModelFamily<Config, never>, 'configKey' | 'saver'>, reader: string): Config {
+  const stored = readHeader(bytes).metadata[family.configKey];
+  if (stored === undefined) throw new Error(`${reader}: the file has no __metadata__['${family.configKey}']; it was not written by ${family.saver}`);
+  return JSON.parse(stored) as Config;
+}
+
+/** Restores a checkpoint from saveModelCheckpoint; returns the model it loaded into. */
+export async function loadModelCheckpoint<Config, M extends Module & { readonly config: Config }>(
+  bytes: Uint8Array, family: ModelFamily<Config, M>, options: LoadModelOptions<M, Trainer<unknown> & { readonly model: M }> = {},
+): Promise<M> {
+  const { loader, saver, legacyRecord } = family;
+  const config = readModelConfig<Config>(bytes, family, loader);
+  const { trainer } = options;
+  const model = options.model ?? trainer?.model ?? family.create(config);
+  if (JSON.stringify(model.config) !== JSON.stringify(config)) {
+    throw new Error(`${loader}: the file holds ${JSON.stringify(config)}, the model is ${JSON.stringify(model.config)}`);
+  }
+  if (trainer && trainer.model !== model) throw new Error(`${loader}: the trainer trains another model`);
+  if (trainer) {
+    await loadTrainerCheckpoint(bytes, trainer, { owner: loader, writer: `${saver} with a trainer`, legacyRecord });
+    return model;
+  }
+  const metadata = readHeader(bytes).metadata;
+  const record = readTrainerRecord(metadata) ?? legacyRecord?.(metadata) ?? null;
+  const hasAverage = Number(record?.settings.emaDecay ?? 0) > 0;
+  if (options.averaged && !hasAverage) throw new Error(`${loader}: averaged weights were asked for but the file has no weight average`);
+  try {
+    await loadCheckpoint(bytes, { model: hasAverage ? oneOfTwo(model, options.averaged ?? false) : model });
+  } catch (error) {
+    if (!options.model) model.dispose();
+    throw error;
+  }
+  return model;
+}
+
+/** One model as the Stateful of a file with a weight average: it answers for both sets of names and loads the set selected. */
+function oneOfTwo(model: Module, averaged: boolean): Stateful {
+  return {
+    stateDict: () => withAverage(model.stateDict(), model.stateDict()),
+    loadStateDict(state, options) {
+      const { raw, average } = splitAverage(state);
+      model.loadStateDict(averaged ? average : raw, options);
+    },
+  };
 }

@@ -295,7 +295,7 @@ describe('VAE training and checkpoints', () => {
     }
 
     const conv = new ConvVae({ channels: [2, 2], latentDim: 2 });
-    await expect(loadVaeCheckpoint(bytes, { model: conv })).rejects.toThrow(/holds a .*"mlp".* VAE, the model is .*"conv"/);
+    await expect(loadVaeCheckpoint(bytes, { model: conv })).rejects.toThrow(/holds .*"mlp".*, the model is .*"conv"/);
     const other = new VaeTrainer(new MlpVae({ hiddenDim: 32, latentDim: 2 }), { ...settings, emaDecay: 0 });
     await expect(loadVaeCheckpoint(bytes, { trainer: other })).rejects.toThrow(/emaDecay 0.9; the trainer has .*emaDecay 0/);
     for (const t of [lossA, lossB, x]) t.dispose();
