@@ -6,6 +6,7 @@
 //   samplers.ts   ancestral DDPM and DDIM sampling with classifier-free guidance and progress;
 //   trainer.ts    DiffusionTrainer, a Trainer (seeded Adam, clipping, weight average, fit());
 //   latent.ts     latent diffusion: a VAE's standardised latents in, decoded images out;
+//   checkpoint.ts safetensors checkpoints of a denoiser, with its trainer's state or a latent model's standardisation;
 //   create.ts     createDenoiser from a config.
 
 export { NoiseSchedule, type NoiseScheduleOptions, type ScheduleKind, type ForwardCoefficients } from './schedule.js';
@@ -16,3 +17,11 @@ export { DiffusionTrainer, type DiffusionTrainerOptions, type DiffusionBatch, ty
 export { createDenoiser } from './create.js';
 export { encodeLatents, decodeLatents, type LatentNormalization, type EncodeLatentsOptions } from './latent.js';
 export { UNet, defaultUNetConfig, type UNetConfig } from './unet.js';
+export {
+  saveDiffusionCheckpoint,
+  loadDiffusionCheckpoint,
+  readDenoiserConfig,
+  readLatentNormalization,
+  type SaveDiffusionOptions,
+  type LoadDiffusionOptions,
+} from './checkpoint.js';

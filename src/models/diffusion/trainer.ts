@@ -9,8 +9,9 @@ import { scope, type Tensor } from '../../tensor.js';
 import { Generator } from '../../ops/random.js';
 import { Adam } from '../../optim/adam.js';
 import { clipGradNorm } from '../../optim/clip.js';
-import { batches, type Dataset, type Field } from '../../data/loader.js';
-import { formatProgress, trainLoop, type Progress } from '../../train/index.js';
+import type { Dataset, Field } from '../../data/loader.js';
+import type { Progress } from '../../train/progress.js';
+import { runEpochs, type EpochSummary } from '../../train/epochs.js';
 import { checkStateTensors, randomState, restoreRandom, settingsMismatch, type Losses, type Trainer, type TrainerState } from '../../train/trainer.js';
 import { checkDecay, rampedDecay, splitAverage, updateWeightAverage, withAverage } from '../../train/weight-average.js';
 import { runtime } from '../../context.js';
@@ -58,7 +59,7 @@ export interface DiffusionFitOptions {
   /** Receives each progress line (default: printed with the epoch). */
   onProgress?: (progress: Progress, epoch: number) => void;
   /** Called after each epoch with its mean training loss. */
-  onEpoch?: (record: { epoch: number; steps: number; loss: number; seconds: number }) => void | Promise<void>;
+  onEpoch?: (summary: EpochSummary) => void | Promise<void>;
 }
 
 /** The settings a state must have been trained with to load. */
@@ -154,45 +155,27 @@ export class DiffusionTrainer implements Trainer<DiffusionBatch> {
   }
 
   /** Trains for `epochs` passes over the dataset (shuffled, seeded), with progress lines. Returns each epoch's mean loss. */
-  async fit(dataset: Dataset, options: DiffusionFitOptions): Promise<{ epoch: number; steps: number; loss: number; seconds: number }[]> {
+  async fit(dataset: Dataset, options: DiffusionFitOptions): Promise<EpochSummary[]> {
     const { epochs, batchSize = 128, dataField = 'images', labelField = 'labels', shuffleSeed = 0, transform } = options;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`DiffusionTrainer.fit: epochs must be a positive integer, got ${epochs}`);
-    if (dataset.length === 0) throw new Error('DiffusionTrainer.fit: the dataset is empty');
     const conditional = this.model.numClasses > 0;
     for (const field of conditional ? [dataField, labelField] : [dataField]) {
       if (!dataset.fields[field]) throw new Error(`DiffusionTrainer.fit: the dataset has no '${field}' field (fields: ${Object.keys(dataset.fields).join(', ')})`);
     }
     const fields: Record<string, Field> = { data: dataset.fields[dataField] };
     if (conditional) fields.labels = dataset.fields[labelField];
-    const records = [];
-    for (let e = 0; e < epochs; e++) {
-      const epoch = this.epochCount + 1;
-      const steps = Math.ceil(dataset.length / batchSize);
-      const onProgress = options.onProgress ?? ((p: Progress) => console.log(`epoch ${epoch}  ${formatProgress(p)}`));
-      const history = await trainLoop({
-        trainer: {
-          step: (batch: Record<string, Tensor>) =>
-            this.step({ data: transform ? transform(batch.data) : batch.data, labels: conditional ? batch.labels : undefined }),
-        },
-        batches: batches({ length: dataset.length, fields }, { batchSize, seed: shuffleSeed, epoch: this.epochCount }),
-        steps,
-        examplesPerStep: batchSize,
-        unit: 'ex',
-        logEvery: options.logEvery,
-        onProgress: (p) => onProgress(p, epoch),
-        watch: () => this.namedParameters(),
-      });
-      let [previous, total] = [0, 0];
-      for (const { step, losses } of history.points) {
-        total += losses.loss * (step - previous);
-        previous = step;
-      }
-      const record = { epoch, steps, loss: total / steps, seconds: history.seconds };
-      this.epochCount++;
-      records.push(record);
-      await options.onEpoch?.(record);
-    }
-    return records;
+    return runEpochs({
+      owner: 'DiffusionTrainer.fit', dataset: { length: dataset.length, fields }, epochs, batchSize, shuffleSeed, completed: this.epochCount,
+      step: (batch) => this.step({ data: transform ? transform(batch.data) : batch.data, labels: conditional ? batch.labels : undefined }),
+      lossOf: (losses) => losses.loss,
+      unit: 'ex',
+      logEvery: options.logEvery,
+      onProgress: options.onProgress,
+      watch: () => this.namedParameters(),
+      onEpoch: async (summary) => {
+        this.epochCount++;
+        await options.onEpoch?.(summary);
+      },
+    });
   }
 
   /** Frees Adam's state, the weight average and a schedule the trainer made (the model is the caller's). */
