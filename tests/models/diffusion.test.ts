@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import {
-  Denoiser, DiffusionTrainer, MlpDenoiser, UNet, loadDiffusionCheckpoint, readDenoiserConfig, readLatentNormalization, saveDiffusionCheckpoint, NoiseSchedule, ddimSample, ddpmSample, diffusionLoss, diffusionLossAt, type MlpDenoiserConfig,
+  Denoiser, DiffusionTrainer, MlpDenoiser, UNet, loadDiffusionCheckpoint, readDenoiserConfig, readLatentNormalization, saveDiffusionCheckpoint, NoiseSchedule, ddimSample, ddpmSample, diffusionLoss, diffusionLossAt, variationalBound, type MlpDenoiserConfig,
 } from '../../src/models/diffusion/index.js';
 
 const live = () => gg.runtime().memory().liveBuffers;
@@ -341,6 +341,72 @@ describe('DiffusionTrainer', () => {
     expect(live()).toBe(before);
   });
 });
+
+describe('variationalBound', () => {
+  it('equals a float64 recomputation of its prior, diffusion and decoder terms with the same draws', async () => {
+    const before = live();
+    const schedule = new NoiseSchedule({ steps: 6, betaStart: 0.01, betaEnd: 0.3 });
+    const model = new MlpDenoiser({ dim: 5, hidden: 8, blocks: 1, generator: new gg.Generator(1) });
+    gg.noGrad(() => gg.scope(() => model.parameters().forEach((p, i) => p.assign(gg.randn(p.shape, { generator: new gg.Generator(200 + i) }).mul(0.3)))));
+    // Pixels on the 256 levels of [-1, 1], the extremes included.
+    const levels = [0, 255, 17, 128, 200, 3, 90, 254, 1, 77];
+    const x0 = gg.tensor(Float32Array.from(levels, (p) => (2 * p) / 255 - 1), [2, 5]);
+    const bound = await variationalBound(model, schedule, x0, { generator: new gg.Generator(9) });
+
+    const replay = new gg.Generator(9);
+    const x = Array.from(await x0.data());
+    const normalCdf = (z: number) => 0.5 * (1 + erf(z / Math.SQRT2));
+    const aT = schedule.alphaBar(5);
+    const prior = x.reduce((sum, v) => sum + 0.5 * (-1 - Math.log(1 - aT) + (1 - aT) + aT * v * v), 0);
+    let [diffusion, decoder] = [0, 0];
+    for (let t = 0; t < 6; t++) {
+      const noise = gg.randn([2, 5], { generator: replay });
+      const eps = Array.from(await noise.data());
+      const [a, s] = [Math.sqrt(schedule.alphaBar(t)), Math.sqrt(1 - schedule.alphaBar(t))];
+      const xt = x.map((v, i) => Math.fround(Math.fround(v * a) + Math.fround(eps[i] * s)));
+      const out = gg.noGrad(() => gg.scope(() => model.forward(gg.tensor(Float32Array.from(xt), [2, 5]), gg.full([2], t))));
+      const predicted = Array.from(await out.data());
+      const data = xt.map((v, i) => (v - s * predicted[i]) / a);
+      if (t === 0) {
+        const sigma = Math.sqrt(schedule.posterior(1).variance);
+        decoder = -x.reduce((sum, v, i) => {
+          const upper = v > 0.999 ? 1 : normalCdf((v + 1 / 255 - data[i]) / sigma);
+          const lower = v < -0.999 ? 0 : normalCdf((v - 1 / 255 - data[i]) / sigma);
+          return sum + Math.log(Math.max(upper - lower, 1e-12));
+        }, 0);
+      } else {
+        const { x0: c0, variance } = schedule.posterior(t);
+        diffusion += x.reduce((sum, v, i) => sum + (c0 * c0 * (v - data[i]) ** 2) / (2 * variance), 0);
+      }
+      [noise, out].forEach((tensor) => tensor.dispose());
+    }
+    const bits = 1 / (10 * Math.LN2);
+    expect(bound.prior).toBeCloseTo(prior * bits, 5);
+    expect(bound.diffusion / (diffusion * bits)).toBeCloseTo(1, 3);
+    expect(bound.decoder / (decoder * bits)).toBeCloseTo(1, 3);
+    expect(bound.bitsPerDim).toBeCloseTo(bound.prior + bound.diffusion + bound.decoder, 10);
+    x0.dispose();
+    model.dispose();
+    schedule.dispose();
+    expect(live()).toBe(before);
+  });
+});
+
+/** erf to about 1e-7 (Abramowitz and Stegun 7.1.26 is too coarse here): its Maclaurin series, or the continued fraction of erfc. */
+function erf(z: number): number {
+  const x = Math.abs(z);
+  if (x < 3) {
+    let [term, sum] = [x, x];
+    for (let n = 1; n < 60; n++) {
+      term *= (-x * x) / n;
+      sum += term / (2 * n + 1);
+    }
+    return Math.sign(z) * ((2 / Math.sqrt(Math.PI)) * sum);
+  }
+  let fraction = 0;
+  for (let n = 60; n >= 1; n--) fraction = n / 2 / (x + fraction);
+  return Math.sign(z) * (1 - Math.exp(-x * x) / Math.sqrt(Math.PI) / (x + fraction));
+}
 
 describe('diffusion checkpoints', () => {
   it('save a trainer and resume it, load the weight average alone, and keep a latent model\'s standardisation', async () => {

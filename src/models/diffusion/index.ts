@@ -5,6 +5,7 @@
 //   objective.ts  the DDPM loss (epsilon or v prediction, label dropout for guidance);
 //   samplers.ts   ancestral DDPM and DDIM sampling with classifier-free guidance and progress;
 //   trainer.ts    DiffusionTrainer, a Trainer (seeded Adam, clipping, weight average, fit());
+//   bound.ts      the variational bound in bits per dimension (prior, diffusion and decoder terms);
 //   latent.ts     latent diffusion: a VAE's standardised latents in, decoded images out;
 //   checkpoint.ts safetensors checkpoints of a denoiser, with its trainer's state or a latent model's standardisation;
 //   create.ts     createDenoiser from a config.
@@ -25,3 +26,4 @@ export {
   type SaveDiffusionOptions,
   type LoadDiffusionOptions,
 } from './checkpoint.js';
+export { variationalBound, type BoundOptions, type VariationalBound } from './bound.js';
