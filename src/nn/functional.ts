@@ -138,7 +138,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, options: DropoutOpt
  * cat(cos(t * freqs), sin(t * freqs)) with freqs[i] = exp(-ln(maxPeriod) * i / half), half =
  * floor(dim / 2) (cosines first), and a zero column last when dim is odd. Differentiable in an f32 t.
  * The frequencies are computed in float64 and rounded to f32; the sines and cosines are the engine's
- * sin and cos (WGSL's built-ins, whose error WGSL bounds only within [-pi, pi]).
+ * sin and cos, float32-accurate for the arguments timesteps give.
  */
 export function timestepEmbedding(t: Tensor, dim: number, maxPeriod = 10000): Tensor {
   t.assertAlive('timestepEmbedding');
