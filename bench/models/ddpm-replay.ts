@@ -3,13 +3,11 @@
 // UNet, diffusionLossAt, Adam, clipGradNorm and weight average on the same initial weights and draws, and
 // prints each step's loss from both sides, the largest loss and gradient-norm differences, and how far the
 // final weights and their average are from PyTorch's. tests/models/ddpm-pytorch.test.ts does the same for
-// ten steps of a small U-Net. With --host-embedding the timestep embedding's cosines and sines are taken
-// from the host (as PyTorch computes them) instead of WGSL's sin and cos, which on a software adapter err
-// far more than float32 rounding: the two runs then tell the embedding's share of the gap from the rest.
-//   python3 bench/reference/pytorch_ddpm.py --long && npx tsx bench/models/ddpm-replay.ts [--host-embedding]
+// ten steps of a small U-Net.
+//   python3 bench/reference/pytorch_ddpm.py --long && npx tsx bench/models/ddpm-replay.ts
 import { existsSync, readFileSync } from 'node:fs';
 import * as gg from '../../src/node.js';
-import { Conditioning, NoiseSchedule, UNet, diffusionLossAt, type UNetConfig } from '../../src/models/diffusion/index.js';
+import { NoiseSchedule, UNet, diffusionLossAt, type UNetConfig } from '../../src/models/diffusion/index.js';
 import { Adam } from '../../src/optim/adam.js';
 import { clipGradNorm } from '../../src/optim/clip.js';
 import { rampedDecay, updateWeightAverage } from '../../src/train/weight-average.js';
@@ -32,7 +30,6 @@ interface Replay {
 const path = new URL('../results/pytorch-ddpm-replay.json', import.meta.url).pathname;
 if (!existsSync(path)) throw new Error(`bench/models/ddpm-replay: ${path} is missing; make it with: python3 bench/reference/pytorch_ddpm.py --long`);
 const replay = JSON.parse(readFileSync(path, 'utf8')) as Replay;
-const hostEmbedding = process.argv.includes('--host-embedding');
 
 /** The fixture script's integer hash, bit for bit. */
 function hash32(x: number): number {
@@ -78,30 +75,13 @@ const schedule = new NoiseSchedule({ steps: train.diffusionSteps, betaStart: tra
 const params = model.parameters();
 const optimizer = new Adam(model.namedParameters(), { lr: train.lr, betas: train.betas, eps: train.eps });
 
-let stepIndex = 0;
-if (hostEmbedding) {
-  // Conditioning.forward with the embedding of this step's t computed as PyTorch does on the CPU: the f32 arguments
-  // t * freq, their cosines and sines rounded to f32 (the fixture's labels are always given).
-  Conditioning.prototype.forward = function (this: Conditioning, t: gg.Tensor, labels?: gg.Tensor): gg.Tensor {
-    const { time_mlp: timeMlp, label_embedding: labelEmbedding } = Object.fromEntries(this.namedChildren());
-    const half = this.width / 2;
-    const freqs = Float32Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half));
-    const values = replay.t[stepIndex].flatMap((step) => {
-      const args = Array.from(freqs, (freq) => Math.fround(step * freq));
-      return [...args.map(Math.cos), ...args.map(Math.sin)];
-    });
-    return timeMlp.forward(gg.tensor(Float32Array.from(values), [t.shape[0], this.width])).add(labelEmbedding.forward(labels!));
-  };
-}
-
 const [B, C, S] = [train.batchSize, config.channels, config.size];
 console.log(`replaying PyTorch's DDPM run: ${model.numParameters()} parameters (${C}x${S}x${S}, channels ${config.baseChannels} x [${config.channelMults.join(', ')}], ` +
-  `${config.numClasses} classes), batch ${B}, ${train.steps} steps, timestep embedding from ${hostEmbedding ? 'the host' : "WGSL's sin and cos"}`);
+  `${config.numClasses} classes), batch ${B}, ${train.steps} steps`);
 console.log('step   t (per example)          gengpu loss   PyTorch loss   difference   grad norm rel. diff');
 const started = performance.now();
 let [worstLoss, worstLossStep, worstNorm, worstNormStep] = [0, 0, 0, 0];
 for (let step = 0; step < train.steps; step++) {
-  stepIndex = step;
   optimizer.zeroGrad();
   const [loss, norm] = gg.scope(() => {
     const x0 = gg.tensor(Float32Array.from(replay.images[step], (pixel) => pixel / 127.5 - 1), [B, C, S, S]);
