@@ -1,9 +1,10 @@
 // The demo's pages, in nav order. A page is a PageModule (demo/page.ts); adding one is one line here.
 import type { PageModule } from '../page.js';
+import { diffusionPage } from './diffusion.js';
 import { ganPage } from './gan.js';
 import { kernelsPage } from './kernels.js';
 import { mixturesPage } from './mixtures.js';
 import { textPage } from './text.js';
 import { vaePage } from './vae.js';
 
-export const pages: readonly PageModule[] = [mixturesPage, vaePage, ganPage, textPage, kernelsPage];
+export const pages: readonly PageModule[] = [mixturesPage, vaePage, ganPage, diffusionPage, textPage, kernelsPage];

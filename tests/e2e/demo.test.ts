@@ -293,6 +293,42 @@ describe('demo web app', () => {
     await page.close();
   }, 240_000);
 
+  it('Diffusion: the VAE trains, then the latent denoiser; the reverse process is drawn, and samples survive a checkpoint', async () => {
+    const { page, errors } = await open('diffusion');
+    await waitReady(page, errors);
+    await watchMainThread(page);
+    // Phase 1, the VAE's 240 steps, reports no loss: the chart's readings are all the denoiser's.
+    const result = await train(page, 250, 8, 420_000);
+    const stall = await longestStall(page);
+    console.log(`Diffusion: ${result.step} steps, loss ${result.earlyLoss.toFixed(3)} -> ${result.recentLoss.toFixed(3)}, longest main-thread stall ${stall.toFixed(0)} ms`);
+    expect(stall).toBeLessThan(1000);
+    expect(result.note).toMatch(/^phase 2 of 2: the denoiser learns the VAE's latents/);
+    expect(result.recentLoss).toBeLessThan(result.earlyLoss);
+    for (const canvas of ['#reconstructions', '#process', '#samples']) {
+      expect(await canvasSpread(page, canvas), canvas).toBeGreaterThan(5);
+    }
+    const samples = () => page.$eval('#samples', (c) => (c as HTMLCanvasElement).toDataURL());
+    const before = await samples();
+    expect(await checkpointRoundTrip(page, 'gengpu-diffusion.safetensors')).toMatch(/^loaded a latent diffusion model \(the VAE after \d+ steps, the denoiser after \d+\)$/);
+    const restored = await status(page);
+    expect([restored.step, restored.lossCount, restored.recentLoss]).toEqual([result.step, result.lossCount, result.recentLoss]);
+    expect(await samples()).toBe(before);
+
+    await page.select('#sampler', 'ddpm');
+    await page.select('#class', '3');
+    await page.click('#sample');
+    await page.waitForFunction('/^sampled 20 digits in 200 steps/.test(document.getElementById("note").textContent) || document.querySelector(".note.error")', { timeout: 120_000 });
+    expect(await page.$eval('#sampling', (e) => e.textContent)).toMatch(/^DDPM, 200 steps, class 3, guidance 2 /);
+    expect(await screenshot(page, 'diffusion')).toBeGreaterThan(10);
+
+    // The pixel U-Net is built (a step of it takes minutes on SwiftShader in Chromium: it is for a real GPU).
+    await page.select('#model', 'pixel');
+    await page.waitForFunction('document.getElementById("status").dataset.step === "0" && document.getElementById("process-title").textContent.includes("x_t itself")', { timeout: 60_000 });
+    expect(await page.$eval('#sampling', (e) => e.textContent)).toBe('samples appear here once the denoiser has trained (press Start)');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 600_000);
+
   it('Text: the GPT learns the Brown corpus, streams generated text, and trains on a file the visitor picks', async () => {
     const { page, errors } = await open('text');
     await waitReady(page, errors);
