@@ -25,9 +25,11 @@ export interface EpochSummary {
 export interface EpochsOptions<K extends string> {
   /** Who runs them, for errors ('VaeTrainer.fit'). */
   owner: string;
+  /** The examples. */
   dataset: Dataset<K>;
   /** Passes over the dataset to run. */
   epochs: number;
+  /** Examples per step. */
   batchSize: number;
   /** Seed of the shuffle. */
   shuffleSeed: number;

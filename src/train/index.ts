@@ -14,4 +14,5 @@ export {
 } from './trainer.js';
 export { saveTrainerCheckpoint, loadTrainerCheckpoint, type LoadTrainerCheckpointOptions } from './checkpoint.js';
 export { runEpochs, type EpochSummary, type EpochsOptions } from './epochs.js';
+export type { LoadModelOptions } from './checkpoint.js';
 export { capture, type CaptureOptions, type CaptureResult, type CapturedFunction } from './capture.js';

@@ -10,13 +10,13 @@
 //   checkpoint.ts safetensors checkpoints of a denoiser, with its trainer's state or a latent model's standardisation;
 //   create.ts     createDenoiser from a config.
 
-export { NoiseSchedule, type NoiseScheduleOptions, type ScheduleKind, type ForwardCoefficients } from './schedule.js';
+export { NoiseSchedule, type NoiseScheduleOptions, type ScheduleKind, type ForwardCoefficients, type PosteriorCoefficients } from './schedule.js';
 export { Denoiser, MlpDenoiser, Conditioning, type MlpDenoiserConfig, type DenoiserConfig, type DenoiserInitOptions } from './denoiser.js';
-export { diffusionLoss, diffusionLossAt, predictedNoiseAndData, perExample, type Prediction, type DiffusionLossOptions } from './objective.js';
+export { diffusionLoss, diffusionLossAt, predictedNoiseAndData, perExample, type NoiseAndData, type Prediction, type DiffusionLossOptions } from './objective.js';
 export { ddpmSample, ddimSample, type SamplerOptions, type DdimOptions, type SamplingProgress } from './samplers.js';
-export { DiffusionTrainer, type DiffusionTrainerOptions, type DiffusionBatch, type DiffusionFitOptions } from './trainer.js';
+export { DiffusionTrainer, type DiffusionTrainerOptions, type DiffusionBatch, type LabelledBatch, type DiffusionFitOptions } from './trainer.js';
 export { createDenoiser } from './create.js';
-export { encodeLatents, decodeLatents, type LatentNormalization, type EncodeLatentsOptions } from './latent.js';
+export { encodeLatents, decodeLatents, type LatentNormalization, type EncodeLatentsOptions, type EncodedLatents } from './latent.js';
 export { UNet, defaultUNetConfig, type UNetConfig } from './unet.js';
 export {
   saveDiffusionCheckpoint,

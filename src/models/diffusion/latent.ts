@@ -25,11 +25,19 @@ export interface EncodeLatentsOptions {
   normalization?: LatentNormalization;
 }
 
+/** What encodeLatents returns. */
+export interface EncodedLatents {
+  /** The standardised latents, [N * latentDim] row-major. */
+  latents: Float32Array;
+  /** The standardisation used. */
+  normalization: LatentNormalization;
+}
+
 /**
  * The standardised posterior means of images [N, pixels] (values in [0, 1]) under `vae`, on the host ([N * latentDim],
  * ready for gg.data.arrayDataset), with the standardisation used.
  */
-export async function encodeLatents(vae: Vae, images: Float32Array, options: EncodeLatentsOptions = {}): Promise<{ latents: Float32Array; normalization: LatentNormalization }> {
+export async function encodeLatents(vae: Vae, images: Float32Array, options: EncodeLatentsOptions = {}): Promise<EncodedLatents> {
   const { batchSize = 1000 } = options;
   const pixels = vae.pixels;
   if (images.length % pixels !== 0) throw new Error(`encodeLatents: ${images.length} values are not whole images of ${pixels} pixels`);

@@ -62,8 +62,16 @@ export function diffusionLossAt(
   return mseLoss(model.forward(xt, cast(t, 'f32'), labels), target);
 }
 
+/** What a network output at x_t implies. */
+export interface NoiseAndData {
+  /** The noise ε. */
+  noise: Tensor;
+  /** The clean-data estimate x̂_0. */
+  data: Tensor;
+}
+
 /** The noise ε and clean-data estimate x̂_0 implied by a network output at x_t with ā = alphaBar. */
-export function predictedNoiseAndData(output: Tensor, xt: Tensor, alphaBar: number, prediction: Prediction): { noise: Tensor; data: Tensor } {
+export function predictedNoiseAndData(output: Tensor, xt: Tensor, alphaBar: number, prediction: Prediction): NoiseAndData {
   const [signal, sigma] = [Math.sqrt(alphaBar), Math.sqrt(1 - alphaBar)];
   if (prediction === 'epsilon') return { noise: output, data: xt.sub(output.mul(sigma)).mul(1 / signal) };
   // v = signal ε - sigma x_0 and x_t = signal x_0 + sigma ε give ε = signal v + sigma x_t, x_0 = signal x_t - sigma v.

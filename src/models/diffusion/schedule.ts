@@ -36,6 +36,16 @@ export interface ForwardCoefficients {
   noise: Tensor;
 }
 
+/** q(x_{t-1} | x_t, x_0) = N(x0 · x_0 + xt · x_t, variance). */
+export interface PosteriorCoefficients {
+  /** The coefficient of x_0 in the mean. */
+  x0: number;
+  /** The coefficient of x_t in the mean. */
+  xt: number;
+  /** β̃_t. */
+  variance: number;
+}
+
 /**
  * A diffusion noise schedule: betas β_t, alphas α_t = 1 - β_t and their running products ā_t, for
  * t = 0 .. steps-1 (float64). Holds two small GPU tables for training; dispose() frees them.
@@ -93,7 +103,7 @@ export class NoiseSchedule {
    * The variational bound's terms need the posterior q(x_{t-1} | x_t, x_0) = N(c0 x_0 + ct x_t, σ²): its
    * coefficients and variance β̃_t = β_t (1 - ā_{t-1}) / (1 - ā_t), for t >= 1.
    */
-  posterior(t: number): { x0: number; xt: number; variance: number } {
+  posterior(t: number): PosteriorCoefficients {
     const [beta, alphaBar, alphaBarPrev] = [this.betas[t], this.alphaBar(t), this.alphaBar(t - 1)];
     return {
       x0: (beta * Math.sqrt(alphaBarPrev)) / (1 - alphaBar),

@@ -37,8 +37,16 @@ export interface DiffusionTrainerOptions {
   seed?: number;
 }
 
-/** A step's batch: the data [B, ...dataShape], and the labels [B] i32 for a conditional model. */
-export type DiffusionBatch = Tensor | { data: Tensor; labels?: Tensor };
+/** A step's batch: the data [B, ...dataShape] alone, or with the labels of a conditional model. */
+export type DiffusionBatch = Tensor | LabelledBatch;
+
+/** Data with class labels. */
+export interface LabelledBatch {
+  /** The data [B, ...dataShape]. */
+  data: Tensor;
+  /** Class labels [B] i32 (a conditional model's). */
+  labels?: Tensor;
+}
 
 /** Options of `DiffusionTrainer.fit`. */
 export interface DiffusionFitOptions {
