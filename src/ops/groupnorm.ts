@@ -15,15 +15,19 @@ import { full } from './creation.js';
 import { reshape } from './movement.js';
 import { mean, sum } from './reduce.js';
 import { assertDtype, grid1d, opError, sameShape } from './shape.js';
+import { isSoftwareAdapter } from './matmul.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 /**
  * The workgroup size for items of `length` values each: enough invocations to stride an item, a power
  * of two (for the tree sum) from 32 to 256, so that short items (few spatial positions) do not keep
- * mostly idle workgroups of 256.
+ * mostly idle workgroups of 256. A software adapter gets 32: it runs a workgroup's invocations a few
+ * SIMD lanes at a time and switches between them at every barrier of the tree, so wide workgroups
+ * cost several times more there (7x for a 28 x 28 U-Net's GroupNorm backward).
  */
 function workgroupSize(length: number): number {
-  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(length, 1)))));
+  const widest = isSoftwareAdapter() ? 32 : 256;
+  return Math.min(widest, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(length, 1)))));
 }
 
 /** Workgroup counts for one workgroup of `size` per item, folded into 2-D past 65535 (the kernels unfold it). */
