@@ -27,7 +27,7 @@ export interface UNetConfig {
   channels: number;
   /** Image side; it must halve exactly at every level but the last (default 28: 28, 14, 7). */
   size: number;
-  /** Channels of the first level (default 32). */
+  /** Channels of the first level (default 16). */
   baseChannels: number;
   /** Each level's channels as a multiple of baseChannels (default [1, 2, 2]). */
   channelMults: number[];
@@ -42,7 +42,7 @@ export interface UNetConfig {
 }
 
 /** The default tiny configuration (trains on a software adapter); a GPU one is e.g. { baseChannels: 64, blocksPerLevel: 2 }. */
-export const defaultUNetConfig: UNetConfig = { kind: 'unet', channels: 1, size: 28, baseChannels: 32, channelMults: [1, 2, 2], blocksPerLevel: 1, heads: 4, groups: 8, numClasses: 0 };
+export const defaultUNetConfig: UNetConfig = { kind: 'unet', channels: 1, size: 28, baseChannels: 16, channelMults: [1, 2, 2], blocksPerLevel: 1, heads: 4, groups: 8, numClasses: 0 };
 
 /** A residual block conditioned on c. Keys 'norm1', 'conv1', 'cond', 'norm2', 'conv2', and 'skip' when the width changes. */
 class ResBlock extends Module {
