@@ -2,12 +2,19 @@
 // trainers keep for evaluation and sampling: average <- average + (1 - d) (weights - average), with the
 // decay ramped up as min(decay, (1 + step) / (10 + step)) so that early averages forget the initial
 // weights quickly (TensorFlow's ExponentialMovingAverage with num_updates). The weight reaches the
-// kernels as a GPU scalar remade at each step, so captured steps replay it too.
+// kernels as a GPU scalar remade at each step, so captured steps replay it too. Also the state dict of
+// a trainer that keeps one model, its average, one optimizer and one noise stream, and the average's
+// names in it ('ema.<key>').
 
 import { noGrad } from '../autograd.js';
 import { stepScalar } from '../ops/creation.js';
+import type { Generator } from '../ops/random.js';
+import type { Module } from '../nn/module.js';
+import type { OptimizerHyperparameters } from '../optim/optimizer.js';
 import { scope, type Tensor } from '../tensor.js';
-import { prefixed, unprefixed } from './trainer.js';
+import {
+  checkStateTensors, prefixed, randomState, restoreRandom, settingsMismatch, unprefixed, type TrainerSetting, type TrainerState,
+} from './trainer.js';
 
 /** The decay at a step (counting from 1): min(decay, (1 + step) / (10 + step)). */
 export function rampedDecay(decay: number, step: number): number {
@@ -46,4 +53,51 @@ export function splitAverage(state: Record<string, Tensor>): { raw: Record<strin
 /** A model state and a weight average's as one, the average's names prefixed. */
 export function withAverage(raw: Record<string, Tensor>, average: Record<string, Tensor>): Record<string, Tensor> {
   return { ...raw, ...prefixed(AVERAGE_PREFIX, average) };
+}
+
+/** The parts of a trainer with one model, its optional weight average, one optimizer and one noise stream (the VAE's, the diffusion model's). */
+export interface AveragedTrainerParts {
+  model: Module;
+  averaged: Module | null;
+  optimizer: {
+    stateDict(): Record<string, Tensor>;
+    hyperparameters(): OptimizerHyperparameters;
+    loadStateDict(state: Record<string, Tensor>, hyperparameters?: OptimizerHyperparameters): Promise<void>;
+  };
+  /** The noise stream, saved as 'noise'. */
+  generator: Generator;
+}
+
+/** Such a trainer's state: the model's tensors (the average's under 'ema.'), the optimizer's, the noise stream, the step and epoch counts. */
+export function averagedTrainerState(parts: AveragedTrainerParts, step: number, epoch: number, settings: Record<string, TrainerSetting>): TrainerState {
+  return {
+    model: averagedModelState(parts),
+    optimizer: parts.optimizer.stateDict(),
+    hyperparameters: parts.optimizer.hyperparameters(),
+    step,
+    counters: { epoch },
+    random: { noise: randomState(parts.generator) },
+    settings,
+  };
+}
+
+function averagedModelState({ model, averaged }: AveragedTrainerParts): Record<string, Tensor> {
+  return averaged ? withAverage(model.stateDict(), averaged.stateDict()) : model.stateDict();
+}
+
+/**
+ * Restores a state from averagedTrainerState into such a trainer's parts (the counters are the caller's to take from
+ * `state`). Checks the settings, every tensor's name, shape and dtype and the noise stream first, changing nothing on
+ * a mismatch.
+ */
+export async function loadAveragedTrainerState(owner: string, parts: AveragedTrainerParts, state: TrainerState, settings: Record<string, TrainerSetting>): Promise<void> {
+  const mismatch = settingsMismatch(state.settings, settings);
+  if (mismatch) throw new Error(`${owner}: the state was trained with ${mismatch}`);
+  checkStateTensors(owner, scope(() => averagedModelState(parts)), state.model);
+  if (!state.random.noise) throw new Error(`${owner}: the state has no random stream 'noise'`);
+  await parts.optimizer.loadStateDict(state.optimizer, state.hyperparameters as OptimizerHyperparameters);
+  const { raw, average } = splitAverage(state.model);
+  parts.model.loadStateDict(raw);
+  parts.averaged?.loadStateDict(average);
+  restoreRandom(owner, { noise: parts.generator }, state.random);
 }

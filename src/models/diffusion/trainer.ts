@@ -5,15 +5,15 @@
 // their average, Adam's state, the random stream and the counters, so a run resumes bit for bit.
 
 import { noGrad } from '../../autograd.js';
-import { scope, type Tensor } from '../../tensor.js';
+import type { Tensor } from '../../tensor.js';
 import { Generator } from '../../ops/random.js';
 import { Adam } from '../../optim/adam.js';
 import { clipGradNorm } from '../../optim/clip.js';
 import type { Dataset, Field } from '../../data/loader.js';
 import type { Progress } from '../../train/progress.js';
 import { runEpochs, type EpochSummary } from '../../train/epochs.js';
-import { checkStateTensors, randomState, restoreRandom, settingsMismatch, type Losses, type Trainer, type TrainerState } from '../../train/trainer.js';
-import { checkDecay, rampedDecay, splitAverage, updateWeightAverage, withAverage } from '../../train/weight-average.js';
+import type { Losses, Trainer, TrainerState } from '../../train/trainer.js';
+import { averagedTrainerState, checkDecay, loadAveragedTrainerState, rampedDecay, updateWeightAverage, type AveragedTrainerParts } from '../../train/weight-average.js';
 import { runtime } from '../../context.js';
 import { createDenoiser, type Denoiser } from './create.js';
 import { diffusionLoss, type Prediction } from './objective.js';
@@ -133,31 +133,18 @@ export class DiffusionTrainer implements Trainer<DiffusionBatch> {
     return this.model.namedParameters();
   }
 
+  /** What the state dict is made of. */
+  private get parts(): AveragedTrainerParts {
+    return { model: this.model, averaged: this.averaged, optimizer: this.optimizer, generator: this.generator };
+  }
+
   /** The model's tensors (the average's under 'ema.'), Adam's state, the random stream and the counters. */
   stateDict(): TrainerState {
-    return {
-      model: this.averaged ? withAverage(this.model.stateDict(), this.averaged.stateDict()) : this.model.stateDict(),
-      optimizer: this.optimizer.stateDict(),
-      hyperparameters: this.optimizer.hyperparameters(),
-      step: this.stepCount,
-      counters: { epoch: this.epochCount },
-      random: { noise: randomState(this.generator) },
-      settings: { ...this.settings },
-    };
+    return averagedTrainerState(this.parts, this.stepCount, this.epochCount, { ...this.settings });
   }
 
   async loadStateDict(state: TrainerState): Promise<void> {
-    const owner = 'DiffusionTrainer.loadStateDict';
-    const mismatch = settingsMismatch(state.settings, this.settings);
-    if (mismatch) throw new Error(`${owner}: the state was trained with ${mismatch}`);
-    const expected = scope(() => this.stateDict().model);
-    checkStateTensors(owner, expected, state.model);
-    if (!state.random.noise) throw new Error(`${owner}: the state has no random stream 'noise'`);
-    await this.optimizer.loadStateDict(state.optimizer, state.hyperparameters as ReturnType<Adam['hyperparameters']>);
-    const { raw, average } = splitAverage(state.model);
-    this.model.loadStateDict(raw);
-    this.averaged?.loadStateDict(average);
-    restoreRandom(owner, { noise: this.generator }, state.random);
+    await loadAveragedTrainerState('DiffusionTrainer.loadStateDict', this.parts, state, { ...this.settings });
     this.stepCount = state.step;
     this.epochCount = state.counters.epoch ?? 0;
   }

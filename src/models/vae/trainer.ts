@@ -5,16 +5,16 @@
 // epochs over a dataset through gg.trainLoop, which gives the progress lines and the NaN/Inf watch.
 
 import { noGrad } from '../../autograd.js';
-import { scope, type Tensor } from '../../tensor.js';
+import type { Tensor } from '../../tensor.js';
 import { Generator } from '../../ops/random.js';
 import { Adam } from '../../optim/adam.js';
 import type { Dataset } from '../../data/loader.js';
 import type { Progress } from '../../train/progress.js';
 import { runEpochs } from '../../train/epochs.js';
-import { checkStateTensors, randomState, restoreRandom, settingsMismatch, type Losses, type Trainer, type TrainerState } from '../../train/trainer.js';
+import type { Losses, Trainer, TrainerState } from '../../train/trainer.js';
 import { createVae, type Vae } from './model.js';
 import { runtime } from '../../context.js';
-import { checkDecay, rampedDecay, splitAverage, updateWeightAverage, withAverage } from '../../train/weight-average.js';
+import { averagedTrainerState, checkDecay, loadAveragedTrainerState, rampedDecay, updateWeightAverage } from '../../train/weight-average.js';
 
 /** Options of {@link VaeTrainer}. */
 export interface VaeTrainerOptions {
@@ -136,29 +136,11 @@ export class VaeTrainer implements Trainer<Tensor> {
 
   /** The model's tensors (with the weight average's under 'ema.'), Adam's state, the noise stream and the counters. */
   stateDict(): TrainerState {
-    return {
-      model: this.averaged ? withAverage(this.model.stateDict(), this.averaged.stateDict()) : this.model.stateDict(),
-      optimizer: this.optimizer.stateDict(),
-      hyperparameters: this.optimizer.hyperparameters(),
-      step: this.stepCount,
-      counters: { epoch: this.epochCount },
-      random: { noise: randomState(this.generator) },
-      settings: { beta: this.beta, klWarmupSteps: this.klWarmupSteps, emaDecay: this.emaDecay },
-    };
+    return averagedTrainerState(this, this.stepCount, this.epochCount, { beta: this.beta, klWarmupSteps: this.klWarmupSteps, emaDecay: this.emaDecay });
   }
 
   async loadStateDict(state: TrainerState): Promise<void> {
-    const owner = 'VaeTrainer.loadStateDict';
-    const mismatch = settingsMismatch(state.settings, { beta: this.beta, klWarmupSteps: this.klWarmupSteps, emaDecay: this.emaDecay });
-    if (mismatch) throw new Error(`${owner}: the state was trained with ${mismatch}`);
-    const expected = scope(() => this.stateDict().model);
-    checkStateTensors(owner, expected, state.model);
-    if (!state.random.noise) throw new Error(`${owner}: the state has no random stream 'noise'`);
-    await this.optimizer.loadStateDict(state.optimizer, state.hyperparameters as ReturnType<Adam['hyperparameters']>);
-    const { raw, average } = splitAverage(state.model);
-    this.model.loadStateDict(raw);
-    this.averaged?.loadStateDict(average);
-    restoreRandom(owner, { noise: this.generator }, state.random);
+    await loadAveragedTrainerState('VaeTrainer.loadStateDict', this, state, { beta: this.beta, klWarmupSteps: this.klWarmupSteps, emaDecay: this.emaDecay });
     this.stepCount = state.step;
     this.epochCount = state.counters.epoch ?? 0;
   }
