@@ -116,3 +116,30 @@ export async function checkOp(spec: OpCheck): Promise<void> {
 }
 
 export { ref, random, rng };
+
+/**
+ * A normalisation's backward three ways, for `op(x, w, b)` against `composite(x)` (the same function written with tensor
+ * ops): the fused kernels' gradients of x, w and b and the recorded rule's (createGraph) both equal the composite's, and
+ * the second derivatives through x and w of sum(dL/dx * probe) (every second-order path of the rule) equal the
+ * composite's. Disposes everything but its inputs.
+ */
+export async function expectNormalizationBackward(
+  op: (x: Tensor, w: Tensor, b: Tensor) => Tensor, composite: (x: Tensor) => Tensor, [x, w, b]: [Tensor, Tensor, Tensor], g: Tensor,
+): Promise<void> {
+  const results = scope(() => {
+    const fused = grad(op(x, w, b), [x, w, b], g);
+    const recorded = grad(op(x, w, b), [x, w, b], g, { createGraph: true });
+    const reference = grad(composite(x), [x, w, b], g, { createGraph: true });
+    const probe = tensor(Float32Array.from({ length: x.size }, (_, i) => Math.sin(i)), x.shape);
+    const second = grad(recorded[0].mul(probe).sum(), [x, w]);
+    const secondReference = grad(reference[0].mul(probe).sum(), [x, w]);
+    return [...fused, ...recorded, ...reference, ...second, ...secondReference];
+  });
+  const values = await Promise.all(results.map((t) => t.data()));
+  for (let i = 0; i < 3; i++) {
+    expectClose(values[i], values[6 + i], 1e-5, 1e-4, `fused gradient ${i}`);
+    expectClose(values[3 + i], values[6 + i], 1e-5, 1e-4, `recorded gradient ${i}`);
+  }
+  for (let i = 0; i < 2; i++) expectClose(values[9 + i], values[11 + i], 1e-4, 1e-3, `second derivative ${i}`);
+  for (const t of results) t.dispose();
+}
