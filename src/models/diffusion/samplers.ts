@@ -109,16 +109,19 @@ async function reverseProcess(
   try {
     for (let i = 0; i < timesteps.length; i++) {
       const [t, prev] = [timesteps[i], timesteps[i + 1] ?? -1];
+      // The estimate is kept past the step only for onStep: computing it into a buffer of its own is a pass
+      // that the step's fused update otherwise folds away.
       const { next, data } = noGrad(() =>
         scope(() => {
           const estimate = predict(x, t);
-          return { next: update(x, t, prev, estimate, options.generator), data: estimate.data };
+          return { next: update(x, t, prev, estimate, options.generator), data: options.onStep ? estimate.data : null };
         }),
       );
       x.dispose();
       x = next.keep();
+      if (!data) continue;
       try {
-        await options.onStep?.({ step: i + 1, steps: timesteps.length, t, x, data });
+        await options.onStep!({ step: i + 1, steps: timesteps.length, t, x, data });
       } finally {
         data.dispose();
       }
