@@ -2,7 +2,7 @@
  * The functional forms of the layers (PyTorch's torch.nn.functional, `gg.nn.functional`): linear,
  * layerNorm and groupNorm (fused kernels, see src/ops/layernorm.ts and groupnorm.ts), batchNorm and
  * dropout take their weights as arguments; the layers in layers.ts hold the weights and call these.
- * interpolate (nearest-neighbour upsampling) and timestepEmbedding (a diffusion model's sinusoidal
+ * interpolate (nearest-neighbour upsampling), pixelShuffle / pixelUnshuffle and timestepEmbedding (a diffusion model's sinusoidal
  * time input) are built from tensor ops. The activations are the engine's ops, re-exported here so
  * that models can take everything from one place.
  *
@@ -24,6 +24,7 @@ import { composite } from '../autograd.js';
 export { layerNorm } from '../ops/layernorm.js';
 export { groupNorm } from '../ops/groupnorm.js';
 export { interpolate, type InterpolateMode, type InterpolateOptions } from './upsample.js';
+export { pixelShuffle, pixelUnshuffle } from './pixel-shuffle.js';
 export { relu, leakyRelu, gelu, tanh, sigmoid, silu, softplus, type GeluApproximation } from '../ops/elementwise.js';
 export { softmax, logSoftmax } from '../ops/softmax.js';
 

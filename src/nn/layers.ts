@@ -279,6 +279,7 @@ export class BatchNorm2d extends BatchNorm {
 export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { GroupNorm, type GroupNormOptions } from './group-norm.js';
 export { Upsample } from './upsample.js';
+export { PixelShuffle, PixelUnshuffle } from './pixel-shuffle.js';
 
 // ---- Embedding -----------------------------------------------------------------------------------
 
