@@ -1,7 +1,9 @@
 // What gengpu needs from its host that differs between a browser and Node: where a WebGPU adapter
-// comes from, whether there is a local file system, and how to deflate PNG data. The core only talks
+// comes from, whether there is a local file system, how to deflate PNG data and how to decode images. The core only talks
 // to the Platform held here, so a browser bundle never references a `node:*` module; gengpu's Node
 // entry (src/node.ts) installs the Node platform when it is imported.
+
+import type { RasterImage } from './metrics/png.js';
 
 /**
  * Local files, where the host has them (Node). Paths are the host's; `file:` URLs are accepted
@@ -32,6 +34,12 @@ export interface Platform {
   readonly files: LocalFileSystem | null;
   /** A zlib stream of `data` at the best compression the host offers, or null to use CompressionStream. */
   readonly deflate: ((data: Uint8Array) => Promise<Uint8Array>) | null;
+  /**
+   * Decodes an image file (PNG everywhere; in a browser also whatever formats it displays, JPEG
+   * included) to 8 bits per channel: 1 channel (grey), 3 (RGB) or 4 (RGBA). Which of these comes back
+   * for a given file differs between hosts; see the implementations.
+   */
+  decodeImage(bytes: Uint8Array): Promise<RasterImage>;
 }
 
 /** True in Node (or Deno/Bun's Node layer), told without needing Node's type declarations. */
@@ -46,7 +54,43 @@ const browserHelp = `No WebGPU adapter was found.
 const nodeThroughBrowserEntryHelp = `No WebGPU adapter was found: gengpu was loaded through its browser entry, which has no GPU in Node.
   In Node, import 'gengpu' (Node's resolution picks gengpu's Node entry) or 'gengpu/node', and install Dawn for Node: npm install webgpu`;
 
-/** The platform of a browser page (or a worker): navigator.gpu, no local files, CompressionStream. */
+/**
+ * An image file decoded by the browser (createImageBitmap, drawn on an OffscreenCanvas and read back):
+ * RGBA, or RGB when every pixel is opaque. A grey file comes back as RGB with equal channels, since the
+ * canvas does not say what the file held. Colour-space conversion and alpha premultiplication are
+ * turned off, so the bytes are the file's own (the canvas may still round translucent pixels, which it
+ * stores premultiplied).
+ */
+async function decodeImageInBrowser(bytes: Uint8Array): Promise<RasterImage> {
+  if (typeof createImageBitmap === 'undefined' || typeof OffscreenCanvas === 'undefined') {
+    throw new Error('decodeImage: this host has neither createImageBitmap nor OffscreenCanvas; in Node import gengpu through its Node entry');
+  }
+  // A Blob cannot take a view of shared memory, so such bytes are copied first.
+  const part = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice();
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([part]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch (error) {
+    throw new Error(`decodeImage: the browser could not decode these ${bytes.length} bytes as an image: ${(error as Error).message}`);
+  }
+  try {
+    const { width, height } = bitmap;
+    const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+    if (!context) throw new Error('decodeImage: OffscreenCanvas gave no 2d context');
+    context.drawImage(bitmap, 0, 0);
+    const rgba = context.getImageData(0, 0, width, height).data;
+    let opaque = true;
+    for (let i = 3; i < rgba.length && opaque; i += 4) opaque = rgba[i] === 255;
+    if (!opaque) return { width, height, channels: 4, pixels: new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.length) };
+    const rgb = new Uint8Array(width * height * 3);
+    for (let p = 0; p < width * height; p++) rgb.set(rgba.subarray(4 * p, 4 * p + 3), 3 * p);
+    return { width, height, channels: 3, pixels: rgb };
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** The platform of a browser page (or a worker): navigator.gpu, no local files, CompressionStream, createImageBitmap. */
 export const browserPlatform: Platform = {
   name: 'browser',
   async requestAdapter(powerPreference) {
@@ -56,6 +100,7 @@ export const browserPlatform: Platform = {
   noAdapterHelp: hostIsNode() ? nodeThroughBrowserEntryHelp : browserHelp,
   files: null,
   deflate: null,
+  decodeImage: decodeImageInBrowser,
 };
 
 let current: Platform = browserPlatform;

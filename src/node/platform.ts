@@ -1,5 +1,5 @@
 // The Node platform: WebGPU from Dawn's `webgpu` package (an optional peer dependency), files from
-// node:fs, PNG data deflated by node:zlib. On Linux without a GPU it finds a software Vulkan driver,
+// node:fs, PNG data deflated by node:zlib, PNG files decoded by fast-png (loaded on first use). On Linux without a GPU it finds a software Vulkan driver,
 // SwiftShader, by itself: Debian's chromium package has one, and so does the npm package
 // @sparticuz/chromium, which also brings the Vulkan loader for machines that lack libvulkan1.
 
@@ -196,4 +196,5 @@ export const nodePlatform: Platform = {
   noAdapterHelp,
   files: nodeFiles,
   deflate: async (data) => new Uint8Array(deflateSync(data, { level: 9 })),
+  decodeImage: async (bytes) => (await import('./decode-png.js')).decodePngFile(bytes),
 };
