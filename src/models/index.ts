@@ -10,3 +10,4 @@ export * from './vae/index.js';
 export * from './gan/index.js';
 export * from './lm/index.js';
 export * from './diffusion/index.js';
+export * from './sr/index.js';

@@ -1,0 +1,24 @@
+/**
+ * Super-resolution: the image pipeline of the SR literature's evaluation protocol, exact. Images are
+ * decoded to 8-bit rasters, cropped to a multiple of the scale, split into float64 planes at pixel
+ * scale [0, 255], converted to Y (MATLAB's rgb2ycbcr), resized as MATLAB's imresize 'bicubic', and
+ * scored by PSNR and SSIM with the border shaved; tensors [1, C, H, W] in [0, 1] carry them to models,
+ * and randomPatches samples training crops.
+ *
+ * @module
+ */
+export {
+  decodeImage,
+  loadImage,
+  imageToPlanes,
+  planesToImage,
+  planesToTensor,
+  imageToTensor,
+  tensorToPlanes,
+  tensorToImage,
+  roundToUint8,
+  cropToMultiple,
+  shave,
+  checkPlane,
+  type Plane,
+} from './image.js';
