@@ -22,3 +22,4 @@ export {
   checkPlane,
   type Plane,
 } from './image.js';
+export { rgbToYCbCr, rgbToY, yCbCrToRgb, rgbToYCbCrTensor, rgbToYTensor, yCbCrToRgbTensor } from './color.js';
