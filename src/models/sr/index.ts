@@ -23,3 +23,4 @@ export {
   type Plane,
 } from './image.js';
 export { rgbToYCbCr, rgbToY, yCbCrToRgb, rgbToYCbCrTensor, rgbToYTensor, yCbCrToRgbTensor } from './color.js';
+export { cubicKernel, resizeWeights, resamplingMatrix, imresize, resizeBicubic, type ResizeWeights, type ResizeOptions, type ResizeTarget, type ResizeSize } from './resize.js';
