@@ -24,3 +24,4 @@ export {
 } from './image.js';
 export { rgbToYCbCr, rgbToY, yCbCrToRgb, rgbToYCbCrTensor, rgbToYTensor, yCbCrToRgbTensor } from './color.js';
 export { cubicKernel, resizeWeights, resamplingMatrix, imresize, resizeBicubic, type ResizeWeights, type ResizeOptions, type ResizeTarget, type ResizeSize } from './resize.js';
+export { psnr, ssim, type PsnrOptions, type SsimOptions } from './quality.js';
