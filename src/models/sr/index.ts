@@ -25,3 +25,4 @@ export {
 export { rgbToYCbCr, rgbToY, yCbCrToRgb, rgbToYCbCrTensor, rgbToYTensor, yCbCrToRgbTensor } from './color.js';
 export { cubicKernel, resizeWeights, resamplingMatrix, imresize, resizeBicubic, type ResizeWeights, type ResizeOptions, type ResizeTarget, type ResizeSize } from './resize.js';
 export { psnr, ssim, type PsnrOptions, type SsimOptions } from './quality.js';
+export { randomPatches, type PatchSource, type PatchOptions, type Patches } from './patches.js';
