@@ -1,5 +1,6 @@
-// The smoke subset that runs both in Node and in headless Chromium: a few ops of each family and a
-// short training loop. tests/browser/browser.test.ts runs it in both places and compares the numbers.
+// The smoke subset that runs both in Node and in headless Chromium: a few ops of each family, a
+// short training loop and an image decode. tests/browser/browser.test.ts runs it in both places and
+// compares the numbers.
 
 import * as gg from '../../src/index.js';
 
@@ -62,6 +63,11 @@ export async function runSmokeCases(): Promise<SmokeResults> {
     loss.dispose();
   }
   results.losses = losses;
+
+  // An opaque RGB PNG decodes to the same pixels through the browser's decoder and through fast-png in Node.
+  const pixels = Uint8Array.from({ length: 5 * 3 * 3 }, (_, i) => (i * 97 + 13) % 256);
+  const decoded = await gg.models.decodeImage(await gg.metrics.encodePng({ width: 5, height: 3, channels: 3, pixels }));
+  results.decodeImage = [decoded.width, decoded.height, decoded.channels, ...decoded.pixels];
   for (const t of [x, y, w, a, b, inputs, targets]) t.dispose();
   results.liveBuffers = [gg.runtime().memory().liveBuffers];
   return results;
