@@ -106,6 +106,8 @@ interface ConvGeometry {
 // ---- convolution kernels -------------------------------------------------------------------------
 
 const CONV_WORKGROUP = 64;
+/** Entries of a row of the unfolded input per invocation of conv2d_im2col.wgsl (its RUN). */
+const IM2COL_RUN = 8;
 /** Output columns per invocation of the direct kernels (the lanes of their vec4 accumulators). */
 const COLUMN_BLOCK = 4;
 /** The weight gradient splits its reduction until it has about this many invocations... */
@@ -247,7 +249,7 @@ function unfold(x: Tensor, [kernelH, kernelW]: Pair, geometry: ConvGeometry, [ou
   const [batch, channels, inH, inW] = x.shape;
   const rowLength = channels * kernelH * kernelW;
   const cols = Tensor.empty([batch, outH * outW, rowLength]);
-  const total = batch * outH * outW * Math.ceil(rowLength / 4);
+  const total = batch * outH * outW * Math.ceil(rowLength / IM2COL_RUN);
   if (total === 0) return cols;
   runtime().dispatch({
     shader: wgsl.conv2d_im2col,
