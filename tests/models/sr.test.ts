@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import {
-  SrDiscriminator, SrTrainer, createSuperResolver, defaultSrConfig, loadSrCheckpoint, readSrConfig, saveSrCheckpoint, upscaleTiled, type EspcnConfig, type SrArchitecture, type SrConfig,
+  SrDiscriminator, SrTrainer, createSuperResolver, defaultSrConfig, loadSrCheckpoint, readSrConfig, saveSrCheckpoint, upscaleTiled, upscaleImage, upscaleBicubic, imresize, imageToPlanes, roundToUint8, type EspcnConfig, type SrArchitecture, type SrConfig,
 } from '../../src/models/sr/index.js';
 
 const live = () => gg.runtime().memory().liveBuffers;
@@ -60,6 +60,31 @@ describe('super-resolution networks', () => {
       for (const t of [lowRes, whole, tiled, seamed]) t.dispose();
       model.dispose();
     }
+    expect(live()).toBe(before);
+  });
+
+  it('upscaleImage: grey, RGB and RGBA images through luminance and RGB networks', async () => {
+    const before = live();
+    const pixels = (channels: number) => Uint8Array.from({ length: 6 * 5 * channels }, (_, i) => (i * 37) % 256);
+    const luminance = createSuperResolver(smallConfig('espcn', 2), { generator: new gg.Generator(5) });
+    const colour = createSuperResolver(smallConfig('srresnet', 2), { generator: new gg.Generator(6) });
+    for (const channels of [1, 3, 4] as const) {
+      const image = { width: 5, height: 6, channels, pixels: pixels(channels) };
+      for (const model of [luminance, colour]) {
+        const out = await upscaleImage(model, image, { tileSize: 3 });
+        expect([out.width, out.height, out.channels]).toEqual([10, 12, channels]);
+        if (channels === 4) expect(Array.from(out.pixels.filter((_, i) => i % 4 === 3))).toEqual(Array.from(upscaleBicubic(image, 2).pixels.filter((_, i) => i % 4 === 3)));
+      }
+    }
+    // A grey image through a luminance network is the network's output, rounded to 8 bits.
+    const grey = { width: 5, height: 6, channels: 1 as const, pixels: pixels(1) };
+    const direct = gg.scope(() => gg.noGrad(() => luminance.forward(gg.tensor(Float32Array.from(grey.pixels, (v) => v / 255), [1, 1, 6, 5]))));
+    const expected = Array.from(await direct.data(), (v) => Math.min(255, Math.max(0, Math.round(v * 255))));
+    expect(Array.from((await upscaleImage(luminance, grey)).pixels)).toEqual(expected);
+    // The bicubic baseline resizes every channel as imresize does.
+    const bicubic = upscaleBicubic(grey, 3);
+    expect(Array.from(bicubic.pixels)).toEqual(Array.from(roundToUint8(imresize(imageToPlanes(grey)[0], 3)).data));
+    for (const t of [luminance, colour, direct]) t.dispose();
     expect(live()).toBe(before);
   });
 

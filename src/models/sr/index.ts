@@ -8,6 +8,7 @@
  *   discriminator.ts SrDiscriminator, an SRGAN's (narrower, no BatchNorm), with its hidden features;
  *   trainer.ts       SrTrainer, a Trainer: Adam on a pixel loss, or an SRGAN with a discriminator;
  *   tiles.ts         tiled inference with overlapping tiles, equal to the whole-image pass;
+ *   upscale.ts       upscaleImage: an 8-bit image in, a larger one out (Y or RGB networks), and the bicubic baseline;
  *   checkpoint.ts    safetensors checkpoints of a network with its architecture.
  *
  * @module
@@ -35,4 +36,5 @@ export { SuperResolver, Srcnn, Espcn, SrResNet, createSuperResolver, defaultSrCo
 export { SrDiscriminator, type SrDiscriminatorOptions, type DiscriminatorFeatures } from './discriminator.js';
 export { SrTrainer, type SrTrainerOptions, type SrBatch, type PixelLoss, type AdversarialOptions } from './trainer.js';
 export { upscaleTiled, type TileOptions } from './tiles.js';
+export { upscaleImage, upscaleBicubic } from './upscale.js';
 export { saveSrCheckpoint, loadSrCheckpoint, readSrConfig } from './checkpoint.js';
