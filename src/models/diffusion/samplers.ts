@@ -8,7 +8,7 @@ import { noGrad } from '../../autograd.js';
 import { concat } from '../../ops/indexing.js';
 import { full, tensor } from '../../ops/creation.js';
 import { randn, type Generator } from '../../ops/random.js';
-import { Tensor, scope } from '../../tensor.js';
+import { Tensor, formatShape, scope } from '../../tensor.js';
 import type { Denoiser } from './denoiser.js';
 import { predictedNoiseAndData, type Prediction } from './objective.js';
 import type { NoiseSchedule } from './schedule.js';
@@ -31,6 +31,11 @@ export interface SamplingProgress {
 export interface SamplerOptions {
   /** Draws the initial noise and each step's noise (default: the global generator). */
   generator?: Generator;
+  /**
+   * The starting noise x_T, [count, ...dataShape] f32, instead of drawing it (left as it is). DDIM at eta 0 is then a
+   * deterministic function of it, so it can serve as a latent to interpolate.
+   */
+  noise?: Tensor;
   /** Class of each sample (a conditional model; default "no class"). */
   labels?: Tensor | readonly number[];
   /**
@@ -96,16 +101,26 @@ function predictor(op: string, model: Denoiser, schedule: NoiseSchedule, count: 
   return { predict, labels };
 }
 
+/** Checks given starting noise against the samples' shape [count, ...dataShape]. */
+function checkNoise(op: string, noise: Tensor, shape: readonly number[]): void {
+  noise.assertAlive(op);
+  if (noise.dtype !== 'f32' || formatShape(noise.shape) !== formatShape(shape)) {
+    throw new Error(`${op}: noise must be f32 ${formatShape(shape)} (count, ...dataShape), got ${formatShape(noise.shape)} ${noise.dtype}`);
+  }
+}
+
 /** Runs the reverse process over `timesteps` (decreasing), `update` giving x_{prev} from x_t and the estimates. */
 async function reverseProcess(
   op: string, model: Denoiser, schedule: NoiseSchedule, count: number, options: SamplerOptions, timesteps: number[],
   update: (x: Tensor, t: number, prev: number, estimate: { noise: Tensor; data: Tensor }, generator?: Generator) => Tensor,
 ): Promise<Tensor> {
+  if (options.noise) checkNoise(op, options.noise, [count, ...model.dataShape]);
   const { predict, labels } = predictor(op, model, schedule, count, options);
   const ownsLabels = labels !== null && !(options.labels instanceof Tensor);
   const wasTraining = model.training;
   model.eval();
-  let x = randn([count, ...model.dataShape], { generator: options.generator }).keep();
+  // Given noise is copied: the loop frees each x_t once it has the next.
+  let x = (options.noise ? options.noise.clone() : randn([count, ...model.dataShape], { generator: options.generator })).keep();
   try {
     for (let i = 0; i < timesteps.length; i++) {
       const [t, prev] = [timesteps[i], timesteps[i + 1] ?? -1];
