@@ -11,3 +11,4 @@ export * from './gan/index.js';
 export * from './lm/index.js';
 export * from './diffusion/index.js';
 export * from './sr/index.js';
+export * from './art/index.js';
