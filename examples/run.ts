@@ -11,6 +11,7 @@ const examples: Record<string, string> = {
   mlp: 'the smallest program: an MLP learns a 3-arm spiral, the loss printed as it falls',
   'char-gpt': 'a character-level GPT learns the Brown corpus (or your text file), then writes with temperature and top-k',
   'vae-png': 'an MLP VAE learns MNIST digits and writes samples and reconstructions to a PNG (default vae-samples.png)',
+  'art-walk': 'a CPPN (random seeded network) walks a loop through its latent space, writing PNG frames (default bench/results/art-walk/)',
 };
 
 function usage(): string {

@@ -79,8 +79,8 @@ describe('Cppn', () => {
           max = Math.max(max, diff);
         }
         report.push(`seed ${seed} ${output}: mean ${(sum / small.length).toFixed(5)}, max ${max.toFixed(4)}`);
-        // With the defaults, over seeds 0-9 in both outputs, the mean abs difference measured 0.0005 to 0.0025 and
-        // the largest 0.008 to 0.062 (at the busiest pixels): the bounds leave about 2x of room.
+        // With the defaults, over seeds 0-9 in both outputs, the mean abs difference measured 0.0007 to 0.0025 and
+        // the largest 0.011 to 0.065 (at the busiest pixels): the bounds leave about 2x of room.
         expect(sum / small.length, report.at(-1)).toBeLessThan(0.005);
         expect(max, report.at(-1)).toBeLessThan(0.1);
         z.dispose();

@@ -63,6 +63,8 @@ export type CppnLatent = Tensor | ArrayLike<number>;
  * pixels, so colours blend instead of clipping into hard edges (which would also make renders depend on resolution).
  */
 const OUTPUT_GAIN = 0.8;
+/** The output bias's spread: small, so no one colour floods every picture of a seed. */
+const OUTPUT_BIAS_STD = 0.5;
 
 const DEFAULTS: CppnConfig = {
   latentDim: 8,
@@ -154,11 +156,11 @@ export class Cppn extends Module {
     this.latentWeight = draw('latent', [hidden, latentDim], weightStd / Math.sqrt(latentDim));
     this.firstBias = draw('bias', [hidden], weightStd / 2);
     for (let i = 1; i < c.depth; i++) {
-      const layer = new CppnLayer(hidden, hidden, weightStd, generator);
+      const layer = new CppnLayer(hidden, hidden, weightStd, weightStd / 2, generator);
       this.registerModule(`layer${i}`, layer);
       this.layers.push(layer);
     }
-    const out = this.registerModule('out', new CppnLayer(hidden, this.channels, OUTPUT_GAIN * weightStd, generator));
+    const out = this.registerModule('out', new CppnLayer(hidden, this.channels, OUTPUT_GAIN * weightStd, OUTPUT_BIAS_STD, generator));
     this.outWeight = out.weight;
     this.outBias = out.bias;
     this.requiresGrad(false);
@@ -313,15 +315,15 @@ export class Cppn extends Module {
   }
 }
 
-/** One dense layer of a CPPN: weight [out, in] ~ N(0, std^2 / in), bias [out] ~ N(0, (std / 2)^2). */
+/** One dense layer of a CPPN: weight [out, in] ~ N(0, std^2 / in), bias [out] ~ N(0, biasStd^2). */
 class CppnLayer extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
 
-  constructor(inFeatures: number, outFeatures: number, std: number, generator: Generator) {
+  constructor(inFeatures: number, outFeatures: number, std: number, biasStd: number, generator: Generator) {
     super();
     this.weight = this.registerParameter('weight', normal(Tensor.empty([outFeatures, inFeatures]), 0, std / Math.sqrt(inFeatures), { generator }));
-    this.bias = this.registerParameter('bias', normal(Tensor.empty([outFeatures]), 0, std / 2, { generator }));
+    this.bias = this.registerParameter('bias', normal(Tensor.empty([outFeatures]), 0, biasStd, { generator }));
   }
 
   forward(x: Tensor): Tensor {
