@@ -127,15 +127,14 @@ export function pixelCoordinates(width: number, height: number, scale: number, t
 export class Cppn extends Module {
   /** The architecture, seed and zoom (defaults filled in). */
   readonly config: CppnConfig;
-  /** [hidden, 3]: the first layer's weights on x, y, r. */
+  /** The first layer's weights on x, y, r: [hidden, 3]. */
   readonly coordWeight: Tensor;
-  /** [hidden, latentDim]: the first layer's weights on z. */
+  /** The first layer's weights on z: [hidden, latentDim]. */
   readonly latentWeight: Tensor;
-  /** [hidden]: the first layer's bias. */
+  /** The first layer's bias: [hidden]. */
   readonly firstBias: Tensor;
-  private readonly layers: { weight: Tensor; bias: Tensor }[] = [];
-  private readonly outWeight: Tensor;
-  private readonly outBias: Tensor;
+  private readonly layers: CppnLayer[] = [];
+  private readonly out: CppnLayer;
 
   constructor(config: Partial<CppnConfig> = {}) {
     super();
@@ -160,9 +159,7 @@ export class Cppn extends Module {
       this.registerModule(`layer${i}`, layer);
       this.layers.push(layer);
     }
-    const out = this.registerModule('out', new CppnLayer(hidden, this.channels, OUTPUT_GAIN * weightStd, OUTPUT_BIAS_STD, generator));
-    this.outWeight = out.weight;
-    this.outBias = out.bias;
+    this.out = this.registerModule('out', new CppnLayer(hidden, this.channels, OUTPUT_GAIN * weightStd, OUTPUT_BIAS_STD, generator));
     this.requiresGrad(false);
   }
 
@@ -194,9 +191,9 @@ export class Cppn extends Module {
       const zBias = z.reshape([1, this.config.latentDim]).matmul(this.latentWeight.transpose()).reshape([this.config.hidden]).add(this.firstBias);
       let h = activate(coords.matmul(this.coordWeight.transpose()).add(zBias), this.activation(0));
       this.layers.forEach((layer, i) => {
-        h = activate(h.matmul(layer.weight.transpose()).add(layer.bias), this.activation(i + 1));
+        h = activate(layer.forward(h), this.activation(i + 1));
       });
-      return h.matmul(this.outWeight.transpose()).add(this.outBias).sigmoid();
+      return this.out.forward(h).sigmoid();
     });
   }
 
