@@ -19,7 +19,7 @@ const TRAIN_LIMIT = 6000;
  * takes 200 network calls, which stays interactive on a software GPU, and the cosine schedule (unlike
  * linear betas tuned for T = 1000) still ends in pure noise at this T.
  */
-const SCHEDULE: gg.models.NoiseScheduleOptions = { kind: 'cosine', steps: 200 };
+export const SCHEDULE: gg.models.NoiseScheduleOptions = { kind: 'cosine', steps: 200 };
 const LABEL_DROPOUT = 0.1;
 /** The VAE's training steps in phase 1, and its batch: about five passes over the 6,000 digits. */
 const VAE_STEPS = 240;
@@ -40,7 +40,7 @@ const VAE_METADATA_KEY = 'demo.vae';
  * within 3 standard deviations. Near t = T the estimate divides the predicted noise's error by sqrt(ā_t) (about
  * 2.5e-4 at the last step), and unclipped it would decode to saturated blots in the process grid's first columns.
  */
-const CLIP_DATA = { pixel: 1, latent: 3 };
+export const CLIP_DATA = { pixel: 1, latent: 3 };
 
 type ModelKind = 'latent' | 'pixel';
 type Sampler = 'ddim' | 'ddpm';
@@ -370,16 +370,10 @@ class DiffusionPage implements DemoPage {
     }
     let own = bytes;
     if (kind === 'latent') {
-      const file = gg.io.deserialize(bytes);
-      const [diffusion, vae]: Record<string, gg.io.HostTensor>[] = [{}, {}];
-      for (const [name, t] of Object.entries(file.tensors)) {
-        if (name.startsWith(VAE_PREFIX)) vae[name.slice(VAE_PREFIX.length)] = t;
-        else diffusion[name] = t;
-      }
-      const vaeMetadata = JSON.parse(metadata[VAE_METADATA_KEY] ?? '{}') as Record<string, string>;
-      await gg.models.loadVaeCheckpoint(gg.io.serializeArrays(vae, vaeMetadata), { model: this.vae! });
-      this.vaeSteps = Number(vaeMetadata['demo.vae-steps'] ?? VAE_STEPS);
-      own = gg.io.serializeArrays(diffusion, file.metadata);
+      const parts = splitLatentCheckpoint(bytes);
+      await gg.models.loadVaeCheckpoint(parts.vae, { model: this.vae! });
+      this.vaeSteps = parts.vaeSteps;
+      own = parts.denoiser;
       const normalization = gg.models.readLatentNormalization(bytes);
       if (!normalization) throw new Error('this latent checkpoint has no latent standardisation');
       await this.finishVaePhase(normalization);
@@ -389,6 +383,25 @@ class DiffusionPage implements DemoPage {
     const what = kind === 'latent' ? `a latent diffusion model (the VAE after ${this.vaeSteps} steps, the denoiser after ${this.trainer!.stepCount})` : `a pixel diffusion model after ${step} steps`;
     return { note: `loaded ${what}`, step };
   }
+}
+
+/**
+ * A latent model's checkpoint from this page as two files: the denoiser's (with its trainer and standardisation) and
+ * the VAE's, and the steps the VAE trained for. The Gallery page loads the two with the models' own loaders.
+ */
+export function splitLatentCheckpoint(bytes: Uint8Array): { denoiser: Uint8Array; vae: Uint8Array; vaeSteps: number } {
+  const file = gg.io.deserialize(bytes);
+  const [diffusion, vae]: Record<string, gg.io.HostTensor>[] = [{}, {}];
+  for (const [name, t] of Object.entries(file.tensors)) {
+    if (name.startsWith(VAE_PREFIX)) vae[name.slice(VAE_PREFIX.length)] = t;
+    else diffusion[name] = t;
+  }
+  const vaeMetadata = JSON.parse(file.metadata[VAE_METADATA_KEY] ?? '{}') as Record<string, string>;
+  return {
+    denoiser: gg.io.serializeArrays(diffusion, file.metadata),
+    vae: gg.io.serializeArrays(vae, vaeMetadata),
+    vaeSteps: Number(vaeMetadata['demo.vae-steps'] ?? VAE_STEPS),
+  };
 }
 
 /** The mean training image, to start the VAE decoder's output bias from. */

@@ -171,7 +171,7 @@ class GanPage implements DemoPage {
     this.datasetChoice.style.display = this.task === 'lab' ? '' : 'none';
   }
 
-  private settings(): Record<string, string> {
+  private settings(): GanSettings {
     return { 'demo.task': this.task, 'demo.loss': this.loss, 'demo.stabilizer': this.stabilizer, 'demo.dataset': this.dataset };
   }
 
@@ -192,26 +192,20 @@ class GanPage implements DemoPage {
     // A loss change may have dropped label smoothing (fitStabilizerToLoss): show what is used.
     (document.getElementById('stabilizer') as HTMLSelectElement).value = this.stabilizer;
     const recipe = tasks[this.task];
-    const weights = new gg.Generator(0);
-    const spectralNorm = usesSpectralNorm(this.stabilizer);
-    let generator: gg.models.GanGenerator;
-    let discriminator: gg.models.GanDiscriminator;
     if (this.task === 'lab') {
       this.mixture = gg.models.labMixture(this.dataset, 20000, 0);
       this.labPoints = this.mixture.toTensor();
-      generator = new gg.models.MlpGenerator({ hiddenDim: 64, generator: weights });
-      discriminator = new gg.models.MlpDiscriminator({ hiddenDim: 64, spectralNorm, generator: weights });
-      this.labLatents = gg.randn([LAB_SAMPLES, generator.latentDim], { generator: weights });
     } else {
       await this.loadDigits();
-      generator = new gg.models.DcganGenerator({ channels: [2 * DCGAN_WIDTH, DCGAN_WIDTH], generator: weights });
-      // WGAN-GP penalises each sample's gradient, which BatchNorm would couple across the batch.
-      discriminator = new gg.models.DcganDiscriminator({ channels: [DCGAN_WIDTH, 2 * DCGAN_WIDTH], batchNorm: this.loss !== 'wganGp', spectralNorm, generator: weights });
     }
+    const built = createGanTrainer(this.settings());
+    this.trainer = built.trainer;
+    const { generator, discriminator } = this.trainer;
+    if (this.task === 'lab') this.labLatents = gg.randn([LAB_SAMPLES, generator.latentDim], { generator: built.weights });
+    const spectralNorm = usesSpectralNorm(this.stabilizer);
     const [generatorLr, discriminatorLr] = usesTwoRates(this.stabilizer) ? recipe.twoRates : [recipe.lr, recipe.lr];
     const labelSmoothing = usesSmoothing(this.stabilizer) ? LABEL_SMOOTHING : 0;
-    const discriminatorSteps = this.loss === 'wganGp' ? 5 : 1;
-    this.trainer = new gg.models.GanTrainer(generator, discriminator, { loss: this.loss, generatorLr, discriminatorLr, labelSmoothing, discriminatorSteps, seed: 2 });
+    const discriminatorSteps = this.trainer.discriminatorSteps;
     this.recipe.textContent =
       `${generator.numParameters().toLocaleString('en-US')} + ${discriminator.numParameters().toLocaleString('en-US')} parameters · batch ${recipe.batch} · ` +
       `Adam (0.5, 0.999), lr ${generatorLr} (G) and ${discriminatorLr} (D)` +
@@ -321,12 +315,10 @@ class GanPage implements DemoPage {
   }
 
   private async load(bytes: Uint8Array): Promise<LoadedCheckpoint> {
+    const settings = readGanSettings(bytes);
     const metadata = gg.io.readHeader(bytes).metadata;
-    const [task, loss, stabilizer, dataset] = ['demo.task', 'demo.loss', 'demo.stabilizer', 'demo.dataset'].map((key) => metadata[key]);
-    if (!(task in tasks) || !(loss in lossNames) || !(stabilizer in stabilizerNames)) {
-      throw new Error('this checkpoint was not saved from the GAN page (its metadata has no demo.task, demo.loss and demo.stabilizer)');
-    }
-    [this.task, this.loss, this.stabilizer, this.dataset] = [task as Task, loss as GanLoss, stabilizer as Stabilizer, dataset as gg.models.LabDataset];
+    const [task, loss, stabilizer, dataset] = [settings['demo.task'], settings['demo.loss'], settings['demo.stabilizer'], settings['demo.dataset']];
+    [this.task, this.loss, this.stabilizer, this.dataset] = [task, loss, stabilizer, dataset];
     for (const [id, value] of [['task', task], ['loss', loss], ['stabilizer', stabilizer], ['dataset', dataset]]) {
       (document.getElementById(id) as HTMLSelectElement).value = value;
     }
@@ -338,6 +330,51 @@ class GanPage implements DemoPage {
     this.bestModes = Math.max(0, ...this.modeHistory.map((m) => m.loss));
     return { note: `loaded a GAN (${tasks[this.task].label}, ${lossNames[this.loss]} loss, stabilizer ${stabilizerNames[this.stabilizer]}) after ${this.steps} steps`, step: this.steps };
   }
+}
+
+/** The choices a GAN is built from, as its checkpoint's metadata keeps them. */
+export interface GanSettings {
+  'demo.task': Task;
+  'demo.loss': GanLoss;
+  'demo.stabilizer': Stabilizer;
+  'demo.dataset': gg.models.LabDataset;
+}
+
+/** The settings a checkpoint saved from this page was trained with. */
+export function readGanSettings(bytes: Uint8Array): GanSettings {
+  const metadata = gg.io.readHeader(bytes).metadata;
+  const [task, loss, stabilizer] = ['demo.task', 'demo.loss', 'demo.stabilizer'].map((key) => metadata[key]);
+  if (!(task in tasks) || !(loss in lossNames) || !(stabilizer in stabilizerNames)) {
+    throw new Error('this checkpoint was not saved from the GAN page (its metadata has no demo.task, demo.loss and demo.stabilizer)');
+  }
+  return { 'demo.task': task as Task, 'demo.loss': loss as GanLoss, 'demo.stabilizer': stabilizer as Stabilizer, 'demo.dataset': (metadata['demo.dataset'] ?? 'ring') as gg.models.LabDataset };
+}
+
+/**
+ * This page's two networks and their trainer for the given settings, weights seeded as on every reset, and the
+ * stream that drew them: a checkpoint saved with these settings loads into it (the Gallery page rebuilds saved
+ * generators with it).
+ */
+export function createGanTrainer(settings: GanSettings): { trainer: gg.models.GanTrainer; weights: gg.Generator } {
+  const { 'demo.task': task, 'demo.loss': loss, 'demo.stabilizer': stabilizer } = settings;
+  const recipe = tasks[task];
+  const weights = new gg.Generator(0);
+  const spectralNorm = usesSpectralNorm(stabilizer);
+  let generator: gg.models.GanGenerator;
+  let discriminator: gg.models.GanDiscriminator;
+  if (task === 'lab') {
+    generator = new gg.models.MlpGenerator({ hiddenDim: 64, generator: weights });
+    discriminator = new gg.models.MlpDiscriminator({ hiddenDim: 64, spectralNorm, generator: weights });
+  } else {
+    generator = new gg.models.DcganGenerator({ channels: [2 * DCGAN_WIDTH, DCGAN_WIDTH], generator: weights });
+    // WGAN-GP penalises each sample's gradient, which BatchNorm would couple across the batch.
+    discriminator = new gg.models.DcganDiscriminator({ channels: [DCGAN_WIDTH, 2 * DCGAN_WIDTH], batchNorm: loss !== 'wganGp', spectralNorm, generator: weights });
+  }
+  const [generatorLr, discriminatorLr] = usesTwoRates(stabilizer) ? recipe.twoRates : [recipe.lr, recipe.lr];
+  const labelSmoothing = usesSmoothing(stabilizer) ? LABEL_SMOOTHING : 0;
+  const discriminatorSteps = loss === 'wganGp' ? 5 : 1;
+  const trainer = new gg.models.GanTrainer(generator, discriminator, { loss, generatorLr, discriminatorLr, labelSmoothing, discriminatorSteps, seed: 2 });
+  return { trainer, weights };
 }
 
 export const ganPage: PageModule = {
