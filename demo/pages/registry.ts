@@ -1,10 +1,11 @@
 // The demo's pages, in nav order. A page is a PageModule (demo/page.ts); adding one is one line here.
 import type { PageModule } from '../page.js';
 import { diffusionPage } from './diffusion.js';
+import { galleryPage } from './gallery.js';
 import { ganPage } from './gan.js';
 import { kernelsPage } from './kernels.js';
 import { mixturesPage } from './mixtures.js';
 import { textPage } from './text.js';
 import { vaePage } from './vae.js';
 
-export const pages: readonly PageModule[] = [mixturesPage, vaePage, ganPage, diffusionPage, textPage, kernelsPage];
+export const pages: readonly PageModule[] = [mixturesPage, vaePage, ganPage, diffusionPage, galleryPage, textPage, kernelsPage];

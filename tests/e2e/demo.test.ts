@@ -1,9 +1,10 @@
 // End-to-end tests of the demo web app (demo/): build it with vite into a temporary folder, serve
 // the build with vite preview on 127.0.0.1 (a free port), and drive every page in headless Chromium
 // on WebGPU (SwiftShader without a GPU). Each page loads, trains a few steps with the loss shown and
-// falling while the main thread stays free, and produces its output, and its checkpoint survives a download and an upload; a screenshot of each goes to tests/e2e/screenshots/<page>.png
+// falling while the main thread stays free, and produces its output, and its checkpoint survives a download and an upload (the
+// Gallery, which trains nothing, walks and downloads its art and walks a saved VAE); a screenshot of each goes to tests/e2e/screenshots/<page>.png
 // (ignored by git) and must not be blank. A page without navigator.gpu must say how to enable it.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,16 +131,21 @@ async function longestStall(page: Page): Promise<number> {
   return page.evaluate(() => (window as unknown as { longestStallMs: number }).longestStallMs);
 }
 
+/** Waits until the browser has finished downloading the file at `path`. */
+async function waitForDownload(path: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(existsSync(path) && !readdirSync(downloads).some((f) => f.endsWith('.crdownload')))) {
+    if (Date.now() > deadline) throw new Error(`no download of ${path} (the folder holds: ${readdirSync(downloads).join(', ')})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Presses Save checkpoint, waits for the download, loads that file back; the note the page shows. */
 async function checkpointRoundTrip(page: Page, fileName: string): Promise<string> {
   const path = join(downloads, fileName);
   rmSync(path, { force: true });
   await page.click('#save');
-  const deadline = Date.now() + 30_000;
-  while (!(existsSync(path) && !readdirSync(downloads).some((f) => f.endsWith('.crdownload')))) {
-    if (Date.now() > deadline) throw new Error(`no download of ${fileName} (the folder holds: ${readdirSync(downloads).join(', ')})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitForDownload(path, 30_000);
   const input = (await page.$('input#load')) as ElementHandle<HTMLInputElement>;
   await input.uploadFile(path);
   await page.waitForFunction('/^loaded /.test(document.getElementById("note").textContent) || document.querySelector(".note.error")', { timeout: 30_000 });
@@ -328,6 +334,57 @@ describe('demo web app', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);
+
+  it('Gallery: CPPN art draws, walks, keeps a favourite and downloads a PNG; a saved VAE is walked', async () => {
+    const { page, errors } = await open('gallery');
+    await waitReady(page, errors);
+    expect(await canvasSpread(page, '#art')).toBeGreaterThan(5);
+    const info = () => page.$eval('#art-info', (e) => e.textContent ?? '');
+    const first = await info();
+    expect(first).toMatch(/^network seed 1 · colour · zoom 1\.5 · z = \[/);
+    await page.click('#new-seed');
+    await page.waitForFunction((before: string) => document.getElementById('art-info')!.textContent !== before, { timeout: 30_000 }, first);
+    expect(await canvasSpread(page, '#art')).toBeGreaterThan(5);
+
+    // Start walks the latent, one frame per step; the sliders follow it.
+    const slider = () => page.$eval('#latent-0', (e) => (e as HTMLInputElement).value);
+    const before = await slider();
+    expect((await train(page, 3, 0, 60_000)).step).toBeGreaterThanOrEqual(3);
+    expect(await slider()).not.toBe(before);
+
+    await page.click('#keep');
+    await page.waitForFunction('document.querySelectorAll("#favourites canvas").length === 1', { timeout: 30_000 });
+    expect(await canvasSpread(page, '#favourites canvas')).toBeGreaterThan(5);
+
+    // The download is a real PNG of the chosen size.
+    await page.select('#download-size', '512');
+    const seed = /network seed (\d+)/.exec(await info())![1];
+    const path = join(downloads, `cppn-seed${seed}-512.png`);
+    rmSync(path, { force: true });
+    await page.click('#download');
+    await waitForDownload(path, 60_000);
+    const png = readFileSync(path);
+    expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([512, 512]);
+    expect(await page.$eval('#note', (e) => e.textContent)).toMatch(new RegExp(`^downloaded cppn-seed${seed}-512\\.png`));
+
+    // A checkpoint saved on the VAE page (untrained is enough) is walked here.
+    const vae = await open('vae');
+    await waitReady(vae.page, vae.errors);
+    const checkpoint = join(downloads, 'gengpu-vae.safetensors');
+    rmSync(checkpoint, { force: true });
+    await vae.page.click('#save');
+    await waitForDownload(checkpoint, 30_000);
+    await vae.page.close();
+    await ((await page.$('input#model-file')) as ElementHandle<HTMLInputElement>).uploadFile(checkpoint);
+    await page.waitForFunction('/^loaded /.test(document.getElementById("note").textContent) || document.querySelector(".note.error")', { timeout: 60_000 });
+    expect(await page.$eval('#note', (e) => e.textContent)).toBe('loaded a VAE (mlp, latent 2)');
+    expect(await page.$eval('#model-info', (e) => e.textContent)).toMatch(/^a VAE \(mlp, latent 2\): 10 frames/);
+    expect(await canvasSpread(page, '#model-frames')).toBeGreaterThan(5);
+    expect(await screenshot(page, 'gallery')).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
 
   it('Text: the GPT learns the Brown corpus, streams generated text, and trains on a file the visitor picks', async () => {
     const { page, errors } = await open('text');
