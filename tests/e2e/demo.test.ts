@@ -2,7 +2,8 @@
 // the build with vite preview on 127.0.0.1 (a free port), and drive every page in headless Chromium
 // on WebGPU (SwiftShader without a GPU). Each page loads, trains a few steps with the loss shown and
 // falling while the main thread stays free, and produces its output, and its checkpoint survives a download and an upload (the
-// Gallery, which trains nothing, walks and downloads its art and walks a saved VAE); a screenshot of each goes to tests/e2e/screenshots/<page>.png
+// Gallery, which trains nothing, walks and downloads its art and walks a saved VAE; Super-resolution,
+// which upscales its sample and a picked file with the shipped ESPCN weights); a screenshot of each goes to tests/e2e/screenshots/<page>.png
 // (ignored by git) and must not be blank. A page without navigator.gpu must say how to enable it.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import puppeteer, { type Browser, type ElementHandle, type HTTPRequest, type Pag
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumFlags, chromiumPath } from '../../bench/harness/browser.js';
+import { encodePng } from '../../src/metrics/png.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const configFile = join(repoRoot, 'demo', 'vite.config.ts');
@@ -382,6 +384,39 @@ describe('demo web app', () => {
     expect(await page.$eval('#model-info', (e) => e.textContent)).toMatch(/^a VAE \(mlp, latent 2\): 10 frames/);
     expect(await canvasSpread(page, '#model-frames')).toBeGreaterThan(5);
     expect(await screenshot(page, 'gallery')).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it('Super-resolution: the shipped ESPCN upscales the sample and a picked PNG; the result downloads', async () => {
+    const { page, errors } = await open('sr');
+    await waitReady(page, errors);
+    expect(await canvasSpread(page, '#sr-input')).toBeGreaterThan(5);
+    const upscale = async () => {
+      await page.click('#start');
+      await page.waitForFunction('document.getElementById("status").dataset.state !== "running"', { timeout: 120_000, polling: 250 });
+      if (await page.$('.note.error')) throw new Error(`the page reported: ${(await status(page)).note}`);
+      return page.$eval('#sr-info', (e) => e.textContent ?? '');
+    };
+    expect(await upscale()).toMatch(/^sample: 160 x 120 -> 480 x 360 \(x3\); ESPCN on the GPU \d+ ms .*12 tiles\), bicubic on the CPU/);
+    expect(await canvasSpread(page, '#sr-network')).toBeGreaterThan(5);
+    expect(await canvasSpread(page, '#sr-bicubic')).toBeGreaterThan(5);
+
+    // A PNG the visitor picks, at x2; the download is the network's image at twice its size.
+    const picked = join(downloads, 'stripes.png');
+    const pixels = Uint8Array.from({ length: 30 * 40 * 3 }, (_, i) => ((Math.floor(i / 3) % 40) % 6 < 3 ? 30 : 220) + (i % 3) * 10);
+    writeFileSync(picked, await encodePng({ width: 40, height: 30, channels: 3, pixels }));
+    await page.select('#sr-scale', '2');
+    await ((await page.$('input#sr-file')) as ElementHandle<HTMLInputElement>).uploadFile(picked);
+    await page.waitForFunction('/^stripes.png: 40 x 30/.test(document.getElementById("note").textContent)', { timeout: 30_000 });
+    expect(await upscale()).toMatch(/^stripes: 40 x 30 -> 80 x 60 \(x2\)/);
+    const path = join(downloads, 'stripes-espcn-x2.png');
+    rmSync(path, { force: true });
+    await page.click('#sr-download');
+    await waitForDownload(path, 30_000);
+    const png = readFileSync(path);
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([80, 60]);
+    expect(await screenshot(page, 'sr')).toBeGreaterThan(10);
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
