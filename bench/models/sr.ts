@@ -13,8 +13,8 @@
 // (a crop of each Set14 image: bicubic, SRResNet, SRGAN, original). --ship copies the ESPCN weights
 // into demo/assets/ for the demo's super-resolution page.
 //
-// Run: npx tsx bench/models/sr.ts [--models=espcn,srcnn,srresnet,srgan] [--scales=2,3,4] [--steps=<per model>]
-//        [--batch=16] [--patch=24] [--lr=1e-3] [--ship]
+// Run: npx tsx bench/models/sr.ts [--models=espcn,srcnn,srresnet,srgan] [--scales=2,3,4] [--steps=N]
+//        [--espcn-steps=N] (likewise per model) [--batch=16] [--patch=24] [--lr=1e-3] [--ship]
 
 import { mkdir, readFile, writeFile, copyFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
@@ -128,17 +128,18 @@ const [set5, set14, training] = [await loadSet('CSet5'), await loadSet('CSet14')
 console.log(`data: Set5 ${set5.length}, Set14 ${set14.length}, CBSD68 ${training.length} images`);
 
 const resultsFile = `${resultsDir}sr.json`;
-const rows: Row[] = existsSync(resultsFile) ? JSON.parse(await readFile(resultsFile, 'utf8')) : [];
-const keep = (row: Row) => {
-  const at = rows.findIndex((r) => r.model === row.model && r.scale === row.scale);
-  if (at >= 0) rows[at] = row;
-  else rows.push(row);
-};
+const readRows = async (): Promise<Row[]> => (existsSync(resultsFile) ? JSON.parse(await readFile(resultsFile, 'utf8')) : []);
+
+/** Merges a row into the results file, read afresh (runs for other models may write it meanwhile). */
+async function keep(row: Row): Promise<void> {
+  const rows = (await readRows()).filter((r) => !(r.model === row.model && r.scale === row.scale));
+  await writeFile(resultsFile, JSON.stringify([...rows, row], null, 1));
+}
 
 /** Trains one network (or fine-tunes an SRGAN) at one scale; returns its row. */
 async function trainAndScore(name: ModelName, scale: number): Promise<Row> {
   const architecture: SrArchitecture = name === 'srgan' ? 'srresnet' : name;
-  const steps = Number(flags.steps ?? defaultSteps[name]);
+  const steps = Number(flags[`${name}-steps`] ?? flags.steps ?? defaultSteps[name]);
   let model: SuperResolver;
   if (name === 'srgan') {
     const base = `${resultsDir}sr-srresnet-x${scale}.safetensors`;
@@ -246,18 +247,18 @@ for (const scale of scales) {
     model: 'bicubic', scale, set5: await score(set5, scale, (lr) => bicubicY(lr, scale)), set14: await score(set14, scale, (lr) => bicubicY(lr, scale)),
     trainSeconds: null, msPerMegapixel: null, steps: null, parameters: null,
   };
-  keep(bicubic);
+  await keep(bicubic);
   console.log(`bicubic x${scale}: Set5 ${bicubic.set5.psnr.toFixed(2)} dB / ${bicubic.set5.ssim.toFixed(4)}, Set14 ${bicubic.set14.psnr.toFixed(2)} dB / ${bicubic.set14.ssim.toFixed(4)}`);
 }
 for (const name of models) {
   for (const scale of scales) {
-    keep(await trainAndScore(name, scale));
-    await writeFile(resultsFile, JSON.stringify(rows, null, 1));
+    await keep(await trainAndScore(name, scale));
   }
 }
 if (models.includes('srgan') && scales.includes(4)) await cropComparison();
 
 const order = ['bicubic', 'srcnn', 'espcn', 'srresnet', 'srgan'];
+const rows = await readRows();
 rows.sort((a, b) => a.scale - b.scale || order.indexOf(a.model) - order.indexOf(b.model));
 console.log(`\n| scale | model | Set5 PSNR / SSIM | Set14 PSNR / SSIM | parameters | training | ms per output MP |`);
 console.log(`|---|---|---|---|---|---|---|`);
