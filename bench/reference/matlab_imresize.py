@@ -85,39 +85,44 @@ def ssim(a, b):
 
 
 rng = np.random.default_rng(21)
-cases = []
-for (h, w), target in [
-    ((13, 17), {'scale': [0.5, 0.5]}),
-    ((13, 17), {'scale': [1 / 3, 1 / 3]}),
-    ((21, 19), {'scale': [0.25, 0.25]}),
-    ((7, 5), {'scale': [2, 2]}),
-    ((5, 6), {'scale': [3, 3]}),
-    ((4, 3), {'scale': [4, 4]}),
-    ((11, 9), {'size': [6, 23]}),
-    ((9, 14), {'scale': [0.7, 1.6]}),
-    ((3, 2), {'size': [1, 1]}),
-    ((2, 8), {'size': [5, 3]}),
-]:
-    plane = rng.uniform(0, 255, size=(h, w))
-    out = imresize(plane, scale=target.get('scale'), size=target.get('size'))
-    cases.append({'height': h, 'width': w, **target, 'input': plane.ravel().tolist(), 'output': out.ravel().tolist(), 'outHeight': out.shape[0], 'outWidth': out.shape[1]})
-no_aa = rng.uniform(0, 255, size=(12, 10))
-no_aa_out = imresize(no_aa, scale=[0.5, 0.5], antialiasing=False)
-cases.append({'height': 12, 'width': 10, 'scale': [0.5, 0.5], 'antialiasing': False, 'input': no_aa.ravel().tolist(), 'output': no_aa_out.ravel().tolist(), 'outHeight': 6, 'outWidth': 5})
+def write_fixture():
+    cases = []
+    for (h, w), target in [
+        ((13, 17), {'scale': [0.5, 0.5]}),
+        ((13, 17), {'scale': [1 / 3, 1 / 3]}),
+        ((21, 19), {'scale': [0.25, 0.25]}),
+        ((7, 5), {'scale': [2, 2]}),
+        ((5, 6), {'scale': [3, 3]}),
+        ((4, 3), {'scale': [4, 4]}),
+        ((11, 9), {'size': [6, 23]}),
+        ((9, 14), {'scale': [0.7, 1.6]}),
+        ((3, 2), {'size': [1, 1]}),
+        ((2, 8), {'size': [5, 3]}),
+    ]:
+        plane = rng.uniform(0, 255, size=(h, w))
+        out = imresize(plane, scale=target.get('scale'), size=target.get('size'))
+        cases.append({'height': h, 'width': w, **target, 'input': plane.ravel().tolist(), 'output': out.ravel().tolist(), 'outHeight': out.shape[0], 'outWidth': out.shape[1]})
+    no_aa = rng.uniform(0, 255, size=(12, 10))
+    no_aa_out = imresize(no_aa, scale=[0.5, 0.5], antialiasing=False)
+    cases.append({'height': 12, 'width': 10, 'scale': [0.5, 0.5], 'antialiasing': False, 'input': no_aa.ravel().tolist(), 'output': no_aa_out.ravel().tolist(), 'outHeight': 6, 'outWidth': 5})
 
-# The protocol end to end on one small image: HR RGB (uint8), modcrop 3, LR = uint8(imresize(HR, 1/3)),
-# SR = imresize(LR, 3) in double, Y of both, PSNR and SSIM with 3 pixels shaved.
-hr = rng.integers(0, 256, size=(3, 40, 38)).astype(np.float64)
-hr = hr[:, :39, :36]
-lr = np.stack([np.clip(np.floor(imresize(c, scale=[1 / 3, 1 / 3]) + 0.5), 0, 255) for c in hr])
-sr = np.stack([imresize(c, scale=[3, 3]) for c in lr])
-y_hr, y_sr = rgb2y(hr)[3:-3, 3:-3], rgb2y(sr)[3:-3, 3:-3]
-mse = float(np.mean((y_hr - y_sr) ** 2))
-protocol = {
-    'height': 39, 'width': 36, 'hr': hr.ravel().tolist(), 'lr': lr.ravel().tolist(),
-    'psnr': 10 * math.log10(255 ** 2 / mse), 'ssim': ssim(y_hr, y_sr),
-}
+    # The protocol end to end on one small image: HR RGB (uint8), modcrop 3, LR = uint8(imresize(HR, 1/3)),
+    # SR = imresize(LR, 3) in double, Y of both, PSNR and SSIM with 3 pixels shaved.
+    hr = rng.integers(0, 256, size=(3, 40, 38)).astype(np.float64)
+    hr = hr[:, :39, :36]
+    lr = np.stack([np.clip(np.floor(imresize(c, scale=[1 / 3, 1 / 3]) + 0.5), 0, 255) for c in hr])
+    sr = np.stack([imresize(c, scale=[3, 3]) for c in lr])
+    y_hr, y_sr = rgb2y(hr)[3:-3, 3:-3], rgb2y(sr)[3:-3, 3:-3]
+    mse = float(np.mean((y_hr - y_sr) ** 2))
+    protocol = {
+        'height': 39, 'width': 36, 'hr': hr.ravel().tolist(), 'lr': lr.ravel().tolist(),
+        'psnr': 10 * math.log10(255 ** 2 / mse), 'ssim': ssim(y_hr, y_sr),
+    }
 
-out = pathlib.Path(__file__).resolve().parents[2] / 'tests' / 'fixtures' / 'matlab-imresize.json'
-out.write_text(json.dumps({'imresize': cases, 'protocol': protocol}) + '\n')
-print(f'wrote {out}: {len(cases)} resize cases, protocol PSNR {protocol["psnr"]:.6f} dB, SSIM {protocol["ssim"]:.6f}')
+    out = pathlib.Path(__file__).resolve().parents[2] / 'tests' / 'fixtures' / 'matlab-imresize.json'
+    out.write_text(json.dumps({'imresize': cases, 'protocol': protocol}) + '\n')
+    print(f'wrote {out}: {len(cases)} resize cases, protocol PSNR {protocol["psnr"]:.6f} dB, SSIM {protocol["ssim"]:.6f}')
+
+
+if __name__ == '__main__':
+    write_fixture()
