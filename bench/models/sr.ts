@@ -146,7 +146,9 @@ async function trainAndScore(name: ModelName, scale: number): Promise<Row> {
     if (!existsSync(base)) throw new Error(`bench/models/sr: the SRGAN starts from ${base}; train srresnet at x${scale} first`);
     model = await loadSrCheckpoint(new Uint8Array(await readFile(base)));
   } else {
-    model = createSuperResolver(defaultSrConfig(architecture, scale), { generator: new gg.Generator(scale) });
+    // The RGB SRResNet learns what bicubic misses (bicubicSkip): from scratch it spends a short budget on colours.
+    const config = defaultSrConfig(architecture, scale);
+    model = createSuperResolver(config.architecture === 'srresnet' ? { ...config, bicubicSkip: true } : config, { generator: new gg.Generator(scale) });
   }
   const sources: PatchSource[] = training.map(({ planes }) => {
     const { highRes, lowRes } = pair(planes, scale);

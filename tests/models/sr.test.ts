@@ -16,7 +16,7 @@ function smallConfig(architecture: SrArchitecture, scale: number): SrConfig {
   const config = defaultSrConfig(architecture, scale);
   if (config.architecture === 'srcnn') return { ...config, features: [8, 4] };
   if (config.architecture === 'espcn') return { ...config, features: [8, 4] };
-  return { ...config, features: 4, blocks: 1 };
+  return { ...config, features: 4, blocks: 1, bicubicSkip: scale === 4 };
 }
 
 /** Deterministic smooth-ish images in [0, 1]. */

@@ -60,6 +60,11 @@ export interface SrResNetConfig extends SrConfigBase {
   blocks: number;
   /** Each block's residual is scaled by this before it is added (EDSR's large model: 0.1; 1 for small ones). */
   residualScale: number;
+  /**
+   * Add the bicubic upscale of the input to the output, so the network learns only what bicubic misses (VDSR's
+   * global residual; default false, as SRGAN). It starts at bicubic's quality, which a short training budget needs.
+   */
+  bicubicSkip?: boolean;
 }
 
 /** An architecture and its sizes: enough to rebuild the network (createSuperResolver); saved with checkpoints. */
@@ -215,7 +220,7 @@ function upsamplingStages(scale: number): number[] {
 
 /**
  * A small SRResNet: head conv, residual blocks, body conv plus the head's features, sub-pixel stages
- * (conv to features x r², pixelShuffle(r), ReLU), tail conv. Keys 'head', 'block<i>.conv1/2', 'body',
+ * (conv to features x r², pixelShuffle(r), ReLU), tail conv; with `bicubicSkip`, plus the bicubic upscale. Keys 'head', 'block<i>.conv1/2', 'body',
  * 'upsample<i>', 'tail'.
  */
 export class SrResNet extends SuperResolver {
@@ -229,10 +234,10 @@ export class SrResNet extends SuperResolver {
 
   constructor(config: Omit<SrResNetConfig, 'architecture'> & SrInitOptions) {
     super();
-    const { scale, channels, features, blocks, residualScale } = config;
+    const { scale, channels, features, blocks, residualScale, bicubicSkip = false } = config;
     for (const [name, value] of Object.entries({ scale, channels, features })) checkPositiveInteger('SrResNet', name, value);
     if (!(Number.isInteger(blocks) && blocks >= 0)) throw new Error(`SrResNet: blocks must be an integer >= 0, got ${blocks}`);
-    this.config = { architecture: 'srresnet', scale, channels, features, blocks, residualScale };
+    this.config = { architecture: 'srresnet', scale, channels, features, blocks, residualScale, bicubicSkip };
     this.head = this.registerModule('head', sameConv('SrResNet', channels, features, 3, config));
     this.blocks = Array.from({ length: blocks }, (_, i) => this.registerModule(`block${i}`, new ResidualBlock(features, residualScale, config)));
     this.body = this.registerModule('body', sameConv('SrResNet', features, features, 3, config));
@@ -241,6 +246,7 @@ export class SrResNet extends SuperResolver {
     }));
     this.tail = this.registerModule('tail', sameConv('SrResNet', features, channels, 3, config));
     // Low-resolution radius: head, 2 per block, body; each stage's conv and the tail at finer grids (at most 1 each).
+    // Bicubic reads 2 pixels each side, fewer than any network here.
     this.margin = 2 + 2 * blocks + this.stages.length + 1;
   }
 
@@ -250,7 +256,10 @@ export class SrResNet extends SuperResolver {
     let x = this.blocks.reduce((h, block) => block.forward(h), features);
     x = this.body.forward(x).add(features);
     for (const { factor, conv } of this.stages) x = relu(pixelShuffle(conv.forward(x), factor));
-    return this.tail.forward(x);
+    const out = this.tail.forward(x);
+    if (!this.config.bicubicSkip) return out;
+    const [h, w] = lowRes.shape.slice(2);
+    return out.add(resizeBicubic(lowRes, { height: h * this.scale, width: w * this.scale }));
   }
 }
 
