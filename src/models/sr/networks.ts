@@ -125,6 +125,18 @@ function sameConv(op: string, inChannels: number, outChannels: number, k: number
 /** The radius of a stack of same-size convolutions: the sum of (k - 1) / 2. */
 const radius = (kernels: readonly number[]) => kernels.reduce((sum, k) => sum + (k - 1) / 2, 0);
 
+/** Checks scale and channels, then registers same-size convolutions 'conv1', 'conv2', ... from widths[i] to widths[i + 1] maps. */
+function convStack(op: string, owner: Module, config: SrConfigBase & SrInitOptions, widths: readonly number[], kernels: readonly number[]): Conv2d[] {
+  checkPositiveInteger(op, 'scale', config.scale);
+  checkPositiveInteger(op, 'channels', config.channels);
+  return kernels.map((k, i) => owner.registerModule(`conv${i + 1}`, sameConv(op, widths[i], widths[i + 1], k, config)));
+}
+
+/** x through the convolutions with `activation` between them (none after the last). */
+function throughStack(convs: readonly Conv2d[], x: Tensor, activation: (t: Tensor) => Tensor): Tensor {
+  return convs.reduce((h, conv, i) => (i === 0 ? conv.forward(h) : conv.forward(activation(h))), x);
+}
+
 /** SRCNN: bicubic upscaling, then conv-ReLU, conv-ReLU, conv at the high resolution. Keys 'conv1'..'conv3'. */
 export class Srcnn extends SuperResolver {
   readonly config: SrcnnConfig;
@@ -134,11 +146,8 @@ export class Srcnn extends SuperResolver {
   constructor(config: Omit<SrcnnConfig, 'architecture'> & SrInitOptions) {
     super();
     const { scale, channels, kernels, features } = config;
-    checkPositiveInteger('Srcnn', 'scale', scale);
-    checkPositiveInteger('Srcnn', 'channels', channels);
+    this.convs = convStack('Srcnn', this, config, [channels, ...features, channels], kernels);
     this.config = { architecture: 'srcnn', scale, channels, kernels: [...kernels], features: [...features] };
-    const widths = [channels, ...features, channels];
-    this.convs = kernels.map((k, i) => this.registerModule(`conv${i + 1}`, sameConv('Srcnn', widths[i], widths[i + 1], k, config)));
     // Bicubic reads 2 low-resolution pixels each side; the convolutions' radius is in high-resolution pixels.
     this.margin = 2 + Math.ceil(radius(kernels) / scale);
   }
@@ -146,12 +155,7 @@ export class Srcnn extends SuperResolver {
   forward(lowRes: Tensor): Tensor {
     this.checkInput('Srcnn.forward', lowRes);
     const [h, w] = lowRes.shape.slice(2);
-    let x = resizeBicubic(lowRes, { height: h * this.scale, width: w * this.scale });
-    this.convs.forEach((conv, i) => {
-      x = conv.forward(x);
-      if (i < this.convs.length - 1) x = relu(x);
-    });
-    return x;
+    return throughStack(this.convs, resizeBicubic(lowRes, { height: h * this.scale, width: w * this.scale }), relu);
   }
 }
 
@@ -164,24 +168,15 @@ export class Espcn extends SuperResolver {
   constructor(config: Omit<EspcnConfig, 'architecture'> & SrInitOptions) {
     super();
     const { scale, channels, kernels, features, activation } = config;
-    checkPositiveInteger('Espcn', 'scale', scale);
-    checkPositiveInteger('Espcn', 'channels', channels);
     if (activation !== 'tanh' && activation !== 'relu') throw new Error(`Espcn: activation must be 'tanh' or 'relu', got ${String(activation)}`);
+    this.convs = convStack('Espcn', this, config, [channels, ...features, channels * scale * scale], kernels);
     this.config = { architecture: 'espcn', scale, channels, kernels: [...kernels], features: [...features], activation };
-    const widths = [channels, ...features, channels * scale * scale];
-    this.convs = kernels.map((k, i) => this.registerModule(`conv${i + 1}`, sameConv('Espcn', widths[i], widths[i + 1], k, config)));
     this.margin = radius(kernels);
   }
 
   forward(lowRes: Tensor): Tensor {
     this.checkInput('Espcn.forward', lowRes);
-    const act = this.config.activation === 'tanh' ? tanh : relu;
-    let x = lowRes;
-    this.convs.forEach((conv, i) => {
-      x = conv.forward(x);
-      if (i < this.convs.length - 1) x = act(x);
-    });
-    return pixelShuffle(x, this.scale);
+    return pixelShuffle(throughStack(this.convs, lowRes, this.config.activation === 'tanh' ? tanh : relu), this.scale);
   }
 }
 
