@@ -33,6 +33,7 @@ interface SrConfigBase {
 
 /** SRCNN: patch extraction (k1 x k1, f1 maps), non-linear mapping (k2 x k2, f2), reconstruction (k3 x k3). */
 export interface SrcnnConfig extends SrConfigBase {
+  /** 'srcnn'. */
   architecture: 'srcnn';
   /** [k1, k2, k3] (the paper's base: [9, 1, 5]). */
   kernels: [number, number, number];
@@ -42,6 +43,7 @@ export interface SrcnnConfig extends SrConfigBase {
 
 /** ESPCN: convolutions at low resolution and a sub-pixel convolution. */
 export interface EspcnConfig extends SrConfigBase {
+  /** 'espcn'. */
   architecture: 'espcn';
   /** Kernel sides of the three layers (the paper's: [5, 3, 3]). */
   kernels: [number, number, number];
@@ -53,6 +55,7 @@ export interface EspcnConfig extends SrConfigBase {
 
 /** A small SRResNet / EDSR generator. */
 export interface SrResNetConfig extends SrConfigBase {
+  /** 'srresnet'. */
   architecture: 'srresnet';
   /** Feature maps throughout (SRGAN's: 64). */
   features: number;
