@@ -1,7 +1,8 @@
 /**
  * The data namespace (`gg.data`): offline datasets in host memory and their trip to the GPU. MNIST
- * from its IDX files, character-level text corpora (tiny Shakespeare, any text, the Brown corpus as
- * the default), seeded toy 2-D distributions, and seeded shuffling and batching.
+ * from its IDX files, token corpora for language models and character-level text corpora (tiny
+ * Shakespeare, any text, the Brown corpus as the default), seeded toy 2-D distributions, and seeded
+ * shuffling and batching.
  *
  * @module
  */
@@ -12,11 +13,13 @@ export { arrayDataset, batchOrder, batches, DataLoader, type Batch, type BatchOp
 export { loadMnist, MnistDataset, MNIST_FILES, MNIST_IMAGE_SIZE, type MnistOptions, type MnistTensors } from './mnist.js';
 export {
   CharVocab,
+  TokenCorpus,
   TextCorpus,
   tinyShakespeare,
   defaultCorpus,
   TINY_SHAKESPEARE_PATH,
   type TextCorpusOptions,
+  type TokenCorpusOptions,
   type TextSplit,
   type TokenWindows,
 } from './text.js';

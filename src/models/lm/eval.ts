@@ -1,11 +1,11 @@
-// Evaluating a character-level language model: the mean cross-entropy on a split of a TextCorpus,
+// Evaluating a language model: the mean cross-entropy on a split of a TokenCorpus (a TextCorpus, say),
 // over the whole split or over random windows (nanoGPT's estimate_loss), in nats per token, bits per
 // character (loss / ln 2) and perplexity (exp(loss)). Losses are summed on the GPU and read once.
 
 import { noGrad } from '../../autograd.js';
 import { crossEntropy } from '../../nn/losses.js';
 import { SeededRandom } from '../../data/random.js';
-import type { TextCorpus, TextSplit } from '../../data/text.js';
+import type { TokenCorpus, TextSplit } from '../../data/text.js';
 import { tensor, zeros } from '../../ops/creation.js';
 import { scope } from '../../tensor.js';
 import type { LanguageModel } from './language-model.js';
@@ -50,7 +50,7 @@ export interface EvaluateOptions {
 }
 
 /** The windows an evaluation runs over, as batches of host arrays. */
-function* evaluationBatches(corpus: TextCorpus, o: EvaluateOptions): Generator<{ x: Int32Array; y: Int32Array; rows: number }> {
+function* evaluationBatches(corpus: TokenCorpus, o: EvaluateOptions): Generator<{ x: Int32Array; y: Int32Array; rows: number }> {
   if (o.batches !== undefined) {
     const random = new SeededRandom(o.seed ?? 0);
     for (let b = 0; b < o.batches; b++) yield { ...corpus.sampleWindows(o.split, o.batchSize, o.blockSize, random), rows: o.batchSize };
@@ -75,7 +75,7 @@ function* evaluationBatches(corpus: TextCorpus, o: EvaluateOptions): Generator<{
  * The model's mean cross-entropy on a split, in evaluation mode without a graph (the mode is
  * restored after). Losses are summed on the GPU and read once.
  */
-export async function evaluate(model: LanguageModel, corpus: TextCorpus, options: EvaluateOptions): Promise<Evaluation> {
+export async function evaluate(model: LanguageModel, corpus: TokenCorpus, options: EvaluateOptions): Promise<Evaluation> {
   const wasTraining = model.training;
   model.eval();
   const total = zeros([]);

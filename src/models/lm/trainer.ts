@@ -2,7 +2,7 @@
 // LanguageModelTrainer, a Trainer (src/train/trainer.ts) with nanoGPT's recipe (AdamW with weight decay
 // on matrices only, optional linear warmup then cosine decay, global-norm gradient clipping, gradient
 // accumulation over micro-batches), and trainLanguageModel, which runs it through gg.trainLoop
-// (progress lines, NaN/Inf checks) on random windows of a TextCorpus with periodic validation passes
+// (progress lines, NaN/Inf checks) on random windows of a TokenCorpus with periodic validation passes
 // and checkpoints. Every batch is drawn from a stream seeded by (seed, step), so a run repeats exactly
 // and a resumed run draws what the uninterrupted one would have.
 
@@ -10,7 +10,7 @@ import { crossEntropy } from '../../nn/losses.js';
 import { AdamW, CosineWithWarmup, clipGradNorm } from '../../optim/index.js';
 import { readFile, saveFile } from '../../io/index.js';
 import { SeededRandom } from '../../data/random.js';
-import type { TextCorpus, TextSplit } from '../../data/text.js';
+import type { TokenCorpus, TextSplit } from '../../data/text.js';
 import type { Generator as RandomGenerator } from '../../ops/random.js';
 import type { Tensor } from '../../tensor.js';
 import { formatProgress, trainLoop, type Progress } from '../../train/index.js';
@@ -217,7 +217,7 @@ function checkCount(name: string, value: number, min: number): void {
  * LanguageModelTrainer and trainLoop, and returns the validation history. Progress and validation
  * lines are printed unless onProgress / onEval are given.
  */
-export async function trainLanguageModel(model: LanguageModel, corpus: TextCorpus, options: TrainLanguageModelOptions): Promise<TrainResult> {
+export async function trainLanguageModel(model: LanguageModel, corpus: TokenCorpus, options: TrainLanguageModelOptions): Promise<TrainResult> {
   const { steps, batchSize, blockSize, lr = 1e-3, weightDecay = 0.1, betas = [0.9, 0.99], gradClip = 1 } = options;
   const { accumulationSteps = 1, seed = 1337, evalInterval = 250, evalBatches = 20, checkpointPath, generator } = options;
   checkCount('steps', steps, 1);
