@@ -75,4 +75,26 @@ describe('sampling rejects bad input', () => {
     expect(seen.length).toBe(2);
     await expect(generate(decoder, [3], { maxNewTokens: 1 })).rejects.toThrow('generate: prompt token 3 at position 0 is not a token id (ids are integers in [0, 3), the vocabulary)');
   });
+  it('stopToken ends each sample at its first end token and stops once every sample has drawn one', async () => {
+    // Row s of the logits peaks at token (s + step) % 4, so with temperature 0 sample 0 draws 0 1 2 3 ...
+    // and sample 1 draws 1 2 3 0 ...: with stopToken 2, sample 0 stops after 3 tokens and sample 1 after 2.
+    let step = 0;
+    let fed = 0;
+    const decoder: Decoder = {
+      batchSize: 2,
+      vocabSize: 4,
+      feed: () => {
+        fed++;
+        const rows = [0, 1].map((s) => [0, 1, 2, 3].map((v) => (v === (s + step) % 4 ? 5 : 0)));
+        step++;
+        return gg.tensor(rows);
+      },
+      dispose: () => {},
+    };
+    const samples = await generate(decoder, [0], { maxNewTokens: 10, numSamples: 2, temperature: 0, stopToken: 2 });
+    expect(samples.map((t) => Array.from(t))).toEqual([[0, 1, 2], [1, 2]]);
+    expect(fed).toBe(3);
+    await expect(generate(decoder, [0], { maxNewTokens: 1, numSamples: 2, stopToken: 4 })).rejects.toThrow('generate: stopToken 4 is not a token id (ids are integers in [0, 4), the vocabulary)');
+    await expect(generate(decoder, [0], { maxNewTokens: 1, numSamples: 2, stopToken: -1 })).rejects.toThrow('generate: stopToken must be an integer >= 0 (a token id), got -1');
+  });
 });

@@ -45,6 +45,11 @@ export interface GenerateOptions extends SamplingOptions {
   numSamples?: number;
   /** Called with each step's new token of every sample, as soon as it is drawn. */
   onToken?: (tokens: Int32Array, step: number) => void;
+  /**
+   * An end-of-sequence id: generation stops early once every sample has drawn it, and each sample's
+   * tokens end at its first one (included). Samples that never draw it keep maxNewTokens tokens.
+   */
+  stopToken?: number;
 }
 
 function checkSampling(op: string, options: SamplingOptions): void {
@@ -57,8 +62,9 @@ function checkSampling(op: string, options: SamplingOptions): void {
 /** Throws unless the sampling settings and maxNewTokens are valid; the errors name `op`. */
 export function checkGenerateOptions(op: string, options: GenerateOptions): void {
   checkSampling(op, options);
-  const { maxNewTokens } = options;
+  const { maxNewTokens, stopToken } = options;
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new Error(`${op}: maxNewTokens must be an integer >= 0, got ${maxNewTokens}`);
+  if (stopToken !== undefined && !(Number.isInteger(stopToken) && stopToken >= 0)) throw new Error(`${op}: stopToken must be an integer >= 0 (a token id), got ${stopToken}`);
 }
 
 /**
@@ -161,17 +167,24 @@ export async function sampleNext(logits: Tensor, options: SamplingOptions = {}):
 /**
  * Continues `prompt` (token ids, at least one) by maxNewTokens sampled tokens, numSamples times at
  * once: feeds the prompt, then each drawn token, to `decoder`, calling onToken as each step's
- * tokens arrive. Returns the new tokens of each sample.
+ * tokens arrive. Returns the new tokens of each sample (with stopToken: up to its first one).
  */
 export async function generate(decoder: Decoder, prompt: ArrayLike<number>, options: GenerateOptions): Promise<Int32Array[]> {
   checkGenerateOptions('generate', options);
-  const { maxNewTokens, numSamples = 1, onToken } = options;
+  const { maxNewTokens, numSamples = 1, onToken, stopToken } = options;
   if (numSamples !== decoder.batchSize) {
     throw new Error(`generate: numSamples (${numSamples}) must equal the decoder's batch size (${decoder.batchSize})`);
   }
   if (prompt.length < 1) throw new Error('generate: the prompt needs at least one token');
   checkTokens('generate', prompt, decoder.vocabSize);
+  if (stopToken !== undefined && decoder.vocabSize !== undefined && stopToken >= decoder.vocabSize) {
+    throw new Error(`generate: stopToken ${stopToken} is not a token id (ids are integers in [0, ${decoder.vocabSize}), the vocabulary)`);
+  }
   const samples = Array.from({ length: numSamples }, () => new Int32Array(maxNewTokens));
+  // Each sample's length: maxNewTokens unless it draws stopToken.
+  const lengths = new Int32Array(numSamples).fill(maxNewTokens);
+  const stopped = new Uint8Array(numSamples);
+  let running = numSamples;
   let input: Int32Array = new Int32Array(numSamples * prompt.length);
   for (let s = 0; s < numSamples; s++) input.set(Array.from(prompt), s * prompt.length);
   let count = prompt.length;
@@ -185,8 +198,18 @@ export async function generate(decoder: Decoder, prompt: ArrayLike<number>, opti
     }
     tokens.forEach((token, s) => (samples[s][step] = token));
     onToken?.(tokens, step);
+    if (stopToken !== undefined) {
+      tokens.forEach((token, s) => {
+        if (token === stopToken && !stopped[s]) {
+          stopped[s] = 1;
+          lengths[s] = step + 1;
+          running--;
+        }
+      });
+      if (running === 0) break;
+    }
     input = tokens;
     count = 1;
   }
-  return samples;
+  return samples.map((sample, s) => (lengths[s] === maxNewTokens ? sample : sample.slice(0, lengths[s])));
 }
