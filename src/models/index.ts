@@ -12,3 +12,4 @@ export * from './lm/index.js';
 export * from './diffusion/index.js';
 export * from './sr/index.js';
 export * from './art/index.js';
+export * from './molecules/index.js';
