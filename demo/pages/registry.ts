@@ -5,8 +5,9 @@ import { galleryPage } from './gallery.js';
 import { ganPage } from './gan.js';
 import { kernelsPage } from './kernels.js';
 import { mixturesPage } from './mixtures.js';
+import { moleculesPage } from './molecules.js';
 import { superResolutionPage } from './sr.js';
 import { textPage } from './text.js';
 import { vaePage } from './vae.js';
 
-export const pages: readonly PageModule[] = [mixturesPage, vaePage, ganPage, diffusionPage, superResolutionPage, galleryPage, textPage, kernelsPage];
+export const pages: readonly PageModule[] = [mixturesPage, vaePage, ganPage, diffusionPage, superResolutionPage, galleryPage, textPage, moleculesPage, kernelsPage];
