@@ -448,6 +448,39 @@ describe('demo web app', () => {
     await page.close();
   }, 150_000);
 
+  it('Molecules: RDKit draws the training set, the GPT learns SMILES, and its molecules are drawn with their properties', async () => {
+    const { page, errors } = await open('molecules');
+    await waitReady(page, errors);
+    expect(await page.$eval('#dataset-info', (e) => e.textContent)).toMatch(/^\d+ drug-like molecules written for this demo, [\d,]+ SMILES tokens .*RDKit 20\d\d/);
+    expect(await page.$$eval('#examples figure.molecule svg', (e) => e.length)).toBe(4);
+    await watchMainThread(page);
+    const result = await train(page, 20, 8, 120_000);
+    const stall = await longestStall(page);
+    console.log(`Molecules: ${result.step} steps, loss ${result.earlyLoss.toFixed(3)} -> ${result.recentLoss.toFixed(3)}, longest main-thread stall ${stall.toFixed(0)} ms`);
+    expect(stall).toBeLessThan(1000);
+    expect(result.recentLoss).toBeLessThan(result.earlyLoss);
+    expect(await checkpointRoundTrip(page, 'gengpu-molecules.safetensors')).toBe(`loaded a GPT 2 layers, 64 wide trained for ${result.step} steps`);
+    await page.$eval('#count', (e) => ((e as HTMLInputElement).value = '4'));
+    await page.$eval('#temperature', (e) => {
+      (e as HTMLInputElement).value = '0.5';
+      e.dispatchEvent(new Event('input'));
+    });
+    await page.click('#generate');
+    await page.waitForFunction('document.querySelectorAll("#molecules figure.molecule").length === 4', { timeout: 60_000, polling: 200 });
+    expect(await page.$eval('#generated-summary', (e) => e.textContent)).toMatch(/^\d of 4 valid, \d distinct, \d not in the training set \(temperature 0\.50\)$/);
+    // A valid molecule is drawn (RDKit's SVG) with its properties; an invalid one is marked.
+    const cards = await page.$$eval('#molecules figure.molecule', (figures) =>
+      figures.map((f) => ({ valid: f.classList.contains('valid'), drawn: f.querySelector('svg') !== null, text: f.textContent ?? '' })),
+    );
+    for (const c of cards) {
+      expect(c.drawn).toBe(c.valid);
+      expect(c.text).toMatch(c.valid ? /MW \d+\.\d · logP -?\d+\.\d\d · TPSA \d+\.\d/ : /not a molecule/);
+    }
+    expect(await screenshot(page, 'molecules')).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+
   it('Kernels: the quick matmul ladder runs on this adapter', async () => {
     const { page, errors } = await open('kernels');
     await waitReady(page, errors);
