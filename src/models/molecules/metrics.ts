@@ -139,7 +139,12 @@ export interface MoleculeMetrics {
   /** Wasserstein distance between the valid samples' and the test set's distribution of each property. */
   propertyDistances: Record<MoleculeProperty, number> | null;
   /** The valid samples' mean of each property, and the test set's (for reading the distances). */
-  propertyMeans: { samples: Record<MoleculeProperty, number>; test: Record<MoleculeProperty, number> | null };
+  propertyMeans: {
+    /** Means over the valid samples. */
+    samples: Record<MoleculeProperty, number>;
+    /** Means over the test set (null without one). */
+    test: Record<MoleculeProperty, number> | null;
+  };
   /** Cosine similarity of the valid samples' scaffold counts and the test set's (MOSES's Scaf/Test). */
   scafTest: number | null;
   /** The same against the scaffold test set (MOSES's Scaf/TestSF). */
