@@ -218,6 +218,11 @@ export class Tensor {
     return this.shape.length;
   }
 
+  /** Number of elements, as PyTorch's `numel()` (the same as `size`). */
+  numel(): number {
+    return this.size;
+  }
+
   /** True once `dispose()` has released the buffer; any further use throws. */
   get isDisposed(): boolean {
     return this.storage === null;
@@ -368,11 +373,15 @@ export class Tensor {
     return `tensor(${build(0, 0, '       ')}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
   }
 
-  /** A one-line description (shape, dtype, grad state, producing op) without reading the GPU. */
+  /**
+   * A one-line description (shape, dtype, grad state, producing op) without reading the GPU, which also says
+   * how to get the values: reading them is asynchronous, so string conversion cannot show them.
+   */
   toString(): string {
     const state = this.isDisposed ? ', disposed' : this.requiresGrad ? ', requiresGrad' : '';
     const origin = this.node ? `, from ${this.node.name}` : '';
-    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}${state}${origin})`;
+    const values = this.isDisposed ? '' : '; values: await t.data(), t.toArray() or t.format()';
+    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}${state}${origin}${values})`;
   }
 
   // ---- scope bookkeeping ----
@@ -389,6 +398,37 @@ export class Tensor {
     this.scope?.tensors.delete(this);
     this.scope = scope;
     scope?.tensors.add(this);
+  }
+}
+
+/**
+ * The key `using` calls at the end of a block: Symbol.dispose where the JavaScript engine has it, else the
+ * registered symbol that polyfills install under the same name.
+ */
+export const disposeSymbol: typeof Symbol.dispose =
+  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+
+// Defined on the prototype rather than in the class body: a computed `[Symbol.dispose]` key would be
+// evaluated once, at class definition, as undefined on engines without the symbol.
+Object.defineProperty(Tensor.prototype, disposeSymbol, {
+  value: function (this: Tensor) {
+    this.dispose();
+  },
+  writable: true,
+  configurable: true,
+});
+
+/** The method `using` calls: the same as dispose(). */
+export interface Tensor {
+  /** The same as `dispose()`, so that `using t = ...` frees the tensor at the end of the block. */
+  [Symbol.dispose](): void;
+}
+
+// Consumers compiling without the ESNext.Disposable lib still see Symbol.dispose in these declarations.
+declare global {
+  interface SymbolConstructor {
+    /** The method a `using` declaration calls at the end of its block. */
+    readonly dispose: unique symbol;
   }
 }
 
@@ -413,6 +453,57 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
   }
 }
 
+/** What becomes of a scope's tensors when it ends: `returned` move to the enclosing scope, parameters stay, the rest go. */
+function closeScope(inner: MemoryScope, returned: ReadonlySet<Tensor>): void {
+  const parent = scopeStack[scopeStack.length - 1] ?? null;
+  for (const t of returned) t.realize(); // before the scope's other tensors, which it may read, go
+  for (const t of [...inner.tensors]) {
+    if (returned.has(t)) t.adoptInto(parent);
+    else if (t.requiresGrad && !t.node) t.keep();
+    else t.dispose();
+  }
+}
+
+/**
+ * A memory scope opened by `scope()` without a function, for a `using` declaration:
+ * `{ using _ = scope(); ... }` disposes every tensor made in the block when the block ends, except
+ * tensors marked with keep() (which then belong to no scope: dispose them yourself) and parameters.
+ * Scopes close in the reverse order of opening, as nested `using` blocks do.
+ */
+export class OpenScope {
+  private readonly inner = new MemoryScope();
+  private open = true;
+
+  /** Opens the scope: tensors made from now on belong to it. Call `scope()` rather than this. */
+  constructor() {
+    scopeStack.push(this.inner);
+  }
+
+  /** Closes the scope and disposes its tensors (see the class). Calling it twice is harmless. */
+  dispose(): void {
+    if (!this.open) return;
+    if (scopeStack[scopeStack.length - 1] !== this.inner) {
+      throw new Error('scope: closed while a scope opened inside it is still open; scopes close in the reverse order of opening');
+    }
+    scopeStack.pop();
+    this.open = false;
+    closeScope(this.inner, new Set());
+  }
+}
+
+/** The method `using` calls: the same as dispose(). */
+export interface OpenScope {
+  /** The same as `dispose()`, so that `using _ = scope()` closes the scope at the end of the block. */
+  [Symbol.dispose](): void;
+}
+
+// As on Tensor: the key is the runtime's Symbol.dispose, or its registered stand-in.
+Object.defineProperty(OpenScope.prototype, disposeSymbol, {
+  value: OpenScope.prototype.dispose,
+  writable: true,
+  configurable: true,
+});
+
 /**
  * Runs `fn` and then disposes every tensor created inside it, except the tensors it returns (which
  * move to the enclosing scope), tensors marked with keep(), and parameters (leaf tensors that
@@ -422,8 +513,13 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
  * disposed with the scope, so call backward() inside the scope that made the graph (backward() on a
  * tensor whose graph was freed raises an error naming the freed tensor's op; it never yields partial
  * gradients).
+ *
+ * Without `fn`, opens a scope that lasts until its `dispose()`, for `using` (see {@link OpenScope}).
  */
-export function scope<T>(fn: () => T): T {
+export function scope(): OpenScope;
+export function scope<T>(fn: () => T): T;
+export function scope<T>(fn?: () => T): T | OpenScope {
+  if (fn === undefined) return new OpenScope();
   const inner = new MemoryScope();
   scopeStack.push(inner);
   let result: T;
@@ -440,12 +536,6 @@ export function scope<T>(fn: () => T): T {
   }
   const returned = new Set<Tensor>();
   collectTensors(result, returned);
-  const parent = scopeStack[scopeStack.length - 1] ?? null;
-  for (const t of returned) t.realize(); // before the scope's other tensors, which it may read, go
-  for (const t of [...inner.tensors]) {
-    if (returned.has(t)) t.adoptInto(parent);
-    else if (t.requiresGrad && !t.node) t.keep();
-    else t.dispose();
-  }
+  closeScope(inner, returned);
   return result;
 }

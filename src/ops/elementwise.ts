@@ -456,10 +456,19 @@ export const gt = (a: Tensor, b: Operand) => compare('gt', a, b);
 /** f32 mask (1 or 0) of a >= b, with broadcasting; no gradient. */
 export const ge = (a: Tensor, b: Operand) => compare('ge', a, b);
 
-/** Elementwise choice: `a` where `condition` is non-zero, else `b` (all three broadcast together). */
+/**
+ * Elementwise choice: `a` where `condition` is non-zero, else `b` (all three broadcast together). Either
+ * branch may be a number (a 0-d tensor of the other branch's dtype, f32 when both are numbers); the
+ * gradient flows to each tensor branch where it was chosen.
+ */
 export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
   const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : 'f32';
   return withTensors([a, b], dtype, (at, bt) => whereTensors(condition, at, bt));
+}
+
+/** The method form, as PyTorch's `x.where(condition, other)`: this where `condition` is non-zero, else `other`. */
+function whereSelf(self: Tensor, condition: Tensor, other: Operand): Tensor {
+  return where(condition, self, other);
 }
 
 function whereTensors(condition: Tensor, at: Tensor, bt: Tensor): Tensor {
@@ -583,10 +592,12 @@ declare module '../tensor.js' {
     ge(other: Tensor | number): Tensor;
     /** A copy converted to `dtype`. */
     to(dtype: DType): Tensor;
+    /** This where `condition` is non-zero, else `other` (PyTorch's `x.where(condition, other)`). See {@link where}. */
+    where(condition: Tensor, other: Tensor | number): Tensor;
   }
 }
 
 defineMethods({
   neg, exp, log, sqrt, rsqrt, abs, sign, sin, cos, square, reciprocal, tanh, sigmoid, silu, relu, leakyRelu, softplus, erf, gelu, clamp,
-  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, to: cast,
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, to: cast, where: whereSelf,
 });

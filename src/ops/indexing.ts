@@ -1,4 +1,4 @@
-// Indexing and joining: slice, pad, concat / stack, split / chunk, gather, indexSelect and oneHot.
+// Indexing and joining: slice, pad, concat (cat) / stack, split / chunk, gather, indexSelect and oneHot.
 // Slices are strided copies (shaders/copy.wgsl); shaders/pad.wgsl places a tensor inside a filled one
 // (pad, and slice's backward); shaders/place.wgsl writes the blocks of concat and stack;
 // shaders/gather.wgsl reads along an axis at given indices; shaders/scatter.wgsl and
@@ -11,10 +11,10 @@ import { runtime } from '../context.js';
 import type { BuffersOf } from '../gpu/runtime.js';
 import { Tensor, checkFitsDevice, dtypeArray, shapeSize, type DType } from '../tensor.js';
 import { defineMethods } from './methods.js';
-import { assertDtype, assertRank, assertSameDtype, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
+import { assertDtype, assertRank, assertSameDtype, checkDtype, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
 import { reshape, stridedCopy, unsqueeze } from './movement.js';
 import { arange } from './creation.js';
-import { eq } from './elementwise.js';
+import { cast, eq } from './elementwise.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 /** The 32-bit pattern of `value` stored as `dtype` (how raw-word kernels receive a fill value). */
@@ -182,6 +182,16 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
       return piece;
     });
   });
+}
+
+/** Joins tensors along an existing axis: PyTorch's name for {@link concat}. */
+export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
+  return concat(tensors, axis);
+}
+
+/** The method form of concat and cat: this tensor, then `others`, joined along `axis`. */
+function concatOnto(self: Tensor, others: Tensor | readonly Tensor[], axis = 0): Tensor {
+  return concat([self, ...(others instanceof Tensor ? [others] : others)], axis);
 }
 
 /** Joins tensors of one shape along a new axis (torch.stack). */
@@ -431,22 +441,34 @@ function sortedIndexAdd(src: Tensor, index: Tensor, out: Tensor, axis: number, r
   keys.dispose();
 }
 
+/** Options of {@link oneHot}. */
+export interface OneHotOptions {
+  /** The result's dtype: 'f32' (the default, ready to multiply into a loss), or 'i32' / 'u32' as PyTorch's integer one-hot. */
+  dtype?: DType;
+}
+
 /**
- * One-hot encoding: an f32 tensor with a new last axis of `numClasses`, 1 where the class equals the
- * i32 index. An index outside [0, numClasses) gives a row of zeros. Not differentiable.
+ * One-hot encoding: a tensor with a new last axis of `numClasses`, 1 where the class equals the i32
+ * index (f32 unless `options.dtype` says otherwise). An index outside [0, numClasses) gives a row of
+ * zeros. Not differentiable.
  */
-export function oneHot(index: Tensor, numClasses: number): Tensor {
+export function oneHot(index: Tensor, numClasses: number, options: OneHotOptions = {}): Tensor {
   index.assertAlive('oneHot');
   assertDtype('oneHot', index, ['i32']);
+  const dtype = options.dtype ?? 'f32';
+  checkDtype('oneHot', dtype);
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw opError('oneHot', `numClasses must be a positive integer, got ${numClasses}`, [index]);
   }
-  checkFitsDevice('oneHot', [...index.shape, numClasses], 'f32');
+  checkFitsDevice('oneHot', [...index.shape, numClasses], dtype);
   const classes = arange(0, numClasses, 1, { dtype: 'i32' });
   const column = unsqueeze(index, -1);
-  const out = eq(column, classes);
+  const mask = eq(column, classes);
   classes.dispose();
   column.dispose();
+  if (dtype === 'f32') return mask;
+  const out = cast(mask, dtype);
+  mask.dispose();
   return out;
 }
 
@@ -466,9 +488,13 @@ declare module '../tensor.js' {
     gather(axis: number, index: Tensor): Tensor;
     /** The entries at a 1-D i32 index along `axis`. See {@link indexSelect}. */
     indexSelect(axis: number, index: Tensor): Tensor;
-    /** One-hot f32 encoding of this i32 tensor. See {@link oneHot}. */
-    oneHot(numClasses: number): Tensor;
+    /** One-hot encoding of this i32 tensor (f32 unless `options.dtype` says otherwise). See {@link oneHot}. */
+    oneHot(numClasses: number, options?: OneHotOptions): Tensor;
+    /** This tensor and `others` joined along `axis` (default 0). See {@link concat}. */
+    concat(others: Tensor | readonly Tensor[], axis?: number): Tensor;
+    /** This tensor and `others` joined along `axis` (default 0): PyTorch's name for `concat`. See {@link cat}. */
+    cat(others: Tensor | readonly Tensor[], axis?: number): Tensor;
   }
 }
 
-defineMethods({ slice, pad, split, chunk, gather, indexSelect, oneHot });
+defineMethods({ slice, pad, split, chunk, gather, indexSelect, oneHot, concat: concatOnto, cat: concatOnto });

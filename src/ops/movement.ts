@@ -29,10 +29,19 @@ export function stridedCopy(x: Tensor, shape: readonly number[], strides: readon
   return out;
 }
 
-/** Same data, new shape (one dimension may be -1). Shares the buffer: no copy, no kernel. */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+/**
+ * Same data, new shape (one dimension may be -1). Shares the buffer: no copy, no kernel. The shape is a
+ * list or, as PyTorch also takes it, its sizes one by one: `reshape(x, 3, -1)`.
+ */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor;
+export function reshape(x: Tensor, ...shape: number[]): Tensor;
+export function reshape(x: Tensor, ...args: (number | readonly number[])[]): Tensor {
   x.assertAlive('reshape');
-  if (!Array.isArray(shape)) throw opError('reshape', `shape must be a list of integers (one may be -1), got ${String(shape)}`, [x]);
+  const given: readonly unknown[] = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+  if (!given.every((d): d is number => typeof d === 'number')) {
+    throw opError('reshape', `shape must be a list of integers or integers one by one (one may be -1), got ${args.map(String).join(', ')}`, [x]);
+  }
+  const shape: readonly number[] = given;
   const resolved = [...shape];
   const unknown = resolved.indexOf(-1);
   if (unknown !== resolved.lastIndexOf(-1)) throw opError('reshape', `only one dimension may be -1, got ${formatShape(shape)}`, [x]);
@@ -134,8 +143,12 @@ declare module '../tensor.js' {
   interface Tensor {
     /** Same data, new shape (one dimension may be -1); no copy. See {@link reshape}. */
     reshape(shape: readonly number[]): Tensor;
+    /** Same data, new shape given size by size: `x.reshape(3, -1)`. See {@link reshape}. */
+    reshape(...shape: number[]): Tensor;
     /** Alias of `reshape` (PyTorch's name): a view sharing the buffer. */
     view(shape: readonly number[]): Tensor;
+    /** Alias of `reshape` given size by size: `x.view(-1)`. */
+    view(...shape: number[]): Tensor;
     /** Reorders dimensions. See {@link permute}. */
     permute(axes: readonly number[]): Tensor;
     /** Swaps two dimensions (default the last two). See {@link transpose}. */

@@ -202,21 +202,65 @@ export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
 }
 
 /**
- * Largest value over the axes, NaN where the values include a NaN (as PyTorch); the gradient is shared
- * equally among tied maxima (among the NaNs, where the result is NaN).
+ * What max and min return when given one dim (a number), as PyTorch's (values, indices) pair: the values
+ * tensor itself, which also carries `values` (the same tensor) and `indices` (the i32 position of each
+ * extreme along the dim: the first on ties, the first NaN where the values include one). So
+ * `const { values, indices } = x.max(1)` reads as in PyTorch, and `x.max(1)` stays a tensor. The
+ * indices are computed on first access (a max that only wants values launches no argmax); that access
+ * throws if x has since been disposed or changed in place.
  */
+export type ExtremumResult = Tensor & {
+  /** The extreme values: this same tensor. */
+  readonly values: Tensor;
+  /** The i32 positions of the extremes along the dim (computed on first access; see ExtremumResult). */
+  readonly indices: Tensor;
+};
+
+/** Gives `values` (made by reducing x over `dim`) the values and indices of an ExtremumResult. */
+function withIndices(name: string, beats: '>' | '<', x: Tensor, dim: number, keepdims: boolean, values: Tensor): ExtremumResult {
+  const version = x.version;
+  let indices: Tensor | null = null;
+  Object.defineProperties(values, {
+    values: { value: values },
+    indices: {
+      get: () => {
+        if (indices !== null && !indices.isDisposed) return indices;
+        if (x.isDisposed || x.version !== version) {
+          throw opError(name, `indices were first asked for after the input was ${x.isDisposed ? 'disposed' : 'changed in place'}; read them before`, [x]);
+        }
+        indices = argReduce(name === 'max' ? 'argmax' : 'argmin', beats, x, dim, keepdims);
+        return indices;
+      },
+    },
+  });
+  return values as ExtremumResult;
+}
+
+/**
+ * Largest value over the axes, NaN where the values include a NaN (as PyTorch); the gradient is shared
+ * equally among tied maxima (among the NaNs, where the result is NaN). Without axes, the largest of all
+ * (a 0-d tensor); given one dim as a number, also the positions (see {@link ExtremumResult}).
+ */
+export function max(x: Tensor, dim: number, keepdims?: boolean): ExtremumResult;
+export function max(x: Tensor, axes?: Axes, keepdims?: boolean): Tensor;
 export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const out = reduceAxes('max', 'max', x, axes, keepdims);
-  return record('max', [x], out, (g) => [extremumGrad(x, out, g, axes)]);
+  const result = record('max', [x], out, (g) => [extremumGrad(x, out, g, axes)]);
+  return typeof axes === 'number' ? withIndices('max', '>', x, axes, keepdims, result) : result;
 }
 
 /**
  * Smallest value over the axes, NaN where the values include a NaN (as PyTorch); the gradient is shared
- * equally among tied minima (among the NaNs, where the result is NaN). Throws on an empty axis.
+ * equally among tied minima (among the NaNs, where the result is NaN). Throws on an empty axis. Without
+ * axes, the smallest of all (a 0-d tensor); given one dim as a number, also the positions (see
+ * {@link ExtremumResult}).
  */
+export function min(x: Tensor, dim: number, keepdims?: boolean): ExtremumResult;
+export function min(x: Tensor, axes?: Axes, keepdims?: boolean): Tensor;
 export function min(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const out = reduceAxes('min', 'min', x, axes, keepdims);
-  return record('min', [x], out, (g) => [extremumGrad(x, out, g, axes)]);
+  const result = record('min', [x], out, (g) => [extremumGrad(x, out, g, axes)]);
+  return typeof axes === 'number' ? withIndices('min', '<', x, axes, keepdims, result) : result;
 }
 
 /** PyTorch's evenly_distribute_backward: the gradient split among the values equal to the result, or NaN like it. */
@@ -355,8 +399,12 @@ declare module '../tensor.js' {
     sum(axes?: Axes, keepdims?: boolean): Tensor;
     /** Mean over the axes (all when omitted). See {@link mean}. */
     mean(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Largest value along one dim, with its positions as `indices`. See {@link max}. */
+    max(dim: number, keepdims?: boolean): ExtremumResult;
     /** Largest value over the axes. See {@link max}. */
     max(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Smallest value along one dim, with its positions as `indices`. See {@link min}. */
+    min(dim: number, keepdims?: boolean): ExtremumResult;
     /** Smallest value over the axes. See {@link min}. */
     min(axes?: Axes, keepdims?: boolean): Tensor;
     /** log(sum(exp(x))) over the axes, computed stably. See {@link logsumexp}. */

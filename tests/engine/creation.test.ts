@@ -53,9 +53,9 @@ describe('tensor creation and readback', () => {
   it('formats like PyTorch and describes itself in toString', async () => {
     const t = gg.tensor([[1.5, 2], [3, 4]]);
     expect(await t.format()).toBe('tensor([[1.5, 2],\n        [3, 4]], shape=[2, 2], dtype=f32)');
-    expect(String(t)).toBe('Tensor(shape=[2, 2], dtype=f32)');
+    expect(String(t)).toBe('Tensor(shape=[2, 2], dtype=f32; values: await t.data(), t.toArray() or t.format())');
     const g = gg.tensor([1, 2], { requiresGrad: true });
-    expect(String(g.mul(2))).toBe('Tensor(shape=[2], dtype=f32, requiresGrad, from mulScalar)');
+    expect(String(g.mul(2))).toBe('Tensor(shape=[2], dtype=f32, requiresGrad, from mulScalar; values: await t.data(), t.toArray() or t.format())');
     const long = gg.arange(20);
     expect(await long.format()).toBe('tensor([0, 1, 2, ..., 17, 18, 19], shape=[20], dtype=i32)');
     t.dispose();
@@ -96,7 +96,8 @@ describe('tensor creation and readback', () => {
       [() => gg.arange(NaN), 'arange: start and end must be finite numbers, got start 0 and end NaN'],
       [() => gg.randn([NaN]), 'randn: shape must be a list of integers >= 0, got [NaN]'],
       [() => gg.randint(0, 2, [-3]), 'randint: shape must be a list of integers >= 0, got [-3]'],
-      [() => x.reshape(2 as unknown as number[]), 'reshape: shape must be a list of integers (one may be -1), got 2 (inputs: [2] f32)'],
+      [() => x.reshape('2' as unknown as number[]), 'reshape: shape must be a list of integers or integers one by one (one may be -1), got 2 (inputs: [2] f32)'],
+      [() => x.reshape(1, [2] as unknown as number), 'reshape: shape must be a list of integers or integers one by one (one may be -1), got 1, 2 (inputs: [2] f32)'],
       [() => x.reshape([NaN]), 'reshape: cannot reshape 2 elements into [NaN]'],
       [() => x.expand(4 as unknown as number[]), 'expand: shape must be a list of integers (-1 keeps a dimension), got 4'],
       [() => gg.tensor([1.5], { dtype: 'i32' }), 'tensor: value 1.5 at flat position 0 does not fit dtype i32 (integers in [-2147483648, 2147483648))'],
