@@ -1,11 +1,14 @@
 // Global-norm gradient clipping (PyTorch's clip_grad_norm_) without reading the GPU back: per-tensor
 // partial norms (shaders/optim_grad_norm.wgsl) land in one buffer, a reduction over it gives the
 // total norm on the GPU, and a scaling kernel (shaders/optim_clip.wgsl) reads that norm to scale
-// every gradient in place by min(1, maxNorm / (norm + 1e-6)).
+// every gradient in place by min(1, maxNorm / (norm + 1e-6)). Value clipping (clip_grad_value_) clamps
+// each gradient in place.
 
 import { runtime } from '../context.js';
 import { zeros } from '../ops/creation.js';
-import { sqrt } from '../ops/elementwise.js';
+import { assign } from '../ops/assign.js';
+import { noGrad } from '../autograd.js';
+import { clamp, sqrt } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { reduceRows } from '../ops/reduce.js';
 import { grid1d, opError } from '../ops/shape.js';
@@ -23,6 +26,42 @@ export interface ClipGradNormOptions {
   normType?: number;
 }
 
+/** The f32 gradients of `parameters` (those without one, or empty, skipped), checked for `op`. */
+function gradientsOf(op: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
+  const params = parameters instanceof Tensor ? [parameters] : [...parameters];
+  const grads: Tensor[] = [];
+  for (const param of params) {
+    if (!(param instanceof Tensor)) throw new Error(`${op}: parameters must be tensors, got ${String(param)}`);
+    const grad = param.grad;
+    if (!grad || grad.size === 0) continue;
+    grad.assertAlive(op);
+    if (grad.dtype !== 'f32') throw opError(op, 'gradients must be f32', [grad]);
+    grads.push(grad);
+  }
+  return grads;
+}
+
+/**
+ * Clamps the gradients of `parameters` in place into [-clipValue, clipValue] (PyTorch's
+ * clip_grad_value_); a NaN gradient stays NaN. Parameters without a gradient are skipped. Nothing waits
+ * for the GPU.
+ */
+export function clipGradValue(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
+  if (typeof clipValue !== 'number' || !(clipValue >= 0)) throw new Error(`clipGradValue: clipValue must be a number >= 0, got ${clipValue}`);
+  const grads = gradientsOf('clipGradValue', parameters);
+  noGrad(() =>
+    scope(() => {
+      // Gradients that share a buffer (reshape views of one another) are clamped once.
+      const clamped = new Set<GPUBuffer>();
+      for (const grad of grads) {
+        if (clamped.has(grad.buffer)) continue;
+        clamped.add(grad.buffer);
+        assign(grad, clamp(grad, -clipValue, clipValue));
+      }
+    }),
+  );
+}
+
 /**
  * Scales the gradients of `parameters` in place so that their global norm is at most `maxNorm`, and
  * returns that norm (before clipping) as a 0-d tensor; `await norm.item()` reads it when needed.
@@ -34,16 +73,7 @@ export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: num
     throw new Error(`clipGradNorm: normType ${normType} is not supported (2 or Infinity)`);
   }
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new Error(`clipGradNorm: maxNorm must be a number >= 0, got ${maxNorm}`);
-  const params = parameters instanceof Tensor ? [parameters] : [...parameters];
-  const grads: Tensor[] = [];
-  for (const param of params) {
-    if (!(param instanceof Tensor)) throw new Error(`clipGradNorm: parameters must be tensors, got ${String(param)}`);
-    const grad = param.grad;
-    if (!grad || grad.size === 0) continue;
-    grad.assertAlive('clipGradNorm');
-    if (grad.dtype !== 'f32') throw opError('clipGradNorm', 'gradients must be f32', [grad]);
-    grads.push(grad);
-  }
+  const grads = gradientsOf('clipGradNorm', parameters);
   if (grads.length === 0) return zeros([]);
 
   return scope(() => {

@@ -10,5 +10,5 @@ export {
 } from './optimizer.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
-export { clipGradNorm, type ClipGradNormOptions } from './clip.js';
+export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './clip.js';
 export { LRScheduler, StepLR, CosineWithWarmup, LambdaLR, type LrSchedule } from './schedulers.js';

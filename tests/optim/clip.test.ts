@@ -1,7 +1,7 @@
 // clipGradNorm against the float64 reference of clip_grad_norm_: the global 2-norm and infinity norm
 // over gradients of odd sizes (one folded by several partial-norm invocations), below and above the
 // threshold, all-zero gradients, parameters without a gradient, gradients that share a buffer, and
-// no readback until the caller asks for the norm.
+// no readback until the caller asks for the norm; clipGradValue against an elementwise clamp.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { expectClose } from '../helpers/check.js';
@@ -94,6 +94,38 @@ describe('clipGradNorm', () => {
     p.grad = gg.ones([3]);
     expect(() => gg.optim.clipGradNorm([p], 1, { normType: 1 })).toThrow(/clipGradNorm: normType 1 is not supported/);
     expect(() => gg.optim.clipGradNorm([p], -1)).toThrow(/clipGradNorm: maxNorm must be a number >= 0, got -1/);
+    p.dispose();
+  });
+});
+
+describe('clipGradValue', () => {
+  it('clamps every gradient in place into [-clipValue, clipValue], NaN staying NaN, reading nothing back', async () => {
+    const rt = gg.runtime();
+    const { params, grads } = parametersWithGrads(6, 2);
+    grads[2][5] = NaN;
+    params[2].grad!.dispose();
+    params[2].grad = gg.tensor(Float32Array.from(grads[2]));
+    // A gradient shared with another parameter (a reshape view) is clamped once, with the same result.
+    const view = gg.zeros([1, 3]).requiresGrad_();
+    view.grad = params[1].grad!.reshape([1, 3]);
+    const before = rt.memory().liveBuffers;
+    const readbacks = rt.counters.readbacks;
+    gg.optim.clipGradValue([...params, view], 0.75);
+    expect(rt.counters.readbacks, 'clipGradValue reads nothing back').toBe(readbacks);
+    expect(rt.memory().liveBuffers, 'no temporaries left').toBe(before);
+    for (const [k, p] of params.entries()) {
+      expectClose(await p.grad!.data(), grads[k].map((g) => (Number.isNaN(g) ? NaN : Math.min(0.75, Math.max(-0.75, g)))), 0, 0, `gradient ${k}`);
+    }
+    expectClose(await view.grad.data(), grads[1].map((g) => Math.min(0.75, Math.max(-0.75, g))), 0, 0, 'shared gradient');
+    for (const p of [...params, view]) p.dispose();
+  });
+
+  it('skips parameters without a gradient and names a bad clipValue', () => {
+    const p = gg.zeros([3]).requiresGrad_();
+    gg.optim.clipGradValue(p, 1);
+    expect(p.grad).toBe(null);
+    expect(() => gg.optim.clipGradValue([p], -1)).toThrow('clipGradValue: clipValue must be a number >= 0, got -1');
+    expect(() => gg.optim.clipGradValue([p], NaN)).toThrow('clipGradValue: clipValue must be a number >= 0, got NaN');
     p.dispose();
   });
 });
