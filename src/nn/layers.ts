@@ -1,13 +1,13 @@
 // The layers, as torch.nn: PyTorch's constructor arguments (camelCased), weight layouts, state-dict
 // keys and default initialisation, each drawn from a seeded generator (the `generator` option, else
-// the default one, gg.manualSeed). Linear, Conv2d, ConvTranspose2d, BatchNorm1d/2d, LayerNorm,
+// the default one, gg.manualSeed). Linear, Conv1d, Conv2d, ConvTranspose2d, BatchNorm1d/2d, LayerNorm,
 // GroupNorm, Embedding, Dropout, Sequential, Flatten, Upsample, and the activations as modules.
 
 import { noGrad } from '../autograd.js';
 import { Tensor, checkFitsDevice, formatShape, scope } from '../tensor.js';
 import { full, zeros } from '../ops/creation.js';
 import { gelu, leakyRelu, relu, sigmoid, silu, softplus, tanh, type GeluApproximation, type SoftplusOptions } from '../ops/elementwise.js';
-import { conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions, type Size2d } from '../ops/conv.js';
+import { conv1d, conv2d, convTranspose2d, type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions, type Size2d } from '../ops/conv.js';
 import { indexSelect } from '../ops/indexing.js';
 import { flatten, reshape } from '../ops/movement.js';
 import { type Generator } from '../ops/random.js';
@@ -87,6 +87,12 @@ export interface Conv2dLayerOptions extends Conv2dOptions, Seeded {
   bias?: boolean;
 }
 
+/** Options of {@link Conv1d}: conv1d's stride, padding, dilation and groups, plus bias and generator. */
+export interface Conv1dLayerOptions extends Conv1dOptions, Seeded {
+  /** Learn an additive per-channel bias (default true). */
+  bias?: boolean;
+}
+
 /** Options of {@link ConvTranspose2d}: convTranspose2d's options, plus bias and generator. */
 export interface ConvTranspose2dLayerOptions extends ConvTranspose2dOptions, Seeded {
   /** Learn an additive per-channel bias (default true). */
@@ -106,6 +112,51 @@ function checkChannels(op: string, inChannels: number, outChannels: number, grou
   checkPositiveInteger(op, 'groups', groups);
   if (inChannels % groups !== 0 || outChannels % groups !== 0) {
     throw new Error(`${op}: inChannels ${inChannels} and outChannels ${outChannels} must both be divisible by groups ${groups}`);
+  }
+}
+
+/**
+ * 1-D convolution over [N, inChannels, L] (or unbatched [inChannels, L]). Weight [out, in / groups, k],
+ * bias [out], PyTorch's layout and default init; computed as conv2d on height-1 views (see conv1d).
+ */
+export class Conv1d extends Module {
+  /** Channels of the input (C of [N, C, L]). */
+  readonly inChannels: number;
+  /** Channels of the output. */
+  readonly outChannels: number;
+  /** [outChannels, inChannels / groups, kernelSize], PyTorch's default init (uniform, bound 1/sqrt(fanIn)). Key 'weight'. */
+  readonly weight: Tensor;
+  /** [outChannels]; null with `bias: false`. Key 'bias'. */
+  readonly bias: Tensor | null;
+  /** Taps of the kernel. */
+  readonly kernelSize: number;
+  /** stride, padding, dilation and groups, as conv1d takes them. */
+  readonly convOptions: Conv1dOptions;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number, options: Conv1dLayerOptions = {}) {
+    super();
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options;
+    checkChannels('Conv1d', inChannels, outChannels, groups);
+    checkPositiveInteger('Conv1d', 'kernelSize', kernelSize);
+    checkPositiveInteger('Conv1d', 'stride', stride);
+    checkPositiveInteger('Conv1d', 'dilation', dilation);
+    if (!Number.isInteger(padding) || padding < 0) throw new Error(`Conv1d: padding must be an integer >= 0, got ${padding}`);
+    this.kernelSize = kernelSize;
+    this.convOptions = { stride, padding, dilation, groups };
+    this.weight = this.registerParameter('weight', defaultWeight('Conv1d', [outChannels, inChannels / groups, kernelSize], options.generator));
+    this.bias = (options.bias ?? true) ? this.registerParameter('bias', defaultBias(this.weight, outChannels, options.generator)) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return conv1d(x, this.weight, this.bias, this.convOptions);
+  }
+
+  protected override extraRepr(): string {
+    const { stride, padding, dilation, groups } = this.convOptions;
+    return `${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize}, stride=${stride}, padding=${padding}, ` +
+      `dilation=${dilation}, groups=${groups}, bias=${this.bias !== null}`;
   }
 }
 

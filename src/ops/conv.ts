@@ -1,5 +1,5 @@
 // Convolution and pooling over NCHW tensors, with PyTorch's semantics: conv2d, convTranspose2d,
-// conv2dWeightGrad, maxPool2d and avgPool2d.
+// conv2dWeightGrad, maxPool2d and avgPool2d; conv1d is conv2d on a height-1 view.
 //
 // Two implementations, numbered as the benchmark's kernel ladder shows them (convVariants):
 //   1 'direct'  three kernels serve every convolution and every derivative of one: the direct convolution
@@ -18,7 +18,7 @@
 // Pooling (shaders/pool2d.wgsl) follows the same pattern: each forward kernel's adjoint is a
 // backward kernel, and each backward kernel's adjoint is the forward one.
 
-import { record } from '../autograd.js';
+import { composite, record } from '../autograd.js';
 import { runtime } from '../context.js';
 import { Tensor, checkFitsDevice, formatShape } from '../tensor.js';
 import { defineMethods } from './methods.js';
@@ -469,6 +469,49 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   return convolve(x, weight, bias, geometry, outSize);
 }
 
+/** Options of `conv1d`, as F.conv1d takes them: one number each. */
+export interface Conv1dOptions {
+  /** Force an implementation of the conv2d underneath (default: chooseConvVariant). */
+  variant?: ConvVariant;
+  /** Step between windows (default 1). */
+  stride?: number;
+  /** Zeros added at both ends of the input (default 0). */
+  padding?: number;
+  /** Spacing between kernel taps (default 1). */
+  dilation?: number;
+  /** Channels split into this many independent groups (default 1). */
+  groups?: number;
+}
+
+/**
+ * 1-D convolution (PyTorch's F.conv1d): x [N, C, L] (or unbatched [C, L]), weight [O, C/groups, k],
+ * optional bias [O] -> [N, O, OL] with OL = floor((L + 2 padding - dilation (k - 1) - 1) / stride) + 1.
+ * It is conv2d on the height-1 views x [N, C, 1, L] and weight [O, C/groups, 1, k] (views share the
+ * buffers), so its values and gradients are conv2d's.
+ */
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dOptions = {}): Tensor {
+  const op = 'conv1d';
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  checkTensors(op, inputs);
+  if (x.rank !== 3 && x.rank !== 2) throw opError(op, `input must be [N, C, L] or unbatched [C, L], got rank ${x.rank}`, inputs);
+  if (weight.rank !== 3) throw opError(op, `weight must be [O, C/groups, k], got rank ${weight.rank}`, inputs);
+  for (const [name, value] of Object.entries({ stride: options.stride, padding: options.padding, dilation: options.dilation })) {
+    if (value !== undefined && typeof value !== 'number') throw opError(op, `${name} must be one number, got ${String(value)}`, inputs);
+  }
+  const { stride = 1, padding = 0, dilation = 1, groups = 1, variant } = options;
+  const [n, c, length] = x.rank === 3 ? x.shape : [1, ...x.shape];
+  if (weight.shape[1] * groups !== c) {
+    throw opError(op, `weight expects ${weight.shape[1]} input channels per group x ${groups} groups = ${weight.shape[1] * groups} channels, but the input has ${c}`, inputs);
+  }
+  // The views are intermediates: freed at once unless a graph needs them (see composite).
+  return composite(inputs, () => {
+    const y = conv2d(reshape(x, [n, c, 1, length]), reshape(weight, [weight.shape[0], weight.shape[1], 1, weight.shape[2]]), bias, {
+      stride: [1, stride], padding: [0, padding], dilation: [1, dilation], groups, variant,
+    });
+    return reshape(y, x.rank === 3 ? [n, y.shape[1], y.shape[3]] : [y.shape[1], y.shape[3]]);
+  });
+}
+
 /**
  * 2-D transposed convolution (PyTorch's F.conv_transpose2d), the gradient of conv2d with respect to
  * its input: x [N, C, H, W], weight [C, O/groups, kH, kW], optional bias [O] -> [N, O, OH, OW] with
@@ -617,6 +660,8 @@ export function avgPool2d(x: Tensor, kernelSize: Size2d, options: AvgPool2dOptio
 
 declare module '../tensor.js' {
   interface Tensor {
+    /** 1-D convolution of this [N, C, L] tensor. See {@link conv1d}. */
+    conv1d(weight: Tensor, bias?: Tensor | null, options?: Conv1dOptions): Tensor;
     /** 2-D convolution of this [N, C, H, W] tensor. See {@link conv2d}. */
     conv2d(weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor;
     /** 2-D transposed convolution of this [N, C, H, W] tensor. See {@link convTranspose2d}. */
@@ -628,4 +673,4 @@ declare module '../tensor.js' {
   }
 }
 
-defineMethods({ conv2d, convTranspose2d, maxPool2d, avgPool2d });
+defineMethods({ conv1d, conv2d, convTranspose2d, maxPool2d, avgPool2d });
