@@ -1,7 +1,8 @@
 // The layers, as torch.nn: PyTorch's constructor arguments (camelCased), weight layouts, state-dict
 // keys and default initialisation, each drawn from a seeded generator (the `generator` option, else
 // the default one, gg.manualSeed). Linear, Conv1d, Conv2d, ConvTranspose2d, BatchNorm1d/2d, LayerNorm,
-// GroupNorm, Embedding, Dropout, Sequential, Flatten, Upsample, and the activations as modules.
+// GroupNorm, Embedding, Dropout, Sequential, Identity, Flatten, Unflatten, Upsample, and the
+// activations as modules.
 
 import { noGrad } from '../autograd.js';
 import { Tensor, checkFitsDevice, formatShape, scope } from '../tensor.js';
@@ -10,6 +11,7 @@ import { gelu, leakyRelu, relu, sigmoid, silu, softplus, tanh, type GeluApproxim
 import { conv1d, conv2d, convTranspose2d, type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions, type Size2d } from '../ops/conv.js';
 import { indexSelect } from '../ops/indexing.js';
 import { flatten, reshape } from '../ops/movement.js';
+import { normalizeAxis, opError } from '../ops/shape.js';
 import { type Generator } from '../ops/random.js';
 import { assertDtype } from '../ops/shape.js';
 import { checkNonNegative, checkPositiveInteger, checkProbability } from './common.js';
@@ -444,6 +446,45 @@ export class Flatten extends Module {
 
   protected override extraRepr(): string {
     return `startDim=${this.startDim}, endDim=${this.endDim}`;
+  }
+}
+
+/** Returns its input unchanged (the same tensor, as PyTorch's): a placeholder where a layer is optional. */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/** Splits dimension `dim` into `sizes` (one of them may be -1), the inverse of Flatten: a view, no copy. */
+export class Unflatten extends Module {
+  /** The dimension split (negative counts from the end). */
+  readonly dim: number;
+  /** What it becomes. */
+  readonly sizes: readonly number[];
+
+  constructor(dim: number, sizes: readonly number[]) {
+    super();
+    if (!Number.isInteger(dim)) throw new Error(`Unflatten: dim must be an integer, got ${dim}`);
+    if (!Array.isArray(sizes) || sizes.length === 0 || !sizes.every((d) => Number.isInteger(d) && (d >= 0 || d === -1))) {
+      throw new Error(`Unflatten: sizes must be a non-empty list of integers >= 0 (one may be -1), got ${String(sizes)}`);
+    }
+    this.dim = dim;
+    this.sizes = [...sizes];
+  }
+
+  forward(x: Tensor): Tensor {
+    const d = normalizeAxis('Unflatten', this.dim, x.rank, x.shape);
+    const known = this.sizes.filter((s) => s !== -1).reduce((a, b) => a * b, 1);
+    const sizes = this.sizes.map((s) => (s === -1 && known > 0 ? x.shape[d] / known : s));
+    if (sizes.reduce((a, b) => a * b, 1) !== x.shape[d] || !sizes.every(Number.isInteger)) {
+      throw opError('Unflatten', `dimension ${d} (size ${x.shape[d]}) cannot be split into ${formatShape(this.sizes)}`, [x]);
+    }
+    return reshape(x, [...x.shape.slice(0, d), ...sizes, ...x.shape.slice(d + 1)]);
+  }
+
+  protected override extraRepr(): string {
+    return `dim=${this.dim}, sizes=${formatShape(this.sizes)}`;
   }
 }
 
