@@ -11,4 +11,7 @@ export {
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './clip.js';
-export { LRScheduler, StepLR, CosineWithWarmup, LambdaLR, type LrSchedule } from './schedulers.js';
+export {
+  LRScheduler, StepLR, CosineWithWarmup, LambdaLR, ExponentialLR, MultiStepLR, OneCycleLR, ReduceLROnPlateau,
+  type LrSchedule, type OneCycleLROptions, type ReduceLROnPlateauOptions, type ReduceLROnPlateauState,
+} from './schedulers.js';
