@@ -14,7 +14,9 @@
 // into demo/assets/ for the demo's super-resolution page.
 //
 // Run: npx tsx bench/models/sr.ts [--models=espcn,srcnn,srresnet,srgan] [--scales=2,3,4] [--steps=N]
-//        [--espcn-steps=N] (likewise per model) [--batch=16] [--patch=24] [--lr=1e-3] [--ship]
+//        [--espcn-steps=N] (likewise per model) [--batch=16] [--patch=24] [--lr=1e-3] [--skip] [--ship]
+// --skip trains ESPCN with the bicubic skip (the SRResNet always has it); --ship copies that run's ESPCN weights
+// into demo/assets/.
 
 import { mkdir, readFile, writeFile, copyFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
@@ -33,6 +35,8 @@ const scales = list('scales', '2,3,4').map(Number);
 const batchSize = Number(flags.batch ?? 16);
 const lowResPatch = Number(flags.patch ?? 24);
 const baseLr = Number(flags.lr ?? 1e-3);
+/** Train ESPCN with the bicubic skip (its rows are named 'espcn+skip'). */
+const skip = 'skip' in flags;
 /** Steps per model: the budget each trains for on a software adapter (override with --steps). */
 const defaultSteps: Record<ModelName, number> = { espcn: 3000, srcnn: 1500, srresnet: 1500, srgan: 500 };
 for (const model of models) if (!(model in defaultSteps)) throw new Error(`bench/models/sr: unknown model '${model}' (espcn, srcnn, srresnet, srgan)`);
@@ -146,9 +150,11 @@ async function trainAndScore(name: ModelName, scale: number): Promise<Row> {
     if (!existsSync(base)) throw new Error(`bench/models/sr: the SRGAN starts from ${base}; train srresnet at x${scale} first`);
     model = await loadSrCheckpoint(new Uint8Array(await readFile(base)));
   } else {
-    // The RGB SRResNet learns what bicubic misses (bicubicSkip): from scratch it spends a short budget on colours.
+    // The SRResNet, and ESPCN with --skip, learn what bicubic misses (bicubicSkip): from scratch a short budget
+    // leaves them below bicubic.
     const config = defaultSrConfig(architecture, scale);
-    model = createSuperResolver(config.architecture === 'srresnet' ? { ...config, bicubicSkip: true } : config, { generator: new gg.Generator(scale) });
+    const bicubicSkip = architecture === 'srresnet' || (architecture === 'espcn' && skip);
+    model = createSuperResolver(bicubicSkip ? { ...config, bicubicSkip } : config, { generator: new gg.Generator(scale) });
   }
   const sources: PatchSource[] = training.map(({ planes }) => {
     const { highRes, lowRes } = pair(planes, scale);
@@ -177,6 +183,7 @@ async function trainAndScore(name: ModelName, scale: number): Promise<Row> {
   trainer.dispose();
   discriminator?.dispose();
   model.eval();
+  const label = name === 'espcn' && skip ? 'espcn+skip' : name;
   const started = performance.now();
   let megapixels = 0;
   const upscale = async (lowRes: Plane[], size: { width: number; height: number }) => {
@@ -186,12 +193,12 @@ async function trainAndScore(name: ModelName, scale: number): Promise<Row> {
   const set14Scores = await score(set14, scale, upscale);
   const msPerMegapixel = (performance.now() - started) / megapixels;
   const row: Row = {
-    model: name, scale, set5: await score(set5, scale, upscale), set14: set14Scores,
+    model: label, scale, set5: await score(set5, scale, upscale), set14: set14Scores,
     trainSeconds: history.seconds, msPerMegapixel, steps, parameters: model.numParameters(),
   };
-  const file = `${resultsDir}sr-${name}-x${scale}.safetensors`;
+  const file = `${resultsDir}sr-${label}-x${scale}.safetensors`;
   await writeFile(file, await saveSrCheckpoint(model, { scores: JSON.stringify({ set5: row.set5, set14: row.set14 }), steps: String(steps), adapter }));
-  console.log(`${name} x${scale}: Set5 ${row.set5.psnr.toFixed(2)} dB / ${row.set5.ssim.toFixed(4)}, Set14 ${row.set14.psnr.toFixed(2)} dB / ${row.set14.ssim.toFixed(4)}, ` +
+  console.log(`${label} x${scale}: Set5 ${row.set5.psnr.toFixed(2)} dB / ${row.set5.ssim.toFixed(4)}, Set14 ${row.set14.psnr.toFixed(2)} dB / ${row.set14.ssim.toFixed(4)}, ` +
     `${(history.seconds / 60).toFixed(1)} min training, ${msPerMegapixel.toFixed(0)} ms per output megapixel; wrote ${file}`);
   if (name === 'espcn' && 'ship' in flags) {
     await mkdir(shipDir, { recursive: true });
@@ -259,7 +266,7 @@ for (const name of models) {
 }
 if (models.includes('srgan') && scales.includes(4)) await cropComparison();
 
-const order = ['bicubic', 'srcnn', 'espcn', 'srresnet', 'srgan'];
+const order = ['bicubic', 'srcnn', 'espcn', 'espcn+skip', 'srresnet', 'srgan'];
 const rows = await readRows();
 rows.sort((a, b) => a.scale - b.scale || order.indexOf(a.model) - order.indexOf(b.model));
 console.log(`\n| scale | model | Set5 PSNR / SSIM | Set14 PSNR / SSIM | parameters | training | ms per output MP |`);

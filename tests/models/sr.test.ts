@@ -15,7 +15,7 @@ const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from
 function smallConfig(architecture: SrArchitecture, scale: number): SrConfig {
   const config = defaultSrConfig(architecture, scale);
   if (config.architecture === 'srcnn') return { ...config, features: [8, 4] };
-  if (config.architecture === 'espcn') return { ...config, features: [8, 4] };
+  if (config.architecture === 'espcn') return { ...config, features: [8, 4], bicubicSkip: scale === 3 };
   return { ...config, features: 4, blocks: 1, bicubicSkip: scale === 4 };
 }
 
@@ -97,6 +97,7 @@ describe('super-resolution networks', () => {
     expect(() => createSuperResolver({ ...defaultSrConfig('srresnet', 5) })).toThrow(/SrResNet: scale 5 is not 3 or a power of 2/);
     expect(() => createSuperResolver({ ...(defaultSrConfig('espcn', 2) as EspcnConfig), kernels: [4, 3, 3] })).toThrow(/Espcn: kernel sides must be odd/);
     expect(() => defaultSrConfig('edsr' as SrArchitecture, 2)).toThrow(/unknown architecture 'edsr'/);
+    expect(() => createSuperResolver({ ...defaultSrConfig('srcnn', 2), bicubicSkip: true })).toThrow(/Srcnn: bicubicSkip does not apply/);
     model.dispose();
   });
 });

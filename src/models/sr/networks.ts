@@ -29,6 +29,12 @@ interface SrConfigBase {
   scale: number;
   /** Image channels in and out: 1 (luminance, Y of YCbCr, as SRCNN and ESPCN were trained) or 3 (RGB). */
   channels: number;
+  /**
+   * ESPCN and SRResNet: add the bicubic upscale of the input to the output, so the network learns only what bicubic
+   * misses (VDSR's global residual; default false, as their papers). It starts at bicubic's quality, which a short
+   * training budget needs. (SRCNN already works on the bicubic upscale.)
+   */
+  bicubicSkip?: boolean;
 }
 
 /** SRCNN: patch extraction (k1 x k1, f1 maps), non-linear mapping (k2 x k2, f2), reconstruction (k3 x k3). */
@@ -63,11 +69,6 @@ export interface SrResNetConfig extends SrConfigBase {
   blocks: number;
   /** Each block's residual is scaled by this before it is added (EDSR's large model: 0.1; 1 for small ones). */
   residualScale: number;
-  /**
-   * Add the bicubic upscale of the input to the output, so the network learns only what bicubic misses (VDSR's
-   * global residual; default false, as SRGAN). It starts at bicubic's quality, which a short training budget needs.
-   */
-  bicubicSkip?: boolean;
 }
 
 /** An architecture and its sizes: enough to rebuild the network (createSuperResolver); saved with checkpoints. */
@@ -111,6 +112,13 @@ export abstract class SuperResolver extends Module {
   /** The upscaled images. */
   abstract override forward(lowRes: Tensor): Tensor;
 
+  /** `output` plus the bicubic upscale of `lowRes` when the config asks for the skip (ESPCN, SRResNet). */
+  protected withSkip(lowRes: Tensor, output: Tensor): Tensor {
+    if (!this.config.bicubicSkip) return output;
+    const [h, w] = lowRes.shape.slice(2);
+    return output.add(resizeBicubic(lowRes, { height: h * this.scale, width: w * this.scale }));
+  }
+
   /** Checks a forward call's input: [N, channels, h, w] f32. */
   protected checkInput(op: string, x: Tensor): void {
     if (x.rank !== 4 || x.shape[1] !== this.channels || x.dtype !== 'f32') {
@@ -127,6 +135,9 @@ function sameConv(op: string, inChannels: number, outChannels: number, k: number
 
 /** The radius of a stack of same-size convolutions: the sum of (k - 1) / 2. */
 const radius = (kernels: readonly number[]) => kernels.reduce((sum, k) => sum + (k - 1) / 2, 0);
+
+/** The config's bicubicSkip field, present only when set, so configs without it stay as their files stored them. */
+const skipField = (bicubicSkip: boolean) => (bicubicSkip ? { bicubicSkip } : {});
 
 /** Checks scale and channels, then registers same-size convolutions 'conv1', 'conv2', ... from widths[i] to widths[i + 1] maps. */
 function convStack(op: string, owner: Module, config: SrConfigBase & SrInitOptions, widths: readonly number[], kernels: readonly number[]): Conv2d[] {
@@ -149,6 +160,7 @@ export class Srcnn extends SuperResolver {
   constructor(config: Omit<SrcnnConfig, 'architecture'> & SrInitOptions) {
     super();
     const { scale, channels, kernels, features } = config;
+    if (config.bicubicSkip) throw new Error('Srcnn: bicubicSkip does not apply (SRCNN already works on the bicubic upscale)');
     this.convs = convStack('Srcnn', this, config, [channels, ...features, channels], kernels);
     this.config = { architecture: 'srcnn', scale, channels, kernels: [...kernels], features: [...features] };
     // Bicubic reads 2 low-resolution pixels each side; the convolutions' radius is in high-resolution pixels.
@@ -170,16 +182,17 @@ export class Espcn extends SuperResolver {
 
   constructor(config: Omit<EspcnConfig, 'architecture'> & SrInitOptions) {
     super();
-    const { scale, channels, kernels, features, activation } = config;
+    const { scale, channels, kernels, features, activation, bicubicSkip = false } = config;
     if (activation !== 'tanh' && activation !== 'relu') throw new Error(`Espcn: activation must be 'tanh' or 'relu', got ${String(activation)}`);
     this.convs = convStack('Espcn', this, config, [channels, ...features, channels * scale * scale], kernels);
-    this.config = { architecture: 'espcn', scale, channels, kernels: [...kernels], features: [...features], activation };
-    this.margin = radius(kernels);
+    this.config = { architecture: 'espcn', scale, channels, kernels: [...kernels], features: [...features], activation, ...skipField(bicubicSkip) };
+    // Bicubic (with the skip) reads 2 pixels each side.
+    this.margin = Math.max(radius(kernels), bicubicSkip ? 2 : 0);
   }
 
   forward(lowRes: Tensor): Tensor {
     this.checkInput('Espcn.forward', lowRes);
-    return pixelShuffle(throughStack(this.convs, lowRes, this.config.activation === 'tanh' ? tanh : relu), this.scale);
+    return this.withSkip(lowRes, pixelShuffle(throughStack(this.convs, lowRes, this.config.activation === 'tanh' ? tanh : relu), this.scale));
   }
 }
 
@@ -235,7 +248,7 @@ export class SrResNet extends SuperResolver {
     const { scale, channels, features, blocks, residualScale, bicubicSkip = false } = config;
     for (const [name, value] of Object.entries({ scale, channels, features })) checkPositiveInteger('SrResNet', name, value);
     if (!(Number.isInteger(blocks) && blocks >= 0)) throw new Error(`SrResNet: blocks must be an integer >= 0, got ${blocks}`);
-    this.config = { architecture: 'srresnet', scale, channels, features, blocks, residualScale, bicubicSkip };
+    this.config = { architecture: 'srresnet', scale, channels, features, blocks, residualScale, ...skipField(bicubicSkip) };
     this.head = this.registerModule('head', sameConv('SrResNet', channels, features, 3, config));
     this.blocks = Array.from({ length: blocks }, (_, i) => this.registerModule(`block${i}`, new ResidualBlock(features, residualScale, config)));
     this.body = this.registerModule('body', sameConv('SrResNet', features, features, 3, config));
@@ -243,8 +256,8 @@ export class SrResNet extends SuperResolver {
       factor, conv: this.registerModule(`upsample${i}`, sameConv('SrResNet', features, features * factor * factor, 3, config)),
     }));
     this.tail = this.registerModule('tail', sameConv('SrResNet', features, channels, 3, config));
-    // Low-resolution radius: head, 2 per block, body; each stage's conv and the tail at finer grids (at most 1 each).
-    // Bicubic reads 2 pixels each side, fewer than any network here.
+    // Low-resolution radius: head, 2 per block, body; each stage's conv and the tail at finer grids (at most 1 each);
+    // more than the 2 pixels each side that the skip's bicubic reads.
     this.margin = 2 + 2 * blocks + this.stages.length + 1;
   }
 
@@ -254,10 +267,7 @@ export class SrResNet extends SuperResolver {
     let x = this.blocks.reduce((h, block) => block.forward(h), features);
     x = this.body.forward(x).add(features);
     for (const { factor, conv } of this.stages) x = relu(pixelShuffle(conv.forward(x), factor));
-    const out = this.tail.forward(x);
-    if (!this.config.bicubicSkip) return out;
-    const [h, w] = lowRes.shape.slice(2);
-    return out.add(resizeBicubic(lowRes, { height: h * this.scale, width: w * this.scale }));
+    return this.withSkip(lowRes, this.tail.forward(x));
   }
 }
 
