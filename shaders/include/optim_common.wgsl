@@ -1,6 +1,6 @@
-// Shared by the fused optimizer updates (optim_adam, optim_sgd), inlined where they say
-// #include "optim_common": the gradient an update follows, training's NaN/Inf watch, and the
-// parameter's write-back.
+// Shared by the fused optimizer updates (optim_adam, optim_sgd, optim_rmsprop, optim_adagrad),
+// inlined where they say #include "optim_common": the gradient an update follows, training's NaN/Inf
+// watch, and the parameter's write-back.
 // Needs the includer's Params fields grad_sign, weight_decay, grad_site, param_site and step, its
 // `grad` and `param` bindings (array<vec4<f32>>) and include/check_flag's report_check.
 

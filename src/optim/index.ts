@@ -1,6 +1,6 @@
 /**
  * gg.optim: optimizers whose updates are fused WGSL kernels that change parameters in place on the
- * GPU (SGD, Adam, AdamW), global-norm gradient clipping, and learning-rate schedules.
+ * GPU (SGD, Adam, AdamW, RMSprop, Adagrad), global-norm gradient clipping, and learning-rate schedules.
  *
  * @module
  */
@@ -10,6 +10,8 @@ export {
 } from './optimizer.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
+export { RMSprop, type RMSpropOptions } from './rmsprop.js';
+export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './clip.js';
 export {
   LRScheduler, StepLR, CosineWithWarmup, LambdaLR, ExponentialLR, MultiStepLR, OneCycleLR, ReduceLROnPlateau,

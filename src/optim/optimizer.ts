@@ -1,8 +1,8 @@
 // The Optimizer base class, with PyTorch's semantics: parameters in groups that each carry their
 // own hyperparameters, per-parameter state created on a parameter's first update, parameters
 // without a gradient skipped, and a state dict for checkpoints. Subclasses supply one fused WGSL
-// update per parameter (src/optim/sgd.ts, src/optim/adam.ts); nothing here reads the GPU back
-// except loadStateDict, which reads the saved step counts.
+// update per parameter (src/optim/sgd.ts, adam.ts, rmsprop.ts, adagrad.ts); nothing here reads the
+// GPU back except loadStateDict, which reads the saved step counts.
 //
 // Checkpoints: stateDict() holds tensors only ('state.<i>.<name>', i indexing the parameters in group
 // order, with the step count as a 0-d tensor 'state.<i>.step'), so a safetensors file can hold it;
@@ -197,9 +197,12 @@ export abstract class Optimizer<O extends GroupOptions> {
     }
   }
 
-  /** A parameter's state buffer, created as zeros on first use (kept out of any memory scope). */
-  protected stateBuffer(state: ParamState, name: string, param: Tensor): Tensor {
-    return (state.buffers[name] ??= zeros(param.shape).keep());
+  /**
+   * A parameter's state buffer, created on first use filled with `initial` (Adagrad's
+   * initialAccumulatorValue; zeros otherwise) and kept out of any memory scope.
+   */
+  protected stateBuffer(state: ParamState, name: string, param: Tensor, initial = 0): Tensor {
+    return (state.buffers[name] ??= (initial === 0 ? zeros(param.shape) : full(param.shape, initial)).keep());
   }
 
   /** Every parameter, in group order: position i here is index i in state dict keys. */

@@ -1,4 +1,4 @@
-// Optimizer checkpoints: stateDict() (tensors only, as a safetensors file holds them) plus the
+// Optimizer checkpoints (SGD, Adam, AdamW, RMSprop, Adagrad): stateDict() (tensors only, as a safetensors file holds them) plus the
 // JSON-able hyperparameters() restore an optimizer so exactly that its next steps match, bit for bit,
 // those of the optimizer that was saved; bad state dicts get named errors and change nothing.
 import { describe, expect, it } from 'vitest';
@@ -88,6 +88,16 @@ describe('optimizer checkpoints', () => {
     await expectExactResume((params) => new gg.optim.SGD(params, { lr: 0.1, momentum: 0.9, dampening: 0.2 }));
   });
 
+  it('RMSprop, centered with momentum, resumes exactly', async () => {
+    await expectExactResume((params) => new gg.optim.RMSprop(params, { lr: 0.01, centered: true, momentum: 0.9, weightDecay: 0.1 }));
+  });
+
+  it('Adagrad with lr decay and two groups resumes exactly (the decay follows the restored step counts)', async () => {
+    await expectExactResume(
+      (params) => new gg.optim.Adagrad([{ params: params.slice(0, 1), initialAccumulatorValue: 0.5 }, { params: params.slice(1) }], { lr: 0.1, lrDecay: 0.2 }),
+    );
+  });
+
   it('names the keys and hyperparameters PyTorch does', () => {
     const params = randomParams(2);
     const optimizer = new gg.optim.Adam(params, { amsgrad: true });
@@ -105,6 +115,35 @@ describe('optimizer checkpoints', () => {
     });
     disposeAll(state, params);
     optimizer.dispose();
+  });
+
+  it('names RMSprop\'s and Adagrad\'s state buffers as PyTorch does', () => {
+    const params = randomParams(2);
+    const rmsprop = new gg.optim.RMSprop([{ params: params.slice(0, 1), centered: true, momentum: 0.9 }, { params: params.slice(1) }]);
+    const adagrad = new gg.optim.Adagrad(params);
+    setGrads([params], rng(3), 2);
+    rmsprop.step();
+    adagrad.step();
+    const rmspropState = rmsprop.stateDict();
+    const adagradState = adagrad.stateDict();
+    expect(Object.keys(rmspropState).sort()).toEqual(
+      ['state.0.step', 'state.0.square_avg', 'state.0.grad_avg', 'state.0.momentum_buffer', 'state.1.step', 'state.1.square_avg'].sort(),
+    );
+    expect(Object.keys(adagradState).sort()).toEqual(['state.0.step', 'state.0.sum', 'state.1.step', 'state.1.sum'].sort());
+    expect(rmsprop.hyperparameters()).toEqual({
+      optimizer: 'RMSprop',
+      paramGroups: [
+        { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0.9, centered: true, maximize: false, params: [0] },
+        { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, params: [1, 2] },
+      ],
+    });
+    expect(adagrad.hyperparameters()).toEqual({
+      optimizer: 'Adagrad',
+      paramGroups: [{ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, params: [0, 1, 2] }],
+    });
+    disposeAll(rmspropState, adagradState, params);
+    rmsprop.dispose();
+    adagrad.dispose();
   });
 
   it('rejects bad state dicts with named errors and leaves the optimizer as it was', async () => {

@@ -37,6 +37,33 @@ describe('the optimizers watch gradients and parameters for NaN and Inf', () => 
     expect(gg.runtime().memory().liveBuffers).toBe(before);
   });
 
+  for (const [name, make] of [
+    ['RMSprop', (p: gg.Tensor) => new gg.optim.RMSprop([['layer.weight', p]], { centered: true, momentum: 0.9 })],
+    ['Adagrad', (p: gg.Tensor) => new gg.optim.Adagrad([['layer.weight', p]], { lrDecay: 0.1 })],
+  ] as const) {
+    it(`${name} reports a NaN gradient behind a finite loss, naming the parameter and the step`, async () => {
+      const before = gg.runtime().memory().liveBuffers;
+      const p = gg.ones([5], { requiresGrad: true });
+      const optimizer = make(p);
+      const run = gg.trainLoop({
+        steps: 10,
+        logEvery: 10,
+        step: (step) => {
+          optimizer.zeroGrad();
+          const loss = hiddenNaNLoss(p, step, 4);
+          loss.backward();
+          optimizer.step();
+          return loss;
+        },
+      });
+      await expect(run).rejects.toThrow('training stopped: the gradient of layer.weight became NaN or Inf at step 4');
+      await expect(run).rejects.toMatchObject({ step: 4, tensorName: 'the gradient of layer.weight' });
+      optimizer.dispose();
+      p.dispose();
+      expect(gg.runtime().memory().liveBuffers).toBe(before);
+    });
+  }
+
   it('names module parameters given as namedParameters(), and numbers unnamed ones', async () => {
     const model = new gg.nn.Sequential(new gg.nn.Linear(2, 3), new gg.nn.ReLU(), new gg.nn.Linear(3, 1));
     const named = new gg.optim.SGD(model.namedParameters(), { lr: 0.1, momentum: 0.9 });

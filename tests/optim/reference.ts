@@ -1,5 +1,5 @@
 // Plain-JS float64 references of PyTorch's optimizer update rules (torch/optim/sgd.py, adam.py,
-// adamw.py, single-tensor paths) and of clip_grad_norm_, written from the formulas, for the
+// adamw.py, rmsprop.py, adagrad.py, single-tensor paths) and of clip_grad_norm_, written from the formulas, for the
 // step-for-step comparisons in this folder.
 
 export interface SGDRefOptions {
@@ -22,6 +22,25 @@ export interface AdamRefOptions {
   decoupled: boolean;
 }
 
+export interface RMSpropRefOptions {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+  maximize: boolean;
+}
+
+export interface AdagradRefOptions {
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  initialAccumulatorValue: number;
+  eps: number;
+  maximize: boolean;
+}
+
 /** One parameter's state in the reference, named as in PyTorch. */
 export interface RefState {
   step: number;
@@ -29,6 +48,9 @@ export interface RefState {
   exp_avg?: Float64Array;
   exp_avg_sq?: Float64Array;
   max_exp_avg_sq?: Float64Array;
+  square_avg?: Float64Array;
+  grad_avg?: Float64Array;
+  sum?: Float64Array;
 }
 
 export function sgdRef(w: Float64Array, grad: ArrayLike<number>, state: RefState, o: SGDRefOptions): void {
@@ -64,6 +86,43 @@ export function adamRef(w: Float64Array, grad: ArrayLike<number>, state: RefStat
     if (o.amsgrad) v = state.max_exp_avg_sq![i] = Math.max(state.max_exp_avg_sq![i], v);
     const denom = Math.sqrt(v) / Math.sqrt(biasCorrection2) + o.eps;
     w[i] -= (o.lr / biasCorrection1) * (m / denom);
+  }
+}
+
+export function rmspropRef(w: Float64Array, grad: ArrayLike<number>, state: RefState, o: RMSpropRefOptions): void {
+  const n = w.length;
+  state.step++;
+  const squareAvg = (state.square_avg ??= new Float64Array(n));
+  if (o.centered) state.grad_avg ??= new Float64Array(n);
+  if (o.momentum > 0) state.momentum_buffer ??= new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const g = (o.maximize ? -grad[i] : grad[i]) + o.weightDecay * w[i];
+    squareAvg[i] = o.alpha * squareAvg[i] + (1 - o.alpha) * g * g;
+    let avg = squareAvg[i];
+    if (o.centered) {
+      const gradAvg = state.grad_avg!;
+      gradAvg[i] += (1 - o.alpha) * (g - gradAvg[i]);
+      avg -= gradAvg[i] * gradAvg[i];
+    }
+    avg = Math.sqrt(avg) + o.eps;
+    if (o.momentum > 0) {
+      const buf = state.momentum_buffer!;
+      buf[i] = o.momentum * buf[i] + g / avg;
+      w[i] -= o.lr * buf[i];
+    } else {
+      w[i] -= (o.lr * g) / avg;
+    }
+  }
+}
+
+export function adagradRef(w: Float64Array, grad: ArrayLike<number>, state: RefState, o: AdagradRefOptions): void {
+  state.step++;
+  const sum = (state.sum ??= new Float64Array(w.length).fill(o.initialAccumulatorValue));
+  const clr = o.lr / (1 + (state.step - 1) * o.lrDecay);
+  for (let i = 0; i < w.length; i++) {
+    const g = (o.maximize ? -grad[i] : grad[i]) + o.weightDecay * w[i];
+    sum[i] += g * g;
+    w[i] -= (clr * g) / (Math.sqrt(sum[i]) + o.eps);
   }
 }
 

@@ -594,6 +594,10 @@ bad('value', 'SGD: a tensor that does not require grad', 'SGD', (c) => c.own(new
 bad('value', 'Adam: beta1 1', 'Adam', (c) => c.own(new gg.optim.Adam([param(c)], { betas: [1, 0.999] })), ['beta1']);
 bad('nan', 'Adam: NaN eps', 'Adam', (c) => c.own(new gg.optim.Adam([param(c)], { eps: NaN_ })), ['NaN']);
 bad('value', 'AdamW: negative weight decay', 'AdamW', (c) => c.own(new gg.optim.AdamW([param(c)], { weightDecay: -1 })), ['-1']);
+bad('value', 'RMSprop: alpha 1.5', 'RMSprop', (c) => c.own(new gg.optim.RMSprop([param(c)], { alpha: 1.5 })), ['alpha', '1.5']);
+bad('nan', 'RMSprop: NaN momentum', 'RMSprop', (c) => c.own(new gg.optim.RMSprop([param(c)], { momentum: NaN_ })), ['momentum', 'NaN']);
+bad('value', 'Adagrad: negative lrDecay', 'Adagrad', (c) => c.own(new gg.optim.Adagrad([param(c)], { lrDecay: -0.1 })), ['lrDecay', '-0.1']);
+bad('nan', 'Adagrad: NaN initialAccumulatorValue', 'Adagrad', (c) => c.own(new gg.optim.Adagrad([param(c)], { initialAccumulatorValue: NaN_ })), ['initialAccumulatorValue', 'NaN']);
 bad('value', 'Adam: the same parameter twice', 'Adam', (c) => {
   const p = param(c);
   return c.own(new gg.optim.Adam([{ params: [p] }, { params: [p] }]));
