@@ -198,7 +198,7 @@ describe('SMILES language models', () => {
     for (const s of samples) expect(typeof s).toBe('string');
     model.dispose();
     expect(gg.runtime().memory().liveBuffers).toBe(before);
-  });
+  }, 180_000);
 
   it('sampleSmiles drives the char-RNN too, and refuses a model of another vocabulary', async () => {
     const before = gg.runtime().memory().liveBuffers;
@@ -214,5 +214,5 @@ describe('SMILES language models', () => {
     other.dispose();
     model.dispose();
     expect(gg.runtime().memory().liveBuffers).toBe(before);
-  });
+  }, 120_000);
 });
