@@ -10,11 +10,12 @@
 //
 // Writes bench/results/sr-<model>-x<scale>.safetensors (with its scores in the metadata), merges the
 // scores into bench/results/sr.json and prints the table; with srgan at x4, bench/results/sr-crops.png
-// (a crop of each Set14 image: bicubic, SRResNet, SRGAN, original). --ship copies the ESPCN weights
+// (a crop of six colour Set14 images: bicubic, SRResNet, SRGAN, original; --crops alone remakes it from the
+// saved weights). --ship copies the ESPCN weights
 // into demo/assets/ for the demo's super-resolution page.
 //
 // Run: npx tsx bench/models/sr.ts [--models=espcn,srcnn,srresnet,srgan] [--scales=2,3,4] [--steps=N]
-//        [--espcn-steps=N] (likewise per model) [--batch=16] [--patch=24] [--lr=1e-3] [--skip] [--ship]
+//        [--espcn-steps=N] (likewise per model) [--batch=16] [--patch=24] [--lr=1e-3] [--skip] [--ship] [--crops]
 // --skip trains ESPCN with the bicubic skip (the SRResNet always has it); --ship copies that run's ESPCN weights
 // into demo/assets/.
 
@@ -214,7 +215,7 @@ async function cropComparison(): Promise<void> {
   const networks = await Promise.all(['srresnet', 'srgan'].map(async (name) => loadSrCheckpoint(new Uint8Array(await readFile(`${resultsDir}sr-${name}-x${scale}.safetensors`)))));
   const side = 96;
   const strips: Plane[][] = [];
-  for (const image of set14.slice(0, 6)) {
+  for (const image of set14.filter(({ planes }) => planes.length === 3).slice(0, 6)) {
     const { highRes, lowRes } = pair(image.planes, scale);
     const outputs = [resize8(lowRes, scale)];
     for (const model of networks) {
@@ -247,7 +248,7 @@ async function cropComparison(): Promise<void> {
   });
   const file = `${resultsDir}sr-crops.png`;
   await writeFile(file, await encodePng(planesToImage(picture)));
-  console.log(`wrote ${file} (columns: bicubic, SRResNet, SRGAN, original; x4 crops of Set14)`);
+  console.log(`wrote ${file} (columns: bicubic, SRResNet, SRGAN, original; x4 crops of Set14's colour images)`);
   for (const model of networks) model.dispose();
 }
 
@@ -264,7 +265,7 @@ for (const name of models) {
     await keep(await trainAndScore(name, scale));
   }
 }
-if (models.includes('srgan') && scales.includes(4)) await cropComparison();
+if ((models.includes('srgan') && scales.includes(4)) || 'crops' in flags) await cropComparison();
 
 const order = ['bicubic', 'srcnn', 'espcn', 'espcn+skip', 'srresnet', 'srgan'];
 const rows = await readRows();
