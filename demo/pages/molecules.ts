@@ -9,6 +9,7 @@ import rdkitWasmUrl from '@rdkit/rdkit/RDKit_minimal.wasm?url';
 import drugLike from '../assets/drug-like.smi?raw';
 import { ChunkSizer } from '../chunks.js';
 import { card, choice, element } from '../dom.js';
+import { readLanguageModelPage, saveLanguageModelPage } from '../lm-checkpoint.js';
 import type { DemoPage, LoadedCheckpoint, PageModule, ShellApi } from '../page.js';
 
 const SAMPLE_EVERY_MS = 8000;
@@ -201,23 +202,19 @@ class MoleculesPage implements DemoPage {
     return box;
   }
 
-  private async save(extra: Record<string, string>): Promise<Uint8Array> {
-    const metadata = { ...extra, 'demo.model': this.kind, 'demo.vocab': JSON.stringify(this.vocab.toJSON()), 'demo.steps': String(this.steps) };
-    return gg.models.saveLanguageModelCheckpoint(this.trainer!, metadata);
+  private save(extra: Record<string, string>): Promise<Uint8Array> {
+    return saveLanguageModelPage(this.trainer!, { kind: this.kind, vocab: this.vocab.toJSON(), steps: this.steps }, extra);
   }
 
   private async load(bytes: Uint8Array): Promise<LoadedCheckpoint> {
-    const metadata = gg.io.readHeader(bytes).metadata;
-    const kind = metadata['demo.model'] as ModelKind | undefined;
-    if (!kind || !(kind in models) || !metadata['demo.vocab']) throw new Error('this checkpoint was not saved from the Molecules page (no demo.model / demo.vocab metadata)');
-    const tokens = JSON.parse(metadata['demo.vocab']) as string[];
-    if (tokens.join(' ') !== this.vocab.tokens.join(' ')) throw new Error(`this checkpoint was trained with another SMILES vocabulary (${tokens.length} tokens, this page has ${this.vocab.size})`);
-    this.kind = kind;
-    (document.getElementById('model') as HTMLSelectElement).value = kind;
+    const file = readLanguageModelPage(bytes, 'Molecules', Object.keys(models));
+    if (file.vocab.join(' ') !== this.vocab.tokens.join(' ')) throw new Error(`this checkpoint was trained with another SMILES vocabulary (${file.vocab.length} tokens, this page has ${this.vocab.size})`);
+    this.kind = file.kind as ModelKind;
+    (document.getElementById('model') as HTMLSelectElement).value = file.kind;
     await this.reset();
     await gg.models.loadLanguageModelCheckpoint(bytes, this.trainer!);
-    this.steps = Number(metadata['demo.steps'] ?? 0);
-    return { note: `loaded a ${models[kind].label} trained for ${this.steps} steps`, step: this.steps };
+    this.steps = file.steps;
+    return { note: `loaded a ${models[this.kind].label} trained for ${this.steps} steps`, step: this.steps };
   }
 }
 

@@ -6,6 +6,7 @@
 import * as gg from '../../src/index.js';
 import { ChunkSizer } from '../chunks.js';
 import { card, choice, element } from '../dom.js';
+import { readLanguageModelPage, saveLanguageModelPage } from '../lm-checkpoint.js';
 import type { DemoPage, LoadedCheckpoint, PageModule, ShellApi } from '../page.js';
 
 const BROWN_SOURCE = 'data/brown';
@@ -224,25 +225,21 @@ class TextPage implements DemoPage {
     }
   }
 
-  private async save(extra: Record<string, string>): Promise<Uint8Array> {
-    const metadata = { ...extra, 'demo.model': this.kind, 'demo.vocab': JSON.stringify(this.corpus!.vocab.chars), 'demo.steps': String(this.steps) };
-    return gg.models.saveLanguageModelCheckpoint(this.trainer!, metadata);
+  private save(extra: Record<string, string>): Promise<Uint8Array> {
+    return saveLanguageModelPage(this.trainer!, { kind: this.kind, vocab: this.corpus!.vocab.chars, steps: this.steps }, extra);
   }
 
   private async load(bytes: Uint8Array): Promise<LoadedCheckpoint> {
-    const metadata = gg.io.readHeader(bytes).metadata;
-    const kind = metadata['demo.model'] as ModelKind | undefined;
-    if (!kind || !(kind in models) || !metadata['demo.vocab']) throw new Error('this checkpoint was not saved from the Text page (no demo.model / demo.vocab metadata)');
-    const chars = JSON.parse(metadata['demo.vocab']) as string[];
-    if (chars.join('') !== this.corpus!.vocab.chars.join('')) {
-      throw new Error(`this checkpoint was trained on a text with another alphabet (${chars.length} characters); choose that text first, then load it`);
+    const file = readLanguageModelPage(bytes, 'Text', Object.keys(models));
+    if (file.vocab.join('') !== this.corpus!.vocab.chars.join('')) {
+      throw new Error(`this checkpoint was trained on a text with another alphabet (${file.vocab.length} characters); choose that text first, then load it`);
     }
-    this.kind = kind;
-    (document.getElementById('model') as HTMLSelectElement).value = kind;
+    this.kind = file.kind as ModelKind;
+    (document.getElementById('model') as HTMLSelectElement).value = file.kind;
     await this.reset();
     await gg.models.loadLanguageModelCheckpoint(bytes, this.trainer!);
-    this.steps = Number(metadata['demo.steps'] ?? 0);
-    return { note: `loaded a ${models[kind].label} trained for ${this.steps} steps`, step: this.steps };
+    this.steps = file.steps;
+    return { note: `loaded a ${models[this.kind].label} trained for ${this.steps} steps`, step: this.steps };
   }
 }
 
