@@ -16,8 +16,8 @@
 //
 // Run: npx tsx bench/models/sr.ts [--models=espcn,srcnn,srresnet,srgan] [--scales=2,3,4] [--steps=N]
 //        [--espcn-steps=N] (likewise per model) [--batch=16] [--patch=24] [--lr=1e-3] [--skip] [--ship] [--crops]
-// --skip trains ESPCN with the bicubic skip (the SRResNet always has it); --ship copies that run's ESPCN weights
-// into demo/assets/.
+// --skip trains SRCNN and ESPCN with the bicubic skip (rows named 'srcnn+skip', 'espcn+skip'; the SRResNet always
+// has it); --ship copies that run's ESPCN weights into demo/assets/.
 
 import { mkdir, readFile, writeFile, copyFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
@@ -36,7 +36,7 @@ const scales = list('scales', '2,3,4').map(Number);
 const batchSize = Number(flags.batch ?? 16);
 const lowResPatch = Number(flags.patch ?? 24);
 const baseLr = Number(flags.lr ?? 1e-3);
-/** Train ESPCN with the bicubic skip (its rows are named 'espcn+skip'). */
+/** Train SRCNN and ESPCN with the bicubic skip (their rows are named 'srcnn+skip', 'espcn+skip'). */
 const skip = 'skip' in flags;
 /** Steps per model: the budget each trains for on a software adapter (override with --steps). */
 const defaultSteps: Record<ModelName, number> = { espcn: 3000, srcnn: 1500, srresnet: 1500, srgan: 500 };
@@ -151,10 +151,10 @@ async function trainAndScore(name: ModelName, scale: number): Promise<Row> {
     if (!existsSync(base)) throw new Error(`bench/models/sr: the SRGAN starts from ${base}; train srresnet at x${scale} first`);
     model = await loadSrCheckpoint(new Uint8Array(await readFile(base)));
   } else {
-    // The SRResNet, and ESPCN with --skip, learn what bicubic misses (bicubicSkip): from scratch a short budget
-    // leaves them below bicubic.
+    // The SRResNet, and SRCNN and ESPCN with --skip, learn what bicubic misses (bicubicSkip): from scratch a short
+    // budget leaves them below bicubic.
     const config = defaultSrConfig(architecture, scale);
-    const bicubicSkip = architecture === 'srresnet' || (architecture === 'espcn' && skip);
+    const bicubicSkip = architecture === 'srresnet' || skip;
     model = createSuperResolver(bicubicSkip ? { ...config, bicubicSkip } : config, { generator: new gg.Generator(scale) });
   }
   const sources: PatchSource[] = training.map(({ planes }) => {
@@ -184,7 +184,7 @@ async function trainAndScore(name: ModelName, scale: number): Promise<Row> {
   trainer.dispose();
   discriminator?.dispose();
   model.eval();
-  const label = name === 'espcn' && skip ? 'espcn+skip' : name;
+  const label = name !== 'srresnet' && name !== 'srgan' && skip ? `${name}+skip` : name;
   const started = performance.now();
   let megapixels = 0;
   const upscale = async (lowRes: Plane[], size: { width: number; height: number }) => {
@@ -267,7 +267,7 @@ for (const name of models) {
 }
 if ((models.includes('srgan') && scales.includes(4)) || 'crops' in flags) await cropComparison();
 
-const order = ['bicubic', 'srcnn', 'espcn', 'espcn+skip', 'srresnet', 'srgan'];
+const order = ['bicubic', 'srcnn', 'srcnn+skip', 'espcn', 'espcn+skip', 'srresnet', 'srgan'];
 const rows = await readRows();
 rows.sort((a, b) => a.scale - b.scale || order.indexOf(a.model) - order.indexOf(b.model));
 console.log(`\n| scale | model | Set5 PSNR / SSIM | Set14 PSNR / SSIM | parameters | training | ms per output MP |`);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import {
-  SrDiscriminator, SrTrainer, createSuperResolver, defaultSrConfig, loadSrCheckpoint, readSrConfig, saveSrCheckpoint, upscaleTiled, upscaleImage, upscaleBicubic, imresize, imageToPlanes, roundToUint8, type EspcnConfig, type SrArchitecture, type SrConfig,
+  SrDiscriminator, SrTrainer, createSuperResolver, defaultSrConfig, loadSrCheckpoint, readSrConfig, saveSrCheckpoint, upscaleTiled, upscaleImage, upscaleBicubic, imresize, resizeBicubic, imageToPlanes, roundToUint8, type EspcnConfig, type SrArchitecture, type SrConfig,
 } from '../../src/models/sr/index.js';
 
 const live = () => gg.runtime().memory().liveBuffers;
@@ -14,7 +14,7 @@ const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from
 /** Small versions of each architecture, quick on the software adapter. */
 function smallConfig(architecture: SrArchitecture, scale: number): SrConfig {
   const config = defaultSrConfig(architecture, scale);
-  if (config.architecture === 'srcnn') return { ...config, features: [8, 4] };
+  if (config.architecture === 'srcnn') return { ...config, features: [8, 4], bicubicSkip: scale === 3 };
   if (config.architecture === 'espcn') return { ...config, features: [8, 4], bicubicSkip: scale === 3 };
   return { ...config, features: 4, blocks: 1, bicubicSkip: scale === 4 };
 }
@@ -63,6 +63,23 @@ describe('super-resolution networks', () => {
     expect(live()).toBe(before);
   });
 
+  it('with the bicubic skip and the last convolution zeroed, each architecture is bicubic upscaling', async () => {
+    const before = live();
+    for (const architecture of ['srcnn', 'espcn', 'srresnet'] as const) {
+      const config = { ...smallConfig(architecture, 2), bicubicSkip: true };
+      const model = createSuperResolver(config, { generator: new gg.Generator(3) });
+      const last = model.namedParameters().filter(([name]) => name.startsWith(architecture === 'srresnet' ? 'tail.' : 'conv3.'));
+      expect(last.length, architecture).toBe(2);
+      gg.noGrad(() => gg.scope(() => { for (const [, p] of last) p.assign(gg.zerosLike(p)); }));
+      const lowRes = images([1, model.channels, 6, 5], 4);
+      const [output, bicubic] = gg.scope(() => gg.noGrad(() => [model.forward(lowRes), resizeBicubic(lowRes, { height: 12, width: 10 })]));
+      expect(maxDifference(await output.data(), await bicubic.data()), architecture).toBeLessThan(1e-6);
+      for (const t of [lowRes, output, bicubic]) t.dispose();
+      model.dispose();
+    }
+    expect(live()).toBe(before);
+  });
+
   it('upscaleImage: grey, RGB and RGBA images through luminance and RGB networks', async () => {
     const before = live();
     const pixels = (channels: number) => Uint8Array.from({ length: 6 * 5 * channels }, (_, i) => (i * 37) % 256);
@@ -97,7 +114,6 @@ describe('super-resolution networks', () => {
     expect(() => createSuperResolver({ ...defaultSrConfig('srresnet', 5) })).toThrow(/SrResNet: scale 5 is not 3 or a power of 2/);
     expect(() => createSuperResolver({ ...(defaultSrConfig('espcn', 2) as EspcnConfig), kernels: [4, 3, 3] })).toThrow(/Espcn: kernel sides must be odd/);
     expect(() => defaultSrConfig('edsr' as SrArchitecture, 2)).toThrow(/unknown architecture 'edsr'/);
-    expect(() => createSuperResolver({ ...defaultSrConfig('srcnn', 2), bicubicSkip: true })).toThrow(/Srcnn: bicubicSkip does not apply/);
     model.dispose();
   });
 });

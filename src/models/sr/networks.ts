@@ -30,9 +30,9 @@ interface SrConfigBase {
   /** Image channels in and out: 1 (luminance, Y of YCbCr, as SRCNN and ESPCN were trained) or 3 (RGB). */
   channels: number;
   /**
-   * ESPCN and SRResNet: add the bicubic upscale of the input to the output, so the network learns only what bicubic
-   * misses (VDSR's global residual; default false, as their papers). It starts at bicubic's quality, which a short
-   * training budget needs. (SRCNN already works on the bicubic upscale.)
+   * Add the bicubic upscale of the input to the output, so the network learns only what bicubic misses (VDSR's
+   * global residual, which is SRCNN plus its own input; default false, as the papers). It starts at bicubic's
+   * quality, which a short training budget needs.
    */
   bicubicSkip?: boolean;
 }
@@ -112,7 +112,7 @@ export abstract class SuperResolver extends Module {
   /** The upscaled images. */
   abstract override forward(lowRes: Tensor): Tensor;
 
-  /** `output` plus the bicubic upscale of `lowRes` when the config asks for the skip (ESPCN, SRResNet). */
+  /** `output` plus the bicubic upscale of `lowRes` when the config asks for the skip (ESPCN, SRResNet; SRCNN has its upscale at hand). */
   protected withSkip(lowRes: Tensor, output: Tensor): Tensor {
     if (!this.config.bicubicSkip) return output;
     const [h, w] = lowRes.shape.slice(2);
@@ -151,7 +151,7 @@ function throughStack(convs: readonly Conv2d[], x: Tensor, activation: (t: Tenso
   return convs.reduce((h, conv, i) => (i === 0 ? conv.forward(h) : conv.forward(activation(h))), x);
 }
 
-/** SRCNN: bicubic upscaling, then conv-ReLU, conv-ReLU, conv at the high resolution. Keys 'conv1'..'conv3'. */
+/** SRCNN: bicubic upscaling, then conv-ReLU, conv-ReLU, conv at the high resolution (plus the upscale with `bicubicSkip`). Keys 'conv1'..'conv3'. */
 export class Srcnn extends SuperResolver {
   readonly config: SrcnnConfig;
   readonly margin: number;
@@ -159,10 +159,9 @@ export class Srcnn extends SuperResolver {
 
   constructor(config: Omit<SrcnnConfig, 'architecture'> & SrInitOptions) {
     super();
-    const { scale, channels, kernels, features } = config;
-    if (config.bicubicSkip) throw new Error('Srcnn: bicubicSkip does not apply (SRCNN already works on the bicubic upscale)');
+    const { scale, channels, kernels, features, bicubicSkip = false } = config;
     this.convs = convStack('Srcnn', this, config, [channels, ...features, channels], kernels);
-    this.config = { architecture: 'srcnn', scale, channels, kernels: [...kernels], features: [...features] };
+    this.config = { architecture: 'srcnn', scale, channels, kernels: [...kernels], features: [...features], ...skipField(bicubicSkip) };
     // Bicubic reads 2 low-resolution pixels each side; the convolutions' radius is in high-resolution pixels.
     this.margin = 2 + Math.ceil(radius(kernels) / scale);
   }
@@ -170,7 +169,9 @@ export class Srcnn extends SuperResolver {
   forward(lowRes: Tensor): Tensor {
     this.checkInput('Srcnn.forward', lowRes);
     const [h, w] = lowRes.shape.slice(2);
-    return throughStack(this.convs, resizeBicubic(lowRes, { height: h * this.scale, width: w * this.scale }), relu);
+    const upscaled = resizeBicubic(lowRes, { height: h * this.scale, width: w * this.scale });
+    const output = throughStack(this.convs, upscaled, relu);
+    return this.config.bicubicSkip ? output.add(upscaled) : output;
   }
 }
 
