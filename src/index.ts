@@ -32,3 +32,4 @@ export * as io from './io/index.js';
 export * as data from './data/index.js';
 export * as metrics from './metrics/index.js';
 export * as models from './models/index.js';
+export * as anomaly from './models/anomaly/index.js';

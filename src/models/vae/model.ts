@@ -260,6 +260,15 @@ export abstract class Vae extends Module {
   }
 
   /**
+   * -log p(x | z = mu(x)) per image [N]: the Bernoulli reconstruction term at the posterior mean, in nats
+   * (deterministic, unlike the ELBO; an anomaly score that ignores how unusual the latent code is).
+   */
+  reconstructionError(x: Tensor): Tensor {
+    const images = this.flatImages('reconstructionError', x);
+    return noGrad(() => scope(() => binaryCrossEntropyWithLogits(this.decode(this.encode(images).mu), images, { reduction: 'none' }).sum(-1)));
+  }
+
+  /**
    * Decoder means along the straight line between the posterior means of two images (each [pixels],
    * [1, pixels] or [1, 1, H, W]): `steps` images [steps, pixels], the first and last at the endpoints.
    */
