@@ -24,8 +24,8 @@
 // Bindings differ per entry point (each uses @1.. in order; see the declarations below). Indices are
 // clamped into [0, rows) as gather.wgsl reads them; sort_blocks and accumulate_scan report one
 // outside it to the runtime's check flag (site `site`; see include/check_flag.wgsl).
-// Includes: grid (the folded 1-D launch) and check_flag (reports and clamps an index out of range,
-// as gather does).
+// Includes: grid (the folded 1-D launch), bitonic (the sort's passes; every segment is the whole
+// `padded` array) and check_flag (reports and clamps an index out of range, as gather does).
 
 #include "grid"
 
@@ -42,45 +42,13 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 
-// The sort's keys in workgroup memory: one block of BLOCK consecutive positions per workgroup. The
-// host sets BLOCK (a power of two) and counts the workgroups with it; it sets WG too, as each
-// invocation takes every WG-th pair of the block.
-override BLOCK: u32;
-var<workgroup> block_keys: array<vec2<u32>, BLOCK>;
-
-fn key_greater(a: vec2<u32>, b: vec2<u32>) -> bool {
-  return a.x > b.x || (a.x == b.x && a.y > b.y);
-}
-
-/** Which block this workgroup holds (the launch folds its workgroups as grid1d does). */
-fn block_of(workgroup: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return workgroup.x + workgroup.y * groups.x;
-}
-
-/** One compare-exchange pass (stage k, distance j < size) over the `size` keys in block_keys, which
- * start at position `first`: each invocation takes pairs lid, lid + WG, .... The direction follows
- * the keys' global positions, so the block's part of the stage is exactly what a pass over the
- * whole array would do. */
-fn block_pass(first: u32, size: u32, lid: u32, k: u32, j: u32) {
-  workgroupBarrier();
-  for (var t = lid; t < size / 2u; t += WG) {
-    let lo = (t / j) * 2u * j + t % j;
-    let hi = lo + j;
-    let a = block_keys[lo];
-    let b = block_keys[hi];
-    if (key_greater(a, b) == (((first + lo) & k) == 0u)) {
-      block_keys[lo] = b;
-      block_keys[hi] = a;
-    }
-  }
-}
-
 // sort_blocks: @1 sort_keys, @2 index, @3 check_flag
 @group(0) @binding(1) var<storage, read_write> sort_keys: array<vec2<u32>>;
 @group(0) @binding(2) var<storage, read> index: array<i32>;
 @group(0) @binding(3) var<storage, read_write> check_flag: array<atomic<u32>, 4>;
 
 #include "check_flag"
+#include "bitonic"
 
 @compute @workgroup_size(WG)
 fn sort_blocks(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
@@ -97,10 +65,7 @@ fn sort_blocks(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgro
     }
     block_keys[i] = vec2<u32>(row, l);
   }
-  for (var k = 2u; k <= size; k *= 2u) {
-    for (var j = k / 2u; j >= 1u; j /= 2u) { block_pass(first, size, lid, k, j); }
-  }
-  workgroupBarrier();
+  sort_block(first, size, lid, p.padded);
   for (var i = lid; i < size; i += WG) { sort_keys[first + i] = block_keys[i]; }
 }
 
@@ -111,25 +76,14 @@ fn merge_blocks(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgr
   let first = block_of(workgroup, groups) * BLOCK;
   if (first >= p.padded) { return; }
   for (var i = lid; i < BLOCK; i += WG) { block_keys[i] = sort_keys[first + i]; }
-  for (var j = BLOCK / 2u; j >= 1u; j /= 2u) { block_pass(first, BLOCK, lid, p.k, j); }
-  workgroupBarrier();
+  merge_block(first, lid, p.k, p.padded);
   for (var i = lid; i < BLOCK; i += WG) { sort_keys[first + i] = block_keys[i]; }
 }
 
 // bitonic_step: @1 sort_keys (one pass at a distance j >= BLOCK, one invocation per pair)
 @compute @workgroup_size(WG)
 fn bitonic_step(grid: Grid) {
-  let t = flat_index(grid);
-  if (t >= p.padded / 2u) { return; }
-  let lo = (t / p.j) * 2u * p.j + t % p.j;
-  let hi = lo + p.j;
-  let ascending = (lo & p.k) == 0u;
-  let a = sort_keys[lo];
-  let b = sort_keys[hi];
-  if (key_greater(a, b) == ascending) {
-    sort_keys[lo] = b;
-    sort_keys[hi] = a;
-  }
+  global_pass(flat_index(grid), p.padded, p.k, p.j, p.padded);
 }
 
 /** Output element i = [o, row, c]: its row, and where src[o, 0, c] lies (positions l then step by inner). */

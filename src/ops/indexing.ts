@@ -11,6 +11,7 @@ import { runtime } from '../context.js';
 import type { BuffersOf } from '../gpu/runtime.js';
 import { Tensor, checkFitsDevice, dtypeArray, shapeSize, type DType } from '../tensor.js';
 import { defineMethods } from './methods.js';
+import { SORT_BLOCK, sortWorkgroupSize } from './bitonic.js';
 import { assertDtype, assertRank, assertSameDtype, checkDtype, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
 import { reshape, stridedCopy, unsqueeze } from './movement.js';
 import { arange } from './creation.js';
@@ -382,22 +383,6 @@ function indexAdd(src: Tensor, axis: number, index: Tensor, rows: number): Tenso
  */
 function scanIndexAddReads(): number {
   return runtime().adapterInfo.isFallbackAdapter ? 1 << 16 : 1 << 24;
-}
-
-/**
- * Keys sorted in workgroup memory by one workgroup: 2048 keys of 8 bytes fill the 16384 bytes every
- * WebGPU device offers (maxComputeWorkgroupStorageSize), so the index of a training batch of up to
- * 2048 tokens sorts in one dispatch.
- */
-const SORT_BLOCK = 2048;
-
-/**
- * Invocations per workgroup of the sort's passes in workgroup memory. A GPU runs a workgroup's
- * invocations side by side, so many make a pass short; the software adapter runs them as coroutines
- * that all switch at every barrier, so there fewer of them, each taking more pairs, cost less.
- */
-function sortWorkgroupSize(): number {
-  return runtime().adapterInfo.isFallbackAdapter ? 32 : 256;
 }
 
 /**

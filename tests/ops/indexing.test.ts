@@ -314,7 +314,7 @@ describe('the scatter-adds of the backward passes', () => {
     return dispatches;
   }
 
-  // The sort keeps 2048 keys per workgroup (SORT_BLOCK in src/ops/indexing.ts): up to that one
+  // The sort keeps 2048 keys per workgroup (SORT_BLOCK in src/ops/bitonic.ts): up to that one
   // dispatch sorts, beyond it each stage of s = log2(padded / 2048) adds its global passes and a merge.
   // These sizes pass scanIndexAddReads on the software adapter, which CI runs, so they sort there;
   // a GPU scans them in one dispatch. [what, rows, inner, tokens, sort dispatches]
