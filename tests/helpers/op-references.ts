@@ -62,17 +62,21 @@ export const argOf = (beats: (a: number, b: number) => boolean) => (v: number[])
 
 // ---- softmax -------------------------------------------------------------------------------------
 
-/** Applies f to every line of `a` along `axis`, in place of that line. */
-export function mapLines(a: Ref, axis: number, f: (line: number[]) => number[]): Ref {
+/**
+ * Applies f to every line of `a` along `axis`, in place of that line; f's lines have `length` values
+ * (by default the line's own length), which becomes the result's size along `axis`.
+ */
+export function mapLines(a: Ref, axis: number, f: (line: number[]) => number[], length?: number): Ref {
   const rank = a.shape.length;
   const ax = axis < 0 ? axis + rank : axis;
-  const out = ref(a.shape, () => 0);
+  const shape = a.shape.map((d, k) => (k === ax ? (length ?? d) : d));
+  const out = ref(shape, () => 0);
   for (let i = 0; i < a.data.length; i++) {
     const start = unravel(i, a.shape);
     if (start[ax] !== 0) continue;
-    const at = (j: number) => ravel(start.map((c, d) => (d === ax ? j : c)), a.shape);
-    const line = Array.from({ length: a.shape[ax] }, (_, j) => a.data[at(j)]);
-    f(line).forEach((v, j) => (out.data[at(j)] = v));
+    const along = (j: number, of: readonly number[]) => ravel(start.map((c, d) => (d === ax ? j : c)), of);
+    const line = Array.from({ length: a.shape[ax] }, (_, j) => a.data[along(j, a.shape)]);
+    f(line).forEach((v, j) => (out.data[along(j, shape)] = v));
   }
   return out;
 }
@@ -199,6 +203,20 @@ export function indexSelectRef(x: Ref, axis: number, index: Int32Array): Ref {
     c[a] = clampIndex(index[c[a]], x.shape[a]);
     return x.data[ravel(c, x.shape)];
   });
+}
+
+// ---- sorting -------------------------------------------------------------------------------------
+
+/** PyTorch's order of two values: NaN after +inf, -0 equal to +0 (so a stable sort keeps their order). */
+export function compareValues(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number(Number.isNaN(a)) - Number(Number.isNaN(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The positions of a line in stable sorted order (ascending, or descending with NaN first). */
+export function sortOrder(line: readonly number[], descending = false): number[] {
+  const sign = descending ? -1 : 1;
+  return line.map((_, i) => i).sort((i, j) => sign * compareValues(line[i], line[j]) || i - j);
 }
 
 // ---- convolution and pooling ---------------------------------------------------------------------

@@ -258,6 +258,22 @@ works('nan', 'argmax: the first NaN wins', (c) => c.expectValues(c.own(from(c, [
 works('nan', 'logsumexp: +Inf gives +Inf', (c) => c.expectValues(c.own(from(c, [Inf, 1]).logsumexp()), [], [Inf]));
 works('nan', 'logsumexp: all -Inf gives -Inf', (c) => c.expectValues(c.own(from(c, [-Inf, -Inf]).logsumexp()), [], [-Inf]));
 works('nan', 'mean: NaN propagates', (c) => c.expectValues(c.own(from(c, [[1, NaN_], [2, 4]]).mean(1)), [2], [NaN_, 3]));
+bad('axis', 'sort: dim 2 of a rank-2 tensor', 'sort', (c) => c.own(f32(c, [2, 3]).sort(2)), ['axis 2', '[2, 3]']);
+bad('axis', 'argsort: dim given as a string', 'argsort', (c) => c.own(f32(c, [2, 3]).argsort('1' as unknown as number)), ['[2, 3] f32']);
+bad('value', "sort: descending given as 'yes'", 'sort', (c) => c.own(f32(c, [3]).sort(0, { descending: 'yes' as unknown as boolean })), ['descending', 'yes']);
+bad('value', 'topk: k = 4 of a dimension of 3', 'topk', (c) => c.own(f32(c, [2, 3]).topk(4)), ['4', '[2, 3]']);
+bad('value', 'topk: fractional k', 'topk', (c) => c.own(f32(c, [5]).topk(2.5)), ['2.5']);
+bad('disposed', 'sort: a disposed tensor', 'sort', (c) => {
+  const x = f32(c, [3]);
+  x.dispose();
+  return c.own(x.sort());
+}, ['dispose']);
+works('nan', 'sort: NaN after +Inf, -Inf first', (c) => c.expectValues(c.own(from(c, [NaN_, 1, -Inf, Inf]).sort()).values, [4], [-Inf, 1, Inf, NaN_]));
+works('nan', 'sort: descending puts NaN first', (c) => c.expectValues(c.own(from(c, [1, NaN_, Inf]).sort(0, { descending: true })).indices, [3], [1, 2, 0]));
+works('nan', 'topk: NaN is the largest', (c) => c.expectValues(c.own(from(c, [3, NaN_, 5]).topk(2)).values, [2], [NaN_, 5]));
+works('empty', 'sort: along an empty dimension', (c) => c.expectValues(c.own(f32(c, [2, 0]).sort(1)).indices, [2, 0], []));
+works('empty', 'argsort: of a 0-d tensor is 0', (c) => c.expectValues(c.own(f32(c, []).argsort()), [], [0]));
+works('empty', 'topk: k = 0', (c) => c.expectValues(c.own(f32(c, [2, 3]).topk(0)).values, [2, 0], []));
 
 // ---- softmax -------------------------------------------------------------------------------------
 category = 'softmax';
