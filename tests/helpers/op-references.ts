@@ -219,6 +219,50 @@ export function sortOrder(line: readonly number[], descending = false): number[]
   return line.map((_, i) => i).sort((i, j) => sign * compareValues(line[i], line[j]) || i - j);
 }
 
+// ---- einsum --------------------------------------------------------------------------------------
+
+/**
+ * torch.einsum by brute force: every assignment of every subscript, the product of the operands'
+ * entries, added into the output's entry. '...' takes the dimensions no letter names, broadcast from
+ * the right; a size-1 dimension broadcasts against its subscript's size; without '->' the output is the
+ * ellipsis, then the letters that appear once, sorted.
+ */
+export function einsumRef(equation: string, ...operands: Ref[]): Ref {
+  const [left, right] = equation.replace(/\s/g, '').split('->');
+  const terms = left.split(',');
+  const ellipsisRanks = terms.map((term, i) => (term.includes('...') ? operands[i].shape.length - (term.length - 3) : 0));
+  const ellipsis = Array.from({ length: Math.max(0, ...ellipsisRanks) }, (_, k) => `...${k}`);
+  const expand = (term: string, count: number) => {
+    const [before, after] = term.split('...');
+    return after === undefined ? [...before] : [...before, ...ellipsis.slice(ellipsis.length - count), ...after];
+  };
+  const inputs = terms.map((term, i) => expand(term, ellipsisRanks[i]));
+  const letters = inputs.flat().filter((s) => !s.startsWith('...'));
+  const output = right !== undefined ? expand(right, ellipsis.length) : [...ellipsis, ...[...new Set(letters)].filter((s) => letters.indexOf(s) === letters.lastIndexOf(s)).sort()];
+  const sizes = new Map<string, number>();
+  inputs.forEach((labels, i) => labels.forEach((label, axis) => sizes.set(label, Math.max(sizes.get(label) ?? 1, operands[i].shape[axis]))));
+  const labels = [...sizes.keys()];
+  const outShape = output.map((label) => sizes.get(label)!);
+  const out = ref(outShape, () => 0);
+  const value = new Map<string, number>();
+  const visit = (depth: number): void => {
+    if (depth < labels.length) {
+      for (let v = 0; v < sizes.get(labels[depth])!; v++) {
+        value.set(labels[depth], v);
+        visit(depth + 1);
+      }
+      return;
+    }
+    let product = 1;
+    operands.forEach((operand, i) => {
+      product *= operand.data[ravel(inputs[i].map((label, axis) => (operand.shape[axis] === 1 ? 0 : value.get(label)!)), operand.shape)];
+    });
+    out.data[ravel(output.map((label) => value.get(label)!), outShape)] += product;
+  };
+  visit(0);
+  return out;
+}
+
 // ---- convolution and pooling ---------------------------------------------------------------------
 
 export type Pair = [number, number];

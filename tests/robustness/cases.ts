@@ -308,6 +308,16 @@ bad('disposed', 'matmul: a disposed operand', 'matmul', (c) => {
   b.dispose();
   return c.own(f32(c, [2, 3]).matmul(b));
 }, ['dispose']);
+bad('shape', "einsum: 'ij,jk->ik' with sizes 3 and 4 for j", 'einsum', (c) => c.own(gg.einsum('ij,jk->ik', f32(c, [2, 3]), f32(c, [4, 5]))), ["'ij,jk->ik'", '[2, 3]', '[4, 5]']);
+bad('shape', "einsum: 'ij' for a rank-3 operand", 'einsum', (c) => c.own(gg.einsum('ij', f32(c, [2, 3, 4]))), ["'ij'", '[2, 3, 4]']);
+bad('shape', "einsum: 'ii->i' on a [2, 3] operand", 'einsum', (c) => c.own(gg.einsum('ii->i', f32(c, [2, 3]))), ['[2, 3]']);
+bad('value', 'einsum: two terms for one operand', 'einsum', (c) => c.own(gg.einsum('ij,jk', f32(c, [2, 3]))), ["'ij,jk'", '[2, 3]']);
+bad('value', 'einsum: output subscript k in no operand', 'einsum', (c) => c.own(gg.einsum('ij->k', f32(c, [2, 3]))), ["'k'"]);
+bad('value', 'einsum: a digit as a subscript', 'einsum', (c) => c.own(gg.einsum('i1->', f32(c, [2, 3]))), ["'1'"]);
+bad('value', 'einsum: no operands', 'einsum', () => gg.einsum('ij'), ["'ij'"]);
+bad('dtype', 'einsum: an i32 operand', 'einsum', (c) => c.own(gg.einsum('i,i->', f32(c, [2]), i32(c, [2]))), ['i32']);
+works('nan', 'einsum: NaN off the diagonal stays out of it', (c) => c.expectValues(c.own(gg.einsum('ii->i', from(c, [[1, NaN_], [Inf, 3]]))), [2], [1, 3]));
+works('empty', "einsum: 'ij,jk->ik' with j of size 0 gives zeros", (c) => c.expectValues(c.own(gg.einsum('ij,jk->ik', f32(c, [2, 0]), f32(c, [0, 1]))), [2, 1], [0, 0]));
 
 // ---- movement ------------------------------------------------------------------------------------
 category = 'movement';
