@@ -5,8 +5,10 @@
 // GPU launch each, so it runs in plain JS in float64. Every pass over the samples runs in the shared
 // Gaussian kernels (src/models/shared/gaussian.ts).
 
-import { componentSums, packGaussians, type GaussianFamily, type PackedGaussians } from '../shared/gaussian.js';
+import { componentSums, kernelFamily, packGaussians, type PackedGaussians } from '../shared/gaussian.js';
 import { cholesky, choleskyFactors, diagonalFactors } from '../shared/linalg.js';
+
+export { kernelFamily };
 
 /**
  * How a mixture's covariances are shaped (scikit-learn's covariance_type): a full matrix per component, one shared
@@ -43,11 +45,6 @@ export const EMPTY_COMPONENT_MASS = 1e-3;
 const MIN_VARIANCE = 1e-12;
 /** Cholesky retries on a covariance that rounding left not quite positive definite, each adding 10x more jitter. */
 const JITTER_ATTEMPTS = 12;
-
-/** The kernels' two code paths: a full matrix per component (full, tied) or a diagonal (diag, spherical). */
-export function kernelFamily(type: CovarianceType): GaussianFamily {
-  return type === 'full' || type === 'tied' ? 'full' : 'diag';
-}
 
 /** Length of MixtureState.covariances for a shape. */
 export function covarianceLength({ nComponents: k, nFeatures: d, covarianceType }: MixtureShape): number {

@@ -21,6 +21,15 @@ import * as wgsl from '../../gpu/shaders.generated.js';
 /** The kernels' two code paths: a full matrix per component (or one shared matrix), or a diagonal. */
 export type GaussianFamily = 'full' | 'diag';
 
+/**
+ * The kernels' code path for a covariance type as scikit-learn and hmmlearn name them: a full matrix
+ * per component ('full') or one shared by all ('tied'), or a diagonal per component ('diag') or one
+ * variance per component ('spherical', given to the kernels as a diagonal of equal variances).
+ */
+export function kernelFamily(type: 'full' | 'diag' | 'tied' | 'spherical'): GaussianFamily {
+  return type === 'full' || type === 'tied' ? 'full' : 'diag';
+}
+
 const WORKGROUP_SIZE = 64;
 /** The chunked reductions split the samples into chunks until they have about this many invocations... */
 const TARGET_INVOCATIONS = 16384;
