@@ -1,11 +1,13 @@
 // GaussianMixture on the GPU: log-likelihoods and one EM step against the float64 reference
 // (tests/models/gmm-reference.ts) for every covariance type, in 3 and 6 features; recovery of known means and weights; BIC
 // choosing the true component count; sample moments; anomaly flags; empty and collapsing components;
-// clear errors for bad input; and GPU memory returning to its baseline.
+// scikit-learn's precisions_ and precisions_cholesky_ against float64 and fitPredict against fit then
+// predict; clear errors for bad input; and GPU memory returning to its baseline.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { GaussianMixture, type GaussianMixtureCovarianceType as CovarianceType, type GaussianMixtureParameters } from '../../src/models/gmm/index.js';
 import { componentCovariances, emStep, posterior, type RefParameters } from './gmm-reference.js';
+import { cholesky } from '../helpers/gaussian-reference.js';
 
 const covarianceTypes: CovarianceType[] = ['full', 'diag', 'tied', 'spherical'];
 
@@ -371,3 +373,85 @@ describe('GaussianMixture robustness', () => {
     expect(rt.memory().liveBuffers).toBe(baseline);
   });
 });
+
+describe('GaussianMixture: scikit-learn attributes and fitPredict', () => {
+  /** scikit-learn's precisions_cholesky_ of one covariance, in float64: U = L⁻ᵀ for its lower Cholesky factor L. */
+  function precisionFactor(covariance: number[][]): number[][] {
+    const l = cholesky(covariance);
+    const d = l.length;
+    const inverse = l.map(() => new Array<number>(d).fill(0));
+    for (let j = 0; j < d; j++) {
+      for (let i = j; i < d; i++) {
+        let v = i === j ? 1 : 0;
+        for (let m = j; m < i; m++) v -= l[i][m] * inverse[m][j];
+        inverse[i][j] = v / l[i][i];
+      }
+    }
+    return inverse.map((_, i) => inverse.map((row) => row[i]));
+  }
+  const times = (a: number[][], b: number[][]) => a.map((row) => b[0].map((_, j) => row.reduce((s, v, m) => s + v * b[m][j], 0)));
+  const transpose = (a: number[][]) => a[0].map((_, j) => a.map((row) => row[j]));
+
+  for (const type of covarianceTypes) {
+    it(`${type}: precisions and precisionsCholesky follow scikit-learn's conventions`, async () => {
+      const components = referenceSets[0][1];
+      const start = startingParameters(type, components);
+      const model = new GaussianMixture({ nComponents: 3, covarianceType: type }).setParameters(start);
+      const covariances = start.covariances;
+      let expectedCholesky: unknown;
+      let expectedPrecisions: unknown;
+      if (type === 'full' || type === 'tied') {
+        const matrices = type === 'full' ? (covariances as number[][][]) : [covariances as number[][]];
+        const factors = matrices.map(precisionFactor);
+        const precisions = factors.map((u) => times(u, transpose(u)));
+        expectedCholesky = type === 'full' ? factors : factors[0];
+        expectedPrecisions = type === 'full' ? precisions : precisions[0];
+        // Upper triangular, and U Uᵀ inverts the covariance.
+        for (const [m, u] of (type === 'full' ? (model.precisionsCholesky as number[][][]) : [model.precisionsCholesky as number[][]]).entries()) {
+          u.forEach((row, i) => row.forEach((v, j) => j < i && expect(v).toBe(0)));
+          const identity = times(times(u, transpose(u)), matrices[m]);
+          identity.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? 1 : 0, 10)));
+        }
+      } else {
+        expectedCholesky = flat(covariances).map((v) => 1 / Math.sqrt(v));
+        expectedPrecisions = flat(covariances).map((v) => 1 / v);
+        if (type === 'diag') {
+          expectedCholesky = rowsOf(expectedCholesky as number[], 3);
+          expectedPrecisions = rowsOf(expectedPrecisions as number[], 3);
+        }
+      }
+      expect(relativeError(flat(model.precisionsCholesky), flat(expectedCholesky))).toBeLessThan(1e-12);
+      expect(relativeError(flat(model.precisions), flat(expectedPrecisions))).toBeLessThan(1e-12);
+      // Shaped like the covariances.
+      expect(JSON.stringify(shapeOf(model.precisions))).toBe(JSON.stringify(shapeOf(model.covariances)));
+      expect(JSON.stringify(shapeOf(model.precisionsCholesky))).toBe(JSON.stringify(shapeOf(model.covariances)));
+    });
+  }
+
+  it('fitPredict returns the labels of the fitted model, as fit then predict', async () => {
+    const x = gg.tensor(mixtureData(threeClusters, 300, 12).rows);
+    for (const type of ['full', 'spherical'] as const) {
+      const options = { nComponents: 3, covarianceType: type, seed: 6 };
+      const model = new GaussianMixture(options);
+      const labels = await model.fitPredict(x);
+      expect(labels.dtype).toBe('i32');
+      const again = model.predict(x);
+      const separate = (await new GaussianMixture(options).fit(x)).predict(x);
+      const values = Array.from(await labels.data());
+      expect(values).toEqual(Array.from(await again.data()));
+      expect(values).toEqual(Array.from(await separate.data()));
+      for (const t of [labels, again, separate]) t.dispose();
+    }
+    x.dispose();
+  });
+});
+
+/** Consecutive runs of `width` values as rows. */
+function rowsOf(values: number[], width: number): number[][] {
+  return Array.from({ length: values.length / width }, (_, i) => values.slice(i * width, (i + 1) * width));
+}
+
+/** The nested array's shape, e.g. [3, 2, 2]. */
+function shapeOf(value: unknown): number[] {
+  return Array.isArray(value) ? [value.length, ...shapeOf(value[0])] : [];
+}

@@ -1,7 +1,7 @@
 // Gaussian mixture models fitted by EM on the GPU, shaped like scikit-learn's GaussianMixture:
 // four covariance types, k-means++ / k-means / random / given-means initialisation, n_init restarts,
-// predict, predictProba, scoreSamples, score, sample, bic, aic, and anomaly flags from a quantile of
-// the training scores.
+// fitPredict, predict, predictProba, scoreSamples, score, sample, bic, aic, the precisions and their
+// Cholesky factors, and anomaly flags from a quantile of the training scores.
 //
 // Where the work runs. Every pass over the N samples is a WGSL kernel: the E-step computes each
 // sample's log-density under every component from the Cholesky factors of the precisions and turns
@@ -37,7 +37,7 @@ import { dataMoments, rows, type DataMoments } from '../shared/linalg.js';
 import { defaultLocalTrials, kmeansPlusPlus, lloyd, nearestCenter, roundedToF32 } from '../shared/kmeans.js';
 import {
   covarianceFactors, covarianceLength, covarianceTypes, freeParameterCount, kernelFamily, kernelParameters, mStep,
-  type CovarianceType, type MixtureShape, type MixtureState,
+  precisionCholesky, precisionMatrices, type CovarianceType, type MixtureShape, type MixtureState,
 } from './params.js';
 
 export type { CovarianceType as GaussianMixtureCovarianceType } from './params.js';
@@ -202,17 +202,28 @@ export class GaussianMixture {
   /** Covariances in scikit-learn's shape for the covariance type (see GaussianMixtureCovariances). */
   get covariances(): GaussianMixtureCovariances {
     const { state, shape } = this.fitted('covariances');
-    const D = shape.nFeatures;
-    switch (shape.covarianceType) {
-      case 'full':
-        return rows(state.covariances, D * D).map((matrix) => rows(Float64Array.from(matrix), D));
-      case 'tied':
-        return rows(state.covariances, D);
-      case 'diag':
-        return rows(state.covariances, D);
-      case 'spherical':
-        return Array.from(state.covariances);
-    }
+    return shapedLikeCovariances(state.covariances, shape);
+  }
+
+  /**
+   * The precision matrices, the inverse covariances (scikit-learn's precisions_), in the
+   * covariances' shape: full [K][D][D] and tied [D][D] as U Uᵀ from precisionsCholesky, diag [K][D]
+   * and spherical [K] as 1 / variance.
+   */
+  get precisions(): GaussianMixtureCovariances {
+    const { state, shape } = this.fitted('precisions');
+    return shapedLikeCovariances(precisionMatrices(state, shape), shape);
+  }
+
+  /**
+   * The Cholesky factors of the precisions (scikit-learn's precisions_cholesky_), in the
+   * covariances' shape: for full and tied, the upper triangular U = L⁻ᵀ of each covariance's lower
+   * Cholesky factor L, so that precision = U Uᵀ (scikit-learn's convention, which is not the lower
+   * Cholesky factor of the precision); for diag and spherical, 1 / sqrt(variance).
+   */
+  get precisionsCholesky(): GaussianMixtureCovariances {
+    const { state, shape } = this.fitted('precisionsCholesky');
+    return shapedLikeCovariances(precisionCholesky(state, shape), shape);
   }
 
   /** All parameters at once, as setParameters takes them. */
@@ -294,6 +305,16 @@ export class GaussianMixture {
     this.nIter = best!.nIter;
     this.anomalyThreshold = null;
     return this;
+  }
+
+  /**
+   * Fits the mixture to x and returns the most probable component of each row, i32 [N]
+   * (scikit-learn's fit_predict: the labels of a last E-step under the fitted parameters, the same
+   * as predict(x) after fit(x)).
+   */
+  async fitPredict(x: Tensor): Promise<Tensor> {
+    await this.fit(x);
+    return this.predict(x);
   }
 
   /** EM on the padded data from `start` until the lower bound changes by less than tol, or maxIter. */
@@ -507,6 +528,20 @@ function fail(op: string, message: string, x?: Tensor): never {
 function failure(op: string, message: string, x?: Tensor): string {
   const detail = x ? ` (x: ${formatShape(x.shape)} ${x.dtype})` : '';
   return `GaussianMixture.${op}: ${message}${detail}`;
+}
+
+/** Flat values in the covariances' layout, shaped as scikit-learn shapes them for the covariance type. */
+function shapedLikeCovariances(values: Float64Array, shape: MixtureShape): GaussianMixtureCovariances {
+  const D = shape.nFeatures;
+  switch (shape.covarianceType) {
+    case 'full':
+      return rows(values, D * D).map((matrix) => rows(Float64Array.from(matrix), D));
+    case 'tied':
+    case 'diag':
+      return rows(values, D);
+    case 'spherical':
+      return Array.from(values);
+  }
 }
 
 /** Whether every D x D matrix in `matrices` equals its transpose (to 1e-9 relative). */

@@ -6,7 +6,7 @@
 // Gaussian kernels (src/models/shared/gaussian.ts).
 
 import { componentSums, kernelFamily, packGaussians, type PackedGaussians } from '../shared/gaussian.js';
-import { cholesky, choleskyFactors, diagonalFactors } from '../shared/linalg.js';
+import { cholesky, choleskyFactors, diagonalFactors, inverseLower } from '../shared/linalg.js';
 
 export { kernelFamily };
 
@@ -180,4 +180,44 @@ export function kernelParameters(state: MixtureState, shape: MixtureShape): Pack
   return kernelFamily(type) === 'full'
     ? packGaussians({ ...common, family: 'full', factors: covarianceFactors(state, shape), shared: type === 'tied' })
     : packGaussians({ ...common, family: 'diag', variances: diagonalVariances(state, shape) });
+}
+
+// ---- precisions ----------------------------------------------------------------------------------
+
+/**
+ * scikit-learn's precisions_cholesky_, flat in the covariances' layout: for full and tied, the upper
+ * triangular U = L⁻ᵀ of each covariance's lower Cholesky factor L (row-major [K, D, D] or [D, D]),
+ * so that the precision is U Uᵀ; for diag and spherical, 1 / sqrt(variance).
+ */
+export function precisionCholesky(state: MixtureState, shape: MixtureShape): Float64Array {
+  const D = shape.nFeatures;
+  if (kernelFamily(shape.covarianceType) === 'diag') return state.covariances.map((v) => 1 / Math.sqrt(v));
+  const factors = covarianceFactors(state, shape);
+  const out = new Float64Array(factors.length);
+  for (let m = 0; m < factors.length; m += D * D) {
+    const inverse = inverseLower(factors, D, m);
+    for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) out[m + i * D + j] = inverse[j * D + i];
+  }
+  return out;
+}
+
+/**
+ * scikit-learn's precisions_, the inverse covariances, flat in the covariances' layout: U Uᵀ from
+ * precisionCholesky for full and tied (as scikit-learn forms them), 1 / variance for diag and spherical.
+ */
+export function precisionMatrices(state: MixtureState, shape: MixtureShape): Float64Array {
+  const D = shape.nFeatures;
+  if (kernelFamily(shape.covarianceType) === 'diag') return state.covariances.map((v) => 1 / v);
+  const u = precisionCholesky(state, shape);
+  const out = new Float64Array(u.length);
+  for (let m = 0; m < u.length; m += D * D) {
+    for (let i = 0; i < D; i++) {
+      for (let j = 0; j < D; j++) {
+        let total = 0;
+        for (let c = 0; c < D; c++) total += u[m + i * D + c] * u[m + j * D + c];
+        out[m + i * D + j] = total;
+      }
+    }
+  }
+  return out;
 }
