@@ -1,8 +1,9 @@
 // GaussianMixture on the GPU: log-likelihoods and one EM step against the float64 reference
 // (tests/models/gmm-reference.ts) for every covariance type, in 3 and 6 features; recovery of known means and weights; BIC
 // choosing the true component count; sample moments; anomaly flags; empty and collapsing components;
-// scikit-learn's precisions_ and precisions_cholesky_ against float64 and fitPredict against fit then
-// predict; clear errors for bad input; and GPU memory returning to its baseline.
+// scikit-learn's precisions_ and precisions_cholesky_ against float64, fitPredict against fit then
+// predict, and its four init_params names (the point-mass starts checked against float64 EM); clear
+// errors for bad input; and GPU memory returning to its baseline.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { GaussianMixture, type GaussianMixtureCovarianceType as CovarianceType, type GaussianMixtureParameters } from '../../src/models/gmm/index.js';
@@ -374,7 +375,7 @@ describe('GaussianMixture robustness', () => {
   });
 });
 
-describe('GaussianMixture: scikit-learn attributes and fitPredict', () => {
+describe('GaussianMixture: scikit-learn names and attributes', () => {
   /** scikit-learn's precisions_cholesky_ of one covariance, in float64: U = L⁻ᵀ for its lower Cholesky factor L. */
   function precisionFactor(covariance: number[][]): number[][] {
     const l = cholesky(covariance);
@@ -443,6 +444,79 @@ describe('GaussianMixture: scikit-learn attributes and fitPredict', () => {
       for (const t of [labels, again, separate]) t.dispose();
     }
     x.dispose();
+  });
+
+  it("initParams takes scikit-learn's four names, and each recovers the clusters", async () => {
+    const x = gg.tensor(mixtureData(threeClusters, 1500, 3).rows);
+    const truth = threeClusters.map((c) => c.mean);
+    for (const initParams of ['kmeans', 'k-means++', 'random', 'random_from_data'] as const) {
+      const model = await new GaussianMixture({ nComponents: 3, initParams, nInit: 2, seed: 5 }).fit(x);
+      expect(model.init).toBe(initParams);
+      const order = matchComponents(model.means, truth);
+      const meanError = Math.max(...order.map((f, t) => Math.max(...truth[t].map((v, i) => Math.abs(v - model.means[f][i])))));
+      const weightError = Math.max(...order.map((f, t) => Math.abs(threeClusters[t].weight - model.weights[f])));
+      console.log(`gmm initParams ${initParams}: mean error ${meanError.toFixed(4)}, weight error ${weightError.toFixed(4)}, ${model.nIter} iterations`);
+      expect(meanError).toBeLessThan(0.15);
+      expect(weightError).toBeLessThan(0.03);
+    }
+    x.dispose();
+  });
+
+  it("'k-means++' and 'random_from_data' start from point masses at distinct samples (mean = the sample, covariance regCovar I)", async () => {
+    const rows = mixtureData(threeClusters, 9, 14).rows;
+    const x = gg.tensor(rows);
+    const regCovar = 0.05;
+    for (const type of ['full', 'diag'] as const) {
+      for (const initParams of ['k-means++', 'random_from_data'] as const) {
+        for (const seed of [1, 2, 3]) {
+          const model = await new GaussianMixture({ nComponents: 2, covarianceType: type, initParams, regCovar, maxIter: 1, seed }).fit(x);
+          // The start is a point mass at two distinct samples i, j: some pair must give this first
+          // step (more than one may, where they split the samples alike and score alike).
+          const matches: string[] = [];
+          for (let i = 0; i < rows.length; i++) {
+            for (let j = 0; j < rows.length; j++) {
+              if (i === j) continue;
+              const covariance = type === 'full' ? [[[regCovar, 0], [0, regCovar]], [[regCovar, 0], [0, regCovar]]] : [[regCovar, regCovar], [regCovar, regCovar]];
+              const { lowerBound, next } = emStep(rows, type, { weights: [0.5, 0.5], means: [rows[i], rows[j]], covariances: covariance }, regCovar);
+              const close = Math.abs(model.lowerBound - lowerBound) < 1e-4 * Math.abs(lowerBound) &&
+                relativeError(model.means.flat(), next.means.flat()) < 1e-4 &&
+                relativeError(model.weights, next.weights) < 1e-4 &&
+                relativeError(flat(model.covariances), flat(next.covariances)) < 1e-4;
+              if (close) matches.push(`${i},${j}`);
+            }
+          }
+          expect(matches.length, `${type} ${initParams} seed ${seed}`).toBeGreaterThan(0);
+        }
+      }
+    }
+    x.dispose();
+  });
+
+  it('rejects unknown init names and giving both init and initParams; returns GPU memory to its baseline', async () => {
+    expect(() => new GaussianMixture({ initParams: 'kmeans++' as 'k-means++' })).toThrow(
+      "GaussianMixture.constructor: initParams must be one of 'kmeans', 'k-means++', 'random', 'random_from_data', got kmeans++",
+    );
+    expect(() => new GaussianMixture({ initParams: 'random', init: 'kmeans' })).toThrow('GaussianMixture.constructor: give initParams or init, not both');
+    expect(() => new GaussianMixture({ init: 'k-means' as 'kmeans' })).toThrow(/init must be one of 'kmeans', 'k-means\+\+', 'random', 'random_from_data', 'kmeans\+\+' or an array/);
+    expect(() => new GaussianMixture().precisions).toThrow('GaussianMixture.precisions: the model is not fitted');
+    expect(() => new GaussianMixture().precisionsCholesky).toThrow('GaussianMixture.precisionsCholesky: the model is not fitted');
+    const withNaN = gg.tensor([[0, 1], [NaN, 2], [1, 1]]);
+    await expect(new GaussianMixture({ nComponents: 2 }).fitPredict(withNaN)).rejects.toThrow('GaussianMixture.fit: x contains NaN or Inf (x: [3, 2] f32)');
+    withNaN.dispose();
+
+    const rt = gg.runtime();
+    const baseline = rt.memory().liveBuffers;
+    const x = gg.tensor(mixtureData(threeClusters, 200, 5).rows);
+    for (const initParams of ['k-means++', 'random_from_data'] as const) {
+      for (const type of covarianceTypes) {
+        const model = new GaussianMixture({ nComponents: 3, covarianceType: type, initParams, maxIter: 5, seed: 1 });
+        const labels = await model.fitPredict(x);
+        expect([...flat(model.precisions), ...flat(model.precisionsCholesky)].every(Number.isFinite)).toBe(true);
+        labels.dispose();
+      }
+    }
+    x.dispose();
+    expect(rt.memory().liveBuffers).toBe(baseline);
   });
 });
 

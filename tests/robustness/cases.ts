@@ -833,9 +833,12 @@ bad('nan', 'GaussianMixture.predict: NaN in x (at the next read)', 'GaussianMixt
   const model = await new models.GaussianMixture({ nComponents: 2, seed: 1 }).fit(points(c));
   return c.read(c.own(model.predict(from(c, [[0, NaN_]]))));
 }, ['NaN']);
+bad('value', "GaussianMixture: initParams 'kmeans++' (scikit-learn spells it 'k-means++')", 'GaussianMixture', () => new models.GaussianMixture({ initParams: 'kmeans++' as 'k-means++' }), ["'k-means++'"]);
+bad('value', 'GaussianMixture: both init and initParams', 'GaussianMixture', () => new models.GaussianMixture({ init: 'kmeans', initParams: 'random' }), ['initParams']);
 bad('value', 'GaussianMixture.precisions: before fit', 'GaussianMixture.precisions', () => new models.GaussianMixture().precisions, ['fitted']);
 bad('value', 'GaussianMixture.precisionsCholesky: before fit', 'GaussianMixture.precisionsCholesky', () => new models.GaussianMixture().precisionsCholesky, ['fitted']);
 bad('nan', 'GaussianMixture.fitPredict: NaN in x', 'GaussianMixture.fit', (c) => new models.GaussianMixture({ nComponents: 2 }).fitPredict(from(c, [[0, 1], [NaN_, 2], [1, 1]])), ['NaN']);
+bad('value', "GaussianMixture.fitPredict: initParams 'random_from_data' with more components than samples", 'GaussianMixture.fit', (c) => new models.GaussianMixture({ nComponents: 7, initParams: 'random_from_data' }).fitPredict(points(c)), ['7']);
 const hmm = () => new models.GaussianHMM({ nComponents: 2, startprob: [0.5, 0.5], transmat: [[0.9, 0.1], [0.1, 0.9]], means: [[0], [3]], covars: [[1], [1]] });
 const frames = (c: CaseContext) => from(c, [[0], [0.5], [3], [2.5], [0.1]]);
 bad('value', 'GaussianHMM.score: lengths sum to 4 for 5 frames', 'GaussianHMM.score', (c) => hmm().score(frames(c), [2, 2]), ['[5, 1]']);

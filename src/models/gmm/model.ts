@@ -1,7 +1,7 @@
 // Gaussian mixture models fitted by EM on the GPU, shaped like scikit-learn's GaussianMixture:
-// four covariance types, k-means++ / k-means / random / given-means initialisation, n_init restarts,
-// fitPredict, predict, predictProba, scoreSamples, score, sample, bic, aic, the precisions and their
-// Cholesky factors, and anomaly flags from a quantile of the training scores.
+// four covariance types, scikit-learn's four initialisations (init_params) and given means, n_init
+// restarts, fitPredict, predict, predictProba, scoreSamples, score, sample, bic, aic, the precisions
+// and their Cholesky factors, and anomaly flags from a quantile of the training scores.
 //
 // Where the work runs. Every pass over the N samples is a WGSL kernel: the E-step computes each
 // sample's log-density under every component from the Cholesky factors of the precisions and turns
@@ -34,16 +34,28 @@ import {
   type PackedGaussians, type Responsibilities,
 } from '../shared/gaussian.js';
 import { dataMoments, rows, type DataMoments } from '../shared/linalg.js';
-import { defaultLocalTrials, kmeansPlusPlus, lloyd, nearestCenter, roundedToF32 } from '../shared/kmeans.js';
+import { defaultLocalTrials, kmeansPlusPlus, lloyd, nearestCenter, randomDistinctRows, roundedToF32 } from '../shared/kmeans.js';
 import {
-  covarianceFactors, covarianceLength, covarianceTypes, freeParameterCount, kernelFamily, kernelParameters, mStep,
+  covarianceFactors, covarianceLength, covarianceTypes, freeParameterCount, kernelFamily, kernelParameters, mStep, pointMasses,
   precisionCholesky, precisionMatrices, type CovarianceType, type MixtureShape, type MixtureState,
 } from './params.js';
 
 export type { CovarianceType as GaussianMixtureCovarianceType } from './params.js';
 
-/** How the first parameters are chosen: by k-means++ seeding, by k-means, from random responsibilities, or given means [K][D]. */
-export type GaussianMixtureInit = 'kmeans++' | 'kmeans' | 'random' | number[][];
+/**
+ * scikit-learn's init_params, as it spells them: 'kmeans' (k-means), 'k-means++' (a point mass at
+ * each k-means++ seed), 'random' (random responsibilities), 'random_from_data' (a point mass at
+ * each of K distinct random samples).
+ */
+export type GaussianMixtureInitParams = 'kmeans' | 'k-means++' | 'random' | 'random_from_data';
+
+/**
+ * How the first parameters are chosen: one of scikit-learn's init_params, 'kmeans++' (the
+ * k-means++ seeds with every sample assigned to its nearest seed), or given means [K][D].
+ */
+export type GaussianMixtureInit = GaussianMixtureInitParams | 'kmeans++' | number[][];
+
+const initNames: readonly string[] = ['kmeans', 'k-means++', 'random', 'random_from_data', 'kmeans++'];
 
 /** Options of {@link GaussianMixture} (scikit-learn's names in camelCase, same defaults). */
 export interface GaussianMixtureOptions {
@@ -52,10 +64,18 @@ export interface GaussianMixtureOptions {
   /** 'full' (default), 'tied' (one shared matrix), 'diag' or 'spherical' (one variance per component). */
   covarianceType?: CovarianceType;
   /**
-   * 'kmeans' (default, as scikit-learn): k-means++ seeding refined by Lloyd iterations, then one
-   * M-step from the hard assignment. 'kmeans++': the M-step straight from the seeded centres'
-   * assignment. 'random': an M-step from uniformly random responsibilities. means [K][D]: kept as
-   * the first means, with covariances and weights from the nearest-mean assignment.
+   * scikit-learn's init_params (default 'kmeans'): 'kmeans', k-means++ seeding refined by Lloyd
+   * iterations, then one M-step from the hard assignment; 'k-means++', a point mass at each of the
+   * K greedy k-means++ seeds (mean = the seed, covariance regCovar I, equal weights); 'random', an
+   * M-step from uniformly random responsibilities; 'random_from_data', a point mass at each of K
+   * distinct samples drawn uniformly. Give this or `init`, not both.
+   */
+  initParams?: GaussianMixtureInitParams;
+  /**
+   * The same choice under this library's older name, with two more: 'kmeans++', the M-step from
+   * every sample's nearest k-means++ seed (scikit-learn's 'k-means++' is the point-mass start
+   * above); and means [K][D], kept as the first means (as scikit-learn's means_init), with
+   * covariances and weights from the nearest-mean assignment.
    */
   init?: GaussianMixtureInit;
   /** Added to the diagonal of every covariance (default 1e-6). */
@@ -153,7 +173,13 @@ export class GaussianMixture {
   constructor(options: GaussianMixtureOptions = {}) {
     this.nComponents = options.nComponents ?? 1;
     this.covarianceType = options.covarianceType ?? 'full';
-    this.init = options.init ?? 'kmeans';
+    if (options.init !== undefined && options.initParams !== undefined) {
+      fail('constructor', `give initParams or init, not both (got initParams '${String(options.initParams)}' and init ${String(options.init)})`);
+    }
+    if (options.initParams !== undefined && (typeof options.initParams !== 'string' || !initNames.slice(0, 4).includes(options.initParams))) {
+      fail('constructor', `initParams must be one of ${initNames.slice(0, 4).map((n) => `'${n}'`).join(', ')}, got ${String(options.initParams)}`);
+    }
+    this.init = options.initParams ?? options.init ?? 'kmeans';
     this.regCovar = options.regCovar ?? 1e-6;
     this.tol = options.tol ?? 1e-3;
     this.maxIter = options.maxIter ?? 100;
@@ -163,8 +189,8 @@ export class GaussianMixture {
     if (!covarianceTypes.includes(this.covarianceType)) {
       fail('constructor', `covarianceType must be one of ${covarianceTypes.join(', ')}, got '${this.covarianceType}'`);
     }
-    if (typeof this.init === 'string' ? !['kmeans++', 'kmeans', 'random'].includes(this.init) : !Array.isArray(this.init)) {
-      fail('constructor', `init must be 'kmeans++', 'kmeans', 'random' or an array of ${this.nComponents} means, got ${String(this.init)}`);
+    if (typeof this.init === 'string' ? !initNames.includes(this.init) : !Array.isArray(this.init)) {
+      fail('constructor', `init must be one of ${initNames.map((n) => `'${n}'`).join(', ')} or an array of ${this.nComponents} means, got ${String(this.init)}`);
     }
     if (Array.isArray(this.init) && this.init.length !== this.nComponents) {
       fail('constructor', `init gives ${this.init.length} means but nComponents is ${this.nComponents}`);
@@ -348,6 +374,12 @@ export class GaussianMixture {
   /** The first parameters of one EM run, by the init option (`padded` is x with features padded for the kernels). */
   private async initialize(padded: Tensor, shape: MixtureShape, data: DataMoments): Promise<MixtureState> {
     const { nComponents: K, nFeatures: D } = shape;
+    if (this.init === 'k-means++' || this.init === 'random_from_data') {
+      const centers = this.init === 'k-means++'
+        ? await kmeansPlusPlus(padded, D, K, this.generator, defaultLocalTrials(K))
+        : await randomDistinctRows(padded, D, K, this.generator);
+      return pointMasses(centers, shape, this.regCovar);
+    }
     const fallbackCovariances = dataCovariances(data.variances, shape, this.regCovar);
     let shift: Float64Array;
     let resp: Tensor;

@@ -158,6 +158,29 @@ function traceScale(matrix: Float64Array, d: number): number {
   return Math.max(1, trace / d);
 }
 
+// ---- point-mass initialisation --------------------------------------------------------------------
+
+/**
+ * The mixture that scikit-learn's 'k-means++' and 'random_from_data' initialisations start EM from:
+ * responsibility 1 for each centre's own sample and 0 elsewhere, so each mean is its sample, each
+ * covariance regCovar I (one point has no scatter) and the weights are equal. (scikit-learn divides
+ * those masses by N rather than by their sum, so its weights sum to K / N for the first E-step: the
+ * responsibilities are the same, only its first lower bound is lower by log(N / K).)
+ */
+export function pointMasses(centers: Float64Array, shape: MixtureShape, regCovar: number): MixtureState {
+  const { nComponents: K, nFeatures: D, covarianceType: type } = shape;
+  const covariances = new Float64Array(covarianceLength(shape));
+  if (kernelFamily(type) === 'diag') {
+    covariances.fill(Math.max(regCovar, MIN_VARIANCE));
+  } else {
+    const matrices = type === 'tied' ? 1 : K;
+    for (let m = 0; m < matrices; m++) for (let i = 0; i < D; i++) covariances[m * D * D + i * D + i] = regCovar;
+  }
+  const state = { weights: new Float64Array(K).fill(1 / K), means: Float64Array.from(centers), covariances };
+  ensurePositiveDefinite(state, shape, regCovar);
+  return state;
+}
+
 // ---- factors -------------------------------------------------------------------------------------
 
 /** The variances of diag or spherical covariances as [K, D]: a spherical variance repeated D times. */

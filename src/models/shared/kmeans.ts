@@ -1,6 +1,7 @@
 // k-means on the GPU, the first parameters of the Gaussian mixture and of the Gaussian HMM:
 // k-means++ seeding (kmeansPlusPlus) and Lloyd's iterations (lloyd), on x padded to Dp features
-// (see gaussian.ts).
+// (see gaussian.ts); and k distinct rows drawn uniformly (randomDistinctRows), the mixture's
+// 'random_from_data' start.
 //
 // Seeding follows scikit-learn's kmeans_plusplus with n_local_trials: the first centre uniformly;
 // then, for each next one, nLocalTrials candidates drawn with probability proportional to the squared
@@ -17,7 +18,7 @@
 import { runtime } from '../../context.js';
 import { Tensor, scope } from '../../tensor.js';
 import { full, tensor, zeros } from '../../ops/creation.js';
-import { addScalar } from '../../ops/elementwise.js';
+import { addScalar, mul, rsubScalar } from '../../ops/elementwise.js';
 import { concat, indexSelect, oneHot } from '../../ops/indexing.js';
 import { reshape } from '../../ops/movement.js';
 import { argmax, argmin, sum } from '../../ops/reduce.js';
@@ -88,6 +89,28 @@ export async function kmeansPlusPlus(padded: Tensor, d: number, k: number, gener
   });
   const values = (await centers.data()) as Float32Array;
   centers.dispose();
+  return Float64Array.from({ length: k * d }, (_, i) => values[Math.floor(i / d) * dp + (i % d)]);
+}
+
+/**
+ * k distinct rows of the padded x [N, Dp] (k <= N), drawn uniformly without replacement (NumPy's
+ * choice(N, k, replace=False), as scikit-learn's 'random_from_data' draws them): k draws, each from
+ * the rows not drawn yet. Nothing is read back until the k rows are chosen. Returns [k, D] in float64.
+ */
+export async function randomDistinctRows(padded: Tensor, d: number, k: number, generator: Generator): Promise<Float64Array> {
+  const [n, dp] = padded.shape;
+  const rows = scope(() => {
+    let available = full([n], 1);
+    const chosen: Tensor[] = [];
+    for (let i = 0; i < k; i++) {
+      const index = reshape(multinomial(available, 1, { generator }), [1]);
+      chosen.push(indexSelect(padded, 0, index));
+      available = mul(available, rsubScalar(reshape(oneHot(index, n), [n]), 1));
+    }
+    return concat(chosen, 0);
+  });
+  const values = (await rows.data()) as Float32Array;
+  rows.dispose();
   return Float64Array.from({ length: k * d }, (_, i) => values[Math.floor(i / d) * dp + (i % d)]);
 }
 
