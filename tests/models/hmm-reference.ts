@@ -1,12 +1,14 @@
 // A float64 plain-JS hidden Markov model, written the textbook way (unnormalised log alpha and log
 // beta with logsumexp, Viterbi by max-product with back-pointers, Gaussian densities by Cholesky), to
-// check the GPU models against. It shares no code with src/models: only the documented M-step rules
-// (minCovar added to every variance; a state with less than 1e-3 expected frames keeps its emission
-// parameters; a row with no expected counts keeps its previous probabilities).
+// check the GPU models against. Its Gaussian M-step restates hmmlearn's (GaussianHMM._do_mstep, from
+// its sufficient statistics post, obs and obs*obs.T) with the priors at zero. It shares no code with
+// src/models: only the documented M-step rules (minCovar added to every variance; a state with less
+// than 1e-3 expected frames keeps its mean and, except tied, its covariance; a row with no expected
+// counts keeps its previous probabilities).
 
 import { cholesky, logGaussian } from '../helpers/gaussian-reference.js';
 
-export type RefCovarianceType = 'diag' | 'full';
+export type RefCovarianceType = 'spherical' | 'diag' | 'full' | 'tied';
 
 export interface RefChain {
   startprob: number[];
@@ -15,8 +17,8 @@ export interface RefChain {
 
 export interface RefGaussian extends RefChain {
   means: number[][];
-  /** diag [K][D] or full [K][D][D]. */
-  covars: number[][] | number[][][];
+  /** spherical [K], diag [K][D], full [K][D][D] or tied [D][D]. */
+  covars: number[] | number[][] | number[][][];
 }
 
 export interface RefCategorical extends RefChain {
@@ -31,15 +33,24 @@ function logsumexp(values: number[]): number {
   return m + Math.log(values.reduce((s, v) => s + Math.exp(v - m), 0));
 }
 
-/** Each state's full covariance matrix. */
-export function fullCovariances(type: RefCovarianceType, covars: number[][] | number[][][]): number[][][] {
-  if (type === 'full') return covars as number[][][];
-  return (covars as number[][]).map((v) => v.map((vi, i) => v.map((_, j) => (i === j ? vi : 0))));
+/** Each of the K states' full covariance matrix, in D features. */
+export function fullCovariances(type: RefCovarianceType, covars: RefGaussian['covars'], k: number, d: number): number[][][] {
+  const diagonal = (v: number[]) => v.map((vi, i) => v.map((_, j) => (i === j ? vi : 0)));
+  switch (type) {
+    case 'full':
+      return covars as number[][][];
+    case 'tied':
+      return Array.from({ length: k }, () => covars as number[][]);
+    case 'diag':
+      return (covars as number[][]).map(diagonal);
+    case 'spherical':
+      return (covars as number[]).map((v) => diagonal(new Array<number>(d).fill(v)));
+  }
 }
 
 /** log N(x | mean, Sigma) for every frame and state: [N][K]. */
 export function gaussianLogB(x: number[][], model: RefGaussian, type: RefCovarianceType): number[][] {
-  const factors = fullCovariances(type, model.covars).map(cholesky);
+  const factors = fullCovariances(type, model.covars, model.means.length, model.means[0].length).map(cholesky);
   return x.map((row) =>
     model.means.map((mean, k) => logGaussian(row, mean, factors[k])),
   );
@@ -168,28 +179,45 @@ function chainStep(posterior: RefPosterior, chain: RefChain): RefChain {
   };
 }
 
-/** One Baum-Welch step of a Gaussian HMM: the log-likelihood before it and the parameters after it. */
+/**
+ * One Baum-Welch step of a Gaussian HMM: the log-likelihood before it and the parameters after it.
+ * The emission M-step is hmmlearn's GaussianHMM._do_mstep in float64 with means_weight 0,
+ * covars_prior 0 and covars_weight 1, plus minCovar on every variance: with the statistics
+ * post_k = Σ γ, obs_k = Σ γ x and obsobs_k = Σ γ x xᵀ, means = obs / post and the scatter
+ * c_n = obsobs - obs meanᵀ - mean obsᵀ + post mean meanᵀ; diag takes diag(c_n) / post, spherical the
+ * mean of those, full c_n / post, tied Σ_k c_n / Σ_k post.
+ */
 export function gaussianEmStep(x: number[][], lengths: number[], model: RefGaussian, type: RefCovarianceType, minCovar: number): { logProb: number; next: RefGaussian } {
   const posterior = forwardBackward(gaussianLogB(x, model, type), model, lengths);
-  const means: number[][] = [];
-  const covars: (number[] | number[][])[] = [];
-  model.means.forEach((oldMean, k) => {
-    const weights = posterior.posteriors.map((g) => g[k]);
-    const mass = weights.reduce((s, w) => s + w, 0);
-    if (mass < EMPTY_STATE_MASS) {
-      means.push([...oldMean]);
-      covars.push((model.covars as (number[] | number[][])[])[k]);
-      return;
+  const D = x[0].length;
+  const post = model.means.map((_, k) => posterior.posteriors.reduce((s, g) => s + g[k], 0));
+  const obs = model.means.map((_, k) => Array.from({ length: D }, (__, i) => x.reduce((s, row, n) => s + posterior.posteriors[n][k] * row[i], 0)));
+  const obsobs = model.means.map((_, k) =>
+    Array.from({ length: D }, (__, i) => Array.from({ length: D }, (___, j) => x.reduce((s, row, n) => s + posterior.posteriors[n][k] * row[i] * row[j], 0))),
+  );
+  const empty = post.map((p) => p < EMPTY_STATE_MASS);
+  const means = model.means.map((old, k) => (empty[k] ? [...old] : obs[k].map((v) => v / post[k])));
+  const scatter = means.map((mean, k) => obsobs[k].map((row, i) => row.map((v, j) => v - obs[k][i] * mean[j] - mean[i] * obs[k][j] + post[k] * mean[i] * mean[j])));
+  const withMinCovar = (matrix: number[][]) => matrix.map((row, i) => row.map((v, j) => v + (i === j ? minCovar : 0)));
+  let covars: RefGaussian['covars'];
+  switch (type) {
+    case 'diag':
+      covars = scatter.map((c, k) => (empty[k] ? [...(model.covars as number[][])[k]] : c.map((row, i) => row[i] / post[k] + minCovar)));
+      break;
+    case 'spherical':
+      covars = scatter.map((c, k) => (empty[k] ? (model.covars as number[])[k] : c.reduce((s, row, i) => s + row[i] / post[k], 0) / D + minCovar));
+      break;
+    case 'full':
+      covars = scatter.map((c, k) => (empty[k] ? (model.covars as number[][][])[k] : withMinCovar(c.map((row) => row.map((v) => v / post[k])))));
+      break;
+    case 'tied': {
+      const total = post.reduce((s, p) => s + p, 0);
+      covars = withMinCovar(Array.from({ length: D }, (_, i) => Array.from({ length: D }, (__, j) => scatter.reduce((s, c) => s + c[i][j], 0) / total)));
+      break;
     }
-    const mean = oldMean.map((_, i) => x.reduce((s, row, n) => s + weights[n] * row[i], 0) / mass);
-    const cov = mean.map((_, i) =>
-      mean.map((__, j) => x.reduce((s, row, n) => s + weights[n] * (row[i] - mean[i]) * (row[j] - mean[j]), 0) / mass + (i === j ? minCovar : 0)),
-    );
-    means.push(mean);
-    covars.push(type === 'full' ? cov : cov.map((row, i) => row[i]));
-  });
+  }
   const logProb = posterior.logProbs.reduce((s, v) => s + v, 0);
-  return { logProb, next: { ...chainStep(posterior, model), means, covars: covars as number[][] | number[][][] } };
+  return { logProb, next: { ...chainStep(posterior, model), means, covars } };
 }
 
 /** One Baum-Welch step of a categorical HMM. */

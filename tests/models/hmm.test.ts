@@ -1,7 +1,8 @@
 // GaussianHMM and CategoricalHMM on the GPU: log-likelihoods, posteriors and one Baum-Welch step
-// against the float64 reference (tests/models/hmm-reference.ts); Viterbi against brute force over all
-// paths; recovery of a known transition matrix; sample moments; clear errors for bad input; and GPU
-// memory returning to its baseline.
+// against the float64 reference (tests/models/hmm-reference.ts, whose Gaussian M-step restates
+// hmmlearn's) for the four covariance types; Viterbi against brute force over all paths; recovery of
+// known parameters; sample moments; clear errors for bad input; and GPU memory returning to its
+// baseline.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { CategoricalHMM, GaussianHMM, type GaussianCovarianceType } from '../../src/models/hmm/index.js';
@@ -103,7 +104,12 @@ function gaussianStart(type: GaussianCovarianceType): RefGaussian {
     startprob: [0.4, 0.35, 0.25],
     transmat: [[0.7, 0.2, 0.1], [0.15, 0.6, 0.25], [0.25, 0.15, 0.6]],
     means: [[10.5, 19.5, -5.25], [11.5, 22, -3.5], [8.5, 22, -7]],
-    covars: type === 'full' ? full : full.map((m) => m.map((r, i) => r[i])),
+    covars: {
+      full,
+      diag: full.map((m) => m.map((r, i) => r[i])),
+      spherical: full.map((m) => m.reduce((s, r, i) => s + r[i], 0) / m.length),
+      tied: full[1],
+    }[type],
   };
 }
 
@@ -122,7 +128,7 @@ const categoricalStart: RefCategorical = {
 const referenceLengths = [17, 40, 1, 25, 9];
 
 describe('HMM against the float64 reference', () => {
-  for (const type of ['diag', 'full'] as const) {
+  for (const type of ['diag', 'full', 'spherical', 'tied'] as const) {
     it(`GaussianHMM ${type}: score, posteriors and one Baum-Welch step match to 1e-4`, async () => {
       const { rows } = gaussianData(gaussianTruth, referenceLengths, 1);
       const x = gg.tensor(rows);
@@ -457,7 +463,9 @@ describe('bad input and memory', () => {
     expect(() => categorical.predict(twoColumns)).toThrow(/X must be \[N\] or \[N, 1\] symbols/);
 
     expect(() => new GaussianHMM({ nComponents: 0 })).toThrow('GaussianHMM: nComponents must be an integer in [1, 64], got 0');
-    expect(() => new GaussianHMM({ covarianceType: 'tied' as GaussianCovarianceType })).toThrow(/covarianceType must be 'diag' or 'full'/);
+    expect(() => new GaussianHMM({ covarianceType: 'banded' as GaussianCovarianceType })).toThrow(
+      "GaussianHMM.constructor: covarianceType must be one of 'spherical', 'diag', 'full', 'tied', got 'banded'",
+    );
     expect(() => new GaussianHMM({ params: 'stmx' })).toThrow(/params must be a string of the letters 'stmc'/);
     expect(() => new CategoricalHMM({ nComponents: 2, transmat: [[0.5, 0.6], [0.5, 0.5]] })).toThrow('CategoricalHMM.setParameters: transmat row 0 must sum to 1, got a sum of 1.1');
     expect(() => new GaussianHMM({ nComponents: 2, covarianceType: 'full', means: [[0], [1]], covars: [[[1]], [[-1]]] })).toThrow('GaussianHMM.setParameters: full covars[1] must be positive definite');
@@ -518,5 +526,86 @@ describe('bad input and memory', () => {
     expect(rt.memory().liveBuffers).toBe(baseline + 1);
     x.dispose();
     expect(rt.memory().liveBuffers).toBe(baseline);
+  });
+});
+
+describe('spherical and tied covariances (hmmlearn)', () => {
+  const chain = { startprob: gaussianTruth.startprob, transmat: gaussianTruth.transmat, means: gaussianTruth.means };
+  const tiedCovariance = [[0.8, 0.2, 0], [0.2, 0.6, -0.1], [0, -0.1, 0.9]];
+  const tiedFactor = gaussianTruth.factors[0].map(() => [0, 0, 0]);
+  for (let j = 0; j < 3; j++) {
+    tiedFactor[j][j] = Math.sqrt(tiedCovariance[j][j] - tiedFactor[j].slice(0, j).reduce((s, v) => s + v * v, 0));
+    for (let i = j + 1; i < 3; i++) tiedFactor[i][j] = (tiedCovariance[i][j] - tiedFactor[i].slice(0, j).reduce((s, v, m) => s + v * tiedFactor[j][m], 0)) / tiedFactor[j][j];
+  }
+  const variances = [0.6, 0.9, 0.4];
+  const truths = {
+    spherical: { ...chain, covars: variances, factors: variances.map((v) => [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? Math.sqrt(v) : 0)))) },
+    tied: { ...chain, covars: tiedCovariance, factors: [tiedFactor, tiedFactor, tiedFactor] },
+  };
+  /** Each state's covariance matrix under a truth. */
+  const stateCovariance = (type: 'spherical' | 'tied', k: number): number[][] =>
+    type === 'tied' ? tiedCovariance : [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? variances[k] : 0)));
+
+  for (const type of ['spherical', 'tied'] as const) {
+    it(`${type}: Baum-Welch recovers the transitions, means and covariances of synthetic data`, async () => {
+      const lengths = Array.from({ length: 40 }, (_, s) => 80 + ((s * 37) % 41));
+      const { rows } = gaussianData(truths[type], lengths, 31);
+      const x = gg.tensor(rows);
+      const model = await new GaussianHMM({ nComponents: 3, covarianceType: type, nIter: 100, tol: 1e-3, seed: 1 }).fit(x, lengths);
+      const order = matchStates(model.means, gaussianTruth.means);
+      const transError = transitionError(model.transmat, gaussianTruth.transmat, order);
+      const meanError = Math.max(...order.map((f, t) => Math.max(...gaussianTruth.means[t].map((v, i) => Math.abs(v - model.means[f][i])))));
+      const covarError = type === 'tied'
+        ? Math.max(...(model.covars as number[][]).flat().map((v, e) => Math.abs(v - tiedCovariance.flat()[e])))
+        : Math.max(...order.map((f, t) => Math.abs((model.covars as number[])[f] - variances[t])));
+      console.log(`hmm recovery gaussian ${type}: transmat ${transError.toFixed(4)}, means ${meanError.toFixed(4)}, covars ${covarError.toFixed(4)}, ${model.monitor.iter} iterations`);
+      expect(model.monitor.converged).toBe(true);
+      expect(transError).toBeLessThan(0.05);
+      expect(meanError).toBeLessThan(0.15);
+      expect(covarError).toBeLessThan(0.1);
+      const history = model.monitor.history;
+      for (let i = 1; i < history.length; i++) expect(history[i]).toBeGreaterThan(history[i - 1] - 1e-5 * Math.abs(history[i - 1]));
+      x.dispose();
+    });
+
+    it(`${type}: samples have each state's covariance; covars round-trip through setParameters; bic counts the covariance`, async () => {
+      const model = new GaussianHMM({ nComponents: 3, covarianceType: type, seed: 13, ...truths[type] });
+      const { samples, states } = model.sample(2500, { nSequences: 12 });
+      const path = Array.from(await states.data());
+      const rows = (await samples.toArray()) as number[][];
+      samples.dispose();
+      states.dispose();
+      for (let k = 0; k < 3; k++) {
+        const mine = rows.filter((_, n) => path[n] === k);
+        const mean = [0, 1, 2].map((i) => mine.reduce((s, r) => s + r[i], 0) / mine.length);
+        const cov = [0, 1, 2].map((i) => [0, 1, 2].map((j) => mine.reduce((s, r) => s + (r[i] - mean[i]) * (r[j] - mean[j]), 0) / mine.length));
+        expect(Math.max(...mean.map((m, i) => Math.abs(m - gaussianTruth.means[k][i])))).toBeLessThan(0.05);
+        expect(Math.max(...cov.flat().map((c, e) => Math.abs(c - stateCovariance(type, k).flat()[e])))).toBeLessThan(0.06);
+      }
+
+      // What a checkpoint holds (startprob, transmat, means, covars) rebuilds the same model.
+      const lengths = [30, 17];
+      const x = gg.tensor(gaussianData(truths[type], lengths, 32).rows);
+      const copy = new GaussianHMM({ nComponents: 3, covarianceType: type, startprob: model.startprob, transmat: model.transmat, means: model.means, covars: model.covars });
+      expect(copy.covars).toEqual(truths[type].covars);
+      const score = await model.score(x, lengths);
+      expect(await copy.score(x, lengths)).toBe(score);
+      const covarianceParameters = type === 'tied' ? 6 : 3;
+      expect(model.freeParameters()).toBe(2 + 6 + 9 + covarianceParameters);
+      expect(await model.bic(x, lengths)).toBeCloseTo(-2 * score + (17 + covarianceParameters) * Math.log(47), 6);
+      x.dispose();
+    });
+  }
+
+  it('rejects covariances of the wrong shape for the type', () => {
+    const means = [[0, 0], [1, 1]];
+    expect(() => new GaussianHMM({ nComponents: 2, covarianceType: 'spherical', means, covars: [1, -2] })).toThrow(
+      'GaussianHMM.setParameters: spherical covars must be 2 positive finite variances, got [1,-2]',
+    );
+    expect(() => new GaussianHMM({ nComponents: 2, covarianceType: 'spherical', means, covars: [[1, 1], [1, 1]] })).toThrow(/spherical covars must be 2 positive finite variances/);
+    expect(() => new GaussianHMM({ nComponents: 2, covarianceType: 'tied', means, covars: [[1, 0.5], [0.2, 1]] })).toThrow('GaussianHMM.setParameters: tied covars must be symmetric');
+    expect(() => new GaussianHMM({ nComponents: 2, covarianceType: 'tied', means, covars: [[1, 2], [2, 1]] })).toThrow('GaussianHMM.setParameters: tied covars must be positive definite');
+    expect(() => new GaussianHMM({ nComponents: 2, covarianceType: 'tied', means, covars: [[[1, 0], [0, 1]], [[1, 0], [0, 1]]] })).toThrow(/tied covars must be 2 rows of 2 finite numbers/);
+    expect(() => new GaussianHMM({ nComponents: 2, covarianceType: 'spherical', covars: [1, 2] })).toThrow(/spherical covars shaped \[2\] to match/);
   });
 });

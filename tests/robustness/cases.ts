@@ -852,6 +852,10 @@ bad('shape', 'GaussianHMM.score: 2 features for a 1-feature model', 'GaussianHMM
 bad('dtype', 'GaussianHMM.score: i32 X', 'GaussianHMM.score', (c) => hmm().score(i32(c, [4, 1])), ['i32']);
 bad('nan', 'GaussianHMM.predict: NaN in X (at the next read)', 'GaussianHMM.predict', async (c) => c.read(c.own(hmm().predict(from(c, [[0], [NaN_]])))), ['NaN']);
 bad('value', 'GaussianHMM: transmat rows that do not sum to 1', ['GaussianHMM', 'GaussianHMM.setParameters'], () => new models.GaussianHMM({ nComponents: 2, transmat: [[0.5, 0.6], [0.5, 0.5]] }), ['transmat']);
+bad('value', "GaussianHMM: covarianceType 'banded'", 'GaussianHMM', () => new models.GaussianHMM({ covarianceType: 'banded' as 'tied' }), ["'banded'"]);
+bad('value', 'GaussianHMM: a negative spherical variance', ['GaussianHMM', 'GaussianHMM.setParameters'], () => new models.GaussianHMM({ nComponents: 2, covarianceType: 'spherical', means: [[0], [3]], covars: [1, -1] }), ['spherical', '-1']);
+bad('value', 'GaussianHMM: a tied covariance that is not symmetric', ['GaussianHMM', 'GaussianHMM.setParameters'], () => new models.GaussianHMM({ nComponents: 2, covarianceType: 'tied', means: [[0, 0], [3, 3]], covars: [[1, 0.5], [0, 1]] }), ['tied', 'symmetric']);
+bad('value', 'GaussianHMM: tied covars given per state', ['GaussianHMM', 'GaussianHMM.setParameters'], () => new models.GaussianHMM({ nComponents: 2, covarianceType: 'tied', means: [[0], [3]], covars: [[[1]], [[1]]] }), ['tied']);
 const categoricalHmm = () => new models.CategoricalHMM({ nComponents: 2, nFeatures: 3, startprob: [0.5, 0.5], transmat: [[0.9, 0.1], [0.1, 0.9]], emissionprob: [[0.8, 0.1, 0.1], [0.1, 0.1, 0.8]] });
 bad('index', 'CategoricalHMM.score: symbol 3 of 3', 'CategoricalHMM.score', (c) => categoricalHmm().score(ints(c, [0, 3, 1])), ['3']);
 bad('index', 'CategoricalHMM.predict: symbol -1 (at the next read)', 'CategoricalHMM.predict', async (c) => c.read(c.own(categoricalHmm().predict(ints(c, [0, -1, 1])))), ['-1']);

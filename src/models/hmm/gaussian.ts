@@ -1,5 +1,5 @@
 // The Gaussian hidden Markov model (hmmlearn's GaussianHMM): a Gaussian emission density per state,
-// diagonal or full. Its emission kernels are the Gaussian ones shared with the mixture
+// with hmmlearn's four covariance types (spherical, diag, full, tied). Its emission kernels are the Gaussian ones shared with the mixture
 // (src/models/shared/gaussian.ts), on frames padded to a multiple of 4 features; its first means come
 // from the shared k-means (init.ts).
 
@@ -8,41 +8,50 @@ import { tensor } from '../../ops/creation.js';
 import { randn, type Generator } from '../../ops/random.js';
 import { allFinite, checkFiniteLater } from '../../ops/checks.js';
 import {
-  gaussianSamples, logDensities, packGaussians, padFeatures, uploadGaussians, weightedMoments, type GpuGaussians,
+  gaussianSamples, kernelFamily, logDensities, packGaussians, padFeatures, uploadGaussians, weightedMoments, type GpuGaussians,
 } from '../shared/gaussian.js';
 import { choleskyFactors, diagonalFactors, rows } from '../shared/linalg.js';
 import { BaseHMM, type HMMOptions, type HMMParameters } from './base.js';
 import { initialGaussianEmission } from './init.js';
-import { checkCovars, checkMatrix, gaussianMStep, type GaussianCovarianceType } from './params.js';
+import { checkCovars, checkMatrix, covarsShape, gaussianCovarianceTypes, gaussianMStep, type GaussianCovarianceType } from './params.js';
 
 export type { GaussianCovarianceType } from './params.js';
 
 /** The most features a Gaussian model may have: every iteration factors K D x D covariances on the host in float64. */
 export const MAX_FEATURES = 64;
 
+/** Covariances as hmmlearn's covars_ setter takes them: spherical [K], diag [K][D], full [K][D][D], tied [D][D]. */
+export type GaussianHMMCovars = number[] | number[][] | number[][][];
+
 /** Options of {@link GaussianHMM}. */
 export interface GaussianHMMOptions extends HMMOptions {
-  /** 'diag' (default, as hmmlearn) or 'full'. */
+  /**
+   * 'diag' (default, as hmmlearn), 'full', 'spherical' (one variance per state) or 'tied' (one full
+   * covariance shared by every state).
+   */
   covarianceType?: GaussianCovarianceType;
   /** Added to every variance by the M-step and the initialisation (default 1e-3, as hmmlearn). */
   minCovar?: number;
   /** [K][D] state means. */
   means?: number[][];
-  /** diag: [K][D] variances; full: [K][D][D] covariance matrices. */
-  covars?: number[][] | number[][][];
+  /** Shaped by the covariance type (see GaussianHMMCovars). */
+  covars?: GaussianHMMCovars;
 }
 
 /** The parameters `GaussianHMM.setParameters` takes. */
 export interface GaussianHMMParameters extends HMMParameters {
   /** [K][D] state means. */
   means?: number[][];
-  /** diag: [K][D] variances; full: [K][D][D] positive definite covariance matrices. */
-  covars?: number[][] | number[][][];
+  /**
+   * Shaped by the covariance type (see GaussianHMMCovars): positive variances, or symmetric positive
+   * definite matrices.
+   */
+  covars?: GaussianHMMCovars;
 }
 
 /** A hidden Markov model with a Gaussian emission density per state (hmmlearn's GaussianHMM). */
 export class GaussianHMM extends BaseHMM<GpuGaussians> {
-  /** 'diag' or 'full'. */
+  /** 'spherical', 'diag', 'full' or 'tied'. */
   readonly covarianceType: GaussianCovarianceType;
   /** Added to every variance by the M-step and the initialisation. */
   readonly minCovar: number;
@@ -55,8 +64,8 @@ export class GaussianHMM extends BaseHMM<GpuGaussians> {
     super(options, 'stmc');
     this.covarianceType = options.covarianceType ?? 'diag';
     this.minCovar = options.minCovar ?? 1e-3;
-    if (this.covarianceType !== 'diag' && this.covarianceType !== 'full') {
-      this.fail('constructor', `covarianceType must be 'diag' or 'full', got '${String(this.covarianceType)}'`);
+    if (!gaussianCovarianceTypes.includes(this.covarianceType)) {
+      this.fail('constructor', `covarianceType must be one of ${gaussianCovarianceTypes.map((t) => `'${t}'`).join(', ')}, got '${String(this.covarianceType)}'`);
     }
     if (!(this.minCovar >= 0 && Number.isFinite(this.minCovar))) this.fail('constructor', `minCovar must be a finite number >= 0, got ${this.minCovar}`);
     this.setParameters(options);
@@ -73,11 +82,23 @@ export class GaussianHMM extends BaseHMM<GpuGaussians> {
     return rows(this.emission('means').means, this.nFeatures);
   }
 
-  /** diag: [K][D] variances; full: [K][D][D] covariance matrices. */
-  get covars(): number[][] | number[][][] {
+  /**
+   * The covariances as stored, shaped by the covariance type (see GaussianHMMCovars): spherical [K]
+   * variances, diag [K][D], full [K][D][D], tied [D][D]. (hmmlearn's covars_ getter expands every
+   * type to full [K][D][D] matrices; its setter takes these shapes, as setParameters does.)
+   */
+  get covars(): GaussianHMMCovars {
     const { covars } = this.emission('covars');
     const D = this.nFeatures;
-    return this.covarianceType === 'diag' ? rows(covars, D) : rows(covars, D * D).map((m) => rows(Float64Array.from(m), D));
+    switch (this.covarianceType) {
+      case 'spherical':
+        return Array.from(covars);
+      case 'diag':
+      case 'tied':
+        return rows(covars, D);
+      case 'full':
+        return rows(covars, D * D).map((m) => rows(Float64Array.from(m), D));
+    }
   }
 
   /** Replaces the given parameters (checked: probabilities sum to 1, covariances positive definite). */
@@ -89,7 +110,7 @@ export class GaussianHMM extends BaseHMM<GpuGaussians> {
     const featuresOf = (value: unknown) => (Array.isArray(value) && Array.isArray(value[0]) ? value[0].length : null);
     const dims = featuresOf(params.means) ?? featuresOf(params.covars) ?? this.dims;
     if ((params.means !== undefined || params.covars !== undefined) && (dims === null || dims < 1 || dims > MAX_FEATURES)) {
-      throw new Error(`${where}: means must be ${K} rows of 1 to ${MAX_FEATURES} numbers, and covars ${K} ${type === 'diag' ? 'rows of variances' : 'matrices'} to match`);
+      throw new Error(`${where}: means must be ${K} rows of 1 to ${MAX_FEATURES} numbers, and ${type} covars shaped ${covarsShape(type, K, 'D')} to match`);
     }
     const means = params.means === undefined ? null : checkMatrix(where, 'means', params.means, K, dims!);
     const covars = params.covars === undefined ? null : checkCovars(where, params.covars, type, K, dims!);
@@ -147,9 +168,9 @@ export class GaussianHMM extends BaseHMM<GpuGaussians> {
   protected uploadEmission(): GpuGaussians {
     const { means, covars } = this.emission('uploadEmission');
     const common = { nComponents: this.nComponents, nFeatures: this.nFeatures, means };
-    return uploadGaussians(this.covarianceType === 'diag'
-      ? packGaussians({ ...common, family: 'diag', variances: covars })
-      : packGaussians({ ...common, family: 'full', factors: this.covarianceFactors(covars), shared: false }));
+    return uploadGaussians(kernelFamily(this.covarianceType) === 'diag'
+      ? packGaussians({ ...common, family: 'diag', variances: this.variances(covars) })
+      : packGaussians({ ...common, family: 'full', factors: this.covarianceFactors(covars), shared: this.covarianceType === 'tied' }));
   }
 
   protected emissionLogProb(data: Tensor, emission: GpuGaussians): Tensor {
@@ -184,9 +205,9 @@ export class GaussianHMM extends BaseHMM<GpuGaussians> {
     const D = this.nFeatures;
     return scope(() => {
       const noise = randn([states.size, D], { generator });
-      const lower = this.covarianceType === 'diag' ? diagonalFactors(covars, D) : this.covarianceFactors(covars);
-      const factors = tensor(Float32Array.from(lower), [K, D, D]);
-      return gaussianSamples(noise, states, tensor(Float32Array.from(means), [K, D]), factors, false);
+      const lower = kernelFamily(this.covarianceType) === 'diag' ? diagonalFactors(this.variances(covars), D) : this.covarianceFactors(covars);
+      const factors = tensor(Float32Array.from(lower), [lower.length / (D * D), D, D]);
+      return gaussianSamples(noise, states, tensor(Float32Array.from(means), [K, D]), factors, this.covarianceType === 'tied');
     });
   }
 
@@ -195,13 +216,20 @@ export class GaussianHMM extends BaseHMM<GpuGaussians> {
     const D = this.nFeatures;
     let count = 0;
     if (this.params.includes('m')) count += K * D;
-    if (this.params.includes('c')) count += this.covarianceType === 'diag' ? K * D : (K * D * (D + 1)) / 2;
+    if (this.params.includes('c')) count += { spherical: K, diag: K * D, full: (K * D * (D + 1)) / 2, tied: (D * (D + 1)) / 2 }[this.covarianceType];
     return count;
   }
 
-  /** The lower Cholesky factors of full covariances [K, D, D]. */
+  /** The lower Cholesky factors of full covariances [K, D, D], or of the tied one [D, D]. */
   private covarianceFactors(covars: Float64Array): Float64Array {
-    return choleskyFactors(covars, this.nFeatures, this.nComponents, (state) => `GaussianHMM: the covariance of state ${state} is not positive definite`);
+    const tied = this.covarianceType === 'tied';
+    return choleskyFactors(covars, this.nFeatures, tied ? 1 : this.nComponents, (state) => `GaussianHMM: the ${tied ? 'tied covariance' : `covariance of state ${state}`} is not positive definite`);
+  }
+
+  /** The variances of diag or spherical covariances as [K, D]: a spherical variance repeated D times. */
+  private variances(covars: Float64Array): Float64Array {
+    const D = this.nFeatures;
+    return this.covarianceType === 'diag' ? covars : Float64Array.from({ length: this.nComponents * D }, (_, i) => covars[Math.floor(i / D)]);
   }
 
   private emission(op: string): { means: Float64Array; covars: Float64Array } {

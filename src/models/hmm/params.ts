@@ -4,7 +4,7 @@
 // GPU launch per tiny matrix would cost more than it saves. The Gaussian factors and moments' layout
 // are the mixture's too (src/models/shared/).
 
-import { componentSums } from '../shared/gaussian.js';
+import { componentSums, kernelFamily } from '../shared/gaussian.js';
 import { cholesky } from '../shared/linalg.js';
 
 /**
@@ -19,12 +19,22 @@ const EMPTY_STATE_MASS = 1e-3;
 /** How far from 1 a user-given probability row may sum before it is rejected (it is then renormalised). */
 const SUM_TOLERANCE = 1e-5;
 
-/** How a Gaussian HMM's covariances are shaped: a diagonal ('diag') or a full matrix ('full') per state. */
-export type GaussianCovarianceType = 'diag' | 'full';
+/**
+ * How a Gaussian HMM's covariances are shaped (hmmlearn's covariance_type): one variance per state
+ * ('spherical'), a diagonal per state ('diag'), a full matrix per state ('full'), or one full matrix
+ * shared by every state ('tied').
+ */
+export type GaussianCovarianceType = 'spherical' | 'diag' | 'full' | 'tied';
+export const gaussianCovarianceTypes: readonly GaussianCovarianceType[] = ['spherical', 'diag', 'full', 'tied'];
 
-/** Elements of the covariance parameters: diag [K, D], full [K, D, D]. */
+/** Elements of the covariance parameters: spherical [K], diag [K, D], full [K, D, D], tied [D, D]. */
 export function covarsLength(type: GaussianCovarianceType, k: number, d: number): number {
-  return type === 'full' ? k * d * d : k * d;
+  return { spherical: k, diag: k * d, full: k * d * d, tied: d * d }[type];
+}
+
+/** The covariance parameters' shape, as error messages give it. */
+export function covarsShape(type: GaussianCovarianceType, k: number, d: number | string): string {
+  return { spherical: `[${k}]`, diag: `[${k}][${d}]`, full: `[${k}][${d}][${d}]`, tied: `[${d}][${d}]` }[type];
 }
 
 // ---- checking user-given parameters ------------------------------------------------------------------
@@ -57,30 +67,43 @@ export function checkMatrix(where: string, name: string, values: unknown, rows: 
   return Float64Array.from((values as number[][]).flat());
 }
 
-/** Covariances for the type (diag [K][D] positive; full [K][D][D] symmetric positive definite), flat. */
+/**
+ * Covariances for the type, flat: spherical [K] and diag [K][D] positive variances; full [K][D][D]
+ * and tied [D][D] symmetric positive definite matrices.
+ */
 export function checkCovars(where: string, values: unknown, type: GaussianCovarianceType, k: number, d: number): Float64Array {
+  if (type === 'spherical') {
+    if (!Array.isArray(values) || values.length !== k || !values.every((v) => typeof v === 'number' && v > 0 && Number.isFinite(v))) {
+      throw new Error(`${where}: spherical covars must be ${k} positive finite variances, got ${describeValue(values)}`);
+    }
+    return Float64Array.from(values as number[]);
+  }
   if (type === 'diag') {
     const flat = checkMatrix(where, 'diag covars', values, k, d);
     if (!flat.every((v) => v > 0)) throw new Error(`${where}: diag covars must be positive variances`);
     return flat;
   }
+  if (type === 'tied') return checkCovarianceMatrix(where, 'tied covars', values, d);
   if (!Array.isArray(values) || values.length !== k) {
     throw new Error(`${where}: full covars must be ${k} matrices of ${d} x ${d}, got ${describeValue(values)}`);
   }
   const flat = new Float64Array(k * d * d);
-  values.forEach((matrix, state) => {
-    const m = checkMatrix(where, `full covars[${state}]`, matrix, d, d);
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < i; j++) {
-        const a = m[i * d + j];
-        const b = m[j * d + i];
-        if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))) throw new Error(`${where}: full covars[${state}] must be symmetric`);
-      }
-    }
-    if (!cholesky(m, d)) throw new Error(`${where}: full covars[${state}] must be positive definite`);
-    flat.set(m, state * d * d);
-  });
+  values.forEach((matrix, state) => flat.set(checkCovarianceMatrix(where, `full covars[${state}]`, matrix, d), state * d * d));
   return flat;
+}
+
+/** One symmetric positive definite [D][D] matrix, flat. */
+function checkCovarianceMatrix(where: string, name: string, values: unknown, d: number): Float64Array {
+  const m = checkMatrix(where, name, values, d, d);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < i; j++) {
+      const a = m[i * d + j];
+      const b = m[j * d + i];
+      if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))) throw new Error(`${where}: ${name} must be symmetric`);
+    }
+  }
+  if (!cholesky(m, d)) throw new Error(`${where}: ${name} must be positive definite`);
+  return m;
 }
 
 function describeValue(value: unknown): string {
@@ -148,41 +171,65 @@ export interface GaussianMStepInput {
 }
 
 /**
- * New means and covariances from the posterior-weighted sums about the shift c: mu = c + s / n,
- * Sigma = S / n - (mu - c)(mu - c)ᵀ + minCovar I (or about the kept means when they are not
- * updated). A state with less than EMPTY_STATE_MASS expected frames keeps its previous parameters;
- * a covariance that rounding left not positive definite keeps its previous value.
+ * New means and covariances from the posterior-weighted sums about the shift c, hmmlearn's M-step
+ * with its priors at zero (means_weight 0, covars_prior 0, covars_weight 1) and minCovar added to
+ * every variance instead: with n the expected frames of a state and o = mu - c (the new mean's
+ * offset, or the kept mean's when means are not updated), the scatter about the mean is
+ * C = S - o sᵀ - s oᵀ + n o oᵀ, and
+ *   full: C / n + minCovar I;   diag: diag(C) / n + minCovar;   spherical: the mean of diag's variances;
+ *   tied: Σ_k C_k / Σ_k n_k + minCovar I (every state's scatter, pooled).
+ * A state with less than EMPTY_STATE_MASS expected frames keeps its previous mean and (except tied)
+ * covariance; a full or tied covariance that rounding left not positive definite keeps its previous value.
  */
 export function gaussianMStep(input: GaussianMStepInput): { means: Float64Array; covars: Float64Array } {
   const { type, k, d, stats, shift, minCovar } = input;
+  const family = kernelFamily(type);
   const means = Float64Array.from(input.previousMeans);
   const covars = Float64Array.from(input.previousCovars);
+  const pooled = new Float64Array(type === 'tied' ? d * d : 0);
+  let pooledMass = 0;
   for (let state = 0; state < k; state++) {
-    const sums = componentSums(stats, type, d, state);
+    const sums = componentSums(stats, family, d, state);
     const n = sums.mass;
-    if (!(n >= EMPTY_STATE_MASS)) continue;
-    const first = (i: number) => sums.first(i) / n;
-    const second = type === 'full'
-      ? (i: number, j: number) => sums.second(i, j) / n
-      : (i: number, j: number) => (i === j ? sums.second(i, i) / n : 0);
+    const empty = !(n >= EMPTY_STATE_MASS);
     // o = mean - shift: the new means' offset, or the kept means' when they are not updated.
     const offset = new Float64Array(d);
     for (let i = 0; i < d; i++) {
-      offset[i] = input.updateMeans ? first(i) : input.previousMeans[state * d + i] - shift[state * d + i];
-      if (input.updateMeans) means[state * d + i] = shift[state * d + i] + offset[i];
+      const at = state * d + i;
+      offset[i] = input.updateMeans && !empty ? sums.first(i) / n : input.previousMeans[at] - shift[at];
+      if (input.updateMeans && !empty) means[at] = shift[at] + offset[i];
     }
     if (!input.updateCovars) continue;
-    // E[(x - mu)(x - mu)ᵀ] = E[d dᵀ] - o E[d]ᵀ - E[d] oᵀ + o oᵀ with d = x - shift (= E[d dᵀ] - o oᵀ when o = E[d]).
-    const centred = (i: number, j: number) => second(i, j) - offset[i] * first(j) - first(i) * offset[j] + offset[i] * offset[j];
-    if (type === 'diag') {
-      for (let i = 0; i < d; i++) covars[state * d + i] = Math.max(centred(i, i), 0) + minCovar;
+    // C = Σ w (x - mu)(x - mu)ᵀ = S - o sᵀ - s oᵀ + n o oᵀ with d = x - shift (= S - s sᵀ / n when o = s / n).
+    const scatter = (i: number, j: number) => sums.second(i, j) - offset[i] * sums.first(j) - sums.first(i) * offset[j] + n * offset[i] * offset[j];
+    if (type === 'tied') {
+      for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) pooled[i * d + j] += scatter(i, j);
+      pooledMass += n;
+      continue;
+    }
+    if (empty) continue;
+    if (type === 'diag' || type === 'spherical') {
+      let total = 0;
+      for (let i = 0; i < d; i++) {
+        const variance = Math.max(scatter(i, i) / n, 0);
+        if (type === 'diag') covars[state * d + i] = variance + minCovar;
+        total += variance;
+      }
+      if (type === 'spherical') covars[state] = total / d + minCovar;
       continue;
     }
     const matrix = new Float64Array(d * d);
     for (let i = 0; i < d; i++) {
-      for (let j = 0; j <= i; j++) matrix[i * d + j] = matrix[j * d + i] = centred(i, j) + (i === j ? minCovar : 0);
+      for (let j = 0; j <= i; j++) matrix[i * d + j] = matrix[j * d + i] = scatter(i, j) / n + (i === j ? minCovar : 0);
     }
     if (cholesky(matrix, d)) covars.set(matrix, state * d * d);
+  }
+  if (type === 'tied' && input.updateCovars) {
+    const matrix = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j <= i; j++) matrix[i * d + j] = matrix[j * d + i] = pooled[i * d + j] / pooledMass + (i === j ? minCovar : 0);
+    }
+    if (cholesky(matrix, d)) covars.set(matrix);
   }
   return { means, covars };
 }
