@@ -1,8 +1,8 @@
 // GaussianHMM and CategoricalHMM on the GPU: log-likelihoods, posteriors and one Baum-Welch step
 // against the float64 reference (tests/models/hmm-reference.ts, whose Gaussian M-step restates
-// hmmlearn's) for the four covariance types; Viterbi against brute force over all paths; recovery of
-// known parameters; sample moments; clear errors for bad input; and GPU memory returning to its
-// baseline.
+// hmmlearn's) for the four covariance types; Viterbi against brute force over all paths, and 'map'
+// decoding against the float64 posteriors; recovery of known parameters; fitPredict; sample moments;
+// clear errors for bad input; and GPU memory returning to its baseline.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { CategoricalHMM, GaussianHMM, type GaussianCovarianceType } from '../../src/models/hmm/index.js';
@@ -607,5 +607,110 @@ describe('spherical and tied covariances (hmmlearn)', () => {
     expect(() => new GaussianHMM({ nComponents: 2, covarianceType: 'tied', means, covars: [[1, 2], [2, 1]] })).toThrow('GaussianHMM.setParameters: tied covars must be positive definite');
     expect(() => new GaussianHMM({ nComponents: 2, covarianceType: 'tied', means, covars: [[[1, 0], [0, 1]], [[1, 0], [0, 1]]] })).toThrow(/tied covars must be 2 rows of 2 finite numbers/);
     expect(() => new GaussianHMM({ nComponents: 2, covarianceType: 'spherical', covars: [1, 2] })).toThrow(/spherical covars shaped \[2\] to match/);
+  });
+});
+
+describe('decode algorithms and fitPredict (hmmlearn)', () => {
+  /** Each frame's most probable state, Σ log of its probability, and where the top two are within 1e-4 (a tie f32 may break either way). */
+  function posteriorDecoding(posteriors: number[][]): { states: number[]; logProb: number; near: boolean[] } {
+    const states = posteriors.map((g) => g.indexOf(Math.max(...g)));
+    const near = posteriors.map((g, n) => g.some((v, k) => k !== states[n] && g[states[n]] - v < 1e-4));
+    return { states, logProb: posteriors.reduce((s, g, n) => s + Math.log(g[states[n]]), 0), near };
+  }
+
+  it("'map' gives the posterior argmax and Σ log max posterior; 'viterbi' is the default; predict follows algorithm", async () => {
+    const lengths = [40, 1, 23, 9];
+    const { rows } = gaussianData(gaussianTruth, lengths, 21);
+    const x = gg.tensor(rows);
+    // Wide emissions, so that states are uncertain enough for the two decoders to differ.
+    const start = { ...gaussianStart('full'), covars: (gaussianStart('full').covars as number[][][]).map((m) => m.map((r) => r.map((v) => 2.5 * v))) };
+    const model = new GaussianHMM({ nComponents: 3, covarianceType: 'full', ...start });
+    const logB = gaussianLogB(rows, start, 'full');
+    const expected = posteriorDecoding(forwardBackward(logB, start, lengths).posteriors);
+    const best = viterbi(logB, start, lengths);
+
+    const map = await model.decode(x, lengths, { algorithm: 'map' });
+    const states = Array.from(await map.states.data());
+    states.forEach((state, n) => expected.near[n] || expect(state, `frame ${n}`).toBe(expected.states[n]));
+    console.log(`hmm decode map: log-probability ${map.logProb.toFixed(6)} vs float64 ${expected.logProb.toFixed(6)}`);
+    expect(Math.abs(map.logProb - expected.logProb)).toBeLessThan(1e-4 * Math.max(1, Math.abs(expected.logProb)));
+    expect(states).not.toEqual(best.states);
+
+    const byDefault = await model.decode(x, lengths);
+    const named = await model.decode(x, lengths, { algorithm: 'viterbi' });
+    expect(Array.from(await byDefault.states.data())).toEqual(best.states);
+    expect(Array.from(await named.states.data())).toEqual(best.states);
+    expect(named.logProb).toBe(byDefault.logProb);
+
+    const mapModel = new GaussianHMM({ nComponents: 3, covarianceType: 'full', algorithm: 'map', ...start });
+    expect(mapModel.algorithm).toBe('map');
+    const predicted = mapModel.predict(x, lengths);
+    expect(Array.from(await predicted.data())).toEqual(states);
+    const overridden = await mapModel.decode(x, lengths, { algorithm: 'viterbi' });
+    expect(Array.from(await overridden.states.data())).toEqual(best.states);
+
+    // One sequence: the options may come second.
+    const single = gg.tensor(rows.slice(0, 40));
+    const alone = await model.decode(single, { algorithm: 'map' });
+    const aloneExpected = posteriorDecoding(forwardBackward(logB.slice(0, 40), start, [40]).posteriors);
+    expect(Math.abs(alone.logProb - aloneExpected.logProb)).toBeLessThan(1e-4 * Math.max(1, Math.abs(aloneExpected.logProb)));
+    for (const t of [map.states, byDefault.states, named.states, predicted, overridden.states, alone.states, single, x]) t.dispose();
+  });
+
+  it("CategoricalHMM 'map' matches the float64 posteriors", async () => {
+    const lengths = [60, 25];
+    const { symbols } = categoricalData(categoricalTruth, lengths, 22);
+    const x = gg.tensor(Int32Array.from(symbols));
+    const model = new CategoricalHMM({ nComponents: 2, ...categoricalStart });
+    const expected = posteriorDecoding(forwardBackward(categoricalLogB(symbols, categoricalStart), categoricalStart, lengths).posteriors);
+    const { states, logProb } = await model.decode(x, lengths, { algorithm: 'map' });
+    Array.from(await states.data()).forEach((state, n) => expected.near[n] || expect(state, `frame ${n}`).toBe(expected.states[n]));
+    expect(Math.abs(logProb - expected.logProb)).toBeLessThan(1e-4 * Math.max(1, Math.abs(expected.logProb)));
+    states.dispose();
+    x.dispose();
+  });
+
+  it('fitPredict fits, then predicts: the same states as fit() then predict()', async () => {
+    const lengths = [50, 35, 60];
+    const { rows } = gaussianData(gaussianTruth, lengths, 23);
+    const x = gg.tensor(rows);
+    for (const type of ['diag', 'tied'] as const) {
+      const options = { nComponents: 3, covarianceType: type, nIter: 8, seed: 5 };
+      const fitted = new GaussianHMM(options);
+      const labels = await fitted.fitPredict(x, lengths);
+      expect(fitted.monitor.iter).toBeGreaterThan(0);
+      const separate = (await new GaussianHMM(options).fit(x, lengths)).predict(x, lengths);
+      expect(Array.from(await labels.data())).toEqual(Array.from(await separate.data()));
+      labels.dispose();
+      separate.dispose();
+    }
+    const { symbols } = categoricalData(categoricalTruth, lengths, 24);
+    const y = gg.tensor(Int32Array.from(symbols));
+    const categorical = await new CategoricalHMM({ nComponents: 2, nIter: 5, seed: 2, algorithm: 'map' }).fitPredict(y, lengths);
+    expect(categorical.shape).toEqual([145]);
+    categorical.dispose();
+    x.dispose();
+    y.dispose();
+  });
+
+  it('rejects an unknown algorithm and returns GPU memory to its baseline', async () => {
+    const rt = gg.runtime();
+    const baseline = rt.memory().liveBuffers;
+    const lengths = [20, 14];
+    const x = gg.tensor(gaussianData(gaussianTruth, lengths, 25).rows);
+    const model = new GaussianHMM({ nComponents: 3, ...gaussianStart('diag') });
+    await expect(model.decode(x, lengths, { algorithm: 'beam' as 'map' })).rejects.toThrow(`GaussianHMM.decode: algorithm must be 'viterbi' or 'map', got "beam"`);
+    await expect(model.decode(x, lengths, null as unknown as { algorithm: 'map' })).rejects.toThrow('GaussianHMM.decode: options must be an object');
+    expect(() => new GaussianHMM({ algorithm: 'forward' as 'map' })).toThrow(`GaussianHMM: algorithm must be 'viterbi' or 'map', got "forward"`);
+    for (const type of ['spherical', 'tied'] as const) {
+      const fitted = new GaussianHMM({ nComponents: 3, covarianceType: type, nIter: 3, seed: 2 });
+      const labels = await fitted.fitPredict(x, lengths);
+      const { states } = await fitted.decode(x, lengths, { algorithm: 'map' });
+      const { posteriors } = await fitted.scoreSamples(x, lengths);
+      const drawn = fitted.sample(10, { nSequences: 2 });
+      for (const t of [labels, states, posteriors, drawn.samples, drawn.states]) t.dispose();
+    }
+    x.dispose();
+    expect(rt.memory().liveBuffers).toBe(baseline);
   });
 });

@@ -856,6 +856,16 @@ bad('value', "GaussianHMM: covarianceType 'banded'", 'GaussianHMM', () => new mo
 bad('value', 'GaussianHMM: a negative spherical variance', ['GaussianHMM', 'GaussianHMM.setParameters'], () => new models.GaussianHMM({ nComponents: 2, covarianceType: 'spherical', means: [[0], [3]], covars: [1, -1] }), ['spherical', '-1']);
 bad('value', 'GaussianHMM: a tied covariance that is not symmetric', ['GaussianHMM', 'GaussianHMM.setParameters'], () => new models.GaussianHMM({ nComponents: 2, covarianceType: 'tied', means: [[0, 0], [3, 3]], covars: [[1, 0.5], [0, 1]] }), ['tied', 'symmetric']);
 bad('value', 'GaussianHMM: tied covars given per state', ['GaussianHMM', 'GaussianHMM.setParameters'], () => new models.GaussianHMM({ nComponents: 2, covarianceType: 'tied', means: [[0], [3]], covars: [[[1]], [[1]]] }), ['tied']);
+bad('value', "GaussianHMM.decode: algorithm 'beam'", 'GaussianHMM.decode', (c) => hmm().decode(frames(c), [5], { algorithm: 'beam' as 'map' }), ["'viterbi'", 'beam']);
+bad('value', "GaussianHMM: algorithm 'forward'", 'GaussianHMM', () => new models.GaussianHMM({ algorithm: 'forward' as 'map' }), ['forward']);
+bad('nan', 'GaussianHMM.fitPredict: NaN in X', 'GaussianHMM.fit', (c) => new models.GaussianHMM({ nComponents: 2, covarianceType: 'tied' }).fitPredict(from(c, [[0], [NaN_], [1], [2]])), ['NaN']);
+works('value', "GaussianHMM.decode: 'map' on a one-frame sequence picks the state of largest posterior", async (c) => {
+  const { states, logProb } = await hmm().decode(from(c, [[2.9]]), { algorithm: 'map' });
+  c.own(states);
+  // Posterior of state 1 at x = 2.9: 0.5 N(2.9 | 3, 1) / (0.5 N(2.9 | 0, 1) + 0.5 N(2.9 | 3, 1)) = 1 / (1 + e^(-4.2)).
+  await c.expectValues(states, [1], [1]);
+  if (Math.abs(logProb + Math.log1p(Math.exp(-4.2))) > 1e-5) throw new Error(`decode map logProb ${logProb}`);
+});
 const categoricalHmm = () => new models.CategoricalHMM({ nComponents: 2, nFeatures: 3, startprob: [0.5, 0.5], transmat: [[0.9, 0.1], [0.1, 0.9]], emissionprob: [[0.8, 0.1, 0.1], [0.1, 0.1, 0.8]] });
 bad('index', 'CategoricalHMM.score: symbol 3 of 3', 'CategoricalHMM.score', (c) => categoricalHmm().score(ints(c, [0, 3, 1])), ['3']);
 bad('index', 'CategoricalHMM.predict: symbol -1 (at the next read)', 'CategoricalHMM.predict', async (c) => c.read(c.own(categoricalHmm().predict(ints(c, [0, -1, 1])))), ['-1']);

@@ -2,8 +2,8 @@
 // the Markov chain and BaseHMM, which fits, scores, decodes and samples through the emission model
 // its subclass supplies. Shaped like hmmlearn, fitted by Baum-Welch over a batch of variable-length
 // sequences given as hmmlearn gives them (all frames concatenated in X, plus `lengths`); score,
-// decode / predict (Viterbi), predictProba (posterior state probabilities), scoreSamples, sample,
-// bic and aic.
+// decode / predict (Viterbi, or per-frame posterior decoding: hmmlearn's 'map'), fitPredict,
+// predictProba (posterior state probabilities), scoreSamples, sample, bic and aic.
 //
 // Where the work runs. One Baum-Welch iteration is four kernels and one readback:
 //   1. emission log-probabilities log p(x_n | k) for all N x K (frame, state) pairs, data-parallel
@@ -33,8 +33,9 @@
 import { Tensor, formatShape, scope } from '../../tensor.js';
 import { tensor } from '../../ops/creation.js';
 import { concat, slice } from '../../ops/indexing.js';
+import { log } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
-import { sum } from '../../ops/reduce.js';
+import { max, sum } from '../../ops/reduce.js';
 import { Generator, rand, type Seed } from '../../ops/random.js';
 import { rows } from '../shared/linalg.js';
 import { forwardBackward, sampleStates, sequenceStatsWidth, viterbi, type GpuChain } from './kernels.js';
@@ -44,6 +45,20 @@ import {
 
 /** The most states a model may have: the per-sequence kernels keep K log-probabilities in registers. */
 export const MAX_STATES = 64;
+
+/**
+ * How decode and predict choose the states (hmmlearn's algorithm): 'viterbi', the most probable
+ * path; 'map', each frame's most probable state given all frames (posterior decoding, the argmax
+ * of predictProba), which need not be a path the chain can take.
+ */
+export type DecodeAlgorithm = 'viterbi' | 'map';
+const decodeAlgorithms: readonly DecodeAlgorithm[] = ['viterbi', 'map'];
+
+/** Options of `decode`. */
+export interface DecodeOptions {
+  /** 'viterbi' or 'map' (default: the model's `algorithm`). */
+  algorithm?: DecodeAlgorithm;
+}
 
 /** Options of both HMMs: size, fitting and the chain's initial parameters. */
 export interface HMMOptions {
@@ -55,6 +70,8 @@ export interface HMMOptions {
   tol?: number;
   /** Seed of the random streams behind initialisation and sampling (default 0). */
   seed?: Seed;
+  /** The decoder of predict, and of decode when its options name none (default 'viterbi', as hmmlearn). */
+  algorithm?: DecodeAlgorithm;
   /**
    * Which parameters fit() updates, one letter each (hmmlearn's `params`): 's' start probabilities,
    * 't' transitions, 'm' means, 'c' covariances (Gaussian), 'e' emission probabilities (categorical).
@@ -89,11 +106,17 @@ export interface ConvergenceMonitor {
   converged: boolean;
 }
 
-/** What `decode` returns: the Viterbi paths and their log-probability. */
+/** What `decode` returns: the decoded states and their log-probability. */
 export interface DecodeResult {
-  /** The log-probability of the best paths (summed over sequences), joint with the observations. */
+  /**
+   * 'viterbi': log p(X, best paths), the log-probability of the best paths joint with the
+   * observations, summed over sequences (as hmmlearn). 'map': Σ_n log max_k p(z_n = k | X), the sum
+   * over frames of the log posterior probability of each chosen state. hmmlearn's 'map' returns
+   * Σ_n max_k p(z_n = k | X) instead, probabilities added without their log (its open issue 188);
+   * the model's log-likelihood is `score`.
+   */
   logProb: number;
-  /** [N] i32: the state of each frame along its sequence's best path. */
+  /** [N] i32: the state of each frame. */
   states: Tensor;
 }
 
@@ -138,6 +161,8 @@ export abstract class BaseHMM<Emission> {
   readonly params: string;
   /** The letters of the parameters fit() initialises before iterating. */
   readonly initParams: string;
+  /** The decoder of predict, and of decode when its options name none. */
+  readonly algorithm: DecodeAlgorithm;
   /** How the last fit() went. */
   monitor: ConvergenceMonitor = { history: [], iter: 0, converged: false };
 
@@ -155,6 +180,7 @@ export abstract class BaseHMM<Emission> {
     this.tol = options.tol ?? 1e-2;
     this.params = options.params ?? letters;
     this.initParams = options.initParams ?? letters;
+    this.algorithm = options.algorithm ?? 'viterbi';
     const reject = (message: string): never => {
       throw new Error(`${className}: ${message}`);
     };
@@ -168,6 +194,7 @@ export abstract class BaseHMM<Emission> {
         reject(`${name} must be a string of the letters '${letters}', got ${JSON.stringify(value)}`);
       }
     }
+    if (!decodeAlgorithms.includes(this.algorithm)) reject(`algorithm must be 'viterbi' or 'map', got ${JSON.stringify(this.algorithm)}`);
     this.generator = new Generator(options.seed ?? 0);
   }
 
@@ -286,21 +313,39 @@ export abstract class BaseHMM<Emission> {
     return posteriors!;
   }
 
-  /** The Viterbi path of each sequence and the total log-probability of those paths (reads the GPU). */
-  async decode(x: Tensor, lengths?: number[]): Promise<DecodeResult> {
+  /**
+   * The states of each sequence by the decoder that `options.algorithm` (or the model's `algorithm`)
+   * names, and their log-probability (see DecodeResult; reads the GPU). hmmlearn's
+   * decode(X, lengths, algorithm); the options may also come second, in place of the lengths.
+   */
+  async decode(x: Tensor, options: DecodeOptions): Promise<DecodeResult>;
+  async decode(x: Tensor, lengths?: number[], options?: DecodeOptions): Promise<DecodeResult>;
+  async decode(x: Tensor, lengthsOrOptions?: number[] | DecodeOptions, options: DecodeOptions = {}): Promise<DecodeResult> {
+    const optionsSecond = typeof lengthsOrOptions === 'object' && lengthsOrOptions !== null && !Array.isArray(lengthsOrOptions);
+    const lengths = optionsSecond ? undefined : (lengthsOrOptions as number[] | undefined);
+    const algorithm = this.decoder('decode', optionsSecond ? lengthsOrOptions : options);
     const offsets = this.prepare('decode', x, lengths);
     await this.checkValues('decode', x, false);
-    const { states, logProb } = this.viterbiPass(x, offsets);
+    const { states, logProb } = algorithm === 'map' ? this.posteriorDecoding(x, offsets) : this.viterbiPass(x, offsets);
     return { logProb: await readTotal(logProb, [states]), states };
   }
 
-  /** [N] i32: the Viterbi state of each frame. Nothing is read back: bad values of X make the next read throw. */
+  /**
+   * [N] i32: the state of each frame by the model's `algorithm` (Viterbi by default). Nothing is read
+   * back: bad values of X make the next read throw.
+   */
   predict(x: Tensor, lengths?: number[]): Tensor {
     const offsets = this.prepare('predict', x, lengths);
     this.checkValuesLater('predict', x);
-    const { states, logProb } = this.viterbiPass(x, offsets);
+    const { states, logProb } = this.algorithm === 'map' ? this.posteriorDecoding(x, offsets) : this.viterbiPass(x, offsets);
     logProb.dispose();
     return states;
+  }
+
+  /** Fits the model to X (see fit), then returns predict(X): [N] i32, the state of each frame. */
+  async fitPredict(x: Tensor, lengths?: number[]): Promise<Tensor> {
+    await this.fit(x, lengths);
+    return this.predict(x, lengths);
   }
 
   /** Bayesian information criterion: -2 log p(X) + p log N, with p the free parameters in `params`. */
@@ -431,6 +476,25 @@ export abstract class BaseHMM<Emission> {
       const { posteriors, sequenceStats } = forwardBackward(this.emissionLogProb(this.kernelInput(x), emission), chain, offsetTensor);
       const sequenceLogProbs = reshape(slice(sequenceStats, 1, width - 1, width), [offsets.length - 1]);
       return keepPosteriors ? { posteriors, sequenceLogProbs } : { sequenceLogProbs };
+    });
+  }
+
+  /** The decoding algorithm from decode's options (checked), or the model's. */
+  private decoder(op: string, options: unknown): DecodeAlgorithm {
+    if (typeof options !== 'object' || options === null) this.fail(op, `options must be an object such as { algorithm: 'map' }, got ${String(options)}`);
+    const algorithm = (options as DecodeOptions).algorithm ?? this.algorithm;
+    if (!decodeAlgorithms.includes(algorithm)) this.fail(op, `algorithm must be 'viterbi' or 'map', got ${JSON.stringify(algorithm)}`);
+    return algorithm;
+  }
+
+  /**
+   * Posterior decoding (hmmlearn's 'map') on all sequences: each frame's most probable state given
+   * its whole sequence, and Σ log of those probabilities [1].
+   */
+  private posteriorDecoding(x: Tensor, offsets: Uint32Array): { states: Tensor; logProb: Tensor } {
+    return scope(() => {
+      const best = max(this.posteriorPass(x, offsets, true).posteriors!, 1);
+      return { states: best.indices, logProb: reshape(sum(log(best)), [1]) };
     });
   }
 

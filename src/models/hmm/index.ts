@@ -3,7 +3,7 @@
 
 export { MAX_STATES } from './base.js';
 export type {
-  ConvergenceMonitor, DecodeResult, HMMOptions, HMMParameters, HMMSample, HMMSampleOptions, ScoreSamplesResult,
+  ConvergenceMonitor, DecodeAlgorithm, DecodeOptions, DecodeResult, HMMOptions, HMMParameters, HMMSample, HMMSampleOptions, ScoreSamplesResult,
 } from './base.js';
 export * from './gaussian.js';
 export * from './categorical.js';
