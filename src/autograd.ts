@@ -103,9 +103,10 @@ export function fusedOrComposed(fused: BackwardRule, composed: BackwardRule): Ba
 /**
  * Runs `fn`, an op composed of several tensor ops on `inputs`, in a scope of its own unless its result
  * will carry a graph: without one, its intermediates are freed at once; with one, the backward pass
- * needs them, and the caller's scope frees them later, as with any op's result.
+ * needs them, and the caller's scope frees them later, as with any op's result. The result may be a
+ * tensor or a tuple of them (as a recurrent layer's output and final state); scope keeps them all.
  */
-export function composite(inputs: readonly (Tensor | null)[], fn: () => Tensor): Tensor {
+export function composite<T>(inputs: readonly (Tensor | null)[], fn: () => T): T {
   const recorded = gradEnabled && inputs.some((t) => t?.requiresGrad);
   return recorded ? fn() : scope(fn);
 }

@@ -46,8 +46,12 @@ export abstract class Module {
   private readonly ownBuffers = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
 
-  /** The layer's computation; subclasses define it with their own inputs. */
-  abstract forward(...inputs: Tensor[]): Tensor;
+  /**
+   * The layer's computation; subclasses define it with their own inputs and result, as in PyTorch: most
+   * take and return tensors, MultiheadAttention and the recurrent layers also take options or initial
+   * states and return tuples. The base leaves both open so that each subclass's signature is its own.
+   */
+  abstract forward(...inputs: any[]): any;
 
   // ---- registration ------------------------------------------------------------------------------
 
