@@ -3,7 +3,8 @@
  * layerNorm and groupNorm (fused kernels, see src/ops/layernorm.ts and groupnorm.ts), batchNorm and
  * dropout take their weights as arguments; the layers in layers.ts hold the weights and call these.
  * interpolate (nearest-neighbour upsampling), pixelShuffle / pixelUnshuffle and timestepEmbedding (a diffusion model's sinusoidal
- * time input) are built from tensor ops. The activations are the engine's ops, re-exported here so
+ * time input) are built from tensor ops. scaledDotProductAttention runs the fused attention kernels
+ * where they apply and composes the rest (see attention.ts). The activations are the engine's ops, re-exported here so
  * that models can take everything from one place.
  *
  * @module
@@ -27,6 +28,7 @@ export { interpolate, type InterpolateMode, type InterpolateOptions } from './up
 export { pixelShuffle, pixelUnshuffle } from './pixel-shuffle.js';
 export { relu, leakyRelu, gelu, tanh, sigmoid, silu, softplus, type GeluApproximation } from '../ops/elementwise.js';
 export { softmax, logSoftmax } from '../ops/softmax.js';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';
 
 /** x Wᵀ + b (PyTorch's F.linear): x [..., in], weight [out, in], bias [out] -> [..., out]. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {

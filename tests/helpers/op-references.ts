@@ -472,3 +472,54 @@ export function packedAttentionRef(qkv: Ref, heads: number, settings: AttentionS
     return y.data[((b * heads + h) * T + t) * Dh + (c % Dh)];
   });
 }
+
+/** Settings of {@link sdpaRef}: PyTorch's F.scaled_dot_product_attention. */
+export interface SdpaSettings {
+  /** Broadcasts to [..., L, S]: added to the scores ('add') or non-zero = attend ('keep'). */
+  mask?: Ref | null;
+  maskKind?: 'add' | 'keep';
+  /** Query i sees keys j <= i (aligned with the first key, as PyTorch). */
+  causal?: boolean;
+  scale?: number;
+}
+
+/** softmax(q kᵀ * scale + mask) v over q [..., L, E], k [..., S, E], v [..., S, Ev]; a query that sees no key gets NaN. */
+export function sdpaRef(q: Ref, k: Ref, v: Ref, { mask = null, maskKind = 'add', causal = false, scale }: SdpaSettings = {}): Ref {
+  const rank = q.shape.length;
+  const [L, E] = q.shape.slice(-2);
+  const S = k.shape[rank - 2];
+  const Ev = v.shape[rank - 1];
+  const lead = q.shape.slice(0, -2);
+  const s = scale ?? 1 / Math.sqrt(E);
+  const out = ref([...lead, L, Ev], () => 0);
+  for (let p = 0; p < size(lead); p++) {
+    const prefix = unravel(p, lead);
+    for (let i = 0; i < L; i++) {
+      const scores = Array.from({ length: S }, (_, j) => {
+        let dot = 0;
+        for (let d = 0; d < E; d++) dot += q.data[(p * L + i) * E + d] * k.data[(p * S + j) * E + d];
+        let score = dot * s;
+        if (mask) {
+          const m = maskAt(mask, [...prefix, i, j]);
+          score = maskKind === 'add' ? score + m : m !== 0 ? score : -Infinity;
+        }
+        return causal && j > i ? -Infinity : score;
+      });
+      const max = Math.max(...scores);
+      const e = scores.map((x) => Math.exp(x - max));
+      const total = e.reduce((a, b) => a + b, 0);
+      for (let d = 0; d < Ev; d++) {
+        let acc = 0;
+        for (let j = 0; j < S; j++) acc += (e[j] / total) * v.data[(p * S + j) * Ev + d];
+        out.data[(p * L + i) * Ev + d] = acc;
+      }
+    }
+  }
+  return out;
+}
+
+/** A mask's value at the scores' coordinates, under broadcasting. */
+function maskAt(mask: Ref, coords: number[]): number {
+  const lead = coords.length - mask.shape.length;
+  return mask.data[ravel(mask.shape.map((d, i) => (d === 1 ? 0 : coords[lead + i])), mask.shape)];
+}

@@ -483,6 +483,24 @@ works('nan', 'scaledDotProductAttention: a NaN key makes every output NaN', (c) 
 });
 
 bad('value', 'cachedSelfAttention: filled past the cache', 'cachedSelfAttention', (c) => c.own(cachedSelfAttention(f32(c, [1, 1, 24]), f32(c, [1, 4, 16]), 4, 2)), ['4']);
+// gg.nn.functional.scaledDotProductAttention, PyTorch's surface over the op (src/nn/attention.ts).
+const fsdpa = (c: CaseContext, q: readonly number[], k: readonly number[], v: readonly number[], options: gg.nn.functional.ScaledDotProductAttentionOptions = {}) =>
+  c.own(gg.nn.functional.scaledDotProductAttention(f32(c, q), f32(c, k), f32(c, v), options));
+bad('shape', 'nn.functional.scaledDotProductAttention: leading dimensions [2] and [3]', SDPA, (c) => fsdpa(c, [2, 4, 8], [3, 4, 8], [3, 4, 8]), ['[2, 4, 8]', '[3, 4, 8]']);
+bad('shape', 'nn.functional.scaledDotProductAttention: keys and values of other lengths', SDPA, (c) => fsdpa(c, [2, 4, 8], [2, 5, 8], [2, 6, 8]), ['[2, 6, 8]']);
+bad('shape', 'nn.functional.scaledDotProductAttention: a mask that does not broadcast to the scores', SDPA, (c) => fsdpa(c, [1, 2, 3, 4], [1, 2, 5, 4], [1, 2, 5, 4], { mask: f32(c, [4, 5]) }), ['[4, 5]']);
+bad('shape', 'nn.functional.scaledDotProductAttention: a mask that would widen the scores', SDPA, (c) => fsdpa(c, [2, 3, 4], [2, 5, 4], [2, 5, 4], { mask: f32(c, [3, 2, 3, 5]) }), ['[3, 2, 3, 5]', '[2, 3, 5]']);
+bad('dtype', 'nn.functional.scaledDotProductAttention: i32 queries', SDPA, (c) => c.own(gg.nn.functional.scaledDotProductAttention(i32(c, [2, 4]), f32(c, [2, 4]), f32(c, [2, 4]))), ['i32']);
+bad('value', 'nn.functional.scaledDotProductAttention: a mask and causal', SDPA, (c) => fsdpa(c, [3, 4], [3, 4], [3, 4], { mask: i32(c, [3, 3], 1), isCausal: true }), ['causal']);
+bad('value', 'nn.functional.scaledDotProductAttention: causal and isCausal disagree', SDPA, (c) => fsdpa(c, [3, 4], [3, 4], [3, 4], { causal: true, isCausal: false }), ['isCausal']);
+bad('value', 'nn.functional.scaledDotProductAttention: both mask and attnMask', SDPA, (c) => fsdpa(c, [3, 4], [3, 4], [3, 4], { mask: f32(c, [3, 3]), attnMask: f32(c, [3, 3]) }), ['attnMask']);
+bad('value', 'nn.functional.scaledDotProductAttention: dropoutP 1.5', SDPA, (c) => fsdpa(c, [3, 4], [3, 4], [3, 4], { dropoutP: 1.5 }), ['1.5']);
+bad('nan', 'nn.functional.scaledDotProductAttention: infinite scale', SDPA, (c) => fsdpa(c, [3, 4], [3, 4], [3, 4], { scale: Inf }), ['Infinity']);
+bad('empty', 'nn.functional.scaledDotProductAttention: no keys', SDPA, (c) => fsdpa(c, [3, 4], [0, 4], [0, 4]), ['S = 0']);
+works('shape', 'nn.functional.scaledDotProductAttention: unbatched [L, E], values 2 wide', (c) =>
+  c.expectValues(fsdpa(c, [1, 3], [2, 3], [2, 2]), [1, 2], [1, 1]));
+works('nan', 'nn.functional.scaledDotProductAttention: a query that sees no key gives NaN', (c) =>
+  c.expectValues(fsdpa(c, [2, 1], [1, 1], [1, 1], { mask: c.own(gg.tensor([[1], [0]], { dtype: 'i32' })) }), [2, 1], [1, NaN_]));
 
 // ---- nn ------------------------------------------------------------------------------------------
 category = 'nn';
