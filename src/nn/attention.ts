@@ -126,12 +126,13 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
 export function attentionAndWeights(query: Tensor, key: Tensor, value: Tensor, s: AttentionSettings): { output: Tensor; weights: Tensor } {
   let scores = matmul(query, key, { transB: true }).mul(s.scale);
   if (s.mask) scores = s.mask.dtype === 'f32' ? scores.add(s.mask) : where(ne(s.mask, 0), scores, -Infinity);
-  if (s.causal) {
-    const [L, S] = scores.shape.slice(-2);
-    const hidden = gt(reshape(arange(S), [1, S]), reshape(arange(L), [L, 1]));
-    scores = where(hidden, -Infinity, scores);
-  }
+  if (s.causal) scores = where(causallyHidden(...(scores.shape.slice(-2) as [number, number])), -Infinity, scores);
   let weights = softmax(scores, -1);
   if (s.dropoutP > 0) weights = weights.mul(dropoutMask(weights.shape, s.dropoutP, { generator: s.generator }));
   return { output: matmul(weights, value), weights };
+}
+
+/** The f32 [L, S] mask of the pairs a causal mask hides, aligned with the first key: 1 where key j > query i. */
+export function causallyHidden(L: number, S: number): Tensor {
+  return gt(reshape(arange(S), [1, S]), reshape(arange(L), [L, 1]));
 }

@@ -603,6 +603,33 @@ bad('value', 'requiresGrad_: turning it off on an op result', 'requiresGrad_', (
   gg.scope(() => p.mul(2).requiresGrad_(false));
 });
 bad('value', 'assign: in place on a tensor that requires grad', 'assign', (c) => c.own(gg.ones([3], { requiresGrad: true })).assign(f32(c, [3])), ['noGrad']);
+const MHA = 'MultiheadAttention';
+/** MultiheadAttention(6, 2, options).forward(q, k, v, forwardOptions) in evaluation, owning all. */
+const mha = (c: CaseContext, q: gg.Tensor, k: gg.Tensor, v: gg.Tensor, forwardOptions: gg.nn.MultiheadAttentionForwardOptions = {}, options: gg.nn.MultiheadAttentionOptions = {}) =>
+  c.own(gg.noGrad(() => c.own(new nn.MultiheadAttention(6, 2, options)).forward(q, k, v, forwardOptions)));
+bad('value', 'MultiheadAttention: embedDim 6 into 4 heads', MHA, (c) => c.own(new nn.MultiheadAttention(6, 4)), ['numHeads 4']);
+bad('value', 'MultiheadAttention: dropout 1.5', MHA, (c) => c.own(new nn.MultiheadAttention(6, 2, { dropout: 1.5 })), ['1.5']);
+bad('value', 'MultiheadAttention: kdim 0', MHA, (c) => c.own(new nn.MultiheadAttention(6, 2, { kdim: 0 })), ['kdim']);
+bad('huge', 'MultiheadAttention: embedDim 2^15 (in_proj_weight passes the device limit)', MHA, (c) => c.own(new nn.MultiheadAttention(2 ** 15, 2)), ['98304']);
+bad('shape', 'MultiheadAttention: 5 query features into MultiheadAttention(6, 2)', MHA, (c) => mha(c, f32(c, [3, 2, 5]), f32(c, [4, 2, 6]), f32(c, [4, 2, 6])), ['[3, 2, 5]']);
+bad('shape', 'MultiheadAttention: keys and values of other lengths', MHA, (c) => mha(c, f32(c, [3, 2, 6]), f32(c, [4, 2, 6]), f32(c, [5, 2, 6])), ['[5, 2, 6]']);
+bad('shape', 'MultiheadAttention: batch sizes 2 and 3', MHA, (c) => mha(c, f32(c, [3, 2, 6]), f32(c, [4, 3, 6]), f32(c, [4, 3, 6])), ['[4, 3, 6]']);
+bad('shape', 'MultiheadAttention: rank-4 query', MHA, (c) => mha(c, f32(c, [1, 3, 2, 6]), f32(c, [1, 4, 2, 6]), f32(c, [1, 4, 2, 6])), ['[1, 3, 2, 6]']);
+bad('dtype', 'MultiheadAttention: i32 query', MHA, (c) => mha(c, i32(c, [3, 2, 6]), f32(c, [4, 2, 6]), f32(c, [4, 2, 6])), ['i32']);
+bad('shape', 'MultiheadAttention: keyPaddingMask [4, 2] rather than [N, S] = [2, 4]', MHA, (c) =>
+  mha(c, f32(c, [3, 2, 6]), f32(c, [4, 2, 6]), f32(c, [4, 2, 6]), { keyPaddingMask: i32(c, [4, 2]) }), ['[2, 4]', '[4, 2]']);
+bad('shape', 'MultiheadAttention: attnMask [3, 3] for 3 queries and 4 keys', MHA, (c) =>
+  mha(c, f32(c, [3, 2, 6]), f32(c, [4, 2, 6]), f32(c, [4, 2, 6]), { attnMask: f32(c, [3, 3]) }), ['[3, 3]', '[3, 4]']);
+bad('dtype', 'MultiheadAttention: a u32 query with an f32 mask', MHA, (c) =>
+  mha(c, c.own(gg.full([3, 2, 6], 1, { dtype: 'u32' })), f32(c, [4, 2, 6]), f32(c, [4, 2, 6]), { attnMask: f32(c, [3, 4]) }), ['u32']);
+works('shape', 'MultiheadAttention: unbatched [L, E] with a key padding mask (zero values and biases give zeros)', (c) => {
+  const [out] = mha(c, f32(c, [2, 6]), f32(c, [3, 6]), f32(c, [3, 6], 0), { keyPaddingMask: c.own(gg.tensor([0, 1, 0], { dtype: 'i32' })), needWeights: false });
+  return c.expectValues(out, [2, 6], new Array(12).fill(0));
+});
+works('nan', 'MultiheadAttention: every key padded gives NaN, as PyTorch', (c) => {
+  const [out] = mha(c, f32(c, [1, 6]), f32(c, [2, 6]), f32(c, [2, 6]), { keyPaddingMask: c.own(gg.tensor([1, 1], { dtype: 'i32' })) });
+  return c.expectValues(out, [1, 6], new Array(6).fill(NaN_));
+});
 
 // ---- losses --------------------------------------------------------------------------------------
 category = 'loss';
