@@ -1,9 +1,11 @@
 // The char-RNN: the GRU layer and the whole model against float64 references, with every input and
 // parameter gradient (backpropagation through time) checked by central finite differences; the
-// hidden-state decoder against the full forward pass; and a few steps of training on a short text.
+// hidden-state decoder against the full forward pass; a few steps of training on a short text; and a
+// checkpoint saved by an earlier version (tests/fixtures/char_rnn_checkpoint.ts), which must load.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { CharRNN, GRU, sampleText, trainLanguageModel } from '../../src/models/lm/index.js';
+import { CharRNN, GRU, LanguageModelTrainer, loadLanguageModelCheckpoint, sampleText, trainLanguageModel } from '../../src/models/lm/index.js';
 import { checkModule, type Params } from '../nn/helpers.js';
 import { expectClose } from '../helpers/check.js';
 import { ref, type Ref } from '../helpers/reference.js';
@@ -117,6 +119,25 @@ describe('char-RNN', () => {
     expect(last.val.loss).toBeLessThan(0.3);
     const [sample] = await sampleText(model, corpus.vocab.encode('a'), { maxNewTokens: 6, temperature: 0 });
     expect(corpus.vocab.decode(sample)).toBe('bcdefa');
+    model.dispose();
+    expect(gg.runtime().memory().liveBuffers).toBe(before);
+  });
+
+  it('loads a checkpoint saved by an earlier version and gives its logits', async () => {
+    const before = gg.runtime().memory().liveBuffers;
+    const saved = JSON.parse(readFileSync(new URL('../fixtures/char-rnn-checkpoint.json', import.meta.url), 'utf8')) as {
+      config: gg.models.CharRNNConfig; tokens: number[][]; logits: number[]; checkpoint: string;
+    };
+    const generator = new gg.Generator(1);
+    const model = new CharRNN(saved.config, { generator });
+    const trainer = new LanguageModelTrainer(model, { lr: 0.05, generator });
+    await loadLanguageModelCheckpoint(Uint8Array.from(Buffer.from(saved.checkpoint, 'base64')), trainer);
+    expect(trainer.stepCount).toBe(2);
+    model.eval();
+    const logits = gg.scope(() => gg.noGrad(() => model.forward(gg.tensor(Int32Array.from(saved.tokens.flat()), [2, 5]))));
+    expectClose(await logits.data(), saved.logits, 1e-6, 1e-5, 'logits');
+    logits.dispose();
+    trainer.dispose();
     model.dispose();
     expect(gg.runtime().memory().liveBuffers).toBe(before);
   });
