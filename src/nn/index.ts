@@ -8,6 +8,7 @@ export * from './module.js';
 export * from './layers.js';
 export * from './containers.js';
 export * from './multihead-attention.js';
+export * from './rnn.js';
 export * from './losses.js';
 export * as init from './init.js';
 export * as functional from './functional.js';
