@@ -1,11 +1,12 @@
-// The char-RNN: the GRU layer and the whole model against float64 references, with every input and
-// parameter gradient (backpropagation through time) checked by central finite differences; the
-// hidden-state decoder against the full forward pass; a few steps of training on a short text; and a
-// checkpoint saved by an earlier version (tests/fixtures/char_rnn_checkpoint.ts), which must load.
+// The char-RNN: the whole model against a float64 reference, with every parameter gradient
+// (backpropagation through time) checked by central finite differences (its GRU, gg.nn.GRU, is
+// checked alone in tests/nn/rnn.test.ts); the hidden-state decoder against the full forward pass; a
+// few steps of training on a short text; and a checkpoint saved by an earlier version
+// (tests/fixtures/char_rnn_checkpoint.ts), which must load.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { CharRNN, GRU, LanguageModelTrainer, loadLanguageModelCheckpoint, sampleText, trainLanguageModel } from '../../src/models/lm/index.js';
+import { CharRNN, LanguageModelTrainer, loadLanguageModelCheckpoint, sampleText, trainLanguageModel } from '../../src/models/lm/index.js';
 import { checkModule, type Params } from '../nn/helpers.js';
 import { expectClose } from '../helpers/check.js';
 import { ref, type Ref } from '../helpers/reference.js';
@@ -42,22 +43,6 @@ function gruReference(steps: number[][][], params: Params, prefix: string, layer
 }
 
 describe('char-RNN', () => {
-  it('GRU: values and BPTT gradients of the input and every parameter (2 layers)', async () => {
-    gg.manualSeed(5);
-    const [B, T, E, H] = [2, 4, 3, 4];
-    const gru = new GRU(E, H, { numLayers: 2 });
-    await checkModule({
-      module: gru,
-      inputs: [[B, T, E]],
-      ref: ([x], params) => {
-        const steps = Array.from({ length: T }, (_, t) => Array.from({ length: B }, (_, b) => Array.from(x.data.subarray((b * T + t) * E, (b * T + t + 1) * E))));
-        const outs = gruReference(steps, params, '', 2, H);
-        return ref([B, T, H], (i) => outs[Math.floor(i / H) % T][Math.floor(i / (T * H))][i % H]);
-      },
-    });
-    gru.dispose();
-  });
-
   it('CharRNN: logits and BPTT gradients of every parameter through embedding, GRU and head', async () => {
     const [V, B, T, E, H] = [5, 2, 5, 3, 4];
     const model = new CharRNN({ vocabSize: V, hiddenSize: H, embeddingDim: E }, { generator: new gg.Generator(6) });

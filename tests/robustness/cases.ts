@@ -603,6 +603,32 @@ bad('value', 'requiresGrad_: turning it off on an op result', 'requiresGrad_', (
   gg.scope(() => p.mul(2).requiresGrad_(false));
 });
 bad('value', 'assign: in place on a tensor that requires grad', 'assign', (c) => c.own(gg.ones([3], { requiresGrad: true })).assign(f32(c, [3])), ['noGrad']);
+// The recurrent layers: input [T, N, 4] (time first, PyTorch's default) into GRU(4, 5) / LSTM(4, 5).
+const gru = (c: CaseContext, x: gg.Tensor, hx: gg.Tensor | null = null, options: gg.nn.RNNOptions = {}) =>
+  c.own(gg.noGrad(() => c.own(new nn.GRU(4, 5, options)).forward(x, hx)));
+const lstm = (c: CaseContext, x: gg.Tensor, hx: [gg.Tensor, gg.Tensor] | null = null) => c.own(gg.noGrad(() => c.own(new nn.LSTM(4, 5)).forward(x, hx)));
+bad('shape', 'GRU: 3 input features into GRU(4, 5)', 'GRU', (c) => gru(c, f32(c, [2, 3, 3])), ['[2, 3, 3]']);
+bad('shape', 'GRU: rank-4 input', 'GRU', (c) => gru(c, f32(c, [1, 2, 3, 4])), ['[1, 2, 3, 4]']);
+bad('empty', 'GRU: no time steps', 'GRU', (c) => gru(c, f32(c, [0, 2, 4])), ['T >= 1', '[0, 2, 4]']);
+bad('dtype', 'GRU: an i32 initial state', 'GRU', (c) => gru(c, f32(c, [3, 2, 4]), i32(c, [1, 2, 5])), ['i32']);
+bad('shape', 'GRU: an initial state of the wrong shape', 'GRU', (c) => gru(c, f32(c, [3, 2, 4]), f32(c, [1, 3, 5])), ['[1, 3, 5]', '[1, 2, 5]']);
+bad('shape', 'GRU: a batched initial state for an unbatched input', 'GRU', (c) => gru(c, f32(c, [3, 4]), f32(c, [1, 1, 5])), ['[1, 1, 5]', '[1, 5]']);
+bad('value', 'GRU: numLayers 0', 'GRU', (c) => c.own(new nn.GRU(4, 5, { numLayers: 0 })), ['numLayers']);
+bad('value', 'GRU: dropout 1.5', 'GRU', (c) => c.own(new nn.GRU(4, 5, { dropout: 1.5 })), ['1.5']);
+bad('value', 'GRU: bidirectional', 'GRU', (c) => c.own(new nn.GRU(4, 5, { bidirectional: true })), ['bidirectional']);
+bad('huge', 'GRU: a 2^15 hidden size (its hidden weights pass the device limit)', 'GRU', (c) => c.own(new nn.GRU(4, 2 ** 15)), ['98304']);
+bad('huge', 'LSTM: a 2^15 hidden size (its hidden weights pass the device limit)', 'LSTM', (c) => c.own(new nn.LSTM(4, 2 ** 15)), ['131072']);
+bad('shape', 'LSTM: c0 of the wrong shape', 'LSTM', (c) => lstm(c, f32(c, [3, 2, 4]), [f32(c, [1, 2, 5]), f32(c, [2, 2, 5])]), ['c0', '[2, 2, 5]']);
+bad('value', 'LSTM: hx a tensor rather than [h0, c0]', 'LSTM', (c) => lstm(c, f32(c, [3, 2, 4]), f32(c, [1, 2, 5]) as unknown as [gg.Tensor, gg.Tensor]), ['[h0, c0]']);
+works('nan', 'GRU: a NaN input step makes it and every later output NaN', (c) => {
+  const x = c.own(gg.tensor([[[NaN_, 0, 0, 0]], [[0, 0, 0, 0]]]));
+  const [output, hN] = gru(c, x, null, { bias: false });
+  return Promise.all([c.expectValues(output, [2, 1, 5], new Array(10).fill(NaN_)), c.expectValues(hN, [1, 1, 5], new Array(5).fill(NaN_))]);
+});
+works('shape', 'LSTM: unbatched [T, 4] with no bias and zero input stays at zero', (c) => {
+  const [output, [hN, cN]] = c.own(gg.noGrad(() => c.own(new nn.LSTM(4, 5, { bias: false, numLayers: 2 })).forward(f32(c, [3, 4], 0))));
+  return Promise.all([c.expectValues(output, [3, 5], new Array(15).fill(0)), c.expectValues(hN, [2, 5], new Array(10).fill(0)), c.expectValues(cN, [2, 5], new Array(10).fill(0))]);
+});
 const MHA = 'MultiheadAttention';
 /** MultiheadAttention(6, 2, options).forward(q, k, v, forwardOptions) in evaluation, owning all. */
 const mha = (c: CaseContext, q: gg.Tensor, k: gg.Tensor, v: gg.Tensor, forwardOptions: gg.nn.MultiheadAttentionForwardOptions = {}, options: gg.nn.MultiheadAttentionOptions = {}) =>
@@ -842,10 +868,6 @@ bad('value', 'GPTDecoder.feed: more tokens than the batch', 'GPTDecoder.feed', (
 bad('value', 'sampleNext: topP 1.5', 'sampleNext', async (c) => models.sampleNext(f32(c, [2, 3]), { topP: 1.5 }), ['1.5']);
 bad('nan', 'sampleNext: NaN logits', 'sampleNext', async (c) => models.sampleNext(from(c, [[NaN_, 1, 2]]), { generator: new gg.Generator(1) }), ['NaN']);
 bad('value', 'sampleText: a prompt token outside the vocabulary', 'sampleText', async (c) => models.sampleText(gpt(c), [1, 99], { maxNewTokens: 1 }), ['99']);
-bad('value', 'GRU: 3 input features into GRU(4, 5)', 'GRU', (c) => forward(c, new models.GRU(4, 5), f32(c, [2, 3, 3])), ['[2, 3, 3]']);
-bad('value', 'GRU: rank-2 input', 'GRU', (c) => forward(c, new models.GRU(4, 5), f32(c, [3, 4])), ['[3, 4]']);
-bad('dtype', 'GRU: an i32 initial state', 'GRU', (c) => c.own(gg.noGrad(() => c.own(new models.GRU(4, 5)).forward(f32(c, [2, 3, 4]), i32(c, [1, 2, 5])))), ['i32']);
-bad('shape', 'GRU: an initial state of the wrong shape', 'GRU', (c) => c.own(gg.noGrad(() => c.own(new models.GRU(4, 5)).forward(f32(c, [2, 3, 4]), f32(c, [1, 3, 5])))), ['[1, 3, 5]']);
 bad('index', 'CharRNN.forward: token 7 of a vocabulary of 5', ['CharRNN', 'Embedding'], async (c) => c.read(forward(c, new models.CharRNN({ vocabSize: 5, hiddenSize: 4 }), tokens(c, [1, 7], [1, 2]))), ['7']);
 bad('value', 'CharRNN: hiddenSize 0', 'CharRNN', (c) => c.own(new models.CharRNN({ vocabSize: 5, hiddenSize: 0 })), ['hiddenSize']);
 bad('index', 'GPTDecoder.feed: token 99 (at the next read)', ['GPTDecoder.feed', 'Embedding'], async (c) => c.read(c.own(c.own(gpt(c).decoder(1)).feed(Int32Array.from([99]), 1))), ['99']);
@@ -858,7 +880,6 @@ bad('shape', 'discriminatorLoss: logits [4, 1] rather than [N]', 'discriminatorL
 works('shape', 'discriminatorLoss: real [4] and fake [3] logits (N and M may differ)', (c) => c.expectValues(c.own(models.discriminatorLoss('nonSaturating', f32(c, [4], 0), f32(c, [3], 0))), [], [2 * Math.LN2], 1e-6));
 works('nan', 'generatorLoss: NaN logits give NaN', (c) => c.expectValues(c.own(models.generatorLoss('hinge', from(c, [NaN_, 1]))), [], [NaN_]));
 bad('value', "generatorLoss: unknown loss 'ls'", 'generatorLoss', (c) => c.own(models.generatorLoss('ls' as never, f32(c, [4]))), ["'ls'"]);
-bad('huge', 'GRU: a 2^15 hidden size (its hidden weights pass the device limit)', 'GRU', (c) => c.own(new models.GRU(4, 2 ** 15)), ['98304']);
 bad('huge', 'GPT: nEmbd 2^14 (the attention weights pass the device limit)', 'GPT', (c) => c.own(new models.GPT({ ...gptConfig, nEmbd: 2 ** 14 })), ['16384']);
 bad('huge', 'CharRNN: hiddenSize 2^15', 'CharRNN', (c) => c.own(new models.CharRNN({ vocabSize: 5, hiddenSize: 2 ** 15 })), ['32768']);
 const points = (c: CaseContext) => from(c, [[0, 1], [1, 0], [2, 2], [3, 1], [0, 0], [1, 1]]);

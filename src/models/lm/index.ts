@@ -1,6 +1,6 @@
 // Character-level language models, the public entry: import everything language-model from here.
 //   gpt.ts             GPT (nanoGPT's architecture) with a KV-cache decoder;
-//   rnn.ts             GRU and the char-RNN;
+//   rnn.ts             the char-RNN (embedding, gg.nn.GRU, a linear head);
 //   language-model.ts  the LanguageModel interface both implement, and sampleText;
 //   sampling.ts        temperature, top-k and top-p sampling and the generation loop;
 //   trainer.ts         LanguageModelTrainer, a Trainer (nanoGPT's recipe), and trainLanguageModel;
