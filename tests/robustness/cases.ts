@@ -882,6 +882,19 @@ works('nan', 'generatorLoss: NaN logits give NaN', (c) => c.expectValues(c.own(m
 bad('value', "generatorLoss: unknown loss 'ls'", 'generatorLoss', (c) => c.own(models.generatorLoss('ls' as never, f32(c, [4]))), ["'ls'"]);
 bad('huge', 'GPT: nEmbd 2^14 (the attention weights pass the device limit)', 'GPT', (c) => c.own(new models.GPT({ ...gptConfig, nEmbd: 2 ** 14 })), ['16384']);
 bad('huge', 'CharRNN: hiddenSize 2^15', 'CharRNN', (c) => c.own(new models.CharRNN({ vocabSize: 5, hiddenSize: 2 ** 15 })), ['32768']);
+bad('shape', 'Pca.fit: a vector', 'Pca.fit', (c) => c.own(new gg.anomaly.Pca()).fit(f32(c, [3])), ['[3]']);
+bad('dtype', 'Pca.fit: i32 rows', 'Pca.fit', (c) => c.own(new gg.anomaly.Pca()).fit(i32(c, [3, 2])), ['i32']);
+bad('nan', 'Pca.fit: NaN in x', 'Pca.fit', (c) => c.own(new gg.anomaly.Pca()).fit(from(c, [[0, 1], [NaN_, 2], [1, 1]])), ['NaN']);
+bad('empty', 'Pca.fit: one row', 'Pca.fit', (c) => c.own(new gg.anomaly.Pca()).fit(f32(c, [1, 3])), ['[1, 3]']);
+bad('value', 'Pca.fit: nComponents beyond min(N, D)', 'Pca.fit', (c) => c.own(new gg.anomaly.Pca({ nComponents: 3 })).fit(f32(c, [4, 2])), ['[4, 2]']);
+bad('shape', 'Pca.transform: 3 features for a 2-feature PCA', 'Pca.transform', async (c) => {
+  const pca = c.own(await new gg.anomaly.Pca({ nComponents: 1 }).fit(from(c, [[0, 1], [1, 0], [2, 2]])));
+  return c.own(pca.transform(f32(c, [2, 3])));
+}, ['[2, 3]']);
+bad('value', 'thresholdAtFalseAlarmRate: rate 1', 'thresholdAtFalseAlarmRate', () => gg.anomaly.thresholdAtFalseAlarmRate([1, 2, 3], 1), ['1']);
+bad('nan', 'thresholdAtFalseAlarmRate: a NaN score', 'thresholdAtFalseAlarmRate', () => gg.anomaly.thresholdAtFalseAlarmRate([1, NaN_, 3], 0.1), ['NaN']);
+bad('value', 'AnomalyDetector.predict: before fitThreshold', 'AnomalyDetector.predict', (c) => new gg.anomaly.AnomalyDetector(() => [0, 0]).predict(f32(c, [2, 3])), ['fitThreshold']);
+bad('shape', 'AnomalyDetector.scores: a score per batch, not per row', 'AnomalyDetector.scores', (c) => new gg.anomaly.AnomalyDetector((x) => x.sum()).scores(f32(c, [2, 3])), ['[2]']);
 const points = (c: CaseContext) => from(c, [[0, 1], [1, 0], [2, 2], [3, 1], [0, 0], [1, 1]]);
 bad('nan', 'GaussianMixture.fit: NaN in x', 'GaussianMixture.fit', (c) => new models.GaussianMixture({ nComponents: 2 }).fit(from(c, [[0, 1], [NaN_, 2], [1, 1]])), ['NaN']);
 bad('nan', 'GaussianMixture.fit: Inf in x', 'GaussianMixture.fit', (c) => new models.GaussianMixture({ nComponents: 2 }).fit(from(c, [[0, 1], [Inf, 2], [1, 1]])), ['Inf']);
