@@ -1,12 +1,14 @@
-// Indexing and joining: slice, pad, concat (cat) / stack, split / chunk, gather, indexSelect and oneHot.
+// Indexing and joining: slice, pad (constant, reflect, replicate, circular), concat (cat) / stack,
+// split / chunk, gather, indexSelect and oneHot.
 // Slices are strided copies (shaders/copy.wgsl); shaders/pad.wgsl places a tensor inside a filled one
-// (pad, and slice's backward); shaders/place.wgsl writes the blocks of concat and stack;
+// (constant pad, and slice's backward); the other pad modes are an indexSelect per padded axis;
+// shaders/place.wgsl writes the blocks of concat and stack;
 // shaders/gather.wgsl reads along an axis at given indices; shaders/scatter.wgsl and
 // shaders/index_add.wgsl add gradients back without atomics, so they are bit-identical run to run.
 // Every backward rule is itself an op of this file (slice <-> pad, gather <-> scatterAdd,
 // indexSelect <-> indexAdd), recorded in turn, so gradients of gradients work.
 
-import { record } from '../autograd.js';
+import { composite, record } from '../autograd.js';
 import { runtime } from '../context.js';
 import type { BuffersOf } from '../gpu/runtime.js';
 import { Tensor, checkFitsDevice, dtypeArray, shapeSize, type DType } from '../tensor.js';
@@ -14,7 +16,7 @@ import { defineMethods } from './methods.js';
 import { SORT_BLOCK, sortWorkgroupSize } from './bitonic.js';
 import { assertDtype, assertRank, assertSameDtype, checkDtype, grid1d, normalizeAxis, opError, sameShape, stridesOf } from './shape.js';
 import { reshape, stridedCopy, unsqueeze } from './movement.js';
-import { arange } from './creation.js';
+import { arange, tensor } from './creation.js';
 import { cast, eq } from './elementwise.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
@@ -111,13 +113,36 @@ export function slice(x: Tensor, axisOrRanges: number | readonly (SliceRange | n
   return stridedSlice(x, resolved.map((r) => r.start), resolved.map((r) => r.step), resolved.map((r) => r.count));
 }
 
+/** How {@link pad} fills the new places, as torch.nn.functional.pad's `mode`. */
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+
+const padModes: readonly PadMode[] = ['constant', 'reflect', 'replicate', 'circular'];
+
 /**
- * Constant padding with torch.nn.functional.pad's order: `pads` = [lastBefore, lastAfter,
- * secondLastBefore, secondLastAfter, ...] for the last pads.length / 2 dimensions. Negative amounts
- * crop. Backward: the opposite padding of the gradient (a crop).
+ * Padding with torch.nn.functional.pad's order: `pads` = [lastBefore, lastAfter, secondLastBefore,
+ * secondLastAfter, ...] for the last pads.length / 2 dimensions; negative amounts crop. `mode`:
+ * - 'constant' (the default): the new places hold `value` (default 0); any rank, any number of
+ *   padded dimensions. `pad(x, pads, value)` is the short form. Backward: the opposite padding (a crop).
+ * - 'reflect': the values mirrored at each edge, the edge itself not repeated ([1, 2, 3] padded by 2
+ *   on the left is [3, 2, 1, 2, 3]); each amount must be less than the dimension's size.
+ * - 'replicate': the edge value repeated.
+ * - 'circular': the dimension wrapped around, as if periodic; each amount must be at most the size
+ *   (after the crop of any negative amount on that dimension).
+ * The last three pad the last 1, 2 or 3 dimensions of a tensor with one or two more (PyTorch's
+ * batched and unbatched forms: [C, W] or [N, C, W] for 1, and so on), they take no `value`, and
+ * every output size must be at least 1. They read each output place from one input place (an
+ * indexSelect per padded dimension), so their gradient adds each output place's gradient into the
+ * input place it came from (a deterministic indexAdd). Where PyTorch's circular padding mixes a
+ * crop and a pad on one dimension it can read places it has not written yet; here it wraps around
+ * the cropped dimension.
  */
-export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
+export function pad(x: Tensor, pads: readonly number[], value?: number): Tensor;
+export function pad(x: Tensor, pads: readonly number[], mode: PadMode, value?: number): Tensor;
+export function pad(x: Tensor, pads: readonly number[], modeOrValue: PadMode | number = 'constant', maybeValue?: number): Tensor {
   x.assertAlive('pad');
+  const mode = typeof modeOrValue === 'number' ? 'constant' : modeOrValue;
+  const value = typeof modeOrValue === 'number' ? modeOrValue : maybeValue;
+  if (!padModes.includes(mode)) throw opError('pad', `mode must be ${padModes.map((m) => `'${m}'`).join(', ')}, got '${String(mode)}'`, [x]);
   if (pads.length % 2 !== 0 || pads.length / 2 > x.rank || !pads.every(Number.isInteger)) {
     throw opError('pad', `pads [${pads.join(', ')}] must be integers, two per dimension (last dimension first), for at most ${x.rank} dimensions`, [x]);
   }
@@ -131,7 +156,56 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
       throw opError('pad', `pads [${pads.join(', ')}] shrink dimension ${axis} (size ${x.shape[axis]}) to ${shape[axis]}`, [x]);
     }
   }
-  return embed(x, shape, lo, x.shape.map(() => 1), value);
+  if (mode === 'constant') return embed(x, shape, lo, x.shape.map(() => 1), value ?? 0);
+  if (value !== undefined) throw opError('pad', `mode '${mode}' takes no value (got ${value})`, [x]);
+  return padFromEdges(x, pads, mode);
+}
+
+/** Reflect, replicate or circular padding (see pad): per padded axis, an indexSelect of the source places. */
+function padFromEdges(x: Tensor, pads: readonly number[], mode: Exclude<PadMode, 'constant'>): Tensor {
+  const dims = pads.length / 2;
+  if (dims < 1 || dims > 3 || x.rank < dims + 1 || x.rank > dims + 2) {
+    throw opError('pad', `mode '${mode}' pads the last 1, 2 or 3 dimensions of a tensor with 1 or 2 more; got pads [${pads.join(', ')}] for rank ${x.rank}`, [x]);
+  }
+  const sources: [number, Int32Array][] = [];
+  for (let k = 0; k < dims; k++) {
+    const axis = x.rank - 1 - k;
+    const [before, after] = [pads[2 * k], pads[2 * k + 1]];
+    const places = sourcePlaces(x, axis, before, after, mode);
+    if (before !== 0 || after !== 0) sources.push([axis, places]);
+  }
+  // Without any amount, a view (as slice gives for the whole tensor).
+  if (sources.length === 0) return reshape(x, x.shape);
+  return composite([x], () => sources.reduce((y, [axis, places]) => indexSelect(y, axis, tensor(places)), x));
+}
+
+/** For each output place along `axis`, the input place that reflect, replicate or circular padding reads. */
+function sourcePlaces(x: Tensor, axis: number, before: number, after: number, mode: Exclude<PadMode, 'constant'>): Int32Array {
+  const n = x.shape[axis];
+  const out = n + before + after;
+  const amounts = `[${before}, ${after}] on dimension ${axis} (size ${n})`;
+  if (n === 0) throw opError('pad', `mode '${mode}' has no places to read on dimension ${axis} of size 0`, [x]);
+  if (out < 1) throw opError('pad', `mode '${mode}' with ${amounts} leaves no places`, [x]);
+  if (mode === 'reflect' && (before >= n || after >= n)) {
+    throw opError('pad', `reflect padding ${amounts} must be less than the size`, [x]);
+  }
+  // Circular padding wraps around what is left after the crop of a negative amount.
+  const keptStart = Math.max(-before, 0);
+  const kept = n - keptStart - Math.max(-after, 0);
+  if (mode === 'circular' && (before > kept || after > kept)) {
+    throw opError('pad', `circular padding ${amounts} must be at most the size${kept < n ? ` after the crop (${kept})` : ''}`, [x]);
+  }
+  return Int32Array.from({ length: out }, (_, o) => {
+    const at = o - before;
+    switch (mode) {
+      case 'reflect':
+        return at < 0 ? -at : at >= n ? 2 * (n - 1) - at : at;
+      case 'replicate':
+        return Math.min(Math.max(at, 0), n - 1);
+      case 'circular':
+        return keptStart + ((((o - Math.max(before, 0)) % kept) + kept) % kept);
+    }
+  });
 }
 
 // ---- joining and splitting -----------------------------------------------------------------------
@@ -465,6 +539,8 @@ declare module '../tensor.js' {
     slice(ranges: readonly (SliceRange | null)[]): Tensor;
     /** Constant padding in torch.nn.functional.pad's order. See {@link pad}. */
     pad(pads: readonly number[], value?: number): Tensor;
+    /** Constant, reflect, replicate or circular padding in torch.nn.functional.pad's order. See {@link pad}. */
+    pad(pads: readonly number[], mode: PadMode, value?: number): Tensor;
     /** Splits along `axis` into pieces of the given sizes. See {@link split}. */
     split(sizes: number | readonly number[], axis?: number): Tensor[];
     /** Splits into `chunks` near-equal pieces. See {@link chunk}. */

@@ -18,7 +18,8 @@
 //   matmul    1-D . 1-D, 1-D . n-D, n-D . 1-D, 2-D, batched with broadcast batch dims; transA /
 //             transB; sometimes a forced kernel variant
 //   movement  reshape (-1) permute transpose expand squeeze unsqueeze flatten slice concat stack
-//             split chunk (pieces joined back in reverse order) pad (negative amounts crop)
+//             split chunk (pieces joined back in reverse order) pad (negative amounts crop; the
+//             constant, reflect, replicate and circular modes)
 //   indexing  gather indexSelect (repeated indices) oneHot (values only; out-of-range classes)
 //   conv      conv2d convTranspose2d: stride, padding, dilation, groups, outputPadding, bias,
 //             sometimes a forced variant
@@ -732,6 +733,9 @@ function movementCase(d: Draw): Body {
       const shape = d.shape(d.int(1, 4));
       const rank = shape.length;
       const padded = d.int(0, rank);
+      // The other modes pad the last 1-3 dimensions of a tensor with 1 or 2 more.
+      const modes = padded >= 1 && padded <= 3 && rank >= padded + 1 && rank <= padded + 2 ? (['reflect', 'replicate', 'circular'] as const) : [];
+      const mode = modes.length && d.chance(0.4) ? d.pick(modes) : 'constant';
       const pads: number[] = [];
       for (let k = 0; k < padded; k++) {
         const n = shape[rank - 1 - k];
@@ -739,11 +743,20 @@ function movementCase(d: Draw): Body {
         let after = d.int(-1, 3);
         if (before < 0 && -before >= n) before = 0;
         if (after < 0 && n + before + after < 1) after = 0;
-        pads.push(before, after);
+        // Reflect pads less than the size; circular at most the size left after the crops.
+        const limit = mode === 'reflect' ? n - 1 : mode === 'circular' ? n - Math.max(-before, 0) - Math.max(-after, 0) : Infinity;
+        pads.push(Math.min(before, limit), Math.min(after, limit));
       }
       const value = d.pick([0, 0, Math.fround(d.float(-2, 2))]);
       const out = shape.map((v, k) => (rank - 1 - k < padded ? v + pads[2 * (rank - 1 - k)] + pads[2 * (rank - 1 - k) + 1] : v));
-      if (size(out) > 2 * MAX_ELEMENTS) pads.length = 0;
+      if (size(out) > 2 * MAX_ELEMENTS) pads.fill(0);
+      if (mode !== 'constant') {
+        return {
+          op,
+          detail: `x=${fmt(shape)} pads=${json(pads)} mode=${mode}`,
+          spec: { inputs: [u(shape)], gpu: (t) => t.pad(pads, mode), ref: (t) => R.padModeRef(t, pads, mode) },
+        };
+      }
       return {
         op,
         detail: `x=${fmt(shape)} pads=${json(pads)} value=${value}`,

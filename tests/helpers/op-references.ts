@@ -159,6 +159,39 @@ export function padRef(x: Ref, pads: number[], value: number): Ref {
   });
 }
 
+/**
+ * Reflect, replicate or circular padding (torch.nn.functional.pad's modes), built one axis at a time
+ * from lists of source places: the input's places with the mirrored, repeated or wrapped ones added at
+ * each end, then any negative amount cropped (circular crops first and wraps what is left, as PyTorch
+ * does for well-formed amounts).
+ */
+export function padModeRef(x: Ref, pads: number[], mode: 'reflect' | 'replicate' | 'circular'): Ref {
+  let out = x;
+  for (let k = 0; k < pads.length / 2; k++) {
+    const axis = out.shape.length - 1 - k;
+    const [before, after] = [pads[2 * k], pads[2 * k + 1]];
+    const n = out.shape[axis];
+    const range = (from: number, count: number, step: number) => Array.from({ length: Math.max(count, 0) }, (_, i) => from + i * step);
+    let places: number[];
+    if (mode === 'circular') {
+      const kept = range(Math.max(-before, 0), n - Math.max(-before, 0) - Math.max(-after, 0), 1);
+      places = [...kept.slice(kept.length - Math.max(before, 0)), ...kept, ...kept.slice(0, Math.max(after, 0))];
+    } else {
+      const left = mode === 'reflect' ? range(before, before, -1) : new Array<number>(Math.max(before, 0)).fill(0);
+      const right = mode === 'reflect' ? range(n - 2, after, -1) : new Array<number>(Math.max(after, 0)).fill(n - 1);
+      places = [...left, ...range(0, n, 1), ...right].slice(Math.max(-before, 0), n + Math.max(before, 0) + Math.max(after, 0) - Math.max(-after, 0));
+    }
+    const shape = out.shape.map((d, i) => (i === axis ? places.length : d));
+    const source = out;
+    out = ref(shape, (i) => {
+      const c = unravel(i, shape);
+      c[axis] = places[c[axis]];
+      return source.data[ravel(c, source.shape)];
+    });
+  }
+  return out;
+}
+
 export function concatRef(parts: Ref[], axis: number): Ref {
   const a = axis < 0 ? axis + parts[0].shape.length : axis;
   const shape = [...parts[0].shape];

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { checkOp, expectClose } from '../helpers/check.js';
-import { concatRef, gatherRef, indexSelectRef, padRef, sliceRef, stackRef, type Range } from '../helpers/op-references.js';
+import { concatRef, gatherRef, indexSelectRef, padModeRef, padRef, sliceRef, stackRef, type Range } from '../helpers/op-references.js';
 import { ref, size, type Ref } from '../helpers/reference.js';
 
 // ---- helpers -------------------------------------------------------------------------------------
@@ -83,6 +83,78 @@ describe('pad', () => {
     const [out] = await readAll([gg.pad(x, [1, 0, 1, 1], -7)]);
     expect(out).toEqual([-7, -7, -7, -7, -7, 1, -2, 3, -7, -7, -7, -7]);
     x.dispose();
+  });
+});
+
+describe('pad modes', () => {
+  // [shape, pads, mode]: 1, 2 and 3 padded dimensions, batched and unbatched, odd sizes, crops.
+  const cases: [number[], number[], 'reflect' | 'replicate' | 'circular'][] = [
+    [[2, 7], [3, 6], 'reflect'],
+    [[2, 3, 5], [4, 1], 'reflect'],
+    [[1, 2, 5, 3], [2, 1, 0, 4], 'reflect'],
+    [[3, 4, 5], [-1, 2, 3, -2], 'reflect'],
+    [[1, 2, 3, 4, 5], [1, 2, 2, 0, 1, 1], 'reflect'],
+    [[2, 5], [7, 0], 'replicate'],
+    [[2, 3, 1, 4], [2, 3, 5, 1], 'replicate'],
+    [[3, 4, 5], [-2, 3, 1, -3], 'replicate'],
+    [[1, 3, 2, 3], [1, 1, 2, 1, 0, 1], 'replicate'],
+    [[2, 3, 5], [5, 2], 'circular'],
+    [[1, 2, 3, 5], [2, 1, 3, 3], 'circular'],
+    [[3, 6], [2, -1], 'circular'],
+    [[2, 3, 3, 4], [1, 0, 2, 2, 1, 3], 'circular'],
+  ];
+  for (const [shape, pads, mode] of cases) {
+    it(`${mode} ${JSON.stringify(shape)} pads ${JSON.stringify(pads)}`, async () => {
+      await checkOp({ inputs: [shape], gpu: (x) => gg.pad(x, pads, mode), ref: (x) => padModeRef(x, pads, mode) });
+    });
+  }
+
+  it("gives torch.nn.functional.pad's values, negative amounts included", async () => {
+    // Printed by PyTorch for x = arange(5) as [1, 1, 5].
+    const expected: [number[], 'reflect' | 'replicate' | 'circular', number[]][] = [
+      [[-1, 2], 'reflect', [1, 2, 3, 4, 3, 2]],
+      [[2, -1], 'reflect', [2, 1, 0, 1, 2, 3]],
+      [[4, 0], 'reflect', [4, 3, 2, 1, 0, 1, 2, 3, 4]],
+      [[-5, 1], 'reflect', [3]],
+      [[-1, 2], 'replicate', [1, 2, 3, 4, 4, 4]],
+      [[6, 0], 'replicate', [0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]],
+      [[-5, 1], 'replicate', [4]],
+      [[-1, 2], 'circular', [1, 2, 3, 4, 1, 2]],
+      [[2, -1], 'circular', [2, 3, 0, 1, 2, 3]],
+      [[0, 5], 'circular', [0, 1, 2, 3, 4, 0, 1, 2, 3, 4]],
+    ];
+    const x = gg.arange(0, 5).reshape([1, 1, 5]);
+    for (const [pads, mode, values] of expected) {
+      const [out] = await readAll([x.pad(pads, mode)]);
+      expect(out, `${mode} ${JSON.stringify(pads)}`).toEqual(values);
+    }
+    x.dispose();
+  });
+
+  it('pads i32 tensors, and gives a view for zero amounts', async () => {
+    const x = gg.tensor(new Int32Array([1, -2, 3]), [1, 3]);
+    const [out] = await readAll([gg.pad(x, [2, 1], 'reflect')]);
+    expect(out).toEqual([3, -2, 1, -2, 3, -2]);
+    const same = gg.pad(x, [0, 0], 'replicate');
+    expect(same.buffer).toBe(x.buffer);
+    same.dispose();
+    x.dispose();
+  });
+
+  it('names the mode, the amounts and the shape on bad input', () => {
+    gg.scope(() => {
+      const x = gg.ones([2, 3, 4]);
+      expect(() => x.pad([4, 0], 'reflect')).toThrow('pad: reflect padding [4, 0] on dimension 2 (size 4) must be less than the size (inputs: [2, 3, 4] f32)');
+      expect(() => x.pad([0, 1, 3, 1], 'reflect')).toThrow('pad: reflect padding [3, 1] on dimension 1 (size 3) must be less than the size');
+      expect(() => x.pad([5, 0], 'circular')).toThrow('pad: circular padding [5, 0] on dimension 2 (size 4) must be at most the size (inputs: [2, 3, 4] f32)');
+      expect(() => x.pad([3, -2], 'circular')).toThrow('pad: circular padding [3, -2] on dimension 2 (size 4) must be at most the size after the crop (2)');
+      expect(() => x.pad([-4, 0], 'replicate')).toThrow("pad: mode 'replicate' with [-4, 0] on dimension 2 (size 4) leaves no places");
+      expect(() => x.pad([1, 1, 1, 1, 1, 1], 'replicate')).toThrow("pad: mode 'replicate' pads the last 1, 2 or 3 dimensions of a tensor with 1 or 2 more; got pads [1, 1, 1, 1, 1, 1] for rank 3");
+      expect(() => gg.ones([4]).pad([1, 1], 'reflect')).toThrow("pad: mode 'reflect' pads the last 1, 2 or 3 dimensions");
+      expect(() => gg.ones([1, 1, 1, 4]).pad([1, 1], 'circular')).toThrow("pad: mode 'circular' pads the last 1, 2 or 3 dimensions");
+      expect(() => x.pad([1, 1], 'reflect', 0)).toThrow("pad: mode 'reflect' takes no value (got 0)");
+      expect(() => x.pad([1, 1], 'wrap' as gg.PadMode)).toThrow("pad: mode must be 'constant', 'reflect', 'replicate', 'circular', got 'wrap'");
+    });
   });
 });
 
@@ -396,6 +468,7 @@ describe('the scatter-adds of the backward passes', () => {
     cases.push([[3, 4], (x) => x.gather(1, index2), (w) => gatherRef(w, 1, gatherIndex, [3, 2])]);
     cases.push([[4, 5], (x) => x.slice([[1, null, 2], [-4, -1, 1]]), (w) => sliceRef(w, [[1, null, 2], [-4, -1, 1]])]);
     cases.push([[4, 5], (x) => x.pad([-1, 2, 1, -2], 0), (w) => padRef(w, [-1, 2, 1, -2], 0)]);
+    cases.push([[2, 4, 5], (x) => x.pad([3, 1, 2, 0], 'reflect'), (w) => padModeRef(w, [3, 1, 2, 0], 'reflect')]);
     for (const [shape, op, forwardRef] of cases) {
       const x = gg.zeros(shape, { requiresGrad: true });
       const outShape = gg.scope(() => op(x).shape);
