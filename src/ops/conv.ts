@@ -77,17 +77,37 @@ export interface ConvTranspose2dOptions extends Conv2dOptions {
   outputPadding?: Size2d;
 }
 
-/** Options of `maxPool2d`. */
-export interface MaxPool2dOptions {
+/** Options both 2-D poolings take, as F.max_pool2d's and F.avg_pool2d's. */
+export interface Pool2dOptions {
   /** Step between windows (default: the kernel size). */
   stride?: Size2d;
   /** Padding on each side, at most half the kernel (default 0); padded taps never win or count. */
   padding?: Size2d;
+  /**
+   * Round the output size up instead of down (default false), as PyTorch's ceil_mode: one more window
+   * where the last would reach past the right padding, kept only if it starts inside the input or
+   * the left padding.
+   */
+  ceilMode?: boolean;
 }
 
-/** Options of `avgPool2d`: max pooling's plus how to count padding. */
-export interface AvgPool2dOptions extends MaxPool2dOptions {
-  /** Divide by the whole window, padding included (default true), or by the taps inside the input. */
+/** Options of `maxPool2d`: pooling's plus dilation and whether to return the indices. */
+export interface MaxPool2dOptions extends Pool2dOptions {
+  /** Spacing between a window's taps (default 1). */
+  dilation?: Size2d;
+  /**
+   * Also return where each maximum is (default false): [values, indices] with i32 indices
+   * ih * W + iw into each input plane, as PyTorch's return_indices (whose indices are int64).
+   */
+  returnIndices?: boolean;
+}
+
+/** Options of `avgPool2d`: pooling's plus how to count padding. */
+export interface AvgPool2dOptions extends Pool2dOptions {
+  /**
+   * Divide by the whole window, padding included (default true), or by the taps inside the input.
+   * In ceil mode a window reaching past the right padding counts up to the padding's end, as PyTorch.
+   */
   countIncludePad?: boolean;
 }
 
@@ -570,10 +590,31 @@ interface PoolGeometry {
   kernel: Pair;
   stride: Pair;
   padding: Pair;
+  dilation: Pair;
   countIncludePad: boolean;
 }
 
 type PoolEntry = 'max_pool' | 'max_pool_backward' | 'avg_pool' | 'avg_pool_backward';
+
+/** pool2d.wgsl's uniforms for `pool`, with one invocation per element of a tensor of `invocations`. */
+function poolParams(pool: PoolGeometry, invocations: number) {
+  return {
+    in_h: pool.inSize[0],
+    in_w: pool.inSize[1],
+    out_h: pool.outSize[0],
+    out_w: pool.outSize[1],
+    kernel_h: pool.kernel[0],
+    kernel_w: pool.kernel[1],
+    stride_h: pool.stride[0],
+    stride_w: pool.stride[1],
+    pad_h: pool.padding[0],
+    pad_w: pool.padding[1],
+    dilation_h: pool.dilation[0],
+    dilation_w: pool.dilation[1],
+    count_include_pad: pool.countIncludePad ? 1 : 0,
+    invocations,
+  };
+}
 
 /** Runs one entry point of pool2d.wgsl over `src`, giving [N, C, *size] (one invocation per output). */
 function poolKernel(entryPoint: PoolEntry, src: Tensor, size: Pair, pool: PoolGeometry, keys?: Tensor): Tensor {
@@ -582,20 +623,7 @@ function poolKernel(entryPoint: PoolEntry, src: Tensor, size: Pair, pool: PoolGe
   runtime().dispatch({
     shader: wgsl.pool2d,
     entryPoint,
-    params: {
-      in_h: pool.inSize[0],
-      in_w: pool.inSize[1],
-      out_h: pool.outSize[0],
-      out_w: pool.outSize[1],
-      kernel_h: pool.kernel[0],
-      kernel_w: pool.kernel[1],
-      stride_h: pool.stride[0],
-      stride_w: pool.stride[1],
-      pad_h: pool.padding[0],
-      pad_w: pool.padding[1],
-      count_include_pad: pool.countIncludePad ? 1 : 0,
-      invocations: out.size,
-    },
+    params: poolParams(pool, out.size),
     buffers: { src: src.buffer, dst: out.buffer, keys: keys?.buffer },
     workgroups: grid1d(out.size),
   });
@@ -606,6 +634,23 @@ function poolKernel(entryPoint: PoolEntry, src: Tensor, size: Pair, pool: PoolGe
 function gatherAtMaxima(src: Tensor, keys: Tensor, pool: PoolGeometry): Tensor {
   const out = poolKernel('max_pool', src, pool.outSize, pool, keys);
   return record('maxPool2d', [src], out, (g) => [scatterToMaxima(g, keys, pool)]);
+}
+
+/** Max pooling and where each maximum is, in one pass: [values, i32 indices into each plane]. */
+function maximaWithIndices(x: Tensor, pool: PoolGeometry): [Tensor, Tensor] {
+  const shape = [x.shape[0], x.shape[1], ...pool.outSize];
+  const values = Tensor.empty(shape);
+  const indices = Tensor.empty(shape, 'i32');
+  if (values.size > 0) {
+    runtime().dispatch({
+      shader: wgsl.pool2d,
+      entryPoint: 'max_pool_with_indices',
+      params: poolParams(pool, values.size),
+      buffers: { keys: x.buffer, dst: values.buffer, indices: indices.buffer },
+      workgroups: grid1d(values.size),
+    });
+  }
+  return [record('maxPool2d', [x], values, (g) => [scatterToMaxima(g, x, pool)]), indices];
 }
 
 /** Max pooling's backward: each window's gradient goes to its maximum in `keys`. */
@@ -626,32 +671,69 @@ function spreadAverages(dy: Tensor, pool: PoolGeometry): Tensor {
   return record('avgPool2dBackward', [dy], out, (g) => [averageWindows(g, pool)]);
 }
 
-function resolvePool(op: string, x: Tensor, kernelSize: Size2d, options: AvgPool2dOptions): PoolGeometry {
+/**
+ * PyTorch's pooling output size along one axis: floor (or in ceil mode, ceil) of
+ * (in + 2 pad - extent) / stride, plus 1; in ceil mode a last window that would start past the
+ * input and the left padding is dropped.
+ */
+function pooledSize(size: number, pad: number, extent: number, stride: number, ceilMode: boolean): number {
+  const span = size + 2 * pad - extent;
+  if (!ceilMode) return Math.floor(span / stride) + 1;
+  const out = Math.ceil(span / stride) + 1;
+  return (out - 1) * stride >= size + pad ? out - 1 : out;
+}
+
+/** The geometry of a pooling; `dilation` is max pooling's (average pooling has none). */
+function resolvePool(op: string, x: Tensor, kernelSize: Size2d, options: Pool2dOptions & { countIncludePad?: boolean }, dilationOption?: Size2d): PoolGeometry {
   checkTensors(op, [x]);
   checkRank4(op, x, 'input', '(N, C, H, W)', [x]);
   const kernel = resolvePair(op, 'kernelSize', kernelSize, [1, 1], 1, [x]);
   const stride = resolvePair(op, 'stride', options.stride, kernel, 1, [x]);
   const padding = resolvePair(op, 'padding', options.padding, [0, 0], 0, [x]);
+  const dilation = resolvePair(op, 'dilation', dilationOption, [1, 1], 1, [x]);
   if (padding[0] > kernel[0] / 2 || padding[1] > kernel[1] / 2) {
     throw opError(op, `padding [${padding.join(', ')}] must be at most half the kernel size [${kernel.join(', ')}]`, [x]);
   }
   const inSize = spatial(x);
   if (inSize[0] === 0 || inSize[1] === 0) throw opError(op, `expected a non-empty image, got ${inSize[0]}x${inSize[1]}`, [x]);
-  const size = (d: 0 | 1) => Math.floor((inSize[d] + 2 * padding[d] - kernel[d]) / stride[d]) + 1;
+  const extent = kernel.map((k, d) => dilation[d] * (k - 1) + 1);
+  const ceilMode = options.ceilMode ?? false;
+  const size = (d: 0 | 1) => pooledSize(inSize[d], padding[d], extent[d], stride[d], ceilMode);
   const outSize: Pair = [size(0), size(1)];
-  checkOutputSize(op, outSize, `input ${inSize[0]}x${inSize[1]} with padding [${padding.join(', ')}] is smaller than the kernel ${kernel.join('x')}`, [x]);
-  return { inSize, outSize, kernel, stride, padding, countIncludePad: options.countIncludePad ?? true };
+  const kernelText = dilation[0] === 1 && dilation[1] === 1 ? `the kernel ${kernel.join('x')}` : `the dilated kernel ${extent.join('x')}`;
+  checkOutputSize(op, outSize, `input ${inSize[0]}x${inSize[1]} with padding [${padding.join(', ')}] is smaller than ${kernelText}`, [x]);
+  // With dilation, a window that starts in the padding can step over the whole input; PyTorch gives
+  // -inf there, from no input at all.
+  for (const d of [0, 1] as const) {
+    for (let o = 0; o < outSize[d] && o * stride[d] < padding[d]; o++) {
+      const start = o * stride[d] - padding[d];
+      if (start + Math.ceil(-start / dilation[d]) * dilation[d] >= inSize[d]) {
+        throw opError(op, `window ${o} along ${d === 0 ? 'the height' : 'the width'} has no tap inside the input (padding [${padding.join(', ')}], dilation [${dilation.join(', ')}])`, [x]);
+      }
+    }
+  }
+  return { inSize, outSize, kernel, stride, padding, dilation, countIncludePad: options.countIncludePad ?? true };
 }
 
 /**
  * 2-D max pooling (PyTorch's F.max_pool2d): x [N, C, H, W] -> [N, C, OH, OW] with
- * OH = floor((H + 2 padding - kH) / stride) + 1. The gradient goes to each window's first maximum.
+ * OH = floor((H + 2 padding - dilation (kH - 1) - 1) / stride) + 1 (ceil with `ceilMode`). The
+ * gradient goes to each window's first maximum. With `returnIndices`, returns [values, indices]
+ * (i32 positions ih * W + iw in each input plane; PyTorch's are int64). Unlike PyTorch, a window
+ * that dilation and padding leave with no tap inside the input is an error, not -inf.
  */
-export function maxPool2d(x: Tensor, kernelSize: Size2d, options: MaxPool2dOptions = {}): Tensor {
-  return gatherAtMaxima(x, x, resolvePool('maxPool2d', x, kernelSize, options));
+export function maxPool2d(x: Tensor, kernelSize: Size2d, options: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool2d(x: Tensor, kernelSize: Size2d, options?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
+export function maxPool2d(x: Tensor, kernelSize: Size2d, options?: MaxPool2dOptions): Tensor | [Tensor, Tensor];
+export function maxPool2d(x: Tensor, kernelSize: Size2d, options: MaxPool2dOptions = {}): Tensor | [Tensor, Tensor] {
+  const pool = resolvePool('maxPool2d', x, kernelSize, options, options.dilation);
+  return options.returnIndices ? maximaWithIndices(x, pool) : gatherAtMaxima(x, x, pool);
 }
 
-/** 2-D average pooling (PyTorch's F.avg_pool2d): x [N, C, H, W] -> [N, C, OH, OW], sizes as maxPool2d. */
+/**
+ * 2-D average pooling (PyTorch's F.avg_pool2d): x [N, C, H, W] -> [N, C, OH, OW], sizes as
+ * maxPool2d's without dilation. PyTorch's divisor_override is not offered.
+ */
 export function avgPool2d(x: Tensor, kernelSize: Size2d, options: AvgPool2dOptions = {}): Tensor {
   return averageWindows(x, resolvePool('avgPool2d', x, kernelSize, options));
 }
@@ -666,8 +748,12 @@ declare module '../tensor.js' {
     conv2d(weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor;
     /** 2-D transposed convolution of this [N, C, H, W] tensor. See {@link convTranspose2d}. */
     convTranspose2d(weight: Tensor, bias?: Tensor | null, options?: ConvTranspose2dOptions): Tensor;
+    /** 2-D max pooling of this [N, C, H, W] tensor, and where each maximum is. See {@link maxPool2d}. */
+    maxPool2d(kernelSize: Size2d, options: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
     /** 2-D max pooling of this [N, C, H, W] tensor. See {@link maxPool2d}. */
-    maxPool2d(kernelSize: Size2d, options?: MaxPool2dOptions): Tensor;
+    maxPool2d(kernelSize: Size2d, options?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
+    /** 2-D max pooling of this [N, C, H, W] tensor, with the indices when `options.returnIndices` is set. See {@link maxPool2d}. */
+    maxPool2d(kernelSize: Size2d, options?: MaxPool2dOptions): Tensor | [Tensor, Tensor];
     /** 2-D average pooling of this [N, C, H, W] tensor. See {@link avgPool2d}. */
     avgPool2d(kernelSize: Size2d, options?: AvgPool2dOptions): Tensor;
   }

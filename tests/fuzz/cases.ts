@@ -23,7 +23,7 @@
 //   indexing  gather indexSelect (repeated indices) oneHot (values only; out-of-range classes)
 //   conv      conv2d convTranspose2d: stride, padding, dilation, groups, outputPadding, bias,
 //             sometimes a forced variant
-//   pool      maxPool2d avgPool2d: stride, padding, countIncludePad
+//   pool      maxPool2d avgPool2d: stride, padding, ceilMode, countIncludePad; maxPool2d's dilation
 //   layerNorm nn.functional.layerNorm over the last 1-2 dims, weight and bias optional, eps
 //   groupNorm nn.functional.groupNorm over ranks 2-4, 1-3 groups of 1-3 channels, weight and bias
 //             optional, eps
@@ -875,13 +875,19 @@ function poolCase(d: Draw): Body {
   const kernel: R.Pair = [d.int(1, 3), d.int(1, 3)];
   const stride: R.Pair = d.chance(0.4) ? kernel : [d.int(1, 3), d.int(1, 3)];
   const padding: R.Pair = d.chance(0.5) ? [0, 0] : [d.int(0, Math.floor(kernel[0] / 2)), d.int(0, Math.floor(kernel[1] / 2))];
-  const spatial = [0, 1].map((k) => Math.max(d.int(1, 9), kernel[k] - 2 * padding[k]));
-  const smallest = [0, 1].map((k) => Math.max(1, kernel[k] - 2 * padding[k]));
+  const dilation: R.Pair = op === 'maxPool2d' && d.chance(0.3) ? [d.int(1, 3), d.int(1, 3)] : [1, 1];
+  const ceilMode = d.chance(0.3);
+  // An input at least as large as the dilated kernel: no window then lies in the padding alone.
+  const extent = [0, 1].map((k) => dilation[k] * (kernel[k] - 1) + 1);
+  const smallest = [0, 1].map((k) => Math.max(1, dilation[k] > 1 ? extent[k] : extent[k] - 2 * padding[k]));
+  const spatial = [0, 1].map((k) => Math.max(d.int(1, 9), smallest[k]));
   const x = [d.int(1, 2), d.int(1, 3), ...spatial];
   while (size(x) > MAX_ELEMENTS && (x[2] > smallest[0] || x[3] > smallest[1])) x[2] - smallest[0] >= x[3] - smallest[1] ? x[2]-- : x[3]--;
-  const options: gg.AvgPool2dOptions = {};
+  const options: gg.AvgPool2dOptions & { dilation?: gg.Size2d } = {};
   if (stride !== kernel) options.stride = pairOption(d, stride);
   if (padding[0] || padding[1]) options.padding = pairOption(d, padding);
+  if (dilation[0] > 1 || dilation[1] > 1) options.dilation = pairOption(d, dilation);
+  if (ceilMode) options.ceilMode = true;
   if (op === 'avgPool2d' && d.chance(0.4)) options.countIncludePad = d.chance(0.5);
   const kernelArg = pairOption(d, kernel);
   const values = op === 'maxPool2d' ? d.spaced([x], -2, 2)[0] : d.uniform(x, -2, 2);
@@ -891,7 +897,7 @@ function poolCase(d: Draw): Body {
     spec: {
       inputs: [values],
       gpu: (t) => (op === 'maxPool2d' ? gg.maxPool2d(t, kernelArg, options) : gg.avgPool2d(t, kernelArg, options)),
-      ref: (t) => R.poolRef(t, op === 'maxPool2d' ? 'max' : 'avg', kernel, stride, padding, options.countIncludePad ?? true),
+      ref: (t) => R.poolRef(t, op === 'maxPool2d' ? 'max' : 'avg', kernel, stride, padding, options.countIncludePad ?? true, { dilation, ceilMode }),
     },
   };
 }

@@ -387,30 +387,75 @@ export function convTranspose2dRef(x: Ref, w: Ref, bias: Ref | null, g: Geometry
   return out;
 }
 
-export function poolRef(x: Ref, kind: 'max' | 'avg', kernel: Pair, stride: Pair, padding: Pair, countIncludePad = true): Ref {
+/** Pooling's dilation and ceil mode (PyTorch's dilation and ceil_mode; average pooling takes no dilation). */
+export interface PoolExtras {
+  dilation?: Pair;
+  ceilMode?: boolean;
+}
+
+/** PyTorch's pooling_output_shape: floor or ceil of (in + 2 pad - extent) / stride, plus 1, less a last window that starts past the input and the left padding. */
+function pooledLength(size: number, k: number, s: number, p: number, d: number, ceilMode: boolean): number {
+  const numerator = size + 2 * p - d * (k - 1) - 1 + (ceilMode ? s - 1 : 0);
+  let out = Math.floor(numerator / s) + 1;
+  if (ceilMode && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+/**
+ * Max or average pooling as PyTorch's CPU loops write it: per window, the taps from hstart (moved
+ * into the input by whole dilation steps) below min(hstart + extent, H); average pooling's divisor
+ * is the window clipped to the padding's end (countIncludePad) or to the input. Each window's
+ * value, and for max pooling where its first maximum is (ih * W + iw).
+ */
+function poolWindows(x: Ref, kind: 'max' | 'avg', kernel: Pair, stride: Pair, padding: Pair, countIncludePad: boolean, extras: PoolExtras): { out: Ref; at: Ref } {
   const [n, c, h, wd] = x.shape;
-  const oh = Math.floor((h + 2 * padding[0] - kernel[0]) / stride[0]) + 1;
-  const ow = Math.floor((wd + 2 * padding[1] - kernel[1]) / stride[1]) + 1;
+  const dilation = extras.dilation ?? [1, 1];
+  const ceilMode = extras.ceilMode ?? false;
+  const oh = pooledLength(h, kernel[0], stride[0], padding[0], dilation[0], ceilMode);
+  const ow = pooledLength(wd, kernel[1], stride[1], padding[1], dilation[1], ceilMode);
   const out = ref([n, c, oh, ow], () => 0);
+  const at = ref([n, c, oh, ow], () => -1);
   for (let p = 0; p < n * c; p++)
     for (let y = 0; y < oh; y++)
       for (let z = 0; z < ow; z++) {
+        let hStart = y * stride[0] - padding[0];
+        let wStart = z * stride[1] - padding[1];
+        const o = (p * oh + y) * ow + z;
+        if (kind === 'avg') {
+          const hEnd = Math.min(hStart + kernel[0], h + padding[0]);
+          const wEnd = Math.min(wStart + kernel[1], wd + padding[1]);
+          const poolSize = (hEnd - hStart) * (wEnd - wStart);
+          hStart = Math.max(hStart, 0);
+          wStart = Math.max(wStart, 0);
+          let sum = 0;
+          for (let iy = hStart; iy < Math.min(hEnd, h); iy++) for (let iz = wStart; iz < Math.min(wEnd, wd); iz++) sum += x.data[(p * h + iy) * wd + iz];
+          out.data[o] = sum / (countIncludePad ? poolSize : (Math.min(hEnd, h) - hStart) * (Math.min(wEnd, wd) - wStart));
+          continue;
+        }
+        const hEnd = Math.min(hStart + (kernel[0] - 1) * dilation[0] + 1, h);
+        const wEnd = Math.min(wStart + (kernel[1] - 1) * dilation[1] + 1, wd);
+        while (hStart < 0) hStart += dilation[0];
+        while (wStart < 0) wStart += dilation[1];
         let best = -Infinity;
-        let sum = 0;
-        let count = 0;
-        for (let i = 0; i < kernel[0]; i++)
-          for (let j = 0; j < kernel[1]; j++) {
-            const iy = y * stride[0] - padding[0] + i;
-            const iz = z * stride[1] - padding[1] + j;
-            if (iy < 0 || iy >= h || iz < 0 || iz >= wd) continue;
+        let bestAt = hStart * wd + wStart;
+        for (let iy = hStart; iy < hEnd; iy += dilation[0])
+          for (let iz = wStart; iz < wEnd; iz += dilation[1]) {
             const v = x.data[(p * h + iy) * wd + iz];
-            best = Math.max(best, v);
-            sum += v;
-            count++;
+            if (v > best || Number.isNaN(v)) [best, bestAt] = [v, iy * wd + iz];
           }
-        out.data[(p * oh + y) * ow + z] = kind === 'max' ? best : sum / (countIncludePad ? kernel[0] * kernel[1] : count);
+        out.data[o] = best;
+        at.data[o] = bestAt;
       }
-  return out;
+  return { out, at };
+}
+
+export function poolRef(x: Ref, kind: 'max' | 'avg', kernel: Pair, stride: Pair, padding: Pair, countIncludePad = true, extras: PoolExtras = {}): Ref {
+  return poolWindows(x, kind, kernel, stride, padding, countIncludePad, extras).out;
+}
+
+/** Where max pooling finds each window's first maximum: ih * W + iw in its plane (PyTorch's return_indices). */
+export function maxPoolIndicesRef(x: Ref, kernel: Pair, stride: Pair, padding: Pair, extras: PoolExtras = {}): Ref {
+  return poolWindows(x, 'max', kernel, stride, padding, true, extras).at;
 }
 
 // ---- layer norm ----------------------------------------------------------------------------------

@@ -4,8 +4,8 @@
 // ties, and the error messages.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { checkOp } from '../helpers/check.js';
-import { conv2dRef, conv2dWeightGradRef, convTranspose2dRef, poolRef, type Geometry, type Pair } from '../helpers/op-references.js';
+import { checkOp, expectClose } from '../helpers/check.js';
+import { conv2dRef, conv2dWeightGradRef, convTranspose2dRef, maxPoolIndicesRef, poolRef, type Geometry, type Pair } from '../helpers/op-references.js';
 import { map, ref, type Ref } from '../helpers/reference.js';
 
 interface ConvCase {
@@ -14,6 +14,9 @@ interface ConvCase {
   bias?: boolean;
   options?: gg.ConvTranspose2dOptions;
 }
+
+/** Values equal to a few float32 ulps. */
+const expectCloseTo = (actual: number[], expected: number[]) => expectClose(actual, expected, 1e-6, 1e-6, 'values');
 
 const pair = (v: gg.Size2d | undefined, fallback: number): Pair =>
   v === undefined ? [fallback, fallback] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
@@ -190,6 +193,31 @@ describe('second derivatives (gradient penalties)', () => {
       });
     }
   });
+  it('max pooling with dilation and ceil mode, average pooling in ceil mode: the input gradient of sum(pool(x)^2)', async () => {
+    const settings: [Omit<gg.MaxPool2dOptions, 'returnIndices'>, 'max' | 'avg'][] = [
+      [{ stride: 2, padding: 1, dilation: 2, ceilMode: true }, 'max'],
+      [{ stride: 2, padding: 1, ceilMode: true }, 'avg'],
+    ];
+    for (const [options, kind] of settings) {
+      const pool = (x: gg.Tensor) => (kind === 'max' ? gg.maxPool2d(x, 3, options) : gg.avgPool2d(x, 3, options));
+      const poolOf = (x: Ref) => poolRef(x, kind, [3, 3], [2, 2], [1, 1], true, { dilation: kind === 'max' ? [2, 2] : [1, 1], ceilMode: true });
+      await checkOp({
+        inputs: [[1, 2, 6, 7]],
+        gpu: (x) => gg.grad(pool(x).square().sum(), [x], undefined, { createGraph: true })[0],
+        // d/dx sum(pool(x)^2) = pool'(x)^T (2 pool(x)), with pool' read off by finite differences of
+        // the reference around x (exact: the window maxima are piecewise linear, the averages linear).
+        ref: (x) => {
+          const dy = map(poolOf(x), (v) => 2 * v);
+          return ref(x.shape, (i) => {
+            const step = 1e-3;
+            const up = poolOf(ref(x.shape, (j) => x.data[j] + (j === i ? step : 0)));
+            const down = poolOf(ref(x.shape, (j) => x.data[j] - (j === i ? step : 0)));
+            return up.data.reduce((s, u, o) => s + ((u - down.data[o]) / (2 * step)) * dy.data[o], 0);
+          });
+        },
+      });
+    }
+  });
 });
 
 describe('composed like a GAN', () => {
@@ -247,6 +275,72 @@ describe('pooling', () => {
     });
   }
 
+  // Max pooling's dilation and ceil mode, odd sizes; ceil mode's last window reaches past the padding.
+  const maxCases: [string, number[], Pair, Omit<gg.MaxPool2dOptions, 'returnIndices'>][] = [
+    ['3x3, dilation 2', [2, 2, 9, 7], [3, 3], { stride: 1, dilation: 2 }],
+    ['2x3, dilation [3, 2], padding 1, stride 2', [1, 3, 8, 9], [2, 3], { stride: 2, padding: 1, dilation: [3, 2] }],
+    ['2x2, ceil mode', [2, 3, 7, 5], [2, 2], { ceilMode: true }],
+    ['3x3, stride 2, padding 1, ceil mode', [1, 2, 6, 8], [3, 3], { stride: 2, padding: 1, ceilMode: true }],
+    ['3x2, stride [2, 3], dilation 2, ceil mode', [1, 2, 9, 10], [3, 2], { stride: [2, 3], dilation: 2, ceilMode: true }],
+  ];
+  for (const [name, shape, kernel, options] of maxCases) {
+    const stride = options.stride === undefined ? kernel : pair(options.stride, 1);
+    const padding = pair(options.padding, 0);
+    const extras = { dilation: pair(options.dilation, 1), ceilMode: options.ceilMode };
+    it(`maxPool2d ${name}`, async () => {
+      await checkOp({ inputs: [shape], gpu: (x) => gg.maxPool2d(x, kernel, options), ref: (x) => poolRef(x, 'max', kernel, stride, padding, true, extras) });
+    });
+    it(`maxPool2d ${name}: returnIndices gives the values (with their gradient) and i32 indices into each plane`, async () => {
+      await checkOp({ inputs: [shape], gpu: (x) => gg.maxPool2d(x, kernel, { ...options, returnIndices: true })[0], ref: (x) => poolRef(x, 'max', kernel, stride, padding, true, extras) });
+      const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 1.7));
+      const x = gg.tensor(values, shape);
+      const before = gg.runtime().memory().liveBuffers;
+      const [maxima, indices] = x.maxPool2d(kernel, { ...options, returnIndices: true });
+      expect(indices.dtype).toBe('i32');
+      expect(Array.from(await indices.data())).toEqual(Array.from(maxPoolIndicesRef(ref(shape, values), kernel, stride, padding, extras).data));
+      maxima.dispose();
+      indices.dispose();
+      expect(gg.runtime().memory().liveBuffers).toBe(before);
+      x.dispose();
+    });
+  }
+
+  const avgCases: [string, number[], Pair, gg.AvgPool2dOptions][] = [
+    ['2x2, ceil mode', [2, 3, 7, 5], [2, 2], { ceilMode: true }],
+    ['3x3, stride 2, padding 1, ceil mode', [1, 2, 6, 8], [3, 3], { stride: 2, padding: 1, ceilMode: true }],
+    ['3x3, stride 2, padding 1, ceil mode, no padding in the count', [1, 2, 6, 7], [3, 3], { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }],
+    ['2x3, stride [3, 2], padding [1, 1], ceil mode', [2, 1, 8, 9], [2, 3], { stride: [3, 2], padding: [1, 1], ceilMode: true }],
+  ];
+  for (const [name, shape, kernel, options] of avgCases) {
+    const stride = options.stride === undefined ? kernel : pair(options.stride, 1);
+    const padding = pair(options.padding, 0);
+    it(`avgPool2d ${name}`, async () => {
+      await checkOp({
+        inputs: [shape],
+        gpu: (x) => gg.avgPool2d(x, kernel, options),
+        ref: (x) => poolRef(x, 'avg', kernel, stride, padding, options.countIncludePad ?? true, { ceilMode: options.ceilMode }),
+      });
+    });
+  }
+
+  it("gives PyTorch's ceil-mode sizes and divisors", async () => {
+    // Printed by PyTorch: F.avg_pool2d(ones(1, 1, 6, 6), 3, stride=2, padding=1, ceil_mode=True), and
+    // F.avg_pool2d / F.max_pool2d(..., return_indices=True) of arange(25).view(1, 1, 5, 5), 2, ceil_mode=True.
+    const ones = gg.ones([1, 1, 6, 6]);
+    const averaged = gg.avgPool2d(ones, 3, { stride: 2, padding: 1, ceilMode: true });
+    expect(averaged.shape).toEqual([1, 1, 4, 4]);
+    const t = 4 / 9;
+    const u = 6 / 9;
+    expectCloseTo(Array.from(await averaged.data()), [t, u, u, 1 / 3, u, 1, 1, 0.5, u, 1, 1, 0.5, 1 / 3, 0.5, 0.5, 0.25]);
+    const grid = gg.arange(0, 25, 1, { dtype: 'f32' }).reshape([1, 1, 5, 5]);
+    const corners = gg.avgPool2d(grid, 2, { ceilMode: true });
+    expectCloseTo(Array.from(await corners.data()), [3, 5, 6.5, 13, 15, 16.5, 20.5, 22.5, 24]);
+    const [maxima, at] = gg.maxPool2d(grid, 2, { ceilMode: true, returnIndices: true });
+    expect(Array.from(await maxima.data())).toEqual([6, 8, 9, 16, 18, 19, 21, 23, 24]);
+    expect(Array.from(await at.data())).toEqual([6, 8, 9, 16, 18, 19, 21, 23, 24]);
+    for (const tensor of [ones, averaged, grid, corners, maxima, at]) tensor.dispose();
+  });
+
   it('maxPool2d sends the gradient of a tie to the first maximum of each window', async () => {
     const x = gg.zeros([1, 1, 4, 4], { requiresGrad: true });
     gg.scope(() => gg.maxPool2d(x, 2).sum().backward());
@@ -280,6 +374,9 @@ describe('argument errors name the op and the shapes', () => {
     ['maxPool2d padding', () => gg.maxPool2d(f32([1, 1, 4, 4]), 2, { padding: 2 }), /^maxPool2d: padding \[2, 2\] must be at most half the kernel size \[2, 2\]/],
     ['maxPool2d empty image', () => gg.maxPool2d(f32([1, 1, 0, 4]), 2, { padding: 1 }), /^maxPool2d: expected a non-empty image, got 0x4/],
     ['avgPool2d output size', () => gg.avgPool2d(f32([1, 1, 2, 2]), 3), /^avgPool2d: output size 0x0 is not positive/],
+    ['maxPool2d dilated output size', () => gg.maxPool2d(f32([1, 1, 4, 4]), 2, { dilation: 4 }), /^maxPool2d: output size 0x0 is not positive \(input 4x4 with padding \[0, 0\] is smaller than the dilated kernel 5x5\)/],
+    ['maxPool2d dilation 0', () => gg.maxPool2d(f32([1, 1, 4, 4]), 2, { dilation: 0 }), /^maxPool2d: dilation must be an integer >= 1/],
+    ['maxPool2d window over padding only', () => gg.maxPool2d(f32([1, 1, 2, 2]), 2, { padding: 1, dilation: 3 }), /^maxPool2d: window 0 along the height has no tap inside the input \(padding \[1, 1\], dilation \[3, 3\]\)/],
   ];
   it('rejects bad arguments', () => {
     for (const [name, run, message] of cases) gg.scope(() => expect(run, name).toThrow(message));

@@ -459,7 +459,7 @@ bad('shape', 'convTranspose2d: padding larger than the output', 'convTranspose2d
 // ---- pool ----------------------------------------------------------------------------------------
 category = 'pool';
 for (const op of ['maxPool2d', 'avgPool2d'] as const) {
-  const pool = (c: CaseContext, x: readonly number[], k: gg.Size2d, options: gg.MaxPool2dOptions = {}) => c.own(gg[op](f32(c, x), k, options));
+  const pool = (c: CaseContext, x: readonly number[], k: gg.Size2d, options: gg.Pool2dOptions = {}) => c.own(gg[op](f32(c, x), k, options));
   bad('shape', `${op}: rank-2 input`, op, (c) => pool(c, [4, 4], 2), ['[4, 4]']);
   bad('shape', `${op}: kernel 5 larger than the 3x3 input`, op, (c) => pool(c, [1, 1, 3, 3], 5), ['[1, 1, 3, 3]']);
   bad('value', `${op}: kernel 0`, op, (c) => pool(c, [1, 1, 4, 4], 0), ['0']);
@@ -470,6 +470,23 @@ for (const op of ['maxPool2d', 'avgPool2d'] as const) {
 }
 works('nan', 'maxPool2d: NaN propagates', (c) => c.expectValues(c.own(gg.maxPool2d(from(c, [[[[1, NaN_], [3, 4]]]]), 2)), [1, 1, 1, 1], [NaN_]));
 works('nan', 'avgPool2d: Inf and -Inf give NaN', (c) => c.expectValues(c.own(gg.avgPool2d(from(c, [[[[Inf, -Inf], [3, 4]]]]), 2)), [1, 1, 1, 1], [NaN_]));
+bad('value', 'maxPool2d: dilation 0', 'maxPool2d', (c) => c.own(gg.maxPool2d(f32(c, [1, 1, 4, 4]), 2, { dilation: 0 })), ['dilation']);
+bad('shape', 'maxPool2d: dilated kernel larger than the input', 'maxPool2d', (c) => c.own(gg.maxPool2d(f32(c, [1, 1, 4, 4]), 2, { dilation: 4 })), ['[1, 1, 4, 4]', 'dilated']);
+bad('value', 'maxPool2d: a dilated window over padding only', 'maxPool2d', (c) => c.own(gg.maxPool2d(f32(c, [1, 1, 2, 2]), 2, { padding: 1, dilation: 3 })), ['no tap', '[1, 1, 2, 2]']);
+works('value', 'maxPool2d: ceil mode keeps a last window that starts inside the input', (c) =>
+  c.expectValues(c.own(gg.maxPool2d(from(c, [[[[1, 2, 3]]]]), [1, 2], { ceilMode: true })), [1, 1, 1, 2], [2, 3]));
+works('value', 'avgPool2d: ceil mode drops a last window that would start in the right padding', (c) =>
+  c.expectValues(c.own(gg.avgPool2d(from(c, [[[[1, 2, 3, 4, 5]]]]), [1, 2], { padding: [0, 1], ceilMode: true })), [1, 1, 1, 3], [0.5, 2.5, 4.5]));
+works('nan', 'maxPool2d: returnIndices points at the NaN', async (c) => {
+  const [values, indices] = c.own(gg.maxPool2d(from(c, [[[[1, NaN_], [3, 4]]]]), 2, { returnIndices: true }));
+  await c.expectValues(values, [1, 1, 1, 1], [NaN_]);
+  await c.expectValues(indices, [1, 1, 1, 1], [1]);
+});
+works('empty', 'maxPool2d: returnIndices of a batch of 0', async (c) => {
+  const [values, indices] = c.own(gg.maxPool2d(f32(c, [0, 2, 4, 4]), 2, { returnIndices: true }));
+  await c.expectValues(values, [0, 2, 2, 2], []);
+  await c.expectValues(indices, [0, 2, 2, 2], []);
+});
 
 // ---- attention (src/ops/attention.ts, behind nn and the GPT) --------------------------------------
 category = 'attention';
