@@ -1,7 +1,7 @@
 // The layers, as torch.nn: PyTorch's constructor arguments (camelCased), weight layouts, state-dict
 // keys and default initialisation, each drawn from a seeded generator (the `generator` option, else
 // the default one, gg.manualSeed). Linear, Conv1d, Conv2d, ConvTranspose2d, BatchNorm1d/2d, LayerNorm,
-// GroupNorm, Embedding, Dropout, Sequential, Identity, Flatten, Unflatten, Upsample, and the
+// GroupNorm, Embedding, MaxPool2d, AvgPool2d, Dropout, Sequential, Identity, Flatten, Unflatten, Upsample, and the
 // activations as modules.
 
 import { noGrad } from '../autograd.js';
@@ -333,6 +333,7 @@ export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { GroupNorm, type GroupNormOptions } from './group-norm.js';
 export { Upsample } from './upsample.js';
 export { PixelShuffle, PixelUnshuffle } from './pixel-shuffle.js';
+export { MaxPool2d, AvgPool2d, type MaxPool2dLayerOptions } from './pooling.js';
 
 // ---- Embedding -----------------------------------------------------------------------------------
 

@@ -473,6 +473,9 @@ works('nan', 'avgPool2d: Inf and -Inf give NaN', (c) => c.expectValues(c.own(gg.
 bad('value', 'maxPool2d: dilation 0', 'maxPool2d', (c) => c.own(gg.maxPool2d(f32(c, [1, 1, 4, 4]), 2, { dilation: 0 })), ['dilation']);
 bad('shape', 'maxPool2d: dilated kernel larger than the input', 'maxPool2d', (c) => c.own(gg.maxPool2d(f32(c, [1, 1, 4, 4]), 2, { dilation: 4 })), ['[1, 1, 4, 4]', 'dilated']);
 bad('value', 'maxPool2d: a dilated window over padding only', 'maxPool2d', (c) => c.own(gg.maxPool2d(f32(c, [1, 1, 2, 2]), 2, { padding: 1, dilation: 3 })), ['no tap', '[1, 1, 2, 2]']);
+bad('value', 'MaxPool2d: returnIndices as an option', 'MaxPool2d', (c) => c.own(new gg.nn.MaxPool2d(2, { returnIndices: true } as gg.nn.MaxPool2dLayerOptions)), ['forwardWithIndices']);
+bad('shape', 'MaxPool2d: rank-3 input', ['MaxPool2d', 'maxPool2d'], (c) => forward(c, new gg.nn.MaxPool2d(2), f32(c, [1, 4, 4])), ['[1, 4, 4]']);
+bad('dtype', 'AvgPool2d: i32 input', ['AvgPool2d', 'avgPool2d'], (c) => forward(c, new gg.nn.AvgPool2d(2), i32(c, [1, 1, 4, 4])), ['i32']);
 works('value', 'maxPool2d: ceil mode keeps a last window that starts inside the input', (c) =>
   c.expectValues(c.own(gg.maxPool2d(from(c, [[[[1, 2, 3]]]]), [1, 2], { ceilMode: true })), [1, 1, 1, 2], [2, 3]));
 works('value', 'avgPool2d: ceil mode drops a last window that would start in the right padding', (c) =>
