@@ -700,6 +700,23 @@ bad('index', 'crossEntropy: class -1', 'crossEntropy', async (c) => c.read(c.own
 bad('value', 'crossEntropy: labelSmoothing 1.5', 'crossEntropy', (c) => c.own(nn.crossEntropy(f32(c, [2, 4]), i32(c, [2]), { labelSmoothing: 1.5 })), ['1.5']);
 bad('dtype', 'crossEntropy: i32 logits', 'crossEntropy', (c) => c.own(nn.crossEntropy(i32(c, [2, 4]), i32(c, [2]))), ['i32']);
 works('nan', 'crossEntropy: NaN logits give NaN', (c) => c.expectValues(c.own(nn.crossEntropy(from(c, [[NaN_, 0], [0, 0]]), ints(c, [0, 1]), { reduction: 'none' })), [2], [NaN_, Math.LN2], 1e-5));
+bad('shape', 'crossEntropy: weight [3] for 4 classes', 'crossEntropy', (c) => c.own(nn.crossEntropy(f32(c, [2, 4]), i32(c, [2]), { weight: f32(c, [3]) })), ['weight', '[3]']);
+bad('dtype', 'crossEntropy: i32 weight', 'crossEntropy', (c) => c.own(nn.crossEntropy(f32(c, [2, 4]), i32(c, [2]), { weight: i32(c, [4]) })), ['i32']);
+bad('shape', 'crossEntropy: probability target [2, 3] for logits [2, 4]', 'crossEntropy', (c) => c.own(nn.crossEntropy(f32(c, [2, 4]), f32(c, [2, 3]))), ['[2, 4]', '[2, 3]']);
+bad('value', 'crossEntropy: ignoreIndex 0 with probability targets', 'crossEntropy', (c) => c.own(nn.crossEntropy(f32(c, [2, 4]), f32(c, [2, 4]), { ignoreIndex: 0 })), ['ignoreIndex']);
+bad('value', 'crossEntropy: ignoreIndex 1.5', 'crossEntropy', (c) => c.own(nn.crossEntropy(f32(c, [2, 4]), i32(c, [2]), { ignoreIndex: 1.5 })), ['1.5']);
+bad('value', "crossEntropy: reduction 'avg' with weights", 'crossEntropy', (c) => c.own(nn.crossEntropy(f32(c, [2, 4]), i32(c, [2]), { weight: f32(c, [4]), reduction: 'avg' as never })), ["'avg'"]);
+bad('index', 'crossEntropy: class 4 of 4 with weights', 'crossEntropy', async (c) => c.read(c.own(nn.crossEntropy(f32(c, [2, 4]), ints(c, [4, 0]), { weight: f32(c, [4]) }))), ['4', '[2, 4]']);
+works('nan', 'crossEntropy: every target ignored gives NaN for the mean', (c) => c.expectValues(c.own(nn.crossEntropy(f32(c, [2, 4]), ints(c, [-100, -100]))), [], [NaN_]));
+works('nan', 'crossEntropy: an ignored position with NaN logits counts nothing', (c) =>
+  c.expectValues(c.own(nn.crossEntropy(from(c, [[NaN_, 0], [0, 0]]), ints(c, [-100, 1]), { labelSmoothing: 0.1 })), [], [Math.LN2], 1e-5));
+works('empty', 'crossEntropy: probability targets of no samples give NaN for the mean', (c) => c.expectValues(c.own(nn.crossEntropy(f32(c, [0, 3]), f32(c, [0, 3]))), [], [NaN_]));
+bad('dtype', 'nllLoss: f32 target', 'nllLoss', (c) => c.own(nn.nllLoss(f32(c, [2, 3]), f32(c, [2]))), ['f32']);
+bad('shape', 'nllLoss: target [3] for input [2, 4]', 'nllLoss', (c) => c.own(nn.nllLoss(f32(c, [2, 4]), i32(c, [3]))), ['[2, 4]', '[3]']);
+bad('shape', 'nllLoss: weight [5] for 4 classes', 'nllLoss', (c) => c.own(nn.nllLoss(f32(c, [2, 4]), i32(c, [2]), { weight: f32(c, [5]) })), ['[5]']);
+bad('index', 'nllLoss: class -1', 'nllLoss', async (c) => c.read(c.own(nn.nllLoss(f32(c, [2, 4]), ints(c, [-1, 0])))), ['-1']);
+works('value', 'nllLoss: weights divide the mean by the kept targets\' weights', (c) =>
+  c.expectValues(c.own(nn.nllLoss(from(c, [[-1, -2], [-3, -4], [-5, -6]]), ints(c, [1, 0, 7]), { weight: from(c, [1, 3]), ignoreIndex: 7 })), [], [(2 * 3 + 3 * 1) / 4], 1e-6));
 bad('shape', 'binaryCrossEntropyWithLogits: shapes [2] and [3]', 'binaryCrossEntropyWithLogits', (c) => c.own(nn.binaryCrossEntropyWithLogits(f32(c, [2]), f32(c, [3]))), ['[2]', '[3]']);
 bad('dtype', 'binaryCrossEntropyWithLogits: i32 target', 'binaryCrossEntropyWithLogits', (c) => c.own(nn.binaryCrossEntropyWithLogits(f32(c, [2]), i32(c, [2]))), ['i32']);
 works('nan', 'binaryCrossEntropyWithLogits: large logits stay finite', (c) => c.expectValues(c.own(nn.binaryCrossEntropyWithLogits(from(c, [100, -100]), from(c, [1, 0]), { reduction: 'none' })), [2], [0, 0], 1e-6));
