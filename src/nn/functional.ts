@@ -1,7 +1,8 @@
 /**
  * The functional forms of the layers (PyTorch's torch.nn.functional, `gg.nn.functional`): linear,
- * layerNorm and groupNorm (fused kernels, see src/ops/layernorm.ts and groupnorm.ts), batchNorm and
- * dropout take their weights as arguments; the layers in layers.ts hold the weights and call these.
+ * layerNorm and groupNorm (fused kernels, see src/ops/layernorm.ts and groupnorm.ts), batchNorm,
+ * dropout and embedding take their weights as arguments; the layers in layers.ts hold the weights
+ * and call these.
  * interpolate (nearest-neighbour upsampling), pixelShuffle / pixelUnshuffle and timestepEmbedding (a diffusion model's sinusoidal
  * time input) are built from tensor ops. scaledDotProductAttention runs the fused attention kernels
  * where they apply and composes the rest (see attention.ts). The activations are the engine's ops, re-exported here so
@@ -26,6 +27,7 @@ export { layerNorm } from '../ops/layernorm.js';
 export { groupNorm } from '../ops/groupnorm.js';
 export { interpolate, type InterpolateMode, type InterpolateOptions } from './upsample.js';
 export { pixelShuffle, pixelUnshuffle } from './pixel-shuffle.js';
+export { embedding, type EmbeddingOptions } from './embedding.js';
 export { relu, leakyRelu, gelu, tanh, sigmoid, silu, softplus, type GeluApproximation } from '../ops/elementwise.js';
 export { softmax, logSoftmax } from '../ops/softmax.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';

@@ -9,15 +9,13 @@ import { Tensor, checkFitsDevice, formatShape, scope } from '../tensor.js';
 import { full, zeros } from '../ops/creation.js';
 import { gelu, leakyRelu, relu, sigmoid, silu, softplus, tanh, type GeluApproximation, type SoftplusOptions } from '../ops/elementwise.js';
 import { conv1d, conv2d, convTranspose2d, type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions, type Size2d } from '../ops/conv.js';
-import { indexSelect } from '../ops/indexing.js';
 import { flatten, reshape } from '../ops/movement.js';
 import { normalizeAxis, opError } from '../ops/shape.js';
 import { type Generator } from '../ops/random.js';
-import { assertDtype } from '../ops/shape.js';
 import { checkNonNegative, checkPositiveInteger, checkProbability } from './common.js';
 import { composite } from '../autograd.js';
 import { batchNorm, dropout, linear } from './functional.js';
-import { calculateFans, kaimingUniform, normal, uniform } from './init.js';
+import { calculateFans, kaimingUniform, uniform } from './init.js';
 import { Module } from './module.js';
 
 interface Seeded {
@@ -333,46 +331,8 @@ export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { GroupNorm, type GroupNormOptions } from './group-norm.js';
 export { Upsample } from './upsample.js';
 export { PixelShuffle, PixelUnshuffle } from './pixel-shuffle.js';
+export { Embedding, type EmbeddingLayerOptions } from './embedding.js';
 export { MaxPool2d, AvgPool2d, type MaxPool2dLayerOptions } from './pooling.js';
-
-// ---- Embedding -----------------------------------------------------------------------------------
-
-/** A lookup table [numEmbeddings, embeddingDim], init N(0, 1): i32 indices of any shape [...] -> [..., embeddingDim]. */
-export class Embedding extends Module {
-  /** Rows in the table (the vocabulary size). */
-  readonly numEmbeddings: number;
-  /** Length of each row. */
-  readonly embeddingDim: number;
-  /** The table [numEmbeddings, embeddingDim], init N(0, 1). Key 'weight'. */
-  readonly weight: Tensor;
-
-  constructor(numEmbeddings: number, embeddingDim: number, options: Seeded = {}) {
-    super();
-    this.numEmbeddings = numEmbeddings;
-    this.embeddingDim = embeddingDim;
-    checkPositiveInteger('Embedding', 'numEmbeddings', numEmbeddings);
-    checkPositiveInteger('Embedding', 'embeddingDim', embeddingDim);
-    checkFitsDevice('Embedding', [numEmbeddings, embeddingDim], 'f32', 'the table');
-    this.weight = this.registerParameter('weight', normal(Tensor.empty([numEmbeddings, embeddingDim]), 0, 1, options));
-  }
-
-  /**
-   * Rows of the table at `indices`, each in [0, numEmbeddings). The GPU cannot throw: an index outside
-   * the table reads a clamped row and the next read of any tensor throws an error naming it (see
-   * `Runtime.checkIndices`).
-   */
-  forward(indices: Tensor): Tensor {
-    indices.assertAlive('Embedding');
-    assertDtype('Embedding', indices, ['i32']);
-    const text = { op: 'Embedding', message: `index {value} is out of range for a table of ${this.numEmbeddings} rows`, inputs: [this.weight, indices] };
-    if (indices.rank === 1) return indexSelect(this.weight, 0, indices, text);
-    return composite([this.weight], () => reshape(indexSelect(this.weight, 0, reshape(indices, [indices.size]), text), [...indices.shape, this.embeddingDim]));
-  }
-
-  protected override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}`;
-  }
-}
 
 // ---- Dropout -------------------------------------------------------------------------------------
 

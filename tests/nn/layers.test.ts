@@ -4,7 +4,7 @@
 // scaling, seeding and evaluation identity; the activation modules, Flatten and Sequential.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
-import { expectClose, expectNormalizationBackward } from '../helpers/check.js';
+import { checkOp, expectClose, expectNormalizationBackward } from '../helpers/check.js';
 import { map, normalCdf, ref, type Ref } from '../helpers/reference.js';
 import { checkModule, conv2dRef, convTranspose2dRef, layerNormRef, linearRef, toRef } from './helpers.js';
 
@@ -158,6 +158,72 @@ describe('Embedding', () => {
     expect(() => layer.forward(wrong)).toThrow(/Embedding: expected dtype i32, got f32/);
     wrong.dispose();
     layer.dispose();
+  });
+});
+
+describe('embedding and paddingIdx', () => {
+  const indices = ref([2, 4], [1, 3, 1, 0, 3, 3, 2, 1]);
+  /** Rows of `table` [4, 3] at `indices`; the padding row is read from `frozen`, so its gradient is 0 by finite differences too. */
+  const lookupRef = (table: Ref, frozen: Ref, paddingIdx: number | null) =>
+    ref([2, 4, 3], (i) => {
+      const row = indices.data[Math.floor(i / 3)];
+      return (row === paddingIdx ? frozen : table).data[row * 3 + (i % 3)];
+    });
+
+  for (const paddingIdx of [null, 3, -3] as const) {
+    it(`F.embedding with paddingIdx ${paddingIdx}: values, and no gradient to the padding row`, async () => {
+      const index = gg.tensor(Int32Array.from(indices.data), indices.shape);
+      let frozen: Ref | null = null;
+      await checkOp({
+        inputs: [[4, 3]],
+        gpu: (w) => nn.functional.embedding(index, w, { paddingIdx }),
+        ref: (w) => {
+          frozen ??= ref(w.shape, Float64Array.from(w.data));
+          return lookupRef(w, frozen, paddingIdx === null ? null : (paddingIdx + 4) % 4);
+        },
+      });
+      index.dispose();
+    });
+  }
+
+  it('nn.Embedding: paddingIdx starts at zero (the rest drawn as without it), reads its values and gets no gradient', async () => {
+    const plain = new nn.Embedding(5, 3, { generator: new gg.Generator(9) });
+    const padded = new nn.Embedding(5, 3, { paddingIdx: -4, generator: new gg.Generator(9) });
+    expect(padded.paddingIdx).toBe(1);
+    expect(String(padded)).toBe('Embedding(5, 3, paddingIdx=1)');
+    const plainRows = Array.from(await plain.weight.data());
+    expect(Array.from(await padded.weight.data())).toEqual(plainRows.map((v, i) => (Math.floor(i / 3) === 1 ? 0 : v)));
+    // Forward reads the padding row's values even after training changed them.
+    gg.noGrad(() => gg.scope(() => void padded.weight.assign(plain.weight.add(0))));
+    const tokens = gg.tensor(Int32Array.from([1, 4, 1, 0]), [2, 2]);
+    const before = gg.runtime().memory().liveBuffers;
+    const out = gg.scope(() => {
+      const y = padded.forward(tokens);
+      y.mul(gg.arange(1, 13, 1, { dtype: 'f32' }).reshape([2, 2, 3])).sum().backward();
+      return y;
+    });
+    expect(Array.from(await out.data())).toEqual([1, 4, 1, 0].flatMap((row) => plainRows.slice(row * 3, row * 3 + 3)));
+    // Position p's gradient is (3p + 1, 3p + 2, 3p + 3); rows 4 and 0 get theirs, row 1 (positions 0 and 2) nothing.
+    expect(Array.from(await padded.weight.grad!.data())).toEqual([10, 11, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 5, 6]);
+    out.dispose();
+    padded.zeroGrad();
+    expect(gg.runtime().memory().liveBuffers).toBe(before);
+    tokens.dispose();
+    plain.dispose();
+    padded.dispose();
+  });
+
+  it('names the op on bad input', () => {
+    gg.scope(() => {
+      const table = gg.zeros([4, 3]);
+      const index = gg.tensor(Int32Array.from([0, 1]));
+      expect(() => new nn.Embedding(4, 3, { paddingIdx: 4 })).toThrow('Embedding: paddingIdx must be an integer in [-4, 4) (the table\'s rows), got 4');
+      expect(() => new nn.Embedding(4, 3, { paddingIdx: 0.5 })).toThrow('Embedding: paddingIdx must be an integer');
+      expect(() => nn.functional.embedding(index, table, { paddingIdx: -5 })).toThrow('embedding: paddingIdx must be an integer in [-4, 4)');
+      expect(() => nn.functional.embedding(index, gg.zeros([12]))).toThrow('embedding: expected a weight of shape [numEmbeddings, dim], got rank 1 (inputs: [2] i32, [12] f32)');
+      expect(() => nn.functional.embedding(table, table)).toThrow('embedding: expected dtype i32, got f32');
+      expect(() => nn.functional.embedding(index, index)).toThrow('embedding: expected dtype f32, got i32');
+    });
   });
 });
 

@@ -585,6 +585,21 @@ bad('index', 'Embedding: index -1 in a 2-D batch', 'Embedding', async (c) => c.r
 bad('value', 'Embedding: 0 rows', 'Embedding', (c) => c.own(new nn.Embedding(0, 3)), ['0']);
 bad('huge', 'Embedding: a 2^28 x 8 table', 'Embedding', (c) => c.own(new nn.Embedding(2 ** 28, 8)), ['268435456']);
 works('empty', 'Embedding: no indices', (c) => c.expectValues(forward(c, new nn.Embedding(5, 3), i32(c, [0])), [0, 3], []));
+bad('value', 'Embedding: paddingIdx 5 of 5 rows', 'Embedding', (c) => c.own(new nn.Embedding(5, 3, { paddingIdx: 5 })), ['paddingIdx', '5']);
+bad('value', 'embedding: paddingIdx -6 of 5 rows', 'embedding', (c) => c.own(nn.functional.embedding(ints(c, [0]), f32(c, [5, 3]), { paddingIdx: -6 })), ['-6']);
+bad('dtype', 'embedding: f32 indices', 'embedding', (c) => c.own(nn.functional.embedding(f32(c, [2]), f32(c, [5, 3]))), ['f32']);
+bad('shape', 'embedding: a rank-1 table', 'embedding', (c) => c.own(nn.functional.embedding(ints(c, [0]), f32(c, [5]))), ['[5]']);
+bad('index', 'embedding: index 5 of 5 rows with paddingIdx, while training', 'embedding', async (c) => {
+  const table = c.own(gg.ones([5, 3], { requiresGrad: true }));
+  const out = c.own(gg.scope(() => {
+    const y = nn.functional.embedding(ints(c, [0, 5]), table, { paddingIdx: 0 });
+    y.sum().backward();
+    return y;
+  }));
+  await c.read(out);
+}, ['5']);
+works('nan', 'embedding: the padding row still reads NaN', (c) => c.expectValues(c.own(nn.functional.embedding(ints(c, [1, 0]), from(c, [[1, 2], [NaN_, 3]]), { paddingIdx: 1 })), [2, 2], [NaN_, 3, 1, 2]));
+works('empty', 'embedding: no indices with paddingIdx', (c) => c.expectValues(c.own(nn.functional.embedding(i32(c, [0, 2]), f32(c, [5, 3]), { paddingIdx: 0 })), [0, 2, 3], []));
 for (const p of [1.5, -0.1, NaN_]) {
   bad('value', `Dropout: p ${p}`, 'Dropout', (c) => c.own(new nn.Dropout(p)), [String(p)]);
 }
