@@ -49,7 +49,8 @@ const testImages = gg.tensor(test.images, [test.length, 784]).keep();
 
 interface DetectorResult { auc: number; precision: number; recall: number; falseAlarmRate: number }
 type DigitResults = Record<string, DetectorResult>;
-const results: Record<string, DigitResults> = existsSync(resultsFile) ? JSON.parse(await readFile(resultsFile, 'utf8')) : {};
+/** The results file's rows, read afresh (runs for other detectors may write it meanwhile). */
+const readResults = async (): Promise<Record<string, DigitResults>> => (existsSync(resultsFile) ? JSON.parse(await readFile(resultsFile, 'utf8')) : {});
 
 /** The mean training image, for the decoder's output bias. */
 function meanImage(images: Float32Array, n: number): Float32Array {
@@ -112,6 +113,7 @@ for (const digit of digits) {
   }
   fitImages.dispose();
   heldOut.dispose();
+  const results = await readResults();
   results[digit] = { ...results[digit], ...row };
   await mkdir(new URL('../results/', import.meta.url).pathname, { recursive: true });
   await writeFile(resultsFile, JSON.stringify(results, null, 1));
@@ -119,6 +121,7 @@ for (const digit of digits) {
 }
 
 // The table: AUC (%) per digit and detector, the mean over the digits present, and Deep SVDD's column.
+const results = await readResults();
 const done = Object.keys(results).map(Number).sort((a, b) => a - b);
 const names = [...new Set(done.flatMap((d) => Object.keys(results[d])))];
 console.log(`\n| digit | ${names.join(' | ')} | Deep SVDD (Ruff et al.) |`);
