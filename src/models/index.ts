@@ -13,3 +13,4 @@ export * from './diffusion/index.js';
 export * from './sr/index.js';
 export * from './art/index.js';
 export * from './molecules/index.js';
+export * from './timeseries/index.js';

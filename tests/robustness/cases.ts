@@ -1010,4 +1010,26 @@ bad('index', 'CategoricalHMM.score: symbol 3 of 3', 'CategoricalHMM.score', (c) 
 bad('index', 'CategoricalHMM.predict: symbol -1 (at the next read)', 'CategoricalHMM.predict', async (c) => c.read(c.own(categoricalHmm().predict(ints(c, [0, -1, 1])))), ['-1']);
 bad('dtype', 'CategoricalHMM.predict: f32 symbols', 'CategoricalHMM.predict', (c) => c.own(categoricalHmm().predict(f32(c, [3]))), ['f32']);
 
+const forecaster = (lags: number[]) => new models.GaussianForecaster({ lags });
+bad('value', 'GaussianForecaster: lag 0', 'GaussianForecaster', () => forecaster([0, 1]), ['[0,1]']);
+bad('value', "GaussianForecaster: transform 'sqrt'", 'GaussianForecaster', () => new models.GaussianForecaster({ transform: 'sqrt' as 'log' }), ["'sqrt'"]);
+bad('nan', 'GaussianForecaster.fit: NaN in the series', 'GaussianForecaster.fit', () => forecaster([1]).fit([1, NaN, 2, 3]), ['NaN']);
+bad('shape', 'GaussianForecaster.fit: 3 values for lags reaching back 7', 'GaussianForecaster.fit', () => forecaster([7]).fit([1, 2, 3]), ['3 values', '7 steps']);
+bad('value', "GaussianForecaster.fit: transform 'log' of a negative value", 'GaussianForecaster.fit', () => new models.GaussianForecaster({ lags: [1], transform: 'log' }).fit([1, -2, 3]), ['-2']);
+bad('value', 'GaussianForecaster.forecast: before fit', 'GaussianForecaster.forecast', () => forecaster([1]).forecast(5), ['fit()']);
+bad('shape', 'GaussianMlp.forward: rows of 3 features for inputSize 4', 'GaussianMlp.forward', (c) => forward(c, new models.GaussianMlp({ inputSize: 4 }), f32(c, [2, 3])), ['[2, 3]']);
+bad('value', 'GaussianMlp: hiddenSize 0', 'GaussianMlp', (c) => c.own(new models.GaussianMlp({ inputSize: 4, hiddenSize: 0 })), ['hiddenSize']);
+bad('shape', 'mase: a forecast of 2 values for 1 true value', 'mase', () => models.mase([1, 2], [1], [1, 2, 3], 1), ['2 and 1']);
+bad('value', 'mase: a training series that repeats exactly', 'mase', () => models.mase([1], [1], [4, 4, 4], 1), ['0']);
+works('nan', 'mase: a NaN forecast gives NaN', () => {
+  if (!Number.isNaN(models.mase([NaN, 1], [1, 1], [1, 2, 3], 1))) throw new Error('mase of a NaN forecast is not NaN');
+});
+bad('value', 'seasonalNaiveForecast: seasonality 0', 'seasonalNaiveForecast', () => models.seasonalNaiveForecast([1, 2, 3], 2, 0), ['0']);
+bad('shape', 'seasonalNaiveGaussian: a training series no longer than m', 'seasonalNaiveGaussian', () => models.seasonalNaiveGaussian([1, 2], 3, 7), ['7']);
+bad('value', 'calendarCovariates: February 30', 'calendarCovariates', () => models.calendarCovariates({ year: 1988, month: 2, day: 30 }), ['"day":30']);
+bad('value', 'windowRows: the window [5, 2]', 'windowRows', () => models.windowRows([1, 2, 3, 4, 5, 6, 7], { lags: [1], windows: [[5, 2]] }), ['[[5,2]]']);
+bad('value', 'detectRegimes: nComponents 1', 'detectRegimes', () => models.detectRegimes([1, 2, 3, 4], { nComponents: 1 }), ['1']);
+bad('nan', 'detectRegimes: Inf in the series', 'detectRegimes', () => models.detectRegimes([1, Inf, 3, 4]), ['Infinity']);
+bad('value', 'ForecastDistribution.quantile: p 1', 'ForecastDistribution.quantile', () => new models.ForecastDistribution(1, 1, 'none', new Float64Array(1), new Float64Array(1).fill(1), new Float64Array(1)).quantile(1), ['1']);
+
 export const badInputCases: readonly BadInputCase[] = cases;
