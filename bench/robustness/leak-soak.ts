@@ -2,7 +2,8 @@
 // with momentum, and AdamW + clipGradNorm + a cosine schedule; VaeTrainer with an MlpVae and a
 // ConvVae; GanTrainer with an MLP GAN under each loss and a tiny DCGAN; trainLanguageModel with a
 // GPT and a CharRNN, with evaluation, sampleText and generate; GaussianMixture and GaussianHMM fit /
-// predict / score / sample), with checkpoint save / load round trips between rounds. After every
+// predict / score / sample; the forecaster's trainer, fit and forecast), with checkpoint save / load
+// round trips between rounds. After every
 // step it reads the live GPU buffers: they must stay exactly flat after the warm-up and come back to
 // the baseline once each trainer has disposed what it made. The trainers and the checks are in
 // tests/robustness/soak.ts (tests/robustness/leak-soak.test.ts runs the same with 20 steps).

@@ -625,6 +625,49 @@ function hmmCase(): SoakCase {
   };
 }
 
+// ---- the Gaussian forecaster -----------------------------------------------------------------------
+
+function forecasterCase(): SoakCase {
+  return {
+    name: 'forecaster',
+    detail: 'GaussianMlp 11-16-16-2, ForecasterTrainer under trainLoop (replayed steps), trainer checkpoint round trips; GaussianForecaster fit and sampled-path forecast between rounds',
+    async run(ctx) {
+      const series = Float64Array.from({ length: 80 }, (_, t) => [3, 4, 4, 4, 4, 1, 1][t % 7] + 0.3 * Math.sin(t));
+      const covariates = models.calendarCovariates({ year: 2001, month: 1, day: 1 }, { yearlyHarmonics: 1 });
+      const rows = models.windowRows(series, { lags: [1, 7] }, covariates);
+      const inputs = gg.tensor(rows.inputs, [rows.count, rows.width]);
+      const targets = gg.tensor(rows.targets, [rows.count]);
+      const model = new models.GaussianMlp({ inputSize: rows.width, hiddenSize: 16 }, { generator: new gg.Generator(3) });
+      const trainer = new models.ForecasterTrainer(model, { lr: 1e-2, decaySteps: ctx.steps });
+      try {
+        for (const size of rounds(ctx.steps, ctx.roundSteps)) {
+          await gg.trainLoop({
+            trainer,
+            startStep: trainer.stepCount,
+            steps: trainer.stepCount + size,
+            logEvery: 1,
+            onProgress: () => ctx.probe(),
+            batches: (step: number) => {
+              const index = gg.tensor(Int32Array.from({ length: 8 }, (_, i) => (step * 8 + i) % rows.count));
+              return { inputs: gg.indexSelect(inputs, 0, index), targets: gg.indexSelect(targets, 0, index) };
+            },
+          });
+          await gg.loadTrainerCheckpoint(await gg.saveTrainerCheckpoint(trainer), trainer);
+          const forecaster = new models.GaussianForecaster({ lags: [1, 7], covariates, hiddenSize: 8, seed: trainer.stepCount });
+          await forecaster.fit(series, { steps: 2, batchSize: 8, onProgress: () => undefined });
+          (await forecaster.forecast(7, { paths: 4 })).quantile(0.5);
+          forecaster.dispose();
+        }
+      } finally {
+        trainer.dispose();
+        model.dispose();
+        inputs.dispose();
+        targets.dispose();
+      }
+    },
+  };
+}
+
 /** Every trainer of the soak, in the order they run. */
 export function soakCases(): SoakCase[] {
   return [
@@ -639,5 +682,6 @@ export function soakCases(): SoakCase[] {
     languageModelCase('char-rnn'),
     gmmCase(),
     hmmCase(),
+    forecasterCase(),
   ];
 }

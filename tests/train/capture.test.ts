@@ -1,8 +1,9 @@
 // gg.capture: a captured step replays its recorded GPU commands, and its losses and weights equal the
-// eager run's bit for bit across the switch-over, for an MLP with Adam and the VAE, GAN and GPT
-// trainers (random noise, dropout, a learning-rate schedule and gradient clipping included). Replay
-// is refused, with one message, when the step's work changes from call to call, when an argument's
-// shape changes, or when a tensor it used was replaced; and its memory is returned on dispose().
+// eager run's bit for bit across the switch-over, for an MLP with Adam and the VAE, GAN, GPT and
+// forecaster trainers (random noise, dropout, a learning-rate schedule and gradient clipping
+// included). Replay is refused, with one message, when the step's work changes from call to call,
+// when an argument's shape changes, or when a tensor it used was replaced; and its memory is
+// returned on dispose().
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 
@@ -162,6 +163,18 @@ describe('capture and replay equal eager steps bit for bit', () => {
       const model = new gg.models.GPT({ vocabSize: 11, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8, dropout: 0.1 }, { generator: dropout });
       const trainer = new gg.models.LanguageModelTrainer(model, { lr: 0.01, gradClip: 0.5, schedule: { warmupSteps: 2, totalSteps: 6 }, generator: dropout });
       return { step: (x: gg.Tensor, y: gg.Tensor) => trainer.step({ x, y }), weights: () => model.parameters(), dispose: () => { trainer.dispose(); model.dispose(); } };
+    }, batches);
+    batches.flat().forEach((t) => t.dispose());
+    expect(live()).toBe(before);
+  });
+
+  it('the forecaster trainer (Gaussian NLL, cosine decay)', async () => {
+    const before = live();
+    const batches = Array.from({ length: 6 }, (_, i) => [gg.randn([5, 4], { generator: new gg.Generator(40 + i) }), gg.randn([5], { generator: new gg.Generator(50 + i) })] as [gg.Tensor, gg.Tensor]);
+    await expectReplayEqualsEager(() => {
+      const model = new gg.models.GaussianMlp({ inputSize: 4, hiddenSize: 8 }, { generator: new gg.Generator(9) });
+      const trainer = new gg.models.ForecasterTrainer(model, { lr: 0.01, decaySteps: 6 });
+      return { step: (inputs: gg.Tensor, targets: gg.Tensor) => trainer.step({ inputs, targets }), weights: () => model.parameters(), dispose: () => { trainer.dispose(); model.dispose(); } };
     }, batches);
     batches.flat().forEach((t) => t.dispose());
     expect(live()).toBe(before);
