@@ -39,9 +39,13 @@ export interface DetectionReport {
   falseAlarmRate: number;
   /** 2 precision recall / (precision + recall) (NaN when precision is). */
   f1: number;
+  /** Anomalies flagged. */
   truePositives: number;
+  /** Normal rows flagged (false alarms). */
   falsePositives: number;
+  /** Normal rows not flagged. */
   trueNegatives: number;
+  /** Anomalies missed. */
   falseNegatives: number;
 }
 

@@ -45,7 +45,9 @@ interface Fitted {
  * PCA model (scikit-learn's score_samples). Call `dispose()` to free the GPU copies.
  */
 export class Pca {
+  /** The components to keep, as given (undefined: all). */
   readonly nComponents: number | undefined;
+  /** Whether transform() divides by the components' standard deviations. */
   readonly whiten: boolean;
   private state: Fitted | null = null;
 
