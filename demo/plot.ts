@@ -1,6 +1,7 @@
 // Small canvas plots for the demo: a line chart for the loss, a 2-D scatter view with Gaussian
-// ellipses, horizontal bars, and MNIST-style image grids. Canvases are sized for the screen's pixel
-// ratio so lines stay sharp.
+// ellipses, horizontal bars, MNIST-style image grids, and for daily series a forecast chart (dates
+// on x, a band and a mean over the truth, days coloured by a label) and a year-by-day calendar of
+// labels. Canvases are sized for the screen's pixel ratio so lines stay sharp.
 import * as gg from '../src/index.js';
 
 export const palette = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -209,4 +210,149 @@ export function drawRaster(canvas: HTMLCanvasElement, raster: gg.metrics.RasterI
   canvas.height = raster.height * scale;
   const context = canvas.getContext('2d')!;
   gg.metrics.drawImageOnCanvas(context, raster, { scale });
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A round step near `span / count`: 1, 2 or 5 times a power of ten. */
+function niceStep(span: number, count: number): number {
+  const raw = Math.max(span, 1e-9) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+}
+
+/** A daily series and its forecast, as {@link drawForecastChart} shows them. */
+export interface ForecastChartData {
+  /** Day number (days since 1970-01-01, gg.models.dayNumber) of observed[0]. */
+  firstDay: number;
+  /** The observed values of consecutive days: the history, then the days forecast. */
+  observed: ArrayLike<number>;
+  /** Index in `observed` of the first forecast day. */
+  forecastStart: number;
+  /** The forecast of days forecastStart ... observed.length - 1: its mean and band; null before there is one. */
+  forecast: { mean: ArrayLike<number>; lower: ArrayLike<number>; upper: ArrayLike<number> } | null;
+  /** A palette index per observed day, drawn as the colour of its dot; null draws no dots. */
+  labels: ArrayLike<number> | null;
+}
+
+/**
+ * Dates on x (a tick at each month), values on y; the forecast's band filled and its mean as a line,
+ * the observed values over them as a line with a dot per day coloured by its label, a dashed line
+ * where the forecast starts, and a crosshair at day `highlight`. Returns the day index under a CSS x
+ * position of the canvas (or null), for a hover readout.
+ */
+export function drawForecastChart(canvas: HTMLCanvasElement, data: ForecastChartData, highlight: number | null = null): (x: number) => number | null {
+  const { context, width, height } = sharpContext(canvas);
+  const margin = { left: 60, right: 12, top: 10, bottom: 24 };
+  const { observed, forecast, forecastStart, labels } = data;
+  const days = observed.length;
+  const values = [...Array.from(observed), ...(forecast ? [...Array.from(forecast.lower), ...Array.from(forecast.upper), ...Array.from(forecast.mean)] : [])];
+  const step = niceStep(Math.max(...values) - Math.min(...values), 5);
+  const low = Math.floor(Math.min(...values) / step) * step;
+  const high = Math.ceil(Math.max(...values) / step) * step;
+  const plotWidth = width - margin.left - margin.right;
+  const x = (day: number) => margin.left + (day / Math.max(days - 1, 1)) * plotWidth;
+  const y = (value: number) => margin.top + ((high - value) / (high - low || 1)) * (height - margin.top - margin.bottom);
+  context.font = '11px system-ui, sans-serif';
+  context.lineWidth = 1;
+  for (let value = low; value <= high + step / 2; value += step) {
+    context.strokeStyle = colors.grid;
+    context.beginPath();
+    context.moveTo(margin.left, y(value));
+    context.lineTo(width - margin.right, y(value));
+    context.stroke();
+    context.fillStyle = colors.muted;
+    const label = value.toLocaleString('en-US');
+    context.fillText(label, margin.left - 6 - context.measureText(label).width, y(value) + 4);
+  }
+  // Ticks and labels where they fit: each month (January with its year), each quarter, or the years alone.
+  const monthWidth = (30.4 * plotWidth) / Math.max(days - 1, 1);
+  const yearsOnly = monthWidth < 14;
+  const labelEvery = monthWidth >= 36 ? 1 : 3;
+  for (let day = 0; day < days; day++) {
+    const date = gg.models.dateOfDay(data.firstDay + day);
+    if (date.day !== 1 || (yearsOnly && date.month !== 1)) continue;
+    context.strokeStyle = colors.muted;
+    context.beginPath();
+    context.moveTo(x(day), height - margin.bottom);
+    context.lineTo(x(day), height - margin.bottom + 4);
+    context.stroke();
+    if (!yearsOnly && (date.month - 1) % labelEvery !== 0) continue;
+    context.fillStyle = colors.muted;
+    context.fillText(yearsOnly ? String(date.year) : date.month === 1 ? `${MONTHS[0]} ${date.year}` : MONTHS[date.month - 1], x(day) + 2, height - 6);
+  }
+  if (forecast) {
+    const forecastDays = forecast.mean.length;
+    context.fillStyle = 'rgba(242, 142, 43, 0.28)';
+    context.beginPath();
+    for (let h = 0; h < forecastDays; h++) context.lineTo(x(forecastStart + h), y(forecast.upper[h]));
+    for (let h = forecastDays - 1; h >= 0; h--) context.lineTo(x(forecastStart + h), y(forecast.lower[h]));
+    context.closePath();
+    context.fill();
+    context.strokeStyle = palette[1];
+    context.lineWidth = 2;
+    context.beginPath();
+    for (let h = 0; h < forecastDays; h++) context.lineTo(x(forecastStart + h), y(forecast.mean[h]));
+    context.stroke();
+  }
+  context.strokeStyle = colors.muted;
+  context.lineWidth = 1;
+  context.setLineDash([4, 4]);
+  context.beginPath();
+  context.moveTo(x(forecastStart - 0.5), margin.top);
+  context.lineTo(x(forecastStart - 0.5), height - margin.bottom);
+  context.stroke();
+  context.setLineDash([]);
+  context.strokeStyle = colors.text;
+  context.beginPath();
+  for (let day = 0; day < days; day++) context.lineTo(x(day), y(observed[day]));
+  context.stroke();
+  if (labels) {
+    const radius = Math.min(2.6, Math.max(1, (0.35 * plotWidth) / days));
+    for (let day = 0; day < days; day++) {
+      context.fillStyle = palette[labels[day] % palette.length];
+      context.beginPath();
+      context.arc(x(day), y(observed[day]), radius, 0, 2 * Math.PI);
+      context.fill();
+    }
+  }
+  if (highlight !== null && highlight >= 0 && highlight < days) {
+    context.strokeStyle = colors.accent;
+    context.beginPath();
+    context.moveTo(x(highlight), margin.top);
+    context.lineTo(x(highlight), height - margin.bottom);
+    context.stroke();
+  }
+  return (cssX) => {
+    const day = Math.round(((cssX - margin.left) / plotWidth) * (days - 1));
+    return day >= 0 && day < days ? day : null;
+  };
+}
+
+/**
+ * A label per day (a palette index) as a calendar: one row per year, one column per day of the year,
+ * so that weekly stripes, holidays and seasons line up down the rows. `firstDay` is the day number
+ * of labels[0].
+ */
+export function drawYearGrid(canvas: HTMLCanvasElement, firstDay: number, labels: ArrayLike<number>): void {
+  const { context, width, height } = sharpContext(canvas);
+  const margin = { left: 44, right: 12, top: 4, bottom: 18 };
+  const firstYear = gg.models.dateOfDay(firstDay).year;
+  const years = gg.models.dateOfDay(firstDay + labels.length - 1).year - firstYear + 1;
+  const cellWidth = (width - margin.left - margin.right) / 366;
+  const cellHeight = (height - margin.top - margin.bottom) / years;
+  for (let t = 0; t < labels.length; t++) {
+    const { year } = gg.models.dateOfDay(firstDay + t);
+    const dayOfYear = firstDay + t - gg.models.dayNumber({ year, month: 1, day: 1 });
+    context.fillStyle = palette[labels[t] % palette.length];
+    context.fillRect(margin.left + dayOfYear * cellWidth, margin.top + (year - firstYear) * cellHeight, Math.ceil(cellWidth), Math.max(1, cellHeight - 1));
+  }
+  context.font = '11px system-ui, sans-serif';
+  context.fillStyle = colors.muted;
+  const yearEvery = cellHeight >= 12 ? 1 : Math.ceil(12 / cellHeight);
+  for (let row = 0; row < years; row += yearEvery) context.fillText(String(firstYear + row), 4, margin.top + (row + 0.5) * cellHeight + 4);
+  MONTHS.forEach((name, month) => {
+    const start = gg.models.dayNumber({ year: 2001, month: month + 1, day: 1 }) - gg.models.dayNumber({ year: 2001, month: 1, day: 1 });
+    context.fillText(name, margin.left + start * cellWidth, height - 4);
+  });
 }
