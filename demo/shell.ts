@@ -147,7 +147,8 @@ export class Shell implements ShellApi {
     while (this.running) {
       const started = performance.now();
       const chunk = await this.page.train();
-      this.trainingSeconds += (performance.now() - started) / 1000;
+      // A chunk without steps (a forecast after the fit, say) is not training: it stays out of steps/s.
+      if (chunk.steps > 0) this.trainingSeconds += (performance.now() - started) / 1000;
       this.step += chunk.steps;
       if (chunk.loss !== null) {
         if (!Number.isFinite(chunk.loss)) throw new Error(`training diverged: the loss became ${chunk.loss} at step ${this.step}; press Reset`);
