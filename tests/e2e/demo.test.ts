@@ -3,7 +3,8 @@
 // on WebGPU (SwiftShader without a GPU). Each page loads, trains a few steps with the loss shown and
 // falling while the main thread stays free, and produces its output, and its checkpoint survives a download and an upload (the
 // Gallery, which trains nothing, walks and downloads its art and walks a saved VAE; Super-resolution,
-// which upscales its sample and a picked file with the shipped ESPCN weights); a screenshot of each goes to tests/e2e/screenshots/<page>.png
+// which upscales its sample and a picked file with the shipped ESPCN weights; Time series, which
+// fits, forecasts and finds regimes once, then stops, and has no checkpoint); a screenshot of each goes to tests/e2e/screenshots/<page>.png
 // (ignored by git) and must not be blank. A page without navigator.gpu must say how to enable it.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -480,6 +481,67 @@ describe('demo web app', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);
+
+  it('Time series: the forecaster fits daily births, forecasts the held-out days against the truth, scores them and finds regimes', async () => {
+    const { page, errors } = await open('timeseries');
+    await waitReady(page, errors);
+    expect((await status(page)).note).toBe('7,305 days of US births from Wed 1 Jan 1969 (CDC / NCHS)');
+    // A tiny budget: 150 steps (chunks enough for the loss readings to fall), 28 days held out, 20 paths;
+    // each change starts a fresh model.
+    await page.$eval('#steps', (e) => {
+      (e as HTMLInputElement).value = '150';
+      e.dispatchEvent(new Event('change'));
+    });
+    await page.select('#horizon', '28');
+    await page.select('#paths', '20');
+    await page.waitForFunction('/^press Start to fit the forecaster on 7,277 days \\(150 steps of 256 rows\\), then forecast the 28 days from Sun 4 Dec 1988 on$/.test(document.getElementById("fit-info").textContent)', { timeout: 30_000 });
+    expect(await page.$$eval('#scores td', (cells) => cells.slice(0, 2).map((c) => c.textContent))).toEqual(['GaussianForecaster (the mixture over 20 paths)', 'after training']);
+
+    // Start runs the fit, the forecast and the regimes, then stops by itself; a pause waits between chunks of the fit.
+    await watchMainThread(page);
+    const paused = await train(page, 10, 1, 120_000);
+    expect(paused.state).toBe('paused');
+    expect(await page.$eval('#fit-info', (e) => e.textContent)).toMatch(/^step \d+ of 150 · loss -?\d+\.\d{3} · [\d.]+ steps\/s( · ETA \d+s|, trained in \d+s; next: the forecast)/);
+    await page.click('#start');
+    await page.waitForFunction('document.getElementById("status").dataset.state !== "running" || document.querySelector(".note.error") !== null', { timeout: 240_000, polling: 250 });
+    const result = await status(page);
+    const stall = await longestStall(page);
+    const fitInfo = await page.$eval('#fit-info', (e) => e.textContent ?? '');
+    console.log(`Time series: ${fitInfo}; loss ${result.earlyLoss.toFixed(3)} -> ${result.recentLoss.toFixed(3)} over ${result.lossCount} readings, longest main-thread stall ${stall.toFixed(0)} ms`);
+    expect(result.note).toBe('finished after 150 steps');
+    expect(result.step).toBe(150);
+    expect(result.lossCount).toBeGreaterThanOrEqual(6);
+    expect(result.recentLoss).toBeLessThan(result.earlyLoss);
+    expect(stall).toBeLessThan(1000);
+    expect(fitInfo).toMatch(/^step 150 of 150 · loss -?\d+\.\d{3} · [\d.]+ steps\/s, trained in \d+s; 28 days forecast over 20 paths in \d+s\. Reset trains a fresh model\.$/);
+    // The model and both seasonal-naive forecasts are scored on the 28 held-out days.
+    const rows = await page.$$eval('#scores tr', (trs) => trs.slice(1).map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+    expect(rows.map((row) => row[0])).toEqual([
+      'GaussianForecaster (the mixture over 20 paths)',
+      'seasonal naive (last week repeated), variance constant',
+      'seasonal naive (last week repeated), variance growing with the horizon',
+    ]);
+    for (const [, mase, logLikelihood, covered] of rows) {
+      expect(Number(mase)).toBeGreaterThan(0);
+      expect(Number.isFinite(Number(logLikelihood))).toBe(true);
+      expect(covered).toMatch(/^\d+\.\d%$/);
+    }
+    expect(await page.$$eval('#regime-legend span', (spans) => spans.map((s) => /^state \d: [\d.]+% of the yearly mean, [\d,]+ births\/day/.test(s.textContent ?? '')))).toEqual([true, true, true]);
+    expect(await canvasSpread(page, '#forecast-chart')).toBeGreaterThan(5);
+    expect(await canvasSpread(page, '#regimes')).toBeGreaterThan(5);
+    expect(await canvasSpread(page, '#loss-chart')).toBeGreaterThan(1);
+
+    // Pointing at a forecast day reads out the truth, the forecast and the regime there.
+    const box = (await page.$('#forecast-chart'))!;
+    const bounds = (await box.boundingBox())!;
+    await page.mouse.move(bounds.x + bounds.width - 20, bounds.y + bounds.height / 2);
+    expect(await page.$eval('#readout', (e) => e.textContent)).toMatch(/^\w{3} \d+ Dec 1988: [\d,]+ births · forecast [\d,]+ \(80%: [\d,]+–[\d,]+\) · state \d$/);
+    expect(await screenshot(page, 'timeseries')).toBeGreaterThan(10);
+    await page.select('#chart-view', 'all');
+    expect(await canvasSpread(page, '#forecast-chart')).toBeGreaterThan(5);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
 
   it('Kernels: the quick matmul ladder runs on this adapter', async () => {
     const { page, errors } = await open('kernels');
