@@ -924,6 +924,8 @@ bad('index', 'GPT.forward: token 11 while training, in a scope', ['GPT.forward',
 bad('value', 'GPT: nEmbd not a multiple of nHead', 'GPT', (c) => c.own(new models.GPT({ ...gptConfig, nHead: 3 })), ['nHead']);
 bad('value', 'GPT: vocabSize 0', 'GPT', (c) => c.own(new models.GPT({ ...gptConfig, vocabSize: 0 })), ['vocabSize']);
 bad('value', 'GPT: dropout 1', 'GPT', (c) => c.own(new models.GPT({ ...gptConfig, dropout: 1 })), ['dropout']);
+bad('value', "GPT: geluApproximate 'fast'", 'GPT', (c) => c.own(new models.GPT({ ...gptConfig, geluApproximate: 'fast' as never })), ["'fast'"]);
+bad('nan', 'GPT: layerNormEps NaN', 'GPT', (c) => c.own(new models.GPT({ ...gptConfig, layerNormEps: NaN_ })), ['layerNormEps', 'NaN']);
 bad('value', 'GPTDecoder.feed: more tokens than the batch', 'GPTDecoder.feed', (c) => c.own(c.own(gpt(c).decoder(1)).feed(Int32Array.from([1, 2]), 3)), ['count 3']);
 bad('value', 'sampleNext: topP 1.5', 'sampleNext', async (c) => models.sampleNext(f32(c, [2, 3]), { topP: 1.5 }), ['1.5']);
 bad('nan', 'sampleNext: NaN logits', 'sampleNext', async (c) => models.sampleNext(from(c, [[NaN_, 1, 2]]), { generator: new gg.Generator(1) }), ['NaN']);

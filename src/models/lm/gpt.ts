@@ -12,6 +12,7 @@
 
 import { noGrad } from '../../autograd.js';
 import { Dropout, Embedding, GELU, LayerNorm, Linear, Sequential } from '../../nn/layers.js';
+import type { GeluApproximation } from '../../ops/elementwise.js';
 import { normal, zeros as zeroInit } from '../../nn/init.js';
 import { composite } from '../../autograd.js';
 import { Module } from '../../nn/module.js';
@@ -41,6 +42,10 @@ export interface GPTConfig {
   dropout?: number;
   /** Biases in the linear layers and LayerNorms (default true; nanoGPT trains without). */
   bias?: boolean;
+  /** The MLP's GELU: 'none' the exact one, as nanoGPT's nn.GELU() (the default); 'tanh' GPT-2's approximation. */
+  geluApproximate?: GeluApproximation;
+  /** The LayerNorms' epsilon, added to the variance (default 1e-5, GPT-2's and PyTorch's). */
+  layerNormEps?: number;
 }
 
 /** Options of the {@link GPT} constructor. */
@@ -50,13 +55,15 @@ export interface GPTOptions {
 }
 
 function checkConfig(config: GPTConfig): Required<GPTConfig> {
-  const full = { dropout: 0, bias: true, ...config };
+  const full: Required<GPTConfig> = { dropout: 0, bias: true, geluApproximate: 'none', layerNormEps: 1e-5, ...config };
   for (const name of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const) {
     const value = full[name];
     if (!Number.isInteger(value) || value < 1) throw new Error(`GPT: ${name} must be a positive integer, got ${value}`);
   }
   if (full.nEmbd % full.nHead !== 0) throw new Error(`GPT: nEmbd (${full.nEmbd}) must be a multiple of nHead (${full.nHead})`);
   if (!(full.dropout >= 0 && full.dropout < 1)) throw new Error(`GPT: dropout must be in [0, 1), got ${full.dropout}`);
+  if (full.geluApproximate !== 'none' && full.geluApproximate !== 'tanh') throw new Error(`GPT: geluApproximate must be 'none' or 'tanh', got '${String(full.geluApproximate)}'`);
+  if (!(full.layerNormEps >= 0 && Number.isFinite(full.layerNormEps))) throw new Error(`GPT: layerNormEps must be a finite number >= 0, got ${full.layerNormEps}`);
   // The largest weights, checked before any is made: a constructor that failed halfway would leave the first ones with no owner.
   for (const shape of [[full.vocabSize, full.nEmbd], [full.blockSize, full.nEmbd], [4 * full.nEmbd, full.nEmbd]]) checkFitsDevice('GPT', shape, 'f32', 'a weight');
   return full;
@@ -103,8 +110,8 @@ class MLP extends Module {
     super();
     const { nEmbd, bias } = config;
     this.cFc = this.registerModule('c_fc', new Linear(nEmbd, 4 * nEmbd, { bias, generator }));
-    // The exact GELU, as nanoGPT's nn.GELU() (GPT-2 itself used the tanh approximation).
-    this.gelu = this.registerModule('gelu', new GELU());
+    // Exact by default, as nanoGPT's nn.GELU(); GPT-2's own weights were trained with the tanh form.
+    this.gelu = this.registerModule('gelu', new GELU({ approximate: config.geluApproximate }));
     this.cProj = this.registerModule('c_proj', new Linear(4 * nEmbd, nEmbd, { bias, generator }));
     this.dropout = this.registerModule('dropout', new Dropout(config.dropout, { generator }));
   }
@@ -123,9 +130,10 @@ class Block extends Module {
 
   constructor(config: Required<GPTConfig>, generator: Generator | undefined) {
     super();
-    this.ln1 = this.registerModule('ln_1', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    const norm = { bias: config.bias, eps: config.layerNormEps };
+    this.ln1 = this.registerModule('ln_1', new LayerNorm(config.nEmbd, norm));
     this.attn = this.registerModule('attn', new CausalSelfAttention(config, generator));
-    this.ln2 = this.registerModule('ln_2', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    this.ln2 = this.registerModule('ln_2', new LayerNorm(config.nEmbd, norm));
     this.mlp = this.registerModule('mlp', new MLP(config, generator));
   }
 
@@ -155,7 +163,7 @@ class Transformer extends Module {
     this.drop = this.registerModule('drop', new Dropout(config.dropout, { generator }));
     this.blocks = Array.from({ length: config.nLayer }, () => new Block(config, generator));
     this.registerModule('h', new Sequential(...this.blocks));
-    this.lnF = this.registerModule('ln_f', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    this.lnF = this.registerModule('ln_f', new LayerNorm(config.nEmbd, { bias: config.bias, eps: config.layerNormEps }));
   }
 
   /** Token plus position embeddings of tokens [B, n] at positions first..first+n-1: [B, n, C]. */
@@ -238,7 +246,7 @@ export class GPT extends Module implements LanguageModel {
 
   protected override extraRepr(): string {
     const c = this.config;
-    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, dropout=${c.dropout}, bias=${c.bias}`;
+    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, dropout=${c.dropout}, bias=${c.bias}, geluApproximate='${c.geluApproximate}', layerNormEps=${c.layerNormEps}`;
   }
 }
 
