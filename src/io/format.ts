@@ -180,7 +180,10 @@ function hostArray(bytes: Uint8Array, start: number, byteLength: number, type: H
   if ((bytes.byteOffset + start) % type.BYTES_PER_ELEMENT === 0 && bytes.buffer instanceof ArrayBuffer) {
     return new type(bytes.buffer, bytes.byteOffset + start, length);
   }
-  return new type(bytes.slice(start, start + byteLength).buffer, 0, length);
+  // A copy made by hand: a Node Buffer's slice() is a view, whose .buffer would be the whole file.
+  const copy = new Uint8Array(byteLength);
+  copy.set(bytes.subarray(start, start + byteLength));
+  return new type(copy.buffer, 0, length);
 }
 
 /**

@@ -119,6 +119,10 @@ describe('safetensors format', () => {
     expect(Object.getPrototypeOf(parsed.tensors)).toBe(Object.prototype);
     expect(parsed.tensors['__proto__'].data).toEqual(new Float64Array([0.1, -3]));
     expect(parsed.tensors['constructor'].data).toEqual(new Int16Array([-7]));
+    // A Node Buffer, whose slice() is a view and not a copy, is copied all the same.
+    const buffer = Buffer.alloc(bytes.length + 1);
+    buffer.set(bytes, 1);
+    expect(deserialize(buffer.subarray(1)).tensors['__proto__'].data).toEqual(new Float64Array([0.1, -3]));
   });
 
   it('accepts any JSON order of entries and extra fields, as the reference does', () => {
