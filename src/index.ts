@@ -8,7 +8,7 @@
 export { init, runtime, shutdown, type InitOptions } from './context.js';
 export { Tensor, scope, OpenScope, disposeSymbol, type DType, type NestedArray, type TypedArray, type PendingValues, type SharedStorage } from './tensor.js';
 export { backward, grad, noGrad, isGradEnabled, record, sumTo, fusedOrComposed, type BackwardOptions, type BackwardRule, type GradNode } from './autograd.js';
-export { platform, setPlatform, browserPlatform, type Platform, type LocalFileSystem } from './platform.js';
+export { platform, setPlatform, browserPlatform, type Platform, type LocalFileSystem, type OpenedFile } from './platform.js';
 export { Runtime, type DeferredCheck, type KernelLaunch, type KernelBuffers, type KernelTiming, type MemoryStats, type RecordedCall, type ParamWords } from './gpu/runtime.js';
 export type { Recording, ReplayPlan, RecordedCommand, RecordedDispatch, RecordedCopy, RecordedWrite } from './gpu/replay.js';
 export * from './ops/creation.js';

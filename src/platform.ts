@@ -5,6 +5,14 @@
 
 import type { RasterImage } from './metrics/png.js';
 
+/** A local file opened for reading (`LocalFileSystem.openRead`). */
+export interface OpenedFile {
+  /** The file's size in bytes. */
+  size: number;
+  /** Its bytes, a piece at a time; cancelling it closes the file. */
+  stream: ReadableStream<Uint8Array>;
+}
+
 /**
  * Local files, where the host has them (Node). Paths are the host's; `file:` URLs are accepted
  * wherever a path is.
@@ -12,6 +20,11 @@ import type { RasterImage } from './metrics/png.js';
 export interface LocalFileSystem {
   /** The first `maxBytes` bytes of a file (the whole file by default); only those are read. */
   readFile(path: string, maxBytes?: number): Promise<Uint8Array<ArrayBuffer>>;
+  /**
+   * A file opened for reading in pieces: its size, and a stream of its bytes that reads the next piece
+   * only when the previous one was taken, so a large file never has to be in memory whole.
+   */
+  openRead(path: string): Promise<OpenedFile>;
   /** Writes `bytes` to `<path>.tmp`, then renames it over `path`, so a crash never leaves half a file. */
   writeFile(path: string, bytes: Uint8Array): Promise<void>;
   /** `base` (a directory path or `file:` URL) joined with a file name. */

@@ -56,6 +56,62 @@ export async function readBytes(location: string, caller: string, maxBytes = Inf
       throw new Error(`${caller}: cannot read ${location}: ${(e as Error).message}`);
     }
   }
+  const response = await fetchOk(location, caller);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  return bytes.length > maxBytes ? bytes.subarray(0, maxBytes) : bytes;
+}
+
+/** A file to read: a path (Node) or a URL, or a File or Blob (from a file picker, a drop, or bytes in memory). */
+export type FileSource = string | URL | Blob;
+
+/** A file being read as a stream (`openStream`). */
+export interface OpenedStream {
+  /** The file's bytes, a piece at a time. */
+  stream: ReadableStream<Uint8Array>;
+  /** The file's size in bytes where it is known before reading (files and Blobs; not downloads). */
+  size: number | null;
+  /** The path, URL or file name, for messages. */
+  name: string;
+}
+
+/** How a FileSource is named in messages. */
+export function sourceName(source: FileSource): string {
+  if (typeof source === 'string') return source;
+  if (source instanceof URL) return source.href;
+  return 'name' in source && typeof source.name === 'string' ? `the file ${source.name}` : `a Blob of ${source.size} bytes`;
+}
+
+/**
+ * Opens a file for reading in pieces: a local file through the platform (Node), a URL by fetch (its
+ * body is read as it downloads), a Blob by its stream(). Nothing is read whole into memory. Errors
+ * name the caller and the source.
+ */
+export async function openStream(source: FileSource, caller: string): Promise<OpenedStream> {
+  const name = sourceName(source);
+  if (typeof source !== 'string' && !(source instanceof URL)) return { stream: source.stream(), size: source.size, name };
+  const location = typeof source === 'string' ? source : source.href;
+  const files = localFiles(location);
+  if (files) {
+    try {
+      return { ...(await files.openRead(location)), name };
+    } catch (e) {
+      throw new Error(`${caller}: cannot read ${name}: ${(e as Error).message}`);
+    }
+  }
+  const response = await fetchOk(location, caller);
+  if (!response.body) throw new Error(`${caller}: fetching ${name} gave no body`);
+  // Content-Length is not the size of the body when the server compressed it, so it is not used.
+  return { stream: response.body, size: null, name };
+}
+
+/** The whole text of a FileSource (UTF-8). */
+export async function readSourceText(source: FileSource, caller: string): Promise<string> {
+  if (typeof source === 'string') return readText(source, caller);
+  if (source instanceof URL) return readText(source.href, caller);
+  return source.text();
+}
+
+async function fetchOk(location: string, caller: string): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(location);
@@ -63,8 +119,7 @@ export async function readBytes(location: string, caller: string, maxBytes = Inf
     throw new Error(`${caller}: cannot fetch ${location}: ${(e as Error).message}`);
   }
   if (!response.ok) throw new Error(`${caller}: cannot fetch ${location}: HTTP ${response.status} ${response.statusText}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  return bytes.length > maxBytes ? bytes.subarray(0, maxBytes) : bytes;
+  return response;
 }
 
 /** The text at `location` (UTF-8). */

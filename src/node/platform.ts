@@ -149,6 +149,9 @@ function toPath(location: string): string {
   return location.startsWith('file:') ? fileURLToPath(location) : location;
 }
 
+/** How much of a file openRead's stream reads at a time. */
+const READ_PIECE_BYTES = 4 * 1024 * 1024;
+
 const nodeFiles: LocalFileSystem = {
   async readFile(location, maxBytes = Infinity) {
     const path = toPath(location);
@@ -166,6 +169,37 @@ const nodeFiles: LocalFileSystem = {
     } finally {
       await handle.close();
     }
+  },
+  async openRead(location) {
+    const handle = await open(toPath(location), 'r');
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    let position = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const piece = new Uint8Array(Math.min(READ_PIECE_BYTES, Math.max(1, size - position)));
+          const { bytesRead } = await handle.read(piece, 0, piece.length, position);
+          if (bytesRead === 0) {
+            await handle.close();
+            controller.close();
+            return;
+          }
+          position += bytesRead;
+          controller.enqueue(piece.subarray(0, bytesRead));
+        } catch (error) {
+          await handle.close().catch(() => undefined);
+          controller.error(error);
+        }
+      },
+      cancel: () => handle.close(),
+    });
+    return { size, stream };
   },
   async writeFile(location, bytes) {
     const path = toPath(location);
