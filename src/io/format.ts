@@ -115,8 +115,13 @@ export class SafetensorsError extends Error {
 
 // ---- reading ---------------------------------------------------------------------------------------
 
-/** Parses and validates the header of a safetensors file (the data section is checked for size only). */
-export function readHeader(bytes: Uint8Array): SafetensorsHeader {
+/**
+ * Parses and validates the header of a safetensors file (the data section is checked for size only).
+ * `bytes` is the file, or its start up to the end of the header when `fileBytes` gives the whole
+ * file's size; with `fileBytes` null (a stream of unknown length) the tensors are checked to tile
+ * the data section but not to end where the file ends: the reader checks that when it gets there.
+ */
+export function readHeader(bytes: Uint8Array, fileBytes: number | null = bytes.length): SafetensorsHeader {
   if (bytes.length < 8) {
     throw new SafetensorsError('HeaderTooSmall', `the file has ${bytes.length} bytes; it must start with an 8-byte header length`);
   }
@@ -153,7 +158,7 @@ export function readHeader(bytes: Uint8Array): SafetensorsHeader {
     if (name === METADATA_KEY) metadata = parseMetadata(value);
     else setEntry(tensors, name, parseTensorInfo(name, value));
   }
-  checkDataLayout(tensors, bytes.length - 8 - headerBytes);
+  checkDataLayout(tensors, fileBytes === null ? null : fileBytes - 8 - headerBytes);
   return { headerBytes, tensors, metadata };
 }
 
@@ -255,8 +260,11 @@ function isArrayOfCounts(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((v) => Number.isSafeInteger(v) && v >= 0);
 }
 
-/** The reference's validation: sorted by offset, the tensors must tile the data section exactly. */
-function checkDataLayout(tensors: Record<string, TensorInfo>, dataBytes: number): void {
+/**
+ * The reference's validation: sorted by offset, the tensors must tile the data section exactly
+ * (`dataBytes` null: the section's size is not known yet, so only the tiling is checked).
+ */
+function checkDataLayout(tensors: Record<string, TensorInfo>, dataBytes: number | null): void {
   const byOffset = Object.entries(tensors).sort(([, a], [, b]) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
   let cursor = 0;
   for (const [name, { dtype, shape, dataOffsets: [begin, end] }] of byOffset) {
@@ -272,6 +280,11 @@ function checkDataLayout(tensors: Record<string, TensorInfo>, dataBytes: number)
       throw new SafetensorsError('TensorInvalidInfo', `${label} holds ${end - begin} bytes, but shape [${shape.join(', ')}] of ${dtype} needs ${bytes}`);
     }
   }
+  if (dataBytes !== null) checkDataEnd(cursor, dataBytes);
+}
+
+/** Refuses a data section of `dataBytes` bytes unless the tensors cover exactly that (`cursor` bytes). */
+export function checkDataEnd(cursor: number, dataBytes: number): void {
   if (cursor !== dataBytes) {
     const problem = cursor > dataBytes ? 'the file is truncated' : `${dataBytes - cursor} bytes trail the last tensor`;
     throw new SafetensorsError('MetadataIncompleteBuffer', `the tensors cover ${cursor} bytes of data but ${dataBytes} follow the header: ${problem}`);

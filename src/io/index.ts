@@ -26,6 +26,7 @@ export {
   type FileLayout,
   type PlannedTensor,
 } from './format.js';
+export { openSafetensorsStream, type SafetensorsStream } from './stream.js';
 export { serialize, loadTensors, loadedDtype, toLoadable, type LoadableTensor } from './tensors.js';
 export {
   saveCheckpoint,

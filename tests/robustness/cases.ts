@@ -843,6 +843,14 @@ bad('shape', 'deserialize: data offsets that do not match the shape', IO_OPS, ()
 bad('shape', 'deserialize: data offsets past the end', IO_OPS, () => io.deserialize(withHeader('{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}', new Uint8Array(4))), ['w']);
 bad('shape', 'deserialize: a negative dimension', IO_OPS, () => io.deserialize(withHeader('{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}')), ['w']);
 bad('huge', 'deserialize: a shape of 2^34 elements', IO_OPS, () => io.deserialize(withHeader('{"w":{"dtype":"F32","shape":[65536,65536,4],"data_offsets":[0,4]}}', new Uint8Array(4))), ['w']);
+/** The tensors of a safetensors stream of `bytes`, read to the end. */
+const streamed = async (bytes: Uint8Array) => {
+  const reader = await io.openSafetensorsStream(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream());
+  for await (const entry of reader.tensors()) void entry;
+};
+bad('value', 'openSafetensorsStream: 64 junk bytes', IO_OPS, () => streamed(junk(64)));
+bad('shape', 'openSafetensorsStream: data offsets past the end of the stream', IO_OPS, () => streamed(withHeader('{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}', new Uint8Array(4))), ['w', 'truncated']);
+bad('value', 'openSafetensorsStream: bytes after the last tensor', IO_OPS, () => streamed(withHeader('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', new Uint8Array(6))), ['2 bytes trail']);
 bad('value', 'loadTensors: junk bytes', IO_OPS, (c) => c.own(Object.values(io.loadTensors(junk(100, 3)))));
 bad('huge', 'loadTensors: a 2^34-element tensor', IO_OPS, (c) => c.own(Object.values(io.loadTensors(withHeader('{"w":{"dtype":"F32","shape":[65536,65536,4],"data_offsets":[0,4]}}', new Uint8Array(4))))), ['w']);
 bad('value', 'serialize: a value that is not a tensor', 'serialize', () => io.serialize({ w: new Float32Array(2) as unknown as gg.Tensor }), ['w']);
