@@ -14,3 +14,4 @@ export * from './sr/index.js';
 export * from './art/index.js';
 export * from './molecules/index.js';
 export * from './timeseries/index.js';
+export * as gpt2 from './gpt2/index.js';
