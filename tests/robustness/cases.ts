@@ -934,6 +934,19 @@ bad('value', 'GPT: vocabSize 0', 'GPT', (c) => c.own(new models.GPT({ ...gptConf
 bad('value', 'GPT: dropout 1', 'GPT', (c) => c.own(new models.GPT({ ...gptConfig, dropout: 1 })), ['dropout']);
 bad('value', "GPT: geluApproximate 'fast'", 'GPT', (c) => c.own(new models.GPT({ ...gptConfig, geluApproximate: 'fast' as never })), ["'fast'"]);
 bad('nan', 'GPT: layerNormEps NaN', 'GPT', (c) => c.own(new models.GPT({ ...gptConfig, layerNormEps: NaN_ })), ['layerNormEps', 'NaN']);
+const gpt2Config = { vocab_size: 11, n_positions: 8, n_layer: 1, n_head: 2, n_embd: 8 };
+bad('value', 'gpt2.load: weights that are junk bytes', 'gpt2.load', () => models.gpt2.load({ weights: new Blob([junk(64)]), config: gpt2Config }), ['safetensors']);
+bad('shape', 'gpt2.load: weights of another size than the config', 'gpt2.load', async (c) => c.own(await models.gpt2.load({ weights: new Blob([io.serializeArrays({ 'wte.weight': { dtype: 'F32', shape: [11, 4], data: new Float32Array(44) } })]), config: gpt2Config })), ['wte.weight', '[11, 4]', '[11, 8]']);
+bad('value', 'gpt2.configFromHuggingFace: n_head 0', 'gpt2.configFromHuggingFace', () => models.gpt2.configFromHuggingFace({ ...gpt2Config, n_head: 0 }), ['n_head']);
+/** GPT-2's 256 single-byte tokens (bytes_to_unicode's spellings) and nothing else: id b is byte b. */
+const byteVocab: Record<string, number> = {};
+for (let b = 0, extra = 0; b < 256; b++) {
+  const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || b >= 0xae;
+  byteVocab[String.fromCharCode(printable ? b : 256 + extra++)] = b;
+}
+bad('index', 'GPT2Tokenizer.decode: an id past the vocabulary', 'GPT2Tokenizer.decode', () => new models.gpt2.GPT2Tokenizer(byteVocab, '').decode([300]), ['300']);
+bad('value', 'GPT2Tokenizer: a merges line of three tokens', 'GPT2Tokenizer', () => new models.gpt2.GPT2Tokenizer(byteVocab, 'a b c'), ['"a b c"']);
+bad('value', 'generateText: maxNewTokens 1.5', 'generate', async (c) => models.gpt2.generateText(gpt(c), new models.gpt2.GPT2Tokenizer(byteVocab, ''), 'A', { maxNewTokens: 1.5 }), ['1.5']);
 bad('value', 'GPTDecoder.feed: more tokens than the batch', 'GPTDecoder.feed', (c) => c.own(c.own(gpt(c).decoder(1)).feed(Int32Array.from([1, 2]), 3)), ['count 3']);
 bad('value', 'sampleNext: topP 1.5', 'sampleNext', async (c) => models.sampleNext(f32(c, [2, 3]), { topP: 1.5 }), ['1.5']);
 bad('nan', 'sampleNext: NaN logits', 'sampleNext', async (c) => models.sampleNext(from(c, [[NaN_, 1, 2]]), { generator: new gg.Generator(1) }), ['NaN']);
