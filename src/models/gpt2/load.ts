@@ -187,11 +187,11 @@ export async function load(source: string | URL | GPT2Files, options: LoadGPT2Op
     await reader.cancel();
     throw error;
   }
+  const rt = runtime();
+  const dataStart = 8 + reader.header.headerBytes;
+  const fileEnd = dataStart + Math.max(0, ...Object.values(reader.header.tensors).map((t) => t.dataOffsets[1]));
   try {
     const state = model.stateDict();
-    const dataStart = 8 + reader.header.headerBytes;
-    const fileEnd = dataStart + Math.max(0, ...Object.values(reader.header.tensors).map((t) => t.dataOffsets[1]));
-    const rt = runtime();
     for await (const [name, host] of reader.tensors((name) => placements.has(name))) {
       const { key, transpose } = placements.get(name)!;
       const target: Tensor = state[key];
@@ -202,11 +202,14 @@ export async function load(source: string | URL | GPT2Files, options: LoadGPT2Op
       rt.write(target.buffer, values);
       options.onProgress?.(dataStart + reader.header.tensors[name].dataOffsets[1], opened.size);
     }
-    options.onProgress?.(fileEnd, opened.size);
   } catch (error) {
     model.dispose();
     throw new Error(`gpt2.load: ${opened.name}: ${(error as Error).message}`, { cause: error });
   }
+  // Making the model drew random weights through temporaries of each weight's size, which the pool
+  // keeps (the token embedding's alone is a third of GPT-2's weights): give them back to the device.
+  rt.emptyPool();
+  options.onProgress?.(fileEnd, opened.size);
   return model.eval();
 }
 
