@@ -9,6 +9,9 @@
 #                      that older checkpoints hold. Written by the small writer below with an unpadded
 #                      header, so that the data starts at an offset that is not a multiple of 4 (GPT-2's
 #                      own file starts its data at byte 14,291), and in an order that is not the name order.
+#   vocab.json,        a byte-level BPE tokenizer for it in Hugging Face's files: GPT-2's 256 single-byte
+#   merges.txt         tokens (bytes_to_unicode's spellings) with id = the byte, <|endoftext|> = 256, no
+#                      merges. The model's 96 ids are then the ASCII bytes below 96 ('A' is 65).
 #   logits.json        for a few prompts, the logits of every position (float64 arithmetic on the stored
 #                      float32 weights), and a greedy continuation of one prompt with its margins.
 # The model is plain PyTorch written after Hugging Face's GPT2Model (transformers is not needed):
@@ -91,12 +94,29 @@ def write_safetensors(path, tensors, metadata):
     return 8 + len(text)
 
 
+def bytes_to_unicode():
+    """GPT-2's spelling of each byte: the printable Latin-1 bytes stand for themselves, the rest take 256 on."""
+    bs = list(range(ord('!'), ord('~') + 1)) + list(range(ord('¡'), ord('¬') + 1)) + list(range(ord('®'), ord('ÿ') + 1))
+    cs, n = bs[:], 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, map(chr, cs)))
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     w = weights()
     # Reverse name order, with the mask buffers in among the weights.
     data_start = write_safetensors(OUT / 'model.safetensors', dict(sorted(w.items(), reverse=True)), {'format': 'pt'})
     (OUT / 'config.json').write_text(json.dumps(CONFIG, indent=2) + '\n')
+    spelling = bytes_to_unicode()
+    vocab = {spelling[b]: b for b in range(256)}
+    vocab['<|endoftext|>'] = 256
+    (OUT / 'vocab.json').write_text(json.dumps(vocab, ensure_ascii=False) + '\n', encoding='utf-8')
+    (OUT / 'merges.txt').write_text('#version: 0.2\n')
 
     gen = torch.Generator().manual_seed(7)
     prompts = [torch.randint(0, V, (n,), generator=gen).tolist() for n in (1, 7, 19, T)]

@@ -4,7 +4,7 @@
 // buffers of older files, data starting at an odd byte) with random weights, and PyTorch's logits.
 // The loaded model must give those logits to float32 precision, from a directory, a file: URL and
 // Files; the KV-cached decoder must give them too, and greedy decoding PyTorch's tokens; generateText
-// streams the text of those tokens. The configs of the four GPT-2 sizes map to the GPT's; a file that
+// streams the text of those tokens (with the fixture's byte-level vocab.json and merges.txt). The configs of the four GPT-2 sizes map to the GPT's; a file that
 // does not match its config, or is truncated, throws naming the tensors and leaves no buffer behind.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -174,15 +174,9 @@ describe('gpt2.load', () => {
 
   it('generateText streams the text of the decoded tokens; top-k 1 is greedy; a seed repeats a sample', async () => {
     const model = await load(directory.pathname);
-    // A byte-level vocabulary of the model's 96 ids plus <|endoftext|>: id b spells byte b, so ids below 96 are ASCII.
-    const spellings = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b));
-    const bytes = Array.from({ length: 256 }, (_, b) => b);
-    const printable = bytes.filter((b) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || b >= 0xae);
-    const others = bytes.filter((b) => !printable.includes(b));
-    others.forEach((b, i) => (spellings[b] = String.fromCharCode(256 + i)));
-    const vocab: Record<string, number> = Object.fromEntries(spellings.map((s, b) => [s, b]));
-    vocab['<|endoftext|>'] = 256;
-    const tokenizer = new GPT2Tokenizer(vocab, '#version: 0.2\n');
+    // The fixture's tokenizer: GPT-2's 256 byte tokens with id = the byte and no merges, so the model's 96 ids are ASCII.
+    const tokenizer = await GPT2Tokenizer.load(directory.pathname);
+    expect([tokenizer.vocabSize, tokenizer.eosTokenId, tokenizer.encode('A b')]).toEqual([257, 256, [65, 32, 98]]);
     const prompt = tokenizer.decode(reference.greedy.prompt);
     expect(tokenizer.encode(prompt)).toEqual(reference.greedy.prompt);
 
