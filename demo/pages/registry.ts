@@ -3,6 +3,7 @@ import type { PageModule } from '../page.js';
 import { diffusionPage } from './diffusion.js';
 import { galleryPage } from './gallery.js';
 import { ganPage } from './gan.js';
+import { gpt2Page } from './gpt2.js';
 import { kernelsPage } from './kernels.js';
 import { mixturesPage } from './mixtures.js';
 import { moleculesPage } from './molecules.js';
@@ -11,4 +12,4 @@ import { textPage } from './text.js';
 import { timeSeriesPage } from './timeseries.js';
 import { vaePage } from './vae.js';
 
-export const pages: readonly PageModule[] = [mixturesPage, vaePage, ganPage, diffusionPage, superResolutionPage, galleryPage, textPage, moleculesPage, timeSeriesPage, kernelsPage];
+export const pages: readonly PageModule[] = [mixturesPage, vaePage, ganPage, diffusionPage, superResolutionPage, galleryPage, textPage, gpt2Page, moleculesPage, timeSeriesPage, kernelsPage];

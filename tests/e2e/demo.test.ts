@@ -3,8 +3,10 @@
 // on WebGPU (SwiftShader without a GPU). Each page loads, trains a few steps with the loss shown and
 // falling while the main thread stays free, and produces its output, and its checkpoint survives a download and an upload (the
 // Gallery, which trains nothing, walks and downloads its art and walks a saved VAE; Super-resolution,
-// which upscales its sample and a picked file with the shipped ESPCN weights; Time series, which
-// fits, forecasts and finds regimes once, then stops, and has no checkpoint); a screenshot of each goes to tests/e2e/screenshots/<page>.png
+// which upscales its sample and a picked file with the shipped ESPCN weights; GPT-2, which trains
+// nothing and writes with a tiny random GPT-2, loaded from its URL and then from picked files; Time
+// series, which fits, forecasts and finds regimes once, then stops, and has no checkpoint); a screenshot
+// of each goes to tests/e2e/screenshots/<page>.png
 // (ignored by git) and must not be blank. A page without navigator.gpu must say how to enable it.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -445,6 +447,36 @@ describe('demo web app', () => {
     await page.waitForFunction('/^own-corpus.txt: 4,500 characters, 28 distinct/.test(document.getElementById("corpus-info").textContent)', { timeout: 30_000 });
     const fresh = await train(page, 2, 1, 60_000);
     expect(fresh.lossCount).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it('GPT-2: the tiny random GPT-2 writes greedily with its speeds shown; a checkpoint picked as files loads', async () => {
+    const { page, errors } = await open('gpt2');
+    await waitReady(page, errors);
+    expect(await page.$eval('#model-info', (e) => e.textContent)).toMatch(/^the tiny random GPT-2: [\d.]+K parameters \(2 layers, 2 heads, width 32, context 32, vocabulary 96\), loaded in/);
+    // The tiny model's tokenizer spells byte b as id b and knows no merges: 'GPT' is 3 tokens, and every id it writes is one ASCII byte.
+    await page.$eval('#prompt', (e) => ((e as HTMLTextAreaElement).value = 'GPT'));
+    await page.$eval('#max-tokens', (e) => ((e as HTMLInputElement).value = '6'));
+    await page.$eval('#temperature', (e) => {
+      (e as HTMLInputElement).value = '0';
+      e.dispatchEvent(new Event('input'));
+    });
+    const result = await train(page, 6, 0, 60_000);
+    expect([result.step, result.note]).toEqual([6, 'finished after 6 tokens']);
+    expect(await page.$eval('#speed', (e) => e.textContent)).toMatch(/^prefill: 3 prompt tokens in [\d.]+ s \([\d.]+ tokens\/s\) · decoding: 5 tokens at [\d.]+ tokens\/s \(KV cache\)$/);
+    const written = await page.$eval('#generated', (e) => e.textContent ?? '');
+    expect([written.slice(0, 3), written.length]).toEqual(['GPT', 9]);
+    expect(await screenshot(page, 'gpt2')).toBeGreaterThan(10);
+
+    // The same checkpoint picked as four files, as a visitor with a downloaded GPT-2 would.
+    const fixture = join(repoRoot, 'tests', 'fixtures', 'gpt2-tiny');
+    const picker = (await page.$('input#checkpoint-files')) as ElementHandle<HTMLInputElement>;
+    await picker.uploadFile(...['model.safetensors', 'config.json', 'vocab.json', 'merges.txt'].map((name) => join(fixture, name)));
+    await page.waitForFunction('document.getElementById("note").textContent === "loaded model.safetensors" || document.querySelector(".note.error")', { timeout: 30_000 });
+    const again = await train(page, 6, 0, 60_000);
+    expect(again.step).toBe(6);
+    expect(await page.$eval('#generated', (e) => e.textContent)).toBe(written); // greedy: the same text
     expect(errors).toEqual([]);
     await page.close();
   }, 150_000);
