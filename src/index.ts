@@ -24,6 +24,7 @@ export * from './ops/masking.js';
 export * from './ops/scan.js';
 export * from './ops/sort.js';
 export * from './ops/einsum.js';
+export * from './ops/half.js';
 export * from './ops/matmul.js';
 export * from './ops/conv.js';
 export * from './ops/random.js';

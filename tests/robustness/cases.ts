@@ -302,6 +302,15 @@ bad('huge', 'matmul: [2^16, 1] x [1, 2^16]', 'matmul', (c) => c.own(f32(c, [2 **
 works('empty', 'matmul: inner dimension 0 gives zeros', (c) => c.expectValues(c.own(f32(c, [2, 0]).matmul(f32(c, [0, 3]))), [2, 3], [0, 0, 0, 0, 0, 0]));
 works('empty', 'matmul: no rows', (c) => c.expectValues(c.own(f32(c, [0, 3]).matmul(f32(c, [3, 2]))), [0, 2], []));
 works('nan', 'matmul: NaN propagates', (c) => c.expectValues(c.own(from(c, [[NaN_, 1], [1, 1]]).matmul(from(c, [[1], [1]]))), [2, 1], [NaN_, 2]));
+const halves = (c: CaseContext, shape: number[], value = 1) => c.own(gg.halfTensor(new Float32Array(shape.reduce((x, y) => x * y, 1)).fill(value), shape));
+bad('shape', 'linearHalf: x [2, 6] and a packed weight of K 4', 'linearHalf', (c) => c.own(gg.linearHalf(f32(c, [2, 6]), halves(c, [3, 4]))), ['[2, 6]', '[3, 2]']);
+bad('dtype', 'linearHalf: an f32 weight', 'linearHalf', (c) => c.own(gg.linearHalf(f32(c, [2, 6]), f32(c, [3, 3]))), ['f32']);
+bad('shape', 'linearHalf: a bias of the wrong length', 'linearHalf', (c) => c.own(gg.linearHalf(f32(c, [2, 6]), halves(c, [3, 6]), f32(c, [4]))), ['[4]']);
+bad('huge', 'linearHalf: a [2^16, 2^16] output', 'linearHalf', (c) => c.own(gg.linearHalf(f32(c, [2 ** 16, 2]), halves(c, [2 ** 16, 2]))), ['[65536, 65536]']);
+bad('shape', 'halfTensor: an odd last dimension', 'halfTensor', () => gg.halfTensor([1, 2, 3], [3]), ['[3]']);
+bad('dtype', 'unpackHalves: f32 input', 'unpackHalves', (c) => c.own(gg.unpackHalves(f32(c, [4]))), ['f32']);
+works('nan', 'linearHalf: NaN propagates', (c) => c.expectValues(c.own(gg.linearHalf(from(c, [[NaN_, 1], [1, 1]]), halves(c, [1, 2]))), [2, 1], [NaN_, 2]));
+works('empty', 'linearHalf: K = 0 gives the bias', (c) => c.expectValues(c.own(gg.linearHalf(f32(c, [2, 0]), halves(c, [1, 0]), f32(c, [1], 5))), [2, 1], [5, 5]));
 works('nan', 'matmul: Inf * 0 is NaN', (c) => c.expectValues(c.own(from(c, [[Inf, 1]]).matmul(from(c, [[0], [1]]))), [1, 1], [NaN_]));
 bad('disposed', 'matmul: a disposed operand', 'matmul', (c) => {
   const b = f32(c, [3, 2]);
