@@ -7,7 +7,9 @@
 //
 // Generation goes through a KV cache (GPTDecoder): each layer keeps the keys and values of the
 // tokens seen so far, so a new token runs the network on one position and attends over the cache:
-// O(T) work per token instead of recomputing the whole window. Training and evaluation helpers
+// O(T) work per token instead of recomputing the whole window. For inference the token embedding
+// and the linear layers' weights may be stored as packed halves (GPTOptions.weightDtype: half the
+// memory; GPT-2's weights are loaded so by default). Training and evaluation helpers
 // shared with the char-RNN are in language-model.ts; sampling (temperature, top-k, top-p) in sampling.ts.
 
 import { noGrad } from '../../autograd.js';
@@ -18,7 +20,8 @@ import { composite } from '../../autograd.js';
 import { Module } from '../../nn/module.js';
 import { cachedSelfAttention, packedSelfAttention } from '../../ops/attention.js';
 import { arange, tensor, zeros } from '../../ops/creation.js';
-import { slice } from '../../ops/indexing.js';
+import { linearHalf, unpackHalves } from '../../ops/half.js';
+import { indexSelect, slice } from '../../ops/indexing.js';
 import { matmul } from '../../ops/matmul.js';
 import { reshape } from '../../ops/movement.js';
 import type { Generator } from '../../ops/random.js';
@@ -52,6 +55,57 @@ export interface GPTConfig {
 export interface GPTOptions {
   /** Draws the initial weights and then the dropout masks (default: the default generator). */
   generator?: Generator;
+  /**
+   * How the token embedding and the linear layers' weights are stored: 'f32' (the default), or
+   * 'f16', packed halves (half the memory; see linearHalf), for inference. An f16 GPT's packed
+   * weights are buffers, not parameters, and start at zero, for weights that are loaded next
+   * (gpt2.load); its other tensors (LayerNorms, position embedding, biases) stay f32 and do not
+   * require grad. nEmbd must be even.
+   */
+  weightDtype?: 'f32' | 'f16';
+}
+
+/**
+ * An inference-only Linear whose weight [out, in] is stored as packed halves, u32 [out, in / 2]
+ * (key 'weight', a buffer), with an f32 bias (key 'bias', a buffer): F.linear through linearHalf.
+ */
+class HalfLinear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(inFeatures: number, outFeatures: number, bias: boolean) {
+    super();
+    this.weight = this.registerBuffer('weight', zeros([outFeatures, inFeatures / 2], { dtype: 'u32' }));
+    this.bias = bias ? this.registerBuffer('bias', zeros([outFeatures])) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return linearHalf(x, this.weight, this.bias);
+  }
+}
+
+/** An inference-only embedding table [rows, dim] stored as packed halves, u32 [rows, dim / 2] (key 'weight', a buffer). */
+class HalfEmbedding extends Module {
+  readonly weight: Tensor;
+
+  constructor(rows: number, dim: number) {
+    super();
+    this.weight = this.registerBuffer('weight', zeros([rows, dim / 2], { dtype: 'u32' }));
+  }
+
+  /** The rows at i32 indices [...], widened: [..., dim]. */
+  forward(indices: Tensor): Tensor {
+    const [rows, words] = this.weight.shape;
+    const text = { op: 'Embedding', message: `index {value} is out of range for a table of ${rows} rows`, inputs: [this.weight, indices] };
+    return composite([indices], () => reshape(unpackHalves(indexSelect(this.weight, 0, reshape(indices, [indices.size]), text)), [...indices.shape, 2 * words]));
+  }
+}
+
+/** A linear layer of either storage: f32 (trainable) or packed halves (inference). */
+type Projection = Linear | HalfLinear;
+
+function projection(inFeatures: number, outFeatures: number, bias: boolean, generator: Generator | undefined, half: boolean): Projection {
+  return half ? new HalfLinear(inFeatures, outFeatures, bias) : new Linear(inFeatures, outFeatures, { bias, generator });
 }
 
 function checkConfig(config: GPTConfig): Required<GPTConfig> {
@@ -74,17 +128,17 @@ function checkConfig(config: GPTConfig): Required<GPTConfig> {
  * fused attention kernels reading that layout in place, and an output projection.
  */
 class CausalSelfAttention extends Module {
-  readonly cAttn: Linear;
-  readonly cProj: Linear;
+  readonly cAttn: Projection;
+  readonly cProj: Projection;
   readonly residDropout: Dropout;
   private readonly heads: number;
 
-  constructor(config: Required<GPTConfig>, generator: Generator | undefined) {
+  constructor(config: Required<GPTConfig>, generator: Generator | undefined, half: boolean) {
     super();
     const { nEmbd, bias } = config;
     this.heads = config.nHead;
-    this.cAttn = this.registerModule('c_attn', new Linear(nEmbd, 3 * nEmbd, { bias, generator }));
-    this.cProj = this.registerModule('c_proj', new Linear(nEmbd, nEmbd, { bias, generator }));
+    this.cAttn = this.registerModule('c_attn', projection(nEmbd, 3 * nEmbd, bias, generator, half));
+    this.cProj = this.registerModule('c_proj', projection(nEmbd, nEmbd, bias, generator, half));
     this.residDropout = this.registerModule('resid_dropout', new Dropout(config.dropout, { generator }));
   }
 
@@ -101,18 +155,18 @@ class CausalSelfAttention extends Module {
 }
 
 class MLP extends Module {
-  readonly cFc: Linear;
+  readonly cFc: Projection;
   readonly gelu: GELU;
-  readonly cProj: Linear;
+  readonly cProj: Projection;
   readonly dropout: Dropout;
 
-  constructor(config: Required<GPTConfig>, generator: Generator | undefined) {
+  constructor(config: Required<GPTConfig>, generator: Generator | undefined, half: boolean) {
     super();
     const { nEmbd, bias } = config;
-    this.cFc = this.registerModule('c_fc', new Linear(nEmbd, 4 * nEmbd, { bias, generator }));
+    this.cFc = this.registerModule('c_fc', projection(nEmbd, 4 * nEmbd, bias, generator, half));
     // Exact by default, as nanoGPT's nn.GELU(); GPT-2's own weights were trained with the tanh form.
     this.gelu = this.registerModule('gelu', new GELU({ approximate: config.geluApproximate }));
-    this.cProj = this.registerModule('c_proj', new Linear(4 * nEmbd, nEmbd, { bias, generator }));
+    this.cProj = this.registerModule('c_proj', projection(4 * nEmbd, nEmbd, bias, generator, half));
     this.dropout = this.registerModule('dropout', new Dropout(config.dropout, { generator }));
   }
 
@@ -128,13 +182,13 @@ class Block extends Module {
   readonly ln2: LayerNorm;
   readonly mlp: MLP;
 
-  constructor(config: Required<GPTConfig>, generator: Generator | undefined) {
+  constructor(config: Required<GPTConfig>, generator: Generator | undefined, half: boolean) {
     super();
     const norm = { bias: config.bias, eps: config.layerNormEps };
     this.ln1 = this.registerModule('ln_1', new LayerNorm(config.nEmbd, norm));
-    this.attn = this.registerModule('attn', new CausalSelfAttention(config, generator));
+    this.attn = this.registerModule('attn', new CausalSelfAttention(config, generator, half));
     this.ln2 = this.registerModule('ln_2', new LayerNorm(config.nEmbd, norm));
-    this.mlp = this.registerModule('mlp', new MLP(config, generator));
+    this.mlp = this.registerModule('mlp', new MLP(config, generator, half));
   }
 
   forward(x: Tensor): Tensor {
@@ -150,20 +204,25 @@ class Block extends Module {
 
 /** nanoGPT's `transformer` container: embeddings, blocks and the final LayerNorm. */
 class Transformer extends Module {
-  readonly wte: Embedding;
+  readonly wte: Embedding | HalfEmbedding;
   readonly wpe: Embedding;
   readonly drop: Dropout;
   readonly blocks: Block[];
   readonly lnF: LayerNorm;
 
-  constructor(config: Required<GPTConfig>, generator: Generator | undefined) {
+  constructor(config: Required<GPTConfig>, generator: Generator | undefined, half: boolean) {
     super();
-    this.wte = this.registerModule('wte', new Embedding(config.vocabSize, config.nEmbd, { generator }));
+    this.wte = this.registerModule('wte', half ? new HalfEmbedding(config.vocabSize, config.nEmbd) : new Embedding(config.vocabSize, config.nEmbd, { generator }));
     this.wpe = this.registerModule('wpe', new Embedding(config.blockSize, config.nEmbd, { generator }));
     this.drop = this.registerModule('drop', new Dropout(config.dropout, { generator }));
-    this.blocks = Array.from({ length: config.nLayer }, () => new Block(config, generator));
+    this.blocks = Array.from({ length: config.nLayer }, () => new Block(config, generator, half));
     this.registerModule('h', new Sequential(...this.blocks));
     this.lnF = this.registerModule('ln_f', new LayerNorm(config.nEmbd, { bias: config.bias, eps: config.layerNormEps }));
+  }
+
+  /** Hidden states [..., C] times the token embedding: the tied output head's logits [..., vocabSize]. */
+  head(hidden: Tensor): Tensor {
+    return this.wte instanceof HalfEmbedding ? linearHalf(hidden, this.wte.weight) : matmul(hidden, this.wte.weight, { transB: true });
   }
 
   /** Token plus position embeddings of tokens [B, n] at positions first..first+n-1: [B, n, C]. */
@@ -182,6 +241,8 @@ class Transformer extends Module {
 export class GPT extends Module implements LanguageModel {
   /** The configuration with its defaults filled in. */
   readonly config: Required<GPTConfig>;
+  /** How the token embedding and linear weights are stored (GPTOptions.weightDtype). */
+  readonly weightDtype: 'f32' | 'f16';
   /**
    * The embeddings, blocks and final LayerNorm (key prefix 'transformer.', nanoGPT's names); the output head shares the
    * token embedding's weight.
@@ -191,8 +252,13 @@ export class GPT extends Module implements LanguageModel {
   constructor(config: GPTConfig, options: GPTOptions = {}) {
     super();
     this.config = checkConfig(config);
-    const { generator } = options;
-    this.transformer = this.registerModule('transformer', new Transformer(this.config, generator));
+    const { generator, weightDtype = 'f32' } = options;
+    if (weightDtype !== 'f32' && weightDtype !== 'f16') throw new Error(`GPT: weightDtype must be 'f32' or 'f16', got '${String(weightDtype)}'`);
+    if (weightDtype === 'f16' && this.config.nEmbd % 2 !== 0) throw new Error(`GPT: f16 weights pack two halves per word, so nEmbd must be even, got ${this.config.nEmbd}`);
+    this.weightDtype = weightDtype;
+    this.transformer = this.registerModule('transformer', new Transformer(this.config, generator, weightDtype === 'f16'));
+    // An f16 GPT is for inference: nothing of it takes part in a gradient.
+    if (weightDtype === 'f16') for (const p of this.parameters()) p.requiresGrad_(false);
     noGrad(() => {
       const residualStd = 0.02 / Math.sqrt(2 * this.config.nLayer);
       for (const [name, module] of this.namedModules()) {
@@ -223,7 +289,7 @@ export class GPT extends Module implements LanguageModel {
   forward(tokens: Tensor): Tensor {
     this.checkTokens('GPT.forward', tokens, 0);
     // In a scope of its own unless a graph is recorded (see composite): evaluation frees the activations at once.
-    return composite([tokens, ...this.parameters()], () => matmul(this.transformer.forward(tokens), this.transformer.wte.weight, { transB: true }));
+    return composite([tokens, ...this.parameters()], () => this.transformer.head(this.transformer.forward(tokens)));
   }
 
   /**
@@ -236,7 +302,7 @@ export class GPT extends Module implements LanguageModel {
     const hidden = t.blocks.reduce((x, block, i) => block.forwardCached(x, caches[i], filled), t.embed(tokens, filled));
     const [B, n, C] = hidden.shape;
     const last = reshape(slice(hidden, 1, n - 1, n), [B, C]);
-    return matmul(t.lnF.forward(last), t.wte.weight, { transB: true });
+    return t.head(t.lnF.forward(last));
   }
 
   /** A KV-cache decoder for `batchSize` sequences (see GPTDecoder). */
@@ -246,7 +312,7 @@ export class GPT extends Module implements LanguageModel {
 
   protected override extraRepr(): string {
     const c = this.config;
-    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, dropout=${c.dropout}, bias=${c.bias}, geluApproximate='${c.geluApproximate}', layerNormEps=${c.layerNormEps}`;
+    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, dropout=${c.dropout}, bias=${c.bias}, geluApproximate='${c.geluApproximate}', layerNormEps=${c.layerNormEps}${this.weightDtype === 'f16' ? ", weightDtype='f16'" : ''}`;
   }
 }
 
