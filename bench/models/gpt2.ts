@@ -8,6 +8,7 @@
 //   npx tsx bench/models/gpt2.ts                       124M, a 128-token prompt, 8 decoded tokens
 //   npx tsx bench/models/gpt2.ts --size 355M --prompt 64 --decode 4
 //   npx tsx bench/models/gpt2.ts --from path/to/gpt2   a Hugging Face checkpoint directory (config.json, model.safetensors)
+//   npx tsx bench/models/gpt2.ts --weights f32         f32 weights instead of packed halves (gpt2.load's default, f16)
 // On a software adapter the 124M model is slow: keep --decode small.
 import * as gg from '../../src/node.js';
 import { generate } from '../../src/models/lm/index.js';
@@ -83,6 +84,7 @@ const from = option('from', undefined);
 const size = option('size', '124M')!;
 const promptLength = option('prompt', 128);
 const decodeTokens = option('decode', 8);
+const weights = option('weights', 'f16') as 'f16' | 'f32';
 if (!from && !sizes[size]) throw new Error(`--size must be one of ${Object.keys(sizes).join(', ')}, got ${size}`);
 
 const held = () => {
@@ -102,6 +104,7 @@ if (!from) console.log(`random ${size} checkpoint written in memory in ${((perfo
 started = performance.now();
 let lastReport = 0;
 const model = await gg.models.gpt2.load(source, {
+  weights,
   onProgress: (loaded, total) => {
     peak = Math.max(peak, held()); // while loading, the pool still holds the temporaries of the model's random initialisation
     if (performance.now() - lastReport > 5000) {
@@ -111,8 +114,11 @@ const model = await gg.models.gpt2.load(source, {
   },
 });
 await gg.runtime().sync();
-const weightBytes = model.numParameters() * 4;
-console.log(`${model.toString().split('\n')[0]}): ${(model.numParameters() / 1e6).toFixed(1)}M parameters, ${(weightBytes / 2 ** 20).toFixed(1)} MiB of f32 weights; loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+// Counted from the state dict: an f16 model's packed weights are buffers (two halves per u32), not parameters.
+const stored = Object.values(model.stateDict());
+const weightCount = stored.reduce((n, t) => n + (t.dtype === 'u32' ? 2 : 1) * t.size, 0);
+const weightBytes = stored.reduce((n, t) => n + 4 * t.size, 0);
+console.log(`${model.toString().split('\n')[0]}): ${(weightCount / 1e6).toFixed(1)}M weights, ${(weightBytes / 2 ** 20).toFixed(1)} MiB as ${weights}; loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 note('loading');
 
 const { vocabSize } = model.config;

@@ -24,6 +24,8 @@ const reference = JSON.parse(fixture('logits.json').toString()) as {
   greedy: { prompt: number[]; tokens: number[]; minMargin: number };
 };
 const V = config.vocab_size;
+/** Weights as the file's f32 values, for the comparisons with PyTorch at float32 precision. */
+const F32 = { weights: 'f32' } as const;
 /** float32 arithmetic against float64: logits of magnitude up to ~20 through two blocks. */
 const [ATOL, RTOL] = [2e-4, 2e-5];
 
@@ -72,19 +74,19 @@ describe('gpt2.load', () => {
     expect(reference.dataStart % 4).toBe(3);
     const baseline = gg.runtime().memory().liveBuffers;
     const progress: number[] = [];
-    const model = await load(directory.pathname, { onProgress: (loaded, total) => progress.push(loaded / total!) });
+    const model = await load(directory.pathname, { weights: 'f32', onProgress: (loaded, total) => progress.push(loaded / total!) });
     expect(model.training).toBe(false);
     expect(model.config).toMatchObject({ vocabSize: V, blockSize: 32, nLayer: 2, nHead: 2, nEmbd: 32, bias: true, geluApproximate: 'tanh', layerNormEps: 1e-3 });
     expect(progress.at(-1)).toBe(1);
     await expectReferenceLogits(model, 'from a directory');
     model.dispose();
 
-    const fromUrl = await load(directory);
+    const fromUrl = await load(directory, F32);
     await expectReferenceLogits(fromUrl, 'from a file: URL');
     fromUrl.dispose();
 
     const files = { weights: new File([fixture('model.safetensors')], 'model.safetensors'), config: new File([fixture('config.json')], 'config.json') };
-    const fromFiles = await load(files);
+    const fromFiles = await load(files, F32);
     await expectReferenceLogits(fromFiles, 'from Files');
     fromFiles.dispose();
     expect(gg.runtime().memory().liveBuffers).toBe(baseline);
@@ -98,12 +100,12 @@ describe('gpt2.load', () => {
       }
       tensors['lm_head.weight'] = tensors['transformer.wte.weight'];
     });
-    const model = await load({ weights: prefixed, config });
+    const model = await load({ weights: prefixed, config }, F32);
     await expectReferenceLogits(model, 'with the transformer. prefix');
     model.dispose();
   });
 
-  it('loads F16 weights as the f32 model of the same values', async () => {
+  it('loads an F16 file as the f32 model of the same values', async () => {
     const halves = new Map<string, Uint16Array>();
     const f16 = changedWeights((tensors) => {
       for (const [name, t] of Object.entries(tensors)) {
@@ -115,10 +117,42 @@ describe('gpt2.load', () => {
     const widened = changedWeights((tensors) => {
       for (const [name, t] of Object.entries(tensors)) tensors[name] = { ...t, data: gg.io.toLoadable('test', name, { dtype: 'F16', shape: t.shape, data: halves.get(name)! }).values as Float32Array };
     });
-    const [fromHalves, fromFloats] = [await load({ weights: f16, config }), await load({ weights: widened, config })];
+    const [fromHalves, fromFloats] = [await load({ weights: f16, config }, F32), await load({ weights: widened, config }, F32)];
     for (const { tokens } of reference.cases) expectClose(await logitsOf(fromHalves, tokens), await logitsOf(fromFloats, tokens), 0, 0, 'F16 file against its f32 values');
     fromHalves.dispose();
     fromFloats.dispose();
+  });
+
+  it('holds weights as halves by default: the f32 model of the rounded weights, in half the memory', async () => {
+    const baseline = gg.runtime().memory();
+    const model = await load(directory.pathname);
+    expect(model.weightDtype).toBe('f16');
+    const halfBytes = gg.runtime().memory().liveBytes - baseline.liveBytes;
+    expect(model.stateDict()['transformer.h.0.attn.c_attn.weight'].shape).toEqual([96, 16]); // [3C, C] as [3C, C / 2] words
+    expect(model.parameters().every((p) => !p.requiresGrad)).toBe(true);
+    // The weights it holds as halves, rounded: the token embedding and the linear layers' weights (not biases, LayerNorms or wpe).
+    const rounded = changedWeights((tensors) => {
+      for (const [name, t] of Object.entries(tensors)) {
+        if (!(name === 'wte.weight' || (t.shape.length === 2 && name.startsWith('h.')))) continue;
+        const halves = gg.toHalfBits(t.data as Float32Array);
+        tensors[name] = { ...t, data: gg.io.toLoadable('test', name, { dtype: 'F16', shape: t.shape, data: halves }).values as Float32Array };
+      }
+    });
+    const exact = await load({ weights: rounded, config }, F32);
+    const floatBytes = gg.runtime().memory().liveBytes - baseline.liveBytes - halfBytes;
+    for (const { tokens, logits } of reference.cases) {
+      const half = await logitsOf(model, tokens);
+      expectClose(half, await logitsOf(exact, tokens), ATOL, RTOL, `f16 weights against f32 of the same values, prompt of ${tokens.length}`);
+      expectClose(half, logits, 0.1, 0.01, `f16 weights against PyTorch's f32, prompt of ${tokens.length}`);
+    }
+    // Decoding reads the halves directly (one row), prefill widens them (many rows): both as the f32 model.
+    const [greedy] = await gg.models.sampleText(model, reference.greedy.prompt, { maxNewTokens: reference.greedy.tokens.length, temperature: 0 });
+    expect([...greedy]).toEqual(reference.greedy.tokens);
+    // The tiny model's LayerNorms, biases and position embedding (f32 either way) are a large share of it.
+    expect(halfBytes).toBeLessThan(0.75 * floatBytes);
+    model.dispose();
+    exact.dispose();
+    expect(gg.runtime().memory().liveBuffers).toBe(baseline.liveBuffers);
   });
 
   it('streams the checkpoint from an http URL, and frees the model when the download ends early', async () => {
@@ -137,7 +171,7 @@ describe('gpt2.load', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const baseline = gg.runtime().memory().liveBuffers;
-      const model = await load(`${url}/good`);
+      const model = await load(`${url}/good`, F32);
       await expectReferenceLogits(model, 'from an http URL');
       model.dispose();
       // The size of a download is not known up front: the missing end shows after the model was made.
@@ -150,7 +184,7 @@ describe('gpt2.load', () => {
   });
 
   it('decodes with the KV cache: the same logits, and greedy decoding gives PyTorch\'s tokens', async () => {
-    const model = await load(directory.pathname);
+    const model = await load(directory.pathname, F32);
     const baseline = gg.runtime().memory().liveBuffers;
     const { tokens, logits } = reference.cases[2];
     const decoder = model.decoder(1);

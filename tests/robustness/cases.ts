@@ -949,6 +949,7 @@ bad('value', 'GPT: f16 weights with an odd nEmbd', 'GPT', (c) => c.own(new model
 const gpt2Config = { vocab_size: 11, n_positions: 8, n_layer: 1, n_head: 2, n_embd: 8 };
 bad('value', 'gpt2.load: weights that are junk bytes', 'gpt2.load', () => models.gpt2.load({ weights: new Blob([junk(64)]), config: gpt2Config }), ['safetensors']);
 bad('shape', 'gpt2.load: weights of another size than the config', 'gpt2.load', async (c) => c.own(await models.gpt2.load({ weights: new Blob([io.serializeArrays({ 'wte.weight': { dtype: 'F32', shape: [11, 4], data: new Float32Array(44) } })]), config: gpt2Config })), ['wte.weight', '[11, 4]', '[11, 8]']);
+bad('value', "gpt2.load: weights 'bf16'", 'gpt2.load', () => models.gpt2.load({ weights: new Blob([]), config: gpt2Config }, { weights: 'bf16' as never }), ["'bf16'"]);
 bad('value', 'gpt2.configFromHuggingFace: n_head 0', 'gpt2.configFromHuggingFace', () => models.gpt2.configFromHuggingFace({ ...gpt2Config, n_head: 0 }), ['n_head']);
 /** GPT-2's 256 single-byte tokens (bytes_to_unicode's spellings) and nothing else: id b is byte b. */
 const byteVocab: Record<string, number> = {};

@@ -14,6 +14,7 @@ import { openStream, readSourceText, joinLocation, sourceName, type FileSource }
 import { openSafetensorsStream } from '../../io/stream.js';
 import { loadedDtype, toLoadable } from '../../io/tensors.js';
 import type { TensorInfo } from '../../io/format.js';
+import { toHalfBits } from '../../ops/half.js';
 import { formatShape, type Tensor } from '../../tensor.js';
 import { GPT, type GPTConfig } from '../lm/gpt.js';
 
@@ -96,6 +97,13 @@ export interface GPT2Files {
 
 /** Options of {@link load}. */
 export interface LoadGPT2Options {
+  /**
+   * How the token embedding's and the linear layers' weights are held on the GPU: 'f16' (the
+   * default), packed halves, half the memory, rounded to the nearest half as torch's .half() (every
+   * adapter runs them: see linearHalf); or 'f32', as the file's F32 values exactly. The LayerNorms,
+   * position embedding and biases are f32 either way, and so is all arithmetic.
+   */
+  weights?: 'f16' | 'f32';
   /** Called after each tensor is on the GPU, and at the end, with the bytes of the file read so far and the file's size where known. */
   onProgress?: (loadedBytes: number, totalBytes: number | null) => void;
 }
@@ -165,12 +173,14 @@ function transposed(values: Float32Array, rows: number, cols: number): Float32Ar
  * Loads a GPT-2 checkpoint in Hugging Face's format into a GPT (in evaluation mode): `source` is a
  * directory (Node) or base URL holding config.json and model.safetensors, or the two files given
  * apart. The weights are streamed: each tensor is checked, converted to f32 (F16 and BF16 exactly),
- * transposed where Hugging Face's Conv1D stores it [in, out], and written into the model as it
- * arrives. Every name and shape is checked against the config before the model is made; a problem
+ * transposed where Hugging Face's Conv1D stores it [in, out], rounded to halves for f16 weights
+ * (options.weights, the default), and written into the model as it arrives. Every name and shape is checked against the config before the model is made; a problem
  * found later (a truncated file) disposes the model before the error goes on. The tokenizer is
  * loaded apart (GPT2Tokenizer.load), from the same directory or URL.
  */
 export async function load(source: string | URL | GPT2Files, options: LoadGPT2Options = {}): Promise<GPT> {
+  const { weights = 'f16' } = options;
+  if (weights !== 'f16' && weights !== 'f32') throw new Error(`gpt2.load: weights must be 'f16' or 'f32', got '${String(weights)}'`);
   const base = source instanceof URL ? source.href : source;
   const files: GPT2Files = typeof base === 'string' ? { weights: joinLocation(base, 'model.safetensors'), config: joinLocation(base, 'config.json') } : base;
   const config = configFromHuggingFace(await readConfig(files.config));
@@ -182,7 +192,7 @@ export async function load(source: string | URL | GPT2Files, options: LoadGPT2Op
   let model: GPT;
   try {
     placements = plan(reader.header.tensors, expectedShapes(config), opened.name);
-    model = new GPT(config);
+    model = new GPT(config, { weightDtype: weights });
   } catch (error) {
     await reader.cancel();
     throw error;
@@ -197,9 +207,10 @@ export async function load(source: string | URL | GPT2Files, options: LoadGPT2Op
       const target: Tensor = state[key];
       let { values } = toLoadable('gpt2.load', name, host);
       if (transpose) values = transposed(values as Float32Array, host.shape[0], host.shape[1]);
-      if (values.length !== target.size) throw new Error(`${name}: ${values.length} values for the model's ${formatShape(target.shape)}`);
+      const packed = target.dtype === 'u32';
+      if (values.length !== target.size * (packed ? 2 : 1)) throw new Error(`${name}: ${values.length} values for the model's ${formatShape(target.shape)} ${target.dtype}`);
       target.bumpVersion();
-      rt.write(target.buffer, values);
+      rt.write(target.buffer, packed ? toHalfBits(values) : values);
       options.onProgress?.(dataStart + reader.header.tensors[name].dataOffsets[1], opened.size);
     }
   } catch (error) {
