@@ -2,10 +2,11 @@
 // model.safetensors, config.json, vocab.json and merges.txt), run in the browser. Start writes a
 // continuation of the prompt one token per step: the prompt goes through the model in one pass (the
 // fused attention fills the KV cache), then each drawn token alone; the text streams in as its
-// characters complete, with the prefill and decoding speeds. The page opens on a tiny GPT-2 with
+// characters complete, with the prefill and decoding speeds. Weights are held as packed halves
+// (half the memory) or as f32, the visitor's choice. The page opens on a tiny GPT-2 with
 // random weights (the tests' fixture, served under data/gpt2), so it works without a download.
 import * as gg from '../../src/index.js';
-import { card, element } from '../dom.js';
+import { card, choice, element } from '../dom.js';
 import type { DemoPage, PageModule, ShellApi } from '../page.js';
 
 /** The tiny random GPT-2 the page opens with. */
@@ -22,8 +23,14 @@ function pickedFiles(files: readonly File[]): { weights: File; config: File; voc
   return found as { weights: File; config: File; vocab: File; merges: File };
 }
 
-const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const MiB = (bytes: number) => (bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : `${(bytes / 2 ** 10).toFixed(0)} KiB`);
 const parameterCount = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : `${(n / 1e3).toFixed(1)}K`);
+
+/** A model's weights and their bytes on the GPU, from its state dict (packed halves count two per word). */
+function weightsOf(model: gg.models.GPT): { count: number; bytes: number } {
+  const stored = Object.values(model.stateDict());
+  return { count: stored.reduce((n, t) => n + (t.dtype === 'u32' ? 2 : 1) * t.size, 0), bytes: stored.reduce((n, t) => n + 4 * t.size, 0) };
+}
 
 class Gpt2Page implements DemoPage {
   readonly lossLabel = null;
@@ -33,6 +40,8 @@ class Gpt2Page implements DemoPage {
   private model: gg.models.GPT | null = null;
   private tokenizer: gg.models.gpt2.GPT2Tokenizer | null = null;
   private modelName = '';
+  private weightDtype: 'f16' | 'f32' = 'f16';
+  private source: string | { weights: File; config: File; vocab: File; merges: File } = TINY_SOURCE;
   private decoder: gg.models.GPTDecoder | null = null;
   private lastToken = 0;
   private produced = 0;
@@ -81,8 +90,12 @@ class Gpt2Page implements DemoPage {
         shell.note((error as Error).message, 'error');
       }
     };
+    const storage = choice('weights', 'weights', [['f16', 'f16 (half the memory)'], ['f32', 'f32 (the file\'s values)']], this.weightDtype, (v) => {
+      this.weightDtype = v as 'f16' | 'f32';
+      void this.switchTo(this.source, this.modelName);
+    });
     const source = element('div', { class: 'options' });
-    source.append(labelled('checkpoint (a folder of config.json, model.safetensors, vocab.json, merges.txt)', this.url), fromUrl, pickerLabel, tiny);
+    source.append(labelled('checkpoint (a folder of config.json, model.safetensors, vocab.json, merges.txt)', this.url), fromUrl, pickerLabel, tiny, storage);
     const sampling = element('div', { class: 'options' });
     sampling.append(
       labelled('temperature (0 = greedy)', this.temperature, this.temperatureValue),
@@ -113,6 +126,7 @@ class Gpt2Page implements DemoPage {
     this.shell.note(`loading ${name}…`);
     const [model, tokenizer] = await Promise.all([
       gg.models.gpt2.load(typeof source === 'string' ? source : { weights: source.weights, config: source.config }, {
+        weights: this.weightDtype,
         onProgress: (loaded, total) => this.shell.note(`loading ${name}: ${MiB(loaded)}${total ? ` of ${MiB(total)}` : ''}`),
       }),
       gg.models.gpt2.GPT2Tokenizer.load(typeof source === 'string' ? source : { vocab: source.vocab, merges: source.merges }),
@@ -120,10 +134,12 @@ class Gpt2Page implements DemoPage {
     this.model = model;
     this.tokenizer = tokenizer;
     this.modelName = name;
+    this.source = source;
     const c = model.config;
+    const weights = weightsOf(model);
     this.modelInfo.textContent =
-      `${name}: ${parameterCount(model.numParameters())} parameters (${c.nLayer} layers, ${c.nHead} heads, width ${c.nEmbd}, ` +
-      `context ${c.blockSize}, vocabulary ${c.vocabSize}), loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+      `${name}: ${parameterCount(weights.count)} parameters (${c.nLayer} layers, ${c.nHead} heads, width ${c.nEmbd}, ` +
+      `context ${c.blockSize}, vocabulary ${c.vocabSize}), ${MiB(weights.bytes)} as ${this.weightDtype}, loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`;
     this.shell.note(`loaded ${name}`);
   }
 

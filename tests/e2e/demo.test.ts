@@ -451,10 +451,10 @@ describe('demo web app', () => {
     await page.close();
   }, 150_000);
 
-  it('GPT-2: the tiny random GPT-2 writes greedily with its speeds shown; a checkpoint picked as files loads', async () => {
+  it('GPT-2: the tiny random GPT-2 writes greedily with its speeds shown; picked files load, as f16 and as f32', async () => {
     const { page, errors } = await open('gpt2');
     await waitReady(page, errors);
-    expect(await page.$eval('#model-info', (e) => e.textContent)).toMatch(/^the tiny random GPT-2: [\d.]+K parameters \(2 layers, 2 heads, width 32, context 32, vocabulary 96\), loaded in/);
+    expect(await page.$eval('#model-info', (e) => e.textContent)).toMatch(/^the tiny random GPT-2: [\d.]+K parameters \(2 layers, 2 heads, width 32, context 32, vocabulary 96\), \d+ KiB as f16, loaded in/);
     // The tiny model's tokenizer spells byte b as id b and knows no merges: 'GPT' is 3 tokens, and every id it writes is one ASCII byte.
     await page.$eval('#prompt', (e) => ((e as HTMLTextAreaElement).value = 'GPT'));
     await page.$eval('#max-tokens', (e) => ((e as HTMLInputElement).value = '6'));
@@ -477,6 +477,12 @@ describe('demo web app', () => {
     const again = await train(page, 6, 0, 60_000);
     expect(again.step).toBe(6);
     expect(await page.$eval('#generated', (e) => e.textContent)).toBe(written); // greedy: the same text
+
+    // The same files held as f32.
+    await page.select('#weights', 'f32');
+    await page.waitForFunction('/ as f32, loaded in/.test(document.getElementById("model-info").textContent) || document.querySelector(".note.error")', { timeout: 30_000 });
+    expect((await train(page, 6, 0, 60_000)).step).toBe(6);
+    expect(await page.$eval('#generated', (e) => e.textContent)).toBe(written);
     expect(errors).toEqual([]);
     await page.close();
   }, 150_000);
