@@ -275,7 +275,7 @@ describe('GaussianForecaster', () => {
     expect(extended.horizon).toBe(7);
     forecaster.dispose();
     expect(rt.memory().liveBuffers).toBe(baseline);
-  });
+  }, 180_000); // 600 training steps take a while on a software adapter whose cores are shared
 
   it('repeats a run exactly from its seed', async () => {
     const runs = [];
