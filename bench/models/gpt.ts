@@ -16,18 +16,7 @@
 //                                            same data, block 64, batch 12, lr 2e-3
 import * as gg from '../../src/node.js';
 import { CharRNN, GPT, evaluate, formatEvaluation, sampleText, trainLanguageModel, type LanguageModel } from '../../src/models/lm/index.js';
-
-function flag(name: string): boolean {
-  return process.argv.includes(`--${name}`);
-}
-function option(name: string, fallback: number): number;
-function option(name: string, fallback: string | undefined): string | undefined;
-function option(name: string, fallback: number | string | undefined): number | string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = process.argv[at + 1];
-  return typeof fallback === 'number' ? Number(value) : value;
-}
+import { flag, option } from '../harness/options.js';
 
 await gg.init();
 const info = gg.runtime().adapterInfo;

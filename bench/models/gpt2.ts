@@ -12,15 +12,7 @@
 // On a software adapter the 124M model is slow: keep --decode small.
 import * as gg from '../../src/node.js';
 import { generate } from '../../src/models/lm/index.js';
-
-function option(name: string, fallback: number): number;
-function option(name: string, fallback: string | undefined): string | undefined;
-function option(name: string, fallback: number | string | undefined): number | string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = process.argv[at + 1];
-  return typeof fallback === 'number' ? Number(value) : value;
-}
+import { option } from '../harness/options.js';
 
 /** The config.json of each GPT-2 size (Hugging Face's fields). */
 const sizes: Record<string, gg.models.gpt2.HuggingFaceGPT2Config> = {

@@ -17,14 +17,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as gg from '../../src/node.js';
 import { CharRNN, GPT, trainLanguageModel, type LanguageModel } from '../../src/models/lm/index.js';
 import { SmilesVocab, formatMoleculeMetrics, loadChemistry, moleculeMetrics, sampleSmiles, smilesCorpus } from '../../src/models/molecules/index.js';
-
-function flag(name: string): boolean {
-  return process.argv.includes(`--${name}`);
-}
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-}
+import { flag, option } from '../harness/options.js';
 
 const MOSES = '../shared/data/moses';
 
