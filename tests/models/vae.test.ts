@@ -17,6 +17,7 @@ import {
   normalQuantile,
   readVaeConfig,
   saveVaeCheckpoint,
+  synthesizeClassConditional,
   synthesizeLabelled,
   type Vae,
 } from '../../src/models/vae/index.js';
@@ -305,6 +306,89 @@ describe('VAE training and checkpoints', () => {
   });
 });
 
+/**
+ * synthesizeClassConditional against float64 statistics of the model's own posteriors: without the
+ * filter each class's latents have the class Gaussian's mean and covariance (m_c: mean of the posterior
+ * means; S_c: their sample covariance plus the mean posterior variance on the diagonal); with it, every
+ * latent scores highest under its own class's Gaussian; the images are the decoder's mean images.
+ */
+async function checkClassConditional(model: Vae, labelled: gg.data.MnistDataset): Promise<void> {
+  const n = labelled.length;
+  const d = model.latentDim;
+  const posterior = gg.noGrad(() => gg.scope(() => model.encode(gg.tensor(labelled.images, [n, 784]))));
+  const [mu, logVar] = [await posterior.mu.data(), await posterior.logVar.data()];
+  posterior.mu.dispose();
+  posterior.logVar.dispose();
+  const classes = [...new Set(labelled.labels)].sort((a, b) => a - b);
+  const gaussians = classes.map((label) => {
+    const members = [...labelled.labels.keys()].filter((i) => labelled.labels[i] === label);
+    const mean = Array.from({ length: d }, (_, a) => members.reduce((sum, i) => sum + mu[i * d + a], 0) / members.length);
+    const covariance = Array.from({ length: d }, (_, a) =>
+      Array.from({ length: d }, (_, b) => {
+        const spread = members.reduce((sum, i) => sum + (mu[i * d + a] - mean[a]) * (mu[i * d + b] - mean[b]), 0) / Math.max(1, members.length - 1);
+        return spread + (a === b ? members.reduce((sum, i) => sum + Math.exp(logVar[i * d + a]), 0) / members.length : 0);
+      }),
+    );
+    return { label, members: members.length, mean, covariance };
+  });
+
+  const perImage = 100;
+  const free = await synthesizeClassConditional(model, labelled, perImage, { filter: false, seed: 2 });
+  expect(free.acceptance).toBe(1);
+  expect(free.images.length).toBe(n * perImage * 784);
+  for (const g of gaussians) {
+    const rows = [...free.labels.keys()].filter((k) => free.labels[k] === g.label);
+    expect(rows.length).toBe(g.members * perImage);
+    for (let a = 0; a < d; a++) {
+      const sampleMean = rows.reduce((sum, k) => sum + free.latents[k * d + a], 0) / rows.length;
+      expect(Math.abs(sampleMean - g.mean[a])).toBeLessThan(5 * Math.sqrt(g.covariance[a][a] / rows.length));
+      for (let b = 0; b < d; b++) {
+        const sampleCovariance = rows.reduce((sum, k) => sum + (free.latents[k * d + a] - g.mean[a]) * (free.latents[k * d + b] - g.mean[b]), 0) / rows.length;
+        expect(Math.abs(sampleCovariance - g.covariance[a][b])).toBeLessThan(0.35 * Math.sqrt(g.covariance[a][a] * g.covariance[b][b]));
+      }
+    }
+  }
+  const decoded = gg.noGrad(() => gg.scope(() => model.decode(gg.tensor(free.latents, [free.labels.length, d])).sigmoid()));
+  expectClose(free.images, await decoded.data(), 1e-6, 0, 'class-conditional images');
+  decoded.dispose();
+
+  const filtered = await synthesizeClassConditional(model, labelled, 3, { seed: 5, maxDrawsPerSample: 1000 });
+  expect(filtered.acceptance).toBeGreaterThan(0);
+  expect(filtered.acceptance).toBeLessThanOrEqual(1);
+  const logDensity = (g: (typeof gaussians)[number], z: number[]) => {
+    const inverse = invert(g.covariance);
+    const centred = z.map((v, a) => v - g.mean[a]);
+    const quadratic = centred.reduce((sum, ca, a) => sum + centred.reduce((inner, cb, b) => inner + ca * inverse[a][b] * cb, 0), 0);
+    return -0.5 * (quadratic + Math.log(determinant(g.covariance)));
+  };
+  for (let k = 0; k < filtered.labels.length; k++) {
+    const z = Array.from(filtered.latents.subarray(k * d, (k + 1) * d));
+    const best = gaussians.reduce((top, g) => (logDensity(g, z) > logDensity(top, z) ? g : top));
+    expect(best.label).toBe(filtered.labels[k]);
+  }
+  await expect(synthesizeClassConditional(model, labelled, 0)).rejects.toThrow(/synthesizeClassConditional: perImage must be a positive integer, got 0/);
+}
+
+/** Gauss-Jordan inverse of a small matrix (float64). */
+function invert(m: number[][]): number[][] {
+  const d = m.length;
+  const a = m.map((row, i) => [...row, ...Array.from({ length: d }, (_, j) => (i === j ? 1 : 0))]);
+  for (let c = 0; c < d; c++) {
+    const pivot = a.reduce((best, row, r) => (r >= c && Math.abs(row[c]) > Math.abs(a[best][c]) ? r : best), c);
+    [a[c], a[pivot]] = [a[pivot], a[c]];
+    const scale = a[c][c];
+    a[c] = a[c].map((v) => v / scale);
+    for (let r = 0; r < d; r++) if (r !== c) a[r] = a[r].map((v, j) => v - a[r][c] * a[c][j]);
+  }
+  return a.map((row) => row.slice(d));
+}
+
+/** Determinant of a small matrix by Laplace expansion (float64). */
+function determinant(m: number[][]): number {
+  if (m.length === 1) return m[0][0];
+  return m[0].reduce((sum, v, j) => sum + (j % 2 ? -1 : 1) * v * determinant(m.slice(1).map((row) => row.filter((_, c) => c !== j))), 0);
+}
+
 describe('VAE generation and applications', () => {
   it('samples, reconstructs, interpolates and decodes the 2-D latent grid', async () => {
     const before = gg.runtime().memory().liveBuffers;
@@ -341,7 +425,7 @@ describe('VAE generation and applications', () => {
     expect(() => normalQuantile(1)).toThrow(/p must be in \(0, 1\)/);
   });
 
-  it('estimates the NLL, scores anomalies, synthesizes labelled digits and runs the augmentation experiment without leaking', async () => {
+  it('estimates the NLL, scores anomalies, synthesizes labelled digits (mixing and class-conditional) and runs the augmentation experiment without leaking', async () => {
     const before = gg.runtime().memory().liveBuffers;
     const [train, test] = await Promise.all([mnistTrain, mnistTest]);
     const model = new MlpVae({ hiddenDim: 32, latentDim: 4, generator: new gg.Generator(7) });
@@ -361,6 +445,7 @@ describe('VAE generation and applications', () => {
     const synthetic = await synthesizeLabelled(model, labelled, 2, { seed: 1 });
     expect(synthetic.images.length).toBe(80 * 784);
     expect([...synthetic.labels]).toEqual([...labelled.labels].flatMap((l) => [l, l]));
+    await checkClassConditional(model, labelled);
     const result = await augmentationExperiment(model, labelled, test, { perImage: 2, classifierSteps: 10 });
     expect(result.synthetic).toBe(80);
     expect(result.change).toBeCloseTo(result.augmentedAccuracy - result.baselineAccuracy, 12);

@@ -4,6 +4,8 @@
 // - negativeElboScores: per-image -ELBO, the anomaly score;
 // - anomalyDetection: ROC-AUC of that score separating a digit class the model never saw from the
 //   test digits of the classes it was trained on;
+// - synthesizeLabelled and synthesizeClassConditional: labelled images made by the VAE from a few
+//   labelled ones (same-class latent mixing; a Gaussian per class in the latent space);
 // - augmentationExperiment: the MNIST classifier trained on a small labelled set with and without
 //   VAE-made examples added, reporting the accuracy change as measured.
 // Sums stay on the GPU while the batches run; JS reads them once at the end.
@@ -18,6 +20,7 @@ import { MnistDataset } from '../../data/mnist.js';
 import { SeededRandom } from '../../data/random.js';
 import { rocAuc } from '../../metrics/roc.js';
 import { classifierAccuracy, trainMnistClassifier } from '../shared/mnist-classifier.js';
+import { cholesky, inverseLower } from '../shared/linalg.js';
 import type { Vae } from './model.js';
 
 /** Options of `evaluateVae` (and, with more, `estimateNll`). */
@@ -274,6 +277,126 @@ export async function synthesizeLabelled(
   const images = (await synthetic.data()) as Float32Array;
   synthetic.dispose();
   return { images, labels };
+}
+
+/** Options of `synthesizeClassConditional`. */
+export interface ClassConditionalOptions {
+  /**
+   * Keep a draw only when its own class's Gaussian gives it the highest density of all the classes'
+   * (Gaussian discriminant analysis in the latent space), so that no sample is labelled with a class it
+   * sits closer to another class than (default true).
+   */
+  filter?: boolean;
+  /** Draws per wanted sample before giving up on a class whose Gaussian overlaps the others too much (default 50). */
+  maxDrawsPerSample?: number;
+  /** Seed of the latent draws (default 0). */
+  seed?: number;
+}
+
+/** What `synthesizeClassConditional` returns. */
+export interface ClassConditionalSamples {
+  /** The decoded mean images, row-major [count, pixels], in [0, 1]. */
+  images: Float32Array;
+  /** The class of each synthetic image. */
+  labels: Int32Array;
+  /** The latent each image was decoded from, [count, latentDim]. */
+  latents: Float32Array;
+  /** Kept draws / all draws (1 without the filter). */
+  acceptance: number;
+}
+
+/**
+ * New labelled images from a VAE by class-conditional generation in its latent space: each class of
+ * `labelled` gets a Gaussian N(m_c, S_c) whose mean is the average of its images' posterior means and
+ * whose covariance is their sample covariance plus the average posterior variance on the diagonal
+ * (which keeps S_c positive definite with fewer images than latent dimensions); `perImage` latents per
+ * labelled image are drawn from their class's Gaussian (with `filter`, only those that Gaussian scores
+ * highest of all the classes') and decoded to the decoder's mean image. Unlike same-class mixing
+ * (synthesizeLabelled), samples can leave the segment between two labelled images: the class's spread
+ * in every latent direction is used. The VAE may have been trained on unlabelled images.
+ */
+export async function synthesizeClassConditional(model: Vae, labelled: MnistDataset, perImage: number, options: ClassConditionalOptions = {}): Promise<ClassConditionalSamples> {
+  const op = 'synthesizeClassConditional';
+  const { filter = true, maxDrawsPerSample = 50, seed = 0 } = options;
+  if (!Number.isInteger(perImage) || perImage < 1) throw new Error(`${op}: perImage must be a positive integer, got ${perImage}`);
+  if (!Number.isInteger(maxDrawsPerSample) || maxDrawsPerSample < 1) throw new Error(`${op}: maxDrawsPerSample must be a positive integer, got ${maxDrawsPerSample}`);
+  const { values, pixels } = imagesOf(op, model, labelled);
+  const n = labelled.length;
+  const d = model.latentDim;
+  const [mu, variance] = noGrad(() =>
+    scope(() => {
+      const posterior = model.encode(tensor(values.subarray(0, n * pixels), [n, pixels]));
+      return [posterior.mu.detach(), posterior.logVar.exp()];
+    }),
+  );
+  const [means, variances] = [(await mu.data()) as Float32Array, (await variance.data()) as Float32Array];
+  mu.dispose();
+  variance.dispose();
+
+  const classes = [...new Set(labelled.labels)].sort((a, b) => a - b);
+  const gaussians = classes.map((label) => {
+    const members = labelled.labels.reduce<number[]>((list, l, i) => (l === label ? [...list, i] : list), []);
+    const center = new Float64Array(d);
+    for (const i of members) for (let a = 0; a < d; a++) center[a] += means[i * d + a] / members.length;
+    const covariance = new Float64Array(d * d);
+    for (const i of members) {
+      for (let a = 0; a < d; a++) {
+        const da = means[i * d + a] - center[a];
+        for (let b = 0; b < d; b++) covariance[a * d + b] += (da * (means[i * d + b] - center[b])) / Math.max(1, members.length - 1);
+        covariance[a * d + a] += variances[i * d + a] / members.length;
+      }
+    }
+    const factor = cholesky(covariance, d);
+    if (!factor) throw new Error(`${op}: the latent covariance of class ${label} is not positive definite (posterior variances of 0?)`);
+    const inverse = inverseLower(factor, d);
+    let logDet = 0;
+    for (let a = 0; a < d; a++) logDet += 2 * Math.log(factor[a * d + a]);
+    return { label, count: members.length * perImage, center, factor, inverse, logDet };
+  });
+  /** log N(z; m_c, S_c) up to the constant every class shares. */
+  const logDensity = (g: (typeof gaussians)[number], z: Float64Array) => {
+    let quadratic = 0;
+    for (let a = 0; a < d; a++) {
+      let y = 0;
+      for (let b = 0; b <= a; b++) y += g.inverse[a * d + b] * (z[b] - g.center[b]);
+      quadratic += y * y;
+    }
+    return -0.5 * (quadratic + g.logDet);
+  };
+
+  const random = new SeededRandom(seed);
+  const total = n * perImage;
+  const latents = new Float32Array(total * d);
+  const labels = new Int32Array(total);
+  let kept = 0;
+  let draws = 0;
+  for (const g of gaussians) {
+    let keptOfClass = 0;
+    for (let attempt = 0; keptOfClass < g.count; attempt++) {
+      if (attempt >= g.count * maxDrawsPerSample) {
+        throw new Error(`${op}: class ${g.label}: only ${keptOfClass} of ${attempt} draws scored highest under their own class's Gaussian; pass filter: false, or more labelled images`);
+      }
+      const noise = Float64Array.from({ length: d }, () => random.normal());
+      const z = new Float64Array(d);
+      for (let a = 0; a < d; a++) {
+        let value = g.center[a];
+        for (let b = 0; b <= a; b++) value += g.factor[a * d + b] * noise[b];
+        z[a] = value;
+      }
+      draws++;
+      if (filter) {
+        const own = logDensity(g, z);
+        if (gaussians.some((other) => other !== g && logDensity(other, z) > own)) continue;
+      }
+      latents.set(z, kept * d);
+      labels[kept++] = g.label;
+      keptOfClass++;
+    }
+  }
+  const decoded = noGrad(() => scope(() => model.decode(tensor(latents, [total, d])).sigmoid()));
+  const images = (await decoded.data()) as Float32Array;
+  decoded.dispose();
+  return { images, labels, latents, acceptance: kept / draws };
 }
 
 /** Options of `augmentationExperiment`. */

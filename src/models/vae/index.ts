@@ -34,6 +34,7 @@ export {
   filterByLabel,
   anomalyDetection,
   synthesizeLabelled,
+  synthesizeClassConditional,
   augmentationExperiment,
   type EvaluationOptions,
   type VaeEvaluation,
@@ -42,6 +43,8 @@ export {
   type ScoreOptions,
   type AnomalyResult,
   type SynthesisOptions,
+  type ClassConditionalOptions,
+  type ClassConditionalSamples,
   type AugmentationOptions,
   type AugmentationResult,
 } from './eval.js';
