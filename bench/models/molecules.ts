@@ -11,7 +11,7 @@
 //   npx tsx bench/models/molecules.ts --rnn               the char-RNN (3-layer GRU of 512) instead
 //   npx tsx bench/models/molecules.ts --train-plus-test   train on train10k + test.csv (20k molecules); novelty then counts both
 //   npx tsx bench/models/molecules.ts --tiny --steps 30 --samples 200   a quick end-to-end check (GPT 2 x 64, GRU 128)
-// Further options: --batch 32 --lr 1e-3 --dropout 0.2 --temperature 1 --sample-batch 500 --eval-batches 20 --seed 1337
+// Further options: --layers 4 --width 256 (GRU: 3 and 512) --batch 32 --lr 1e-3 --dropout 0.2 --temperature 1 --sample-batch 500 --eval-batches 20 --seed 1337
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as gg from '../../src/node.js';
@@ -44,6 +44,8 @@ const sampleBatch = option('sample-batch', 500);
 const temperature = option('temperature', 1);
 const seed = option('seed', 1337);
 const evalBatches = option('eval-batches', tiny ? 2 : 20);
+const layers = option('layers', tiny ? (rnn ? 1 : 2) : rnn ? 3 : 4);
+const width = option('width', tiny ? (rnn ? 128 : 64) : rnn ? 512 : 256);
 
 await gg.init();
 const info = gg.runtime().adapterInfo;
@@ -65,8 +67,8 @@ console.log(
 const generator = new gg.Generator(seed);
 const vocabSize = vocab.size;
 const model: LanguageModel = rnn
-  ? new CharRNN({ vocabSize, embeddingDim: 64, hiddenSize: tiny ? 128 : 512, numLayers: tiny ? 1 : 3, dropout }, { generator })
-  : new GPT({ vocabSize, blockSize, nLayer: tiny ? 2 : 4, nHead: 4, nEmbd: tiny ? 64 : 256, dropout, bias: false }, { generator });
+  ? new CharRNN({ vocabSize, embeddingDim: 64, hiddenSize: width, numLayers: layers, dropout }, { generator })
+  : new GPT({ vocabSize, blockSize, nLayer: layers, nHead: 4, nEmbd: width, dropout, bias: false }, { generator });
 console.log(`${model.toString().split('\n')[0]}): ${(model.numParameters() / 1e6).toFixed(2)}M parameters; batch ${batchSize} x ${blockSize} tokens, ${steps} steps, lr ${lr}`);
 
 const started = performance.now();
@@ -124,7 +126,7 @@ const row = {
   model: rnn ? 'char-rnn' : 'gpt',
   training: trainPlusTest ? 'train10k+test' : 'train10k',
   adapter: `${info.vendor} ${info.architecture}`,
-  config: { tiny, steps, batchSize, blockSize, lr, dropout, temperature, seed, parameters: model.numParameters(), vocabSize },
+  config: { tiny, layers, width, steps, batchSize, blockSize, lr, dropout, temperature, seed, parameters: model.numParameters(), vocabSize },
   valLoss: last.val.loss,
   trainingSeconds: result.seconds,
   sampleSeconds,
