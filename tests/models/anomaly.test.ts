@@ -8,8 +8,9 @@ import { symmetricEigen } from '../../src/models/shared/eigen.js';
 import { cholesky } from '../../src/models/shared/linalg.js';
 import { MlpVae } from '../../src/models/vae/index.js';
 import { GaussianMixture } from '../../src/models/gmm/index.js';
+import { MlpDenoiser, NoiseSchedule } from '../../src/models/diffusion/index.js';
 
-const { AnomalyDetector, Pca, detectionReport, thresholdAtFalseAlarmRate, gmmScore, pcaScore, vaeScore } = gg.anomaly;
+const { AnomalyDetector, Pca, detectionReport, thresholdAtFalseAlarmRate, diffusionScore, gmmScore, pcaScore, vaeScore } = gg.anomaly;
 const live = () => gg.runtime().memory().liveBuffers;
 
 /** n rows of D correlated Gaussian features (seeded), rounded to f32: x = mean + shift + A z, with one fixed random A per D. */
@@ -226,6 +227,42 @@ describe('AnomalyDetector', () => {
     expect(iwae.reduce((a, b) => a + b, 0)).toBeLessThan(elbo.reduce((a, b) => a + b, 0));
     expect(() => vaeScore(model, { kind: 'energy' as 'elbo' })).toThrow(/vaeScore: kind must be 'elbo', 'iwae' or 'reconstruction', got 'energy'/);
     for (const t of [images, logits]) t.dispose();
+    model.dispose();
+    expect(live()).toBe(before);
+  });
+  it("scores with a diffusion model's denoising error, for epsilon and v prediction", async () => {
+    const before = live();
+    // A fresh MlpDenoiser's output layer is zero, so it predicts 0 and the error is the target's mean square:
+    // ε², or v² = (sqrt(ā) ε - sqrt(1 - ā) x)², with ε replayed from the same seeded generator.
+    const model = new MlpDenoiser({ dim: 5, hidden: 8, blocks: 1, generator: new gg.Generator(3) });
+    const schedule = new NoiseSchedule({ steps: 50 });
+    const rows = gg.rand([7, 5], { generator: new gg.Generator(4) });
+    const x = await rows.data();
+    const steps = [0, 13, 49];
+    for (const prediction of ['epsilon', 'v'] as const) {
+      const scores = await new AnomalyDetector(diffusionScore(model, schedule, { steps, samples: 2, prediction, generator: new gg.Generator(5) })).scores(rows);
+      const replay = new gg.Generator(5);
+      const expected = new Float64Array(7);
+      for (const t of steps) {
+        const [signal, sigma] = [Math.sqrt(schedule.alphasCumprod[t]), Math.sqrt(1 - schedule.alphasCumprod[t])];
+        for (let draw = 0; draw < 2; draw++) {
+          const noise = gg.randn([7, 5], { generator: replay });
+          const e = await noise.data();
+          noise.dispose();
+          for (let i = 0; i < 35; i++) {
+            const target = prediction === 'epsilon' ? e[i] : signal * e[i] - sigma * x[i];
+            expected[Math.floor(i / 5)] += target ** 2 / (5 * steps.length * 2);
+          }
+        }
+      }
+      for (let i = 0; i < 7; i++) expect(scores[i]).toBeCloseTo(expected[i], 5);
+    }
+    // The default steps lie in the first half of the schedule; its defaults score too.
+    expect((await new AnomalyDetector(diffusionScore(model, schedule)).scores(rows)).every(Number.isFinite)).toBe(true);
+    expect(() => diffusionScore(model, schedule, { steps: [50] })).toThrow(/diffusionScore: steps must be integers in \[0, 50\), got \[50\]/);
+    expect(() => diffusionScore(model, schedule, { samples: 0 })).toThrow(/diffusionScore: samples must be a positive integer, got 0/);
+    rows.dispose();
+    schedule.dispose();
     model.dispose();
     expect(live()).toBe(before);
   });
