@@ -8,6 +8,12 @@
 // inner = 1 is the last-axis case (each invocation walks a contiguous row); for other axes
 // neighbouring invocations read neighbouring addresses, so no transposing copy is needed. {{T}} is
 // f32, or vec4<f32> when inner is a multiple of 4 (the host divides inner by 4; four lines at once).
+//
+// Entry point `rows`, the GPU-class rung for the last axis (inner = 1, T = f32): one workgroup per row
+// instead of one invocation, so a GPU's lanes share a row and neighbouring lanes read neighbouring
+// addresses. Invocation t folds elements t, t + WG, t + 2 WG, ... into its own Stats, the workgroup
+// merges the WG Stats in a tree in workgroup memory, and every invocation writes its elements again.
+// On a CPU adapter one invocation per row wins (no barriers); src/ops/softmax.ts chooses.
 // Bindings: @0 uniform Params, @1 x (read), @2 out.
 // Includes: grid (the folded 1-D launch).
 
@@ -79,5 +85,37 @@ fn main(grid: Grid) {
   for (j = 0u; j < p.k; j++) {
     out[at] = output_{{OP}}(x[at], stats, c);
     at += stride;
+  }
+}
+
+// T-typed so the module compiles for either T; the host runs `rows` with T = f32 only.
+var<workgroup> row_max: array<T, WG>;
+var<workgroup> row_sum_exp: array<T, WG>;
+
+@compute @workgroup_size(WG)
+fn rows(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  // The row depends on workgroup builtins only, so this return is uniform and the barriers stay legal.
+  let row = group.x + group.y * groups.x;
+  if (row >= p.outer) { return; }
+  let start = row * p.k;
+  var own = Stats(T(-FLT_MAX), T(0.0));
+  for (var j = t; j < p.k; j += WG) {
+    own = fold(own, x[start + j]);
+  }
+  row_max[t] = own.max;
+  row_sum_exp[t] = own.sum_exp;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (t < half) {
+      let merged = merge(Stats(row_max[t], row_sum_exp[t]), Stats(row_max[t + half], row_sum_exp[t + half]));
+      row_max[t] = merged.max;
+      row_sum_exp[t] = merged.sum_exp;
+    }
+    workgroupBarrier();
+  }
+  let stats = Stats(row_max[0], row_sum_exp[0]);
+  let c = line_constant_{{OP}}(stats);
+  for (var j = t; j < p.k; j += WG) {
+    out[start + j] = output_{{OP}}(x[start + j], stats, c);
   }
 }

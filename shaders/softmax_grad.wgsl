@@ -5,6 +5,9 @@
 // y, g and dx viewed as [outer, k, inner], one invocation per line (o, i) as in shaders/softmax.wgsl:
 // one pass for the sum (four interleaved accumulators), one to write. {{T}} is f32, or vec4<f32> when
 // inner is a multiple of 4.
+// Entry point `rows`: the last axis (inner = 1, T = f32) with one workgroup per row, as softmax.wgsl's
+// `rows`: each invocation sums elements t, t + WG, ..., the workgroup adds the partial sums in a tree
+// (T-typed, so the module compiles for either T; the host runs `rows` with T = f32 only).
 // Bindings: @0 uniform Params, @1 y (read), @2 g (read), @3 dx.
 // Includes: grid (the folded 1-D launch).
 
@@ -57,5 +60,29 @@ fn main(grid: Grid) {
   for (j = 0u; j < p.k; j++) {
     dx[at] = grad_{{OP}}(at, total);
     at += stride;
+  }
+}
+
+var<workgroup> row_partial: array<T, WG>;
+
+@compute @workgroup_size(WG)
+fn rows(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  // Uniform return (workgroup builtins only): the barriers of workgroup_sum stay legal.
+  let row = group.x + group.y * groups.x;
+  if (row >= p.outer) { return; }
+  let start = row * p.k;
+  var own = T(0.0);
+  for (var j = t; j < p.k; j += WG) {
+    own += term_{{OP}}(start + j);
+  }
+  row_partial[t] = own;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (t < half) { row_partial[t] += row_partial[t + half]; }
+    workgroupBarrier();
+  }
+  let total = row_partial[0];
+  for (var j = t; j < p.k; j += WG) {
+    dx[start + j] = grad_{{OP}}(start + j, total);
   }
 }

@@ -1,6 +1,7 @@
 // The softmax family: row softmax over the last axis of a square and of a wide-short matrix, checked
 // against tests/helpers/op-references.ts's float64 softmax of every row, then timed beside the
-// peers' softmax. Alone, in Node: `npx tsx bench/kernels/softmax.ts [--quick]`.
+// peers' softmax: gengpu's automatic choice and both of its rungs ('line': one invocation per row;
+// 'workgroup': one workgroup per row). Alone, in Node: `npx tsx bench/kernels/softmax.ts [--quick]`.
 
 import * as gg from '../../src/index.js';
 import { mapLines, softmaxLine } from '../../tests/helpers/op-references.js';
@@ -14,13 +15,14 @@ function softmaxCase(rows: number, cols: number, random: HostRandom): Case {
   return {
     suite: 'softmax', name: `rows ${rows}x${cols}`, unit: 'GB/s', work: bytes, reps,
     reference: () => ({ values: mapLines(hostRef(x), -1, softmaxLine).data, tolerance: 1e-5 }),
-    gengpu: [{
-      library: 'gengpu', role: 'gengpu',
+    gengpu: ([undefined, 'line', 'workgroup'] as const).map((variant) => ({
+      library: variant ? `gengpu ${variant}` : `gengpu (auto: ${gg.chooseSoftmaxVariant(cols, 1)})`,
+      role: variant ? 'variant' : 'gengpu',
       prepare() {
         const gx = upload(x);
-        return gengpuCase(() => gg.softmax(gx, -1), reps, [gx]);
+        return gengpuCase(() => gg.softmax(gx, -1, { variant }), reps, [gx]);
       },
-    }],
+    })),
     peer: { kind: 'softmax', x },
   };
 }

@@ -119,3 +119,32 @@ describe('bad input gets a named error', () => {
     expect(() => x.softmax()).toThrow(/softmax: tensor #\d+ \[2, 2\] f32 was used after dispose\(\)/);
   });
 });
+
+describe("the 'workgroup' rung (one workgroup per row, the GPU's default for rows of 64 or more)", () => {
+  // Row lengths around the workgroup sizes it picks (32 to 256 invocations, ~8 elements each), odd ones
+  // included, and more rows than one dimension of workgroups holds is covered by grid1d's folding.
+  const rowCases: number[][] = [[1, 1], [3, 7], [5, 64], [2, 255], [4, 257], [3, 1000], [2, 3001], [1, 2, 129]];
+  for (const [name, gpu, line] of ops) {
+    it(`${name}: values and gradients against float64, fused and composed backward`, async () => {
+      for (const [i, shape] of rowCases.entries()) {
+        await checkOp({
+          inputs: [shape], seed: 40 + i, grad: shape[shape.length - 1] <= 257,
+          gpu: (x) => (name === 'softmax' ? x.softmax(-1, { variant: 'workgroup' }) : x.logSoftmax(-1, { variant: 'workgroup' })),
+          ref: (x) => mapLines(x, -1, line), atol: 1e-6, rtol: 1e-4,
+        });
+      }
+      await checkOp({ inputs: [[3, 300]], range: [990, 1010], grad: false, gpu: (x) => gpu(x, -1), ref: (x) => mapLines(x, -1, line), atol: 1e-5, rtol: 2e-4 });
+    });
+  }
+
+  it('gives the line rung\'s values to float32 rounding, and says where it cannot run', async () => {
+    const x = gg.randn([6, 777], { generator: new gg.Generator(3) });
+    const [a, b] = gg.scope(() => [x.softmax(-1, { variant: 'line' }), x.softmax(-1, { variant: 'workgroup' })]);
+    const [va, vb] = [await a.data(), await b.data()];
+    for (let i = 0; i < va.length; i++) expect(Math.abs(va[i] - vb[i])).toBeLessThan(1e-6 + 1e-5 * va[i]);
+    expect(() => x.softmax(0, { variant: 'workgroup' })).toThrow(/softmax: variant 'workgroup' runs along the last axis only, got axis 0/);
+    expect(() => x.logSoftmax(-1, { variant: 'tiles' as 'line' })).toThrow(/logSoftmax: unknown variant 'tiles'; expected 'line' or 'workgroup'/);
+    expect(gg.chooseSoftmaxVariant(1000, 1)).toBe('line'); // SwiftShader: one invocation per row wins
+    for (const t of [x, a, b]) t.dispose();
+  });
+});
