@@ -19,6 +19,7 @@ export * from './ops/movement.js';
 export * from './ops/assign.js';
 export * from './ops/reduce.js';
 export * from './ops/softmax.js';
+export { chooseRowVariant, type RowVariant, type RowVariantOptions } from './ops/row-variant.js';
 export * from './ops/indexing.js';
 export * from './ops/masking.js';
 export * from './ops/scan.js';

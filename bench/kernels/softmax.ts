@@ -16,7 +16,7 @@ function softmaxCase(rows: number, cols: number, random: HostRandom): Case {
     suite: 'softmax', name: `rows ${rows}x${cols}`, unit: 'GB/s', work: bytes, reps,
     reference: () => ({ values: mapLines(hostRef(x), -1, softmaxLine).data, tolerance: 1e-5 }),
     gengpu: ([undefined, 'line', 'workgroup'] as const).map((variant) => ({
-      library: variant ? `gengpu ${variant}` : `gengpu (auto: ${gg.chooseSoftmaxVariant(cols, 1)})`,
+      library: variant ? `gengpu ${variant}` : `gengpu (auto: ${gg.chooseRowVariant(cols)})`,
       role: variant ? 'variant' : 'gengpu',
       prepare() {
         const gx = upload(x);

@@ -6,7 +6,8 @@
 // backward, where the same function written with tensor ops takes about 10 and 25. As in
 // src/ops/softmax.ts, the backward rule falls back to tensor ops when the backward pass is itself
 // recorded (createGraph), so gradients of gradients work. The LayerNorm module (src/nn/layer-norm.ts)
-// calls it.
+// calls it. Both kernels have the two rungs of src/ops/row-variant.ts: one invocation per row, or one
+// workgroup per row.
 
 import { isGradEnabled, record, sumTo } from '../autograd.js';
 import { runtime } from '../context.js';
@@ -14,6 +15,7 @@ import { Tensor, formatShape, shapeSize } from '../tensor.js';
 import { reshape } from './movement.js';
 import { mean, sum } from './reduce.js';
 import { assertDtype, grid1d, opError, sameShape } from './shape.js';
+import { resolveRowVariant, rowWorkgroupSize, type RowVariant, type RowVariantOptions } from './row-variant.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 const WORKGROUP_SIZE = 64;
@@ -23,6 +25,12 @@ function rowLayout(width: number): { template: { T: string; TOTAL: string }; lan
   return width % 4 === 0
     ? { template: { T: 'vec4<f32>', TOTAL: 'dot(v, vec4<f32>(1.0))' }, lanes: 4 }
     : { template: { T: 'f32', TOTAL: 'v' }, lanes: 1 };
+}
+
+/** The workgroups and WG of a launch over `rows` rows of `steps` loads each, on `variant`'s rung. */
+function rowGrid(variant: RowVariant, rows: number, steps: number): { workgroups: [number, number]; size: number } {
+  const size = variant === 'workgroup' ? rowWorkgroupSize(steps) : WORKGROUP_SIZE;
+  return { workgroups: grid1d(variant === 'workgroup' ? rows * size : rows, size), size };
 }
 
 /** normalizedShape as a list of positive integers, matching x's trailing dimensions. */
@@ -40,8 +48,11 @@ function resolveNormalizedShape(x: Tensor, normalizedShape: number | readonly nu
 /**
  * Normalises over the trailing dimensions given by `normalizedShape`: (x - mean) / sqrt(var + eps)
  * with the biased variance, then times `weight` and plus `bias` (each of normalizedShape, optional).
+ * `options.variant` picks the kernels' rung (src/ops/row-variant.ts; default: the automatic choice).
  */
-export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+export function layerNorm(
+  x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5, options: RowVariantOptions = {},
+): Tensor {
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   for (const t of inputs) {
     t.assertAlive('layerNorm');
@@ -55,22 +66,25 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const width = shapeSize(shape);
   const rows = x.size / width;
   const { template, lanes } = rowLayout(width);
+  const variant = resolveRowVariant('layerNorm', options.variant, width, inputs);
 
   const out = Tensor.empty(x.shape, 'f32');
   const stats = Tensor.empty([rows, 2], 'f32');
   if (rows > 0) {
+    const { workgroups, size } = rowGrid(variant, rows, width / lanes);
     runtime().dispatch({
       shader: wgsl.layernorm,
+      entryPoint: variant === 'workgroup' ? 'rows' : 'main',
       template,
-      constants: { WG: WORKGROUP_SIZE, HAS_WEIGHT: weight ? 1 : 0, HAS_BIAS: bias ? 1 : 0 },
+      constants: { WG: size, HAS_WEIGHT: weight ? 1 : 0, HAS_BIAS: bias ? 1 : 0 },
       params: { rows, width: width / lanes, inv_count: 1 / width, eps },
       // Without a weight or a bias the kernel skips it (HAS_WEIGHT, HAS_BIAS); x stands in.
       buffers: { x: x.buffer, weight: (weight ?? x).buffer, bias: (bias ?? x).buffer, y: out.buffer, stats: stats.buffer },
-      workgroups: grid1d(rows, WORKGROUP_SIZE),
+      workgroups,
     });
   }
   const result = record('layerNorm', inputs, out, (g) => {
-    const grads = isGradEnabled() ? recordedBackward(x, shape, weight, bias, eps, g) : fusedBackward(x, shape, weight, bias, stats, g);
+    const grads = isGradEnabled() ? recordedBackward(x, shape, weight, bias, eps, g) : fusedBackward(x, shape, weight, bias, stats, g, variant);
     return [grads.dx, ...(weight ? [grads.dWeight] : []), ...(bias ? [grads.dBias] : [])];
   });
   if (!result.requiresGrad) stats.dispose();
@@ -83,22 +97,23 @@ interface LayerNormGrads {
   dBias: Tensor | null;
 }
 
-/** The backward pass with shaders/layernorm_grad.wgsl (nothing recorded). */
-function fusedBackward(x: Tensor, shape: number[], weight: Tensor | null, bias: Tensor | null, stats: Tensor, g: Tensor): LayerNormGrads {
+/** The backward pass with shaders/layernorm_grad.wgsl (nothing recorded), on the forward's rung. */
+function fusedBackward(x: Tensor, shape: number[], weight: Tensor | null, bias: Tensor | null, stats: Tensor, g: Tensor, variant: RowVariant): LayerNormGrads {
   const width = shapeSize(shape);
   const rows = x.size / width;
   const { template, lanes } = rowLayout(width);
   const dx = Tensor.empty(x.shape, 'f32');
   const gXhat = weight?.requiresGrad ? Tensor.empty([rows, width], 'f32') : null;
   if (rows > 0) {
+    const { workgroups, size } = rowGrid(variant, rows, width / lanes);
     runtime().dispatch({
       shader: wgsl.layernorm_grad,
-      entryPoint: gXhat ? 'input_and_weight_grad' : 'input_grad',
+      entryPoint: `${variant === 'workgroup' ? 'rows_' : ''}${gXhat ? 'input_and_weight_grad' : 'input_grad'}`,
       template,
-      constants: { WG: WORKGROUP_SIZE, HAS_WEIGHT: weight ? 1 : 0 },
+      constants: { WG: size, HAS_WEIGHT: weight ? 1 : 0 },
       params: { rows, width: width / lanes, inv_count: 1 / width },
       buffers: { x: x.buffer, weight: (weight ?? x).buffer, stats: stats.buffer, g: g.buffer, dx: dx.buffer, g_xhat: gXhat?.buffer },
-      workgroups: grid1d(rows, WORKGROUP_SIZE),
+      workgroups,
     });
   }
   const rowSums = (t: Tensor) => reshape(sum(reshape(t, [rows, width]), 0), shape);

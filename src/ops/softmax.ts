@@ -4,8 +4,8 @@
 // any other axis (columns, neighbouring invocations reading neighbouring addresses) both run without
 // a transposing copy. The backward rules are fused kernels too (shaders/softmax_grad.wgsl), written
 // again with tensor ops for when the backward pass is itself recorded (gradients of gradients).
-// Two rungs for the last axis: 'line' (one invocation per row: no barriers, what a CPU adapter wants)
-// and 'workgroup' (one workgroup per row, the lanes sharing it: what a GPU wants); see SoftmaxVariant.
+// Two rungs for the last axis (src/ops/row-variant.ts): 'line', one invocation per line along any axis
+// (four lines per invocation as a vec4 when they fit), and 'workgroup', one workgroup per row.
 
 import { fusedOrComposed, record } from '../autograd.js';
 import { runtime } from '../context.js';
@@ -13,7 +13,7 @@ import type { KernelBuffers } from '../gpu/runtime.js';
 import { Tensor, shapeSize } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, grid1d, normalizeAxis, opError } from './shape.js';
-import { isSoftwareAdapter } from './matmul.js';
+import { resolveRowVariant, rowWorkgroupSize, type RowVariant, type RowVariantOptions } from './row-variant.js';
 import { exp, mul, sub } from './elementwise.js';
 import { sum } from './reduce.js';
 import * as wgsl from '../gpu/shaders.generated.js';
@@ -27,36 +27,8 @@ function linesAround(x: Tensor, axis: number): { outer: number; k: number; inner
 
 type Op = 'softmax' | 'log_softmax';
 
-/**
- * How a softmax (and its backward) is launched: 'line', one invocation per line along any axis (four
- * lines per invocation as a vec4 when they fit); 'workgroup', for the last axis only, one workgroup per
- * row whose invocations share its elements and merge their partial results in workgroup memory.
- */
-export type SoftmaxVariant = 'line' | 'workgroup';
-
-/** Options of softmax and logSoftmax. */
-export interface SoftmaxOptions {
-  /** The kernel rung (default: chooseSoftmaxVariant's choice); 'workgroup' needs the last axis. */
-  variant?: SoftmaxVariant;
-}
-
-/**
- * The rung the automatic choice uses for lines of length k (inner: the elements between a line's
- * neighbours, 1 for the last axis): on a software adapter always 'line' (its invocations are CPU
- * threads; barriers only cost); on a GPU, 'workgroup' for rows of 64 or more, where one invocation
- * per row would leave most lanes idle and read memory uncoalesced.
- */
-export function chooseSoftmaxVariant(k: number, inner: number): SoftmaxVariant {
-  return inner === 1 && k >= 64 && !isSoftwareAdapter() ? 'workgroup' : 'line';
-}
-
-/** The workgroup size of the 'workgroup' rung for rows of k: about 8 elements per invocation, 32 to 256 invocations. */
-function rowWorkgroupSize(k: number): number {
-  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.ceil(k / 8)))));
-}
-
 /** Launches a softmax shader's `variant` over the lines of `like` along `axis`, with the shared Params of both softmax shaders. */
-function lineLaunch<B extends string>(shader: wgsl.Shader<wgsl.SoftmaxParams, B>, op: Op, like: Tensor, axis: number, variant: SoftmaxVariant, buffers: KernelBuffers<B>): void {
+function lineLaunch<B extends string>(shader: wgsl.Shader<wgsl.SoftmaxParams, B>, op: Op, like: Tensor, axis: number, variant: RowVariant, buffers: KernelBuffers<B>): void {
   const { outer, k, inner } = linesAround(like, axis);
   if (variant === 'workgroup') {
     const size = rowWorkgroupSize(k);
@@ -84,13 +56,13 @@ function lineLaunch<B extends string>(shader: wgsl.Shader<wgsl.SoftmaxParams, B>
   });
 }
 
-function forwardKernel(name: 'softmax' | 'logSoftmax', op: Op, x: Tensor, axis: number, options: SoftmaxOptions): { out: Tensor; axis: number; variant: SoftmaxVariant } {
+function forwardKernel(name: 'softmax' | 'logSoftmax', op: Op, x: Tensor, axis: number, options: RowVariantOptions): { out: Tensor; axis: number; variant: RowVariant } {
   x.assertAlive(name);
   assertDtype(name, x, ['f32']);
   const a = normalizeAxis(name, axis, x.rank, x.shape);
   const { k, inner } = linesAround(x, a);
-  const variant = options.variant ?? chooseSoftmaxVariant(k, inner);
-  if (variant !== 'line' && variant !== 'workgroup') throw opError(name, `unknown variant '${String(variant)}'; expected 'line' or 'workgroup'`, [x]);
+  // Only rows (the last axis) have the 'workgroup' rung.
+  const variant = inner === 1 ? resolveRowVariant(name, options.variant, k, [x]) : resolveRowVariant(name, options.variant ?? 'line', k, [x]);
   if (variant === 'workgroup' && inner !== 1) throw opError(name, `variant 'workgroup' runs along the last axis only, got axis ${axis}`, [x]);
   const out = Tensor.empty(x.shape, 'f32');
   if (out.size > 0) lineLaunch(wgsl.softmax, op, x, a, variant, { x: x.buffer, out: out.buffer });
@@ -98,14 +70,14 @@ function forwardKernel(name: 'softmax' | 'logSoftmax', op: Op, x: Tensor, axis: 
 }
 
 /** The fused backward kernel: dx from the forward output y and the output gradient g, on the forward's rung. */
-function backwardKernel(op: Op, y: Tensor, g: Tensor, axis: number, variant: SoftmaxVariant): Tensor {
+function backwardKernel(op: Op, y: Tensor, g: Tensor, axis: number, variant: RowVariant): Tensor {
   const dx = Tensor.empty(y.shape, 'f32');
   if (dx.size > 0) lineLaunch(wgsl.softmax_grad, op, y, axis, variant, { y: y.buffer, g: g.buffer, dx: dx.buffer });
   return dx;
 }
 
 /** exp(x) / sum(exp(x)) along `axis` (default: the last). */
-export function softmax(x: Tensor, axis = -1, options: SoftmaxOptions = {}): Tensor {
+export function softmax(x: Tensor, axis = -1, options: RowVariantOptions = {}): Tensor {
   const { out, axis: a, variant } = forwardKernel('softmax', 'softmax', x, axis, options);
   // dx = y * (g - sum(g * y))
   return record('softmax', [x], out, fusedOrComposed(
@@ -115,7 +87,7 @@ export function softmax(x: Tensor, axis = -1, options: SoftmaxOptions = {}): Ten
 }
 
 /** x - logsumexp(x) along `axis` (default: the last), without forming exp(x). */
-export function logSoftmax(x: Tensor, axis = -1, options: SoftmaxOptions = {}): Tensor {
+export function logSoftmax(x: Tensor, axis = -1, options: RowVariantOptions = {}): Tensor {
   const { out, axis: a, variant } = forwardKernel('logSoftmax', 'log_softmax', x, axis, options);
   // dx = g - softmax(x) * sum(g), with softmax(x) = exp(y)
   return record('logSoftmax', [x], out, fusedOrComposed(
@@ -127,9 +99,9 @@ export function logSoftmax(x: Tensor, axis = -1, options: SoftmaxOptions = {}): 
 declare module '../tensor.js' {
   interface Tensor {
     /** exp(x) / sum(exp(x)) along `axis` (default: the last), numerically stable. */
-    softmax(axis?: number, options?: SoftmaxOptions): Tensor;
+    softmax(axis?: number, options?: RowVariantOptions): Tensor;
     /** log(softmax(x)) along `axis` (default: the last), computed as x - logsumexp(x). */
-    logSoftmax(axis?: number, options?: SoftmaxOptions): Tensor;
+    logSoftmax(axis?: number, options?: RowVariantOptions): Tensor;
   }
 }
 

@@ -125,6 +125,23 @@ describe('LayerNorm', () => {
     for (const t of [x, w, b, g]) t.dispose();
   });
 
+  it("the 'workgroup' rung (one workgroup per row): values and gradients against float64 on odd and vec4 rows", async () => {
+    // Row lengths of one step, of fewer steps than invocations, and of many: scalar rows (7, 257, 1001) and vec4 rows (8, 300).
+    for (const [i, [rows, width]] of [[3, 7], [2, 8], [4, 257], [3, 300], [2, 1001]].entries()) {
+      await checkOp({
+        inputs: [[rows, width], [width], [width]], seed: 60 + i, grad: width <= 300,
+        gpu: (x, w, b) => nn.functional.layerNorm(x, [width], w, b, 1e-5, { variant: 'workgroup' }),
+        ref: (x, w, b) => layerNormRef(x, width, w, b, 1e-5), atol: 2e-5, gradAtol: 2e-4,
+      });
+    }
+    const x = ref([3, 40], (i) => Math.fround(1000 + Math.sin(i * 1.7)));
+    const input = gg.tensor(Float32Array.from(x.data), x.shape);
+    const y = gg.noGrad(() => nn.functional.layerNorm(input, [40], null, null, 1e-5, { variant: 'workgroup' }));
+    expectClose(await y.data(), layerNormRef(x, 40, undefined, undefined, 1e-5).data, 2e-3, 0, 'workgroup layerNorm at an offset of 1000');
+    expect(() => nn.functional.layerNorm(input, [40], null, null, 1e-5, { variant: 'warp' as 'line' })).toThrow(/layerNorm: unknown variant 'warp'; expected 'line' or 'workgroup'/);
+    for (const t of [input, y]) t.dispose();
+  });
+
   it('names the shapes when normalizedShape does not match', () => {
     const x = gg.zeros([2, 5]);
     expect(() => new nn.LayerNorm(4).forward(x)).toThrow(/layerNorm: the input's trailing dimensions must equal normalizedShape \[4\]/);

@@ -1,0 +1,36 @@
+// The two rungs of the row kernels (softmax, logSoftmax, layerNorm), and the automatic choice between
+// them. 'line' gives each row (or line) to one invocation: no barriers and no workgroup memory, which
+// is what a CPU adapter such as SwiftShader wants, where invocations are threads. 'workgroup' gives each
+// row to a workgroup whose invocations read neighbouring addresses and merge their partial results in
+// workgroup memory, which is what a GPU wants: one invocation per row leaves most lanes idle and reads
+// memory uncoalesced.
+
+import type { Tensor } from '../tensor.js';
+import { isSoftwareAdapter } from './matmul.js';
+import { opError } from './shape.js';
+
+/** A row kernel's rung: 'line' (one invocation per row) or 'workgroup' (one workgroup per row). */
+export type RowVariant = 'line' | 'workgroup';
+
+/** Options of the row kernels that have both rungs. */
+export interface RowVariantOptions {
+  /** The kernel rung (default: chooseRowVariant's choice). */
+  variant?: RowVariant;
+}
+
+/** The automatic choice for rows of `length` values: 'line' on a software adapter, and on a GPU for rows shorter than 64. */
+export function chooseRowVariant(length: number): RowVariant {
+  return length >= 64 && !isSoftwareAdapter() ? 'workgroup' : 'line';
+}
+
+/** The 'workgroup' rung's workgroup size for rows of `length` values: about 8 per invocation, 32 to 256 invocations. */
+export function rowWorkgroupSize(length: number): number {
+  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(length / 8))))));
+}
+
+/** `variant` as given, or the automatic choice for rows of `length`; throws, naming `op`, for an unknown one. */
+export function resolveRowVariant(op: string, variant: RowVariant | undefined, length: number, inputs: Tensor[]): RowVariant {
+  if (variant === undefined) return chooseRowVariant(length);
+  if (variant !== 'line' && variant !== 'workgroup') throw opError(op, `unknown variant '${String(variant)}'; expected 'line' or 'workgroup'`, inputs);
+  return variant;
+}
