@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as gg from '../../src/node.js';
-import { MlpVae, VaeTrainer, loadVaeCheckpoint, synthesizeClassConditional, synthesizeLabelled, type Vae } from '../../src/models/vae/index.js';
+import { MlpVae, VaeTrainer, loadVaeCheckpoint, synthesizeClassConditional, synthesizeLabelled, withExtraImages, type Vae } from '../../src/models/vae/index.js';
 import { classifierAccuracy, trainMnistClassifier } from '../../src/models/shared/mnist-classifier.js';
 import { option } from '../harness/options.js';
 
@@ -83,17 +83,6 @@ function shiftedCopies(labelled: gg.data.MnistDataset, seed: number): { images: 
   return { images, labels };
 }
 
-/** The labelled images followed by the extra ones. */
-function withExtra(labelled: gg.data.MnistDataset, extra: { images: Float32Array; labels: Int32Array }): gg.data.MnistDataset {
-  const images = new Float32Array(labelled.images.length + extra.images.length);
-  images.set(labelled.images);
-  images.set(extra.images, labelled.images.length);
-  const labels = new Int32Array(labelled.length + extra.labels.length);
-  labels.set(labelled.labels);
-  labels.set(extra.labels, labelled.length);
-  return new gg.data.MnistDataset(images, labels, [PIXELS]);
-}
-
 /** Test accuracy of the classifier trained for `steps` Adam steps (batch 64) on `data`, initialised and shuffled by `seed`. */
 async function accuracy(data: gg.data.MnistDataset, seed: number): Promise<number> {
   const classifier = await trainMnistClassifier(data, { steps, batchSize: 64, seed, log: () => {} });
@@ -117,9 +106,9 @@ for (const perClass of labelledSizes) {
     const conditional = await synthesizeClassConditional(vae, labelled, perImage, { seed });
     const sets: Record<Condition, gg.data.MnistDataset> = {
       'labelled only': labelled,
-      '+ shifted copies': withExtra(labelled, shiftedCopies(labelled, seed)),
-      '+ VAE latent mixing': withExtra(labelled, await synthesizeLabelled(vae, labelled, perImage, { seed })),
-      '+ VAE class-conditional': withExtra(labelled, conditional),
+      '+ shifted copies': withExtraImages(labelled, shiftedCopies(labelled, seed)),
+      '+ VAE latent mixing': withExtraImages(labelled, await synthesizeLabelled(vae, labelled, perImage, { seed })),
+      '+ VAE class-conditional': withExtraImages(labelled, conditional),
     };
     const accuracies = {} as Record<Condition, number>;
     for (const condition of conditions) accuracies[condition] = await accuracy(sets[condition], seed);

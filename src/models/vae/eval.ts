@@ -438,6 +438,17 @@ async function accuracyAfterTraining(train: MnistDataset, test: MnistDataset, op
   }
 }
 
+/** The labelled images followed by `extra` images and their labels (of the same image shape), as one dataset. */
+export function withExtraImages(labelled: MnistDataset, extra: { images: Float32Array; labels: Int32Array }): MnistDataset {
+  const images = new Float32Array(labelled.images.length + extra.images.length);
+  images.set(labelled.images);
+  images.set(extra.images, labelled.images.length);
+  const labels = new Int32Array(labelled.length + extra.labels.length);
+  labels.set(labelled.labels);
+  labels.set(extra.labels, labelled.length);
+  return new MnistDataset(images, labels, labelled.imageShape);
+}
+
 /**
  * Does adding VAE samples to a small labelled set help a classifier? Trains the same MNIST classifier
  * (same initial weights, same number of Adam steps, same batch-order seed) on the labelled images
@@ -450,13 +461,7 @@ export async function augmentationExperiment(model: Vae, labelled: MnistDataset,
   if (!Number.isInteger(classifierSteps) || classifierSteps < 1) throw new Error(`augmentationExperiment: classifierSteps must be a positive integer, got ${classifierSteps}`);
   checkBatchSize('augmentationExperiment', batchSize);
   const synthetic = await synthesizeLabelled(model, labelled, perImage, { maxMix, seed });
-  const images = new Float32Array(labelled.images.length + synthetic.images.length);
-  images.set(labelled.images);
-  images.set(synthetic.images, labelled.images.length);
-  const labels = new Int32Array(labelled.length + synthetic.labels.length);
-  labels.set(labelled.labels);
-  labels.set(synthetic.labels, labelled.length);
-  const augmented = new MnistDataset(images, labels, labelled.imageShape);
+  const augmented = withExtraImages(labelled, synthetic);
   const settings = { classifierSteps, batchSize, hiddenDim, seed };
   const baselineAccuracy = await accuracyAfterTraining(labelled, test, settings);
   const augmentedAccuracy = await accuracyAfterTraining(augmented, test, settings);

@@ -35,6 +35,7 @@ export {
   anomalyDetection,
   synthesizeLabelled,
   synthesizeClassConditional,
+  withExtraImages,
   augmentationExperiment,
   type EvaluationOptions,
   type VaeEvaluation,
