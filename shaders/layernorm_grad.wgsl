@@ -85,28 +85,26 @@ fn input_and_weight_grad(grid: Grid) {
   write_g_xhat(start, stats[row].x, stats[row].y, 0u, 1u);
 }
 
-// The workgroup's row, and the row's means of gw and gw * xhat added across the workgroup (every
-// invocation calls it: it holds barriers).
-fn workgroup_row_means(start: u32, mean: f32, rstd: f32, t: u32) -> vec2<f32> {
-  let own = grad_sums(start, mean, rstd, t, WG);
-  return vec2<f32>(workgroup_sum(t, own.x), workgroup_sum(t, own.y)) * p.inv_count;
+// Writes dx for the workgroup's row, the row's means of gw and gw * xhat added across the workgroup
+// (every invocation calls it: it holds barriers).
+fn workgroup_input_grad(row: u32, t: u32) {
+  let start = row * p.width;
+  let own = grad_sums(start, stats[row].x, stats[row].y, t, WG);
+  let means = vec2<f32>(workgroup_sum(t, own.x), workgroup_sum(t, own.y)) * p.inv_count;
+  write_input_grad(start, stats[row].x, stats[row].y, means, t, WG);
 }
 
 @compute @workgroup_size(WG)
 fn rows_input_grad(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let row = group.x + group.y * groups.x; // uniform: the barriers stay legal
   if (row >= p.rows) { return; }
-  let start = row * p.width;
-  let means = workgroup_row_means(start, stats[row].x, stats[row].y, t);
-  write_input_grad(start, stats[row].x, stats[row].y, means, t, WG);
+  workgroup_input_grad(row, t);
 }
 
 @compute @workgroup_size(WG)
 fn rows_input_and_weight_grad(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let row = group.x + group.y * groups.x; // uniform: the barriers stay legal
   if (row >= p.rows) { return; }
-  let start = row * p.width;
-  let means = workgroup_row_means(start, stats[row].x, stats[row].y, t);
-  write_input_grad(start, stats[row].x, stats[row].y, means, t, WG);
-  write_g_xhat(start, stats[row].x, stats[row].y, t, WG);
+  workgroup_input_grad(row, t);
+  write_g_xhat(row * p.width, stats[row].x, stats[row].y, t, WG);
 }
