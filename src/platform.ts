@@ -25,12 +25,17 @@ export interface LocalFileSystem {
    * only when the previous one was taken, so a large file never has to be in memory whole.
    */
   openRead(path: string): Promise<OpenedFile>;
-  /** Writes `bytes` to `<path>.tmp`, then renames it over `path`, so a crash never leaves half a file. */
+  /**
+   * Writes `bytes` to `<path>.tmp`, then renames it over `path`, so a crash never leaves half a file;
+   * makes the directories on the way that do not exist yet.
+   */
   writeFile(path: string, bytes: Uint8Array): Promise<void>;
   /** `base` (a directory path or `file:` URL) joined with a file name. */
   joinPath(base: string, name: string): string;
   /** `relative` made absolute from the working directory. */
   resolvePath(relative: string): string;
+  /** Where gengpu keeps what it caches between runs (the tuning table): a directory of the user's. */
+  readonly cacheDirectory: string;
   /** The directory of an installed npm package, found the way `require` finds it; null when absent. */
   packageDirectory(packageName: string): string | null;
 }

@@ -4,9 +4,9 @@
 // @sparticuz/chromium, which also brings the Vulkan loader for machines that lack libvulkan1.
 
 import { existsSync } from 'node:fs';
-import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { constants as osConstants } from 'node:os';
+import { homedir, constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
@@ -205,6 +205,7 @@ const nodeFiles: LocalFileSystem = {
     const path = toPath(location);
     const temporary = `${path}.tmp`;
     try {
+      await mkdir(dirname(path), { recursive: true });
       await writeFile(temporary, bytes);
       await rename(temporary, path);
     } catch (error) {
@@ -214,6 +215,11 @@ const nodeFiles: LocalFileSystem = {
   },
   joinPath: (base, name) => join(toPath(base), name),
   resolvePath: (relative) => resolve(process.cwd(), relative),
+  // The XDG base directory convention on Linux (and elsewhere, for want of one), LOCALAPPDATA on Windows.
+  cacheDirectory: join(
+    process.env.XDG_CACHE_HOME || (process.platform === 'win32' && process.env.LOCALAPPDATA) || join(homedir(), '.cache'),
+    'gengpu',
+  ),
   packageDirectory(packageName) {
     try {
       return dirname(createRequire(import.meta.url).resolve(`${packageName}/package.json`));
