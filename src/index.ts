@@ -15,11 +15,15 @@ export * from './ops/creation.js';
 export * from './ops/elementwise.js';
 export { setFusion, isFusionEnabled, fusedKernelSource } from './ops/fusion.js';
 export { profile, Profile, type KernelShare } from './profile.js';
+export {
+  tune, saveTuning, loadTuning, tuning, resetTuning, adapterIdentity, matmulShapeClass, rowShapeClass, TuneReport,
+  type TuneOptions, type ClassReport, type CandidateResult, type LoadedTuning, type TuningFamily, type TuningTable,
+} from './tune.js';
 export * from './ops/movement.js';
 export * from './ops/assign.js';
 export * from './ops/reduce.js';
 export * from './ops/softmax.js';
-export { chooseRowVariant, type RowVariant, type RowVariantOptions } from './ops/row-variant.js';
+export { chooseRowVariant, defaultRowVariant, type RowVariant, type RowVariantOptions } from './ops/row-variant.js';
 export * from './ops/indexing.js';
 export * from './ops/masking.js';
 export * from './ops/scan.js';

@@ -12,6 +12,7 @@ import { defineMethods } from './methods.js';
 import { assertDtype, assertRank, broadcastShapes, broadcastStrides, opError } from './shape.js';
 import { reshape } from './movement.js';
 import { zeros } from './creation.js';
+import { tunedMatmulVariant } from './tuning.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 /**
@@ -61,13 +62,22 @@ export function isSoftwareAdapter(): boolean {
 }
 
 /**
- * The variant the automatic choice uses for an M x K by K x N product (per batch entry). On
+ * The variant the automatic choice uses for an M x K by K x N product (per batch entry): the one
+ * `tune` measured fastest on this adapter for the shape's class (src/ops/tuning.ts), else
+ * {@link defaultMatmulVariant}'s.
+ */
+export function chooseMatmulVariant(M: number, N: number, K: number): MatmulVariant {
+  return tunedMatmulVariant(M, N, K) ?? defaultMatmulVariant(M, N, K);
+}
+
+/**
+ * The hand-picked variant for an M x K by K x N product, used where nothing was tuned. On
  * SwiftShader, workgroup memory loses, so the register-blocked kernels are used: the quad kernel
  * from 16 rows on (measured: it beats the 8 x 8 blocked kernel even with half its 32-row tile
  * idle, and at any N), the blocked one for fewer rows. On GPUs, the workgroup-tiled kernel for
  * large matrices, the naive one (most parallel) for small ones.
  */
-export function chooseMatmulVariant(M: number, N: number, K: number): MatmulVariant {
+export function defaultMatmulVariant(M: number, N: number, K: number): MatmulVariant {
   if (isSoftwareAdapter()) {
     return runtime().hasSubgroups && M >= 16 ? 'quad' : 'blocked';
   }

@@ -8,6 +8,7 @@
 import type { Tensor } from '../tensor.js';
 import { isSoftwareAdapter } from './matmul.js';
 import { opError } from './shape.js';
+import { tunedRowVariant } from './tuning.js';
 
 /** A row kernel's rung: 'line' (one invocation per row) or 'workgroup' (one workgroup per row). */
 export type RowVariant = 'line' | 'workgroup';
@@ -18,8 +19,16 @@ export interface RowVariantOptions {
   variant?: RowVariant;
 }
 
-/** The automatic choice for rows of `length` values: 'line' on a software adapter, and on a GPU for rows shorter than 64. */
+/**
+ * The automatic choice for rows of `length` values: the rung `tune` measured fastest on this adapter
+ * for the length's class (src/ops/tuning.ts), else {@link defaultRowVariant}'s.
+ */
 export function chooseRowVariant(length: number): RowVariant {
+  return tunedRowVariant(length) ?? defaultRowVariant(length);
+}
+
+/** The hand-picked rung for rows of `length` values: 'line' on a software adapter, and on a GPU for rows shorter than 64. */
+export function defaultRowVariant(length: number): RowVariant {
   return length >= 64 && !isSoftwareAdapter() ? 'workgroup' : 'line';
 }
 
