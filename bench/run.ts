@@ -7,6 +7,8 @@
 //                                       nothing (CI); writes nothing unless --out is given
 //   npm run bench -- --only matmul,GPT  only the cases whose "suite name" contains one of these
 //   npm run bench -- --out DIR          where the report goes (default bench/results)
+//   npm run bench -- --tune             runs gg.tune() first (gengpu's automatic rows then use the
+//                                       measured choices) and prints its table in the report
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
@@ -30,7 +32,8 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const outDir = option('out') ?? (quick ? undefined : join(repoRoot, 'bench', 'results'));
 const gengpuVersion = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-const options = { ...timingDefaults, quick, only, gengpuVersion };
+const tune = args.includes('--tune');
+const options = { ...timingDefaults, quick, only, tune, gengpuVersion };
 const started = performance.now();
 const log = (line: string) => console.log(`${((performance.now() - started) / 1000).toFixed(0).padStart(5)} s  ${line}`);
 

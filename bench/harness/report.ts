@@ -15,6 +15,8 @@ export interface EnvironmentReport {
   environment: string;
   userAgent: string;
   adapter: string;
+  /** gg.tune()'s table where the run was tuned (--tune): the choices gengpu's automatic rows used. */
+  tuning?: string;
   libraries: LibraryInfo[];
   rows: ResultRow[];
 }
@@ -42,6 +44,7 @@ export function markdownTable(env: EnvironmentReport): string {
   const lines = [
     `**${env.environment}** — adapter: ${env.adapter}; ${env.libraries.map((l) => `${l.name} ${l.version}`).join(', ')}`,
     '',
+    ...(env.tuning ? ['Tuned (gg.tune):', '', '```', env.tuning, '```', ''] : []),
     '| suite | case | library | ms median (min–max, n) | throughput | dispatches | vs best WebGPU peer | vs best WASM peer |',
     '|---|---|---|---|---|---|---|---|',
   ];

@@ -19,6 +19,8 @@ export interface SuiteOptions {
   gengpuVersion: string;
   /** Only the cases whose "suite name" contains one of these (all when empty). */
   only: string[];
+  /** Run gg.tune() first, so that gengpu's automatic choices are the ones measured on this adapter. */
+  tune?: boolean;
   log(line: string): void;
 }
 
@@ -109,9 +111,14 @@ export async function runEnvironment(
   const info = rt.adapterInfo;
   const adapter = `${info.vendor} ${info.architecture} (${info.description || 'no description'})${info.isFallbackAdapter ? ', fallback adapter' : ''}, subgroups ${rt.hasSubgroups ? 'yes' : 'no'}`;
   options.log(`${environment}: ${adapter}; peers: ${peers.map((p) => p.name).join(', ') || 'none'}`);
+  // A quick run only checks that tuning works, on one small class per family.
+  const tuning = options.tune
+    ? (await gg.tune(options.quick ? { matmulShapes: [[64, 64, 64]], rowShapes: [[16, 64]], budgetMs: 0 } : {})).table()
+    : undefined;
+  if (tuning) tuning.split('\n').forEach((line) => options.log(line));
   const rows = await runSuites(caseList, peers, options);
   return {
-    environment, userAgent, adapter,
+    environment, userAgent, adapter, tuning,
     libraries: [{ name: 'gengpu', version: options.gengpuVersion, kind: 'gengpu' }, ...peers.map((p) => ({ name: p.name, version: p.version, kind: p.kind }))],
     rows,
   };
