@@ -5,7 +5,8 @@
 // results.json and summary.md in --out.
 //   gpu-bench adapter --stages DIR                 the adapter's identity, features and limits
 //   gpu-bench matmul --stages DIR                  f32 square matmul, every variant and linearHalf
-//   gpu-bench rows --stages DIR                    copy bandwidth, softmax, layer norm, reductions
+//   gpu-bench rows --stages DIR                    copy bandwidth, softmax, layer norm (each rung), reductions
+//   gpu-bench tune --stages DIR                    gg.tune()'s choices and timings on this adapter
 //   gpu-bench suite --stages DIR [--budget ms] [--only a,b] [--quick]   bench/run.ts --node's cases
 //   gpu-bench report --stages DIR --out DIR
 // Shapes come from bench/gpu/shapes.json (read from the working directory, the repository root), the
@@ -232,9 +233,13 @@ async function rawFloors(data: Float32Array, shape: number[]): Promise<Bandwidth
   return rows;
 }
 
-/** gengpu's op for a row case, and its float64 reference at the given output positions. */
-function rowOp(op: RowOp, x: gg.Tensor, data: Float32Array, shape: number[]): { name: string; record: () => gg.Tensor; reference(at: number[]): Float64Array; scale?: number } {
+/**
+ * gengpu's op for a row case on one rung of the row kernels (softmax and layerNorm; undefined: the automatic
+ * choice), and its float64 reference at the given output positions.
+ */
+function rowOp(op: RowOp, x: gg.Tensor, data: Float32Array, shape: number[], variant?: gg.RowVariant): { name: string; record: () => gg.Tensor; reference(at: number[]): Float64Array; scale?: number } {
   const cols = shape[shape.length - 1];
+  const rung = variant ?? `auto: ${gg.chooseRowVariant(cols)}`;
   const line = (r: number) => Array.from(data.subarray(r * cols, (r + 1) * cols));
   const rowOf = (p: number) => Math.floor(p / cols);
   switch (op) {
@@ -243,7 +248,7 @@ function rowOp(op: RowOp, x: gg.Tensor, data: Float32Array, shape: number[]): { 
       return { name: 'gengpu mulScalar', record: () => gg.mulScalar(x, 2), reference: (at) => Float64Array.from(at, (p) => 2 * data[p]) };
     case 'softmax':
       return {
-        name: 'gengpu softmax', record: () => gg.softmax(x, -1),
+        name: `gengpu softmax (${rung})`, record: () => gg.softmax(x, -1, { variant }),
         reference: (at) => Float64Array.from(at, (p) => {
           const v = line(rowOf(p));
           const m = Math.max(...v);
@@ -252,7 +257,7 @@ function rowOp(op: RowOp, x: gg.Tensor, data: Float32Array, shape: number[]): { 
       };
     case 'layerNorm':
       return {
-        name: 'gengpu layerNorm', record: () => gg.nn.functional.layerNorm(x, cols),
+        name: `gengpu layerNorm (${rung})`, record: () => gg.nn.functional.layerNorm(x, cols, null, null, 1e-5, { variant }),
         reference: (at) => Float64Array.from(at, (p) => {
           const v = line(rowOf(p));
           const mean = v.reduce((s, e) => s + e, 0) / cols;
@@ -289,17 +294,30 @@ async function rowsStage() {
     }
     if (op === 'copy') continue; // gengpu has no op that only copies: mulScalar is its trivial kernel
     const x = gg.tensor(values, shape);
-    const { name, record, reference, scale } = rowOp(op, x, values, shape);
-    const out = gg.scope(record);
-    const got = await out.data();
-    out.dispose();
-    const at = op === 'sumAll' ? [0] : samplePositions(got.length, 64);
-    const checkError = relativeError(got, reference(at), at, scale);
-    const timing = await timeAdaptive(opRuns(record));
-    const bytes = bytesMoved(op, shape);
-    report({ op, shape, name, bytes, gbps: bytes / (timing.ms * 1e6), checkError, ...timing });
+    // The row kernels: the automatic choice, then each rung.
+    const variants = op === 'softmax' || op === 'layerNorm' ? [undefined, 'line', 'workgroup'] as const : [undefined];
+    for (const variant of variants) {
+      const { name, record, reference, scale } = rowOp(op, x, values, shape, variant);
+      const out = gg.scope(record);
+      const got = await out.data();
+      out.dispose();
+      const at = op === 'sumAll' ? [0] : samplePositions(got.length, 64);
+      const checkError = relativeError(got, reference(at), at, scale);
+      const timing = await timeAdaptive(opRuns(record));
+      const bytes = bytesMoved(op, shape);
+      report({ op, shape, name, bytes, gbps: bytes / (timing.ms * 1e6), checkError, ...timing });
+    }
     x.dispose();
   }
+}
+
+/** gg.tune() on this adapter with its default shapes: the choices a tuned run would make, and every candidate's time. */
+async function tuneStage() {
+  await gg.init();
+  const report = await gg.tune({ budgetMs: smoke ? 5 : 50, ...(smoke ? { matmulShapes: [[64, 64, 64]], rowShapes: [[16, 64]] } : {}) });
+  log(report.table());
+  writeStage('tune', report);
+  writeFileSync(join(stagesDir, 'tune.md'), `## gg.tune() (default shapes; the hand-picked choice stays unless another is 5% faster)\n\n\`\`\`\n${report.table()}\n\`\`\`\n`);
 }
 
 async function suiteStage() {
@@ -407,6 +425,8 @@ function reportStage() {
     '',
     ...status.trim().split('\n').map((l) => `    ${l}`),
     '',
+    readText('tune.md') ?? '## gg.tune()\n\nnot run or failed',
+    '',
     readText('suite.md') ?? '## Suite\n\nnot run or failed',
   ];
   mkdirSync(outDir, { recursive: true });
@@ -414,7 +434,7 @@ function reportStage() {
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ smoke, nvidiaSmi: smi, fp32Peak: peak, adapter, matmul, rows, pytorch, gpt2, status, suite }, null, 2)}\n`);
 }
 
-const stages: Record<string, () => Promise<void> | void> = { adapter: adapterStage, matmul: matmulStage, rows: rowsStage, suite: suiteStage, report: reportStage };
+const stages: Record<string, () => Promise<void> | void> = { adapter: adapterStage, matmul: matmulStage, rows: rowsStage, tune: tuneStage, suite: suiteStage, report: reportStage };
 if (!stages[stage]) throw new Error(`gpu-bench: unknown stage '${stage}'; expected one of ${Object.keys(stages).join(', ')}`);
 await stages[stage]();
 if (stage !== 'report') gg.shutdown();

@@ -6,8 +6,8 @@
 # points Vulkan at NVIDIA's driver, then runs the stages, most telling first, each in its own process
 # under its own time limit and all under one deadline, so a failing or slow stage loses nothing else:
 # nvidia-smi; the WebGPU adapter (features, limits); f32 matmul at 1024..8192 for every variant and
-# linearHalf; copy bandwidth and the row kernels on the same shapes; PyTorch on those shapes (if
-# python3 has torch); GPT-2 124M decoding; bench/run.ts --node's cases. After each stage it rewrites
+# linearHalf; copy bandwidth and the row kernels (each rung) on the same shapes; gg.tune()'s choices;
+# PyTorch on those shapes (if python3 has torch); GPT-2 124M decoding; bench/run.ts --node's cases. After each stage it rewrites
 # $OUT/summary.md and $OUT/results.json; $OUT/run.log holds everything printed. OUT defaults to ./gpu-out.
 #   GPU_SCRIPT_SMOKE=1        tiny shapes, GPU-only steps skipped without nvidia-smi: proves the flow here
 #   GPU_SCRIPT_DEADLINE=480   seconds after which no stage starts or runs on
@@ -76,7 +76,8 @@ elif [ "$SMOKE" != 1 ]; then
 fi
 VK_LOADER_DEBUG=${VK_LOADER_DEBUG:-error} run_stage adapter 45 "${bench[@]}" gpu-bench.mjs adapter --stages "$STAGES"
 run_stage matmul 120 "${bench[@]}" gpu-bench.mjs matmul --stages "$STAGES"
-run_stage rows 45 "${bench[@]}" gpu-bench.mjs rows --stages "$STAGES"
+run_stage rows 60 "${bench[@]}" gpu-bench.mjs rows --stages "$STAGES"
+run_stage tune 60 "${bench[@]}" gpu-bench.mjs tune --stages "$STAGES"
 if python3 -c 'import torch' 2>/dev/null; then
   run_stage pytorch 75 python3 -u bench/gpu/pytorch_peer.py --out "$STAGES/pytorch.json"
 else
