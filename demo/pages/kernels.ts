@@ -1,7 +1,9 @@
 // The Kernels page: the engine's benchmark ladder (demo/kernel-suite.ts) on the visitor's own GPU.
 // Each training "step" is one stage: the pipelines' first-run times, then matmul GFLOPS of every
-// kernel variant at one size after another, then the per-op dispatch overhead. The bars fill in as
-// the stages finish; pause stops between stages.
+// kernel variant at one size after another, then the per-op dispatch overhead, then gg.tune() on the
+// ladder's sizes and on rows for softmax and layer norm (each candidate timed by the GPU's timestamp
+// queries where the adapter offers them), whose choices the engine follows in this tab from then on.
+// The bars fill in as the stages finish; pause stops between stages.
 import * as gg from '../../src/index.js';
 import { availableVariants, measureCompile, measureDispatch, measureMatmul, type CompileRow, type DispatchResult, type MatmulRow, type SuiteTiming } from '../kernel-suite.js';
 import { card, choice, element } from '../dom.js';
@@ -9,9 +11,9 @@ import type { DemoPage, PageModule, ShellApi } from '../page.js';
 import { drawBars, palette, shortNumber } from '../plot.js';
 
 type Ladder = 'quick' | 'full';
-const ladders: Record<Ladder, { label: string; sizes: number[]; timing: SuiteTiming }> = {
-  quick: { label: 'quick: 128 and 256, a fraction of a second per kernel', sizes: [128, 256], timing: { taskMs: 150, iterations: 2, workScale: 1 / 8 } },
-  full: { label: 'full: 256, 512 and 1024, 1.5 s per kernel (as npm run bench)', sizes: [256, 512, 1024], timing: {} },
+const ladders: Record<Ladder, { label: string; sizes: number[]; timing: SuiteTiming; rows: [number, number][]; tuneMs: number }> = {
+  quick: { label: 'quick: 128 and 256, a fraction of a second per kernel', sizes: [128, 256], timing: { taskMs: 150, iterations: 2, workScale: 1 / 8 }, rows: [[64, 256]], tuneMs: 30 },
+  full: { label: 'full: 256, 512 and 1024, 1.5 s per kernel (as npm run bench)', sizes: [256, 512, 1024], timing: {}, rows: [[256, 256], [64, 4096]], tuneMs: 150 },
 };
 
 class KernelsPage implements DemoPage {
@@ -23,10 +25,12 @@ class KernelsPage implements DemoPage {
   private compile: CompileRow[] = [];
   private matmul: MatmulRow[] = [];
   private dispatch: DispatchResult | null = null;
+  private tuned: gg.TuneReport | null = null;
   private readonly bars = element('canvas', { class: 'bars', id: 'ladder-bars' });
   private readonly table = element('table', { class: 'ladder', id: 'ladder-table' });
   private readonly compileInfo = element('div', { class: 'caption', id: 'compile' });
   private readonly dispatchInfo = element('div', { class: 'caption', id: 'dispatch' });
+  private readonly tuneTable = element('pre', { class: 'caption', id: 'tuning' });
 
   async mount(view: HTMLElement, shell: ShellApi): Promise<void> {
     const options = element('div', { class: 'options' });
@@ -41,6 +45,7 @@ class KernelsPage implements DemoPage {
       options,
       card('Matmul GFLOPS per kernel variant (median), largest size so far', this.bars, this.compileInfo, this.dispatchInfo),
       card('All sizes', this.table, element('div', { class: 'caption' }, `kernels on this adapter — ${variants.join('; ')}`)),
+      card('Tuned for this adapter (gg.tune): the choice per shape class, every candidate timed', this.tuneTable),
     );
   }
 
@@ -49,16 +54,18 @@ class KernelsPage implements DemoPage {
     this.compile = [];
     this.matmul = [];
     this.dispatch = null;
+    this.tuned = null;
   }
 
   async train() {
     const rt = gg.runtime();
-    const { sizes, timing } = ladders[this.ladder];
-    const stages = sizes.length + 2;
+    const { sizes, timing, rows, tuneMs } = ladders[this.ladder];
+    const stages = sizes.length + 3;
     if (this.stage >= stages) await this.reset(); // Start after a finished ladder runs it again
     if (this.stage === 0) this.compile = await measureCompile(rt);
     else if (this.stage <= sizes.length) this.matmul.push(...(await measureMatmul(rt, sizes[this.stage - 1], timing)));
-    else this.dispatch = await measureDispatch(rt, timing);
+    else if (this.stage === sizes.length + 1) this.dispatch = await measureDispatch(rt, timing);
+    else this.tuned = await gg.tune({ matmulShapes: sizes.map((n) => [n, n, n] as const), rowShapes: rows, budgetMs: tuneMs });
     this.stage++;
     return { steps: 1, loss: null, done: this.stage >= stages };
   }
@@ -79,6 +86,7 @@ class KernelsPage implements DemoPage {
     this.dispatchInfo.textContent = this.dispatch
       ? `dispatch overhead: ${this.dispatch.usPerOpMedian.toFixed(1)} µs per op in a chain of ${this.dispatch.chain} (${this.dispatch.usRecordingPerOp.toFixed(1)} µs of it recording in JS, ${this.dispatch.submits} submits)`
       : '';
+    this.tuneTable.textContent = this.tuned ? this.tuned.table() : 'the last stage tunes the kernel choices on this adapter';
     const sizes = [...new Set(this.matmul.map((row) => row.n))];
     const variants = [...new Set(this.matmul.map((row) => row.variant.replace(/ \(.*/, '')))];
     const header = element('tr');
@@ -99,6 +107,6 @@ class KernelsPage implements DemoPage {
 export const kernelsPage: PageModule = {
   id: 'kernels',
   label: 'Kernels',
-  blurb: "The engine's matmul kernel ladder — naive, register-blocked, workgroup-tiled, subgroup-shared — measured on your GPU.",
+  blurb: "The engine's matmul kernel ladder — naive, register-blocked, workgroup-tiled, subgroup-shared — measured on your GPU, then the kernel choices tuned for it.",
   create: () => new KernelsPage(),
 };

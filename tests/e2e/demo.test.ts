@@ -582,17 +582,18 @@ describe('demo web app', () => {
     await page.close();
   }, 300_000);
 
-  it('Kernels: the quick matmul ladder runs on this adapter', async () => {
+  it('Kernels: the quick matmul ladder and the tuning run on this adapter', async () => {
     const { page, errors } = await open('kernels');
     await waitReady(page, errors);
     await page.click('#start');
     await page.waitForFunction('document.getElementById("status").dataset.state !== "running"', { timeout: 120_000, polling: 500 });
     const result = await status(page);
-    expect(result.note).toMatch(/finished after 4 stages/);
+    expect(result.note).toMatch(/finished after 5 stages/);
     const rows = await page.$$eval('#ladder-table tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
     expect(rows[0]).toMatch(/128: GFLOPS.*256: GFLOPS/);
     expect(rows.some((row) => row.startsWith('naive'))).toBe(true);
     expect(await page.$eval('#dispatch', (e) => e.textContent)).toMatch(/µs per op/);
+    expect(await page.$eval('#tuning', (e) => e.textContent)).toMatch(/tuned on .*\nmatmul 128x128x128 .*\nmatmul 256x256x256 .*\nrows +256 /);
     expect(await canvasSpread(page, '#ladder-bars')).toBeGreaterThan(5);
     expect(await screenshot(page, 'kernels')).toBeGreaterThan(10);
     expect(errors).toEqual([]);
