@@ -26,10 +26,10 @@ export interface LocalFileSystem {
    */
   openRead(path: string): Promise<OpenedFile>;
   /**
-   * Writes `bytes` to `<path>.tmp`, then renames it over `path`, so a crash never leaves half a file;
-   * makes the directories on the way that do not exist yet.
+   * Writes `bytes` to `<path>.tmp`, then renames it over `path`, so a crash never leaves half a file.
+   * A missing directory on the way is an error (a mistyped path says so) unless `makeDirectories`.
    */
-  writeFile(path: string, bytes: Uint8Array): Promise<void>;
+  writeFile(path: string, bytes: Uint8Array, options?: { makeDirectories?: boolean }): Promise<void>;
   /** `base` (a directory path or `file:` URL) joined with a file name. */
   joinPath(base: string, name: string): string;
   /** `relative` made absolute from the working directory. */

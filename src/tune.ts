@@ -356,7 +356,14 @@ export async function saveTuning(location?: string): Promise<string> {
   saved.adapters[adapter] = { matmul: matmulChoices, rows };
   const text = `${JSON.stringify(saved, null, 2)}\n`;
   if (where.kind === 'localStorage') localStorage.setItem(where.location, text);
-  else await platform().files!.writeFile(where.location, new TextEncoder().encode(text));
+  else {
+    try {
+      // The default location's directory may not exist yet; a path the caller gives must.
+      await platform().files!.writeFile(where.location, new TextEncoder().encode(text), { makeDirectories: location === undefined });
+    } catch (error) {
+      throw new Error(`saveTuning: writing ${where.location} failed: ${(error as Error).message}`);
+    }
+  }
   return where.location;
 }
 

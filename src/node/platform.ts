@@ -201,11 +201,11 @@ const nodeFiles: LocalFileSystem = {
     });
     return { size, stream };
   },
-  async writeFile(location, bytes) {
+  async writeFile(location, bytes, options) {
     const path = toPath(location);
     const temporary = `${path}.tmp`;
     try {
-      await mkdir(dirname(path), { recursive: true });
+      if (options?.makeDirectories) await mkdir(dirname(path), { recursive: true });
       await writeFile(temporary, bytes);
       await rename(temporary, path);
     } catch (error) {

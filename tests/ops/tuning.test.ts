@@ -138,10 +138,12 @@ describe('tuning', () => {
   });
 
   it('saves and loads the table by adapter identity, ignoring other adapters', async () => {
-    const path = join(directory, 'nested', 'tuning.json');
+    const path = join(directory, 'tuning.json');
     expect(await gg.loadTuning(path)).toEqual({ location: path, found: false, entries: 0, otherAdapters: [] });
     await gg.tune({ families: ['rows'], rowShapes: [[2, 8]], budgetMs: 0 });
     const tuned = gg.tuning();
+    // A path the caller names must lead to an existing directory (only the default cache directory is made).
+    await expect(gg.saveTuning(join(directory, 'no', 'such', 'tuning.json'))).rejects.toThrow(/saveTuning: writing .*no.such.tuning\.json failed: ENOENT/);
     expect(await gg.saveTuning(path)).toBe(path);
     gg.resetTuning();
     expect(await gg.loadTuning(path)).toEqual({ location: path, found: true, entries: 1, otherAdapters: [] });
