@@ -6,11 +6,14 @@
 // WebAssembly build has no QED or SA score), Scaf/Test, Scaf/TestSF against test_scaffolds.csv and
 // scaffold novelty. MOSES's targets for comparison: its CharRNN (trained on 1.6M molecules) reports
 // validity 0.975, unique@10k 0.999, novelty 0.842. The numbers, with the configuration, are merged
-// into bench/results/molecules.json (one row per model and training set).
+// into bench/results/molecules.json (one row per model and training set), the samples into
+// bench/results/molecules-<model>-<training>.smi.
 //   npx tsx bench/models/molecules.ts                     GPT (4 layers, 4 heads, width 256), 2000 steps, 10,000 samples
 //   npx tsx bench/models/molecules.ts --rnn               the char-RNN (3-layer GRU of 512) instead
 //   npx tsx bench/models/molecules.ts --train-plus-test   train on train10k + test.csv (20k molecules); novelty then counts both
 //   npx tsx bench/models/molecules.ts --tiny --steps 30 --samples 200   a quick end-to-end check (GPT 2 x 64, GRU 128)
+//   npx tsx bench/models/molecules.ts --score FILE        only the metrics of the SMILES in FILE (one per line), e.g. the
+//                                                         samples of bench/reference/pytorch_smiles_gpt.py
 // Further options: --layers 4 --width 256 (GRU: 3 and 512) --batch 32 --lr 1e-3 --dropout 0.2 --temperature 1 --sample-batch 500 --eval-batches 20 --seed 1337
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -46,6 +49,7 @@ const seed = option('seed', 1337);
 const evalBatches = option('eval-batches', tiny ? 2 : 20);
 const layers = option('layers', tiny ? (rnn ? 1 : 2) : rnn ? 3 : 4);
 const width = option('width', tiny ? (rnn ? 128 : 64) : rnn ? 512 : 256);
+const scoreFile = option('score', undefined);
 
 await gg.init();
 const info = gg.runtime().adapterInfo;
@@ -63,6 +67,30 @@ console.log(
   `training set: ${training.length.toLocaleString('en-US')} molecules (${trainPlusTest ? 'train10k + test' : 'train10k'}), ` +
     `${corpus.tokens.length.toLocaleString('en-US')} tokens, vocabulary ${vocab.size} (${vocab.tokens.slice(3).join(' ')})`,
 );
+
+/** MOSES's metrics of `samples` against the training set, test.csv and test_scaffolds.csv, printed. */
+async function scoreSamples(samples: string[]) {
+  const chemistry = await loadChemistry();
+  const metricsStarted = performance.now();
+  const metrics = await moleculeMetrics(samples, {
+    train: training,
+    test,
+    testScaffolds,
+    chemistry,
+    onStage: (stage) => console.log(`metrics: ${stage} molecules (${((performance.now() - metricsStarted) / 1000).toFixed(1)} s)`),
+  });
+  console.log(`\nMOSES metrics (RDKit ${chemistry.version}; novelty against ${trainPlusTest ? 'train10k + test' : 'train10k'}; MOSES's CharRNN: validity 0.975, unique@10k 0.999, novelty 0.842):`);
+  console.log(formatMoleculeMetrics(metrics));
+  return metrics;
+}
+
+if (scoreFile) {
+  const samples = readFileSync(scoreFile, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  console.log(`scoring ${samples.length.toLocaleString('en-US')} SMILES from ${scoreFile}`);
+  await scoreSamples(samples);
+  gg.shutdown();
+  process.exit(0);
+}
 
 const generator = new gg.Generator(seed);
 const vocabSize = vocab.size;
@@ -109,17 +137,7 @@ const samples = await sampleSmiles(model, vocab, {
 const sampleSeconds = (performance.now() - sampleStarted) / 1000;
 console.log(`first samples:\n  ${samples.slice(0, 8).join('\n  ')}`);
 
-const chemistry = await loadChemistry();
-const metricsStarted = performance.now();
-const metrics = await moleculeMetrics(samples, {
-  train: training,
-  test,
-  testScaffolds,
-  chemistry,
-  onStage: (stage) => console.log(`metrics: ${stage} molecules (${((performance.now() - metricsStarted) / 1000).toFixed(1)} s)`),
-});
-console.log(`\nMOSES metrics (RDKit ${chemistry.version}; novelty against ${trainPlusTest ? 'train10k + test' : 'train10k'}; MOSES's CharRNN: validity 0.975, unique@10k 0.999, novelty 0.842):`);
-console.log(formatMoleculeMetrics(metrics));
+const metrics = await scoreSamples(samples);
 console.log(`total: ${gg.formatDuration((performance.now() - started) / 1000)}`);
 
 const row = {
@@ -138,6 +156,8 @@ await mkdir(resultsDir, { recursive: true });
 const resultsFile = `${resultsDir}molecules.json`;
 const rows = existsSync(resultsFile) ? (JSON.parse(await readFile(resultsFile, 'utf8')) as (typeof row)[]) : [];
 await writeFile(resultsFile, JSON.stringify([...rows.filter((r) => r.model !== row.model || r.training !== row.training), row], null, 1));
+// The samples themselves, for --score or any other tool.
+await writeFile(`${resultsDir}molecules-${row.model}-${row.training}.smi`, `${samples.join('\n')}\n`);
 console.log(`results: ${resultsFile}`);
 model.dispose();
 process.exit(0);
