@@ -19,7 +19,8 @@ def case(name, kind, module_args, input_shape, initial_state=True):
     rnn = rnn.double()
     x = torch.randn(input_shape).double().requires_grad_()
     batch = input_shape[0 if module_args.get('batch_first') else 1]
-    state_shape = [module_args['num_layers'], batch, module_args['hidden_size']]
+    directions = 2 if module_args.get('bidirectional') else 1
+    state_shape = [module_args['num_layers'] * directions, batch, module_args['hidden_size']]
     states = [torch.randn(state_shape).double().requires_grad_() for _ in range(2 if kind == 'LSTM' else 1)] if initial_state else []
     hx = None if not states else (tuple(states) if kind == 'LSTM' else states[0])
     out, final = rnn(x, hx)
@@ -46,6 +47,8 @@ def main():
         case('LSTM, 2 layers, batch-first, initial state', 'LSTM', args, [2, 4, 3]),
         case('GRU, 1 layer, time-first, no bias, zero state', 'GRU', dict(input_size=2, hidden_size=3, num_layers=1, bias=False), [3, 2, 2], initial_state=False),
         case('LSTM, 1 layer, time-first, no bias, zero state', 'LSTM', dict(input_size=2, hidden_size=3, num_layers=1, bias=False), [3, 2, 2], initial_state=False),
+        case('GRU, 2 bidirectional layers, batch-first, initial state', 'GRU', dict(args, bidirectional=True), [2, 4, 3]),
+        case('LSTM, 2 bidirectional layers, time-first, zero state', 'LSTM', dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True), [5, 2, 3], initial_state=False),
     ]
     write_fixture('rnn.json', {'cases': cases})
 

@@ -13,13 +13,15 @@
 // products for every time step are one matrix product per gate, so each step runs only the
 // hidden-side products and the elementwise gates, on [B, H] tensors. The stacked weights are split
 // by gate once per forward pass. The steps are ordinary recorded ops, so backward() is
-// backpropagation through time.
+// backpropagation through time. A bidirectional layer has a second set of weights (the same names
+// with the suffix _reverse) that runs from the last step to the first; the two directions' outputs are
+// concatenated along the features, and the next layer takes those 2H features.
 
 import { composite } from '../autograd.js';
 import { Tensor, checkFitsDevice, formatShape } from '../tensor.js';
 import { zeros } from '../ops/creation.js';
 import { sigmoid, tanh } from '../ops/elementwise.js';
-import { slice, split, stack } from '../ops/indexing.js';
+import { concat, slice, split, stack } from '../ops/indexing.js';
 import { reshape } from '../ops/movement.js';
 import type { Generator } from '../ops/random.js';
 import { sameShape } from '../ops/shape.js';
@@ -34,11 +36,11 @@ export interface RNNOptions {
   numLayers?: number;
   /** Learn the biases bias_ih_l{k} and bias_hh_l{k} (default true). */
   bias?: boolean;
-  /** Input and output are [N, T, features] (default false: [T, N, features]). The states are [numLayers, N, H] either way. */
+  /** Input and output are [N, T, features] (default false: [T, N, features]). The states are [numLayers * directions, N, H] either way. */
   batchFirst?: boolean;
   /** Dropout on the outputs of every layer but the last, in training (default 0). */
   dropout?: number;
-  /** Bidirectional layers are not implemented: only false is taken (true throws). */
+  /** Each layer also runs the sequence backwards with its own weights (*_reverse); outputs have 2H features (default false). */
   bidirectional?: boolean;
   /** The stream the initial weights and the dropout masks are drawn from (default: the default generator). */
   generator?: Generator;
@@ -73,7 +75,10 @@ export abstract class RNNBase extends Module {
   readonly batchFirst: boolean;
   /** Dropout probability between layers in training. */
   readonly dropout: number;
-  private readonly layers: LayerWeights[] = [];
+  /** Each layer also runs backwards, and the outputs have 2H features. */
+  readonly bidirectional: boolean;
+  /** Per layer, the weights of each direction (forward, then reverse when bidirectional). */
+  private readonly layers: LayerWeights[][] = [];
   private readonly generator: Generator | undefined;
   private readonly op: string;
 
@@ -82,25 +87,31 @@ export abstract class RNNBase extends Module {
     const { numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false, generator } = options;
     for (const [name, value] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', numLayers]] as const) checkPositiveInteger(op, name, value);
     checkProbability(op, 'dropout', dropout);
-    if (bidirectional) throw new Error(`${op}: bidirectional layers are not implemented (bidirectional: true)`);
+    const directions = bidirectional ? 2 : 1;
     // The largest weight, checked before any is made (a constructor that failed halfway would leave the first ones with no owner).
-    checkFitsDevice(op, [gates * hiddenSize, Math.max(inputSize, hiddenSize)], 'f32', 'a weight');
+    checkFitsDevice(op, [gates * hiddenSize, Math.max(inputSize, directions * hiddenSize)], 'f32', 'a weight');
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numLayers = numLayers;
     this.bias = bias;
     this.batchFirst = batchFirst;
     this.dropout = dropout;
+    this.bidirectional = bidirectional;
     this.generator = generator;
     this.op = op;
     const bound = 1 / Math.sqrt(hiddenSize);
     const draw = (shape: number[]) => uniform(Tensor.empty(shape), -bound, bound, { generator });
     for (let k = 0; k < numLayers; k++) {
-      const weightIh = this.registerParameter(`weight_ih_l${k}`, draw([gates * hiddenSize, k === 0 ? inputSize : hiddenSize]));
-      const weightHh = this.registerParameter(`weight_hh_l${k}`, draw([gates * hiddenSize, hiddenSize]));
-      const biasIh = bias ? this.registerParameter(`bias_ih_l${k}`, draw([gates * hiddenSize])) : null;
-      const biasHh = bias ? this.registerParameter(`bias_hh_l${k}`, draw([gates * hiddenSize])) : null;
-      this.layers.push({ weightIh, weightHh, biasIh, biasHh });
+      const layer: LayerWeights[] = [];
+      for (const suffix of bidirectional ? ['', '_reverse'] : ['']) {
+        const name = (weight: string) => `${weight}_l${k}${suffix}`;
+        const weightIh = this.registerParameter(name('weight_ih'), draw([gates * hiddenSize, k === 0 ? inputSize : directions * hiddenSize]));
+        const weightHh = this.registerParameter(name('weight_hh'), draw([gates * hiddenSize, hiddenSize]));
+        const biasIh = bias ? this.registerParameter(name('bias_ih'), draw([gates * hiddenSize])) : null;
+        const biasHh = bias ? this.registerParameter(name('bias_hh'), draw([gates * hiddenSize])) : null;
+        layer.push({ weightIh, weightHh, biasIh, biasHh });
+      }
+      this.layers.push(layer);
     }
   }
 
@@ -108,9 +119,10 @@ export abstract class RNNBase extends Module {
   protected abstract cell(inputGates: Tensor[], state: Tensor[], hidden: GateWeights): Tensor[];
 
   /**
-   * Checks the input and the initial states (each [numLayers, N, H], or [numLayers, H] unbatched)
-   * and runs every layer over the sequence. Returns the last layer's outputs in the input's layout
-   * and the final states, each [numLayers, N, H] (or [numLayers, H]).
+   * Checks the input and the initial states (each [numLayers * directions, N, H], or without N
+   * unbatched) and runs every layer over the sequence. Returns the last layer's outputs in the input's
+   * layout (directions * H features) and the final states, each [numLayers * directions, N, H] (or
+   * without N), layer by layer and within a layer forward then reverse, as PyTorch orders them.
    */
   protected run(input: Tensor, initial: (Tensor | null)[], stateNames: string[]): [Tensor, Tensor[]] {
     const op = this.op;
@@ -124,7 +136,8 @@ export abstract class RNNBase extends Module {
     if ((input.rank !== 2 && input.rank !== 3) || input.shape[input.rank - 1] !== this.inputSize || T < 1) {
       throw opError(op, `expected an input ${layout} (or unbatched [T, features]) with ${this.inputSize} features and T >= 1`, [input, ...given]);
     }
-    const stateShape = batched ? [this.numLayers, N, H] : [this.numLayers, H];
+    const directions = this.bidirectional ? 2 : 1;
+    const stateShape = batched ? [this.numLayers * directions, N, H] : [this.numLayers * directions, H];
     initial.forEach((state, i) => {
       if (state && !sameShape(state.shape, stateShape)) {
         throw opError(op, `expected ${stateNames[i]} ${formatShape(stateShape)} for an input ${formatShape(input.shape)}, got ${formatShape(state.shape)}`, [input, ...given]);
@@ -136,21 +149,25 @@ export abstract class RNNBase extends Module {
       const perLayer = initial.map((state) => (state ? split(state, 1, 0).map((s) => reshape(s, [N, H])) : null));
       const finals: Tensor[][] = [];
       this.layers.forEach((layer, k) => {
-        const inputSide = this.byGate(layer.weightIh, layer.biasIh);
-        const hiddenSide = this.byGate(layer.weightHh, layer.biasHh);
-        // Every step's input-side products at once: one [.., T, .., H] tensor per gate.
-        const inputGates = inputSide.map(({ weight, bias }) => linear(sequence, weight, bias));
-        let state = perLayer.map((states) => (states ? states[k] : zeros([N, H])));
-        const outputs: Tensor[] = [];
-        for (let t = 0; t < T; t++) {
-          state = this.cell(inputGates.map((g) => reshape(slice(g, timeAxis, t, t + 1), [N, H])), state, hiddenSide);
-          outputs.push(state[0]);
-        }
-        finals.push(state);
-        sequence = stack(outputs, timeAxis);
+        const byDirection = layer.map((weights, d) => {
+          const inputSide = this.byGate(weights.weightIh, weights.biasIh);
+          const hiddenSide = this.byGate(weights.weightHh, weights.biasHh);
+          // Every step's input-side products at once: one [.., T, .., H] tensor per gate.
+          const inputGates = inputSide.map(({ weight, bias }) => linear(sequence, weight, bias));
+          let state = perLayer.map((states) => (states ? states[k * directions + d] : zeros([N, H])));
+          const outputs = new Array<Tensor>(T);
+          for (let step = 0; step < T; step++) {
+            const t = d === 0 ? step : T - 1 - step; // the reverse direction runs from the last step
+            state = this.cell(inputGates.map((g) => reshape(slice(g, timeAxis, t, t + 1), [N, H])), state, hiddenSide);
+            outputs[t] = state[0];
+          }
+          finals.push(state);
+          return stack(outputs, timeAxis);
+        });
+        sequence = directions === 1 ? byDirection[0] : concat(byDirection, -1);
         if (k < this.numLayers - 1) sequence = dropout(sequence, this.dropout, this.training, { generator: this.generator });
       });
-      const output = batched ? sequence : reshape(sequence, [T, H]);
+      const output = batched ? sequence : reshape(sequence, [T, directions * H]);
       return [output, initial.map((_, i) => reshape(stack(finals.map((f) => f[i]), 0), stateShape))];
     });
   }
@@ -162,7 +179,8 @@ export abstract class RNNBase extends Module {
   }
 
   protected override extraRepr(): string {
-    return `${this.inputSize}, ${this.hiddenSize}, numLayers=${this.numLayers}, bias=${this.bias}, batchFirst=${this.batchFirst}, dropout=${this.dropout}`;
+    const extra = this.bidirectional ? ', bidirectional=true' : '';
+    return `${this.inputSize}, ${this.hiddenSize}, numLayers=${this.numLayers}, bias=${this.bias}, batchFirst=${this.batchFirst}, dropout=${this.dropout}${extra}`;
   }
 }
 
@@ -178,9 +196,9 @@ export class GRU extends RNNBase {
 
   /**
    * Runs the sequence input [T, N, inputSize] (batchFirst: [N, T, inputSize]; unbatched [T,
-   * inputSize]) from hx [numLayers, N, H] ([numLayers, H] unbatched; default zeros). Returns
-   * [output, hN] as PyTorch: the last layer's state at every step, in the input's layout with H
-   * features, and every layer's state after the last step, [numLayers, N, H].
+   * inputSize]) from hx [L, N, H] ([L, H] unbatched; default zeros; L = numLayers, twice that when
+   * bidirectional). Returns [output, hN] as PyTorch: the last layer's state at every step, in the
+   * input's layout with H features (2H bidirectional), and every layer's state after its last step, [L, N, H].
    */
   forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
     const [output, [hN]] = this.run(input, [hx], ['hx']);
@@ -208,9 +226,10 @@ export class LSTM extends RNNBase {
 
   /**
    * Runs the sequence input [T, N, inputSize] (batchFirst: [N, T, inputSize]; unbatched [T,
-   * inputSize]) from hx = [h0, c0], each [numLayers, N, H] ([numLayers, H] unbatched; default
-   * zeros). Returns [output, [hN, cN]] as PyTorch: the last layer's h at every step, in the input's
-   * layout with H features, and every layer's h and c after the last step.
+   * inputSize]) from hx = [h0, c0], each [L, N, H] ([L, H] unbatched; default zeros; L =
+   * numLayers, twice that when bidirectional). Returns [output, [hN, cN]] as PyTorch: the last layer's
+   * h at every step, in the input's layout with H features (2H bidirectional), and every layer's h and
+   * c after its last step.
    */
   forward(input: Tensor, hx: readonly [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
     if (hx !== null && (!Array.isArray(hx) || hx.length !== 2)) throw new Error(`LSTM: hx must be [h0, c0] or null, got ${String(hx)}`);

@@ -1,7 +1,7 @@
 // nn.GRU and nn.LSTM: values and backpropagation-through-time gradients of the input, the initial
 // states and every parameter against a float64 reference with central finite differences (several
 // layers, both layouts, unbatched, no bias); the cases of tests/fixtures/rnn.json
-// (bench/reference/pytorch_rnn.py), whose torch state_dicts load through loadStateDict and must give
+// (bench/reference/pytorch_rnn.py; bidirectional ones too), whose torch state_dicts load through loadStateDict and must give
 // PyTorch's outputs, final states and gradients to 1e-5; dropout between layers; and no buffer left.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -120,7 +120,7 @@ interface FixtureTensor {
 interface RnnCase {
   name: string;
   kind: 'GRU' | 'LSTM';
-  args: { input_size: number; hidden_size: number; num_layers: number; bias?: boolean; batch_first?: boolean };
+  args: { input_size: number; hidden_size: number; num_layers: number; bias?: boolean; batch_first?: boolean; bidirectional?: boolean };
   state: Record<string, FixtureTensor>;
   input: FixtureTensor;
   initialState: FixtureTensor[];
@@ -137,8 +137,8 @@ describe('nn.GRU and nn.LSTM against PyTorch (tests/fixtures/rnn.json)', () => {
   for (const c of fixture.cases) {
     it(c.name, async () => {
       const before = gg.runtime().memory().liveBuffers;
-      const { input_size, hidden_size, num_layers, bias, batch_first } = c.args;
-      const rnn = new nn[c.kind](input_size, hidden_size, { numLayers: num_layers, bias, batchFirst: batch_first });
+      const { input_size, hidden_size, num_layers, bias, batch_first, bidirectional } = c.args;
+      const rnn = new nn[c.kind](input_size, hidden_size, { numLayers: num_layers, bias, batchFirst: batch_first, bidirectional });
       expect(Object.keys(rnn.stateDict())).toEqual(Object.keys(c.state));
       const state = Object.fromEntries(Object.entries(c.state).map(([k, t]) => [k, toTensor(t)]));
       rnn.loadStateDict(state);
@@ -189,7 +189,12 @@ describe('nn.GRU and nn.LSTM', () => {
       expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(bound);
     }
     expect(String(gru)).toBe('GRU(3, 4, numLayers=2, bias=true, batchFirst=false, dropout=0)');
-    expect(() => new nn.LSTM(3, 4, { bidirectional: true })).toThrow(/LSTM: bidirectional/);
+    const both = new nn.LSTM(3, 4, { bidirectional: true });
+    expect(String(both)).toBe('LSTM(3, 4, numLayers=1, bias=true, batchFirst=false, dropout=0, bidirectional=true)');
+    const [x, h0, c0] = [gg.zeros([2, 1, 3]), gg.zeros([1, 1, 4]), gg.zeros([1, 1, 4])];
+    expect(() => both.forward(x, [h0, c0])).toThrow(/LSTM: expected h0 \[2, 1, 4\]/);
+    for (const t of [x, h0, c0]) t.dispose();
+    both.dispose();
     gru.dispose();
   });
 });
