@@ -15,7 +15,7 @@ import { Tensor, formatShape, shapeSize } from '../tensor.js';
 import { reshape } from './movement.js';
 import { mean, sum } from './reduce.js';
 import { assertDtype, grid1d, opError, sameShape } from './shape.js';
-import { resolveRowVariant, rowWorkgroupSize, type RowVariant, type RowVariantOptions } from './row-variant.js';
+import { resolveRowVariant, workgroupPerRow, type RowVariant, type RowVariantOptions } from './row-variant.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 const WORKGROUP_SIZE = 64;
@@ -29,8 +29,7 @@ function rowLayout(width: number): { template: { T: string; TOTAL: string }; lan
 
 /** The workgroups and WG of a launch over `rows` rows of `steps` loads each, on `variant`'s rung. */
 function rowGrid(variant: RowVariant, rows: number, steps: number): { workgroups: [number, number]; size: number } {
-  const size = variant === 'workgroup' ? rowWorkgroupSize(steps) : WORKGROUP_SIZE;
-  return { workgroups: grid1d(variant === 'workgroup' ? rows * size : rows, size), size };
+  return variant === 'workgroup' ? workgroupPerRow(rows, steps) : { workgroups: grid1d(rows, WORKGROUP_SIZE), size: WORKGROUP_SIZE };
 }
 
 /** normalizedShape as a list of positive integers, matching x's trailing dimensions. */

@@ -7,7 +7,7 @@
 
 import type { Tensor } from '../tensor.js';
 import { isSoftwareAdapter } from './matmul.js';
-import { opError } from './shape.js';
+import { grid1d, opError } from './shape.js';
 import { tunedRowVariant } from './tuning.js';
 
 /** A row kernel's rung: 'line' (one invocation per row) or 'workgroup' (one workgroup per row). */
@@ -32,9 +32,13 @@ export function defaultRowVariant(length: number): RowVariant {
   return length >= 64 && !isSoftwareAdapter() ? 'workgroup' : 'line';
 }
 
-/** The 'workgroup' rung's workgroup size for rows of `length` values: about 8 per invocation, 32 to 256 invocations. */
-export function rowWorkgroupSize(length: number): number {
-  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(length / 8))))));
+/**
+ * The 'workgroup' rung's launch over `rows` rows of `length` values (or vec4 steps): one workgroup per
+ * row of about 8 values per invocation, 32 to 256 invocations (its WG), in a grid folded as grid1d folds.
+ */
+export function workgroupPerRow(rows: number, length: number): { workgroups: [number, number]; size: number } {
+  const size = Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(length / 8))))));
+  return { workgroups: grid1d(rows * size, size), size };
 }
 
 /** `variant` as given, or the automatic choice for rows of `length`; throws, naming `op`, for an unknown one. */

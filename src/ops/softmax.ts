@@ -13,7 +13,7 @@ import type { KernelBuffers } from '../gpu/runtime.js';
 import { Tensor, shapeSize } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, grid1d, normalizeAxis, opError } from './shape.js';
-import { resolveRowVariant, rowWorkgroupSize, type RowVariant, type RowVariantOptions } from './row-variant.js';
+import { resolveRowVariant, workgroupPerRow, type RowVariant, type RowVariantOptions } from './row-variant.js';
 import { exp, mul, sub } from './elementwise.js';
 import { sum } from './reduce.js';
 import * as wgsl from '../gpu/shaders.generated.js';
@@ -31,7 +31,7 @@ type Op = 'softmax' | 'log_softmax';
 function lineLaunch<B extends string>(shader: wgsl.Shader<wgsl.SoftmaxParams, B>, op: Op, like: Tensor, axis: number, variant: RowVariant, buffers: KernelBuffers<B>): void {
   const { outer, k, inner } = linesAround(like, axis);
   if (variant === 'workgroup') {
-    const size = rowWorkgroupSize(k);
+    const { workgroups, size } = workgroupPerRow(outer, k);
     runtime().dispatch({
       shader,
       entryPoint: 'rows',
@@ -39,7 +39,7 @@ function lineLaunch<B extends string>(shader: wgsl.Shader<wgsl.SoftmaxParams, B>
       constants: { WG: size },
       params: { outer, k, inner },
       buffers,
-      workgroups: grid1d(outer * size, size),
+      workgroups,
     });
     return;
   }
@@ -61,8 +61,8 @@ function forwardKernel(name: 'softmax' | 'logSoftmax', op: Op, x: Tensor, axis: 
   assertDtype(name, x, ['f32']);
   const a = normalizeAxis(name, axis, x.rank, x.shape);
   const { k, inner } = linesAround(x, a);
-  // Only rows (the last axis) have the 'workgroup' rung.
-  const variant = inner === 1 ? resolveRowVariant(name, options.variant, k, [x]) : resolveRowVariant(name, options.variant ?? 'line', k, [x]);
+  // Only rows (the last axis) have the 'workgroup' rung, so other axes take 'line' unless told otherwise.
+  const variant = resolveRowVariant(name, options.variant ?? (inner === 1 ? undefined : 'line'), k, [x]);
   if (variant === 'workgroup' && inner !== 1) throw opError(name, `variant 'workgroup' runs along the last axis only, got axis ${axis}`, [x]);
   const out = Tensor.empty(x.shape, 'f32');
   if (out.size > 0) lineLaunch(wgsl.softmax, op, x, a, variant, { x: x.buffer, out: out.buffer });
