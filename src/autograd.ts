@@ -23,6 +23,8 @@
 // op families need not import each other for their backward rules.
 
 import { Tensor, formatShape, nextTensorIdValue, scope, watchTensorReads } from './tensor.js';
+import type { Arena } from './gpu/arena.js';
+import { runtime } from './context.js';
 import { full, fullLike } from './ops/creation.js';
 import { defineMethods } from './ops/methods.js';
 
@@ -212,15 +214,45 @@ export function grad(output: Tensor, inputs: Tensor[], gradOutput?: Tensor, opti
  * in place since (see Tensor.version), or when an earlier backward without `retainGraph` released it.
  */
 export function backward(output: Tensor, gradOutput?: Tensor, options: BackwardOptions = {}): void {
+  // A gradient with a graph of its own (createGraph) stays the tensor its graph made.
+  const home = options.createGraph ? () => undefined : (leaf: Tensor) => gradientHomes.get(leaf);
   propagate('backward', output, gradOutput, options, (t) => !t.node, (leaf, g) => {
-    if (leaf.grad) {
-      const previous = leaf.grad;
-      leaf.grad = previous.add(g).keep();
-      previous.dispose();
-    } else {
-      leaf.grad = g.keep();
-    }
+    const previous = leaf.grad;
+    const total = previous ? previous.add(g) : g;
+    const to = home(leaf);
+    leaf.grad = (to ? placeGradient(total, to.arena, to.index) : total).keep();
+    if (leaf.grad !== g) g.dispose();
+    if (total !== g && total !== leaf.grad) total.dispose();
+    previous?.dispose();
   });
+}
+
+/** Where the gradients of a leaf go (see keepGradientsIn): a slice of an arena. */
+interface GradientHome {
+  arena: Arena;
+  index: number;
+}
+const gradientHomes = new WeakMap<Tensor, GradientHome>();
+
+/**
+ * From now on backward() writes the gradient of `leaf` into slice `index` of `arena` (an optimizer keeping its
+ * gradients side by side, to update and clip them with one dispatch: src/optim/optimizer.ts). A copy per
+ * gradient, the price of every kernel writing its result where it likes.
+ */
+export function keepGradientsIn(leaf: Tensor, arena: Arena, index: number): void {
+  gradientHomes.set(leaf, { arena, index });
+}
+
+/** Undoes keepGradientsIn(leaf, arena, ...), unless the leaf's gradients have moved to another arena since. */
+export function forgetGradientHome(leaf: Tensor, arena: Arena): void {
+  if (gradientHomes.get(leaf)?.arena === arena) gradientHomes.delete(leaf);
+}
+
+/** A tensor in slice `index` of `arena` holding a copy of gradient `value` (see keepGradientsIn). */
+export function placeGradient(value: Tensor, arena: Arena, index: number): Tensor {
+  const placed = Tensor.inArena(value.shape, value.dtype, arena, index);
+  if (value.size > 0) runtime().copy(value.buffer, 0, placed.buffer, 0, value.size * 4);
+  return placed;
 }
 
 function propagate(

@@ -5,7 +5,8 @@
 
 import { runtime } from './context.js';
 import type { GradNode } from './autograd.js';
-import { sizeClass, type Runtime } from './gpu/runtime.js';
+import { sizeClass, type BufferRef, type Runtime } from './gpu/runtime.js';
+import type { Arena } from './gpu/arena.js';
 
 /** Element type of a tensor. All three are 4 bytes per element on the GPU; comparisons and masks are f32. */
 export type DType = 'f32' | 'i32' | 'u32';
@@ -22,15 +23,15 @@ export type NestedArray = number | NestedArray[];
  */
 export interface PendingValues {
   /** Records the kernel that writes the values into `out`. */
-  compute(out: GPUBuffer): void;
+  compute(out: BufferRef): void;
   /** Lets go of the storage it reads: after compute, or instead of it when the tensor is disposed first. */
   release(): void;
 }
 
 /** A tensor's memory as a pending expression holds it: retained while it may still read the buffer. */
 export interface SharedStorage {
-  /** The GPU buffer (allocated on first use). */
-  readonly buffer: GPUBuffer;
+  /** The GPU buffer, or a slice of an arena's (allocated on first use). */
+  readonly buffer: BufferRef;
   /** Pending tensors that will read this buffer: an in-place write (bumpVersion) computes them first. */
   readonly readers: Set<Tensor>;
   /** Keeps the buffer from returning to the pool until the matching release(). */
@@ -40,32 +41,50 @@ export interface SharedStorage {
 }
 
 /**
- * A GPU buffer shared by a tensor and its reshape views; returned to the pool of the runtime that made it
- * (never to another runtime's) when the last one goes. Its version counts in-place writes, as PyTorch's
- * version counter: views share it because they share the memory. A pending tensor's buffer is allocated
- * when its values are computed, so a fused group's intermediates never take memory.
+ * A GPU buffer (or a slice of an arena's: src/gpu/arena.ts) shared by a tensor and its reshape views;
+ * returned to the pool of the runtime that made it (never to another runtime's) when the last one goes.
+ * Its version counts in-place writes, as PyTorch's version counter: views share it because they share the
+ * memory. A pending tensor's buffer is allocated when its values are computed, so a fused group's
+ * intermediates never take memory.
  */
 class Storage implements SharedStorage {
   readonly runtime: Runtime;
   readonly readers = new Set<Tensor>();
   version = 0;
-  private allocated: GPUBuffer | null;
+  private allocated: BufferRef | null;
   private refs = 1;
   private readonly bytes: number;
-  constructor(bytes: number, owner: Runtime, buffer: GPUBuffer | null) {
+  /** The arena whose slice `allocated` is, holding a reference for this storage; null for a buffer of its own. */
+  arena: Arena | null;
+  constructor(bytes: number, owner: Runtime, buffer: BufferRef | null, arena: Arena | null = null) {
     this.bytes = bytes;
     this.allocated = buffer;
     this.runtime = owner;
+    this.arena = arena;
   }
-  get buffer(): GPUBuffer {
+  get buffer(): BufferRef {
     return (this.allocated ??= this.runtime.allocate(this.bytes));
+  }
+  /** Copies the values into slice `index` of `arena` and lives there from now on, for every tensor that shares it. */
+  moveTo(arena: Arena, index: number): void {
+    const slice = arena.slices[index];
+    arena.retain();
+    if (this.bytes > 0) this.runtime.copy(this.buffer, 0, slice, 0, this.bytes);
+    this.releaseMemory();
+    this.allocated = slice;
+    this.arena = arena;
   }
   retain(): this {
     this.refs++;
     return this;
   }
   release(): void {
-    if (--this.refs === 0 && this.allocated) this.runtime.release(this.allocated);
+    if (--this.refs === 0) this.releaseMemory();
+  }
+  private releaseMemory(): void {
+    if (!this.allocated) return;
+    if (this.arena) this.arena.release();
+    else this.runtime.release(this.allocated as GPUBuffer);
   }
 }
 
@@ -205,6 +224,31 @@ export class Tensor {
     return t;
   }
 
+  /** A tensor of `shape` in slice `index` of `arena` (its current contents), holding a reference to the arena. */
+  static inArena(shape: readonly number[], dtype: DType, arena: Arena, index: number): Tensor {
+    return new Tensor(shape, dtype, new Storage(shapeSize(shape) * 4, runtime(), arena.slices[index], arena.retain()));
+  }
+
+  /**
+   * Moves this tensor's values into slice `index` of `arena` (sized for it) and makes that slice its memory
+   * from now on: an optimizer gathering its parameters (src/optim/optimizer.ts). The tensor, and every reshape
+   * view of it, stays the same object, so modules and graphs that hold them see the move (from another arena
+   * too: an optimizer made after another).
+   */
+  moveToArena(arena: Arena, index: number): void {
+    this.assertAlive('moveToArena');
+    if (arena.memberBytes[index] !== this.size * 4) throw new Error(`moveToArena: slice ${index} holds ${arena.memberBytes[index]} bytes, not the ${this.size * 4} of tensor #${this.id} ${formatShape(this.shape)}`);
+    this.realize();
+    // Pending tensors that read this memory compute their values from it first.
+    for (const reader of [...this.storage!.readers]) reader.realize();
+    this.storage!.moveTo(arena, index);
+  }
+
+  /** The arena this tensor's memory lies in, or null. */
+  get arena(): Arena | null {
+    return this.storage?.arena ?? null;
+  }
+
   /** A tensor sharing this one's buffer with another shape of the same size (used by reshape). */
   static view(source: Tensor, shape: readonly number[]): Tensor {
     source.assertAlive('view');
@@ -228,8 +272,8 @@ export class Tensor {
     return this.storage === null;
   }
 
-  /** The GPU buffer; throws a clear error after dispose() or once its runtime is gone. */
-  get buffer(): GPUBuffer {
+  /** The GPU buffer, or the slice of one it lives in; throws a clear error after dispose() or once its runtime is gone. */
+  get buffer(): BufferRef {
     this.noteRead('buffer');
     this.realize();
     return this.storage!.buffer;

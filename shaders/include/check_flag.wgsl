@@ -7,12 +7,18 @@
 // The including shader declares the flag at a binding of its own:
 //   @group(0) @binding(N) var<storage, read_write> check_flag: array<atomic<u32>, 4>;
 fn report_check(site: u32, value: i32) {
+  report_check_at(site, value, 0u);
+}
+
+/** report_check, also recording where the failure was (e.g. the vec4 of an optimizer's run of parameters). */
+fn report_check_at(site: u32, value: i32, where_: u32) {
   if (site == 0u || atomicLoad(&check_flag[0]) != 0u) { return; }
   // The weak exchange may fail spuriously: retry until it succeeds or another record is there.
   loop {
     let attempt = atomicCompareExchangeWeak(&check_flag[0], 0u, site);
     if (attempt.exchanged) {
       atomicStore(&check_flag[1], bitcast<u32>(value));
+      atomicStore(&check_flag[2], where_);
       return;
     }
     if (attempt.old_value != 0u) { return; }

@@ -8,7 +8,7 @@
 // runs inside Runtime.replayable(fn), and at each replay fn runs again with the runtime patching the
 // parameters of the dispatches it makes into the plan's uniform buffer instead of recording them.
 
-import type { ParamWords } from './runtime.js';
+import type { BufferRef, ParamWords } from './runtime.js';
 
 /** One dispatch as recorded. */
 export interface RecordedDispatch {
@@ -20,8 +20,8 @@ export interface RecordedDispatch {
   kernel: string;
   /** Binding numbers of the storage buffers, in the order of `buffers`. */
   bindings: readonly number[];
-  /** The storage buffers, at `bindings`. */
-  buffers: readonly GPUBuffer[];
+  /** The storage buffers (or slices of them), at `bindings`. */
+  buffers: readonly BufferRef[];
   /** The uniform parameters' bytes, or null for a kernel that reads none. */
   params: Uint8Array | null;
   /** Workgroups in x, y and z. */
@@ -35,11 +35,11 @@ export interface RecordedCopy {
   /** What the command is. */
   kind: 'copy';
   /** Copied from. */
-  src: GPUBuffer;
+  src: BufferRef;
   /** Byte offset in src. */
   srcOffset: number;
   /** Copied to. */
-  dst: GPUBuffer;
+  dst: BufferRef;
   /** Byte offset in dst. */
   dstOffset: number;
   /** Bytes copied. */
@@ -51,7 +51,7 @@ export interface RecordedWrite {
   /** What the command is. */
   kind: 'write';
   /** Written to. */
-  buffer: GPUBuffer;
+  buffer: BufferRef;
   /** Byte offset in buffer. */
   byteOffset: number;
   /** The bytes (a copy). */
@@ -80,9 +80,9 @@ export class Recording {
     return undefined;
   }
 
-  /** Every buffer the commands touch, each once. */
-  buffers(): Set<GPUBuffer> {
-    const all = new Set<GPUBuffer>();
+  /** Every buffer or slice the commands touch, each once. */
+  buffers(): Set<BufferRef> {
+    const all = new Set<BufferRef>();
     for (const c of this.commands) {
       if (c.kind === 'dispatch') c.buffers.forEach((b) => all.add(b));
       else if (c.kind === 'copy') all.add(c.src).add(c.dst);
@@ -101,9 +101,9 @@ export class Recording {
     if (other.commands.length !== this.commands.length) {
       return `it made ${this.commands.length} GPU commands on one call and ${other.commands.length} on the next`;
     }
-    const forward = new Map<GPUBuffer, GPUBuffer>();
-    const backward = new Map<GPUBuffer, GPUBuffer>();
-    const corresponds = (a: GPUBuffer, b: GPUBuffer) => {
+    const forward = new Map<BufferRef, BufferRef>();
+    const backward = new Map<BufferRef, BufferRef>();
+    const corresponds = (a: BufferRef, b: BufferRef) => {
       if ((forward.get(a) ?? b) !== b || (backward.get(b) ?? a) !== a) return false;
       forward.set(a, b);
       backward.set(b, a);

@@ -35,8 +35,41 @@ export interface KernelTiming {
   ms: number;
 }
 
-/** A launch's storage buffers, keyed by the WGSL variable names of the shader's bindings. */
-export type KernelBuffers<B extends string = string> = { readonly [Name in B]?: GPUBuffer };
+/**
+ * A byte range of a pooled buffer, bound and copied as if it were a buffer of its own: how tensors that live
+ * side by side in one buffer (an optimizer's parameters, gradients and states: src/gpu/arena.ts) reach the
+ * kernels, which index from the start of their binding as usual. `offset` is a multiple of 256 bytes (every
+ * device's storage binding alignment) and `size` of 16, so vec4 kernels may read a slice's last vec4 whole.
+ */
+export class BufferSlice {
+  /** The pooled buffer the range lies in. */
+  readonly buffer: GPUBuffer;
+  /** Where the range starts, in bytes. */
+  readonly offset: number;
+  /** Its length in bytes. */
+  readonly size: number;
+  constructor(buffer: GPUBuffer, offset: number, size: number) {
+    this.buffer = buffer;
+    this.offset = offset;
+    this.size = size;
+  }
+}
+
+/** What a tensor's memory is: a pooled buffer of its own, or a slice of one it shares (see BufferSlice). */
+export type BufferRef = GPUBuffer | BufferSlice;
+
+/** The GPU buffer a BufferRef lies in. */
+export function bufferOf(ref: BufferRef): GPUBuffer {
+  return ref instanceof BufferSlice ? ref.buffer : ref;
+}
+
+/** Where a BufferRef starts in its GPU buffer, in bytes. */
+export function offsetOf(ref: BufferRef): number {
+  return ref instanceof BufferSlice ? ref.offset : 0;
+}
+
+/** A launch's storage buffers (or slices of them), keyed by the WGSL variable names of the shader's bindings. */
+export type KernelBuffers<B extends string = string> = { readonly [Name in B]?: BufferRef };
 
 /** The buffers argument of a launch of shader `S`. */
 export type BuffersOf<S> = S extends Shader<any, infer B> ? KernelBuffers<B> : never;
@@ -96,6 +129,11 @@ export interface MemoryStats {
   capturedBuffers: number;
   /** Bytes of those buffers. */
   capturedBytes: number;
+}
+
+/** How a bind group entry binds a BufferRef: a whole buffer, or a slice's range of one. */
+function bindingResource(ref: BufferRef): GPUBufferBinding {
+  return ref instanceof BufferSlice ? { buffer: ref.buffer, offset: ref.offset, size: ref.size } : { buffer: ref };
 }
 
 /** Rounds a byte size up to a pool size class: 4 classes per power of two, at least 256 bytes. */
@@ -268,13 +306,13 @@ export class Runtime {
    * check (and the error) where every index is known good and speed matters.
    */
   checkIndices = true;
-  /** Four words (site, value, 0, 0): the first failed check since the flag was last cleared; zeros when none. */
+  /** Four words (site, value, where, 0): the first failed check since the flag was last cleared; zeros when none. */
   private checkFlag: GPUBuffer | null = null;
   /** Error messages of the checking dispatches, by site number (0 = no check); `{value}` marks the recorded value. */
   private checkMessages: string[] = [''];
   private checkSites = new Map<string, number>();
   /** For sites whose failure is a particular Error subclass: makes it from the message and the value. */
-  private checkErrors = new Map<number, (message: string, value: number) => Error>();
+  private checkErrors = new Map<number, (message: string, value: number, where: number) => Error>();
   /** True once a checking dispatch was recorded after the last copy of the flag into a read. */
   private checksPending = false;
 
@@ -282,9 +320,10 @@ export class Runtime {
    * For a kernel that reports a failed check at the next read: the flag buffer it binds and the site
    * number it records (atomically, first failure wins) with a value such as the bad index. `message`
    * is the error to throw, `{value}` replaced by the value; `makeError`, if given, makes that error
-   * (an Error subclass that carries the value, say) from the message and the value.
+   * (an Error subclass that carries the value, say) from the message, the value and where the kernel
+   * says it failed (include/check_flag.wgsl's report_check_at; 0 from report_check).
    */
-  deferredCheck(message: string, makeError?: (message: string, value: number) => Error): DeferredCheck {
+  deferredCheck(message: string, makeError?: (message: string, value: number, where: number) => Error): DeferredCheck {
     let site = this.checkSites.get(message);
     if (site === undefined) {
       site = this.checkMessages.push(message) - 1;
@@ -321,7 +360,7 @@ export class Runtime {
     this.device.queue.writeBuffer(this.checkFlag!, 0, new Uint32Array(4));
     const message = (this.checkMessages[words[0]] ?? 'a GPU check failed (value {value})').replace('{value}', String(words[1] | 0));
     const makeError = this.checkErrors.get(words[0]);
-    throw makeError ? makeError(message, words[1] | 0) : new Error(message);
+    throw makeError ? makeError(message, words[1] | 0, words[2]) : new Error(message);
   }
 
   // ---- memory ------------------------------------------------------------------------------------
@@ -431,11 +470,20 @@ export class Runtime {
   }
 
   /** Copies bytes from JS into a buffer, ordered after every op recorded so far. */
-  write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+  write(buffer: BufferRef, data: ArrayBufferView, byteOffset = 0): void {
     this.recorder?.commands.push({ kind: 'write', buffer, byteOffset, data: new Uint8Array(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) });
     // queue.writeBuffer runs before any commands still waiting in our encoder, so those must go first.
     if (this.pendingDispatches > 0 || this.encoder) this.flush();
-    this.device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(bufferOf(buffer), offsetOf(buffer) + byteOffset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Sets a buffer's bytes to zero, ordered after every op recorded so far. */
+  clear(buffer: BufferRef): void {
+    if (this.recorder) {
+      this.write(buffer, new Uint8Array(buffer.size));
+      return;
+    }
+    this.endPass().clearBuffer(bufferOf(buffer), offsetOf(buffer), buffer.size);
   }
 
   // ---- kernels -----------------------------------------------------------------------------------
@@ -537,13 +585,13 @@ export class Runtime {
    * A launch's named buffers for the variables its entry point uses, in the order of `used`. Throws, naming
    * the kernel, for a missing, unknown or unused name and for a buffer that is not live.
    */
-  private namedBuffers(launch: KernelLaunch, used: readonly Binding[]): GPUBuffer[] {
-    const given = launch.buffers as Record<string, GPUBuffer | undefined>;
-    const buffers = new Array<GPUBuffer>(used.length);
+  private namedBuffers(launch: KernelLaunch, used: readonly Binding[]): BufferRef[] {
+    const given = launch.buffers as Record<string, BufferRef | undefined>;
+    const buffers = new Array<BufferRef>(used.length);
     for (let i = 0; i < used.length; i++) {
       const buffer = given[used[i].name];
       if (buffer === undefined) throw this.bufferMismatch(launch, used);
-      if (!this.live.has(buffer)) this.checkForeignBuffer(launch, buffer, `storage buffer '${used[i].name}' (binding ${used[i].binding})`);
+      if (!this.live.has(bufferOf(buffer))) this.checkForeignBuffer(launch, bufferOf(buffer), `storage buffer '${used[i].name}' (binding ${used[i].binding})`);
       buffers[i] = buffer;
     }
     let count = 0;
@@ -619,7 +667,7 @@ export class Runtime {
   planReplay(recording: Recording): ReplayPlan {
     const external = new Map<GPUBuffer, number>();
     const reserved: GPUBuffer[] = [];
-    for (const buffer of recording.buffers()) {
+    for (const buffer of new Set([...recording.buffers()].map(bufferOf))) {
       if (buffer === this.checkFlag) {
         external.set(buffer, 0); // the runtime's own, for as long as it lives
         continue;
@@ -651,7 +699,7 @@ export class Runtime {
       const offset = slot++ * PARAM_SLOT_BYTES;
       if (c.params) plan.staging.set(c.params, offset);
       const entries: GPUBindGroupEntry[] = c.params ? [{ binding: 0, resource: { buffer: paramBuffer, offset, size: c.params.length } }] : [];
-      c.buffers.forEach((buffer, k) => entries.push({ binding: c.bindings[k], resource: { buffer } }));
+      c.buffers.forEach((buffer, k) => entries.push({ binding: c.bindings[k], resource: bindingResource(buffer) }));
       plan.setDispatch(i, offset, this.device.createBindGroup({ layout: this.bindGroupLayouts.get(c.pipeline)!, entries }));
     });
     return plan;
@@ -698,12 +746,12 @@ export class Runtime {
       pass?.end();
       pass = null;
       if (c.kind === 'copy') {
-        encoder.copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.bytes);
+        encoder.copyBufferToBuffer(bufferOf(c.src), offsetOf(c.src) + c.srcOffset, bufferOf(c.dst), offsetOf(c.dst) + c.dstOffset, c.bytes);
         return;
       }
       // Bytes from JS land between the commands before and after them, as when they were recorded.
       this.flush();
-      this.device.queue.writeBuffer(c.buffer, c.byteOffset, c.data);
+      this.device.queue.writeBuffer(bufferOf(c.buffer), offsetOf(c.buffer) + c.byteOffset, c.data);
       encoder = this.endPass();
     });
     (pass as GPUComputePassEncoder | null)?.end();
@@ -726,7 +774,7 @@ export class Runtime {
   }
 
   /** A dispatch made while a replay remakes per-step parameters: packs them into the plan's slot. */
-  private patchParams(launch: KernelLaunch, pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[]): void {
+  private patchParams(launch: KernelLaunch, pipeline: GPUComputePipeline, buffers: readonly BufferRef[]): void {
     const patching = this.patching!;
     const index = patching.commands[patching.next++];
     const recorded = patching.plan.recording.commands[index] as RecordedDispatch | undefined;
@@ -823,14 +871,14 @@ export class Runtime {
    * The bind group of one dispatch: its parameter slot at @binding(0) (none when `paramOffset` < 0), then
    * each storage buffer at the binding number of its entry in `bindings`.
    */
-  private bindGroup(pipeline: GPUComputePipeline, paramOffset: number, paramBytes: number, bindings: readonly Binding[], buffers: readonly GPUBuffer[]): GPUBindGroup {
+  private bindGroup(pipeline: GPUComputePipeline, paramOffset: number, paramBytes: number, bindings: readonly Binding[], buffers: readonly BufferRef[]): GPUBindGroup {
     // A pipeline's bindings are fixed, so the buffers' ids in order identify the bind group.
     let key = `${this.idOf(pipeline)}:${paramOffset}:${paramBytes}`;
     for (let i = 0; i < buffers.length; i++) key += `:${this.idOf(buffers[i])}`;
     let bindGroup = this.bindGroups.get(key);
     if (!bindGroup) {
       const entries: GPUBindGroupEntry[] = paramOffset < 0 ? [] : [{ binding: 0, resource: { buffer: this.paramArena, offset: paramOffset, size: paramBytes } }];
-      buffers.forEach((buffer, i) => entries.push({ binding: bindings[i].binding, resource: { buffer } }));
+      buffers.forEach((buffer, i) => entries.push({ binding: bindings[i].binding, resource: bindingResource(buffer) }));
       bindGroup = this.device.createBindGroup({ layout: this.bindGroupLayouts.get(pipeline)!, entries });
       this.counters.bindGroupsCreated++;
       if (this.bindGroups.size >= BIND_GROUP_CACHE_SIZE) this.bindGroups.clear();
@@ -839,10 +887,21 @@ export class Runtime {
     return bindGroup;
   }
 
-  /** Records a buffer-to-buffer copy (ordered with the dispatches around it). */
-  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+  /**
+   * Records a buffer-to-buffer copy (ordered with the dispatches around it); offsets count from the start of
+   * each BufferRef. WebGPU copies between two distinct buffers only: two slices of one buffer go through a
+   * pooled buffer.
+   */
+  copy(src: BufferRef, srcOffset: number, dst: BufferRef, dstOffset: number, bytes: number): void {
+    if (bytes > 0 && bufferOf(src) === bufferOf(dst)) {
+      const between = this.allocate(bytes);
+      this.copy(src, srcOffset, between, 0, bytes);
+      this.copy(between, 0, dst, dstOffset, bytes);
+      this.release(between);
+      return;
+    }
     this.recorder?.commands.push({ kind: 'copy', src, srcOffset, dst, dstOffset, bytes });
-    this.endPass().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.endPass().copyBufferToBuffer(bufferOf(src), offsetOf(src) + srcOffset, bufferOf(dst), offsetOf(dst) + dstOffset, bytes);
   }
 
   /** Submits everything recorded so far. */
@@ -876,7 +935,8 @@ export class Runtime {
   }
 
   /** Reads bytes back to JS: the one place that waits for the GPU. */
-  async read(buffer: GPUBuffer, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
+  async read(ref: BufferRef, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
+    const [buffer, start] = [bufferOf(ref), offsetOf(ref) + byteOffset];
     this.checkHealthy('read');
     if (this.recorder) {
       this.recorder.reads++;
@@ -887,7 +947,7 @@ export class Runtime {
     const withFlag = this.checksPending;
     this.checksPending = false;
     const staging = this.device.createBuffer({ size: Math.max(4, size + (withFlag ? 16 : 0)), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.endPass().copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
+    this.endPass().copyBufferToBuffer(buffer, start, staging, 0, size);
     if (withFlag) this.endPass().copyBufferToBuffer(this.checkFlag!, 0, staging, size, 16);
     this.flush();
     this.counters.readbacks++;

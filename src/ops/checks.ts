@@ -6,7 +6,7 @@
 // one pass over the values, or none where a kernel that reads them anyway does it; nothing is allocated.
 
 import { runtime } from '../context.js';
-import type { DeferredCheck } from '../gpu/runtime.js';
+import type { BufferRef, DeferredCheck } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { zeros } from './creation.js';
 import { grid1d } from './shape.js';
@@ -28,10 +28,11 @@ export class NonFiniteError extends Error {
 
 /**
  * A deferred check whose failure is a {@link NonFiniteError}: `tensorName` became NaN or Inf, at the step
- * the kernel records as the check's value. The optimizers' update kernels report through these.
+ * the kernel records as the check's value. The optimizers' update kernels report through these. For a
+ * kernel over several tensors, `nameAt` names the one at the place it reports (report_check_at's `where`).
  */
-export function nonFiniteCheck(tensorName: string): DeferredCheck {
-  return runtime().deferredCheck(nonFiniteMessage(tensorName, '{value}'), (_, step) => new NonFiniteError(step, tensorName));
+export function nonFiniteCheck(tensorName: string, nameAt?: (where: number) => string): DeferredCheck {
+  return runtime().deferredCheck(nonFiniteMessage(tensorName, '{value}'), (_, step, where) => new NonFiniteError(step, nameAt ? nameAt(where) : tensorName));
 }
 
 /** NonFiniteError's message; with step '{value}', the deferred check's template of it. */
@@ -43,7 +44,7 @@ function nonFiniteMessage(tensorName: string, step: number | string): string {
  * Launches shaders/finite_check.wgsl over f32 `x`: if x holds NaN or an infinity and `flag` (two u32, or
  * the runtime's check flag) is still 0, it records `record` (non-zero) and then `index`.
  */
-export function recordNonFinite(x: Tensor, flag: GPUBuffer, record: number, index: number): void {
+export function recordNonFinite(x: Tensor, flag: BufferRef, record: number, index: number): void {
   if (x.size === 0) return;
   runtime().dispatch({
     shader: wgsl.finite_check,

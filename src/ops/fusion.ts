@@ -10,7 +10,7 @@
 
 import { runtime } from '../context.js';
 import { Tensor, type DType, type PendingValues, type SharedStorage } from '../tensor.js';
-import { fillTemplate, type KernelBuffers } from '../gpu/runtime.js';
+import { fillTemplate, type BufferRef, type KernelBuffers } from '../gpu/runtime.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 import type { Binding, Shader } from '../gpu/shaders.generated.js';
 import { broadcastStrides, collapseDims, grid1d, sameShape } from './shape.js';
@@ -180,9 +180,9 @@ class FusedValues implements PendingValues {
     for (const input of this.inputs) input.storage.readers.add(owner);
   }
 
-  compute(out: GPUBuffer): void {
+  compute(out: BufferRef): void {
     const kernel = generate(this.root, this.shape);
-    const buffers: Record<string, GPUBuffer> = { out };
+    const buffers: Record<string, BufferRef> = { out };
     kernel.inputs.forEach((input, k) => (buffers[`in${k}`] = input.storage.buffer));
     const strides = kernel.layout.strides.flatMap((s) => [...s, 0, 0, 0, 0].slice(0, 4));
     const n = shapeSizeOf(this.shape) / kernel.lanes;

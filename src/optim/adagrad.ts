@@ -4,14 +4,13 @@
 // host computes it in float64 and passes it with the other settings in the uniform block.
 
 import { runtime } from '../context.js';
-import type { Tensor } from '../tensor.js';
 import {
-  Optimizer, checkBoolean, checkNonNegative, vec4Workgroups, withDefaults, type ParamGroup, type ParamState, type ParamsInput,
+  Optimizer, checkBoolean, checkNonNegative, withDefaults, type ParamGroup, type ParamsInput, type GroupOptions, type UpdateTarget,
 } from './optimizer.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 /** Settings of {@link Adagrad}, per group; every one is optional in the constructor. */
-export interface AdagradOptions {
+export interface AdagradOptions extends GroupOptions {
   /** Learning rate (default 1e-2). */
   lr: number;
   /** Learning-rate decay: step t uses lr / (1 + (t - 1) * lrDecay) (default 0). */
@@ -26,7 +25,7 @@ export interface AdagradOptions {
   maximize: boolean;
 }
 
-const defaults: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false };
+const defaults: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, foreach: true };
 
 /**
  * Adagrad (Duchi et al.), with PyTorch's options (lrDecay, L2 weight decay, initialAccumulatorValue,
@@ -50,26 +49,25 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     checkBoolean('Adagrad', 'maximize', o.maximize);
   }
 
-  protected override update(param: Tensor, grad: GPUBuffer, state: ParamState, group: ParamGroup<AdagradOptions>): void {
-    const shared = this.updateLaunch(param, grad, state);
+  protected override update(target: UpdateTarget, group: ParamGroup<AdagradOptions>): void {
     runtime().dispatch({
       shader: wgsl.optim_adagrad,
       entryPoint: 'adagrad',
       params: {
-        n: param.size,
-        clr: group.lr / (1 + (state.step - 1) * group.lrDecay),
+        n: target.n,
+        clr: group.lr / (1 + (target.step - 1) * group.lrDecay),
         eps: group.eps,
         weight_decay: group.weightDecay,
         grad_sign: group.maximize ? -1 : 1,
-        ...shared.params,
+        ...target.shared.params,
       },
       buffers: {
-        ...shared.buffers,
+        ...target.shared.buffers,
         // PyTorch fills the sum when it builds the optimizer; a parameter's first update is the
         // first moment it can be read, so the result is the same.
-        sum: this.stateBuffer(state, 'sum', param, group.initialAccumulatorValue).buffer,
+        sum: target.state('sum', group.initialAccumulatorValue),
       },
-      workgroups: vec4Workgroups('Adagrad.step', param),
+      workgroups: target.workgroups,
     });
   }
 }

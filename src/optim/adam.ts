@@ -4,10 +4,8 @@
 // passes them with the other settings in the uniform block.
 
 import { runtime } from '../context.js';
-import type { Tensor } from '../tensor.js';
 import {
-  Optimizer, checkBoolean, checkNonNegative, checkUnitInterval, vec4Workgroups, withDefaults,
-  type ParamGroup, type ParamState, type ParamsInput,
+  Optimizer, checkBoolean, checkNonNegative, checkUnitInterval, withDefaults, type ParamGroup, type ParamsInput, type GroupOptions, type UpdateTarget,
 } from './optimizer.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
@@ -15,7 +13,7 @@ import * as wgsl from '../gpu/shaders.generated.js';
  * Settings of {@link Adam} and {@link AdamW}, per group; every one is optional in the constructor (defaults lr 1e-3,
  * betas [0.9, 0.999], eps 1e-8, weightDecay 0 for Adam and 0.01 for AdamW).
  */
-export interface AdamOptions {
+export interface AdamOptions extends GroupOptions {
   /** Learning rate. */
   lr: number;
   /** Decay rates of the first and second moment estimates, each in [0, 1). */
@@ -30,7 +28,7 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
-const adamDefaults: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
+const adamDefaults: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, foreach: true };
 
 /** Adam and AdamW: the same kernel, with the weight decay coupled to the gradient or decoupled. */
 abstract class AdamFamily extends Optimizer<AdamOptions> {
@@ -57,33 +55,32 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     checkBoolean(name, 'maximize', o.maximize);
   }
 
-  protected override update(param: Tensor, grad: GPUBuffer, state: ParamState, group: ParamGroup<AdamOptions>): void {
+  protected override update(target: UpdateTarget, group: ParamGroup<AdamOptions>): void {
     const [beta1, beta2] = group.betas;
     const decoupled = this.decoupledWeightDecay;
-    const shared = this.updateLaunch(param, grad, state);
     runtime().dispatch({
       shader: wgsl.optim_adam,
       entryPoint: group.amsgrad ? 'adam_amsgrad' : 'adam',
       params: {
-        n: param.size,
+        n: target.n,
         one_minus_beta1: 1 - beta1,
         beta2,
         one_minus_beta2: 1 - beta2,
         eps: group.eps,
         weight_decay: decoupled ? 0 : group.weightDecay,
         param_scale: decoupled ? 1 - group.lr * group.weightDecay : 1,
-        step_size: group.lr / (1 - beta1 ** state.step),
-        bias_correction2_sqrt: Math.sqrt(1 - beta2 ** state.step),
+        step_size: group.lr / (1 - beta1 ** target.step),
+        bias_correction2_sqrt: Math.sqrt(1 - beta2 ** target.step),
         grad_sign: group.maximize ? -1 : 1,
-        ...shared.params,
+        ...target.shared.params,
       },
       buffers: {
-        ...shared.buffers,
-        exp_avg: this.stateBuffer(state, 'exp_avg', param).buffer,
-        exp_avg_sq: this.stateBuffer(state, 'exp_avg_sq', param).buffer,
-        max_exp_avg_sq: group.amsgrad ? this.stateBuffer(state, 'max_exp_avg_sq', param).buffer : undefined,
+        ...target.shared.buffers,
+        exp_avg: target.state('exp_avg'),
+        exp_avg_sq: target.state('exp_avg_sq'),
+        max_exp_avg_sq: group.amsgrad ? target.state('max_exp_avg_sq') : undefined,
       },
-      workgroups: vec4Workgroups(`${this.optimizerName}.step`, param),
+      workgroups: target.workgroups,
     });
   }
 }

@@ -13,7 +13,8 @@ import { reshape } from '../ops/movement.js';
 import { reduceRows } from '../ops/reduce.js';
 import { grid1d, opError } from '../ops/shape.js';
 import { Tensor, scope } from '../tensor.js';
-import { vec4Workgroups } from './optimizer.js';
+import { runsOf } from '../gpu/arena.js';
+import type { BufferRef } from '../gpu/runtime.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 /** About how many vec4s of a gradient one invocation of the partial-norm kernel folds (1024 elements). */
@@ -52,7 +53,7 @@ export function clipGradValue(parameters: Tensor | Iterable<Tensor>, clipValue: 
   noGrad(() =>
     scope(() => {
       // Gradients that share a buffer (reshape views of one another) are clamped once.
-      const clamped = new Set<GPUBuffer>();
+      const clamped = new Set<BufferRef>();
       for (const grad of grads) {
         if (clamped.has(grad.buffer)) continue;
         clamped.add(grad.buffer);
@@ -77,17 +78,19 @@ export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: num
   if (grads.length === 0) return zeros([]);
 
   return scope(() => {
-    const scaleWorkgroups = grads.map((grad) => vec4Workgroups('clipGradNorm', grad));
-    const partialCounts = grads.map((grad) => Math.ceil(Math.ceil(grad.size / 4) / VEC4S_PER_PARTIAL));
+    // Gradients side by side in an optimizer's arena (src/optim/optimizer.ts) go a run at a time: the zeros
+    // between them add nothing to the norm and stay zeros when scaled.
+    const runs = runsOf(grads);
+    const partialCounts = runs.map((run) => Math.ceil(Math.ceil(run.n / 4) / VEC4S_PER_PARTIAL));
     const partials = Tensor.empty([partialCounts.reduce((a, b) => a + b, 0)]);
     let firstPartial = 0;
-    grads.forEach((grad, k) => {
+    runs.forEach((run, k) => {
       runtime().dispatch({
         shader: wgsl.optim_grad_norm,
         entryPoint: normType === 2 ? 'sum_squares' : 'max_abs',
         constants: { WG: NORM_WORKGROUP_SIZE },
-        params: { n: grad.size, partials: partialCounts[k], first_partial: firstPartial },
-        buffers: { grad: grad.buffer, out: partials.buffer },
+        params: { n: run.n, partials: partialCounts[k], first_partial: firstPartial },
+        buffers: { grad: run.buffer, out: partials.buffer },
         workgroups: grid1d(partialCounts[k], NORM_WORKGROUP_SIZE),
       });
       firstPartial += partialCounts[k];
@@ -95,18 +98,18 @@ export function clipGradNorm(parameters: Tensor | Iterable<Tensor>, maxNorm: num
     const total = reduceRows(partials, 1, partials.size, normType === 2 ? 'sum' : 'max');
     const norm = reshape(normType === 2 ? sqrt(total) : total, []);
     // Gradients that share a buffer (reshape views of one another) are scaled once.
-    const scaled = new Set<GPUBuffer>();
-    grads.forEach((grad, k) => {
-      if (scaled.has(grad.buffer)) return;
-      scaled.add(grad.buffer);
-      grad.bumpVersion(); // scaled in place
+    const scaled = new Set<BufferRef>();
+    for (const run of runs) {
+      if (scaled.has(run.buffer)) continue;
+      scaled.add(run.buffer);
+      for (const grad of run.tensors) grad.bumpVersion(); // scaled in place
       runtime().dispatch({
         shader: wgsl.optim_clip,
-        params: { n: grad.size, max_norm: maxNorm },
-        buffers: { grad: grad.buffer, total_norm: norm.buffer },
-        workgroups: scaleWorkgroups[k],
+        params: { n: run.n, max_norm: maxNorm },
+        buffers: { grad: run.buffer, total_norm: norm.buffer },
+        workgroups: grid1d(Math.ceil(run.n / 4), 256),
       });
-    });
+    }
     return norm;
   });
 }

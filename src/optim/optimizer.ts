@@ -4,6 +4,15 @@
 // update per parameter (src/optim/sgd.ts, adam.ts, rmsprop.ts, adagrad.ts); nothing here reads the
 // GPU back except loadStateDict, which reads the saved step counts.
 //
+// Parameters side by side: at the first step the parameters of groups with `foreach` (the default) move
+// into one arena (src/gpu/arena.ts), their gradients land in a second one (autograd copies them there)
+// and each state gets one more, all of one layout; a step then updates each run of neighbouring
+// parameters that share a group, a step count and their states with one dispatch over the run's range
+// (one per step for a plain model), and clipGradNorm reads and scales the run's gradients with one
+// each too. PyTorch's `foreach` implementation, for the same reason: launches, not arithmetic, are what
+// a step of many small tensors costs on a GPU. The NaN/Inf watch still names the parameter: the kernel
+// reports where in the run it saw the value.
+//
 // Checkpoints: stateDict() holds tensors only ('state.<i>.<name>', i indexing the parameters in group
 // order, with the step count as a 0-d tensor 'state.<i>.step'), so a safetensors file can hold it;
 // hyperparameters() is the small JSON-able rest (each group's settings and parameter indices).
@@ -14,11 +23,31 @@ import { describe, grid1d, opError, sameShape } from '../ops/shape.js';
 import { Tensor, formatShape } from '../tensor.js';
 import { runtime } from '../context.js';
 import { nonFiniteCheck } from '../ops/checks.js';
+import { forgetGradientHome, keepGradientsIn, placeGradient } from '../autograd.js';
+import { Arena } from '../gpu/arena.js';
+import type { BufferRef } from '../gpu/runtime.js';
+
+let foreachEnabled = true;
+
+/**
+ * Turns side-by-side parameters (every group's `foreach`) on or off for optimizers made from now on
+ * (default on): off, each parameter keeps its own buffer and its own update launch, as with `foreach:
+ * false` in every group. For comparing the two paths; results are the same bits either way, but for
+ * clipGradNorm's rounding (one sum per run instead of one per gradient).
+ */
+export function setForeach(enabled: boolean): void {
+  foreachEnabled = enabled;
+}
 
 /** Settings every optimizer's groups carry; each optimizer adds its own (JSON-able values only). */
 export interface GroupOptions {
   /** Learning rate. */
   lr: number;
+  /**
+   * Keep the group's parameters, gradients and states side by side and update them with one launch per run of
+   * parameters (default true; see the file comment). False: one launch per parameter, the memory as it was.
+   */
+  foreach: boolean;
 }
 
 /** One parameter group: its parameters and the hyperparameters they are updated with. */
@@ -40,8 +69,27 @@ export type ParamGroupInput<O extends GroupOptions> = Partial<O> & {
 export type ParamsInput<O extends GroupOptions> = Iterable<Tensor> | Iterable<readonly [string, Tensor]> | readonly ParamGroupInput<O>[];
 
 /**
- * What every update kernel binds and reads for one parameter (include/optim_common.wgsl): the parameter
- * and its gradient, and where to report NaN or Inf (see Optimizer.checkFinite).
+ * What one update launch covers: one parameter, or a run of parameters side by side in the optimizer's
+ * arenas (their range, the gaps between them included: zeros there stay zeros under every update rule).
+ */
+export interface UpdateTarget {
+  /** Elements the launch covers. */
+  n: number;
+  /** The step count of its parameters (equal in a run), this update included. */
+  step: number;
+  /** The Params fields and buffers every update kernel shares (include/optim_common.wgsl). */
+  shared: UpdateLaunch;
+  /** Workgroups for one invocation per vec4. */
+  workgroups: [number, number];
+  /** A state's buffer (Adam's 'exp_avg', ...), made on first use filled with `initial` (default 0). */
+  state(name: string, initial?: number): BufferRef;
+  /** Whether the state exists yet (SGD copies the first gradient into its new momentum buffer). */
+  hasState(name: string): boolean;
+}
+
+/**
+ * What every update kernel binds and reads (include/optim_common.wgsl): the parameter and its gradient,
+ * and where to report NaN or Inf (see Optimizer.checkFinite).
  */
 export interface UpdateLaunch {
   /** The Params fields of the NaN/Inf watch. */
@@ -56,9 +104,9 @@ export interface UpdateLaunch {
   /** The parameter, its gradient and the runtime's check flag. */
   buffers: {
     /** The parameter, updated in place. */
-    param: GPUBuffer;
+    param: BufferRef;
     /** Its gradient. */
-    grad: GPUBuffer;
+    grad: BufferRef;
     /** The runtime's check flag, where the watch reports. */
     check_flag: GPUBuffer;
   };
@@ -103,13 +151,21 @@ export abstract class Optimizer<O extends GroupOptions> {
   private readonly state = new Map<Tensor, ParamState>();
   private readonly paramNames = new Map<Tensor, string>();
   private disposed = false;
+  /** The foreach groups' parameters, gradients and states side by side (null: none, or before the first step). */
+  private arenas: { params: Arena; grads: Arena; states: Map<string, Arena> } | null = null;
+  /** Each parameter moved into arenas.params, by its member index there. */
+  private readonly members = new Map<Tensor, number>();
+  /** Whether the first step gathered the parameters (see sideBySide). */
+  private gathered = false;
+  /** setForeach's value when this optimizer was made. */
+  private readonly foreach: boolean;
 
   /** Every state buffer name this optimizer may keep for a parameter ('exp_avg', ...). */
   protected abstract get stateBufferNames(): readonly string[];
   /** Throws a named error for a bad setting. */
   protected abstract validate(options: O): void;
-  /** Records the fused update of one parameter from its gradient's buffer (its state's step already counts this update). */
-  protected abstract update(param: Tensor, grad: GPUBuffer, state: ParamState, group: ParamGroup<O>): void;
+  /** Records the fused update of one parameter or run (its step count already counts this update). */
+  protected abstract update(target: UpdateTarget, group: ParamGroup<O>): void;
 
   /**
    * @param optimizerName used in errors and in hyperparameters() ('SGD', 'Adam', ...)
@@ -120,22 +176,57 @@ export abstract class Optimizer<O extends GroupOptions> {
     this.paramGroups = parseParamGroups(this.optimizerName, params).map(({ params: groupParams, names, settings }) => {
       names.forEach((name, i) => this.paramNames.set(groupParams[i], name ?? `parameter #${this.paramNames.size} ${formatShape(groupParams[i].shape)}`));
       const group = { ...withDefaults(this.optimizerName, defaults, settings), params: groupParams };
+      checkBoolean(this.optimizerName, 'foreach', group.foreach);
       this.validate(group);
       return group;
+    });
+    this.foreach = foreachEnabled;
+  }
+
+  /**
+   * At the first step (or state load), moves the parameters of the foreach groups into the arenas, with
+   * their gradients and any restored state: made then rather than by the constructor, an optimizer that is
+   * never used (a trainer whose constructor throws later) holds no memory, as before.
+   */
+  private sideBySide(): void {
+    if (this.gathered) return;
+    this.gathered = true;
+    const side = this.foreach ? this.paramGroups.filter((group) => group.foreach).flatMap((group) => group.params) : [];
+    if (side.length === 0) return;
+    const params = new Arena(runtime(), side.map((p) => p.size * 4));
+    const arenas = (this.arenas = { params, grads: params.twin(), states: new Map<string, Arena>() });
+    side.forEach((param, index) => {
+      param.moveToArena(params, index);
+      this.members.set(param, index);
+      keepGradientsIn(param, arenas.grads, index);
+      const grad = param.grad;
+      // A gradient that does not fit its parameter stays, for step() to refuse.
+      if (grad && !grad.isDisposed && sameShape(grad.shape, param.shape) && grad.dtype === 'f32') {
+        param.grad = placeGradient(grad, arenas.grads, index).keep();
+        grad.dispose();
+      }
+      const state = this.state.get(param);
+      if (state) this.state.set(param, this.intoArenas(param, state));
     });
   }
 
   /**
-   * The part of one parameter's update launch every optimizer shares: the parameter, its gradient and the
-   * NaN/Inf watch (see checkFinite), whose sites are 0 when the watch is off.
+   * The buffers and watch of an update launch over `params` (one, or a run side by side): the NaN/Inf watch
+   * (see checkFinite) has sites 0 when it is off, and names the parameter at the place its kernel reports.
    */
-  protected updateLaunch(param: Tensor, grad: GPUBuffer, state: ParamState): UpdateLaunch {
-    const buffers = { param: param.buffer, grad };
-    if (!this.checkFinite) return { params: { grad_site: 0, param_site: 0, step: state.step }, buffers: { ...buffers, check_flag: runtime().errorFlag() } };
-    const name = this.paramNames.get(param)!;
-    const gradCheck = nonFiniteCheck(`the gradient of ${name}`);
+  private updateLaunch(params: readonly Tensor[], buffers: { param: BufferRef; grad: BufferRef }, step: number): UpdateLaunch {
+    if (!this.checkFinite) return { params: { grad_site: 0, param_site: 0, step }, buffers: { ...buffers, check_flag: runtime().errorFlag() } };
+    const names = params.map((p) => this.paramNames.get(p)!);
+    if (params.length === 1) {
+      const gradCheck = nonFiniteCheck(`the gradient of ${names[0]}`);
+      return { params: { grad_site: gradCheck.site, param_site: nonFiniteCheck(names[0]).site, step }, buffers: { ...buffers, check_flag: gradCheck.flag } };
+    }
+    const first = this.members.get(params[0])!;
+    const nameAt = (where: number) => names[this.arenas!.params.memberAt(first, where * 16) - first] ?? `one of ${names.length} parameters`;
+    const among = `a parameter among ${names[0]} ... ${names[names.length - 1]} (${names.length})`;
+    const gradCheck = nonFiniteCheck(`the gradient of ${among}`, (where) => `the gradient of ${nameAt(where)}`);
     return {
-      params: { grad_site: gradCheck.site, param_site: nonFiniteCheck(name).site, step: state.step },
+      params: { grad_site: gradCheck.site, param_site: nonFiniteCheck(among, nameAt).site, step },
       buffers: { ...buffers, check_flag: gradCheck.flag },
     };
   }
@@ -152,12 +243,14 @@ export abstract class Optimizer<O extends GroupOptions> {
   }
 
   /**
-   * Updates every parameter that has a gradient: one kernel launch each, nothing read back. All
-   * gradients are checked before the first update, so a bad one leaves every parameter unchanged.
+   * Updates every parameter that has a gradient: one kernel launch per run of parameters side by side (see
+   * `foreach`), or per parameter; nothing read back. All gradients are checked before the first update, so a
+   * bad one leaves every parameter unchanged.
    */
   step(): void {
     const op = `${this.optimizerName}.step`;
     this.assertUsable('step');
+    this.sideBySide();
     const updates: { param: Tensor; grad: Tensor; group: ParamGroup<O> }[] = [];
     for (const group of this.paramGroups) {
       for (const param of group.params) {
@@ -171,22 +264,91 @@ export abstract class Optimizer<O extends GroupOptions> {
         updates.push({ param, grad, group });
       }
     }
-    for (const { param, grad, group } of updates) {
-      let state = this.state.get(param);
-      if (!state) this.state.set(param, (state = { step: 0, buffers: {} }));
-      const paramState = state;
-      // The kernel writes the parameter in place: graphs recorded before this step can no longer use it,
-      // and pending tensors that read it compute their values first.
-      param.bumpVersion();
-      // The buffer, not the tensor: a replay runs this after a later zeroGrad() freed the tensor.
-      const gradBuffer = grad.buffer;
+    for (const run of this.runsOf(updates)) {
+      const group = run[0].group;
+      const params = run.map((u) => u.param);
+      const states = params.map((param) => {
+        let state = this.state.get(param);
+        if (!state) this.state.set(param, (state = { step: 0, buffers: {} }));
+        // The kernel writes the parameter in place: graphs recorded before this step can no longer use it,
+        // and pending tensors that read it compute their values first.
+        param.bumpVersion();
+        return state;
+      });
+      // Buffers, not tensors: a replay runs this after a later zeroGrad() freed the gradients.
+      const target = this.targetOf(run);
       // Replayable: a replayed step (gg.capture) counts the step and remakes the update's parameters
       // (step count, learning rate) here, as this eager one does.
       runtime().replayable(() => {
-        paramState.step++;
-        if (param.size > 0) this.update(param, gradBuffer, paramState, group);
+        for (const state of states) state.step++;
+        target.regrad();
+        if (target.n > 0) this.update(target.make(states[0].step), group);
       });
     }
+  }
+
+  /**
+   * `updates` (in parameter order) cut into runs that one launch can update: neighbours in the arenas, in
+   * one group, with their gradients in the gradient arena, equal step counts and the same states. A
+   * parameter outside the arenas is a run of its own.
+   */
+  private runsOf(updates: { param: Tensor; grad: Tensor; group: ParamGroup<O> }[]): (typeof updates)[] {
+    const runs: (typeof updates)[] = [];
+    let previous: { member: number; key: string } | null = null;
+    for (const u of updates) {
+      const member = this.members.get(u.param) ?? -1;
+      const side = member >= 0 && u.grad.buffer === this.arenas!.grads.slices[member];
+      const state = this.state.get(u.param);
+      const key = `${this.paramGroups.indexOf(u.group)}:${state?.step ?? 0}:${Object.keys(state?.buffers ?? {}).sort().join()}`;
+      if (side && previous && member === previous.member + 1 && key === previous.key) runs[runs.length - 1].push(u);
+      else runs.push([u]);
+      previous = side ? { member, key } : null;
+    }
+    return runs;
+  }
+
+  /** What update() needs for `run` but its step count, resolved to buffers now (see step). */
+  private targetOf(run: { param: Tensor; grad: Tensor }[]): { n: number; regrad(): void; make(step: number): UpdateTarget } {
+    const params = run.map((u) => u.param);
+    const arenas = this.arenas;
+    const [first, last] = [this.members.get(params[0]) ?? -1, this.members.get(params[params.length - 1]) ?? -1];
+    const side = arenas !== null && first >= 0 && run[0].grad.buffer === arenas.grads.slices[first];
+    const buffers = side ? { param: arenas.params.range(first, last), grad: arenas.grads.range(first, last) } : { param: params[0].buffer, grad: run[0].grad.buffer };
+    const n = side ? buffers.param.size / 4 : params[0].size;
+    const op = `${this.optimizerName}.step`;
+    const stateOf = (name: string, initial = 0): BufferRef => {
+      const made = params.map((param) => this.stateBuffer(this.state.get(param)!, name, param, initial));
+      return side ? this.stateArena(name).range(first, last) : made[0].buffer;
+    };
+    const vec4s = Math.ceil(n / 4);
+    if (buffers.param.size < vec4s * 16) throw new Error(`${op}: buffer of ${buffers.param.size} bytes is too small for ${vec4s} vec4s`);
+    return {
+      n,
+      // A replayed step (gg.capture) writes the run's gradients into their slices without the op code that
+      // sets `.grad`: a gradient freed since the recording (zeroGrad between calls) is that slice again.
+      regrad: () => {
+        if (!side) return;
+        params.forEach((param, i) => {
+          if (param.grad === null) param.grad = Tensor.inArena(param.shape, 'f32', arenas.grads, first + i).keep();
+        });
+      },
+      make: (step) => ({
+        n,
+        step,
+        shared: this.updateLaunch(params, buffers, step),
+        workgroups: grid1d(vec4s, 256),
+        state: stateOf,
+        hasState: (name) => name in this.state.get(params[0])!.buffers,
+      }),
+    };
+  }
+
+  /** The arena of state `name` (made on first use, all zeros). */
+  private stateArena(name: string): Arena {
+    const arenas = this.arenas!;
+    let arena = arenas.states.get(name);
+    if (!arena) arenas.states.set(name, (arena = arenas.params.twin()));
+    return arena;
   }
 
   /** Disposes every parameter's gradient and sets it to null (PyTorch's set_to_none). */
@@ -199,10 +361,24 @@ export abstract class Optimizer<O extends GroupOptions> {
 
   /**
    * A parameter's state buffer, created on first use filled with `initial` (Adagrad's
-   * initialAccumulatorValue; zeros otherwise) and kept out of any memory scope.
+   * initialAccumulatorValue; zeros otherwise) and kept out of any memory scope; in the state's arena for a
+   * parameter in the arenas.
    */
-  protected stateBuffer(state: ParamState, name: string, param: Tensor, initial = 0): Tensor {
-    return (state.buffers[name] ??= (initial === 0 ? zeros(param.shape) : full(param.shape, initial)).keep());
+  private stateBuffer(state: ParamState, name: string, param: Tensor, initial = 0): Tensor {
+    const known = state.buffers[name];
+    if (known) return known;
+    const member = this.members.get(param);
+    const made = member === undefined ? (initial === 0 ? zeros(param.shape) : full(param.shape, initial)) : Tensor.inArena(param.shape, 'f32', this.stateArena(name), member);
+    if (member !== undefined) {
+      // The slice may hold a state that loadStateDict replaced.
+      runtime().clear(made.buffer);
+      if (initial !== 0 && param.size > 0) {
+        const filled = full(param.shape, initial);
+        runtime().copy(filled.buffer, 0, made.buffer, 0, param.size * 4);
+        filled.dispose();
+      }
+    }
+    return (state.buffers[name] = made.keep());
   }
 
   /** Every parameter, in group order: position i here is index i in state dict keys. */
@@ -302,7 +478,23 @@ export abstract class Optimizer<O extends GroupOptions> {
     if (settings) settings.forEach((options, g) => Object.assign(this.paramGroups[g], options));
     disposeStates(this.state.values());
     this.state.clear();
-    for (const [param, s] of restored) this.state.set(param, s);
+    for (const [param, s] of restored) this.state.set(param, this.intoArenas(param, s));
+    // Gathered now rather than at the next step: the clipping before that step then sums its norm per run
+    // as the optimizer that saved the state did, so a resumed run matches a continued one bit for bit.
+    this.sideBySide();
+  }
+
+  /** `state` with its buffers moved into the state arenas when `param` is in the arenas (a restored state). */
+  private intoArenas(param: Tensor, state: ParamState): ParamState {
+    const member = this.members.get(param);
+    if (member === undefined) return state;
+    const buffers: Record<string, Tensor> = {};
+    for (const [name, tensor] of Object.entries(state.buffers)) {
+      buffers[name] = Tensor.inArena(param.shape, 'f32', this.stateArena(name), member).keep();
+      if (param.size > 0) runtime().copy(tensor.buffer, 0, buffers[name].buffer, 0, param.size * 4);
+      tensor.dispose();
+    }
+    return { step: state.step, buffers };
   }
 
   /** The groups' settings from a hyperparameters() object, validated against this optimizer. */
@@ -330,10 +522,20 @@ export abstract class Optimizer<O extends GroupOptions> {
     });
   }
 
-  /** Releases every state buffer; the optimizer cannot be used afterwards. */
+  /**
+   * Releases every state buffer and the arenas (parameters in them stay there, as long as they live); the
+   * optimizer cannot be used afterwards, and gradients land where their ops put them again.
+   */
   dispose(): void {
+    if (this.disposed) return;
     disposeStates(this.state.values());
     this.state.clear();
+    for (const param of this.members.keys()) forgetGradientHome(param, this.arenas!.grads);
+    if (this.arenas) {
+      this.arenas.params.release();
+      this.arenas.grads.release();
+      for (const arena of this.arenas.states.values()) arena.release();
+    }
     this.disposed = true;
   }
 
@@ -415,17 +617,4 @@ export function checkUnitInterval(op: string, what: string, value: number): void
 
 export function checkBoolean(op: string, what: string, value: boolean): void {
   if (typeof value !== 'boolean') throw new Error(`${op}: ${what} must be true or false, got ${String(value)}`);
-}
-
-/**
- * Workgroups for a kernel that gives each invocation one vec4 of `t` (the last one possibly partial).
- * The kernels read that last vec4 whole, which stays inside the buffer because pooled buffers are
- * multiples of 16 bytes (runtime.sizeClass); checked here so a change there cannot go unnoticed.
- */
-export function vec4Workgroups(op: string, t: Tensor, workgroupSize = 256): [number, number] {
-  const vec4s = Math.ceil(t.size / 4);
-  if (t.buffer.size < vec4s * 16) {
-    throw new Error(`${op}: buffer of ${t.buffer.size} bytes is too small for ${vec4s} vec4s of tensor ${formatShape(t.shape)}`);
-  }
-  return grid1d(vec4s, workgroupSize);
 }

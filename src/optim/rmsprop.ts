@@ -3,14 +3,13 @@
 // its running averages in place.
 
 import { runtime } from '../context.js';
-import type { Tensor } from '../tensor.js';
 import {
-  Optimizer, checkBoolean, checkNonNegative, vec4Workgroups, withDefaults, type ParamGroup, type ParamState, type ParamsInput,
+  Optimizer, checkBoolean, checkNonNegative, withDefaults, type ParamGroup, type ParamsInput, type GroupOptions, type UpdateTarget,
 } from './optimizer.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 /** Settings of {@link RMSprop}, per group; every one is optional in the constructor. */
-export interface RMSpropOptions {
+export interface RMSpropOptions extends GroupOptions {
   /** Learning rate (default 1e-2). */
   lr: number;
   /** Smoothing constant of the running averages, in [0, 1]: s = alpha * s + (1 - alpha) * g^2 (default 0.99). */
@@ -27,7 +26,7 @@ export interface RMSpropOptions {
   maximize: boolean;
 }
 
-const defaults: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false };
+const defaults: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, foreach: true };
 
 /**
  * RMSprop (Hinton), with PyTorch's options (alpha, centered, momentum, L2 weight decay, maximize) and
@@ -54,14 +53,13 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     checkBoolean('RMSprop', 'maximize', o.maximize);
   }
 
-  protected override update(param: Tensor, grad: GPUBuffer, state: ParamState, group: ParamGroup<RMSpropOptions>): void {
+  protected override update(target: UpdateTarget, group: ParamGroup<RMSpropOptions>): void {
     const withMomentum = group.momentum > 0;
-    const shared = this.updateLaunch(param, grad, state);
     runtime().dispatch({
       shader: wgsl.optim_rmsprop,
       entryPoint: `rmsprop${group.centered ? '_centered' : ''}${withMomentum ? '_momentum' : ''}`,
       params: {
-        n: param.size,
+        n: target.n,
         lr: group.lr,
         alpha: group.alpha,
         one_minus_alpha: 1 - group.alpha,
@@ -69,15 +67,15 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
         weight_decay: group.weightDecay,
         momentum: group.momentum,
         grad_sign: group.maximize ? -1 : 1,
-        ...shared.params,
+        ...target.shared.params,
       },
       buffers: {
-        ...shared.buffers,
-        square_avg: this.stateBuffer(state, 'square_avg', param).buffer,
-        grad_avg: group.centered ? this.stateBuffer(state, 'grad_avg', param).buffer : undefined,
-        momentum_buffer: withMomentum ? this.stateBuffer(state, 'momentum_buffer', param).buffer : undefined,
+        ...target.shared.buffers,
+        square_avg: target.state('square_avg'),
+        grad_avg: group.centered ? target.state('grad_avg') : undefined,
+        momentum_buffer: withMomentum ? target.state('momentum_buffer') : undefined,
       },
-      workgroups: vec4Workgroups('RMSprop.step', param),
+      workgroups: target.workgroups,
     });
   }
 }

@@ -3,14 +3,13 @@
 // momentum buffer in place.
 
 import { runtime } from '../context.js';
-import type { Tensor } from '../tensor.js';
 import {
-  Optimizer, checkBoolean, checkNonNegative, vec4Workgroups, withDefaults, type ParamGroup, type ParamState, type ParamsInput,
+  Optimizer, checkBoolean, checkNonNegative, withDefaults, type ParamGroup, type ParamsInput, type GroupOptions, type UpdateTarget,
 } from './optimizer.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 /** Settings of {@link SGD}, per group; every one is optional in the constructor. */
-export interface SGDOptions {
+export interface SGDOptions extends GroupOptions {
   /** Learning rate (default 1e-3). */
   lr: number;
   /** Momentum factor (default 0: plain SGD, no buffer kept). */
@@ -25,7 +24,7 @@ export interface SGDOptions {
   maximize: boolean;
 }
 
-const defaults: SGDOptions = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false };
+const defaults: SGDOptions = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, foreach: true };
 
 /**
  * Stochastic gradient descent with PyTorch's options (momentum, dampening, Nesterov, L2 weight decay, maximize); one
@@ -52,16 +51,15 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 
-  protected override update(param: Tensor, grad: GPUBuffer, state: ParamState, group: ParamGroup<SGDOptions>): void {
+  protected override update(target: UpdateTarget, group: ParamGroup<SGDOptions>): void {
     const withMomentum = group.momentum !== 0;
     // As PyTorch, the first update copies the gradient into the new momentum buffer.
-    const firstMomentumStep = withMomentum && !state.buffers.momentum_buffer;
-    const shared = this.updateLaunch(param, grad, state);
+    const firstMomentumStep = withMomentum && !target.hasState('momentum_buffer');
     runtime().dispatch({
       shader: wgsl.optim_sgd,
       entryPoint: withMomentum ? 'sgd_momentum' : 'sgd',
       params: {
-        n: param.size,
+        n: target.n,
         lr: group.lr,
         weight_decay: group.weightDecay,
         momentum: group.momentum,
@@ -69,13 +67,13 @@ export class SGD extends Optimizer<SGDOptions> {
         grad_sign: group.maximize ? -1 : 1,
         first_step: firstMomentumStep ? 1 : 0,
         nesterov: group.nesterov ? 1 : 0,
-        ...shared.params,
+        ...target.shared.params,
       },
       buffers: {
-        ...shared.buffers,
-        momentum_buffer: withMomentum ? this.stateBuffer(state, 'momentum_buffer', param).buffer : undefined,
+        ...target.shared.buffers,
+        momentum_buffer: withMomentum ? target.state('momentum_buffer') : undefined,
       },
-      workgroups: vec4Workgroups('SGD.step', param),
+      workgroups: target.workgroups,
     });
   }
 }

@@ -10,6 +10,7 @@
 import { runtime } from '../context.js';
 import { Tensor, scope } from '../tensor.js';
 import type { Recording, ReplayPlan } from '../gpu/replay.js';
+import { bufferOf } from '../gpu/runtime.js';
 
 /** What a captured function returns: a tensor, a list of tensors or a record of them. */
 export type CaptureResult = Tensor | readonly Tensor[] | { readonly [name: string]: Tensor };
@@ -72,9 +73,9 @@ export function capture<A extends Tensor[], R extends CaptureResult>(fn: (...arg
     onFallback(`capture: ${reason}; running eagerly`);
   };
   // The arguments' and results' copies count as held by the capture (MemoryStats.capturedBuffers), not live.
-  const hold = (tensors: Tensor[]) => tensors.forEach((t) => runtime().holdForCapture(t.buffer));
+  const hold = (tensors: Tensor[]) => tensors.forEach((t) => runtime().holdForCapture(bufferOf(t.buffer)));
   const letGo = (tensors: Tensor[]) => tensors.forEach((t) => {
-    runtime().releaseFromCapture(t.buffer);
+    runtime().releaseFromCapture(bufferOf(t.buffer));
     t.dispose();
   });
   const dropRecording = () => {

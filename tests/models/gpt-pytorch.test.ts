@@ -45,6 +45,7 @@ function uniformWeights(n: number, std: number, stream: number): Float32Array {
 describe('GPT against PyTorch', () => {
   it('replays twelve PyTorch training steps: the same losses, gradient norms and final weights', async () => {
     const { config, train } = replay;
+    const baseline = gg.runtime().memory().liveBuffers;
     const model = new GPT({ vocabSize: config.vocab_size, blockSize: config.block_size, nLayer: config.n_layer, nHead: config.n_head, nEmbd: config.n_embd, dropout: 0, bias: false });
     const residualStd = replay.initStd / Math.sqrt(2 * config.n_layer);
     gg.noGrad(() => {
@@ -64,7 +65,6 @@ describe('GPT against PyTorch', () => {
       { lr: train.lr, betas: train.betas },
     );
     const schedule = new CosineWithWarmup(optimizer, { warmupSteps: train.warmup_steps, totalSteps: train.steps, minLr: train.min_lr });
-    const baseline = gg.runtime().memory().liveBuffers;
     const losses: number[] = [];
     const gradNorms: number[] = [];
     model.train();
@@ -101,7 +101,7 @@ describe('GPT against PyTorch', () => {
       expectClose(Array.from(values.subarray(0, 4)), expected.first, 2e-5, 0, `${name}: first values`);
     }
     optimizer.dispose();
-    expect(gg.runtime().memory().liveBuffers, 'live buffers after the replay').toBe(baseline);
     model.dispose();
+    expect(gg.runtime().memory().liveBuffers, 'live buffers after the replay').toBe(baseline);
   });
 });

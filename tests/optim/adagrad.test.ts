@@ -87,7 +87,7 @@ describe('Adagrad', () => {
     expect(() => new gg.optim.Adagrad([p], { initialAccumulatorValue: -0.5 })).toThrow(/Adagrad: initialAccumulatorValue must be a finite number >= 0, got -0.5/);
     expect(() => new gg.optim.Adagrad([{ params: [p], weightDecay: Infinity }])).toThrow(/Adagrad: weightDecay must be a finite number >= 0, got Infinity/);
     expect(() => new gg.optim.Adagrad([p], { eps: -1e-10 })).toThrow(/Adagrad: eps must be a finite number >= 0, got -1e-10/);
-    expect(() => new gg.optim.Adagrad([p], { lr_decay: 0.1 } as never)).toThrow(/Adagrad: unknown setting 'lr_decay' \(known: lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize\)/);
+    expect(() => new gg.optim.Adagrad([p], { lr_decay: 0.1 } as never)).toThrow(/Adagrad: unknown setting 'lr_decay' \(known: lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize, foreach\)/);
     const optimizer = new gg.optim.Adagrad([p], { lr: 0.1 });
     expect(() => (optimizer.lr = -1)).toThrow(/Adagrad: lr must be a finite number >= 0, got -1/);
     optimizer.dispose();

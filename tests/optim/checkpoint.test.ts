@@ -111,7 +111,7 @@ describe('optimizer checkpoints', () => {
     expect(state['state.0.step'].shape).toEqual([]);
     expect(optimizer.hyperparameters()).toEqual({
       optimizer: 'Adam',
-      paramGroups: [{ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true, maximize: false, params: [0, 1, 2] }],
+      paramGroups: [{ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true, maximize: false, foreach: true, params: [0, 1, 2] }],
     });
     disposeAll(state, params);
     optimizer.dispose();
@@ -133,13 +133,13 @@ describe('optimizer checkpoints', () => {
     expect(rmsprop.hyperparameters()).toEqual({
       optimizer: 'RMSprop',
       paramGroups: [
-        { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0.9, centered: true, maximize: false, params: [0] },
-        { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, params: [1, 2] },
+        { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0.9, centered: true, maximize: false, foreach: true, params: [0] },
+        { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, foreach: true, params: [1, 2] },
       ],
     });
     expect(adagrad.hyperparameters()).toEqual({
       optimizer: 'Adagrad',
-      paramGroups: [{ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, params: [0, 1, 2] }],
+      paramGroups: [{ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, foreach: true, params: [0, 1, 2] }],
     });
     disposeAll(rmspropState, adagradState, params);
     rmsprop.dispose();
@@ -186,19 +186,28 @@ describe('optimizer checkpoints', () => {
     disposeAll(good, params, reference, [wrongShape, negativeStep]);
   });
 
-  it('replaces existing state and restarts parameters absent from the state dict', async () => {
+  it.each([true, false])('replaces existing state and restarts parameters absent from the state dict (foreach %s)', async (foreach) => {
     const rt = gg.runtime();
     const baseline = rt.memory().liveBuffers;
-    const params = randomParams(4);
-    const optimizer = new gg.optim.SGD(params, { lr: 0.1, momentum: 0.9 });
+    const [params, fresh] = [randomParams(4), randomParams(4)];
+    const optimizer = new gg.optim.SGD(params, { lr: 0.1, momentum: 0.9, foreach });
+    const restarted = new gg.optim.SGD(fresh, { lr: 0.1, momentum: 0.9, foreach });
     setGrads([params], rng(6));
     optimizer.step();
     const withState = rt.memory().liveBuffers;
     await optimizer.loadStateDict({});
     expect(optimizer.stateDict()).toEqual({});
-    expect(rt.memory().liveBuffers).toBe(withState - SIZES.length);
-    optimizer.dispose();
-    disposeAll(params);
+    // Side by side, the states keep their arena (one buffer) until the optimizer goes; else each is freed.
+    expect(rt.memory().liveBuffers).toBe(foreach ? withState : withState - SIZES.length);
+    // Restarted: the next step is a first step (momentum buffer = gradient), as a new optimizer's.
+    gg.noGrad(() => params.forEach((p, i) => fresh[i].assign(p)));
+    const next = rng(8);
+    setGrads([params, fresh], next);
+    optimizer.step();
+    restarted.step();
+    expect(await values(params)).toEqual(await values(fresh));
+    for (const o of [optimizer, restarted]) o.dispose();
+    disposeAll(params, fresh);
     expect(rt.memory().liveBuffers).toBe(baseline);
   });
 });

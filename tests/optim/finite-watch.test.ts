@@ -91,8 +91,10 @@ describe('the optimizers watch gradients and parameters for NaN and Inf', () => 
 
   it('costs no dispatch or read of its own, and checkFinite = false turns it off', async () => {
     const rt = gg.runtime();
-    const p = gg.ones([5], { requiresGrad: true });
+    let p = gg.ones([5], { requiresGrad: true });
     const counts = async (checkFinite: boolean, badStep: number) => {
+      p.dispose();
+      p = gg.ones([5], { requiresGrad: true });
       const optimizer = new gg.optim.AdamW([p], { lr: 0.01 });
       optimizer.checkFinite = checkFinite;
       const [dispatches, readbacks] = [rt.counters.dispatches, rt.counters.readbacks];

@@ -61,7 +61,7 @@ describe('RMSprop', () => {
     expect(() => new gg.optim.RMSprop([p], { momentum: -0.9 })).toThrow(/RMSprop: momentum must be a finite number >= 0, got -0.9/);
     expect(() => new gg.optim.RMSprop([{ params: [p], weightDecay: -1 }])).toThrow(/RMSprop: weightDecay must be a finite number >= 0, got -1/);
     expect(() => new gg.optim.RMSprop([p], { centered: 1 as never })).toThrow(/RMSprop: centered must be true or false, got 1/);
-    expect(() => new gg.optim.RMSprop([p], { beta: 0.9 } as never)).toThrow(/RMSprop: unknown setting 'beta' \(known: lr, alpha, eps, weightDecay, momentum, centered, maximize\)/);
+    expect(() => new gg.optim.RMSprop([p], { beta: 0.9 } as never)).toThrow(/RMSprop: unknown setting 'beta' \(known: lr, alpha, eps, weightDecay, momentum, centered, maximize, foreach\)/);
     expect(() => new gg.optim.RMSprop([])).toThrow(/RMSprop: got an empty parameter list/);
     p.dispose();
   });

@@ -761,6 +761,7 @@ bad('value', 'SGD: a tensor that does not require grad', 'SGD', (c) => c.own(new
 bad('value', 'Adam: beta1 1', 'Adam', (c) => c.own(new gg.optim.Adam([param(c)], { betas: [1, 0.999] })), ['beta1']);
 bad('nan', 'Adam: NaN eps', 'Adam', (c) => c.own(new gg.optim.Adam([param(c)], { eps: NaN_ })), ['NaN']);
 bad('value', 'AdamW: negative weight decay', 'AdamW', (c) => c.own(new gg.optim.AdamW([param(c)], { weightDecay: -1 })), ['-1']);
+bad('value', 'AdamW: foreach 1, not a boolean', 'AdamW', (c) => c.own(new gg.optim.AdamW([param(c)], { foreach: 1 as never })), ['foreach', '1']);
 bad('value', 'RMSprop: alpha 1.5', 'RMSprop', (c) => c.own(new gg.optim.RMSprop([param(c)], { alpha: 1.5 })), ['alpha', '1.5']);
 bad('nan', 'RMSprop: NaN momentum', 'RMSprop', (c) => c.own(new gg.optim.RMSprop([param(c)], { momentum: NaN_ })), ['momentum', 'NaN']);
 bad('value', 'Adagrad: negative lrDecay', 'Adagrad', (c) => c.own(new gg.optim.Adagrad([param(c)], { lrDecay: -0.1 })), ['lrDecay', '-0.1']);
