@@ -36,6 +36,25 @@ export function runsOf<T extends { arena: Arena | null; buffer: BufferRef; size:
   });
 }
 
+/**
+ * `byteSizes` cut, in order, into groups whose arenas take at most `limit` bytes each (a device's largest
+ * storage buffer); a member larger than `limit` on its own is a group of its own.
+ */
+export function arenaGroups(byteSizes: readonly number[], limit: number): number[][] {
+  const groups: number[][] = [];
+  let used = Infinity;
+  byteSizes.forEach((bytes, i) => {
+    const size = Math.ceil(Math.max(16, Math.ceil(bytes / 16) * 16) / SLICE_ALIGNMENT) * SLICE_ALIGNMENT;
+    if (used + size > limit) {
+      groups.push([]);
+      used = 0;
+    }
+    groups[groups.length - 1].push(i);
+    used += size;
+  });
+  return groups;
+}
+
 /** Where each of `byteSizes` goes in an arena, and the arena's size. */
 function layout(byteSizes: readonly number[]): { offsets: number[]; sizes: number[]; total: number } {
   const offsets: number[] = [];

@@ -24,7 +24,7 @@ import { Tensor, formatShape } from '../tensor.js';
 import { runtime } from '../context.js';
 import { nonFiniteCheck } from '../ops/checks.js';
 import { forgetGradientHome, keepGradientsIn, placeGradient } from '../autograd.js';
-import { Arena } from '../gpu/arena.js';
+import { Arena, arenaGroups } from '../gpu/arena.js';
 import type { BufferRef } from '../gpu/runtime.js';
 
 let foreachEnabled = true;
@@ -48,6 +48,16 @@ export interface GroupOptions {
    * parameters (default true; see the file comment). False: one launch per parameter, the memory as it was.
    */
   foreach: boolean;
+}
+
+/**
+ * One buffer's worth of an optimizer's parameters side by side: their arena, their gradients' and each
+ * state's, all of one layout (more than one where the parameters outgrow the device's largest buffer).
+ */
+interface Side {
+  params: Arena;
+  grads: Arena;
+  states: Map<string, Arena>;
 }
 
 /** One parameter group: its parameters and the hyperparameters they are updated with. */
@@ -151,10 +161,10 @@ export abstract class Optimizer<O extends GroupOptions> {
   private readonly state = new Map<Tensor, ParamState>();
   private readonly paramNames = new Map<Tensor, string>();
   private disposed = false;
-  /** The foreach groups' parameters, gradients and states side by side (null: none, or before the first step). */
-  private arenas: { params: Arena; grads: Arena; states: Map<string, Arena> } | null = null;
-  /** Each parameter moved into arenas.params, by its member index there. */
-  private readonly members = new Map<Tensor, number>();
+  /** The foreach groups' parameters, gradients and states side by side (none before the first step). */
+  private sides: Side[] = [];
+  /** Each parameter moved into a side's params arena, with its member index there. */
+  private readonly members = new Map<Tensor, { side: Side; index: number }>();
   /** Whether the first step gathered the parameters (see sideBySide). */
   private gathered = false;
   /** setForeach's value when this optimizer was made. */
@@ -191,23 +201,27 @@ export abstract class Optimizer<O extends GroupOptions> {
   private sideBySide(): void {
     if (this.gathered) return;
     this.gathered = true;
-    const side = this.foreach ? this.paramGroups.filter((group) => group.foreach).flatMap((group) => group.params) : [];
-    if (side.length === 0) return;
-    const params = new Arena(runtime(), side.map((p) => p.size * 4));
-    const arenas = (this.arenas = { params, grads: params.twin(), states: new Map<string, Arena>() });
-    side.forEach((param, index) => {
-      param.moveToArena(params, index);
-      this.members.set(param, index);
-      keepGradientsIn(param, arenas.grads, index);
-      const grad = param.grad;
-      // A gradient that does not fit its parameter stays, for step() to refuse.
-      if (grad && !grad.isDisposed && sameShape(grad.shape, param.shape) && grad.dtype === 'f32') {
-        param.grad = placeGradient(grad, arenas.grads, index).keep();
-        grad.dispose();
-      }
-      const state = this.state.get(param);
-      if (state) this.state.set(param, this.intoArenas(param, state));
-    });
+    const gathered = this.foreach ? this.paramGroups.filter((group) => group.foreach).flatMap((group) => group.params) : [];
+    // Pool size classes round a buffer up by at most a quarter: arenas stay within the device's largest.
+    for (const indices of arenaGroups(gathered.map((p) => p.size * 4), runtime().maxBufferBytes / 1.25)) {
+      const members = indices.map((i) => gathered[i]);
+      const params = new Arena(runtime(), members.map((p) => p.size * 4));
+      const side: Side = { params, grads: params.twin(), states: new Map<string, Arena>() };
+      this.sides.push(side);
+      members.forEach((param, index) => {
+        param.moveToArena(params, index);
+        this.members.set(param, { side, index });
+        keepGradientsIn(param, side.grads, index);
+        const grad = param.grad;
+        // A gradient that does not fit its parameter stays, for step() to refuse.
+        if (grad && !grad.isDisposed && sameShape(grad.shape, param.shape) && grad.dtype === 'f32') {
+          param.grad = placeGradient(grad, side.grads, index).keep();
+          grad.dispose();
+        }
+        const state = this.state.get(param);
+        if (state) this.state.set(param, this.intoArenas(param, state));
+      });
+    }
   }
 
   /**
@@ -221,8 +235,8 @@ export abstract class Optimizer<O extends GroupOptions> {
       const gradCheck = nonFiniteCheck(`the gradient of ${names[0]}`);
       return { params: { grad_site: gradCheck.site, param_site: nonFiniteCheck(names[0]).site, step }, buffers: { ...buffers, check_flag: gradCheck.flag } };
     }
-    const first = this.members.get(params[0])!;
-    const nameAt = (where: number) => names[this.arenas!.params.memberAt(first, where * 16) - first] ?? `one of ${names.length} parameters`;
+    const { side, index: first } = this.members.get(params[0])!;
+    const nameAt = (where: number) => names[side.params.memberAt(first, where * 16) - first] ?? `one of ${names.length} parameters`;
     const among = `a parameter among ${names[0]} ... ${names[names.length - 1]} (${names.length})`;
     const gradCheck = nonFiniteCheck(`the gradient of ${among}`, (where) => `the gradient of ${nameAt(where)}`);
     return {
@@ -294,15 +308,15 @@ export abstract class Optimizer<O extends GroupOptions> {
    */
   private runsOf(updates: { param: Tensor; grad: Tensor; group: ParamGroup<O> }[]): (typeof updates)[] {
     const runs: (typeof updates)[] = [];
-    let previous: { member: number; key: string } | null = null;
+    let previous: { side: Side; index: number; key: string } | null = null;
     for (const u of updates) {
-      const member = this.members.get(u.param) ?? -1;
-      const side = member >= 0 && u.grad.buffer === this.arenas!.grads.slices[member];
+      const member = this.members.get(u.param);
+      const inSide = member !== undefined && u.grad.buffer === member.side.grads.slices[member.index];
       const state = this.state.get(u.param);
       const key = `${this.paramGroups.indexOf(u.group)}:${state?.step ?? 0}:${Object.keys(state?.buffers ?? {}).sort().join()}`;
-      if (side && previous && member === previous.member + 1 && key === previous.key) runs[runs.length - 1].push(u);
+      if (inSide && previous && member.side === previous.side && member.index === previous.index + 1 && key === previous.key) runs[runs.length - 1].push(u);
       else runs.push([u]);
-      previous = side ? { member, key } : null;
+      previous = inSide ? { ...member, key } : null;
     }
     return runs;
   }
@@ -310,15 +324,15 @@ export abstract class Optimizer<O extends GroupOptions> {
   /** What update() needs for `run` but its step count, resolved to buffers now (see step). */
   private targetOf(run: { param: Tensor; grad: Tensor }[]): { n: number; regrad(): void; make(step: number): UpdateTarget } {
     const params = run.map((u) => u.param);
-    const arenas = this.arenas;
-    const [first, last] = [this.members.get(params[0]) ?? -1, this.members.get(params[params.length - 1]) ?? -1];
-    const side = arenas !== null && first >= 0 && run[0].grad.buffer === arenas.grads.slices[first];
-    const buffers = side ? { param: arenas.params.range(first, last), grad: arenas.grads.range(first, last) } : { param: params[0].buffer, grad: run[0].grad.buffer };
+    const member = this.members.get(params[0]);
+    const [first, last] = [member?.index ?? -1, this.members.get(params[params.length - 1])?.index ?? -1];
+    const side = member !== undefined && run[0].grad.buffer === member.side.grads.slices[first] ? member.side : null;
+    const buffers = side ? { param: side.params.range(first, last), grad: side.grads.range(first, last) } : { param: params[0].buffer, grad: run[0].grad.buffer };
     const n = side ? buffers.param.size / 4 : params[0].size;
     const op = `${this.optimizerName}.step`;
     const stateOf = (name: string, initial = 0): BufferRef => {
       const made = params.map((param) => this.stateBuffer(this.state.get(param)!, name, param, initial));
-      return side ? this.stateArena(name).range(first, last) : made[0].buffer;
+      return side ? this.stateArena(side, name).range(first, last) : made[0].buffer;
     };
     const vec4s = Math.ceil(n / 4);
     if (buffers.param.size < vec4s * 16) throw new Error(`${op}: buffer of ${buffers.param.size} bytes is too small for ${vec4s} vec4s`);
@@ -329,7 +343,7 @@ export abstract class Optimizer<O extends GroupOptions> {
       regrad: () => {
         if (!side) return;
         params.forEach((param, i) => {
-          if (param.grad === null) param.grad = Tensor.inArena(param.shape, 'f32', arenas.grads, first + i).keep();
+          if (param.grad === null) param.grad = Tensor.inArena(param.shape, 'f32', side.grads, first + i).keep();
         });
       },
       make: (step) => ({
@@ -343,11 +357,10 @@ export abstract class Optimizer<O extends GroupOptions> {
     };
   }
 
-  /** The arena of state `name` (made on first use, all zeros). */
-  private stateArena(name: string): Arena {
-    const arenas = this.arenas!;
-    let arena = arenas.states.get(name);
-    if (!arena) arenas.states.set(name, (arena = arenas.params.twin()));
+  /** The arena of state `name` beside `side`'s parameters (made on first use, all zeros). */
+  private stateArena(side: Side, name: string): Arena {
+    let arena = side.states.get(name);
+    if (!arena) side.states.set(name, (arena = side.params.twin()));
     return arena;
   }
 
@@ -368,7 +381,7 @@ export abstract class Optimizer<O extends GroupOptions> {
     const known = state.buffers[name];
     if (known) return known;
     const member = this.members.get(param);
-    const made = member === undefined ? (initial === 0 ? zeros(param.shape) : full(param.shape, initial)) : Tensor.inArena(param.shape, 'f32', this.stateArena(name), member);
+    const made = member === undefined ? (initial === 0 ? zeros(param.shape) : full(param.shape, initial)) : Tensor.inArena(param.shape, 'f32', this.stateArena(member.side, name), member.index);
     if (member !== undefined) {
       // The slice may hold a state that loadStateDict replaced.
       runtime().clear(made.buffer);
@@ -490,7 +503,7 @@ export abstract class Optimizer<O extends GroupOptions> {
     if (member === undefined) return state;
     const buffers: Record<string, Tensor> = {};
     for (const [name, tensor] of Object.entries(state.buffers)) {
-      buffers[name] = Tensor.inArena(param.shape, 'f32', this.stateArena(name), member).keep();
+      buffers[name] = Tensor.inArena(param.shape, 'f32', this.stateArena(member.side, name), member.index).keep();
       if (param.size > 0) runtime().copy(tensor.buffer, 0, buffers[name].buffer, 0, param.size * 4);
       tensor.dispose();
     }
@@ -530,11 +543,11 @@ export abstract class Optimizer<O extends GroupOptions> {
     if (this.disposed) return;
     disposeStates(this.state.values());
     this.state.clear();
-    for (const param of this.members.keys()) forgetGradientHome(param, this.arenas!.grads);
-    if (this.arenas) {
-      this.arenas.params.release();
-      this.arenas.grads.release();
-      for (const arena of this.arenas.states.values()) arena.release();
+    for (const [param, { side }] of this.members) forgetGradientHome(param, side.grads);
+    for (const side of this.sides) {
+      side.params.release();
+      side.grads.release();
+      for (const arena of side.states.values()) arena.release();
     }
     this.disposed = true;
   }

@@ -4,6 +4,7 @@
 // NaN watch must still name the parameter, and memory must come back.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
+import { arenaGroups } from '../../src/gpu/arena.js';
 
 type Optimizer = gg.optim.Optimizer<gg.optim.GroupOptions>;
 
@@ -163,5 +164,11 @@ describe('optimizers with parameters side by side (foreach)', () => {
     second.dispose();
     model.dispose();
     expect(rt.memory().liveBuffers).toBe(baseline);
+  });
+
+  it('splits parameters that outgrow the largest buffer into several arenas, in order', () => {
+    // Slices take 256-byte multiples: 1000 bytes -> 1024, 5000 -> 5120 (alone, past the limit), 10 -> 256.
+    expect(arenaGroups([1000, 1000, 5000, 10, 10], 2048)).toEqual([[0, 1], [2], [3, 4]]);
+    expect(arenaGroups([], 2048)).toEqual([]);
   });
 });
