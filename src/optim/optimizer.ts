@@ -209,6 +209,8 @@ export abstract class Optimizer<O extends GroupOptions> {
       const side: Side = { params, grads: params.twin(), states: new Map<string, Arena>() };
       this.sides.push(side);
       members.forEach((param, index) => {
+        // A disposed parameter keeps an unused slice: step() names it if it ever has a gradient.
+        if (param.isDisposed) return;
         param.moveToArena(params, index);
         this.members.set(param, { side, index });
         keepGradientsIn(param, side.grads, index);
