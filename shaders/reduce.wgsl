@@ -7,6 +7,14 @@
 // {{T}} is f32, or vec4<f32> when inner is a multiple of 4: the host then divides inner by 4 and each
 // invocation reduces four neighbouring columns with one wide load per step; {{U}}, {{I}} and {{B}} are
 // the u32, i32 and bool types with as many lanes (for include/ieee.wgsl's bit tests).
+//
+// Entry point `rows`, the GPU-class rung of the row case (inner = 1, T = f32; src/ops/row-variant.ts):
+// one workgroup per task instead of one invocation, so a GPU's lanes share a row (or a chunk of one)
+// and neighbouring lanes read neighbouring addresses. Invocation t folds positions t, t + WG, ... of
+// the chunk into its own accumulator, and the workgroup merges the WG accumulators in a tree in
+// workgroup memory with the op's own merge, so every op keeps its semantics below. The same chunks
+// and second pass over the partial results apply; on a CPU adapter one invocation per row wins (no
+// barriers), and src/ops/reduce.ts chooses.
 // Bindings: @0 uniform Params, @1 x (read), @2 out.
 //
 // Every op folds values into an accumulator (value, weight) and finishes it into the result:
@@ -113,4 +121,28 @@ fn main(grid: Grid) {
     at += stride;
   }
   out[task] = finish_{{OP}}(merge_{{OP}}(merge_{{OP}}(acc0, acc1), merge_{{OP}}(acc2, acc3)));
+}
+
+// Acc of T so the module compiles for either T; the host runs `rows` with T = f32 only. (The f32 tree
+// of include/workgroup_sum cannot merge max, min or logsumexp accumulators, hence this one.)
+var<workgroup> partials: array<Acc, WG>;
+
+@compute @workgroup_size(WG)
+fn rows(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  // The task depends on workgroup builtins only, so this return is uniform and the barriers stay legal.
+  let task = group.x + group.y * groups.x;
+  if (task >= task_count()) { return; }
+  let chunk = chunk_of(task);
+  let end = chunk.first + (chunk.end - chunk.begin);
+  var own = start_{{OP}}();
+  for (var at = chunk.first + t; at < end; at += WG) {
+    own = fold_{{OP}}(own, x[at]);
+  }
+  partials[t] = own;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (t < half) { partials[t] = merge_{{OP}}(partials[t], partials[t + half]); }
+    workgroupBarrier();
+  }
+  if (t == 0u) { out[task] = finish_{{OP}}(partials[0]); }
 }

@@ -7,12 +7,16 @@
 // invocations read neighbouring addresses. Summing [B, N] over axis 0 (every bias gradient) is one
 // column pass; [A, B, C] over axes 0 and 2 is two passes (C as rows, then A as columns), each reading
 // less than a transposing copy would. A few long lines are split into chunks reduced in a second pass.
+// The row case has the two rungs of src/ops/row-variant.ts: 'line', one invocation per row (or chunk),
+// and 'workgroup', one workgroup per row (or chunk). The public reductions take no options, so they
+// follow chooseRowVariant; reduceRows takes `{ variant }`, for the tests and `tune` to pin a rung.
 
 import { noGrad, record } from '../autograd.js';
 import { runtime } from '../context.js';
 import { Tensor, checkFitsDevice, scope, shapeSize, type DType } from '../tensor.js';
 import { defineMethods } from './methods.js';
 import { assertDtype, grid1d, normalizeAxes, normalizeAxis, opError } from './shape.js';
+import { chooseRowVariant, resolveRowVariant, workgroupPerRow, type RowVariant, type RowVariantOptions } from './row-variant.js';
 import { expand, reshape } from './movement.js';
 import { add, div, eq, exp, mul, mulScalar, ne, sqrt, square, sub } from './elementwise.js';
 import * as wgsl from '../gpu/shaders.generated.js';
@@ -28,10 +32,14 @@ const TARGET_INVOCATIONS = 4096;
 /** ...but never into chunks shorter than this. */
 const MIN_CHUNK = 256;
 const WORKGROUP_SIZE = 64;
+/** The 'workgroup' rung cuts rows into chunks when there would be fewer workgroups than this (several for each multiprocessor of a large GPU)... */
+const TARGET_WORKGROUPS = 1024;
+/** ...but never into chunks shorter than this: 8 values for each of workgroupPerRow's widest 256 invocations. */
+const MIN_WORKGROUP_CHUNK = 2048;
 
-/** How many chunks to cut lines of length k into, given `lines` invocations without splitting. */
-function chunkCount(lines: number, k: number): number {
-  return Math.max(1, Math.min(Math.floor(TARGET_INVOCATIONS / Math.max(lines, 1)), Math.ceil(k / MIN_CHUNK)));
+/** How many chunks to cut lines of length k into, given `lines` tasks without splitting, `target` tasks wanted and chunks of at least `minChunk`. */
+function chunkCount(lines: number, k: number, target = TARGET_INVOCATIONS, minChunk = MIN_CHUNK): number {
+  return Math.max(1, Math.min(Math.floor(target / Math.max(lines, 1)), Math.ceil(k / minChunk)));
 }
 
 /** [outer, k, inner] split into chunks of chunkLen (every chunk non-empty). */
@@ -53,9 +61,12 @@ function lanesOf(inner: number): number {
   return inner % 4 === 0 ? inner / 4 : inner;
 }
 
-/** One pass of shaders/reduce.wgsl over `view` (its inner counted in elements of `type`). */
-function launchReduce(op: ReduceOp, x: Tensor, out: Tensor, view: MiddleAxis, scale: number, type: 'f32' | 'vec4<f32>'): void {
-  runtime().dispatch({
+/** One pass of shaders/reduce.wgsl over a view, from x into out, times scale. */
+type ReducePass = (x: Tensor, out: Tensor, view: MiddleAxis, scale: number) => void;
+
+/** The 'line' rung's pass: one invocation per task, over `view` with its inner counted in elements of `type`. */
+function linePass(op: ReduceOp, type: 'f32' | 'vec4<f32>'): ReducePass {
+  return (x, out, view, scale) => runtime().dispatch({
     shader: wgsl.reduce,
     template: type === 'f32' ? { OP: op, T: type, U: 'u32', I: 'i32', B: 'bool' } : { OP: op, T: type, U: 'vec4<u32>', I: 'vec4<i32>', B: 'vec4<bool>' },
     constants: { WG: WORKGROUP_SIZE },
@@ -65,25 +76,64 @@ function launchReduce(op: ReduceOp, x: Tensor, out: Tensor, view: MiddleAxis, sc
   });
 }
 
+/** The 'workgroup' rung's pass (entry point `rows`, rows only: inner = 1): one workgroup per task. */
+function workgroupPass(op: ReduceOp): ReducePass {
+  return (x, out, view, scale) => {
+    const { workgroups, size } = workgroupPerRow(view.outer * view.chunks, view.chunkLen);
+    runtime().dispatch({
+      shader: wgsl.reduce,
+      entryPoint: 'rows',
+      template: { OP: op, T: 'f32', U: 'u32', I: 'i32', B: 'bool' },
+      constants: { WG: size },
+      params: { outer: view.outer, k: view.k, inner: 1, chunks: view.chunks, chunk_len: view.chunkLen, scale },
+      buffers: { x: x.buffer, out: out.buffer },
+      workgroups,
+    });
+  };
+}
+
+/**
+ * Runs `pass` over `view` into `out`: in one pass, or, when its lines are cut into chunks, into
+ * partial results that a second pass reduces as lines of view.chunks values (each op composes so).
+ */
+function reduceInChunks(pass: ReducePass, x: Tensor, out: Tensor, view: MiddleAxis, scale: number): void {
+  if (view.chunks === 1) {
+    pass(x, out, view, scale);
+    return;
+  }
+  const partial = Tensor.empty([out.size * view.chunks], 'f32');
+  pass(x, partial, view, 1);
+  pass(partial, out, middleAxis(view.outer, view.chunks, view.inner, 1), scale);
+  partial.dispose();
+}
+
 /**
  * Reduces the middle axis of f32 `x` viewed as [outer, k, inner] with `op`, times `scale` (1/k for
- * a mean). Returns [outer * inner]. No autograd here: the ops below record their own rules.
+ * a mean). Returns [outer * inner]. Rows (inner = 1) run on `variant`'s rung (default: the automatic
+ * choice); other lines on the 'line' rung, the only one they have. No autograd here: the ops below
+ * record their own rules.
  */
-export function reduceMiddle(x: Tensor, outer: number, k: number, inner: number, op: ReduceOp, scale = 1): Tensor {
+export function reduceMiddle(x: Tensor, outer: number, k: number, inner: number, op: ReduceOp, scale = 1, variant?: RowVariant): Tensor {
+  if (inner === 1 && (variant ?? chooseRowVariant(k)) === 'workgroup') return reduceRowsPerWorkgroup(x, outer, k, op, scale);
   if (inner === 1 && k % 4 === 0 && k >= 8 && outer * k > 0) return reduceRowsFourWide(x, outer, k, op, scale);
   const out = Tensor.empty([outer * inner], 'f32');
   if (out.size === 0) return out;
   const lanes = lanesOf(inner);
-  const type = lanes < inner ? 'vec4<f32>' : 'f32';
   const view = middleAxis(outer, k, lanes, chunkCount(outer * lanes, k));
-  if (view.chunks === 1) {
-    launchReduce(op, x, out, view, scale, type);
-    return out;
-  }
-  const partial = Tensor.empty([outer * view.chunks * inner], 'f32');
-  launchReduce(op, x, partial, view, 1, type);
-  launchReduce(op, partial, out, middleAxis(outer, view.chunks, lanes, 1), scale, type);
-  partial.dispose();
+  reduceInChunks(linePass(op, lanes < inner ? 'vec4<f32>' : 'f32'), x, out, view, scale);
+  return out;
+}
+
+/**
+ * The 'workgroup' rung: one workgroup per row, or, for a few long rows, per chunk of one (the chunks'
+ * results reduced again by a workgroup per row, in one more pass since there are at most
+ * TARGET_WORKGROUPS of them).
+ */
+function reduceRowsPerWorkgroup(x: Tensor, outer: number, k: number, op: ReduceOp, scale: number): Tensor {
+  const out = Tensor.empty([outer], 'f32');
+  if (out.size === 0) return out;
+  const view = middleAxis(outer, k, 1, chunkCount(outer, k, TARGET_WORKGROUPS, MIN_WORKGROUP_CHUNK));
+  reduceInChunks(workgroupPass(op), x, out, view, scale);
   return out;
 }
 
@@ -97,15 +147,19 @@ export function reduceMiddle(x: Tensor, outer: number, k: number, inner: number,
 function reduceRowsFourWide(x: Tensor, outer: number, k: number, op: ReduceOp, scale: number): Tensor {
   const view = middleAxis(outer, k / 4, 1, chunkCount(outer, k / 4));
   const lanes = Tensor.empty([outer * view.chunks * 4], 'f32');
-  launchReduce(op, x, lanes, view, 1, 'vec4<f32>');
-  const out = reduceMiddle(lanes, outer, view.chunks * 4, 1, op, scale);
+  linePass(op, 'vec4<f32>')(x, lanes, view, 1);
+  const out = reduceMiddle(lanes, outer, view.chunks * 4, 1, op, scale, 'line');
   lanes.dispose();
   return out;
 }
 
-/** Reduces each row of `x` viewed as [rows, cols] to one value (times `scale`). Returns [rows]. */
-export function reduceRows(x: Tensor, rows: number, cols: number, op: ReduceOp, scale = 1): Tensor {
-  return reduceMiddle(x, rows, cols, 1, op, scale);
+/**
+ * Reduces each row of f32 `x` viewed as [rows, cols] to one value (times `scale`), on
+ * `options.variant`'s rung (default: the automatic choice); an unknown one throws, naming `op`.
+ * Returns [rows].
+ */
+export function reduceRows(x: Tensor, rows: number, cols: number, op: ReduceOp, scale = 1, options: RowVariantOptions = {}): Tensor {
+  return reduceMiddle(x, rows, cols, 1, op, scale, resolveRowVariant(op, options.variant, cols, [x]));
 }
 
 // ---- planning passes over runs of axes -----------------------------------------------------------

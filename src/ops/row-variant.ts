@@ -1,9 +1,9 @@
-// The two rungs of the row kernels (softmax, logSoftmax, layerNorm), and the automatic choice between
-// them. 'line' gives each row (or line) to one invocation: no barriers and no workgroup memory, which
-// is what a CPU adapter such as SwiftShader wants, where invocations are threads. 'workgroup' gives each
-// row to a workgroup whose invocations read neighbouring addresses and merge their partial results in
-// workgroup memory, which is what a GPU wants: one invocation per row leaves most lanes idle and reads
-// memory uncoalesced.
+// The two rungs of the row kernels (softmax, logSoftmax, layerNorm, and the row case of the reductions
+// sum, mean, max, min and logsumexp), and the automatic choice between them. 'line' gives each row (or
+// line) to one invocation: no barriers and no workgroup memory, which is what a CPU adapter such as
+// SwiftShader wants, where invocations are threads. 'workgroup' gives each row to a workgroup whose
+// invocations read neighbouring addresses and merge their partial results in workgroup memory, which
+// is what a GPU wants: one invocation per row leaves most lanes idle and reads memory uncoalesced.
 
 import type { Tensor } from '../tensor.js';
 import { isSoftwareAdapter } from './matmul.js';

@@ -1,9 +1,12 @@
 // Reductions against the float64 reference: sum, mean, max, min, logsumexp, var and std (values and
 // finite-difference gradients), argmax and argmin (ties, long split lines), over single, multiple,
 // negative, leading, middle and all axes with keepdims both ways; the column path's no-copy promise;
-// large-magnitude stability; and the named errors for bad axes and dtypes.
+// large-magnitude stability; the row reductions' two rungs ('line' and 'workgroup', with NaN and
+// infinities as PyTorch); and the named errors for bad axes and dtypes.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
+import { reduceRows, type ReduceOp } from '../../src/ops/reduce.js';
+import { recordTuning, resetTuning, rowShapeClass } from '../../src/ops/tuning.js';
 import { checkOp } from '../helpers/check.js';
 import { argOf, average, logSumExp, reduceRef, total, variance, type Axes } from '../helpers/op-references.js';
 import { ref } from '../helpers/reference.js';
@@ -166,6 +169,133 @@ describe('numerical stability', () => {
 
   it('var of values with a large common offset keeps its digits (two-pass)', async () => {
     await checkOp({ inputs: [[4, 129]], range: [1000, 1001], gpu: (x) => x.var(1), ref: (x) => reduceRef(x, 1, false, variance(1)), rtol: 2e-3, gradRtol: 1e-2, gradAtol: 1e-3 });
+  });
+});
+
+describe("row reductions on both rungs ('line': one invocation per row, 'workgroup': one workgroup per row)", () => {
+  // [name, op, scale for a row of `cols` (1/cols makes a mean), float64 reference]
+  const rowOps: [string, ReduceOp, (cols: number) => number, (v: number[]) => number][] = [
+    ['sum', 'sum', () => 1, total],
+    ['mean', 'sum', (cols) => 1 / cols, average],
+    ['max', 'max', () => 1, (v) => Math.max(...v)],
+    ['min', 'min', () => 1, (v) => Math.min(...v)],
+    ['logsumexp', 'logsumexp', () => 1, logSumExp],
+  ];
+  // Lengths around the workgroup sizes the 'workgroup' rung picks (32 to 256 invocations of ~8 values)
+  // and past its chunk length (3001 rows are cut in two, then reduced again); the line rung's four-wide
+  // path takes the multiples of 4.
+  const lengths = [1, 3, 7, 63, 64, 65, 257, 1000, 3001];
+  const rowCounts = [1, 2, 5];
+  for (const variant of ['line', 'workgroup'] as const) {
+    for (const [name, op, scale, f] of rowOps) {
+      it(`${name} on the '${variant}' rung against float64, odd lengths and several row counts`, async () => {
+        for (const [i, cols] of lengths.entries()) {
+          for (const rows of rowCounts) {
+            await checkOp({
+              inputs: [[rows, cols]], grad: false, seed: 100 + 3 * i + rows,
+              gpu: (x) => reduceRows(x, rows, cols, op, scale(cols), { variant }), ref: (x) => reduceRef(x, 1, false, f),
+              atol: 1e-5, rtol: 1e-4,
+            });
+          }
+        }
+        if (op === 'logsumexp') {
+          for (const range of [[990, 1010], [-1010, -990]] as [number, number][]) {
+            await checkOp({ inputs: [[3, 1000]], range, grad: false, gpu: (x) => reduceRows(x, 3, 1000, op, 1, { variant }), ref: (x) => reduceRef(x, 1, false, f), atol: 1e-5, rtol: 1e-6 });
+          }
+        }
+      });
+    }
+
+    it(`NaN and infinities on the '${variant}' rung, as PyTorch, wherever they fall in a row`, async () => {
+      // [what, positions and values]: each special value lands in a different invocation's partial
+      // (and, at 2500 of 3001, in the second chunk).
+      const specials: [string, [number, number][]][] = [
+        ['NaN', [[517, NaN]]],
+        ['+inf', [[2500, Infinity]]],
+        ['-inf', [[40, -Infinity]]],
+        ['two +inf', [[5, Infinity], [900, Infinity]]],
+        ['+inf and -inf', [[3, Infinity], [2999, -Infinity]]],
+        ['+inf and NaN', [[1, Infinity], [700, NaN]]],
+      ];
+      for (const cols of [65, 1000, 3001]) {
+        const rows = specials.map(([, at]) => {
+          const row = Array.from({ length: cols }, (_, i) => Math.sin(i));
+          for (const [position, value] of at) row[position % cols] = value;
+          return row;
+        });
+        const x = gg.tensor(rows);
+        for (const op of ['sum', 'max', 'min', 'logsumexp'] as const) {
+          const out = reduceRows(x, rows.length, cols, op, 1, { variant });
+          const got = Array.from(await out.data());
+          out.dispose();
+          specials.forEach(([what], r) => {
+            const want = pytorchRowReduction[op](rows[r]);
+            const message = `${op} of a row of ${cols} with ${what}`;
+            if (Number.isFinite(want)) expect(Math.abs(got[r] - want), message).toBeLessThan(1e-4 * Math.max(1, Math.abs(want)));
+            else expect(got[r], message).toBe(want);
+          });
+        }
+        x.dispose();
+      }
+    });
+  }
+
+  /** PyTorch's results in float64: IEEE arithmetic and Math.max / Math.min propagate NaN as it does;
+   * logsumexp of +inf (and no NaN) is +inf, where the max-shifted reference would meet inf - inf. */
+  const pytorchRowReduction: Record<ReduceOp, (row: number[]) => number> = {
+    sum: total,
+    max: (row) => Math.max(...row),
+    min: (row) => Math.min(...row),
+    logsumexp: (row) => (row.includes(Infinity) && !row.some(Number.isNaN) ? Infinity : logSumExp(row)),
+  };
+
+  it('all -inf and empty rows give -inf for logsumexp, empty rows 0 for sum, on both rungs', async () => {
+    const x = gg.tensor([Array(300).fill(-Infinity), [...Array(299).fill(-Infinity), 0]]);
+    const empty = gg.zeros([3, 0]);
+    for (const variant of ['line', 'workgroup'] as const) {
+      const [l, s, e] = gg.scope(() => [reduceRows(x, 2, 300, 'logsumexp', 1, { variant }), reduceRows(empty, 3, 0, 'sum', 1, { variant }), reduceRows(empty, 3, 0, 'logsumexp', 1, { variant })]);
+      expect(Array.from(await l.data()), variant).toEqual([-Infinity, 0]);
+      expect(Array.from(await s.data()), variant).toEqual([0, 0, 0]);
+      expect(Array.from(await e.data()), variant).toEqual([-Infinity, -Infinity, -Infinity]);
+      for (const t of [l, s, e]) t.dispose();
+    }
+    x.dispose();
+    empty.dispose();
+  });
+
+  it('an unknown variant throws, naming the op; the public reductions follow chooseRowVariant; no buffer is left', async () => {
+    const before = gg.runtime().memory().liveBuffers;
+    const x = gg.randn([3, 1000], { generator: new gg.Generator(5) });
+    for (const op of ['sum', 'max', 'min', 'logsumexp'] as const) {
+      expect(() => reduceRows(x, 3, 1000, op, 1, { variant: 'tiles' as 'line' })).toThrow(new RegExp(`^${op}: unknown variant 'tiles'; expected 'line' or 'workgroup'`));
+    }
+    // SwiftShader keeps 'line' (four values per wide load, then the lanes: two launches); a tuning table
+    // that says 'workgroup' for the class makes x.sum(-1) one launch of a workgroup per row.
+    const rt = gg.runtime();
+    expect(gg.chooseRowVariant(1000)).toBe('line');
+    const lineSum = gg.scope(() => {
+      const start = rt.counters.dispatches;
+      const out = x.sum(-1);
+      expect(rt.counters.dispatches - start, "sum(-1) of [3, 1000] on the 'line' rung").toBe(2);
+      return out;
+    });
+    recordTuning('rows', rowShapeClass(1000), 'workgroup');
+    try {
+      const workgroupSum = gg.scope(() => {
+        const start = rt.counters.dispatches;
+        const out = x.sum(-1);
+        expect(rt.counters.dispatches - start, "sum(-1) of [3, 1000] on the 'workgroup' rung").toBe(1);
+        return out;
+      });
+      const [a, b] = [await lineSum.data(), await workgroupSum.data()];
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-4);
+      workgroupSum.dispose();
+    } finally {
+      resetTuning();
+    }
+    lineSum.dispose();
+    x.dispose();
+    expect(gg.runtime().memory().liveBuffers).toBe(before);
   });
 });
 
