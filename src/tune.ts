@@ -12,6 +12,7 @@ import { profile } from './profile.js';
 import { layerNorm } from './ops/layernorm.js';
 import { defaultMatmulVariant, matmul, matmulVariantSpecs, matmulVariants, type MatmulVariant } from './ops/matmul.js';
 import { Generator, uniform } from './ops/random.js';
+import { reduceRows } from './ops/reduce.js';
 import { defaultRowVariant, type RowVariant } from './ops/row-variant.js';
 import { softmax } from './ops/softmax.js';
 import {
@@ -222,9 +223,10 @@ function checkShape(what: string, shape: readonly number[], length: number): voi
  * Times every candidate of each tuned family on this adapter, one representative shape per shape class,
  * and records the fastest candidate whose output agrees with the hand-picked choice's in the tuning table:
  * from then on, chooseMatmulVariant and chooseRowVariant return it for shapes of that class (and the
- * hand-picked choice for classes with no entry). The 'rows' family's candidates are timed on softmax and
- * layerNorm together, since one choice serves both. Returns what was measured; `report.table()` prints it.
- * Tuning is off until this is called (or a table is loaded, see {@link loadTuning}).
+ * hand-picked choice for classes with no entry). The 'rows' family's candidates are timed on softmax,
+ * layerNorm and the row sum together, since one choice serves all the row kernels. Returns what was
+ * measured; `report.table()` prints it. Tuning is off until this is called (or a table is loaded, see
+ * {@link loadTuning}).
  */
 export async function tune(options: TuneOptions = {}): Promise<TuneReport> {
   const rt = runtime();
@@ -278,11 +280,14 @@ export async function tune(options: TuneOptions = {}): Promise<TuneReport> {
           name: variant,
           unsupported: null,
           run: () => {
-            const probabilities = softmax(x, -1, { variant });
+            const outputs: Tensor[] = [];
             try {
-              return [probabilities, layerNorm(x, [length], weight, bias, 1e-5, { variant })];
+              outputs.push(softmax(x, -1, { variant }));
+              outputs.push(layerNorm(x, [length], weight, bias, 1e-5, { variant }));
+              outputs.push(reduceRows(x, rows, length, 'sum', 1, { variant }));
+              return outputs;
             } catch (error) {
-              probabilities.dispose();
+              for (const t of outputs) t.dispose();
               throw error;
             }
           },

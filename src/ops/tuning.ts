@@ -9,7 +9,7 @@ import type { Runtime } from '../gpu/runtime.js';
 import type { MatmulVariant } from './matmul.js';
 import type { RowVariant } from './row-variant.js';
 
-/** The op families whose launch is tuned: matmul's variant, and the row kernels' rung (softmax, logSoftmax, layerNorm). */
+/** The op families whose launch is tuned: matmul's variant, and the row kernels' rung (softmax, logSoftmax, layerNorm, row reductions). */
 export type TuningFamily = 'matmul' | 'rows';
 
 /** Measured choices for one adapter, by shape class (see matmulShapeClass, rowShapeClass). */
