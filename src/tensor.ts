@@ -224,9 +224,13 @@ export class Tensor {
     return t;
   }
 
-  /** A tensor of `shape` in slice `index` of `arena` (its current contents), holding a reference to the arena. */
-  static inArena(shape: readonly number[], dtype: DType, arena: Arena, index: number): Tensor {
-    return new Tensor(shape, dtype, new Storage(shapeSize(shape) * 4, runtime(), arena.slices[index], arena.retain()));
+  /**
+   * A tensor of `shape` in slice `index` of `arena` (its current contents), or over the range of slices
+   * index..last (gaps included), holding a reference to the arena.
+   */
+  static inArena(shape: readonly number[], dtype: DType, arena: Arena, index: number, last = index): Tensor {
+    const slice = last === index ? arena.slices[index] : arena.range(index, last);
+    return new Tensor(shape, dtype, new Storage(shapeSize(shape) * 4, runtime(), slice, arena.retain()));
   }
 
   /**

@@ -11,13 +11,27 @@ import { BufferSlice, type BufferRef, type Runtime } from './runtime.js';
 /** Slices start at multiples of this many bytes (WebGPU's largest minStorageBufferOffsetAlignment). */
 const SLICE_ALIGNMENT = 256;
 
+/** A run of runsOf: what one dispatch covers. */
+export interface Run<T> {
+  /** The arena's range over the run's members, or the one tensor's own buffer. */
+  buffer: BufferRef;
+  /** Elements the buffer holds (gaps between members included). */
+  n: number;
+  /** The tensors, in order. */
+  tensors: T[];
+  /** The arena and the members first..last the run spans; arena null for a tensor outside an arena. */
+  arena: Arena | null;
+  first: number;
+  last: number;
+}
+
 /**
  * `tensors` (in order) cut into runs that one dispatch can cover: neighbouring members of one arena, each
  * in its own slice. A run's buffer is the arena's range over them (gaps included, zeros there), or a
- * tensor's own buffer for one outside an arena; `n` counts the elements the buffer holds.
+ * tensor's own buffer for one outside an arena.
  */
-export function runsOf<T extends { arena: Arena | null; buffer: BufferRef; size: number }>(tensors: readonly T[]): { buffer: BufferRef; n: number; tensors: T[] }[] {
-  const runs: { buffer: BufferRef; n: number; tensors: T[]; arena: Arena | null; first: number; last: number }[] = [];
+export function runsOf<T extends { arena: Arena | null; buffer: BufferRef; size: number }>(tensors: readonly T[]): Run<T>[] {
+  const runs: Run<T>[] = [];
   for (const t of tensors) {
     const arena = t.arena;
     const member = arena ? arena.memberOf(t.buffer) : -1;
@@ -30,9 +44,9 @@ export function runsOf<T extends { arena: Arena | null; buffer: BufferRef; size:
     }
   }
   return runs.map((run) => {
-    if (!run.arena) return { buffer: run.buffer, n: run.n, tensors: run.tensors };
+    if (!run.arena) return run;
     const range = run.arena.range(run.first, run.last);
-    return { buffer: range, n: range.size / 4, tensors: run.tensors };
+    return { ...run, buffer: range, n: range.size / 4 };
   });
 }
 

@@ -52,12 +52,15 @@ export function clipGradValue(parameters: Tensor | Iterable<Tensor>, clipValue: 
   const grads = gradientsOf('clipGradValue', parameters);
   noGrad(() =>
     scope(() => {
-      // Gradients that share a buffer (reshape views of one another) are clamped once.
+      // Gradients that share a buffer (reshape views of one another) are clamped once; those side by side in
+      // an optimizer's arena, a run at a time (the zeros between them stay zeros).
       const clamped = new Set<BufferRef>();
-      for (const grad of grads) {
-        if (clamped.has(grad.buffer)) continue;
-        clamped.add(grad.buffer);
-        assign(grad, clamp(grad, -clipValue, clipValue));
+      for (const run of runsOf(grads)) {
+        if (clamped.has(run.buffer)) continue;
+        clamped.add(run.buffer);
+        for (const grad of run.tensors) grad.bumpVersion();
+        const target = run.arena ? Tensor.inArena([run.n], 'f32', run.arena, run.first, run.last) : run.tensors[0];
+        assign(target, clamp(target, -clipValue, clipValue));
       }
     }),
   );

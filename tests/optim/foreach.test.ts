@@ -102,6 +102,24 @@ describe('optimizers with parameters side by side (foreach)', () => {
     for (const m of [side, alone]) m.dispose();
   });
 
+  it('clipGradValue clamps a run with one kernel, as per parameter', async () => {
+    const rt = gg.runtime();
+    const [side, alone] = [mlp(6), mlp(6)];
+    const [sideOptimizer, aloneOptimizer] = [new gg.optim.SGD(side.parameters(), { lr: 0.5 }), new gg.optim.SGD(alone.parameters(), { lr: 0.5, foreach: false })];
+    for (let step = 1; step <= 2; step++) {
+      for (const [k, model, optimizer] of [[0, side, sideOptimizer], [1, alone, aloneOptimizer]] as const) {
+        backwardStep(model, step);
+        const before = rt.counters.dispatches;
+        gg.optim.clipGradValue(model.parameters(), 0.01);
+        if (k === 0 && step > 1) expect(rt.counters.dispatches - before).toBe(1);
+        optimizer.step();
+      }
+    }
+    expect(await values(side)).toEqual(await values(alone));
+    for (const o of [sideOptimizer, aloneOptimizer]) o.dispose();
+    for (const m of [side, alone]) m.dispose();
+  });
+
   it('names the parameter whose gradient turned NaN inside a run', async () => {
     const model = mlp(3);
     const optimizer = new gg.optim.Adam(model.namedParameters(), { lr: 0.01 });
