@@ -33,14 +33,10 @@ function adamSteps(values: HostTensor[], grads: HostTensor[], foreach: boolean):
   return {
     async check() {
       optimizer.step();
-      const all = await Promise.all(params.map((p) => p.data()));
-      const out = new Float32Array(all.reduce((n, a) => n + a.length, 0));
-      let at = 0;
-      for (const a of all) {
-        out.set(a, at);
-        at += a.length;
-      }
-      return out;
+      const all = gg.scope(() => gg.cat(params.map((p) => p.reshape([p.size])), 0));
+      const values = await all.data();
+      all.dispose();
+      return values;
     },
     iterate: settledIteration(step),
     dispose() {

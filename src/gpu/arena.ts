@@ -98,6 +98,8 @@ export class Arena {
   readonly memberBytes: readonly number[];
   private readonly runtime: Runtime;
   private readonly ranges = new Map<number, BufferSlice>();
+  /** Each slice's member index (runsOf asks for every gradient at every clipping). */
+  private readonly members: Map<BufferSlice, number>;
   private refs = 1;
 
   /** An arena for members of `memberBytes` bytes each, in that order. */
@@ -108,6 +110,7 @@ export class Arena {
     this.buffer = runtime.allocate(total);
     runtime.clear(this.buffer);
     this.slices = offsets.map((offset, i) => new BufferSlice(this.buffer, offset, sizes[i]));
+    this.members = new Map(this.slices.map((slice, i) => [slice, i]));
   }
 
   /** An arena with the same members' sizes and places as this one (for another state of the same tensors). */
@@ -142,7 +145,7 @@ export class Arena {
 
   /** The member whose slice `ref` is, or -1. */
   memberOf(ref: BufferRef): number {
-    return ref instanceof BufferSlice ? this.slices.indexOf(ref) : -1;
+    return ref instanceof BufferSlice ? (this.members.get(ref) ?? -1) : -1;
   }
 
   /** Takes one more reference (a tensor made in a slice). */

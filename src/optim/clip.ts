@@ -58,8 +58,9 @@ export function clipGradValue(parameters: Tensor | Iterable<Tensor>, clipValue: 
       for (const run of runsOf(grads)) {
         if (clamped.has(run.buffer)) continue;
         clamped.add(run.buffer);
-        for (const grad of run.tensors) grad.bumpVersion();
+        // assign bumps its target's version; a run's range is a tensor of its own, so its gradients' go by hand.
         const target = run.arena ? Tensor.inArena([run.n], 'f32', run.arena, run.first, run.last) : run.tensors[0];
+        if (run.arena) for (const grad of run.tensors) grad.bumpVersion();
         assign(target, clamp(target, -clipValue, clipValue));
       }
     }),
