@@ -87,8 +87,8 @@ const entries = files.map((f) => {
   };
   return `${paramsInterface(name, params)}\n/** shaders/${f} */\nexport const ${name}: Shader<${paramsTypeName(name)}, ${bufferNames}> = ${JSON.stringify(layout)};`;
 });
-// Includes that src/ops/fusion.ts copies into generated kernels (once per dtype), exported as text.
-const exportedIncludes = ['binary_ops'];
+// Includes that src/ops/fusion.ts copies into the kernels it generates, exported as text.
+const exportedIncludes = ['binary_ops', 'coords_rank', 'ieee', 'unary_ops'];
 const includeEntries = exportedIncludes.map((name) => {
   const text = stripComments(readFileSync(join(includeDir, `${name}.wgsl`), 'utf8'), `include/${name}.wgsl`);
   return `/** shaders/include/${name}.wgsl, for kernels generated at run time. */\nexport const include_${name}: string = ${JSON.stringify(text)};`;

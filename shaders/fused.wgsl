@@ -10,11 +10,13 @@
 // where it is broadcast), and the ops' scalar arguments (x + c's c, leakyRelu's slope), one slot per op.
 // A body that reads a broadcast input starts with `let c = coords_of(i);` and reads input k at
 // offset_of(c, p.strides[k], ZERO).
-// Includes: grid (the folded 1-D launch), coords_rank (an output index's coordinates), ieee (the helpers
-// the op functions use) and unary_ops.
+// Includes: grid (the folded 1-D launch); the host fills {{COORDS}} with include/coords_rank.wgsl (an
+// output index's coordinates) and {{OP_LIBRARY}} with include/ieee.wgsl (the helpers the op functions
+// use) and include/unary_ops.wgsl: their text is exported once, for these kernels and for the matmul
+// epilogues src/ops/fusion.ts also makes from it.
 
 #include "grid"
-#include "coords_rank"
+{{COORDS}}
 
 alias F = {{F}};
 alias V = F;
@@ -32,8 +34,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 {{BINDINGS}}
 
-#include "ieee"
-#include "unary_ops"
+{{OP_LIBRARY}}
 {{BINARY_OPS}}
 
 /** The strides of dimensions 4 to 7, which a fused kernel's inputs never have. */

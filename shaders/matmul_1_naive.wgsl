@@ -26,5 +26,5 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
     a_index += p.a_stride_k;
     b_index += p.b_stride_k;
   }
-  out[(tile.z * p.M + m) * p.N + n] = sum;
+  store_out(tile.z, m, n, sum);
 }

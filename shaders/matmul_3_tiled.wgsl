@@ -41,7 +41,7 @@ fn read_b(base: u32, k: u32, n: u32) -> f32 {
 fn store_row(z: u32, m: u32, col: u32, values: vec4<f32>) {
   for (var j = 0u; j < 4u; j++) {
     if (m < p.M && col + j < p.N) {
-      out[(z * p.M + m) * p.N + col + j] = values[j];
+      store_out(z, m, col + j, values[j]);
     }
   }
 }

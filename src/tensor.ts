@@ -309,6 +309,17 @@ export class Tensor {
     }
   }
 
+  /**
+   * Drops a pending tensor's recorded values without computing them, because a kernel already recorded
+   * writes them into its buffer (a matmul whose fused epilogue also stores the product: src/ops/fusion.ts).
+   */
+  markComputed(): void {
+    const values = this.pendingValues;
+    if (values === null) return;
+    this.pendingValues = null;
+    values.release();
+  }
+
   /** This tensor's memory, for a pending expression that will read it (src/ops/fusion.ts). */
   get sharedStorage(): SharedStorage {
     this.assertAlive('sharedStorage');
@@ -504,12 +515,14 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
 /** What becomes of a scope's tensors when it ends: `returned` move to the enclosing scope, parameters stay, the rest go. */
 function closeScope(inner: MemoryScope, returned: ReadonlySet<Tensor>): void {
   const parent = scopeStack[scopeStack.length - 1] ?? null;
-  for (const t of returned) t.realize(); // before the scope's other tensors, which it may read, go
   for (const t of [...inner.tensors]) {
     if (returned.has(t)) t.adoptInto(parent);
     else if (t.requiresGrad && !t.node) t.keep();
     else t.dispose();
   }
+  // After the others go: a returned expression retains what it reads, and a matmul it fuses as its
+  // epilogue need not store a product nothing else can read any more.
+  for (const t of returned) t.realize();
 }
 
 /**

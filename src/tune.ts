@@ -143,11 +143,13 @@ function relativeError(got: Float32Array[], expected: Float32Array[]): number {
 /** One run's time, ms: GPU time of its dispatches, or wall-clock time until the GPU has finished it. */
 async function timeOnce(candidate: TuningCandidate, clock: 'gpu' | 'wall'): Promise<number> {
   const dispose = (outputs: Tensor[]) => outputs.forEach((t) => t.dispose());
-  if (clock === 'gpu') return (await profile(() => dispose(candidate.run()))).totalMs;
+  // Computed now: a pending output (a deferred matmul, src/ops/fusion.ts) disposed unread never runs.
+  const run = () => candidate.run().map((t) => (t.realize(), t));
+  if (clock === 'gpu') return (await profile(() => dispose(run()))).totalMs;
   const rt = runtime();
   await rt.sync();
   const start = performance.now();
-  const outputs = candidate.run();
+  const outputs = run();
   await rt.sync();
   const ms = performance.now() - start;
   dispose(outputs);

@@ -83,6 +83,7 @@ const opRuns = (record: () => gg.Tensor) => async (reps: number) => {
   const last = gg.scope(() => {
     let t = record();
     for (let i = 1; i < reps; i++) {
+      t.realize(); // a pending result (a deferred matmul) disposed unread never runs
       t.dispose();
       t = record();
     }

@@ -46,6 +46,8 @@ export function gengpuCase(record: () => gg.Tensor, reps: number, inputs: gg.Ten
     iterate: settledIteration(() => gg.scope(() => {
       let t = record();
       for (let i = 1; i < reps; i++) {
+        // Computed before it goes: a pending result (a deferred matmul, a fused chain) disposed unread never runs.
+        t.realize();
         t.dispose();
         t = record();
       }

@@ -35,6 +35,8 @@ export type PeerOp =
   | { kind: 'sumRows'; x: HostTensor }
   | { kind: 'sumAll'; x: HostTensor }
   | { kind: 'addChain'; x: HostTensor; length: number }
+  /** GELU(x W1ᵀ + b1) W2ᵀ + b2 + x, exact GELU, weights in PyTorch's [out, in] layout (bench/kernels/blocks.ts). */
+  | { kind: 'mlpBlock'; x: HostTensor; w1: HostTensor; b1: HostTensor; w2: HostTensor; b2: HostTensor }
   | { kind: 'uniform'; size: number }
   | { kind: 'mlpStep'; weights: HostTensor[]; x: HostTensor; labels: Int32Array; lr: number }
   | { kind: 'vaeStep'; weights: HostTensor[]; x: HostTensor; eps: HostTensor; lr: number }

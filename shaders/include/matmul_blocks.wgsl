@@ -61,7 +61,7 @@ fn store_block(z: u32, row: u32, col: u32, block: mat4x4<f32>) {
   for (var j = 0u; j < 4u; j++) {
     for (var i = 0u; i < 4u; i++) {
       if (row + i < p.M && col + j < p.N) {
-        out[(z * p.M + row + i) * p.N + col + j] = block[j][i];
+        store_out(z, row + i, col + j, block[j][i]);
       }
     }
   }

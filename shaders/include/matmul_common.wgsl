@@ -8,6 +8,9 @@
 // batch_shape, and each operand's offset is their dot product with its batch strides (0 where that
 // operand is broadcast). tile_offset shifts the workgroup grid when a launch is split into several
 // dispatches (more than 65535 workgroups along one dimension).
+// Every output leaves the kernel through store_out: src/ops/fusion.ts replaces that one function to
+// make a product with a fused epilogue (bias, activation, residual: the elementwise ops that read the
+// product), and appends the epilogue's fields to Params.
 
 struct Params {
   M: u32,
@@ -41,4 +44,9 @@ fn batch_offsets(z: u32) -> vec2<u32> {
     offsets += coord * vec2<u32>(p.a_batch_strides[i / 4u][i % 4u], p.b_batch_strides[i / 4u][i % 4u]);
   }
   return offsets;
+}
+
+/** Writes output (m, n) of batch z. */
+fn store_out(z: u32, m: u32, n: u32, value: f32) {
+  out[(z * p.M + m) * p.N + n] = value;
 }

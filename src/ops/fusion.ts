@@ -7,6 +7,13 @@
 // binary_ops.wgsl), so results are the same bits with fusion on or off. Kernels are cached by their
 // WGSL, which depends on the expression's structure, dtypes, which inputs broadcast and the lanes,
 // never on sizes, strides or scalar values: those travel as uniforms.
+//
+// Matmul epilogues: with fusion on, a matrix product is deferred too (deferProduct; src/ops/matmul.ts),
+// and an elementwise group that reads a deferred product at its own output coordinates (x W + b, its
+// activation, a residual added) runs in the product's store stage: one kernel, the matmul variant's
+// with its store_out replaced by the group's expression (shaders/include/matmul_common.wgsl). While
+// anything else may still read the product (its tensor is alive, another group reads it), the kernel
+// stores it too, so it is never computed twice; a product nothing reads is stored nowhere.
 
 import { runtime } from '../context.js';
 import { Tensor, type DType, type PendingValues, type SharedStorage } from '../tensor.js';
@@ -23,15 +30,25 @@ const MAX_FUSED_OPS = 256;
 const MAX_FUSED_INPUTS = 6;
 const MAX_FUSED_SCALARS = 16;
 const MAX_FUSED_RANK = 4;
+/**
+ * The most inputs besides the product and distinct scalars a matmul epilogue takes: its Params are the
+ * product's and these (shape, strides, scalars) within one 256-byte uniform slot.
+ */
+const MAX_EPILOGUE_INPUTS = 3;
+const MAX_EPILOGUE_SCALARS = 8;
 
 /** A node of a recorded expression; unary nodes take a scalar argument (equal ones share a slot). */
 type Expr = InputExpr | UnaryExpr | BinaryExpr | WhereExpr | CastExpr;
-/** A computed tensor's memory, read at the expression's output coordinates (broadcast where its shape is smaller). */
+/**
+ * A computed tensor's memory, read at the expression's output coordinates (broadcast where its shape is
+ * smaller); or a deferred matmul's, which `product` computes (in the group's kernel, or before it).
+ */
 interface InputExpr {
   kind: 'input';
   storage: SharedStorage;
   shape: readonly number[];
   dtype: DType;
+  product?: PendingProduct;
 }
 /** op_<op>(x, alpha) of include/unary_ops.wgsl (f32). */
 interface UnaryExpr {
@@ -171,16 +188,36 @@ class FusedValues implements PendingValues {
     this.root = root;
     this.shape = shape;
     this.inputs = [...groupSize(root).inputs];
-    for (const input of this.inputs) input.storage.retain();
+    for (const input of this.inputs) {
+      input.storage.retain();
+      input.product?.retain();
+    }
+  }
+
+  /** The storages whose in-place writes must compute this group first: its inputs', and those its products read. */
+  private watched(): SharedStorage[] {
+    return this.inputs.flatMap((input) => [input.storage, ...(input.product?.operands ?? [])]);
   }
 
   /** Registers `owner` as a reader of each input's memory (so an in-place write computes it first). */
   attach(owner: Tensor): void {
     this.owner = owner;
-    for (const input of this.inputs) input.storage.readers.add(owner);
+    for (const storage of this.watched()) storage.readers.add(owner);
+  }
+
+  /** The deferred product this group can compute in its store stage, if any (see epilogueParts). */
+  epilogue(): InputExpr | undefined {
+    return this.inputs.find((input) => input.product && !input.product.done && epilogueParts(this.root, this.shape, input) !== null);
   }
 
   compute(out: BufferRef): void {
+    const product = this.epilogue();
+    // Other deferred products run first, alone, into their tensors' memory.
+    for (const input of this.inputs) if (input !== product && input.product && !input.product.done) input.product.computeInto(input.storage);
+    if (product) {
+      computeWithEpilogue(this.root, this.shape, product, out);
+      return;
+    }
     const kernel = generate(this.root, this.shape);
     const buffers: Record<string, BufferRef> = { out };
     kernel.inputs.forEach((input, k) => (buffers[`in${k}`] = input.storage.buffer));
@@ -196,12 +233,136 @@ class FusedValues implements PendingValues {
   }
 
   release(): void {
+    if (this.owner) for (const storage of this.watched()) storage.readers.delete(this.owner);
     for (const input of this.inputs) {
-      if (this.owner) input.storage.readers.delete(this.owner);
       input.storage.release();
+      input.product?.drop();
     }
     this.inputs.length = 0;
   }
+}
+
+/**
+ * Records the product of `input` with the group of `root` as its epilogue, writing the group's values to
+ * `out`; the product itself is stored too while anything else may read it.
+ */
+function computeWithEpilogue(root: Expr, shape: readonly number[], input: InputExpr, out: BufferRef): void {
+  const product = input.product!;
+  const keep = product.readBeyondThisGroup;
+  const kernel = generateEpilogue(root, shape, input, keep);
+  const buffers: Record<string, BufferRef | undefined> = { a: product.operands[0].buffer, b: product.operands[1].buffer, out: keep ? input.storage.buffer : undefined, result: out };
+  kernel.inputs.forEach((other, k) => (buffers[`in${k}`] = other.storage.buffer));
+  product.launch.run(kernel.shader, {
+    params: {
+      shape: kernel.layout.shape,
+      strides: kernel.layout.strides.flatMap((s) => [...s, 0, 0, 0, 0].slice(0, 4)),
+      scalars: kernel.scalars,
+    },
+    constants: { RANK: kernel.layout.shape.length },
+    buffers,
+  });
+  product.settle();
+}
+
+/** How a deferred product (src/ops/matmul.ts) is launched, alone or with an epilogue. */
+export interface ProductLaunch {
+  /** The product alone: a kernel with shaders/include/matmul_common.wgsl's Params and bindings, storing through store_out. */
+  readonly shader: Shader;
+  /**
+   * Records the product with `shader` (this one, or an epilogue made from it), passing the Params fields
+   * and constants it adds to the product's, and its buffers (a and b among them).
+   */
+  run(shader: Shader, kernel: { params: Record<string, number[]>; constants: Record<string, number>; buffers: Record<string, BufferRef | undefined> }): void;
+}
+
+/**
+ * A deferred matmul's values: retains a and b until it is computed, by its tensor's realize() alone or by a
+ * group's kernel as that group's epilogue. Counted: its tensor holds it, and each group that reads it.
+ */
+class PendingProduct implements PendingValues {
+  /** a's and b's memory. */
+  readonly operands: SharedStorage[];
+  readonly launch: ProductLaunch;
+  /** True once a kernel that stores the product (or the last thing to read it) has been recorded. */
+  done = false;
+  private holders = 1;
+  /** Its tensor while that is pending (attached until computed or disposed). */
+  private owner: Tensor | null = null;
+  constructor(operands: Tensor[], launch: ProductLaunch) {
+    this.operands = operands.map((t) => t.sharedStorage.retain());
+    this.launch = launch;
+  }
+
+  /** Registers the product's tensor as a reader of a and b (an in-place write of either computes it first). */
+  attach(owner: Tensor): void {
+    this.owner = owner;
+    for (const storage of this.operands) storage.readers.add(owner);
+  }
+
+  compute(out: BufferRef): void {
+    this.done = true;
+    this.launch.run(this.launch.shader, { params: {}, constants: {}, buffers: { a: this.operands[0].buffer, b: this.operands[1].buffer, out } });
+  }
+
+  /** Computes the product alone into `storage` (its tensor's, which a group retains). */
+  computeInto(storage: SharedStorage): void {
+    if (this.owner) this.owner.realize();
+    else this.compute(storage.buffer);
+  }
+
+  /** Whether its tensor or another group may still read the product (besides the group computing now). */
+  get readBeyondThisGroup(): boolean {
+    return this.holders > 1;
+  }
+
+  /** After an epilogue kernel was recorded: its tensor, if alive, now has its values. */
+  settle(): void {
+    this.done = true;
+    this.owner?.markComputed();
+  }
+
+  /** A group's hold, until it lets go with drop(). */
+  retain(): void {
+    this.holders++;
+  }
+
+  /** Its tensor's hold, let go once the values are computed or the tensor is disposed. */
+  release(): void {
+    this.detachOwner();
+    this.drop();
+  }
+
+  /** Lets go of one hold; the last releases a and b. */
+  drop(): void {
+    if (--this.holders === 0) for (const storage of this.operands) storage.release();
+  }
+
+  private detachOwner(): void {
+    if (!this.owner) return;
+    for (const storage of this.operands) storage.readers.delete(this.owner);
+    this.owner = null;
+  }
+}
+
+/** The values of each deferred product made here. */
+const products = new WeakMap<Tensor, PendingProduct>();
+
+/**
+ * The product of a matmul as a pending tensor of `shape` when fusion is on (computed when first needed,
+ * by `launch` alone or with the elementwise group that reads it as its epilogue), or null when the caller
+ * should launch it now. a and b are read now (their pending values computed) and retained.
+ */
+export function deferProduct(shape: readonly number[], operands: [Tensor, Tensor], launch: ProductLaunch): Tensor | null {
+  if (!fusionEnabled) return null;
+  for (const t of operands) {
+    t.noteRead('matmul');
+    t.realize();
+  }
+  const values = new PendingProduct(operands, launch);
+  const result = Tensor.pending(shape, 'f32', values, 'matmul');
+  values.attach(result);
+  products.set(result, values);
+  return result;
 }
 
 function shapeSizeOf(shape: readonly number[]): number {
@@ -210,8 +371,12 @@ function shapeSizeOf(shape: readonly number[]): number {
 
 /** The operand an op records for tensor `t`: its expression while it is pending, else its memory. */
 function operand(t: Tensor, fuseInto: boolean): Expr {
-  const pending = t.isPending ? expressions.get(t) : undefined;
-  if (pending && fuseInto) return pending.root;
+  if (t.isPending && fuseInto) {
+    const pending = expressions.get(t);
+    if (pending) return pending.root;
+    const product = products.get(t);
+    if (product) return { kind: 'input', storage: t.sharedStorage, shape: t.shape, dtype: t.dtype, product };
+  }
   t.realize();
   return { kind: 'input', storage: t.sharedStorage, shape: t.shape, dtype: t.dtype };
 }
@@ -263,6 +428,7 @@ export function fuseCast(x: Tensor, dtype: DType): Tensor | null {
 /** A generated kernel and what one launch of it for a particular expression passes. */
 interface GeneratedKernel {
   shader: Shader;
+  /** The inputs it binds (in0, in1, ...): an epilogue's product is not among them. */
   inputs: InputExpr[];
   layout: { shape: number[]; strides: number[][] };
   lanes: 1 | 4;
@@ -275,15 +441,27 @@ const kernels = new Map<string, Shader>();
 /** The WGSL type of one value of `dtype` with the kernel's lanes: the aliases of shaders/fused.wgsl. */
 const laneAlias: Record<DType, string> = { f32: 'F', i32: 'FI', u32: 'FU' };
 
+/** What generateParts makes: the kernel's varying parts and what a launch passes. */
+interface KernelParts extends Omit<GeneratedKernel, 'shader'> {
+  /** Bindings, binary-op dtypes and body together: they determine the WGSL, and are the cache key. */
+  key: string;
+  bindings: string[];
+  binaryOps: string;
+  body: string[];
+}
+
 /**
- * The generated parts of the kernel for `root` over `shape` (bindings, binary-op dtypes, body: together
- * they determine the WGSL, and are the cache key), its inputs, layout, lanes and scalar arguments.
+ * The generated parts of the kernel for `root` over `shape`: its input bindings from @binding(`firstBinding`)
+ * and the output `output` after them, the binary ops its dtypes need, and the body, one `let` per node
+ * ending with the store of the root at index i; its inputs, layout, lanes and scalar arguments. With
+ * `product`, that input is the matmul epilogue's `value`, not bound, and the kernel has one lane.
  */
-function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKernel, 'shader'> & { key: string; fill: () => string } {
-  const inputs = inputsOf(root);
+function generateParts(root: Expr, shape: readonly number[], product?: InputExpr): KernelParts {
+  const isProduct = (e: InputExpr) => product !== undefined && sameInput(e, product);
+  const inputs = inputsOf(root).filter((input) => !isProduct(input));
   const collapsed = layout(shape, inputs)!;
   const contiguous = inputs.map((input) => sameShape(input.shape, shape));
-  const lanes = fourLanes(collapsed) ? 4 : 1;
+  const lanes = !product && fourLanes(collapsed) ? 4 : 1;
   const wide = (t: string) => (lanes === 4 ? `vec4<${t}>` : t);
   // With 4 lanes, an input broadcast along the last dimension (stride 0 there) is read one value at a
   // time and splat; every other input is read 4 values at a time.
@@ -300,7 +478,9 @@ function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKern
     names.set(e, name);
     const of = (operand: Expr) => names.get(operand)!;
     let value: string;
-    if (e.kind === 'input') {
+    if (e.kind === 'input' && isProduct(e)) {
+      value = 'value';
+    } else if (e.kind === 'input') {
       const k = inputs.findIndex((input) => sameInput(input, e));
       const offset = `offset_of(c, p.strides[${k}], ZERO)`;
       value = contiguous[k] ? `in${k}[i]` : splat[k] ? `${wide(e.dtype)}(in${k}[${offset}])` : lanes === 4 ? `in${k}[${offset} / 4u]` : `in${k}[${offset}]`;
@@ -318,23 +498,16 @@ function generateParts(root: Expr, shape: readonly number[]): Omit<GeneratedKern
     }
     body.push(`  let ${name} = ${value};`);
   });
-  body.push(`  out[i] = ${names.get(root)};`);
+  const output = product ? 'result' : 'out';
+  body.push(`  ${output}[i] = ${names.get(root)};`);
   if (!contiguous.every(Boolean)) body.unshift(`  let c = coords_of(${lanes === 4 ? 'i * 4u' : 'i'});`);
-  const bindings = inputs.map((input, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${splat[k] ? input.dtype : wide(input.dtype)}>;`);
-  bindings.push(`@group(0) @binding(${inputs.length + 1}) var<storage, read_write> out: array<${wide(root.dtype)}>;`);
+  const firstBinding = product ? 4 : 1;
+  const bindings = inputs.map((input, k) => `@group(0) @binding(${firstBinding + k}) var<storage, read> in${k}: array<${splat[k] ? input.dtype : wide(input.dtype)}>;`);
+  bindings.push(`@group(0) @binding(${firstBinding + inputs.length}) var<storage, read_write> ${output}: array<${wide(root.dtype)}>;`);
   const dtypes = [...operandDtypes].sort();
   const key = `${lanes}|${dtypes.join()}|${bindings.join('\n')}|${body.join('\n')}`;
-  // The template (with the op libraries inlined) is filled only for a kernel not seen before.
-  const fill = () => fillTemplate(wgsl.fused, {
-    F: wide('f32'),
-    U: wide('u32'),
-    I: wide('i32'),
-    B: wide('bool'),
-    BINDINGS: bindings.join('\n'),
-    BINARY_OPS: dtypes.map(binaryOpsFor).join('\n'),
-    BODY: body.join('\n'),
-  });
-  return { key, fill, inputs, layout: collapsed, lanes, scalars };
+  const binaryOps = dtypes.map(binaryOpsFor).join('\n');
+  return { key, bindings, binaryOps, body, inputs, layout: collapsed, lanes, scalars };
 }
 
 /**
@@ -356,25 +529,111 @@ function binaryOpsFor(dtype: DType): string {
   return `alias T_${dtype} = ${laneAlias[dtype]};\nconst IS_FLOAT_${dtype}: bool = ${dtype === 'f32'};\n${renamed}`;
 }
 
-function generate(root: Expr, shape: readonly number[]): GeneratedKernel {
-  const { key, fill, ...launch } = generateParts(root, shape);
+/** The shader of `parts`, made from `fill()` the first time its key is met. */
+function cachedShader(key: string, name: string, fill: () => Pick<Shader, 'wgsl' | 'params' | 'paramBytes' | 'bindings'>): Shader {
   let shader = kernels.get(key);
   if (!shader) {
-    const code = fill();
-    const bindings: Binding[] = launch.inputs.map((_, k) => ({ binding: k + 1, name: `in${k}`, access: 'read' }));
-    bindings.push({ binding: launch.inputs.length + 1, name: 'out', access: 'read_write' });
     // A name of its own: the runtime's pipeline cache is keyed by the shader's name and template.
-    shader = { name: `fused_${kernels.size}`, wgsl: code, params: wgsl.fused.params, paramBytes: wgsl.fused.paramBytes, bindings };
+    shader = { name: `${name}_${kernels.size}`, ...fill() };
     kernels.set(key, shader);
   }
-  return { shader, ...launch };
+  return shader;
+}
+
+function generate(root: Expr, shape: readonly number[]): GeneratedKernel {
+  const parts = generateParts(root, shape);
+  const lanes = (t: string) => (parts.lanes === 4 ? `vec4<${t}>` : t);
+  const shader = cachedShader(parts.key, 'fused', () => {
+    const bindings: Binding[] = parts.inputs.map((_, k) => ({ binding: k + 1, name: `in${k}`, access: 'read' }));
+    bindings.push({ binding: parts.inputs.length + 1, name: 'out', access: 'read_write' });
+    const wgslText = fillTemplate(wgsl.fused, {
+      F: lanes('f32'),
+      U: lanes('u32'),
+      I: lanes('i32'),
+      B: lanes('bool'),
+      COORDS: wgsl.include_coords_rank,
+      BINDINGS: parts.bindings.join('\n'),
+      OP_LIBRARY: `${wgsl.include_ieee}\n${wgsl.include_unary_ops}`,
+      BINARY_OPS: parts.binaryOps,
+      BODY: parts.body.join('\n'),
+    });
+    return { wgsl: wgslText, params: wgsl.fused.params, paramBytes: wgsl.fused.paramBytes, bindings };
+  });
+  return { shader, ...parts };
+}
+
+/**
+ * The parts of an epilogue kernel computing the group of `root` over `shape` in the store stage of the
+ * product that `product` reads, or null when the group cannot be one: it must read the product at its
+ * own output coordinates (the same shape, f32), and fit the epilogue's limits.
+ */
+function epilogueParts(root: Expr, shape: readonly number[], product: InputExpr): KernelParts | null {
+  if (product.dtype !== 'f32' || !sameShape(product.shape, shape)) return null;
+  const parts = generateParts(root, shape, product);
+  return parts.inputs.length <= MAX_EPILOGUE_INPUTS && parts.scalars.length <= MAX_EPILOGUE_SCALARS ? parts : null;
+}
+
+/** The Params fields an epilogue adds to the product's, from `offset` on (the fused kernels' shape, strides and scalars, fewer of them). */
+function epilogueFields(offset: number): Shader['params'] {
+  return [
+    { name: 'shape', type: 'array<vec4<u32>, 2>', offset, element: 'u32', count: 8 },
+    { name: 'strides', type: `array<vec4<u32>, ${MAX_EPILOGUE_INPUTS}>`, offset: offset + 32, element: 'u32', count: 4 * MAX_EPILOGUE_INPUTS },
+    { name: 'scalars', type: `array<vec4<f32>, ${MAX_EPILOGUE_SCALARS / 4}>`, offset: offset + 32 + 16 * MAX_EPILOGUE_INPUTS, element: 'f32', count: MAX_EPILOGUE_SCALARS },
+  ];
+}
+
+/**
+ * The matmul kernel `base` with the group of `root` as its epilogue: its Params gain the group's fields,
+ * its store_out computes the group's value at the output (z, m, n) from the product's `value` and writes
+ * it to `result` (and, with `keep`, the product to `out`), and the op library follows.
+ */
+function generateEpilogue(root: Expr, shape: readonly number[], product: InputExpr, keep: boolean): GeneratedKernel {
+  const parts = epilogueParts(root, shape, product)!;
+  const base = product.product!.launch.shader;
+  const shader = cachedShader(`${base.name}|${keep}|${parts.key}`, `${base.name}_epilogue`, () => {
+    const offset = Math.ceil(base.paramBytes / 16) * 16;
+    const fields = epilogueFields(offset);
+    const end = fields[fields.length - 1];
+    const storeOut = [
+      'fn store_out(z: u32, m: u32, n: u32, value: f32) {',
+      '  let i = (z * p.M + m) * p.N + n;',
+      ...(keep ? ['  out[i] = value;'] : []),
+      ...parts.body,
+      '}',
+    ].join('\n');
+    const library = [
+      'alias F = f32;', 'alias V = F;', 'alias FU = u32;', 'alias FI = i32;', 'alias FB = bool;',
+      wgsl.include_coords_rank, ...parts.bindings, wgsl.include_ieee, wgsl.include_unary_ops, parts.binaryOps,
+      'const ZERO = vec4<u32>(0u);',
+      'fn scalar(k: u32) -> f32 { return p.scalars[k / 4u][k % 4u]; }',
+    ].join('\n');
+    const wgslText = replaceOnce(
+      replaceOnce(base.wgsl, /(struct Params \{\n[^}]*)\}/, `$1${fields.map((f) => `  ${f.name}: ${f.type},\n`).join('')}}`),
+      /fn store_out\(z: u32, m: u32, n: u32, value: f32\) \{\n[^}]*\n\}/,
+      storeOut,
+    ) + `\n${library}\n`;
+    const bindings: Binding[] = [...base.bindings, ...parts.inputs.map((_, k): Binding => ({ binding: 4 + k, name: `in${k}`, access: 'read' }))];
+    bindings.push({ binding: 4 + parts.inputs.length, name: 'result', access: 'read_write' });
+    return { wgsl: wgslText, params: [...base.params, ...fields], paramBytes: end.offset + end.count * 4, bindings };
+  });
+  return { shader, ...parts };
+}
+
+/** `text` with the one match of `pattern` replaced (an epilogue's edit of a matmul kernel must find what it edits). */
+function replaceOnce(text: string, pattern: RegExp, replacement: string): string {
+  const matches = text.match(new RegExp(pattern.source, 'g'))?.length ?? 0;
+  if (matches !== 1) throw new Error(`fusion: a matmul kernel has ${matches} matches of ${pattern.source}, expected one`);
+  return text.replace(pattern, replacement);
 }
 
 /**
  * The WGSL of the kernel that will compute a pending tensor (its generated part, the bindings and
- * main's body, at the end), or null for a tensor whose values are already computed.
+ * main's body, at the end; for a group that will run as a matmul's epilogue, that matmul kernel), or
+ * null for a tensor whose values are already computed.
  */
 export function fusedKernelSource(t: Tensor): string | null {
   const values = t.isPending ? expressions.get(t) : undefined;
-  return values ? generate(values.root, values.shape).shader.wgsl : null;
+  if (!values) return null;
+  const product = values.epilogue();
+  return (product ? generateEpilogue(values.root, values.shape, product, product.product!.readBeyondThisGroup) : generate(values.root, values.shape)).shader.wgsl;
 }

@@ -3,7 +3,9 @@
 // A·Bᵀ and Aᵀ·B cost no copy). Four kernel variants, a ladder from naive to fast, live in
 // shaders/matmul_1..4_*.wgsl; `chooseMatmulVariant` picks one per shape and adapter, and
 // `matmul(a, b, {variant})` forces one. The backward rule is written with matmul, so it is
-// differentiable again.
+// differentiable again. With fusion on, the product is computed when first needed (deferProduct in
+// src/ops/fusion.ts), so that the elementwise ops reading it (bias, activation, residual, an
+// activation's gradient) run in the kernel's store stage as its epilogue.
 
 import { record } from '../autograd.js';
 import { runtime } from '../context.js';
@@ -13,7 +15,10 @@ import { assertDtype, assertRank, broadcastShapes, broadcastStrides, opError } f
 import { reshape } from './movement.js';
 import { zeros } from './creation.js';
 import { tunedMatmulVariant } from './tuning.js';
+import { deferProduct, type ProductLaunch } from './fusion.js';
+import type { KernelBuffers } from '../gpu/runtime.js';
 import * as wgsl from '../gpu/shaders.generated.js';
+import type { Shader } from '../gpu/shaders.generated.js';
 
 /**
  * The kernel variants, in ladder order (see each shader's header): naive, register-blocked,
@@ -100,9 +105,11 @@ interface Product {
   bBatchStrides: number[];
 }
 
-/** Records the dispatches computing `product` into `out` (split when a grid dimension exceeds the limit). */
-function launchMatmul(variant: MatmulVariant, a: Tensor, b: Tensor, out: Tensor, product: Product): void {
-  const spec = matmulVariantSpecs[variant];
+/**
+ * Records the dispatches of `product` with `kernel` (the variant's shader, or an epilogue made from it,
+ * with the Params fields, constants and buffers it adds), split when a grid dimension exceeds the limit.
+ */
+function launchMatmul(spec: VariantSpec, product: Product, kernel: Parameters<ProductLaunch['run']>[1] & { shader: Shader }): void {
   const { M, N, K, batchShape } = product;
   const batch = shapeSize(batchShape);
   const groupsX = Math.ceil(N / spec.tileCols);
@@ -112,7 +119,8 @@ function launchMatmul(variant: MatmulVariant, a: Tensor, b: Tensor, out: Tensor,
     for (let y = 0; y < groupsY; y += step) {
       for (let x = 0; x < groupsX; x += step) {
         runtime().dispatch({
-          shader: spec.shader,
+          shader: kernel.shader,
+          constants: kernel.constants,
           params: {
             M,
             N,
@@ -126,8 +134,9 @@ function launchMatmul(variant: MatmulVariant, a: Tensor, b: Tensor, out: Tensor,
             batch_shape: batchShape,
             a_batch_strides: product.aBatchStrides,
             b_batch_strides: product.bBatchStrides,
+            ...kernel.params,
           },
-          buffers: { a: a.buffer, b: b.buffer, out: out.buffer },
+          buffers: kernel.buffers as KernelBuffers,
           workgroups: [Math.min(step, groupsX - x), Math.min(step, groupsY - y), Math.min(step, batch - z)],
         });
       }
@@ -162,9 +171,12 @@ function matmulMatrices(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
   } catch {
     throw opError('matmul', `batch dimensions ${formatShape(aBatch)} and ${formatShape(bBatch)} cannot be broadcast together`, [a, b]);
   }
-  checkFitsDevice('matmul', [...batchShape, M, N], 'f32');
-  const out = K === 0 ? zeros([...batchShape, M, N]) : Tensor.empty([...batchShape, M, N]);
-  if (out.size > 0 && K > 0) {
+  const shape = [...batchShape, M, N];
+  checkFitsDevice('matmul', shape, 'f32');
+  let out: Tensor;
+  if (shapeSize(shape) === 0 || K === 0) {
+    out = K === 0 ? zeros(shape) : Tensor.empty(shape);
+  } else {
     const strides = {
       aStrideM: transA ? 1 : K, aStrideK: transA ? M : 1,
       bStrideK: transB ? 1 : N, bStrideN: transB ? K : 1,
@@ -178,7 +190,16 @@ function matmulMatrices(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
           aBatchStrides: broadcastStrides(aBatch, batchShape).map((s) => s * M * K),
           bBatchStrides: broadcastStrides(bBatch, batchShape).map((s) => s * K * N),
         };
-    launchMatmul(variant ?? chooseMatmulVariant(product.M, N, K), a, b, out, product);
+    const spec = matmulVariantSpecs[variant ?? chooseMatmulVariant(product.M, N, K)];
+    const launch: ProductLaunch = { shader: spec.shader, run: (shader, kernel) => launchMatmul(spec, product, { shader, ...kernel }) };
+    // With fusion on, the product waits for its first use, so that elementwise ops on it can be its epilogue.
+    const deferred = deferProduct(shape, [a, b], launch);
+    if (deferred) {
+      out = deferred;
+    } else {
+      out = Tensor.empty(shape);
+      launch.run(spec.shader, { params: {}, constants: {}, buffers: { a: a.buffer, b: b.buffer, out: out.buffer } });
+    }
   }
   return record('matmul', [a, b], out, (g) => [
     a.requiresGrad ? gradA(g, b, transA, transB, variant) : null,

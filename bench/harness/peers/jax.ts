@@ -78,6 +78,12 @@ export function jaxPeer({ device, jit }: JaxPeerOptions): PeerLibrary {
             for (let i = 1; i < op.length; i++) y = np.add(y, 1);
             return y;
           }, jit, reps);
+        case 'mlpBlock':
+          // Each argument is consumed once (x twice: a reference, then itself).
+          return jaxCase([op.x, op.w1, op.b1, op.w2, op.b2].map(array), (x, w1, b1, w2, b2) => {
+            const hidden = jax.nn.gelu(np.add(np.matmul(x.ref, np.transpose(w1)), b1), { approximate: false });
+            return np.add(np.add(np.matmul(hidden, np.transpose(w2)), b2), x);
+          }, jit, reps);
         case 'uniform': {
           let key = jax.random.key(5);
           const draw = () => {

@@ -165,6 +165,14 @@ export function tfjsPeer(backend: 'webgpu' | 'wasm'): PeerLibrary {
           const x = tensor(op.x);
           return tfCase(tf, [x], () => tf.sum(x), reps);
         }
+        case 'mlpBlock': {
+          const [x, w1, b1, w2, b2] = [op.x, op.w1, op.b1, op.w2, op.b2].map(tensor) as TF.Tensor2D[];
+          return tfCase(tf, [x, w1, b1, w2, b2], () => tf.tidy(() => {
+            const pre = tf.add(tf.matMul(x, w1, false, true), b1);
+            const hidden = tf.mul(tf.mul(pre, 0.5), tf.add(tf.erf(tf.mul(pre, Math.SQRT1_2)), 1));
+            return tf.add(tf.add(tf.matMul(hidden, w2, false, true), b2), x);
+          }), reps);
+        }
         case 'addChain': {
           const x = tensor(op.x);
           return tfCase(tf, [x], () => {
