@@ -22,7 +22,7 @@
 // with the ops' Tensor methods (add, mul, sum, reshape), so this module imports no op family and the
 // op families need not import each other for their backward rules.
 
-import { Tensor, formatShape, nextTensorIdValue, scope, watchTensorReads } from './tensor.js';
+import { Tensor, formatShape, nextTensorIdValue, opScope, scope, watchTensorReads } from './tensor.js';
 import type { Arena } from './gpu/arena.js';
 import { runtime } from './context.js';
 import { full, fullLike } from './ops/creation.js';
@@ -104,13 +104,14 @@ export function fusedOrComposed(fused: BackwardRule, composed: BackwardRule): Ba
 
 /**
  * Runs `fn`, an op composed of several tensor ops on `inputs`, in a scope of its own unless its result
- * will carry a graph: without one, its intermediates are freed at once; with one, the backward pass
- * needs them, and the caller's scope frees them later, as with any op's result. The result may be a
+ * will carry a graph: without one, its intermediates are freed at once (its result may stay pending, to
+ * fuse with the ops after it: opScope); with one, the backward pass needs them, and the caller's scope
+ * frees them later, as with any op's result. The result may be a
  * tensor or a tuple of them (as a recurrent layer's output and final state); scope keeps them all.
  */
 export function composite<T>(inputs: readonly (Tensor | null)[], fn: () => T): T {
   const recorded = gradEnabled && inputs.some((t) => t?.requiresGrad);
-  return recorded ? fn() : scope(fn);
+  return recorded ? fn() : opScope(fn);
 }
 
 /** Whether `from` is `to` or broadcasts to it (NumPy rules: from the right, each size equal or 1). */

@@ -513,7 +513,7 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
 }
 
 /** What becomes of a scope's tensors when it ends: `returned` move to the enclosing scope, parameters stay, the rest go. */
-function closeScope(inner: MemoryScope, returned: ReadonlySet<Tensor>): void {
+function closeScope(inner: MemoryScope, returned: ReadonlySet<Tensor>, realizeReturned = true): void {
   const parent = scopeStack[scopeStack.length - 1] ?? null;
   for (const t of [...inner.tensors]) {
     if (returned.has(t)) t.adoptInto(parent);
@@ -522,7 +522,7 @@ function closeScope(inner: MemoryScope, returned: ReadonlySet<Tensor>): void {
   }
   // After the others go: a returned expression retains what it reads, and a matmul it fuses as its
   // epilogue need not store a product nothing else can read any more.
-  for (const t of returned) t.realize();
+  if (realizeReturned) for (const t of returned) t.realize();
 }
 
 /**
@@ -581,6 +581,19 @@ export function scope(): OpenScope;
 export function scope<T>(fn: () => T): T;
 export function scope<T>(fn?: () => T): T | OpenScope {
   if (fn === undefined) return new OpenScope();
+  return runScope(fn, true);
+}
+
+/**
+ * scope(fn) for an op composed of other ops (autograd's composite): its intermediates go when it ends, but
+ * a pending result stays pending (its expression retains what it reads), so the ops after it can still
+ * fuse with it: a linear layer's `x Wᵀ + b` with the activation that follows.
+ */
+export function opScope<T>(fn: () => T): T {
+  return runScope(fn, false);
+}
+
+function runScope<T>(fn: () => T, realizeReturned: boolean): T {
   const inner = new MemoryScope();
   scopeStack.push(inner);
   let result: T;
@@ -597,6 +610,6 @@ export function scope<T>(fn?: () => T): T | OpenScope {
   }
   const returned = new Set<Tensor>();
   collectTensors(result, returned);
-  closeScope(inner, returned);
+  closeScope(inner, returned, realizeReturned);
   return result;
 }

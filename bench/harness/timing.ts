@@ -31,12 +31,14 @@ export async function settle(t: gg.Tensor, start: number, expectedMs: number): P
 export function settledIteration(record: () => gg.Tensor, onRecorded?: (ms: number) => void): () => Promise<void> {
   let fastest = Infinity;
   return async () => {
+    const compiled = gg.runtime().counters.pipelinesCompiled;
     const start = performance.now();
     const result = record();
     onRecorded?.(performance.now() - start);
     await settle(result, start, Number.isFinite(fastest) ? fastest * 0.8 : 0);
     result.dispose();
-    fastest = Math.min(fastest, performance.now() - start);
+    // An iteration that compiled kernels (a capture's recording call) is not the pace to sleep by.
+    if (gg.runtime().counters.pipelinesCompiled === compiled) fastest = Math.min(fastest, performance.now() - start);
   };
 }
 

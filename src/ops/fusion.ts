@@ -500,7 +500,7 @@ function generateParts(root: Expr, shape: readonly number[], product?: InputExpr
   });
   const output = product ? 'result' : 'out';
   body.push(`  ${output}[i] = ${names.get(root)};`);
-  if (!contiguous.every(Boolean)) body.unshift(`  let c = coords_of(${lanes === 4 ? 'i * 4u' : 'i'});`);
+  if (!contiguous.every(Boolean)) body.unshift(`  let c = ${product ? epilogueCoords(collapsed.shape, shape) : `coords_of(${lanes === 4 ? 'i * 4u' : 'i'})`};`);
   const firstBinding = product ? 4 : 1;
   const bindings = inputs.map((input, k) => `@group(0) @binding(${firstBinding + k}) var<storage, read> in${k}: array<${splat[k] ? input.dtype : wide(input.dtype)}>;`);
   bindings.push(`@group(0) @binding(${firstBinding + inputs.length}) var<storage, read_write> ${output}: array<${wide(root.dtype)}>;`);
@@ -571,6 +571,17 @@ function epilogueParts(root: Expr, shape: readonly number[], product: InputExpr)
   if (product.dtype !== 'f32' || !sameShape(product.shape, shape)) return null;
   const parts = generateParts(root, shape, product);
   return parts.inputs.length <= MAX_EPILOGUE_INPUTS && parts.scalars.length <= MAX_EPILOGUE_SCALARS ? parts : null;
+}
+
+/**
+ * The coordinates of an epilogue's output (z, m, n) in its collapsed layout: read off without dividing
+ * when that layout is the output's rows by its columns (a bias broadcast over rows) or flat, else from
+ * the flat index (integer division is slow on GPUs, and split into scalar code on a CPU's SIMD lanes).
+ */
+function epilogueCoords(collapsed: readonly number[], shape: readonly number[]): string {
+  if (collapsed.length === 1) return 'Coords(vec4<u32>(i, 0u, 0u, 0u), ZERO)';
+  if (collapsed.length === 2 && collapsed[1] === shape[shape.length - 1]) return 'Coords(vec4<u32>(z * p.M + m, n, 0u, 0u), ZERO)';
+  return 'coords_of(i)';
 }
 
 /** The Params fields an epilogue adds to the product's, from `offset` on (the fused kernels' shape, strides and scalars, fewer of them). */

@@ -69,12 +69,17 @@ describe('matmul epilogues', () => {
     }
   });
 
-  it('takes transposed operands, broadcast batches, columns and scalars, and where', async () => {
+  it('takes transposed operands, broadcast batches, rows, columns and single values, and where', async () => {
     const next = random(11);
     const a = values(next, [2, 1, 9, 6]);
     const b = values(next, [3, 9, 5]);
+    const values5 = values(next, [5]);
     const column = values(next, [3, 6, 1]);
+    const single = values(next, [1]);
+    // Coordinates read off (z, m, n) for a flat layout and rows by columns, from the flat index otherwise.
     const builds = [
+      () => gg.matmul(a, b, { transA: true }).mul(single).exp(),
+      () => gg.matmul(a, b, { transA: true }).add(values5),
       () => gg.matmul(a, b, { transA: true }).mul(column).relu(),
       () => gg.matmul(b, a.reshape([2, 1, 6, 9]), { transA: true, transB: true }).sub(1).tanh(),
       () => { const y = gg.matmul(a, b, { transA: true }); return gg.where(y.gt(0), y.sigmoid(), y.mul(-2)); },
@@ -85,7 +90,7 @@ describe('matmul epilogues', () => {
       expect(fused.bits).toEqual(unfused.bits);
       expect(fused.dispatches).toBeLessThan(unfused.dispatches);
     }
-    for (const t of [a, b, column]) t.dispose();
+    for (const t of [a, b, column, single, values5]) t.dispose();
   });
 
   it('stores the product too while its tensor is alive, so a second reader never computes it again', async () => {
