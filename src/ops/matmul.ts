@@ -1,7 +1,7 @@
 // Matrix multiplication with torch.matmul's rules (1-D operands, batch dimensions broadcast NumPy
 // style) and transposed operands read in place (`transA`, `transB`: the kernels take strides, so
-// A·Bᵀ and Aᵀ·B cost no copy). Four kernel variants, a ladder from naive to fast, live in
-// shaders/matmul_1..4_*.wgsl; `chooseMatmulVariant` picks one per shape and adapter, and
+// A·Bᵀ and Aᵀ·B cost no copy). Five kernel variants, a ladder from naive to fast, live in
+// shaders/matmul_1..5_*.wgsl; `chooseMatmulVariant` picks one per shape and adapter, and
 // `matmul(a, b, {variant})` forces one. The backward rule is written with matmul, so it is
 // differentiable again. With fusion on, the product is computed when first needed (deferProduct in
 // src/ops/fusion.ts), so that the elementwise ops reading it (bias, activation, residual, an
@@ -22,10 +22,10 @@ import type { Shader } from '../gpu/shaders.generated.js';
 
 /**
  * The kernel variants, in ladder order (see each shader's header): naive, register-blocked,
- * workgroup-tiled (the fast one on GPUs), and register-blocked with quad sharing (the fast one on
- * SwiftShader).
+ * workgroup-tiled (the GPUs' default), register-blocked with quad sharing (the fast one on
+ * SwiftShader), and wide workgroup tiles with double-buffered panels (a GPU rung that `tune` can pick).
  */
-export const matmulVariants = ['naive', 'blocked', 'tiled', 'quad'] as const;
+export const matmulVariants = ['naive', 'blocked', 'tiled', 'quad', 'wide'] as const;
 /** One of {@link matmulVariants}. */
 export type MatmulVariant = (typeof matmulVariants)[number];
 
@@ -45,6 +45,7 @@ export const matmulVariantSpecs: Readonly<Record<MatmulVariant, VariantSpec>> = 
   blocked: { shader: wgsl.matmul_2_blocked, tileRows: 64, tileCols: 64, subgroups: false, summary: '8x8 outputs per invocation in registers' },
   tiled: { shader: wgsl.matmul_3_tiled, tileRows: 64, tileCols: 64, subgroups: false, summary: '64x64 tiles staged in workgroup memory' },
   quad: { shader: wgsl.matmul_4_quad, tileRows: 32, tileCols: 64, subgroups: true, summary: '32x16 outputs per invocation, A shared by quadBroadcast' },
+  wide: { shader: wgsl.matmul_5_wide, tileRows: 128, tileCols: 128, subgroups: false, summary: '128x128 tiles, 8x8 outputs per invocation, double-buffered panels' },
 };
 
 /** Options of `matmul`. */

@@ -12,7 +12,7 @@ function operandShapes(M: number, K: number, N: number, transA: boolean, transB:
   return [transA ? [K, M] : [M, K], transB ? [N, K] : [K, N]];
 }
 
-const sizes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [17, 65, 3], [65, 129, 33], [64, 64, 64], [33, 17, 130], [1, 40, 70], [70, 1, 33]];
+const sizes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [17, 65, 3], [65, 129, 33], [64, 64, 64], [33, 17, 130], [1, 40, 70], [70, 1, 33], [131, 19, 140]];
 const transposes: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 const flagName = ([tA, tB]: [boolean, boolean]) => `${tA ? 'Aᵀ' : 'A'}·${tB ? 'Bᵀ' : 'B'}`;
 /** The variants this adapter can run (quad needs subgroups; SwiftShader has them). */
@@ -166,7 +166,7 @@ describe('matmul gradients', () => {
 
 describe('matmul variant choice', () => {
   it('exports the ladder and picks register-blocked kernels on SwiftShader', () => {
-    expect([...gg.matmulVariants]).toEqual(['naive', 'blocked', 'tiled', 'quad']);
+    expect([...gg.matmulVariants]).toEqual(['naive', 'blocked', 'tiled', 'quad', 'wide']);
     const info = gg.runtime().adapterInfo;
     if (info.architecture === 'swiftshader' || info.isFallbackAdapter) {
       expect(gg.chooseMatmulVariant(512, 512, 512)).toBe(gg.runtime().hasSubgroups ? 'quad' : 'blocked');
