@@ -50,6 +50,15 @@ alias FB = {{B}};
 
 #include "ieee"
 
+/**
+ * Value `at` of x (an element, or 4 of them when T is a vec4): every read of x goes through here, so that
+ * src/ops/fusion.ts can replace this one function to fuse the elementwise ops that produce x into the
+ * reduction's loads (x then never reaches memory).
+ */
+fn load_x(at: u32) -> T {
+  return x[at];
+}
+
 struct Acc {
   value: T,
   weight: T,
@@ -110,14 +119,14 @@ fn main(grid: Grid) {
   var k = chunk.begin;
   var at = chunk.first;
   for (; k + 4u <= end; k += 4u) {
-    acc0 = fold_{{OP}}(acc0, x[at]);
-    acc1 = fold_{{OP}}(acc1, x[at + stride]);
-    acc2 = fold_{{OP}}(acc2, x[at + 2u * stride]);
-    acc3 = fold_{{OP}}(acc3, x[at + 3u * stride]);
+    acc0 = fold_{{OP}}(acc0, load_x(at));
+    acc1 = fold_{{OP}}(acc1, load_x(at + stride));
+    acc2 = fold_{{OP}}(acc2, load_x(at + 2u * stride));
+    acc3 = fold_{{OP}}(acc3, load_x(at + 3u * stride));
     at += 4u * stride;
   }
   for (; k < end; k++) {
-    acc0 = fold_{{OP}}(acc0, x[at]);
+    acc0 = fold_{{OP}}(acc0, load_x(at));
     at += stride;
   }
   out[task] = finish_{{OP}}(merge_{{OP}}(merge_{{OP}}(acc0, acc1), merge_{{OP}}(acc2, acc3)));
@@ -136,7 +145,7 @@ fn rows(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups
   let end = chunk.first + (chunk.end - chunk.begin);
   var own = start_{{OP}}();
   for (var at = chunk.first + t; at < end; at += WG) {
-    own = fold_{{OP}}(own, x[at]);
+    own = fold_{{OP}}(own, load_x(at));
   }
   partials[t] = own;
   workgroupBarrier();

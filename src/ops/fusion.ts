@@ -451,17 +451,30 @@ interface KernelParts extends Omit<GeneratedKernel, 'shader'> {
 }
 
 /**
- * The generated parts of the kernel for `root` over `shape`: its input bindings from @binding(`firstBinding`)
- * and the output `output` after them, the binary ops its dtypes need, and the body, one `let` per node
- * ending with the store of the root at index i; its inputs, layout, lanes and scalar arguments. With
- * `product`, that input is the matmul epilogue's `value`, not bound, and the kernel has one lane.
+ * Where a generated body goes: a fused kernel of its own (the default: out[i] = the root, 4 lanes where
+ * the layout allows), a matmul's store stage (`product` is the epilogue's `value`, not bound; the root
+ * goes to `result`; one lane), or a reduction's loads (`load`: the body returns the root, with the
+ * reduction's `lanes`; its inputs bound from `firstBinding`).
  */
-function generateParts(root: Expr, shape: readonly number[], product?: InputExpr): KernelParts {
+interface BodyPlace {
+  product?: InputExpr;
+  load?: { lanes: 1 | 4; firstBinding: number };
+}
+
+/**
+ * The generated parts of the kernel for `root` over `shape` placed at `place`: its input bindings (and
+ * the output after them), the binary ops its dtypes need, and the body, one `let` per node ending with
+ * the store (or return) of the root at index i; its inputs, layout, lanes and scalar arguments. Null
+ * when a reduction's 4 lanes cannot read this layout.
+ */
+function generateParts(root: Expr, shape: readonly number[], place: BodyPlace = {}): KernelParts | null {
+  const { product, load } = place;
   const isProduct = (e: InputExpr) => product !== undefined && sameInput(e, product);
   const inputs = inputsOf(root).filter((input) => !isProduct(input));
   const collapsed = layout(shape, inputs)!;
   const contiguous = inputs.map((input) => sameShape(input.shape, shape));
-  const lanes = !product && fourLanes(collapsed) ? 4 : 1;
+  const lanes = load ? load.lanes : !product && fourLanes(collapsed) ? 4 : 1;
+  if (lanes === 4 && !fourLanes(collapsed)) return null;
   const wide = (t: string) => (lanes === 4 ? `vec4<${t}>` : t);
   // With 4 lanes, an input broadcast along the last dimension (stride 0 there) is read one value at a
   // time and splat; every other input is read 4 values at a time.
@@ -499,11 +512,11 @@ function generateParts(root: Expr, shape: readonly number[], product?: InputExpr
     body.push(`  let ${name} = ${value};`);
   });
   const output = product ? 'result' : 'out';
-  body.push(`  ${output}[i] = ${names.get(root)};`);
+  body.push(load ? `  return ${names.get(root)};` : `  ${output}[i] = ${names.get(root)};`);
   if (!contiguous.every(Boolean)) body.unshift(`  let c = ${product ? epilogueCoords(collapsed.shape, shape) : `coords_of(${lanes === 4 ? 'i * 4u' : 'i'})`};`);
-  const firstBinding = product ? 4 : 1;
+  const firstBinding = load ? load.firstBinding : product ? 4 : 1;
   const bindings = inputs.map((input, k) => `@group(0) @binding(${firstBinding + k}) var<storage, read> in${k}: array<${splat[k] ? input.dtype : wide(input.dtype)}>;`);
-  bindings.push(`@group(0) @binding(${firstBinding + inputs.length}) var<storage, read_write> ${output}: array<${wide(root.dtype)}>;`);
+  if (!load) bindings.push(`@group(0) @binding(${firstBinding + inputs.length}) var<storage, read_write> ${output}: array<${wide(root.dtype)}>;`);
   const dtypes = [...operandDtypes].sort();
   const key = `${lanes}|${dtypes.join()}|${bindings.join('\n')}|${body.join('\n')}`;
   const binaryOps = dtypes.map(binaryOpsFor).join('\n');
@@ -541,7 +554,7 @@ function cachedShader(key: string, name: string, fill: () => Pick<Shader, 'wgsl'
 }
 
 function generate(root: Expr, shape: readonly number[]): GeneratedKernel {
-  const parts = generateParts(root, shape);
+  const parts = generateParts(root, shape)!;
   const lanes = (t: string) => (parts.lanes === 4 ? `vec4<${t}>` : t);
   const shader = cachedShader(parts.key, 'fused', () => {
     const bindings: Binding[] = parts.inputs.map((_, k) => ({ binding: k + 1, name: `in${k}`, access: 'read' }));
@@ -569,7 +582,7 @@ function generate(root: Expr, shape: readonly number[]): GeneratedKernel {
  */
 function epilogueParts(root: Expr, shape: readonly number[], product: InputExpr): KernelParts | null {
   if (product.dtype !== 'f32' || !sameShape(product.shape, shape)) return null;
-  const parts = generateParts(root, shape, product);
+  const parts = generateParts(root, shape, { product })!;
   return parts.inputs.length <= MAX_EPILOGUE_INPUTS && parts.scalars.length <= MAX_EPILOGUE_SCALARS ? parts : null;
 }
 
@@ -584,13 +597,40 @@ function epilogueCoords(collapsed: readonly number[], shape: readonly number[]):
   return 'coords_of(i)';
 }
 
-/** The Params fields an epilogue adds to the product's, from `offset` on (the fused kernels' shape, strides and scalars, fewer of them). */
-function epilogueFields(offset: number): Shader['params'] {
+/**
+ * Params fields for a generated body grafted onto a hand-written kernel, from `offset` on: the fused
+ * kernels' shape, and strides for `inputs` inputs and `scalars` scalars.
+ */
+function graftFields(offset: number, inputs: number, scalars: number): Shader['params'] {
   return [
     { name: 'shape', type: 'array<vec4<u32>, 2>', offset, element: 'u32', count: 8 },
-    { name: 'strides', type: `array<vec4<u32>, ${MAX_EPILOGUE_INPUTS}>`, offset: offset + 32, element: 'u32', count: 4 * MAX_EPILOGUE_INPUTS },
-    { name: 'scalars', type: `array<vec4<f32>, ${MAX_EPILOGUE_SCALARS / 4}>`, offset: offset + 32 + 16 * MAX_EPILOGUE_INPUTS, element: 'f32', count: MAX_EPILOGUE_SCALARS },
+    { name: 'strides', type: `array<vec4<u32>, ${inputs}>`, offset: offset + 32, element: 'u32', count: 4 * inputs },
+    { name: 'scalars', type: `array<vec4<f32>, ${scalars / 4}>`, offset: offset + 32 + 16 * inputs, element: 'f32', count: scalars },
   ];
+}
+
+/**
+ * The shader made from the hand-written kernel text `code` (its Params, bindings and uniform layout those
+ * of `base`) by replacing its function `hook` with `replacement`, a generated body of `parts`: its Params
+ * gain graftFields, the input bindings and the op library follow (with the lane aliases and IEEE helpers
+ * unless the kernel has its own: `ownLibrary`), and `extraBindings` join base's.
+ */
+function graft(base: Shader, code: string, hook: RegExp, replacement: string, parts: KernelParts, limits: { inputs: number; scalars: number }, ownLibrary: boolean, extraBindings: Binding[]): Pick<Shader, 'wgsl' | 'params' | 'paramBytes' | 'bindings'> {
+  const fields = graftFields(Math.ceil(base.paramBytes / 16) * 16, limits.inputs, limits.scalars);
+  const end = fields[fields.length - 1];
+  const library = [
+    ...(ownLibrary ? ['alias V = F;'] : ['alias F = f32;', 'alias V = F;', 'alias FU = u32;', 'alias FI = i32;', 'alias FB = bool;']),
+    wgsl.include_coords_rank, ...parts.bindings, ...(ownLibrary ? [] : [wgsl.include_ieee]), wgsl.include_unary_ops, parts.binaryOps,
+    'const ZERO = vec4<u32>(0u);',
+    'fn scalar(k: u32) -> f32 { return p.scalars[k / 4u][k % 4u]; }',
+  ].join('\n');
+  const withFields = replaceOnce(code, /(struct Params \{\n[^}]*)\}/, `$1${fields.map((f) => `  ${f.name}: ${f.type},\n`).join('')}}`);
+  return {
+    wgsl: `${replaceOnce(withFields, hook, replacement)}\n${library}\n`,
+    params: [...base.params, ...fields],
+    paramBytes: end.offset + end.count * 4,
+    bindings: [...base.bindings, ...extraBindings],
+  };
 }
 
 /**
@@ -602,9 +642,6 @@ function generateEpilogue(root: Expr, shape: readonly number[], product: InputEx
   const parts = epilogueParts(root, shape, product)!;
   const base = product.product!.launch.shader;
   const shader = cachedShader(`${base.name}|${keep}|${parts.key}`, `${base.name}_epilogue`, () => {
-    const offset = Math.ceil(base.paramBytes / 16) * 16;
-    const fields = epilogueFields(offset);
-    const end = fields[fields.length - 1];
     const storeOut = [
       'fn store_out(z: u32, m: u32, n: u32, value: f32) {',
       '  let i = (z * p.M + m) * p.N + n;',
@@ -612,28 +649,60 @@ function generateEpilogue(root: Expr, shape: readonly number[], product: InputEx
       ...parts.body,
       '}',
     ].join('\n');
-    const library = [
-      'alias F = f32;', 'alias V = F;', 'alias FU = u32;', 'alias FI = i32;', 'alias FB = bool;',
-      wgsl.include_coords_rank, ...parts.bindings, wgsl.include_ieee, wgsl.include_unary_ops, parts.binaryOps,
-      'const ZERO = vec4<u32>(0u);',
-      'fn scalar(k: u32) -> f32 { return p.scalars[k / 4u][k % 4u]; }',
-    ].join('\n');
-    const wgslText = replaceOnce(
-      replaceOnce(base.wgsl, /(struct Params \{\n[^}]*)\}/, `$1${fields.map((f) => `  ${f.name}: ${f.type},\n`).join('')}}`),
-      /fn store_out\(z: u32, m: u32, n: u32, value: f32\) \{\n[^}]*\n\}/,
-      storeOut,
-    ) + `\n${library}\n`;
-    const bindings: Binding[] = [...base.bindings, ...parts.inputs.map((_, k): Binding => ({ binding: 4 + k, name: `in${k}`, access: 'read' }))];
+    const bindings: Binding[] = parts.inputs.map((_, k) => ({ binding: 4 + k, name: `in${k}`, access: 'read' }));
     bindings.push({ binding: 4 + parts.inputs.length, name: 'result', access: 'read_write' });
-    return { wgsl: wgslText, params: [...base.params, ...fields], paramBytes: end.offset + end.count * 4, bindings };
+    const limits = { inputs: MAX_EPILOGUE_INPUTS, scalars: MAX_EPILOGUE_SCALARS };
+    return graft(base, base.wgsl, /fn store_out\(z: u32, m: u32, n: u32, value: f32\) \{\n[^}]*\n\}/, storeOut, parts, limits, false, bindings);
   });
   return { shader, ...parts };
 }
 
-/** `text` with the one match of `pattern` replaced (an epilogue's edit of a matmul kernel must find what it edits). */
+/** What a kernel made by fusedLoads adds to its hand-written kernel's launch. */
+export interface FusedLoads {
+  /** The kernel, its template already filled. */
+  shader: Shader;
+  params: { shape: number[]; strides: number[]; scalars: number[] };
+  constants: { RANK: number };
+  /** The expression's inputs (in0, in1, ...); the kernel's own x is not read. */
+  buffers: Record<string, BufferRef>;
+}
+
+/**
+ * A reduction's producer fused into its loads: the kernel `base` (shaders/reduce.wgsl, filled with
+ * `template`) with its load_x replaced by the pending expression of `x`, `lanes` values per load (a vec4
+ * T reads 4), so x never reaches memory. Null when x is not a pending group of elementwise ops, or its
+ * layout cannot be read 4 values at a time where the kernel asks for 4. x stays pending: whatever else
+ * reads it computes it then, as for a group fused into two others.
+ */
+export function fusedLoads(x: Tensor, base: Shader, template: Record<string, string | number>, lanes: 1 | 4): FusedLoads | null {
+  const values = x.isPending ? expressions.get(x) : undefined;
+  if (!values) return null;
+  const firstBinding = Math.max(...base.bindings.map((b) => b.binding)) + 1;
+  const parts = generateParts(values.root, values.shape, { load: { lanes, firstBinding } });
+  if (!parts) return null;
+  x.noteRead(base.name);
+  // Deferred products it reads run first, alone, into their tensors' memory.
+  for (const input of parts.inputs) if (input.product && !input.product.done) input.product.computeInto(input.storage);
+  const shader = cachedShader(`loads|${base.name}|${JSON.stringify(template)}|${parts.key}`, `${base.name}_loads`, () => {
+    const load = ['fn load_x(i: u32) -> T {', ...parts.body, '}'].join('\n');
+    const bindings: Binding[] = parts.inputs.map((_, k) => ({ binding: firstBinding + k, name: `in${k}`, access: 'read' }));
+    const limits = { inputs: MAX_FUSED_INPUTS, scalars: MAX_FUSED_SCALARS };
+    return graft(base, fillTemplate(base, template), /fn load_x\(at: u32\) -> T \{\n[^}]*\n\}/, load, parts, limits, true, bindings);
+  });
+  const buffers: Record<string, BufferRef> = {};
+  parts.inputs.forEach((input, k) => (buffers[`in${k}`] = input.storage.buffer));
+  return {
+    shader,
+    params: { shape: parts.layout.shape, strides: parts.layout.strides.flatMap((s) => [...s, 0, 0, 0, 0].slice(0, 4)), scalars: parts.scalars },
+    constants: { RANK: parts.layout.shape.length },
+    buffers,
+  };
+}
+
+/** `text` with the one match of `pattern` replaced (a graft must find what it replaces). */
 function replaceOnce(text: string, pattern: RegExp, replacement: string): string {
   const matches = text.match(new RegExp(pattern.source, 'g'))?.length ?? 0;
-  if (matches !== 1) throw new Error(`fusion: a matmul kernel has ${matches} matches of ${pattern.source}, expected one`);
+  if (matches !== 1) throw new Error(`fusion: a kernel to graft onto has ${matches} matches of ${pattern.source}, expected one`);
   return text.replace(pattern, replacement);
 }
 

@@ -19,6 +19,8 @@ import { assertDtype, grid1d, normalizeAxes, normalizeAxis, opError } from './sh
 import { chooseRowVariant, resolveRowVariant, workgroupPerRow, type RowVariant, type RowVariantOptions } from './row-variant.js';
 import { expand, reshape } from './movement.js';
 import { add, div, eq, exp, mul, mulScalar, ne, sqrt, square, sub } from './elementwise.js';
+import { fusedLoads } from './fusion.js';
+import type { KernelLaunch } from '../gpu/runtime.js';
 import * as wgsl from '../gpu/shaders.generated.js';
 
 /** The combining functions of shaders/reduce.wgsl. */
@@ -64,14 +66,33 @@ function lanesOf(inner: number): number {
 /** One pass of shaders/reduce.wgsl over a view, from x into out, times scale. */
 type ReducePass = (x: Tensor, out: Tensor, view: MiddleAxis, scale: number) => void;
 
+/**
+ * Records a pass of shaders/reduce.wgsl reading x. When x is a pending group of elementwise ops (fusion
+ * on), the group is computed in the pass's loads instead (fusedLoads): one kernel where there were two,
+ * and x's values never reach memory.
+ */
+function dispatchReading(x: Tensor, out: Tensor, launch: Omit<KernelLaunch<wgsl.ReduceParams, 'x' | 'out'>, 'shader' | 'buffers'> & { template: Record<string, string> }): void {
+  const fused = fusedLoads(x, wgsl.reduce, launch.template, launch.template.T === 'f32' ? 1 : 4);
+  if (!fused) {
+    runtime().dispatch({ ...launch, shader: wgsl.reduce, buffers: { x: x.buffer, out: out.buffer } });
+    return;
+  }
+  runtime().dispatch({
+    ...launch,
+    shader: fused.shader,
+    template: undefined,
+    constants: { ...launch.constants, ...fused.constants },
+    params: { ...launch.params, ...fused.params },
+    buffers: { out: out.buffer, ...fused.buffers },
+  });
+}
+
 /** The 'line' rung's pass: one invocation per task, over `view` with its inner counted in elements of `type`. */
 function linePass(op: ReduceOp, type: 'f32' | 'vec4<f32>'): ReducePass {
-  return (x, out, view, scale) => runtime().dispatch({
-    shader: wgsl.reduce,
+  return (x, out, view, scale) => dispatchReading(x, out, {
     template: type === 'f32' ? { OP: op, T: type, U: 'u32', I: 'i32', B: 'bool' } : { OP: op, T: type, U: 'vec4<u32>', I: 'vec4<i32>', B: 'vec4<bool>' },
     constants: { WG: WORKGROUP_SIZE },
     params: { outer: view.outer, k: view.k, inner: view.inner, chunks: view.chunks, chunk_len: view.chunkLen, scale },
-    buffers: { x: x.buffer, out: out.buffer },
     workgroups: grid1d(view.outer * view.chunks * view.inner, WORKGROUP_SIZE),
   });
 }
@@ -80,13 +101,11 @@ function linePass(op: ReduceOp, type: 'f32' | 'vec4<f32>'): ReducePass {
 function workgroupPass(op: ReduceOp): ReducePass {
   return (x, out, view, scale) => {
     const { workgroups, size } = workgroupPerRow(view.outer * view.chunks, view.chunkLen);
-    runtime().dispatch({
-      shader: wgsl.reduce,
+    dispatchReading(x, out, {
       entryPoint: 'rows',
       template: { OP: op, T: 'f32', U: 'u32', I: 'i32', B: 'bool' },
       constants: { WG: size },
       params: { outer: view.outer, k: view.k, inner: 1, chunks: view.chunks, chunk_len: view.chunkLen, scale },
-      buffers: { x: x.buffer, out: out.buffer },
       workgroups,
     });
   };
