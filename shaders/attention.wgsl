@@ -10,7 +10,9 @@
 // output of a qkv projection (q, k and v side by side, heads interleaved: no transposing copies)
 // and a KV cache, and writes [B, H, T, Dh] or [B, T, C]. q, k and v may be one buffer bound three
 // times. Rows are read as vec4s: Dh is a multiple of 4 (the host pads other widths), DH4 = Dh / 4.
-// One invocation per block of 4 query rows of one (batch, head) pair; 1-D grid, 2-D past 65535 groups.
+// Entry point main, the 'blocks' rung: one invocation per block of 4 query rows of one (batch, head)
+// pair; 1-D grid, 2-D past 65535 groups. Entry point tiles, the GPU rung: a workgroup per WG blocks of
+// one pair, K and V staged in workgroup memory (include/attention_tiles.wgsl; src/ops/attention.ts chooses).
 //
 // Register blocking: per step the invocation takes 4 keys, and per 4 dimensions holds the 4 x 4
 // blocks of its queries and of the keys as matrices, so one mat4x4 product gives 64 multiply-adds
@@ -25,7 +27,8 @@
 // j <= i + offset. Keys past tk and query rows past tq (the ragged last block) are clamped for
 // loading, masked, and never stored.
 // Includes: attention_common (the Params, the blocks of rows, the q, k and v loads and the causal
-// mask that the three attention kernels share) and grid (the folded 1-D launch).
+// mask that the three attention kernels share), grid (the folded 1-D launch) and attention_tiles (the
+// tiles rung's staging).
 
 #include "attention_common"
 #include "grid"
@@ -40,23 +43,81 @@
 // The lowest finite f32 stands in for -inf (WGSL has no infinite constants): exp(LOWEST - m) is 0.
 const LOWEST: f32 = -0x1.fffffep+127f;
 
+/** The pre-scaled, transposed queries of a block: qt[d] * K gives scores, qt[d][e][r] = scale * q[row r][4d + e]. */
+fn scaled_queries(block: Block) -> array<mat4x4<f32>, DH4> {
+  let q_rows = rows_at(p.q_at, block, min(vec4<u32>(block.first) + STEP, vec4<u32>(p.tq - 1u)));
+  var qt: array<mat4x4<f32>, DH4>;
+  for (var d = 0u; d < DH4; d++) {
+    qt[d] = transpose(load_q(q_rows, d)) * p.scale;
+  }
+  return qt;
+}
+
+/** A block's running softmax over the keys seen so far, per query row (the lanes): maximum m and sum l of exp(s - m). */
+struct Running {
+  m: vec4<f32>,
+  l: vec4<f32>,
+}
+
+/** What a step of 4 keys gives the weighted sums: acc = acc * correction (per row) + V * probs_t. */
+struct Step {
+  probs_t: mat4x4<f32>,
+  correction: vec4<f32>,
+}
+
+/**
+ * Takes the scores s of 4 keys (column c: key c against the block's 4 queries, at key positions
+ * `positions`) into the running softmax: when the maximum grows, l (and, by the caller, acc) is rescaled
+ * by exp(m_old - m_new) once per step; returns the keys' probabilities transposed and that factor.
+ */
+fn online_softmax(running: ptr<function, Running>, s: mat4x4<f32>, keys: vec4<u32>, positions: vec4<u32>) -> Step {
+  let seen = array<vec4<bool>, 4>(visible(positions, keys.x), visible(positions, keys.y), visible(positions, keys.z), visible(positions, keys.w));
+  let low = vec4<f32>(LOWEST);
+  let block_max = max(max(select(low, s[0], seen[0]), select(low, s[1], seen[1])), max(select(low, s[2], seen[2]), select(low, s[3], seen[3])));
+  let m_new = max((*running).m, block_max);
+  let correction = exp((*running).m - m_new);
+  let zero = vec4<f32>(0.0);
+  let probs = mat4x4<f32>(
+    select(zero, exp(s[0] - m_new), seen[0]),
+    select(zero, exp(s[1] - m_new), seen[1]),
+    select(zero, exp(s[2] - m_new), seen[2]),
+    select(zero, exp(s[3] - m_new), seen[3]),
+  );
+  (*running).l = (*running).l * correction + (probs[0] + probs[1]) + (probs[2] + probs[3]);
+  (*running).m = m_new;
+  return Step(transpose(probs), correction);
+}
+
+/** acc[d] rescaled per row (column r by correction[r]) plus v * probsᵀ (column r: sum over the 4 keys of p(r, key) * v[key]). */
+fn accumulate(acc: mat4x4<f32>, step: Step, v: mat4x4<f32>) -> mat4x4<f32> {
+  let c = step.correction;
+  return mat4x4<f32>(acc[0] * c.x, acc[1] * c.y, acc[2] * c.z, acc[3] * c.w) + v * step.probs_t;
+}
+
+/** Writes a block's output rows out = acc / l and their logsumexp m + log(l), skipping rows past tq. */
+fn store_block(block: Block, acc: ptr<function, array<mat4x4<f32>, DH4>>, running: Running) {
+  let inv_l = 1.0 / running.l;
+  let row_lse = running.m + log(running.l);
+  let out_rows = rows_at(p.o_at, block, vec4<u32>(block.first) + STEP);
+  for (var r = 0u; r < 4u; r++) {
+    let row = block.first + r;
+    if (row >= p.tq) { break; }
+    for (var d = 0u; d < DH4; d++) {
+      out[out_rows[r] + d] = (*acc)[d][r] * inv_l[r];
+    }
+    lse[block.pair * p.tq + row] = row_lse[r];
+  }
+}
+
 @compute @workgroup_size(WG)
 fn main(grid: Grid) {
   let task = flat_index(grid);
   if (task >= p.batch * p.heads * p.blocks) { return; }
   let block = block_of(task);
-  let q_rows = rows_at(p.q_at, block, min(vec4<u32>(block.first) + STEP, vec4<u32>(p.tq - 1u)));
   let positions = vec4<u32>(block.first + p.offset) + STEP;
-
-  // qt[d] * K gives scores: qt[d][e][r] = scale * q[row r][4d + e].
-  var qt: array<mat4x4<f32>, DH4>;
-  for (var d = 0u; d < DH4; d++) {
-    qt[d] = transpose(load_q(q_rows, d)) * p.scale;
-  }
-  // acc[d][r]: dimensions 4d..4d+3 of row r's running weighted sum of values.
+  let qt = scaled_queries(block);
+  var running = Running(vec4<f32>(LOWEST), vec4<f32>(0.0));
   var acc: array<mat4x4<f32>, DH4>;
-  var m = vec4<f32>(LOWEST);
-  var l = vec4<f32>(0.0);
 
   let end = keys_end(block);
   for (var j0 = 0u; j0 < end; j0 += 4u) {
@@ -68,37 +129,54 @@ fn main(grid: Grid) {
     for (var d = 0u; d < DH4; d++) {
       s += qt[d] * load_k(k_rows, d);
     }
-    let seen = array<vec4<bool>, 4>(visible(positions, keys.x), visible(positions, keys.y), visible(positions, keys.z), visible(positions, keys.w));
-    let low = vec4<f32>(LOWEST);
-    let block_max = max(max(select(low, s[0], seen[0]), select(low, s[1], seen[1])), max(select(low, s[2], seen[2]), select(low, s[3], seen[3])));
-    let m_new = max(m, block_max);
-    let correction = exp(m - m_new);
-    let zero = vec4<f32>(0.0);
-    let probs = mat4x4<f32>(
-      select(zero, exp(s[0] - m_new), seen[0]),
-      select(zero, exp(s[1] - m_new), seen[1]),
-      select(zero, exp(s[2] - m_new), seen[2]),
-      select(zero, exp(s[3] - m_new), seen[3]),
-    );
-    l = l * correction + (probs[0] + probs[1]) + (probs[2] + probs[3]);
-    m = m_new;
-    // V * probsᵀ: column r is sum over the 4 keys of p(r, key) * v[key].
-    let probs_t = transpose(probs);
+    let step = online_softmax(&running, s, keys, positions);
     for (var d = 0u; d < DH4; d++) {
-      let a = acc[d];
-      acc[d] = mat4x4<f32>(a[0] * correction.x, a[1] * correction.y, a[2] * correction.z, a[3] * correction.w) + load_v(v_rows, d) * probs_t;
+      acc[d] = accumulate(acc[d], step, load_v(v_rows, d));
     }
   }
+  store_block(block, &acc, running);
+}
 
-  let inv_l = 1.0 / l;
-  let row_lse = m + log(l);
-  let out_rows = rows_at(p.o_at, block, vec4<u32>(block.first) + STEP);
-  for (var r = 0u; r < 4u; r++) {
-    let row = block.first + r;
-    if (row >= p.tq) { break; }
-    for (var d = 0u; d < DH4; d++) {
-      out[out_rows[r] + d] = acc[d][r] * inv_l[r];
+// ---- the 'tiles' rung (include/attention_tiles.wgsl): K and V staged in workgroup memory ----------
+
+#include "attention_tiles"
+
+fn source_a(pair: Block, row: u32, d: u32) -> vec4<f32> {
+  return k[rows_at(p.k_at, pair, vec4<u32>(row)).x + d];
+}
+fn source_b(pair: Block, row: u32, d: u32) -> vec4<f32> {
+  return v[rows_at(p.v_at, pair, vec4<u32>(row)).x + d];
+}
+
+@compute @workgroup_size(WG)
+fn tiles(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let per_pair = (p.blocks + WG - 1u) / WG;
+  let index = group.x + group.y * groups.x;
+  if (index >= p.batch * p.heads * per_pair) { return; }
+  let pair = workgroup_pair(index, per_pair);
+  let block = lane_block(pair, lane);
+  let positions = vec4<u32>(block.first + p.offset) + STEP;
+  let qt = scaled_queries(block);
+  var running = Running(vec4<f32>(LOWEST), vec4<f32>(0.0));
+  var acc: array<mat4x4<f32>, DH4>;
+
+  let end = keys_end(last_block(pair));
+  let own_end = keys_end(block);
+  for (var t0 = 0u; t0 < end; t0 += TILE_ROWS) {
+    stage_rows(pair, t0, p.tk - 1u, lane);
+    workgroupBarrier();
+    for (var j0 = t0; j0 < min(t0 + TILE_ROWS, own_end); j0 += 4u) {
+      let rows = tile_rows(j0 - t0);
+      var s = mat4x4<f32>();
+      for (var d = 0u; d < DH4; d++) {
+        s += qt[d] * tile_a_block(rows, d);
+      }
+      let step = online_softmax(&running, s, vec4<u32>(j0) + STEP, positions);
+      for (var d = 0u; d < DH4; d++) {
+        acc[d] = accumulate(acc[d], step, tile_b_block(rows, d));
+      }
     }
-    lse[block.pair * p.tq + row] = row_lse[r];
+    workgroupBarrier();
   }
+  if (block.first < p.tq) { store_block(block, &acc, running); }
 }

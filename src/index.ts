@@ -25,6 +25,7 @@ export * from './ops/assign.js';
 export * from './ops/reduce.js';
 export * from './ops/softmax.js';
 export { chooseRowVariant, defaultRowVariant, type RowVariant, type RowVariantOptions } from './ops/row-variant.js';
+export { chooseAttentionVariant, type AttentionVariant } from './ops/attention.js';
 export * from './ops/indexing.js';
 export * from './ops/masking.js';
 export * from './ops/scan.js';

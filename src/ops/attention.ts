@@ -27,7 +27,7 @@ import { Tensor, scope } from '../tensor.js';
 import { arange, full } from './creation.js';
 import { gt, mul, sub, where } from './elementwise.js';
 import { pad, slice, split, stack } from './indexing.js';
-import { matmul } from './matmul.js';
+import { isSoftwareAdapter, matmul } from './matmul.js';
 import { permute, reshape } from './movement.js';
 import { sum } from './reduce.js';
 import { softmax } from './softmax.js';
@@ -41,6 +41,27 @@ export interface AttentionOptions {
   scale?: number;
   /** scaledDotProductAttention: attend to the first kvLength rows of k and v only (default: all of them). */
   kvLength?: number;
+  /** The fused kernels' rung (default: chooseAttentionVariant's choice). */
+  variant?: AttentionVariant;
+}
+
+/**
+ * The fused attention kernels' rungs: 'blocks', an invocation per block of 4 rows reading K and V (or Q
+ * and dO) from memory, the fast one on SwiftShader; 'tiles', a workgroup per 32 blocks of one head
+ * staging them in workgroup memory, so each row is read once per workgroup: the GPU rung.
+ */
+export type AttentionVariant = 'blocks' | 'tiles';
+
+/** The automatic rung: 'blocks' on a software adapter (workgroup memory and barriers cost more there), else 'tiles'. */
+export function chooseAttentionVariant(): AttentionVariant {
+  return isSoftwareAdapter() ? 'blocks' : 'tiles';
+}
+
+/** `variant` as given, or the automatic choice; throws, naming `op`, for an unknown one. */
+function resolveAttentionVariant(op: string, variant: AttentionVariant | undefined, inputs: Tensor[]): AttentionVariant {
+  if (variant === undefined) return chooseAttentionVariant();
+  if (variant !== 'blocks' && variant !== 'tiles') throw opError(op, `unknown variant '${String(variant)}'; expected 'blocks' or 'tiles'`, inputs);
+  return variant;
 }
 
 /** Where an operand's rows live in its buffer: row t of head h in batch b starts at start + b * batch + h * head + t * row (floats). */
@@ -63,6 +84,7 @@ interface Problem {
   headDim: number;
   causal: boolean;
   scale: number;
+  variant: AttentionVariant;
   q: RowLayout;
   k: RowLayout;
   v: RowLayout;
@@ -76,6 +98,8 @@ interface Problem {
 /** Head sizes the kernels keep in registers; larger ones take the matmul composition. */
 export const MAX_FUSED_HEAD_DIM = 128;
 const WORKGROUP_SIZE = 64;
+/** Blocks of 4 rows per workgroup on the 'tiles' rung. */
+const TILE_BLOCKS = 32;
 
 /** [B, H, T, Dh] contiguous, from float `start` on. */
 function headsFirst(heads: number, rows: number, headDim: number, start = 0): RowLayout {
@@ -110,14 +134,19 @@ function checkScale(op: string, scale: number, inputs: Tensor[]): void {
 
 // ---- launching the kernels -----------------------------------------------------------------------
 
-/** Launches one of the three kernels over `blocks` blocks of 4 rows per (batch, head) pair. */
+/** Launches one of the three kernels over `blocks` blocks of 4 rows per (batch, head) pair, on a.variant's rung. */
 function launch<B extends string>(shader: wgsl.Shader<wgsl.AttentionParams, B>, a: Problem, blocks: number, buffers: KernelBuffers<B>): void {
   if (a.batch * a.heads * blocks === 0) return;
   const at = (l: RowLayout) => [l.start, l.batch, l.head, l.row].map((floats) => floats / 4);
+  const tiles = a.variant === 'tiles';
+  // 'tiles': a workgroup per TILE_BLOCKS blocks of one pair; 'blocks': an invocation per block.
+  const invocations = tiles ? a.batch * a.heads * Math.ceil(blocks / TILE_BLOCKS) * TILE_BLOCKS : a.batch * a.heads * blocks;
+  const size = tiles ? TILE_BLOCKS : WORKGROUP_SIZE;
   runtime().dispatch({
     shader,
+    entryPoint: tiles ? 'tiles' : 'main',
     template: { DH4: a.headDim / 4 },
-    constants: { WG: WORKGROUP_SIZE },
+    constants: { WG: size },
     params: {
       batch: a.batch,
       heads: a.heads,
@@ -137,7 +166,7 @@ function launch<B extends string>(shader: wgsl.Shader<wgsl.AttentionParams, B>, 
       dv_at: at(a.dv),
     },
     buffers,
-    workgroups: grid1d(a.batch * a.heads * blocks, WORKGROUP_SIZE),
+    workgroups: grid1d(invocations, size),
   });
 }
 
@@ -191,7 +220,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   checkMask(SDPA, causal, Tq, keys, inputs);
   const scale = options.scale ?? 1 / Math.sqrt(Dh);
   checkScale(SDPA, scale, inputs);
-  const settings = { B, H, Tq, Tk, keys, causal, scale };
+  const settings = { B, H, Tq, Tk, keys, causal, scale, variant: resolveAttentionVariant(SDPA, options.variant, inputs) };
   if (Dh > MAX_FUSED_HEAD_DIM) return composite(inputs, () => composedAttention(q, k, v, settings));
   if (Dh % 4 !== 0) {
     const widen = (t: Tensor) => pad(t, [0, 4 - (Dh % 4)]);
@@ -208,13 +237,14 @@ interface Settings {
   keys: number;
   causal: boolean;
   scale: number;
+  variant: AttentionVariant;
 }
 
 function fusedHeadsFirst(q: Tensor, k: Tensor, v: Tensor, s: Settings): Tensor {
   const Dh = q.shape[3];
   const kv = headsFirst(s.H, s.Tk, Dh);
   const a: Problem = {
-    batch: s.B, heads: s.H, queries: s.Tq, keys: s.keys, keyRows: s.Tk, headDim: Dh, causal: s.causal, scale: s.scale,
+    batch: s.B, heads: s.H, queries: s.Tq, keys: s.keys, keyRows: s.Tk, headDim: Dh, causal: s.causal, scale: s.scale, variant: s.variant,
     q: headsFirst(s.H, s.Tq, Dh), k: kv, v: kv, out: headsFirst(s.H, s.Tq, Dh),
     // dk and dv share one buffer [2, B, H, Tk, Dh] (the kernel writes both through one binding).
     dq: headsFirst(s.H, s.Tq, Dh), dk: kv, dv: headsFirst(s.H, s.Tk, Dh, k.size),
@@ -314,7 +344,7 @@ export function packedSelfAttention(qkv: Tensor, heads: number, options: Omit<At
     });
   }
   const a: Problem = {
-    batch: B, heads, queries: T, keys: T, keyRows: T, headDim: Dh, causal, scale,
+    batch: B, heads, queries: T, keys: T, keyRows: T, headDim: Dh, causal, scale, variant: resolveAttentionVariant(PACKED, options.variant, [qkv]),
     q: positionsFirst(T, 3 * C, Dh, 0), k: positionsFirst(T, 3 * C, Dh, C), v: positionsFirst(T, 3 * C, Dh, 2 * C),
     out: positionsFirst(T, C, Dh, 0),
     // The gradient has qkv's layout: dq, dk and dv side by side in one tensor.
@@ -330,7 +360,7 @@ export function packedSelfAttention(qkv: Tensor, heads: number, options: Omit<At
   const composed = (g: Tensor) => {
     const [q, k, v] = unpack(qkv, heads);
     const gHeads = permute(reshape(g, [B, T, heads, Dh]), [0, 2, 1, 3]);
-    const grads = composedBackward(q, k, v, gHeads, { B, H: heads, Tq: T, Tk: T, keys: T, causal, scale });
+    const grads = composedBackward(q, k, v, gHeads, { B, H: heads, Tq: T, Tk: T, keys: T, causal, scale, variant: a.variant });
     // [3, B, H, T, Dh] back to qkv's [B, T, 3, H, Dh].
     return [reshape(permute(stack(grads, 0), [1, 3, 0, 2, 4]), qkv.shape)];
   };
@@ -348,7 +378,7 @@ const CACHED = 'cachedSelfAttention';
  * attend causally over all filled + n cached positions. Returns [B, n, C]. The cost is O(filled + n)
  * per query: the cache is read in place.
  */
-export function cachedSelfAttention(qkv: Tensor, cache: Tensor, filled: number, heads: number, options: Pick<AttentionOptions, 'scale'> = {}): Tensor {
+export function cachedSelfAttention(qkv: Tensor, cache: Tensor, filled: number, heads: number, options: Pick<AttentionOptions, 'scale' | 'variant'> = {}): Tensor {
   const inputs = [qkv, cache];
   checkFloats(CACHED, inputs);
   const Dh = checkPacked(CACHED, qkv, heads, inputs);
@@ -381,7 +411,7 @@ export function cachedSelfAttention(qkv: Tensor, cache: Tensor, filled: number, 
   }
   const cached = (column: number): RowLayout => ({ start: column, batch: capacity * 2 * C, head: Dh, row: 2 * C });
   const a: Problem = {
-    batch: B, heads, queries: n, keys, keyRows: capacity, headDim: Dh, causal: true, scale,
+    batch: B, heads, queries: n, keys, keyRows: capacity, headDim: Dh, causal: true, scale, variant: resolveAttentionVariant(CACHED, options.variant, inputs),
     q: positionsFirst(n, 3 * C, Dh, 0), k: cached(0), v: cached(C), out: positionsFirst(n, C, Dh, 0),
     dq: positionsFirst(n, 3 * C, Dh, 0), dk: cached(0), dv: cached(C),
   };

@@ -3,7 +3,7 @@
 // that are and are not multiples of 4, a partly filled KV cache (kvLength), the matmul composition
 // for large heads, second derivatives through the createGraph rule, determinism; the packed [B, T, 3C]
 // layout (packedSelfAttention) likewise; cachedSelfAttention step by step against the full
-// sequence; and the errors.
+// sequence; the errors; and the 'tiles' rung (workgroup-staged rows) against the 'blocks' rung, bit for bit.
 import { describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
 import { cachedSelfAttention, packedSelfAttention, scaledDotProductAttention, type AttentionOptions } from '../../src/ops/attention.js';
@@ -38,8 +38,8 @@ function referenceQueryGradient(q: Ref, k: Ref, v: Ref, w: Ref, { causal, scale 
   return dq;
 }
 
-function attend(settings: AttentionSettings) {
-  const options: AttentionOptions = { causal: settings.causal, scale: settings.scale, kvLength: settings.kvLength };
+function attend(settings: AttentionSettings, variant?: gg.AttentionVariant) {
+  const options: AttentionOptions = { causal: settings.causal, scale: settings.scale, kvLength: settings.kvLength, variant };
   return {
     gpu: (q: gg.Tensor, k: gg.Tensor, v: gg.Tensor) => scaledDotProductAttention(q, k, v, options),
     ref: (q: Ref, k: Ref, v: Ref) => attentionRef(q, k, v, settings),
@@ -188,6 +188,69 @@ describe('scaledDotProductAttention', () => {
       needsGrad.dispose();
     });
     expect(gg.runtime().memory().liveBuffers).toBe(before);
+  });
+});
+
+describe("attention's 'tiles' rung (workgroup-staged rows, the GPU rung)", () => {
+  /** Values and the gradients of q, k and v under `variant` (the bits of each). */
+  async function attentionBits(variant: gg.AttentionVariant, inputs: gg.Tensor[], run: (variant: gg.AttentionVariant) => gg.Tensor): Promise<number[][]> {
+    const results = gg.scope(() => {
+      const out = run(variant);
+      return [out, ...gg.grad(out.square().sum(), inputs)];
+    });
+    const bits = [];
+    for (const t of results) bits.push(Array.from(new Uint32Array((await t.data()).buffer.slice(0))));
+    for (const t of results) t.dispose();
+    return bits;
+  }
+
+  it('gives the bits of the blocks rung: several workgroups and tiles per head, odd T, kvLength, every head size', async () => {
+    const next = rng(50);
+    const cases: { q: number[]; k: number[]; options: AttentionOptions }[] = [
+      { q: [1, 2, 150, 8], k: [1, 2, 150, 8], options: { causal: true } },
+      { q: [2, 1, 37, 4], k: [2, 1, 37, 4], options: { causal: false } },
+      { q: [1, 1, 5, 32], k: [1, 1, 23, 32], options: { causal: true, kvLength: 21 } },
+      { q: [1, 1, 9, 128], k: [1, 1, 9, 128], options: { causal: true } },
+      { q: [1, 2, 7, 6], k: [1, 2, 7, 6], options: { causal: false, scale: 0.3 } },
+    ];
+    for (const { q: qShape, k: kShape, options } of cases) {
+      const inputs = [qShape, kShape, kShape].map((shape) => gg.tensor(Float32Array.from(random(shape, next, -2, 2).data), shape, { requiresGrad: true }));
+      const run = (variant: gg.AttentionVariant) => scaledDotProductAttention(inputs[0], inputs[1], inputs[2], { ...options, variant });
+      expect(await attentionBits('tiles', inputs, run), JSON.stringify({ qShape, kShape, options })).toEqual(await attentionBits('blocks', inputs, run));
+      for (const t of inputs) t.dispose();
+    }
+  });
+
+  it('matches the float64 reference itself, and runs the packed layout and a KV cache with the same bits', async () => {
+    const shape = [1, 2, 70, 8];
+    await checkOp({ ...attend({ causal: true }, 'tiles'), inputs: [shape, shape, shape], seed: 51, range: [-2, 2], grad: false, atol: 2e-5 });
+    await checkOp({ ...attend({ causal: false }, 'tiles'), inputs: [[1, 1, 6, 4], [1, 1, 6, 4], [1, 1, 6, 4]], seed: 52 });
+    const qkv = gg.tensor(Float32Array.from(random([2, 45, 3 * 16], rng(53)).data), [2, 45, 48], { requiresGrad: true });
+    const packed = (variant: gg.AttentionVariant) => packedSelfAttention(qkv, 2, { causal: true, variant });
+    expect(await attentionBits('tiles', [qkv], packed)).toEqual(await attentionBits('blocks', [qkv], packed));
+    // Cached decoding: 3 new positions after 6 in the cache (an offset that is not a multiple of 4).
+    const cacheBits = async (variant: gg.AttentionVariant) => {
+      const cache = gg.zeros([2, 12, 32]);
+      const rows = gg.noGrad(() => gg.scope(() => {
+        cachedSelfAttention(gg.slice(qkv, 1, 0, 6), cache, 0, 2, { variant }).dispose();
+        return cachedSelfAttention(gg.slice(qkv, 1, 6, 9), cache, 6, 2, { variant });
+      }));
+      const bits = Array.from(new Uint32Array((await rows.data()).buffer.slice(0)));
+      rows.dispose();
+      cache.dispose();
+      return bits;
+    };
+    expect(await cacheBits('tiles')).toEqual(await cacheBits('blocks'));
+    qkv.dispose();
+  });
+
+  it('is the automatic choice on GPUs and not on a software adapter; an unknown rung is named', () => {
+    const info = gg.runtime().adapterInfo;
+    expect(gg.chooseAttentionVariant()).toBe(info.architecture === 'swiftshader' || info.isFallbackAdapter ? 'blocks' : 'tiles');
+    gg.scope(() => {
+      const q = gg.zeros([1, 1, 4, 4]);
+      expect(() => scaledDotProductAttention(q, q, q, { variant: 'rows' as gg.AttentionVariant })).toThrow("unknown variant 'rows'; expected 'blocks' or 'tiles'");
+    });
   });
 });
 
