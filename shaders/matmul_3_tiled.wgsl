@@ -5,7 +5,8 @@
 // there: each value fetched from global memory is reused 64 times instead of once.
 // Bindings: @0 uniform Params, @1 a (read), @2 b (read), @3 out (contiguous [batch, M, N]).
 // Workgroup: 16 x 16; x runs along N, y along M, z is the batch. Workgroup memory: 8 KiB.
-// Params, strides and batch broadcasting: shaders/include/matmul_common.wgsl.
+// Params, strides and batch broadcasting: shaders/include/matmul_common.wgsl; the guarded panel loads
+// and row stores: include/matmul_panels.wgsl (shared by the workgroup-memory kernels).
 //
 // Panel loads are coalesced whichever way an operand is laid out: neighbouring invocations read
 // neighbouring addresses along the operand's contiguous dimension (k for A, n for B, swapped when
@@ -19,6 +20,7 @@
 // the chooser uses this variant only on real GPUs.
 
 #include "matmul_common"
+#include "matmul_panels"
 
 const TILE = 64u;
 const SLAB = 16u;
@@ -26,25 +28,6 @@ const SLAB = 16u;
 /** a_panel[k * 16 + r] holds A(rows 4r..4r+3, k) of the current slab; b_panel[k * 16 + c] holds B(k, cols 4c..4c+3). */
 var<workgroup> a_panel: array<vec4<f32>, 256>;
 var<workgroup> b_panel: array<vec4<f32>, 256>;
-
-fn read_a(base: u32, m: u32, k: u32) -> f32 {
-  if (m >= p.M || k >= p.K) { return 0.0; }
-  return a[base + m * p.a_stride_m + k * p.a_stride_k];
-}
-
-fn read_b(base: u32, k: u32, n: u32) -> f32 {
-  if (k >= p.K || n >= p.N) { return 0.0; }
-  return b[base + k * p.b_stride_k + n * p.b_stride_n];
-}
-
-/** Writes 4 outputs of one row, from column `col` on, skipping what lies outside. */
-fn store_row(z: u32, m: u32, col: u32, values: vec4<f32>) {
-  for (var j = 0u; j < 4u; j++) {
-    if (m < p.M && col + j < p.N) {
-      store_out(z, m, col + j, values[j]);
-    }
-  }
-}
 
 @compute @workgroup_size(16, 16)
 fn main(

@@ -9,7 +9,8 @@
 // Bindings: @0 uniform Params, @1 a (read), @2 b (read), @3 out (contiguous [batch, M, N]).
 // Workgroup: 16 x 16; x runs along N, y along M, z is the batch. Workgroup memory: 16 KiB (two pairs
 // of 4 KiB panels), WebGPU's guaranteed maximum.
-// Params, strides and batch broadcasting: shaders/include/matmul_common.wgsl.
+// Params, strides and batch broadcasting: shaders/include/matmul_common.wgsl; the guarded panel loads
+// and row stores: include/matmul_panels.wgsl (shared by the workgroup-memory kernels).
 //
 // Double buffering: while the products of one slab are computed from one pair of panels, the next
 // slab's values are already loaded from global memory into registers, and they are stored into the
@@ -21,6 +22,7 @@
 // guarded. A GPU rung: on SwiftShader, workgroup memory and barriers cost more than they save.
 
 #include "matmul_common"
+#include "matmul_panels"
 
 const TILE = 128u;
 const SLAB = 8u;
@@ -28,16 +30,6 @@ const SLAB = 8u;
 /** a_panels[p][k * 32 + r] holds A(rows 4r..4r+3, k) of a slab; b_panels[p][k * 32 + c] holds B(k, cols 4c..4c+3). */
 var<workgroup> a_panels: array<array<vec4<f32>, 256>, 2>;
 var<workgroup> b_panels: array<array<vec4<f32>, 256>, 2>;
-
-fn read_a(base: u32, m: u32, k: u32) -> f32 {
-  if (m >= p.M || k >= p.K) { return 0.0; }
-  return a[base + m * p.a_stride_m + k * p.a_stride_k];
-}
-
-fn read_b(base: u32, k: u32, n: u32) -> f32 {
-  if (k >= p.K || n >= p.N) { return 0.0; }
-  return b[base + k * p.b_stride_k + n * p.b_stride_n];
-}
 
 /** Which panel entries an invocation stages: entry e = thread + 256 i of each panel, for i in 0..3. */
 struct Slot {
@@ -78,15 +70,6 @@ fn store_slab(pair: u32, thread: u32, staged: Staged, a_k_contiguous: bool, b_n_
     let s = slot(thread + 256u * i, a_k_contiguous, b_n_contiguous);
     a_panels[pair][s.a_k * 32u + s.a_row / 4u][s.a_row % 4u] = staged.a[i];
     b_panels[pair][s.b_k * 32u + s.b_col / 4u][s.b_col % 4u] = staged.b[i];
-  }
-}
-
-/** Writes 4 outputs of one row, from column `col` on, skipping what lies outside. */
-fn store_row(z: u32, m: u32, col: u32, values: vec4<f32>) {
-  for (var j = 0u; j < 4u; j++) {
-    if (m < p.M && col + j < p.N) {
-      store_out(z, m, col + j, values[j]);
-    }
   }
 }
 
