@@ -5,6 +5,8 @@
 // else may read it, never computed twice, in-place writes of its operands, live buffers at baseline.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
+import { bitsOf, randomTensor, runWith } from '../helpers/fusion.js';
+import { rng } from '../helpers/reference.js';
 
 const fusionAtStart = gg.isFusionEnabled();
 afterEach(() => gg.setFusion(fusionAtStart));
@@ -12,45 +14,14 @@ afterEach(() => gg.setFusion(fusionAtStart));
 const live = () => gg.runtime().memory().liveBuffers;
 const dispatches = () => gg.runtime().counters.dispatches;
 
-async function bitsOf(t: gg.Tensor): Promise<number[]> {
-  const values = await t.data();
-  return Array.from(new Uint32Array(values.buffer.slice(0)));
-}
-
-/** `build`'s result read as bits with fusion on or off, and the dispatches it took (its intermediates freed). */
-async function runWith(fusion: boolean, build: () => gg.Tensor): Promise<{ bits: number[]; dispatches: number }> {
-  gg.setFusion(fusion);
-  const before = dispatches();
-  const out = gg.scope(build);
-  const taken = dispatches() - before;
-  const bits = await bitsOf(out);
-  out.dispose();
-  return { bits, dispatches: taken };
-}
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function values(next: () => number, shape: number[], specials = false): gg.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const pick = [Number.NaN, Infinity, -Infinity, -0];
-  return gg.tensor(Float32Array.from({ length: n }, () => (specials && next() < 0.05 ? pick[Math.floor(next() * pick.length)] : (next() - 0.5) * 4)), shape);
-}
+/** f32 values of `shape` over [-2, 2), a few of them NaN, infinite or -0 with `specials`. */
+const values = (next: () => number, shape: number[], specials = false) => randomTensor(next, shape, 4, specials ? 0.05 : 0);
 
 const variants = gg.matmulVariants.filter((v) => !gg.matmulVariantSpecs[v].subgroups || gg.runtime().hasSubgroups);
 
 describe('matmul epilogues', () => {
   it('runs x W + b, its activation and a residual in the product kernel, with the bits of unfused kernels', async () => {
-    const next = random(7);
+    const next = rng(7);
     const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [17, 65, 3], [65, 33, 130], [33, 40, 64]];
     for (const variant of variants) {
       for (const [M, K, N] of shapes) {
@@ -70,7 +41,7 @@ describe('matmul epilogues', () => {
   });
 
   it('takes transposed operands, broadcast batches, rows, columns and single values, and where', async () => {
-    const next = random(11);
+    const next = rng(11);
     const a = values(next, [2, 1, 9, 6]);
     const b = values(next, [3, 9, 5]);
     const values5 = values(next, [5]);
@@ -95,7 +66,7 @@ describe('matmul epilogues', () => {
 
   it('stores the product too while its tensor is alive, so a second reader never computes it again', async () => {
     gg.setFusion(true);
-    const next = random(3);
+    const next = rng(3);
     const x = values(next, [9, 7]);
     const w = values(next, [7, 5]);
     const y = x.matmul(w);
@@ -116,7 +87,7 @@ describe('matmul epilogues', () => {
 
   it('stores nothing but the epilogue when the product was disposed, and frees what it held', async () => {
     gg.setFusion(true);
-    const next = random(5);
+    const next = rng(5);
     const x = values(next, [6, 4]);
     const w = values(next, [4, 8]);
     const baseline = live();
@@ -156,7 +127,7 @@ describe('matmul epilogues', () => {
   });
 
   it('computes a second product, and products read broadcast, before the group', async () => {
-    const next = random(9);
+    const next = rng(9);
     const a = values(next, [5, 3]);
     const b = values(next, [3, 4]);
     const c = values(next, [5, 6]);
@@ -181,7 +152,7 @@ describe('matmul epilogues', () => {
     const gradients = async (fusion: boolean) => {
       gg.setFusion(fusion);
       const baseline = live();
-      const next = random(21);
+      const next = rng(21);
       const x = values(next, [13, 8]);
       const w1 = values(next, [24, 8]).requiresGrad_();
       const b1 = values(next, [24]).requiresGrad_();

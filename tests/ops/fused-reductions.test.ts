@@ -5,44 +5,20 @@
 // stays pending for any other reader, and live buffers return to baseline.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as gg from '../../src/index.js';
+import { randomTensor, runWith } from '../helpers/fusion.js';
+import { rng } from '../helpers/reference.js';
 
 const fusionAtStart = gg.isFusionEnabled();
 afterEach(() => gg.setFusion(fusionAtStart));
 
 const live = () => gg.runtime().memory().liveBuffers;
-const dispatches = () => gg.runtime().counters.dispatches;
 
-async function runWith(fusion: boolean, build: () => gg.Tensor): Promise<{ bits: number[]; dispatches: number }> {
-  gg.setFusion(fusion);
-  const before = dispatches();
-  const out = gg.scope(build);
-  const taken = dispatches() - before;
-  const values = await out.data();
-  out.dispose();
-  return { bits: Array.from(new Uint32Array(values.buffer.slice(0))), dispatches: taken };
-}
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function values(next: () => number, shape: number[], specials = false): gg.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const pick = [Number.NaN, Infinity, -Infinity, -0];
-  return gg.tensor(Float32Array.from({ length: n }, () => (specials && next() < 0.02 ? pick[Math.floor(next() * pick.length)] : (next() - 0.5) * 6)), shape);
-}
+/** f32 values of `shape` over [-3, 3), a few of them NaN, infinite or -0 with `specials`. */
+const values = (next: () => number, shape: number[], specials = false) => randomTensor(next, shape, 6, specials ? 0.02 : 0);
 
 describe('reductions of fused groups', () => {
   it('sum, mean, max, min and logsumexp of a group give the bits of unfused kernels, in one dispatch fewer', async () => {
-    const next = random(3);
+    const next = rng(3);
     const shapes = [[7], [4, 9], [3, 8, 5], [2, 3, 64], [5, 1031], [33, 12]];
     for (const shape of shapes) {
       const x = values(next, shape, true);
@@ -69,7 +45,7 @@ describe('reductions of fused groups', () => {
   });
 
   it('fuses into both row rungs, and into a loss: mse in one kernel per pass', async () => {
-    const next = random(5);
+    const next = rng(5);
     const x = values(next, [6, 300]);
     const y = values(next, [6, 300]);
     for (const variant of ['line', 'workgroup'] as const) {
@@ -88,7 +64,7 @@ describe('reductions of fused groups', () => {
   });
 
   it('computes a deferred product the group reads first (a bias gradient of x W + b)', async () => {
-    const next = random(8);
+    const next = rng(8);
     const [a, b, bias] = [values(next, [9, 5]), values(next, [5, 7]), values(next, [7])];
     for (const build of [() => a.matmul(b).add(bias).relu().sum(0), () => a.matmul(b).mul(2).mean()]) {
       const unfused = await runWith(false, build);
