@@ -132,10 +132,8 @@ fn source_b(pair: Block, row: u32, d: u32) -> vec4<f32> {
 
 @compute @workgroup_size(WG)
 fn tiles(@builtin(workgroup_id) group: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
-  let per_pair = (p.blocks + WG - 1u) / WG;
-  let index = group.x + group.y * groups.x;
-  if (index >= p.batch * p.heads * per_pair) { return; }
-  let pair = workgroup_pair(index, per_pair);
+  let pair = workgroup_pair(group, groups);
+  if (pair.pair >= p.batch * p.heads) { return; }
   let block = lane_block(pair, lane);
   let positions = vec4<u32>(block.first + p.offset) + STEP;
   var queries = load_queries(block);

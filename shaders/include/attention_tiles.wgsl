@@ -36,8 +36,14 @@ fn tile_b_block(rows: vec4<u32>, d: u32) -> mat4x4<f32> {
   return mat4x4<f32>(tile_b[rows.x + d], tile_b[rows.y + d], tile_b[rows.z + d], tile_b[rows.w + d]);
 }
 
-/** The pair of workgroup `index` (per_pair workgroups per pair), `first` its first block's first row. */
-fn workgroup_pair(index: u32, per_pair: u32) -> Block {
+/**
+ * The tiles rung's workgroup as its pair (`first` its first block's first row): workgroups of WG blocks,
+ * enough for p.blocks per pair, in a grid folded as grid1d folds. `pair` is past the last pair
+ * (p.batch * p.heads) for the folded grid's extra workgroups, which return.
+ */
+fn workgroup_pair(group: vec3<u32>, groups: vec3<u32>) -> Block {
+  let per_pair = (p.blocks + WG - 1u) / WG;
+  let index = group.x + group.y * groups.x;
   let pair = index / per_pair;
   return Block(pair, pair / p.heads, pair % p.heads, (index % per_pair) * WG * 4u);
 }
