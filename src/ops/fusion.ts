@@ -205,17 +205,22 @@ class FusedValues implements PendingValues {
     for (const storage of this.watched()) storage.readers.add(owner);
   }
 
-  /** The deferred product this group can compute in its store stage, if any (see epilogueParts). */
-  epilogue(): InputExpr | undefined {
-    return this.inputs.find((input) => input.product && !input.product.done && epilogueParts(this.root, this.shape, input) !== null);
+  /** The deferred product this group can compute in its store stage, if any, with the epilogue's parts (see epilogueParts). */
+  epilogue(): Epilogue | undefined {
+    for (const input of this.inputs) {
+      if (!input.product || input.product.done) continue;
+      const parts = epilogueParts(this.root, this.shape, input);
+      if (parts) return { input, parts };
+    }
+    return undefined;
   }
 
   compute(out: BufferRef): void {
-    const product = this.epilogue();
+    const epilogue = this.epilogue();
     // Other deferred products run first, alone, into their tensors' memory.
-    for (const input of this.inputs) if (input !== product && input.product && !input.product.done) input.product.computeInto(input.storage);
-    if (product) {
-      computeWithEpilogue(this.root, this.shape, product, out);
+    for (const input of this.inputs) if (input !== epilogue?.input && input.product && !input.product.done) input.product.computeInto(input.storage);
+    if (epilogue) {
+      computeWithEpilogue(epilogue, out);
       return;
     }
     const kernel = generate(this.root, this.shape);
@@ -242,14 +247,20 @@ class FusedValues implements PendingValues {
   }
 }
 
+/** A group's deferred product, and the parts of the group's body as that product's epilogue. */
+interface Epilogue {
+  input: InputExpr;
+  parts: KernelParts;
+}
+
 /**
- * Records the product of `input` with the group of `root` as its epilogue, writing the group's values to
- * `out`; the product itself is stored too while anything else may read it.
+ * Records the epilogue's product with the group as its store stage, writing the group's values to `out`;
+ * the product itself is stored too while anything else may read it.
  */
-function computeWithEpilogue(root: Expr, shape: readonly number[], input: InputExpr, out: BufferRef): void {
+function computeWithEpilogue({ input, parts }: Epilogue, out: BufferRef): void {
   const product = input.product!;
   const keep = product.readBeyondThisGroup;
-  const kernel = generateEpilogue(root, shape, input, keep);
+  const kernel = generateEpilogue(parts, product, keep);
   const buffers: Record<string, BufferRef | undefined> = { a: product.operands[0].buffer, b: product.operands[1].buffer, out: keep ? input.storage.buffer : undefined, result: out };
   kernel.inputs.forEach((other, k) => (buffers[`in${k}`] = other.storage.buffer));
   product.launch.run(kernel.shader, {
@@ -634,13 +645,12 @@ function graft(base: Shader, code: string, hook: RegExp, replacement: string, pa
 }
 
 /**
- * The matmul kernel `base` with the group of `root` as its epilogue: its Params gain the group's fields,
+ * The kernel of `product` with the group of `parts` as its epilogue: its Params gain the group's fields,
  * its store_out computes the group's value at the output (z, m, n) from the product's `value` and writes
  * it to `result` (and, with `keep`, the product to `out`), and the op library follows.
  */
-function generateEpilogue(root: Expr, shape: readonly number[], product: InputExpr, keep: boolean): GeneratedKernel {
-  const parts = epilogueParts(root, shape, product)!;
-  const base = product.product!.launch.shader;
+function generateEpilogue(parts: KernelParts, product: PendingProduct, keep: boolean): GeneratedKernel {
+  const base = product.launch.shader;
   const shader = cachedShader(`${base.name}|${keep}|${parts.key}`, `${base.name}_epilogue`, () => {
     const storeOut = [
       'fn store_out(z: u32, m: u32, n: u32, value: f32) {',
@@ -714,6 +724,8 @@ function replaceOnce(text: string, pattern: RegExp, replacement: string): string
 export function fusedKernelSource(t: Tensor): string | null {
   const values = t.isPending ? expressions.get(t) : undefined;
   if (!values) return null;
-  const product = values.epilogue();
-  return (product ? generateEpilogue(values.root, values.shape, product, product.product!.readBeyondThisGroup) : generate(values.root, values.shape)).shader.wgsl;
+  const epilogue = values.epilogue();
+  if (!epilogue) return generate(values.root, values.shape).shader.wgsl;
+  const product = epilogue.input.product!;
+  return generateEpilogue(epilogue.parts, product, product.readBeyondThisGroup).shader.wgsl;
 }
